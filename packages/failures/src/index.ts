@@ -1,0 +1,82 @@
+/**
+ * Expected failures as values. Services return `Result<T>` instead of throwing, so every caller
+ * sees the failure cases in the type and the HTTP layer maps each code in one table.
+ */
+
+/** Every expected failure code, namespaced by the area that raises it. */
+export type FailureCode =
+  // request shape
+  | 'request.invalid'
+  | 'request.malformed-body'
+  | 'request.unknown-action'
+  | 'request.unsupported-version'
+  | 'request.missing-parameter'
+  // entities
+  | 'entity.not-found'
+  | 'entity.already-exists'
+  | 'entity.delete-conflict'
+  | 'entity.concurrent-modification'
+  | 'entity.precondition-failed'
+  | 'quota.exceeded'
+  // policies
+  | 'policy.malformed'
+  | 'policy.too-large'
+  | 'policy.packed-too-large'
+  // credentials (who you are)
+  | 'credentials.missing'
+  | 'credentials.invalid-token'
+  | 'credentials.unknown-key'
+  | 'credentials.incomplete-signature'
+  | 'credentials.signature-mismatch'
+  | 'credentials.request-expired'
+  | 'credentials.expired-token'
+  | 'credentials.inactive'
+  | 'credentials.invalid-password'
+  | 'credentials.password-policy'
+  | 'credentials.mfa-required'
+  | 'credentials.invalid-mfa'
+  | 'credentials.throttled'
+  | 'credentials.invalid-identity-token'
+  | 'credentials.idp-rejected-claim'
+  // authorization (what you may do)
+  | 'access.denied'
+  | 'account.suspended'
+  // platform
+  | 'platform.unavailable'
+  | 'platform.throttled';
+
+/** An expected failure: a code from the catalog plus a message safe to show the caller. */
+export interface Failure {
+  readonly ok: false;
+  readonly code: FailureCode;
+  readonly message: string;
+}
+
+/** A success carrying its value. */
+export interface Success<T> {
+  readonly ok: true;
+  readonly value: T;
+}
+
+/** The outcome of an operation whose failures are expected and typed. */
+export type Result<T> = Success<T> | Failure;
+
+/** Wraps a value as a success. */
+export function ok<T>(value: T): Success<T> {
+  return { ok: true, value };
+}
+
+/** Builds a failure with a code from the catalog and a caller-safe message. */
+export function fail(code: FailureCode, message: string): Failure {
+  return { ok: false, code, message };
+}
+
+/** True when `value` is a Failure (useful when a union also holds plain values). */
+export function isFailure(value: unknown): value is Failure {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { ok?: unknown }).ok === false &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
