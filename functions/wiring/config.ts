@@ -1,0 +1,40 @@
+/**
+ * Platform configuration: SST-linked resources in AWS, plain environment variables locally. This
+ * is the only module that reads `Resource`.
+ */
+import { Resource } from 'sst';
+
+/** Everything the platform needs to know about where it runs. */
+export interface PlatformConfig {
+  readonly tableName: string;
+  /** Set locally (DynamoDB Local); absent in AWS, where the SDK finds DynamoDB itself. */
+  readonly dynamodbEndpoint?: string;
+  readonly operatorAccessKeyId: string;
+  readonly operatorSecretAccessKey: string;
+  /** 32 bytes, base64: encrypts access-key secrets and signing keys at rest. */
+  readonly masterKey: string;
+}
+
+type Linked = Record<string, { name?: string; value?: string } | undefined>;
+
+function linkedValue(name: string, field: 'name' | 'value'): string | undefined {
+  // `in` on SST's Resource proxy is safe when links are absent, unlike property access.
+  if (!(name in Resource)) return undefined;
+  return (Resource as unknown as Linked)[name]?.[field];
+}
+
+/** Reads the configuration, preferring SST links and falling back to environment variables. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const pick = (link: string, field: 'name' | 'value', variable: string): string => {
+    const value = linkedValue(link, field) ?? env[variable];
+    if (!value) throw new Error(`Missing configuration: link ${link} or set ${variable}.`);
+    return value;
+  };
+  return {
+    tableName: pick('Table', 'name', 'TABLE_NAME'),
+    ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    operatorAccessKeyId: pick('OperatorAccessKeyId', 'value', 'PALISADE_OPERATOR_ACCESS_KEY_ID'),
+    operatorSecretAccessKey: pick('OperatorSecretAccessKey', 'value', 'PALISADE_OPERATOR_SECRET_ACCESS_KEY'),
+    masterKey: pick('MasterKey', 'value', 'PALISADE_MASTER_KEY'),
+  };
+}

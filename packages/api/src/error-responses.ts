@@ -1,0 +1,45 @@
+/**
+ * Renders a failure for each interface: `{"error": {...}}` JSON for REST, AWS `ErrorResponse` XML
+ * for the Query API.
+ */
+import type { Failure } from '@palisade/failures';
+import type { Context } from 'hono';
+import { errorTable, internalError, type WireError } from './error-table.ts';
+import { escapeXml } from './xml.ts';
+
+/** Which wire format a request expects its errors in. */
+export type Protocol = 'rest' | 'aws-query';
+
+/** The JSON body of a REST error. */
+export interface RestErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
+}
+
+/** Answers a failure in the request's protocol, with the status from the error table. */
+export function failureResponse(c: Context, failure: Pick<Failure, 'code' | 'message'>, protocol: Protocol) {
+  return wireErrorResponse(c, errorTable[failure.code], failure.code, failure.message, protocol);
+}
+
+/** Answers an unexpected error without revealing anything about it. */
+export function internalErrorResponse(c: Context, protocol: Protocol) {
+  return wireErrorResponse(
+    c,
+    internalError,
+    'platform.internal',
+    'We encountered an internal error. Please try again.',
+    protocol,
+  );
+}
+
+function wireErrorResponse(c: Context, wire: WireError, code: string, message: string, protocol: Protocol) {
+  const requestId = c.get('requestId') ?? '';
+  if (protocol === 'aws-query') {
+    const xml =
+      `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">` +
+      `<Error><Type>${wire.awsType}</Type><Code>${wire.awsCode}</Code><Message>${escapeXml(message)}</Message></Error>` +
+      `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
+    return c.body(xml, wire.awsStatus as 400, { 'content-type': 'text/xml' });
+  }
+  const body: RestErrorBody = { error: { code, message, requestId } };
+  return c.json(body, wire.status);
+}

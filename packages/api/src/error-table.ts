@@ -1,0 +1,64 @@
+/**
+ * The one table that maps every expected failure code to what each interface answers: an HTTP
+ * status for the REST API, and the AWS error code and status that AWS SDKs and the CLI expect.
+ */
+import type { FailureCode } from '@palisade/failures';
+
+/** How one failure code appears on the wire. */
+export interface WireError {
+  readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500 | 503;
+  readonly awsCode: string;
+  /** AWS answers some errors with a status other than the REST one (e.g. Throttling is 400). */
+  readonly awsStatus: number;
+  /** Sender when the caller is at fault, Receiver when the service is (AWS ErrorResponse/Type). */
+  readonly awsType: 'Sender' | 'Receiver';
+}
+
+function sender(status: WireError['status'], awsCode: string, awsStatus: number = status): WireError {
+  return { status, awsCode, awsStatus, awsType: 'Sender' };
+}
+
+/** Every code has a row; the Record type makes a missing one a compile error. */
+export const errorTable: Readonly<Record<FailureCode, WireError>> = {
+  'request.invalid': sender(400, 'ValidationError'),
+  'request.malformed-body': sender(400, 'MalformedQueryString'),
+  'request.unknown-action': sender(400, 'InvalidAction'),
+  'request.unsupported-version': sender(400, 'InvalidAction'),
+  'request.missing-parameter': sender(400, 'MissingParameter'),
+  'entity.not-found': sender(404, 'NoSuchEntity'),
+  'entity.already-exists': sender(409, 'EntityAlreadyExists'),
+  'entity.delete-conflict': sender(409, 'DeleteConflict'),
+  'entity.concurrent-modification': sender(409, 'ConcurrentModification'),
+  'entity.precondition-failed': sender(412, 'PreconditionFailed'),
+  'quota.exceeded': sender(409, 'LimitExceeded'),
+  'policy.malformed': sender(400, 'MalformedPolicyDocument'),
+  'policy.too-large': sender(400, 'LimitExceeded', 409),
+  'policy.packed-too-large': sender(400, 'PackedPolicyTooLarge'),
+  'credentials.missing': sender(401, 'MissingAuthenticationToken', 403),
+  'credentials.invalid-token': sender(401, 'InvalidClientTokenId', 403),
+  'credentials.unknown-key': sender(401, 'InvalidClientTokenId', 403),
+  'credentials.incomplete-signature': sender(401, 'IncompleteSignature', 400),
+  'credentials.signature-mismatch': sender(401, 'SignatureDoesNotMatch', 403),
+  'credentials.request-expired': sender(401, 'RequestExpired', 400),
+  'credentials.expired-token': sender(401, 'ExpiredToken', 400),
+  'credentials.inactive': sender(401, 'InvalidClientTokenId', 403),
+  'credentials.invalid-password': sender(401, 'AccessDenied', 403),
+  'credentials.password-policy': sender(400, 'PasswordPolicyViolation'),
+  'credentials.mfa-required': sender(401, 'AccessDenied', 403),
+  'credentials.invalid-mfa': sender(401, 'AccessDenied', 403),
+  'credentials.throttled': sender(429, 'Throttling', 400),
+  'credentials.invalid-identity-token': sender(400, 'InvalidIdentityToken'),
+  'credentials.idp-rejected-claim': sender(403, 'IDPRejectedClaim'),
+  'access.denied': sender(403, 'AccessDenied'),
+  'account.suspended': sender(403, 'AccessDenied'),
+  'platform.unavailable': { status: 503, awsCode: 'ServiceUnavailable', awsStatus: 503, awsType: 'Receiver' },
+  'platform.throttled': sender(429, 'Throttling', 400),
+};
+
+/** What an unexpected error becomes: nothing of its internals reaches the caller. */
+export const internalError: WireError = {
+  status: 500,
+  awsCode: 'InternalFailure',
+  awsStatus: 500,
+  awsType: 'Receiver',
+};

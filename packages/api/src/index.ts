@@ -1,0 +1,6 @@
+/** Hono apps: HTTP concerns only (parse, authenticate, map errors, render). */
+export * from './access-log.ts';
+export * from './error-responses.ts';
+export * from './error-table.ts';
+export * from './platform-app.ts';
+export * from './request-id.ts';

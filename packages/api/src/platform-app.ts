@@ -1,0 +1,61 @@
+/**
+ * The platform's Hono app: plumbing shared by every interface (request ids, access log, health,
+ * the one error mapper). Interfaces (REST, AWS Query) mount onto it.
+ */
+import { Hono } from 'hono';
+import { accessLog, type LogSink } from './access-log.ts';
+import { internalErrorResponse, type Protocol } from './error-responses.ts';
+import { requestId } from './request-id.ts';
+
+/** Result of probing the table. */
+export type HealthProbe = () => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+/** What the platform app needs from the outside world. */
+export interface PlatformDependencies {
+  readonly checkHealth: HealthProbe;
+  readonly log: LogSink;
+}
+
+/** True for AWS Query protocol requests (form POSTs to `/`), which expect XML errors. */
+export function protocolOf(request: Request): Protocol {
+  const url = new URL(request.url);
+  return url.pathname === '/' && request.method === 'POST' ? 'aws-query' : 'rest';
+}
+
+/** Builds the platform app from its dependencies. */
+export function createPlatformApp(deps: PlatformDependencies): Hono {
+  const app = new Hono();
+  app.use(requestId());
+  app.use(accessLog(deps.log));
+
+  app.get('/healthz', async (c) => {
+    const health = await deps.checkHealth();
+    if (health.ok) return c.json({ status: 'ok' });
+    return c.json({ status: 'unavailable', reason: health.reason }, 503);
+  });
+
+  app.notFound((c) =>
+    c.json(
+      { error: { code: 'request.not-found', message: 'No such route.', requestId: c.get('requestId') } },
+      404,
+    ),
+  );
+
+  // The only catch-all: an unexpected error is logged with its stack and answered without details.
+  app.onError((error, c) => {
+    deps.log({
+      level: 'error',
+      msg: 'unhandled error',
+      requestId: c.get('requestId'),
+      error:
+        error instanceof Error
+          ? { name: error.name, message: error.message, stack: error.stack }
+          : String(error),
+    });
+    const response = internalErrorResponse(c, protocolOf(c.req.raw));
+    response.headers.set('x-request-id', c.get('requestId'));
+    response.headers.set('x-amzn-RequestId', c.get('requestId'));
+    return response;
+  });
+  return app;
+}

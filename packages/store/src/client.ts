@@ -1,0 +1,115 @@
+/**
+ * The DynamoDB client and table bootstrap. Everything else in the store takes a `StoreContext`,
+ * so tests and the local runtime point the same code at DynamoDB Local.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { keyAttributes, type TableDefinition, tableDefinition } from './table-definition.ts';
+
+/** Where the table lives and the client that reaches it. */
+export interface StoreContext {
+  readonly tableName: string;
+  readonly documents: DynamoDBDocumentClient;
+  readonly dynamodb: DynamoDBClient;
+}
+
+/** Options for reaching DynamoDB: a local endpoint, or the Lambda's default AWS configuration. */
+export interface StoreOptions {
+  readonly tableName: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  /** Milliseconds before one DynamoDB request is abandoned (a decision must not hang). */
+  readonly requestTimeoutMs?: number;
+  readonly maxAttempts?: number;
+}
+
+/** Builds the store context: one DynamoDB client with marshalling that drops undefined values. */
+export function createStoreContext(options: StoreOptions): StoreContext {
+  const local = options.endpoint !== undefined;
+  const dynamodb = new DynamoDBClient({
+    ...(local
+      ? {
+          endpoint: options.endpoint,
+          region: options.region ?? 'local',
+          // DynamoDB Local accepts any credentials; real AWS uses the Lambda role.
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : { region: options.region }),
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 3_000, connectionTimeout: 1_000 },
+  });
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return { tableName: options.tableName, documents, dynamodb };
+}
+
+/** Creates the table from the one definition when it is missing; returns whether it created it. */
+export async function ensureTable(
+  context: StoreContext,
+  definition: TableDefinition = tableDefinition,
+): Promise<boolean> {
+  try {
+    await context.dynamodb.send(new DescribeTableCommand({ TableName: context.tableName }));
+    return false;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  try {
+    await context.dynamodb.send(
+      new CreateTableCommand({
+        TableName: context.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keyAttributes(definition).map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        KeySchema: [
+          { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+          { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: definition.globalIndexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: [
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+  } catch (error) {
+    // Two processes bootstrapping at once: the other one won, which is fine.
+    if (error instanceof ResourceInUseException) return false;
+    throw error;
+  }
+  await context.dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: context.tableName,
+      TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true },
+    }),
+  );
+  return true;
+}
+
+/** Asks the table to describe itself: the health check's proof that the store answers. */
+export async function pingTable(
+  context: StoreContext,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
+  try {
+    const described = await context.dynamodb.send(new DescribeTableCommand({ TableName: context.tableName }));
+    const status = described.Table?.TableStatus;
+    return status === 'ACTIVE' ? { ok: true } : { ok: false, reason: `table status ${status ?? 'unknown'}` };
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'Error';
+    return { ok: false, reason: `table unreachable (${name})` };
+  }
+}

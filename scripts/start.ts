@@ -1,0 +1,75 @@
+/**
+ * `npm start`: the platform on this machine. Starts DynamoDB Local (data under .data/) unless
+ * DYNAMODB_ENDPOINT is set, creates the table when missing, and serves the same app the Lambda
+ * handlers serve, on @hono/node-server.
+ */
+import { resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createStoreContext, ensureTable } from '@palisade/store';
+import type { PlatformConfig } from '../functions/wiring/config.ts';
+import { createPlatform } from '../functions/wiring/platform.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { loadOrCreateMasterKey, loadOrCreateOperatorCredentials } from './local-secrets.ts';
+
+const dataDirectory = resolve(process.env.PALISADE_DATA_DIR ?? '.data');
+const host = process.env.HOST ?? '127.0.0.1';
+const port = Number(process.env.PORT ?? 4000);
+const tableName = process.env.TABLE_NAME ?? 'palisade';
+
+let dynamodb: DynamoDbLocal | undefined;
+let endpoint = process.env.DYNAMODB_ENDPOINT;
+if (!endpoint) {
+  try {
+    dynamodb = await startDynamoDbLocal({ dataDirectory: resolve(dataDirectory, 'dynamodb') });
+  } catch (error) {
+    console.error(`palisade: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  endpoint = dynamodb.endpoint;
+  console.log(`palisade: DynamoDB Local on ${endpoint} (data in ${resolve(dataDirectory, 'dynamodb')})`);
+} else {
+  console.log(`palisade: using DynamoDB at ${endpoint}`);
+}
+
+const operator = resolveOperatorCredentials();
+const config: PlatformConfig = {
+  tableName,
+  dynamodbEndpoint: endpoint,
+  operatorAccessKeyId: operator.accessKeyId,
+  operatorSecretAccessKey: operator.secretAccessKey,
+  masterKey: process.env.PALISADE_MASTER_KEY ?? loadOrCreateMasterKey(resolve(dataDirectory, 'master-key')),
+};
+
+const created = await ensureTable(createStoreContext({ tableName, endpoint }));
+if (created) console.log(`palisade: created table ${tableName}`);
+
+const platform = createPlatform(config);
+const server = serve({ fetch: platform.app.fetch, hostname: host, port }, (info) => {
+  console.log(`palisade: listening on http://${host}:${info.port}`);
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log(`palisade: ${signal} received, stopping`);
+  await new Promise<void>((done) => {
+    server.close(() => done());
+    // Keep-alive connections would hold close() open; a stopping server owes them nothing.
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+  await dynamodb?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));
+
+function resolveOperatorCredentials(): { accessKeyId: string; secretAccessKey: string } {
+  const id = process.env.PALISADE_OPERATOR_ACCESS_KEY_ID;
+  const secret = process.env.PALISADE_OPERATOR_SECRET_ACCESS_KEY;
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
+  const path = resolve(dataDirectory, 'operator-credentials.json');
+  const { credentials, created: generated } = loadOrCreateOperatorCredentials(path);
+  console.log(`palisade: operator credentials ${generated ? 'generated in' : 'read from'} ${path}`);
+  return credentials;
+}

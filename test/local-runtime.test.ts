@@ -1,0 +1,111 @@
+/**
+ * `npm start` end to end: boots on DynamoDB Local with data under a data directory, keeps data
+ * across a restart, stops DynamoDB Local on SIGINT, and explains a missing Java.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStoreContext, getAccount, putNewAccount } from '@palisade/store';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/dynamodb-local.ts';
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  dynamodbEndpoint: string;
+  baseUrl: string;
+}
+
+async function startPlatform(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Started> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env: { ...env, PORT: String(port), PALISADE_DATA_DIR: dataDir, DYNAMODB_ENDPOINT: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+    const ok = await fetch(`${baseUrl}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const endpoint = /DynamoDB Local on (http:\/\/[\d.:]+)/.exec(output)?.[1];
+  if (!endpoint) throw new Error(`no DynamoDB Local endpoint in output:\n${output}`);
+  return { child, output: () => output, dynamodbEndpoint: endpoint, baseUrl };
+}
+
+async function stopWithSigint(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((done) => started.child.once('exit', (code) => done(code)));
+  started.child.kill('SIGINT');
+  return exited;
+}
+
+function javaListening(endpoint: string): Promise<boolean> {
+  return fetch(endpoint, { signal: AbortSignal.timeout(1_000) }).then(
+    () => true,
+    () => false,
+  );
+}
+
+describe('npm start', () => {
+  it('serves /healthz, keeps data across a restart and leaves no DynamoDB Local behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'palisade-start-'));
+    const first = await startPlatform(dataDir);
+    expect(first.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    const credentialsPath = join(dataDir, 'operator-credentials.json');
+    expect(statSync(credentialsPath).mode & 0o777).toBe(0o600);
+    const credentials = JSON.parse(readFileSync(credentialsPath, 'utf8'));
+    expect(credentials.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
+
+    const store = createStoreContext({ tableName: 'palisade', endpoint: first.dynamodbEndpoint });
+    const written = await putNewAccount(store, {
+      accountId: '555555555555',
+      alias: 'survivor',
+      createdAt: 'now',
+    });
+    expect(written.ok).toBe(true);
+    expect(await stopWithSigint(first)).toBe(0);
+    expect(await javaListening(first.dynamodbEndpoint)).toBe(false);
+
+    const second = await startPlatform(dataDir);
+    const reopened = createStoreContext({ tableName: 'palisade', endpoint: second.dynamodbEndpoint });
+    expect(await getAccount(reopened, '555555555555')).toMatchObject({ alias: 'survivor' });
+    expect(JSON.parse(readFileSync(credentialsPath, 'utf8'))).toEqual(credentials);
+    expect(await stopWithSigint(second)).toBe(0);
+    expect(await javaListening(second.dynamodbEndpoint)).toBe(false);
+  }, 90_000);
+
+  it('stops with a message naming what to install when java is missing', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'palisade-nojava-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        PATH: bin,
+        DYNAMODB_ENDPOINT: '',
+        PALISADE_DATA_DIR: mkdtempSync(join(tmpdir(), 'p-')),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    expect(code).toBe(1);
+    expect(output).toMatch(/needs Java 17/);
+    expect(output).toMatch(/openjdk-17-jre-headless/);
+  }, 30_000);
+});

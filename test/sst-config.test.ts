@@ -1,0 +1,96 @@
+/**
+ * Checks sst.config.ts offline: runs its `run()` with stand-in SST globals that record what it
+ * declares, then compares that with functions/ and with the store's table definition.
+ */
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { tableDefinition } from '@palisade/store';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+interface Recorded {
+  dynamo: Record<string, unknown>[];
+  secrets: string[];
+  routes: { route: string; handler: string; link: unknown[] }[];
+}
+
+const recorded: Recorded = { dynamo: [], secrets: [], routes: [] };
+
+function installStandIns(): void {
+  const globals = globalThis as Record<string, unknown>;
+  globals.$config = (config: unknown) => config;
+  globals.$app = { name: 'palisade', stage: 'test' };
+  globals.sst = {
+    Secret: function Secret(this: { name: string }, name: string) {
+      recorded.secrets.push(name);
+      this.name = name;
+    },
+    aws: {
+      Dynamo: function Dynamo(this: { name: string }, name: string, args: Record<string, unknown>) {
+        recorded.dynamo.push({ name, ...args });
+        this.name = name;
+      },
+      ApiGatewayV2: function ApiGatewayV2(this: Record<string, unknown>) {
+        this.url = 'https://example.invalid';
+        this.route = (route: string, fn: { handler: string; link: unknown[] }) => {
+          recorded.routes.push({ route, handler: fn.handler, link: fn.link });
+        };
+      },
+    },
+  };
+}
+
+let config: { run(): Promise<unknown>; app(input: { stage: string }): Record<string, unknown> };
+
+beforeAll(async () => {
+  installStandIns();
+  const module = (await import(resolve('sst.config.ts'))) as { default: typeof config };
+  config = module.default;
+  await config.run();
+});
+
+describe('sst.config.ts', () => {
+  it('wires every handler file in functions/ to an HTTP route', () => {
+    const files = readdirSync('functions').filter((file) => file.endsWith('.ts'));
+    const wired = new Set(
+      recorded.routes.map((r) => r.handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '')),
+    );
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(wired, `functions/${file} is not wired`).toContain(file);
+  });
+
+  it('declares the table with exactly the store definition of keys, indexes, TTL and stream', () => {
+    expect(recorded.dynamo).toHaveLength(1);
+    const table = recorded.dynamo[0] as {
+      fields: Record<string, string>;
+      primaryIndex: { hashKey: string; rangeKey: string };
+      globalIndexes: Record<string, { hashKey: string; rangeKey: string }>;
+      ttl: string;
+      stream: string;
+    };
+    expect(table.primaryIndex).toEqual({
+      hashKey: tableDefinition.partitionKey,
+      rangeKey: tableDefinition.sortKey,
+    });
+    expect(table.globalIndexes).toEqual(
+      Object.fromEntries(
+        tableDefinition.globalIndexes.map((i) => [i.name, { hashKey: i.partitionKey, rangeKey: i.sortKey }]),
+      ),
+    );
+    expect(table.ttl).toBe(tableDefinition.ttlAttribute);
+    expect(table.stream).toBe('new-and-old-images');
+    for (const field of Object.values(table.fields)) expect(field).toBe('string');
+  });
+
+  it('links the table and every secret to every handler', () => {
+    expect(recorded.secrets.sort()).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey']);
+    for (const route of recorded.routes) {
+      const names = route.link.map((l) => (l as { name: string }).name).sort();
+      expect(names).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey', 'Table']);
+    }
+  });
+
+  it('retains and protects production data', () => {
+    expect(config.app({ stage: 'prod' })).toMatchObject({ removal: 'retain', protect: true });
+    expect(config.app({ stage: 'dev' })).toMatchObject({ removal: 'remove' });
+  });
+});
