@@ -1,0 +1,16 @@
+/**
+ * Comparison of secret-bearing strings without a timing side channel.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/**
+ * True when `a` and `b` are the same string, in time independent of where they differ.
+ * Both sides are hashed first so that unequal lengths leak nothing either (timingSafeEqual
+ * itself throws on a length mismatch, which would be a timing and a crash hazard).
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const digestA = createHash('sha256').update(a, 'utf8').digest();
+  const digestB = createHash('sha256').update(b, 'utf8').digest();
+  // The extra length check keeps a (practically impossible) digest collision from passing.
+  return timingSafeEqual(digestA, digestB) && a.length === b.length;
+}

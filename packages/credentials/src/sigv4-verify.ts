@@ -1,0 +1,284 @@
+/**
+ * Verification of AWS Signature Version 4 on received requests, by both the `Authorization`
+ * header and presigned query parameters. The signature itself is recomputed by
+ * @smithy/signature-v4 (the signer AWS SDKs use) over a request rebuilt from exactly the signed
+ * headers; this module decides what goes in and what must hold around it.
+ */
+import { createHash } from 'node:crypto';
+import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { constantTimeEqual } from './constant-time.ts';
+import { sessionTokenMatches } from './session-tokens.ts';
+import {
+  formatAmzDate,
+  headerValue,
+  PRESIGN_PARAMETERS,
+  type ReadRequest,
+  type ReceivedRequest,
+  readRequest,
+  readSignatureClaim,
+  type SignatureClaim,
+} from './sigv4-request.ts';
+
+/** What the key store knows about an access key: its secret, and for STS keys its token hash. */
+export type SigningSecret =
+  | { readonly temporary: false; readonly secretAccessKey: string }
+  | {
+      readonly temporary: true;
+      readonly secretAccessKey: string;
+      /** `hashSessionToken(token)`: the store never holds the token itself. */
+      readonly sessionTokenHash: string;
+    };
+
+/**
+ * Port to the key store: the secret for an access key id, or a failure such as
+ * `credentials.unknown-key`, `credentials.inactive` or `credentials.expired-token`, passed through.
+ */
+export type LookupSigningSecret = (accessKeyId: string) => Promise<Result<SigningSecret>>;
+
+/** What a verified request proves. */
+export interface VerifiedSignature {
+  readonly accessKeyId: string;
+  readonly temporary: boolean;
+  readonly region: string;
+  readonly service: string;
+  readonly signedAt: Date;
+  readonly via: 'header' | 'query';
+  readonly signedHeaders: readonly string[];
+}
+
+/** Inputs to `verifySigV4`. */
+export interface VerifySigV4Input {
+  readonly request: ReceivedRequest;
+  /** The scope service this endpoint answers for (`iam`, `sts`, `palisade`): pinned, not read. */
+  readonly service: string;
+  readonly now: Date;
+  readonly lookupSecret: LookupSigningSecret;
+  /**
+   * Accept `x-amz-content-sha256: UNSIGNED-PAYLOAD` (the body is then not covered by the
+   * signature). Off by default: for Query-protocol APIs the action itself is in the body.
+   */
+  readonly allowUnsignedPayload?: boolean;
+}
+
+/** How far a header-signed request's date may be from the server clock, either way (AWS: 15 min). */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+// Built once: the signer calls `new sha256(secret?)` for every hash and HMAC it computes.
+const Sha256 = Hash.bind(null, 'sha256');
+const PAYLOAD_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * Verifies a SigV4-signed request: reads the claim, checks scope and freshness, looks up the key,
+ * checks the session token and body hash, then recomputes and compares the signature.
+ */
+export async function verifySigV4(input: VerifySigV4Input): Promise<Result<VerifiedSignature>> {
+  const request = readRequest(input.request);
+  if (!request.ok) return request;
+  const claim = readSignatureClaim(request.value);
+  if (!claim.ok) return claim;
+
+  const structural =
+    checkScope(claim.value, input.service) ??
+    checkFreshness(claim.value, input.now) ??
+    checkSignedHeaders(claim.value, request.value);
+  if (structural) return structural;
+
+  const secret = await input.lookupSecret(claim.value.accessKeyId);
+  if (!secret.ok) return secret;
+
+  const content =
+    checkSessionToken(request.value, secret.value) ??
+    checkPayloadHash(request.value, input.allowUnsignedPayload ?? false);
+  if (content) return content;
+
+  const expected = await computeSignature(claim.value, request.value, secret.value.secretAccessKey);
+  if (!constantTimeEqual(expected, claim.value.signature)) {
+    return fail(
+      'credentials.signature-mismatch',
+      'The request signature we calculated does not match the signature you provided. Check your AWS secret access key and signing method.',
+    );
+  }
+
+  return ok({
+    accessKeyId: claim.value.accessKeyId,
+    temporary: secret.value.temporary,
+    region: claim.value.region,
+    service: claim.value.service,
+    signedAt: claim.value.signedAt,
+    via: claim.value.via,
+    signedHeaders: claim.value.signedHeaders,
+  });
+}
+
+/** The credential scope must name this endpoint's service and the day of X-Amz-Date. */
+function checkScope(claim: SignatureClaim, service: string): Failure | undefined {
+  if (claim.service !== service) {
+    return fail(
+      'credentials.signature-mismatch',
+      `Credential should be scoped to correct service: '${service}'.`,
+    );
+  }
+  if (claim.scopeDate !== claim.amzDate.slice(0, 8)) {
+    return fail(
+      'credentials.signature-mismatch',
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${claim.scopeDate}' != '${claim.amzDate.slice(0, 8)}'.`,
+    );
+  }
+  return undefined;
+}
+
+/** Header signatures live 15 minutes either side of now; presigned ones until X-Amz-Expires. */
+function checkFreshness(claim: SignatureClaim, now: Date): Failure | undefined {
+  const signedAt = claim.signedAt.getTime();
+  const earliest = now.getTime() - MAX_CLOCK_SKEW_MS;
+  const latest = now.getTime() + MAX_CLOCK_SKEW_MS;
+  if (signedAt > latest) {
+    return fail(
+      'credentials.request-expired',
+      `Signature not yet current: ${claim.amzDate} is still later than ${formatAmzDate(new Date(latest))} (${formatAmzDate(now)} + 15 min.)`,
+    );
+  }
+  if (claim.expiresInSeconds !== undefined) {
+    if (now.getTime() > signedAt + claim.expiresInSeconds * 1000) {
+      return fail('credentials.request-expired', 'Request has expired.');
+    }
+    return undefined;
+  }
+  if (signedAt < earliest) {
+    return fail(
+      'credentials.request-expired',
+      `Signature expired: ${claim.amzDate} is now earlier than ${formatAmzDate(new Date(earliest))} (${formatAmzDate(now)} - 15 min.)`,
+    );
+  }
+  return undefined;
+}
+
+/** `host` (and X-Amz-Date in the header form) must be signed, and every signed header present. */
+function checkSignedHeaders(claim: SignatureClaim, request: ReadRequest): Failure | undefined {
+  if (!claim.signedHeaders.includes('host')) {
+    return fail('credentials.incomplete-signature', "'Host' must be a signed header.");
+  }
+  if (claim.via === 'header' && !claim.signedHeaders.includes('x-amz-date')) {
+    return fail('credentials.incomplete-signature', "'X-Amz-Date' must be a signed header.");
+  }
+  for (const name of claim.signedHeaders) {
+    if (!request.headers.has(name)) {
+      return fail(
+        'credentials.signature-mismatch',
+        `The signed header '${name}' is not present in the request.`,
+      );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A session token is required exactly for temporary keys and must be the key's own. It may come
+ * as the `x-amz-security-token` header or `X-Amz-Security-Token` query parameter (never two
+ * different ones).
+ */
+function checkSessionToken(request: ReadRequest, secret: SigningSecret): Failure | undefined {
+  const invalid = fail('credentials.invalid-token', 'The security token included in the request is invalid.');
+  const presented = [
+    ...(request.headers.get('x-amz-security-token') ?? []),
+    ...(request.query.get('X-Amz-Security-Token') ?? []),
+  ];
+  const token = presented[0];
+  if (presented.some((t) => t !== token)) return invalid;
+  if (!secret.temporary) return token === undefined ? undefined : invalid;
+  if (token === undefined) {
+    return fail(
+      'credentials.invalid-token',
+      'Temporary credentials require the X-Amz-Security-Token of their session.',
+    );
+  }
+  return sessionTokenMatches(token, secret.sessionTokenHash) ? undefined : invalid;
+}
+
+/** A declared `x-amz-content-sha256` must be the SHA-256 of the body actually received. */
+function checkPayloadHash(request: ReadRequest, allowUnsignedPayload: boolean): Failure | undefined {
+  const declared = request.headers.get('x-amz-content-sha256');
+  if (declared === undefined) return undefined;
+  const value = declared.length === 1 ? declared[0] : undefined;
+  if (value === UNSIGNED_PAYLOAD) {
+    return allowUnsignedPayload
+      ? undefined
+      : fail(
+          'credentials.incomplete-signature',
+          'Unsigned payloads are not accepted: sign the request body.',
+        );
+  }
+  if (value === undefined || !PAYLOAD_HASH.test(value)) {
+    return fail(
+      'credentials.incomplete-signature',
+      'x-amz-content-sha256 must be the hex SHA-256 of the body.',
+    );
+  }
+  const actual = createHash('sha256').update(request.body).digest('hex');
+  if (actual !== value) {
+    return fail(
+      'credentials.signature-mismatch',
+      'The provided x-amz-content-sha256 header does not match what was computed.',
+    );
+  }
+  return undefined;
+}
+
+/** Recomputes the signature with @smithy/signature-v4 over exactly what the client signed. */
+async function computeSignature(
+  claim: SignatureClaim,
+  request: ReadRequest,
+  secretAccessKey: string,
+): Promise<string> {
+  // INVARIANT: the rebuilt request carries only the signed headers, so the signer's canonical
+  // header list is the client's SignedHeaders (x-amz-date the signer re-adds from signingDate).
+  const headers: Record<string, string> = {};
+  for (const name of claim.signedHeaders) headers[name] = headerValue(request, name) ?? '';
+  const query: Record<string, string | string[]> = {};
+  for (const [name, values] of request.query) {
+    if (claim.via === 'query' && PRESIGN_PARAMETERS.has(name)) continue;
+    query[name] = values.length === 1 ? (values[0] ?? '') : [...values];
+  }
+  const rebuilt = new HttpRequest({
+    method: request.method,
+    protocol: 'https:',
+    hostname: headers.host ?? 'localhost',
+    path: request.path,
+    query,
+    headers,
+    body: request.body,
+  });
+
+  // No session token in the credentials: the signer would add it as a header or query parameter,
+  // but the client's own token (signed or not) is already in the request as received.
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey },
+    region: claim.region,
+    service: claim.service,
+    sha256: Sha256,
+    applyChecksum: false,
+    uriEscapePath: true,
+  });
+  // Listing the signed headers as signable overrides the signer's own skip list (e.g. user-agent)
+  // and as unhoistable keeps presign from moving x-amz-* headers into the query.
+  const signedHeaderSet = new Set(claim.signedHeaders);
+  const base = { signingDate: claim.signedAt, signingRegion: claim.region, signingService: claim.service };
+
+  if (claim.via === 'query') {
+    const presigned = await signer.presign(rebuilt, {
+      ...base,
+      expiresIn: claim.expiresInSeconds ?? 0,
+      signableHeaders: signedHeaderSet,
+      unhoistableHeaders: signedHeaderSet,
+    });
+    const signature = presigned.query?.['X-Amz-Signature'];
+    return typeof signature === 'string' ? signature : '';
+  }
+  const signed = await signer.sign(rebuilt, { ...base, signableHeaders: signedHeaderSet });
+  const authorization = signed.headers.authorization ?? '';
+  return authorization.slice(authorization.lastIndexOf('Signature=') + 'Signature='.length);
+}

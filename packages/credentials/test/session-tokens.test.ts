@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import {
+  constantTimeEqual,
+  generateSessionToken,
+  hashSessionToken,
+  sessionTokenMatches,
+} from '../src/index.ts';
+
+describe('session tokens', () => {
+  it('are long, URL-safe and unique', () => {
+    const tokens = new Set(Array.from({ length: 1000 }, generateSessionToken));
+    expect(tokens.size).toBe(1000);
+    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{86}$/);
+  });
+
+  it('hash to a stable SHA-256 hex that matches only the same token', () => {
+    const token = generateSessionToken();
+    const stored = hashSessionToken(token);
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashSessionToken(token)).toBe(stored);
+    expect(sessionTokenMatches(token, stored)).toBe(true);
+    expect(sessionTokenMatches(generateSessionToken(), stored)).toBe(false);
+    expect(sessionTokenMatches(token, stored.toUpperCase())).toBe(false);
+    expect(sessionTokenMatches(token, '')).toBe(false);
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('compares strings of any lengths without throwing', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
+    expect(constantTimeEqual('é', 'e\u0301')).toBe(false);
+  });
+});
