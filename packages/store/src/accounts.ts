@@ -3,10 +3,26 @@
  * and its quota counters in one transaction, so an alias can never belong to two accounts.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { accountKey, accountListKey, accountSummaryKey, aliasKey } from './keys.ts';
+import {
+  accountKey,
+  accountListKey,
+  accountSummaryKey,
+  aliasKey,
+  passwordPolicyKey,
+  principalItemKey,
+} from './keys.ts';
+import { zeroCounters } from './principals.ts';
+import { type GuardedWrite, transact } from './transactions.ts';
 
 /** Lifecycle of a tenant: suspended accounts keep their data but every credential stops working. */
 export type AccountStatus = 'active' | 'suspended' | 'closed';
@@ -14,7 +30,8 @@ export type AccountStatus = 'active' | 'suspended' | 'closed';
 /** A tenant account as stored. */
 export interface AccountRecord {
   readonly accountId: string;
-  readonly alias: string;
+  /** Absent after DeleteAccountAlias; the account id still signs in. */
+  readonly alias?: string;
   readonly status: AccountStatus;
   readonly createdAt: string;
   readonly version: number;
@@ -54,6 +71,18 @@ export async function putNewAccount(
               TableName: context.tableName,
               Item: { ...accountSummaryKey(account.accountId), entity: 'account-summary' },
               ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            // The root principal's record: its counters cap root access keys like a user's.
+            Put: {
+              TableName: context.tableName,
+              Item: {
+                ...principalItemKey(account.accountId, 'ROOT', '', 'ROOT'),
+                entity: 'root',
+                accountId: account.accountId,
+                counters: zeroCounters,
+              },
             },
           },
         ],
@@ -147,9 +176,123 @@ export async function setAccountStatus(
 function toAccount(item: Record<string, unknown>): AccountRecord {
   return {
     accountId: String(item.accountId),
-    alias: String(item.alias),
+    ...(typeof item.alias === 'string' ? { alias: item.alias } : {}),
     status: item.status as AccountStatus,
     createdAt: String(item.createdAt),
     version: Number(item.version),
   };
+}
+
+/** The account's entity counts, as GetAccountSummary reports them. */
+export async function getAccountSummary(
+  context: StoreContext,
+  accountId: string,
+): Promise<Record<string, number>> {
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: accountSummaryKey(accountId), ConsistentRead: true }),
+  );
+  const counts: Record<string, number> = {};
+  for (const [field, value] of Object.entries(result.Item ?? {})) {
+    if (typeof value === 'number') counts[field] = value;
+  }
+  return counts;
+}
+
+/** The account's password policy, IAM's field names, or undefined when none is set. */
+export async function getPasswordPolicy(
+  context: StoreContext,
+  accountId: string,
+): Promise<Record<string, boolean | number> | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: passwordPolicyKey(accountId), ConsistentRead: true }),
+  );
+  return (result.Item?.policy as Record<string, boolean | number> | undefined) ?? undefined;
+}
+
+/** Sets (replaces) the account's password policy. */
+export async function putPasswordPolicy(
+  context: StoreContext,
+  accountId: string,
+  policy: Record<string, boolean | number>,
+): Promise<void> {
+  await context.documents.send(
+    new PutCommand({
+      TableName: context.tableName,
+      Item: { ...passwordPolicyKey(accountId), entity: 'password-policy', policy },
+    }),
+  );
+}
+
+/** Removes the account's password policy; false when there was none. */
+export async function deletePasswordPolicy(context: StoreContext, accountId: string): Promise<boolean> {
+  try {
+    await context.documents.send(
+      new DeleteCommand({
+        TableName: context.tableName,
+        Key: passwordPolicyKey(accountId),
+        ConditionExpression: 'attribute_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/**
+ * Moves an account's alias from `previous` to `next` (either may be absent) in one transaction:
+ * the new alias is claimed only if free, the old claim released only if it is still this account's.
+ */
+export async function changeAccountAlias(
+  context: StoreContext,
+  accountId: string,
+  previous: string | undefined,
+  next: string | undefined,
+): Promise<Result<void>> {
+  const writes: GuardedWrite[] = [];
+  if (next) {
+    writes.push({
+      write: {
+        Put: {
+          Item: { ...aliasKey(next), entity: 'alias', accountId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail('entity.already-exists', `The account alias ${next} already exists.`),
+    });
+  }
+  if (previous) {
+    writes.push({
+      write: {
+        Delete: {
+          Key: aliasKey(previous),
+          ConditionExpression: 'accountId = :me',
+          ExpressionAttributeValues: { ':me': accountId },
+        },
+      },
+      onConditionFailed: fail(
+        'entity.concurrent-modification',
+        'The account alias changed meanwhile; retry.',
+      ),
+    });
+  }
+  writes.push({
+    write: {
+      Update: {
+        Key: accountKey(accountId),
+        UpdateExpression: next
+          ? 'SET alias = :next, version = version + :one'
+          : 'REMOVE alias SET version = version + :one',
+        ConditionExpression: previous ? 'alias = :previous' : 'attribute_not_exists(alias)',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ...(next ? { ':next': next } : {}),
+          ...(previous ? { ':previous': previous } : {}),
+        },
+      },
+    },
+    onConditionFailed: fail('entity.concurrent-modification', 'The account alias changed meanwhile; retry.'),
+  });
+  return transact(context, writes);
 }

@@ -22,6 +22,10 @@
  * | every managed policy of an account         | gsi1  | gsi1pk = ACCT#<a>#POLICYS, begins_with(gsi1sk, path) | principalListKey      |
  * | the account's quota counters               | table | pk = ACCT#<a>, sk = SUMMARY                          | accountSummaryKey     |
  * | the account's password policy              | table | pk = ACCT#<a>, sk = PASSWORD-POLICY                  | passwordPolicyKey     |
+ * | the root principal's record and its keys   | table | pk = ACCT#<a>#ROOT, sk = ROOT / ACCESS-KEY#…         | principalPartition    |
+ * | the groups a user is in                    | table | pk = ACCT#<a>#USER#<u>, begins_with(sk, MEMBER-OF#)  | principalPartition    |
+ * | the members of a group                     | table | pk = ACCT#<a>#GROUP#<g>, begins_with(sk, MEMBER#)    | principalPartition    |
+ * | the principals a managed policy is on      | table | pk = ACCT#<a>#POLICY#<p>, begins_with(sk, ATTACHMENT#) | principalPartition  |
  */
 
 /** A table key: partition and sort key values. */

@@ -1,0 +1,630 @@
+/**
+ * Customer-managed policies, their versions (at most five) and their attachments to principals.
+ * A policy's partition holds its record, its versions and a reverse item per attachment, so
+ * deletion can be refused while anything still uses it.
+ */
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { fail, ok, type Result } from '@palisade/failures';
+import type { StoreContext } from './client.ts';
+import {
+  accountSummaryKey,
+  principalItemKey,
+  principalListKey,
+  principalListPartition,
+  principalPartition,
+} from './keys.ts';
+import { capitalised, type PrincipalKind, principalKey, type Tag } from './principals.ts';
+import { type GuardedWrite, transact } from './transactions.ts';
+
+/** A customer-managed policy as stored. */
+export interface ManagedPolicyRecord {
+  readonly accountId: string;
+  readonly name: string;
+  readonly path: string;
+  readonly id: string;
+  readonly arn: string;
+  readonly description?: string;
+  readonly defaultVersionId: string;
+  /** The default version's document, kept on the record so loading a principal's policies is one read. */
+  readonly defaultDocument: string;
+  readonly versionCount: number;
+  /** The number the next version gets (v1, v2, …; never reused, as in IAM). */
+  readonly nextVersion: number;
+  readonly attachmentCount: number;
+  readonly boundaryUsageCount: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly tags: readonly Tag[];
+}
+
+/** One version of a managed policy. */
+export interface PolicyVersionRecord {
+  readonly versionId: string;
+  readonly document: string;
+  readonly createdAt: string;
+}
+
+/** An attachment of a managed policy (customer or platform) to a principal. */
+export interface AttachmentRecord {
+  readonly policyArn: string;
+  readonly policyName: string;
+}
+
+const KIND_KEY = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
+
+function policyKey(accountId: string, name: string, child = 'POLICY') {
+  return principalItemKey(accountId, 'POLICY', name, child);
+}
+
+function versionSortKey(versionId: string): string {
+  // Zero-padded so versions sort numerically within the partition.
+  return `VERSION#${versionId.slice(1).padStart(6, '0')}`;
+}
+
+/** Creates a policy with its first (default) version, if the name is free and the quota allows. */
+export async function putNewManagedPolicy(
+  context: StoreContext,
+  policy: Omit<
+    ManagedPolicyRecord,
+    | 'defaultDocument'
+    | 'defaultVersionId'
+    | 'versionCount'
+    | 'nextVersion'
+    | 'attachmentCount'
+    | 'boundaryUsageCount'
+    | 'updatedAt'
+  >,
+  document: string,
+  accountQuota: number,
+): Promise<Result<ManagedPolicyRecord>> {
+  const record: ManagedPolicyRecord = {
+    ...policy,
+    defaultVersionId: 'v1',
+    defaultDocument: document,
+    versionCount: 1,
+    nextVersion: 2,
+    attachmentCount: 0,
+    boundaryUsageCount: 0,
+    updatedAt: policy.createdAt,
+  };
+  const written = await transact(context, [
+    {
+      write: {
+        Put: {
+          Item: {
+            ...policyKey(policy.accountId, policy.name),
+            ...principalListKey(policy.accountId, 'POLICY', policy.path, policy.name),
+            entity: 'managed-policy',
+            ...record,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail(
+        'entity.already-exists',
+        `A policy called ${policy.name} already exists. Duplicate names are not allowed.`,
+      ),
+    },
+    {
+      write: {
+        Put: {
+          Item: {
+            ...policyKey(policy.accountId, policy.name, versionSortKey('v1')),
+            entity: 'policy-version',
+            versionId: 'v1',
+            document,
+            createdAt: policy.createdAt,
+          },
+        },
+      },
+    },
+    {
+      write: {
+        Update: {
+          Key: accountSummaryKey(policy.accountId),
+          UpdateExpression: 'ADD policies :one',
+          ConditionExpression: 'attribute_not_exists(policies) OR policies < :quota',
+          ExpressionAttributeValues: { ':one': 1, ':quota': accountQuota },
+        },
+      },
+      onConditionFailed: fail(
+        'quota.exceeded',
+        `Cannot exceed quota for PoliciesPerAccount: ${accountQuota}.`,
+      ),
+    },
+  ]);
+  return written.ok ? ok(record) : written;
+}
+
+/** Reads a managed policy's record by name. */
+export async function getManagedPolicy(
+  context: StoreContext,
+  accountId: string,
+  name: string,
+): Promise<ManagedPolicyRecord | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: policyKey(accountId, name), ConsistentRead: true }),
+  );
+  return result.Item ? toManagedPolicy(result.Item) : undefined;
+}
+
+/** Reads one version of a managed policy. */
+export async function getPolicyVersion(
+  context: StoreContext,
+  accountId: string,
+  name: string,
+  versionId: string,
+): Promise<PolicyVersionRecord | undefined> {
+  if (!/^v[1-9]\d{0,5}$/.test(versionId)) return undefined;
+  const result = await context.documents.send(
+    new GetCommand({
+      TableName: context.tableName,
+      Key: policyKey(accountId, name, versionSortKey(versionId)),
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item ? toVersion(result.Item) : undefined;
+}
+
+/** Lists a policy's versions, oldest first. */
+export async function listPolicyVersions(
+  context: StoreContext,
+  accountId: string,
+  name: string,
+): Promise<PolicyVersionRecord[]> {
+  const result = await context.documents.send(
+    new QueryCommand({
+      TableName: context.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
+      ExpressionAttributeValues: { ':pk': principalPartition(accountId, 'POLICY', name), ':v': 'VERSION#' },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map(toVersion);
+}
+
+/** Lists managed policies whose path starts with `pathPrefix`. */
+export async function listManagedPolicies(
+  context: StoreContext,
+  accountId: string,
+  page: { pathPrefix?: string; limit: number; after?: string },
+): Promise<{ items: ManagedPolicyRecord[]; next?: string }> {
+  const prefix = page.pathPrefix ?? '/';
+  const result = await context.documents.send(
+    new QueryCommand({
+      TableName: context.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: page.after
+        ? 'gsi1pk = :p AND gsi1sk BETWEEN :after AND :end'
+        : 'gsi1pk = :p AND begins_with(gsi1sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':p': principalListPartition(accountId, 'POLICY'),
+        ...(page.after
+          ? { ':after': `${page.after}\u0000`, ':end': `${prefix}\uffff` }
+          : { ':prefix': prefix }),
+      },
+      Limit: page.limit,
+    }),
+  );
+  const items = (result.Items ?? []).map(toManagedPolicy).filter((p) => p.path.startsWith(prefix));
+  const last = result.Items?.at(-1);
+  return result.LastEvaluatedKey && last ? { items, next: String(last.gsi1sk) } : { items };
+}
+
+/**
+ * Adds a version (v<nextVersion>) unless five exist; optionally makes it the default. Conditions
+ * on the policy record make concurrent creators take turns: at most five versions, ever.
+ */
+export async function putPolicyVersion(
+  context: StoreContext,
+  current: ManagedPolicyRecord,
+  document: string,
+  setAsDefault: boolean,
+  createdAt: string,
+  maxVersions = 5,
+): Promise<Result<PolicyVersionRecord>> {
+  if (current.versionCount >= maxVersions) {
+    return fail(
+      'quota.exceeded',
+      `A managed policy can have up to ${maxVersions} versions. Before you create a new version, you must delete an existing version.`,
+    );
+  }
+  const versionId = `v${current.nextVersion}`;
+  const written = await transact(context, [
+    {
+      write: {
+        Update: {
+          Key: policyKey(current.accountId, current.name),
+          UpdateExpression: `SET nextVersion = :next, versionCount = versionCount + :one, updatedAt = :now${setAsDefault ? ', defaultVersionId = :v, defaultDocument = :doc' : ''}`,
+          ConditionExpression: 'nextVersion = :current AND versionCount < :max',
+          ExpressionAttributeValues: {
+            ':next': current.nextVersion + 1,
+            ':current': current.nextVersion,
+            ':one': 1,
+            ':max': maxVersions,
+            ':now': createdAt,
+            ...(setAsDefault ? { ':v': versionId, ':doc': document } : {}),
+          },
+        },
+      },
+      onConditionFailed: fail(
+        'entity.concurrent-modification',
+        'The policy changed meanwhile (another version was created or deleted); retry.',
+      ),
+    },
+    {
+      write: {
+        Put: {
+          Item: {
+            ...policyKey(current.accountId, current.name, versionSortKey(versionId)),
+            entity: 'policy-version',
+            versionId,
+            document,
+            createdAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    },
+  ]);
+  return written.ok ? ok({ versionId, document, createdAt }) : written;
+}
+
+/** Makes an existing version the default. */
+export async function setDefaultPolicyVersion(
+  context: StoreContext,
+  current: ManagedPolicyRecord,
+  version: PolicyVersionRecord,
+  now: string,
+): Promise<Result<void>> {
+  const versionId = version.versionId;
+  return transact(context, [
+    {
+      write: {
+        ConditionCheck: {
+          Key: policyKey(current.accountId, current.name, versionSortKey(versionId)),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      onConditionFailed: fail(
+        'entity.not-found',
+        `Policy ${current.arn} version ${versionId} does not exist or is not attachable.`,
+      ),
+    },
+    {
+      write: {
+        Update: {
+          Key: policyKey(current.accountId, current.name),
+          UpdateExpression: 'SET defaultVersionId = :v, defaultDocument = :doc, updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          // Versions are immutable, so the document read with the version is still its document.
+          ExpressionAttributeValues: { ':v': versionId, ':doc': version.document, ':now': now },
+        },
+      },
+      onConditionFailed: fail('entity.not-found', `Policy ${current.arn} does not exist.`),
+    },
+  ]);
+}
+
+/** Deletes a non-default version. */
+export async function deletePolicyVersion(
+  context: StoreContext,
+  current: ManagedPolicyRecord,
+  versionId: string,
+): Promise<Result<void>> {
+  if (versionId === current.defaultVersionId) {
+    return fail('entity.delete-conflict', 'Cannot delete the default version of a policy.');
+  }
+  return transact(context, [
+    {
+      write: {
+        Delete: {
+          Key: policyKey(current.accountId, current.name, versionSortKey(versionId)),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      onConditionFailed: fail(
+        'entity.not-found',
+        `Policy ${current.arn} version ${versionId} does not exist.`,
+      ),
+    },
+    {
+      write: {
+        Update: {
+          Key: policyKey(current.accountId, current.name),
+          UpdateExpression: 'SET versionCount = versionCount - :one',
+          ConditionExpression: 'defaultVersionId <> :v',
+          ExpressionAttributeValues: { ':one': 1, ':v': versionId },
+        },
+      },
+      onConditionFailed: fail('entity.delete-conflict', 'Cannot delete the default version of a policy.'),
+    },
+  ]);
+}
+
+/** Deletes a policy that is unattached, no principal's boundary, and down to its default version. */
+export async function deleteManagedPolicy(
+  context: StoreContext,
+  current: ManagedPolicyRecord,
+): Promise<Result<void>> {
+  if (current.attachmentCount > 0 || current.boundaryUsageCount > 0) {
+    return fail(
+      'entity.delete-conflict',
+      'Cannot delete a policy attached to entities or in use as a permissions boundary.',
+    );
+  }
+  if (current.versionCount > 1) {
+    return fail(
+      'entity.delete-conflict',
+      "This policy has more than one version. Before you delete a policy, you must delete the policy's non-default versions.",
+    );
+  }
+  return transact(context, [
+    {
+      write: {
+        Delete: {
+          Key: policyKey(current.accountId, current.name),
+          ConditionExpression:
+            'attachmentCount = :zero AND boundaryUsageCount = :zero AND versionCount = :one',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        },
+      },
+      onConditionFailed: fail(
+        'entity.delete-conflict',
+        'Cannot delete a policy attached to entities, in use as a permissions boundary, or with non-default versions.',
+      ),
+    },
+    {
+      write: {
+        Delete: { Key: policyKey(current.accountId, current.name, versionSortKey(current.defaultVersionId)) },
+      },
+    },
+    {
+      write: {
+        Update: {
+          Key: accountSummaryKey(current.accountId),
+          UpdateExpression: 'ADD policies :minus',
+          ExpressionAttributeValues: { ':minus': -1 },
+        },
+      },
+    },
+  ]);
+}
+
+/**
+ * Attaches a managed policy to a principal within the per-principal quota. `customer` names the
+ * account and policy name when the policy is customer-managed (its counter and reverse item are
+ * written too); platform policies have neither.
+ */
+export async function attachPolicy(
+  context: StoreContext,
+  target: { accountId: string; kind: PrincipalKind; principal: string },
+  attachment: AttachmentRecord,
+  customer: { accountId: string; name: string } | undefined,
+  maxAttached: number,
+): Promise<Result<void>> {
+  const writes: GuardedWrite[] = [
+    {
+      write: {
+        Update: {
+          Key: principalKey(target.accountId, target.kind, target.principal),
+          UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies + :one',
+          ConditionExpression: 'attribute_exists(pk) AND counters.attachedPolicies < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxAttached },
+        },
+      },
+      onConditionFailed: fail(
+        'quota.exceeded',
+        `Cannot exceed quota for PoliciesPerUser: ${maxAttached}`.replace('User', capitalised(target.kind)),
+      ),
+    },
+    {
+      write: {
+        Put: {
+          Item: {
+            ...principalItemKey(
+              target.accountId,
+              KIND_KEY[target.kind],
+              target.principal,
+              `ATTACHED#${attachment.policyArn}`,
+            ),
+            entity: 'attachment',
+            ...attachment,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      // Attaching twice is a no-op in IAM; the caller treats this code as success.
+      onConditionFailed: fail('entity.already-exists', 'The policy is already attached.'),
+    },
+  ];
+  if (customer) {
+    writes.push(
+      {
+        write: {
+          Update: {
+            Key: policyKey(customer.accountId, customer.name),
+            UpdateExpression: 'SET attachmentCount = attachmentCount + :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+        onConditionFailed: fail(
+          'entity.not-found',
+          `Policy ${attachment.policyArn} does not exist or is not attachable.`,
+        ),
+      },
+      {
+        write: {
+          Put: {
+            Item: {
+              ...policyKey(
+                customer.accountId,
+                customer.name,
+                `ATTACHMENT#${KIND_KEY[target.kind]}#${target.principal.toLowerCase()}`,
+              ),
+              entity: 'policy-attachment',
+              kind: target.kind,
+              principal: target.principal,
+            },
+          },
+        },
+      },
+    );
+  }
+  return transact(context, writes);
+}
+
+/** Detaches a managed policy from a principal. */
+export async function detachPolicy(
+  context: StoreContext,
+  target: { accountId: string; kind: PrincipalKind; principal: string },
+  policyArn: string,
+  customer: { accountId: string; name: string } | undefined,
+): Promise<Result<void>> {
+  const writes: GuardedWrite[] = [
+    {
+      write: {
+        Delete: {
+          Key: principalItemKey(
+            target.accountId,
+            KIND_KEY[target.kind],
+            target.principal,
+            `ATTACHED#${policyArn}`,
+          ),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      onConditionFailed: fail('entity.not-found', `Policy ${policyArn} was not found.`),
+    },
+    {
+      write: {
+        Update: {
+          Key: principalKey(target.accountId, target.kind, target.principal),
+          UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies - :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    },
+  ];
+  if (customer) {
+    writes.push(
+      {
+        write: {
+          Update: {
+            Key: policyKey(customer.accountId, customer.name),
+            UpdateExpression: 'SET attachmentCount = attachmentCount - :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+      },
+      {
+        write: {
+          Delete: {
+            Key: policyKey(
+              customer.accountId,
+              customer.name,
+              `ATTACHMENT#${KIND_KEY[target.kind]}#${target.principal.toLowerCase()}`,
+            ),
+          },
+        },
+      },
+    );
+  }
+  return transact(context, writes);
+}
+
+/** Lists the managed policies attached to a principal. */
+export async function listAttachedPolicies(
+  context: StoreContext,
+  accountId: string,
+  kind: PrincipalKind,
+  principal: string,
+): Promise<AttachmentRecord[]> {
+  const result = await context.documents.send(
+    new QueryCommand({
+      TableName: context.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+      ExpressionAttributeValues: {
+        ':pk': principalPartition(accountId, KIND_KEY[kind], principal),
+        ':a': 'ATTACHED#',
+      },
+      ConsistentRead: true,
+    }),
+  );
+  return (result.Items ?? []).map((item) => ({
+    policyArn: String(item.policyArn),
+    policyName: String(item.policyName),
+  }));
+}
+
+/** Counts a customer policy's use as a permissions boundary up or down (deletion is refused while used). */
+export function boundaryUsageWrite(accountId: string, name: string, delta: 1 | -1): GuardedWrite {
+  return {
+    write: {
+      Update: {
+        Key: policyKey(accountId, name),
+        UpdateExpression: 'SET boundaryUsageCount = boundaryUsageCount + :d',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':d': delta },
+      },
+    },
+    onConditionFailed: fail('entity.not-found', `Policy ${name} does not exist.`),
+  };
+}
+
+function toVersion(item: Record<string, unknown>): PolicyVersionRecord {
+  return {
+    versionId: String(item.versionId),
+    document: String(item.document),
+    createdAt: String(item.createdAt),
+  };
+}
+
+/** Converts a stored item into a managed policy record. */
+export function toManagedPolicy(item: Record<string, unknown>): ManagedPolicyRecord {
+  return {
+    accountId: String(item.accountId),
+    name: String(item.name),
+    path: String(item.path),
+    id: String(item.id),
+    arn: String(item.arn),
+    ...(typeof item.description === 'string' ? { description: item.description } : {}),
+    defaultVersionId: String(item.defaultVersionId),
+    defaultDocument: String(item.defaultDocument),
+    versionCount: Number(item.versionCount),
+    nextVersion: Number(item.nextVersion),
+    attachmentCount: Number(item.attachmentCount),
+    boundaryUsageCount: Number(item.boundaryUsageCount),
+    createdAt: String(item.createdAt),
+    updatedAt: String(item.updatedAt),
+    tags: (item.tags as Tag[] | undefined) ?? [],
+  };
+}
+
+/** Reads several managed policy records of one account in one round trip (BatchGetItem). */
+export async function getManagedPolicies(
+  context: StoreContext,
+  accountId: string,
+  names: readonly string[],
+): Promise<ManagedPolicyRecord[]> {
+  const unique = [...new Set(names.map((name) => name.toLowerCase()))];
+  const records: ManagedPolicyRecord[] = [];
+  for (let start = 0; start < unique.length; start += 100) {
+    let keys: Record<string, unknown>[] | undefined = unique
+      .slice(start, start + 100)
+      .map((name) => ({ ...policyKey(accountId, name) }));
+    while (keys && keys.length > 0) {
+      const result: BatchGetCommandOutput = await context.documents.send(
+        new BatchGetCommand({ RequestItems: { [context.tableName]: { Keys: keys, ConsistentRead: true } } }),
+      );
+      records.push(...(result.Responses?.[context.tableName] ?? []).map(toManagedPolicy));
+      keys = result.UnprocessedKeys?.[context.tableName]?.Keys;
+      // Throttled keys come back unprocessed: back off briefly before asking again.
+      if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return records;
+}

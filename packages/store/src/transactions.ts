@@ -1,0 +1,72 @@
+/**
+ * Transactions with typed outcomes. Every invariant (uniqueness, quotas, no dangling references)
+ * is a condition inside one TransactWriteItems call, never a read followed by a write; when a
+ * condition fails, the cancellation reason's index says which invariant it was.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import type { StoreContext } from './client.ts';
+
+/** One write of a transaction, without the table name (added here), and the failure its condition means. */
+export interface GuardedWrite {
+  readonly write: TransactItem;
+  /** What a failed condition on this write means to the caller; absent: it cannot fail. */
+  readonly onConditionFailed?: Failure;
+}
+
+type SdkTransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** One transaction item without its table name: the store adds its own. */
+export interface TransactItem {
+  readonly Put?: Omit<NonNullable<SdkTransactItem['Put']>, 'TableName'>;
+  readonly Update?: Omit<NonNullable<SdkTransactItem['Update']>, 'TableName'>;
+  readonly Delete?: Omit<NonNullable<SdkTransactItem['Delete']>, 'TableName'>;
+  readonly ConditionCheck?: Omit<NonNullable<SdkTransactItem['ConditionCheck']>, 'TableName'>;
+}
+
+/** Runs the writes atomically; a failed condition becomes the failure its write names. */
+export async function transact(
+  context: StoreContext,
+  writes: readonly GuardedWrite[],
+): Promise<Result<void>> {
+  const items = writes.map(({ write }) => withTable(write, context.tableName));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await context.documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return ok(undefined);
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failedIndex = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+      if (failedIndex >= 0) {
+        return (
+          writes[failedIndex]?.onConditionFailed ??
+          fail('entity.concurrent-modification', 'Conflicting change; retry.')
+        );
+      }
+      // Another transaction touched the same items at the same moment: retry briefly, then give up typed.
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict') && attempt < 4) {
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20));
+        continue;
+      }
+      if (reasons.some((reason) => reason.Code === 'TransactionConflict')) {
+        return fail('entity.concurrent-modification', 'The entity is being modified concurrently; retry.');
+      }
+      throw error;
+    }
+  }
+}
+
+function withTable(write: TransactItem, tableName: string): SdkTransactItem {
+  if (write.Put) return { Put: { ...write.Put, TableName: tableName } };
+  if (write.Update) return { Update: { ...write.Update, TableName: tableName } };
+  if (write.Delete) return { Delete: { ...write.Delete, TableName: tableName } };
+  if (write.ConditionCheck) return { ConditionCheck: { ...write.ConditionCheck, TableName: tableName } };
+  throw new Error('a transaction item needs one of Put, Update, Delete or ConditionCheck');
+}
+
+/** True for a single-item write whose condition failed. */
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
