@@ -38,6 +38,7 @@ const config: PlatformConfig = {
   operatorAccessKeyId: operator.accessKeyId,
   operatorSecretAccessKey: operator.secretAccessKey,
   masterKey: process.env.PALISADE_MASTER_KEY ?? loadOrCreateMasterKey(resolve(dataDirectory, 'master-key')),
+  partition: process.env.PALISADE_PARTITION || 'aws',
 };
 
 const created = await ensureTable(createStoreContext({ tableName, endpoint }));

@@ -16,6 +16,7 @@ const config = {
   operatorAccessKeyId: 'AKIAOPERATOROPERATOR',
   operatorSecretAccessKey: 'operator-secret-never-logged',
   masterKey: Buffer.alloc(32, 7).toString('base64'),
+  partition: 'aws',
 };
 
 beforeAll(async () => {
@@ -29,9 +30,6 @@ beforeAll(async () => {
   });
   platform.app.get('/test/missing', (c) =>
     failureResponse(c, { code: 'entity.not-found', message: 'no such user' }, 'rest'),
-  );
-  platform.app.post('/', (c) =>
-    failureResponse(c, { code: 'access.denied', message: 'User: x is not authorized' }, 'aws-query'),
   );
   const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => server.once('listening', done));
@@ -111,10 +109,14 @@ describe('platform over HTTP', () => {
   });
 
   it('maps a typed failure to the AWS ErrorResponse XML on the Query API', async () => {
-    const response = await fetch(`${baseUrl}/`, { method: 'POST', body: 'Action=GetUser' });
+    const response = await fetch(`${baseUrl}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'Action=GetUser&Version=2010-05-08',
+    });
     expect(response.status).toBe(403);
     const xml = await response.text();
-    expect(xml).toContain('<Code>AccessDenied</Code>');
+    expect(xml).toContain('<Code>MissingAuthenticationToken</Code>');
     expect(xml).toContain('<Type>Sender</Type>');
     expect(xml).toContain(`<RequestId>${response.headers.get('x-amzn-requestid')}</RequestId>`);
   });

@@ -11,8 +11,10 @@ export interface PlatformConfig {
   readonly dynamodbEndpoint?: string;
   readonly operatorAccessKeyId: string;
   readonly operatorSecretAccessKey: string;
-  /** 32 bytes, base64: encrypts access-key secrets and signing keys at rest. */
+  /** 32 bytes, base64 (comma-separated, newest first, to rotate): encrypts secrets at rest. */
   readonly masterKey: string;
+  /** The ARN partition of every ARN this deployment issues (`aws` keeps AWS policies portable). */
+  readonly partition: string;
 }
 
 type Linked = Record<string, { name?: string; value?: string } | undefined>;
@@ -36,5 +38,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     operatorAccessKeyId: pick('OperatorAccessKeyId', 'value', 'PALISADE_OPERATOR_ACCESS_KEY_ID'),
     operatorSecretAccessKey: pick('OperatorSecretAccessKey', 'value', 'PALISADE_OPERATOR_SECRET_ACCESS_KEY'),
     masterKey: pick('MasterKey', 'value', 'PALISADE_MASTER_KEY'),
+    partition: env.PALISADE_PARTITION || 'aws',
   };
 }

@@ -15,9 +15,23 @@ export interface RestErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
 }
 
+const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
+
 /** Answers a failure in the request's protocol, with the status from the error table. */
-export function failureResponse(c: Context, failure: Pick<Failure, 'code' | 'message'>, protocol: Protocol) {
-  return wireErrorResponse(c, errorTable[failure.code], failure.code, failure.message, protocol);
+export function failureResponse(
+  c: Context,
+  failure: Pick<Failure, 'code' | 'message'>,
+  protocol: Protocol,
+  xmlNamespace = IAM_NAMESPACE,
+) {
+  return wireErrorResponse(
+    c,
+    errorTable[failure.code],
+    failure.code,
+    failure.message,
+    protocol,
+    xmlNamespace,
+  );
 }
 
 /** Answers an unexpected error without revealing anything about it. */
@@ -28,14 +42,22 @@ export function internalErrorResponse(c: Context, protocol: Protocol) {
     'platform.internal',
     'We encountered an internal error. Please try again.',
     protocol,
+    IAM_NAMESPACE,
   );
 }
 
-function wireErrorResponse(c: Context, wire: WireError, code: string, message: string, protocol: Protocol) {
+function wireErrorResponse(
+  c: Context,
+  wire: WireError,
+  code: string,
+  message: string,
+  protocol: Protocol,
+  xmlNamespace: string,
+) {
   const requestId = c.get('requestId') ?? '';
   if (protocol === 'aws-query') {
     const xml =
-      `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">` +
+      `<ErrorResponse xmlns="${xmlNamespace}">` +
       `<Error><Type>${wire.awsType}</Type><Code>${wire.awsCode}</Code><Message>${escapeXml(message)}</Message></Error>` +
       `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
     return c.body(xml, wire.awsStatus as 400, { 'content-type': 'text/xml' });

@@ -19,7 +19,9 @@ export interface PlatformDependencies {
 /** True for AWS Query protocol requests (form POSTs to `/`), which expect XML errors. */
 export function protocolOf(request: Request): Protocol {
   const url = new URL(request.url);
-  return url.pathname === '/' && request.method === 'POST' ? 'aws-query' : 'rest';
+  return url.pathname === '/' && (request.method === 'POST' || url.searchParams.has('Action'))
+    ? 'aws-query'
+    : 'rest';
 }
 
 /** Builds the platform app from its dependencies. */

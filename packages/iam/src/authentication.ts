@@ -1,0 +1,106 @@
+/**
+ * Who is calling, from a SigV4-signed request: one key lookup, signature verification with
+ * @smithy/signature-v4 (in @palisade/credentials), the account's status, and the caller's
+ * effective policies. Any doubt is a refusal: unknown, inactive or unopenable keys, suspended or
+ * closed accounts, missing principals.
+ */
+import {
+  constantTimeEqual,
+  type ReceivedRequest,
+  type SecretBox,
+  type SigningSecret,
+  type VerifiedSignature,
+  verifySigV4,
+} from '@palisade/credentials';
+import { fail, ok, type Result } from '@palisade/failures';
+import {
+  type AccessKeyRecord,
+  getAccessKey,
+  getAccount,
+  recordAccessKeyUse,
+  type StoreContext,
+} from '@palisade/store';
+import type { Caller } from './caller.ts';
+import { operatorCaller, rootCaller, userCaller } from './callers.ts';
+import { loadEffectivePolicies } from './effective-policies.ts';
+
+/** What authentication needs. */
+export interface AuthenticationContext {
+  readonly store: StoreContext;
+  readonly partition: string;
+  readonly secrets: SecretBox;
+  readonly now: () => Date;
+  /** The operator's long-term key (from SST secrets or the local credentials file). */
+  readonly operator: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** An authenticated request: the caller and what its signature proved. */
+export interface Authenticated {
+  readonly caller: Caller;
+  readonly signature: VerifiedSignature;
+}
+
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+
+/** Verifies a signed request for `service` and builds its caller. */
+export async function authenticateSignedRequest(
+  context: AuthenticationContext,
+  request: ReceivedRequest,
+  service: string,
+  origin: { readonly sourceIp?: string } = {},
+): Promise<Result<Authenticated>> {
+  let key: AccessKeyRecord | undefined;
+  const lookupSecret = async (accessKeyId: string): Promise<Result<SigningSecret>> => {
+    if (accessKeyId === context.operator.accessKeyId) {
+      return ok({ temporary: false, secretAccessKey: context.operator.secretAccessKey });
+    }
+    key = await getAccessKey(context.store, accessKeyId);
+    if (!key) return fail('credentials.unknown-key', INVALID_TOKEN);
+    if (key.status !== 'Active') return fail('credentials.inactive', INVALID_TOKEN);
+    const secret = context.secrets.open(key.encryptedSecret, key.accessKeyId);
+    // A secret that cannot be opened (wrong master key, tampering) authenticates no one.
+    if (!secret.ok) return fail('credentials.unknown-key', INVALID_TOKEN);
+    return ok({ temporary: false, secretAccessKey: secret.value });
+  };
+
+  const now = context.now();
+  const verified = await verifySigV4({ request, service, now, lookupSecret });
+  if (!verified.ok) return verified;
+  const signature = verified.value;
+
+  if (key === undefined) {
+    // Only the operator's key verifies without a stored key record.
+    if (!constantTimeEqual(signature.accessKeyId, context.operator.accessKeyId))
+      return fail('credentials.unknown-key', INVALID_TOKEN);
+    return ok({ caller: operatorCaller(signature.accessKeyId), signature });
+  }
+  const owned = key;
+
+  const account = await getAccount(context.store, owned.accountId);
+  if (account?.status !== 'active') {
+    return fail(
+      'account.suspended',
+      `The account ${owned.accountId} is ${account?.status ?? 'closed'}; its credentials are disabled.`,
+    );
+  }
+
+  let caller: Caller;
+  if (owned.owner.kind === 'root') {
+    caller = rootCaller(context.partition, owned.accountId);
+  } else {
+    const effective = await loadEffectivePolicies(
+      context.store,
+      context.partition,
+      owned.accountId,
+      'user',
+      owned.owner.userName,
+    );
+    if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
+    caller = userCaller(effective, context.now, {
+      'aws:RequestedRegion': signature.region,
+      ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
+    });
+  }
+  await recordAccessKeyUse(context.store, owned.accessKeyId, { at: now, service, region: signature.region });
+  return ok({ caller, signature });
+}

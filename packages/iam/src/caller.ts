@@ -1,0 +1,50 @@
+/**
+ * Who is calling, as the services see it: authenticated identity plus a way to ask the policy
+ * engine whether it may do something. Built by the authentication layer; the services never look
+ * at credentials.
+ */
+import { type Failure, fail } from '@palisade/failures';
+
+/** The engine's answer for one operation. */
+export type AccessVerdict =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      readonly reason: 'explicit-deny' | 'implicit-deny';
+      readonly policyType?: string;
+    };
+
+/** The kinds of authenticated principal. */
+export type CallerKind = 'root' | 'user' | 'assumed-role' | 'operator';
+
+/** An authenticated caller. */
+export interface Caller {
+  readonly accountId: string;
+  readonly arn: string;
+  readonly kind: CallerKind;
+  /** The IAM user's name, for users. */
+  readonly userName?: string;
+  /** Asks whether this caller may perform `action` on `resource`; deny is the default. */
+  authorize(action: string, resource: string): AccessVerdict;
+}
+
+/** Returns AccessDenied in AWS's words when the caller may not perform the action, else undefined. */
+export function denialOf(caller: Caller, action: string, resource: string): Failure | undefined {
+  let verdict: AccessVerdict;
+  try {
+    verdict = caller.authorize(action, resource);
+  } catch {
+    // INVARIANT: the platform fails closed; an error while deciding is a denial.
+    verdict = { allowed: false, reason: 'implicit-deny' };
+  }
+  if (verdict.allowed) return undefined;
+  const type = verdict.policyType ?? 'identity-based';
+  const why =
+    verdict.reason === 'explicit-deny'
+      ? `with an explicit deny in an ${type} policy`
+      : `because no ${type} policy allows the ${action} action`;
+  return fail(
+    'access.denied',
+    `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
+  );
+}

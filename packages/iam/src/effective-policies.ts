@@ -1,0 +1,129 @@
+/**
+ * The policies that apply to a principal: its inline and attached policies, its groups' (for
+ * users), and its permissions boundary. This is what authentication hands the policy engine for
+ * every decision about the principal.
+ */
+import {
+  getManagedPolicies,
+  type PrincipalKind,
+  type PrincipalRecord,
+  readPrincipalPartition,
+  toPrincipal,
+} from '@palisade/store';
+import { parsePolicyArn } from './arns.ts';
+import { findPlatformPolicy } from './platform-policies.ts';
+
+/** A policy document with the id explanations cite (`<principal ARN>/inline/<name>` or the policy ARN). */
+export interface PolicySource {
+  readonly id: string;
+  readonly document: string;
+}
+
+/** Everything the engine needs about a principal's own permissions. */
+export interface EffectivePolicies {
+  readonly principal: PrincipalRecord;
+  readonly identityPolicies: readonly PolicySource[];
+  /** Absent when the principal has no boundary. */
+  readonly boundary?: PolicySource;
+  /** Group names, for users. */
+  readonly groups: readonly string[];
+}
+
+interface PartitionPolicies {
+  readonly inline: PolicySource[];
+  readonly attachedArns: string[];
+}
+
+function policiesOf(ownerArn: string, items: readonly Record<string, unknown>[]): PartitionPolicies {
+  const inline: PolicySource[] = [];
+  const attachedArns: string[] = [];
+  for (const item of items) {
+    if (item.entity === 'inline-policy')
+      inline.push({ id: `${ownerArn}/inline/${String(item.name)}`, document: String(item.document) });
+    if (item.entity === 'attachment') attachedArns.push(String(item.policyArn));
+  }
+  return { inline, attachedArns };
+}
+
+/**
+ * Loads a principal's effective policies: its partition, then its groups' partitions, then the
+ * customer-managed documents in one batch. Undefined when the principal does not exist.
+ */
+export async function loadEffectivePolicies(
+  store: Parameters<typeof readPrincipalPartition>[0],
+  partition: string,
+  accountId: string,
+  kind: PrincipalKind,
+  name: string,
+): Promise<EffectivePolicies | undefined> {
+  const items = await readPrincipalPartition(store, accountId, kind, name);
+  const recordItem = items.find((item) => item.entity === kind);
+  if (!recordItem) return undefined;
+  const principal = toPrincipal(recordItem);
+  const own = policiesOf(principal.arn, items);
+  const groups = items.filter((item) => item.entity === 'membership').map((item) => String(item.groupName));
+
+  const groupPolicies = await Promise.all(
+    groups.map(async (group) => {
+      const groupItems = await readPrincipalPartition(store, accountId, 'group', group);
+      const groupItem = groupItems.find((item) => item.entity === 'group');
+      return groupItem ? policiesOf(String(groupItem.arn), groupItems) : { inline: [], attachedArns: [] };
+    }),
+  );
+
+  const attached = [...new Set([...own.attachedArns, ...groupPolicies.flatMap((g) => g.attachedArns)])];
+  const managedArns = principal.permissionsBoundary ? [...attached, principal.permissionsBoundary] : attached;
+  const documents = await managedDocuments(store, partition, accountId, managedArns);
+
+  const identityPolicies: PolicySource[] = [
+    ...own.inline,
+    ...groupPolicies.flatMap((g) => g.inline),
+    ...attached.flatMap((arn) => {
+      const document = documents.get(arn);
+      return document === undefined ? [] : [{ id: arn, document }];
+    }),
+  ];
+  const boundaryDocument = principal.permissionsBoundary
+    ? documents.get(principal.permissionsBoundary)
+    : undefined;
+  return {
+    principal,
+    identityPolicies,
+    // INVARIANT: a boundary whose document cannot be found is an empty boundary (deny all), never none.
+    ...(principal.permissionsBoundary
+      ? {
+          boundary: {
+            id: principal.permissionsBoundary,
+            document: boundaryDocument ?? '{"Version":"2012-10-17","Statement":[]}',
+          },
+        }
+      : {}),
+    groups,
+  };
+}
+
+/** Default-version documents of managed policies by ARN (operator-managed from code, customer from the table). */
+export async function managedDocuments(
+  store: Parameters<typeof readPrincipalPartition>[0],
+  partition: string,
+  accountId: string,
+  arns: readonly string[],
+): Promise<Map<string, string>> {
+  const documents = new Map<string, string>();
+  const customerNames: string[] = [];
+  for (const arn of arns) {
+    const parts = parsePolicyArn(partition, arn);
+    if (parts?.scope === 'platform') {
+      const policy = findPlatformPolicy(parts.name);
+      if (policy) documents.set(arn, policy.document);
+    } else if (parts?.scope === 'customer' && parts.accountId === accountId) {
+      customerNames.push(parts.name);
+    }
+  }
+  if (customerNames.length > 0) {
+    for (const record of await getManagedPolicies(store, accountId, customerNames)) {
+      documents.set(record.arn, record.defaultDocument);
+    }
+  }
+  return documents;
+}

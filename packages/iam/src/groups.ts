@@ -1,0 +1,134 @@
+/** IAM groups and membership: Create/Get/List/Update/DeleteGroup, Add/RemoveUserToGroup, ListGroupsForUser. */
+import { fail, ok } from '@palisade/failures';
+import {
+  addMembership,
+  getPrincipal,
+  listGroupNamesForUser,
+  listMemberNames,
+  removeMembership,
+} from '@palisade/store';
+import { z } from 'zod';
+import type { IamContext } from './iam-context.ts';
+import { groupName, paging, path, pathPrefix, userName } from './iam-inputs.ts';
+import { listing, type OperationTable, operation } from './operation.ts';
+import {
+  createPrincipal,
+  listAuthorized,
+  loadAuthorized,
+  noSuch,
+  removePrincipal,
+  updatePrincipalPath,
+} from './principal-lifecycle.ts';
+import { groupShape, userShape } from './principal-shapes.ts';
+
+/** The group operations, by AWS action name. */
+export function groupOperations(context: IamContext): OperationTable {
+  return {
+    CreateGroup: operation(
+      z.object({ GroupName: groupName, Path: path.optional() }),
+      async (caller, input) => {
+        const created = await createPrincipal(context, caller, 'group', {
+          name: input.GroupName,
+          path: input.Path,
+        });
+        return created.ok ? ok({ Group: groupShape(created.value) }) : created;
+      },
+    ),
+
+    GetGroup: operation(z.object({ GroupName: groupName, ...paging }), async (caller, input) => {
+      const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:GetGroup');
+      if (!group.ok) return group;
+      const names = await listMemberNames(context.store, caller.accountId, group.value.name);
+      const users = await Promise.all(
+        names.map((name) => getPrincipal(context.store, caller.accountId, 'user', name)),
+      );
+      return ok({
+        Group: groupShape(group.value),
+        Users: users.flatMap((user) => (user ? [userShape(user)] : [])),
+        IsTruncated: false,
+      });
+    }),
+
+    ListGroups: operation(
+      z.object({ PathPrefix: pathPrefix.optional(), ...paging }),
+      async (caller, input) => {
+        const page = await listAuthorized(context, caller, 'group', input);
+        if (!page.ok) return page;
+        return ok(listing('Groups', page.value.items.map(groupShape), page.value.next));
+      },
+    ),
+
+    UpdateGroup: operation(
+      z.object({ GroupName: groupName, NewPath: path.optional(), NewGroupName: groupName.optional() }),
+      async (caller, input) => {
+        const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:UpdateGroup');
+        if (!group.ok) return group;
+        if (input.NewGroupName !== undefined && input.NewGroupName !== group.value.name) {
+          return fail(
+            'request.invalid',
+            'Renaming groups is not supported by Palisade; create a new group instead.',
+          );
+        }
+        const updated = await updatePrincipalPath(context, group.value, input.NewPath);
+        return updated.ok ? ok(undefined) : updated;
+      },
+    ),
+
+    DeleteGroup: operation(z.object({ GroupName: groupName }), async (caller, input) => {
+      const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:DeleteGroup');
+      if (!group.ok) return group;
+      const deleted = await removePrincipal(context, group.value);
+      return deleted.ok ? ok(undefined) : deleted;
+    }),
+
+    AddUserToGroup: operation(
+      z.object({ GroupName: groupName, UserName: userName }),
+      async (caller, input) => {
+        const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:AddUserToGroup');
+        if (!group.ok) return group;
+        const user = await getPrincipal(context.store, caller.accountId, 'user', input.UserName);
+        if (!user) return noSuch('user', input.UserName);
+        const added = await addMembership(
+          context.store,
+          caller.accountId,
+          user.name,
+          group.value.name,
+          context.quotas.groupsPerUser,
+        );
+        // Adding a member twice is not an error in IAM.
+        return added.ok || added.code === 'entity.already-exists' ? ok(undefined) : added;
+      },
+    ),
+
+    RemoveUserFromGroup: operation(
+      z.object({ GroupName: groupName, UserName: userName }),
+      async (caller, input) => {
+        const group = await loadAuthorized(
+          context,
+          caller,
+          'group',
+          input.GroupName,
+          'iam:RemoveUserFromGroup',
+        );
+        if (!group.ok) return group;
+        const removed = await removeMembership(
+          context.store,
+          caller.accountId,
+          input.UserName,
+          group.value.name,
+        );
+        return removed.ok ? ok(undefined) : removed;
+      },
+    ),
+
+    ListGroupsForUser: operation(z.object({ UserName: userName, ...paging }), async (caller, input) => {
+      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:ListGroupsForUser');
+      if (!user.ok) return user;
+      const names = await listGroupNamesForUser(context.store, caller.accountId, user.value.name);
+      const groups = await Promise.all(
+        names.map((name) => getPrincipal(context.store, caller.accountId, 'group', name)),
+      );
+      return ok({ Groups: groups.flatMap((g) => (g ? [groupShape(g)] : [])), IsTruncated: false });
+    }),
+  };
+}

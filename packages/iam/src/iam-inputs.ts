@@ -1,0 +1,171 @@
+/**
+ * Input schemas in IAM's own member names and constraints. The same schema validates a REST JSON
+ * body and a Query API form (where every scalar arrives as a string), so both interfaces refuse
+ * the same inputs with the same ValidationError.
+ */
+import { fail, ok, type Result } from '@palisade/failures';
+import { z } from 'zod';
+
+const NAME_CHARS = /^[\w+=,.@-]+$/;
+
+/** An IAM entity name of at most `max` characters. */
+export function iamName(max: number) {
+  return z
+    .string()
+    .min(1, 'Member must have length greater than or equal to 1')
+    .max(max, `Member must have length less than or equal to ${max}`)
+    .regex(NAME_CHARS, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+}
+
+/** User and role names: 1–64 characters. */
+export const userName = iamName(64);
+/** Role names: 1–64 characters. */
+export const roleName = iamName(64);
+/** Group names: 1–128 characters. */
+export const groupName = iamName(128);
+/** Managed and inline policy names: 1–128 characters. */
+export const policyName = iamName(128);
+
+/** A path: `/` or `/segments/` of printable ASCII, at most 512 characters. */
+export const path = z
+  .string()
+  .max(512, 'Member must have length less than or equal to 512')
+  .regex(
+    /^(\/|\/[\x21-\x7e]+\/)$/,
+    'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)',
+  );
+
+/** A path prefix for listings. */
+export const pathPrefix = z
+  .string()
+  .max(512, 'Member must have length less than or equal to 512')
+  .regex(/^\/[\x21-\x7e]*$/, 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007E]*');
+
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
+/** One tag; keys beginning with `aws:` are reserved, as in IAM. */
+export const tag = z.object({
+  Key: z
+    .string()
+    .min(1, 'Member must have length greater than or equal to 1')
+    .max(128, 'Member must have length less than or equal to 128')
+    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+')
+    .refine((key) => !key.toLowerCase().startsWith('aws:'), 'Tag keys beginning with aws: are reserved'),
+  Value: z
+    .string()
+    .max(256, 'Member must have length less than or equal to 256')
+    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*'),
+});
+
+/** A list member: the Query protocol sends an empty list as an empty string (`Tags=`). */
+export function list<T extends z.ZodType>(item: T, max: number) {
+  return z.preprocess(
+    (value) => (value === '' ? [] : value),
+    z.array(item).max(max, `Member must have length less than or equal to ${max}`),
+  );
+}
+
+/** At most 50 tags, keys unique case-insensitively. */
+export const tags = list(tag, 50).refine(
+  (items) => new Set(items.map((t) => t.Key.toLowerCase())).size === items.length,
+  'Duplicate tag keys found',
+);
+
+/** Tag keys to remove. */
+export const tagKeys = list(z.string().min(1).max(128), 50);
+
+/** A description: at most 1,000 characters of IAM's allowed set. */
+export const description = z
+  .string()
+  .max(1000, 'Member must have length less than or equal to 1000')
+  .regex(
+    /^[\t\n\r\x20-\x7e\xa1-\xff]*$/,
+    'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*',
+  );
+
+/** A policy document as submitted (JSON text), before the engine parses it. */
+export const policyDocument = z
+  .string()
+  .min(1, 'Member must have length greater than or equal to 1')
+  .max(131072, 'Member must have length less than or equal to 131072');
+
+/** A policy ARN. */
+export const policyArn = z.string().min(20).max(2048);
+
+/** A policy version id (`v1`, `v2`, …). */
+export const versionId = z
+  .string()
+  .regex(
+    /^v[1-9]\d{0,5}$/,
+    'Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?',
+  );
+
+/** An access key id. */
+export const accessKeyId = z
+  .string()
+  .min(16)
+  .max(128)
+  .regex(/^\w+$/, 'Member must satisfy regular expression pattern: [\\w]+');
+
+/** An account alias: 3–63 lowercase letters, digits and single hyphens, not at either end. */
+export const accountAlias = z
+  .string()
+  .min(3, 'Member must have length greater than or equal to 3')
+  .max(63, 'Member must have length less than or equal to 63')
+  .regex(
+    /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/,
+    'Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$',
+  );
+
+/** An integer, from JSON or from a Query form's text. */
+export function integer(min: number, max: number) {
+  return z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+$/, 'Member must be an integer')
+        .transform(Number),
+    ])
+    .pipe(
+      z
+        .number()
+        .int('Member must be an integer')
+        .min(min, `Member must have value greater than or equal to ${min}`)
+        .max(max, `Member must have value less than or equal to ${max}`),
+    );
+}
+
+/** A boolean, from JSON or from a Query form's `true`/`false`. */
+export const boolean = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', 'True', 'False']).transform((value) => value.toLowerCase() === 'true'),
+]);
+
+/** Paging parameters, as IAM names them. */
+export const paging = {
+  Marker: z.string().min(1).max(320).optional(),
+  MaxItems: integer(1, 1000).optional(),
+};
+
+/** Parses an operation's input, turning the first problems into IAM's ValidationError text. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>> {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return ok(parsed.data);
+  const problems = parsed.error.issues.slice(0, 5).map((issue) => {
+    const at = issue.path.length ? issue.path.map(String).join('.') : 'input';
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return `Value null at '${lowerFirst(at)}' failed to satisfy constraint: Member must not be null`;
+    }
+    return `Value at '${lowerFirst(at)}' failed to satisfy constraint: ${issue.message}`;
+  });
+  const count = parsed.error.issues.length;
+  return fail(
+    'request.invalid',
+    `${count} validation error${count === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
+  );
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

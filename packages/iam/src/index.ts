@@ -1,0 +1,37 @@
+/** IAM: accounts, identities, policies and access keys, each operation authorized by the engine. */
+import { accessKeyOperations } from './access-keys.ts';
+import { accountSettingsOperations } from './account-settings.ts';
+import { authorizationDetailsOperations } from './authorization-details.ts';
+import { groupOperations } from './groups.ts';
+import type { IamContext } from './iam-context.ts';
+import { managedPolicyOperations } from './managed-policies.ts';
+import type { OperationTable } from './operation.ts';
+import { principalPolicyOperations } from './principal-policies.ts';
+import { roleOperations } from './roles.ts';
+import { userOperations } from './users.ts';
+
+export * from './access-keys.ts';
+export * from './arns.ts';
+export * from './caller.ts';
+export * from './effective-policies.ts';
+export * from './iam-context.ts';
+export * from './operation.ts';
+export * from './platform-policies.ts';
+export * from './tenant-accounts.ts';
+
+/** Every IAM Query API operation this deployment serves, by AWS action name. */
+export function iamOperations(context: IamContext): OperationTable {
+  return {
+    ...userOperations(context),
+    ...groupOperations(context),
+    ...roleOperations(context),
+    ...managedPolicyOperations(context),
+    ...principalPolicyOperations(context),
+    ...accessKeyOperations(context),
+    ...accountSettingsOperations(context),
+    ...authorizationDetailsOperations(context),
+  };
+}
+export * from './authentication.ts';
+export * from './callers.ts';
+export * from './policy-checks.ts';

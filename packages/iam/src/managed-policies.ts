@@ -1,0 +1,332 @@
+/**
+ * Customer-managed policies and their versions: CreatePolicy, GetPolicy, ListPolicies,
+ * DeletePolicy, Create/Get/List/DeletePolicyVersion, SetDefaultPolicyVersion. Operator-managed
+ * policies appear in GetPolicy and ListPolicies (Scope AWS) but cannot be changed.
+ */
+import { generateUniqueId } from '@palisade/credentials';
+import { fail, ok, type Result } from '@palisade/failures';
+import {
+  deleteManagedPolicy,
+  deletePolicyVersion,
+  getPolicyVersion,
+  listManagedPolicies,
+  listPolicyVersions,
+  type ManagedPolicyRecord,
+  putNewManagedPolicy,
+  putPolicyVersion,
+  setDefaultPolicyVersion,
+} from '@palisade/store';
+import { z } from 'zod';
+import { entityArn } from './arns.ts';
+import { type Caller, denialOf } from './caller.ts';
+import type { IamContext } from './iam-context.ts';
+import {
+  boolean,
+  description,
+  paging,
+  path,
+  pathPrefix,
+  policyArn,
+  policyDocument,
+  policyName,
+  tags,
+  versionId,
+} from './iam-inputs.ts';
+import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
+import { decodeMarker, listing, type OperationTable, operation } from './operation.ts';
+import { listPlatformPolicies, type PlatformPolicy, platformPolicyArn } from './platform-policies.ts';
+
+/** IAM's `Policy` structure for a customer-managed policy. */
+export function customerPolicyShape(record: ManagedPolicyRecord, withTags = false) {
+  return {
+    PolicyName: record.name,
+    PolicyId: record.id,
+    Arn: record.arn,
+    Path: record.path,
+    DefaultVersionId: record.defaultVersionId,
+    AttachmentCount: record.attachmentCount,
+    PermissionsBoundaryUsageCount: record.boundaryUsageCount,
+    IsAttachable: true,
+    ...(record.description ? { Description: record.description } : {}),
+    CreateDate: new Date(record.createdAt),
+    UpdateDate: new Date(record.updatedAt),
+    ...(withTags && record.tags.length ? { Tags: record.tags } : {}),
+  };
+}
+
+/** IAM's `Policy` structure for an operator-managed policy. */
+export function platformPolicyShape(partition: string, policy: PlatformPolicy) {
+  return {
+    PolicyName: policy.name,
+    PolicyId: policy.id,
+    Arn: platformPolicyArn(partition, policy),
+    Path: policy.path,
+    DefaultVersionId: policy.versionId,
+    AttachmentCount: 0,
+    PermissionsBoundaryUsageCount: 0,
+    IsAttachable: true,
+    Description: policy.description,
+    CreateDate: new Date(policy.createdAt),
+    UpdateDate: new Date(policy.createdAt),
+  };
+}
+
+/** The managed policy operations, by AWS action name. */
+export function managedPolicyOperations(context: IamContext): OperationTable {
+  const checkDocument = (document: string): Result<void> => {
+    const checked = context.checkPolicy(document, 'identity');
+    if (!checked.ok) return checked;
+    if (checked.value.size > context.quotas.managedPolicySize) {
+      return fail(
+        'quota.exceeded',
+        `Cannot exceed quota for PolicySize: ${context.quotas.managedPolicySize}`,
+      );
+    }
+    return ok(undefined);
+  };
+
+  /** Resolves a policy the caller may act on with `action`; customer policies only when `mutable`. */
+  const authorized = async (
+    caller: Caller,
+    arn: string,
+    action: string,
+  ): Promise<Result<ManagedPolicyRef>> => {
+    const denied = denialOf(caller, action, arn);
+    if (denied) return denied;
+    return resolveManagedPolicy(context, caller.accountId, arn);
+  };
+  const customerOnly = (ref: ManagedPolicyRef): Result<ManagedPolicyRecord> =>
+    ref.scope === 'customer'
+      ? ok(ref.record)
+      : fail('access.denied', `Policy ${ref.arn} is managed by the operator and cannot be changed.`);
+
+  return {
+    CreatePolicy: operation(
+      z.object({
+        PolicyName: policyName,
+        Path: path.optional(),
+        PolicyDocument: policyDocument,
+        Description: description.optional(),
+        Tags: tags.optional(),
+      }),
+      async (caller, input) => {
+        const policyPath = input.Path ?? '/';
+        const arn = entityArn(context.partition, caller.accountId, 'policy', policyPath, input.PolicyName);
+        const denied = denialOf(caller, 'iam:CreatePolicy', arn);
+        if (denied) return denied;
+        const checked = checkDocument(input.PolicyDocument);
+        if (!checked.ok) return checked;
+        const created = await putNewManagedPolicy(
+          context.store,
+          {
+            accountId: caller.accountId,
+            name: input.PolicyName,
+            path: policyPath,
+            id: generateUniqueId('managed-policy'),
+            arn,
+            createdAt: context.now().toISOString(),
+            tags: input.Tags ?? [],
+            ...(input.Description ? { description: input.Description } : {}),
+          },
+          input.PolicyDocument,
+          context.quotas.policiesPerAccount,
+        );
+        return created.ok ? ok({ Policy: customerPolicyShape(created.value, true) }) : created;
+      },
+    ),
+
+    GetPolicy: operation(z.object({ PolicyArn: policyArn }), async (caller, input) => {
+      const ref = await authorized(caller, input.PolicyArn, 'iam:GetPolicy');
+      if (!ref.ok) return ref;
+      return ok({
+        Policy:
+          ref.value.scope === 'customer'
+            ? customerPolicyShape(ref.value.record, true)
+            : platformPolicyShape(context.partition, ref.value.policy),
+      });
+    }),
+
+    ListPolicies: operation(
+      z.object({
+        Scope: z.enum(['All', 'AWS', 'Local']).optional(),
+        OnlyAttached: boolean.optional(),
+        PathPrefix: pathPrefix.optional(),
+        PolicyUsageFilter: z.enum(['PermissionsPolicy', 'PermissionsBoundary']).optional(),
+        ...paging,
+      }),
+      async (caller, input) => {
+        const denied = denialOf(caller, 'iam:ListPolicies', '*');
+        if (denied) return denied;
+        const scope = input.Scope ?? 'All';
+        const prefix = input.PathPrefix ?? '/';
+        // Operator-managed policies come first, in one page, when the listing starts (no marker).
+        const platform =
+          scope !== 'Local' && !input.Marker && !input.OnlyAttached
+            ? listPlatformPolicies()
+                .filter((p) => p.path.startsWith(prefix))
+                .map((p) => platformPolicyShape(context.partition, p))
+            : [];
+        if (scope === 'AWS') return ok(listing('Policies', platform, undefined));
+        const after = decodeMarker(input.Marker);
+        const page = await listManagedPolicies(context.store, caller.accountId, {
+          limit: input.MaxItems ?? 100,
+          pathPrefix: prefix,
+          ...(after ? { after } : {}),
+        });
+        const customer = page.items
+          .filter((p) => !input.OnlyAttached || p.attachmentCount > 0 || p.boundaryUsageCount > 0)
+          .filter((p) =>
+            input.PolicyUsageFilter === 'PermissionsPolicy'
+              ? !input.OnlyAttached || p.attachmentCount > 0
+              : input.PolicyUsageFilter === 'PermissionsBoundary'
+                ? !input.OnlyAttached || p.boundaryUsageCount > 0
+                : true,
+          )
+          .map((p) => customerPolicyShape(p));
+        return ok(listing('Policies', [...platform, ...customer], page.next));
+      },
+    ),
+
+    DeletePolicy: operation(z.object({ PolicyArn: policyArn }), async (caller, input) => {
+      const ref = await authorized(caller, input.PolicyArn, 'iam:DeletePolicy');
+      if (!ref.ok) return ref;
+      const record = customerOnly(ref.value);
+      if (!record.ok) return record;
+      const deleted = await deleteManagedPolicy(context.store, record.value);
+      return deleted.ok ? ok(undefined) : deleted;
+    }),
+
+    CreatePolicyVersion: operation(
+      z.object({ PolicyArn: policyArn, PolicyDocument: policyDocument, SetAsDefault: boolean.optional() }),
+      async (caller, input) => {
+        const ref = await authorized(caller, input.PolicyArn, 'iam:CreatePolicyVersion');
+        if (!ref.ok) return ref;
+        const record = customerOnly(ref.value);
+        if (!record.ok) return record;
+        const checked = checkDocument(input.PolicyDocument);
+        if (!checked.ok) return checked;
+        const setAsDefault = input.SetAsDefault ?? false;
+        const created = await putPolicyVersion(
+          context.store,
+          record.value,
+          input.PolicyDocument,
+          setAsDefault,
+          context.now().toISOString(),
+          context.quotas.versionsPerPolicy,
+        );
+        if (!created.ok) return created;
+        return ok({
+          PolicyVersion: {
+            VersionId: created.value.versionId,
+            IsDefaultVersion: setAsDefault,
+            CreateDate: new Date(created.value.createdAt),
+          },
+        });
+      },
+    ),
+
+    GetPolicyVersion: operation(
+      z.object({ PolicyArn: policyArn, VersionId: versionId }),
+      async (caller, input) => {
+        const ref = await authorized(caller, input.PolicyArn, 'iam:GetPolicyVersion');
+        if (!ref.ok) return ref;
+        if (ref.value.scope === 'platform') {
+          const policy = ref.value.policy;
+          if (input.VersionId !== policy.versionId)
+            return fail(
+              'entity.not-found',
+              `Policy ${ref.value.arn} version ${input.VersionId} does not exist.`,
+            );
+          return ok({
+            PolicyVersion: {
+              Document: policy.document,
+              VersionId: policy.versionId,
+              IsDefaultVersion: true,
+              CreateDate: new Date(policy.createdAt),
+            },
+          });
+        }
+        const record = ref.value.record;
+        const version = await getPolicyVersion(context.store, caller.accountId, record.name, input.VersionId);
+        if (!version)
+          return fail(
+            'entity.not-found',
+            `Policy ${record.arn} version ${input.VersionId} does not exist or is not attachable.`,
+          );
+        return ok({
+          PolicyVersion: {
+            Document: version.document,
+            VersionId: version.versionId,
+            IsDefaultVersion: version.versionId === record.defaultVersionId,
+            CreateDate: new Date(version.createdAt),
+          },
+        });
+      },
+    ),
+
+    ListPolicyVersions: operation(z.object({ PolicyArn: policyArn, ...paging }), async (caller, input) => {
+      const ref = await authorized(caller, input.PolicyArn, 'iam:ListPolicyVersions');
+      if (!ref.ok) return ref;
+      if (ref.value.scope === 'platform') {
+        const policy = ref.value.policy;
+        return ok({
+          Versions: [
+            { VersionId: policy.versionId, IsDefaultVersion: true, CreateDate: new Date(policy.createdAt) },
+          ],
+          IsTruncated: false,
+        });
+      }
+      const record = ref.value.record;
+      const versions = await listPolicyVersions(context.store, caller.accountId, record.name);
+      return ok({
+        // Newest first, as IAM lists them.
+        Versions: versions.reverse().map((v) => ({
+          VersionId: v.versionId,
+          IsDefaultVersion: v.versionId === record.defaultVersionId,
+          CreateDate: new Date(v.createdAt),
+        })),
+        IsTruncated: false,
+      });
+    }),
+
+    SetDefaultPolicyVersion: operation(
+      z.object({ PolicyArn: policyArn, VersionId: versionId }),
+      async (caller, input) => {
+        const ref = await authorized(caller, input.PolicyArn, 'iam:SetDefaultPolicyVersion');
+        if (!ref.ok) return ref;
+        const record = customerOnly(ref.value);
+        if (!record.ok) return record;
+        const version = await getPolicyVersion(
+          context.store,
+          caller.accountId,
+          record.value.name,
+          input.VersionId,
+        );
+        if (!version)
+          return fail(
+            'entity.not-found',
+            `Policy ${record.value.arn} version ${input.VersionId} does not exist.`,
+          );
+        const set = await setDefaultPolicyVersion(
+          context.store,
+          record.value,
+          version,
+          context.now().toISOString(),
+        );
+        return set.ok ? ok(undefined) : set;
+      },
+    ),
+
+    DeletePolicyVersion: operation(
+      z.object({ PolicyArn: policyArn, VersionId: versionId }),
+      async (caller, input) => {
+        const ref = await authorized(caller, input.PolicyArn, 'iam:DeletePolicyVersion');
+        if (!ref.ok) return ref;
+        const record = customerOnly(ref.value);
+        if (!record.ok) return record;
+        const deleted = await deletePolicyVersion(context.store, record.value, input.VersionId);
+        return deleted.ok ? ok(undefined) : deleted;
+      },
+    ),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * An IAM operation: an input schema in AWS's member names and a function from a caller and the
+ * parsed input to a typed result in AWS's output shape. Both the REST and the Query interface call
+ * operations through this one signature.
+ */
+import type { Result } from '@palisade/failures';
+import type { z } from 'zod';
+import type { Caller } from './caller.ts';
+import { parseInput } from './iam-inputs.ts';
+
+/** An operation as the interfaces call it; `schema` describes its input (for OpenAPI). */
+export interface OperationHandler {
+  (caller: Caller, input: unknown): Promise<Result<object | undefined>>;
+  readonly schema: z.ZodType;
+}
+
+/** A table of operations by AWS action name (`CreateUser`, …). */
+export type OperationTable = Readonly<Record<string, OperationHandler>>;
+
+/** Builds an operation that validates its input with `schema` before running. */
+export function operation<S extends z.ZodType, O extends object | undefined>(
+  schema: S,
+  run: (caller: Caller, input: z.output<S>) => Promise<Result<O>>,
+): OperationHandler {
+  const handler = async (caller: Caller, input: unknown) => {
+    const parsed = parseInput(schema, input);
+    if (!parsed.ok) return parsed;
+    return run(caller, parsed.value);
+  };
+  return Object.assign(handler, { schema });
+}
+
+/** An opaque paging marker from a store cursor. */
+export function encodeMarker(cursor: string | undefined): string | undefined {
+  return cursor === undefined ? undefined : Buffer.from(cursor, 'utf8').toString('base64url');
+}
+
+/** The store cursor inside a marker (callers can only page within their own account's listing). */
+export function decodeMarker(marker: string | undefined): string | undefined {
+  return marker === undefined ? undefined : Buffer.from(marker, 'base64url').toString('utf8');
+}
+
+/** IAM's listing envelope: IsTruncated, and Marker when there is more. */
+export function listing<K extends string, T>(
+  key: K,
+  items: T[],
+  next: string | undefined,
+): { [P in K]: T[] } & { IsTruncated: boolean; Marker?: string } {
+  const marker = encodeMarker(next);
+  return { [key]: items, IsTruncated: marker !== undefined, ...(marker ? { Marker: marker } : {}) } as {
+    [P in K]: T[];
+  } & { IsTruncated: boolean; Marker?: string };
+}

@@ -1,0 +1,214 @@
+/**
+ * The lifecycle shared by users, groups and roles: create (with optional boundary), read, list,
+ * move to another path, tag, set or remove the boundary, delete. Each kind's module adds its own
+ * members and shapes on top.
+ */
+
+import { generateUniqueId } from '@palisade/credentials';
+import { fail, ok, type Result } from '@palisade/failures';
+import {
+  deletePrincipal,
+  getPrincipal,
+  listPrincipals,
+  type PrincipalKind,
+  type PrincipalRecord,
+  putNewPrincipal,
+  setPermissionsBoundary,
+  type Tag,
+  updatePrincipal,
+} from '@palisade/store';
+import { entityArn } from './arns.ts';
+import { type Caller, denialOf } from './caller.ts';
+import type { IamContext } from './iam-context.ts';
+import { boundaryUsageWrites, type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
+import { decodeMarker } from './operation.ts';
+
+const QUOTA = { user: 'usersPerAccount', group: 'groupsPerAccount', role: 'rolesPerAccount' } as const;
+const ID_KIND = { user: 'user', group: 'group', role: 'role' } as const;
+const LABEL = { user: 'user', group: 'group', role: 'role' } as const;
+
+/** The IAM action name for an operation on a kind, e.g. `iam:CreateUser`. */
+export function iamAction(verb: string, kind: PrincipalKind, suffix = ''): string {
+  return `iam:${verb}${kind.charAt(0).toUpperCase()}${kind.slice(1)}${suffix}`;
+}
+
+/** The ARN a principal of this kind, path and name has (or would have). */
+export function principalArn(
+  context: IamContext,
+  accountId: string,
+  kind: PrincipalKind,
+  path: string,
+  name: string,
+) {
+  return entityArn(context.partition, accountId, kind, path, name);
+}
+
+/** NoSuchEntity in IAM's words. */
+export function noSuch(kind: PrincipalKind, name: string) {
+  return fail('entity.not-found', `The ${LABEL[kind]} with name ${name} cannot be found.`);
+}
+
+/**
+ * Loads a principal for an operation after checking the caller may perform `action` on it. The
+ * check uses the ARN the entity would have at the root path when it does not exist, so callers
+ * without permission learn nothing about existence.
+ */
+export async function loadAuthorized(
+  context: IamContext,
+  caller: Caller,
+  kind: PrincipalKind,
+  name: string,
+  action: string,
+): Promise<Result<PrincipalRecord>> {
+  const record = await getPrincipal(context.store, caller.accountId, kind, name);
+  const arn = record?.arn ?? principalArn(context, caller.accountId, kind, '/', name);
+  const denied = denialOf(caller, action, arn);
+  if (denied) return denied;
+  return record ? ok(record) : noSuch(kind, name);
+}
+
+/** Creates a principal of `kind`; `extra` carries kind-specific members (a role's trust policy…). */
+export async function createPrincipal(
+  context: IamContext,
+  caller: Caller,
+  kind: PrincipalKind,
+  input: {
+    name: string;
+    path?: string | undefined;
+    tags?: Tag[] | undefined;
+    permissionsBoundary?: string | undefined;
+  },
+  extra: Partial<
+    Pick<PrincipalRecord, 'assumeRolePolicyDocument' | 'maxSessionDuration' | 'description'>
+  > = {},
+): Promise<Result<PrincipalRecord>> {
+  const path = input.path ?? '/';
+  const arn = principalArn(context, caller.accountId, kind, path, input.name);
+  const denied = denialOf(caller, iamAction('Create', kind), arn);
+  if (denied) return denied;
+  let boundary: ManagedPolicyRef | undefined;
+  if (input.permissionsBoundary !== undefined) {
+    const boundaryDenied = denialOf(caller, iamAction('Put', kind, 'PermissionsBoundary'), arn);
+    if (boundaryDenied) return boundaryDenied;
+    const resolved = await resolveManagedPolicy(context, caller.accountId, input.permissionsBoundary);
+    if (!resolved.ok) return resolved;
+    boundary = resolved.value;
+  }
+  return putNewPrincipal(
+    context.store,
+    {
+      kind,
+      accountId: caller.accountId,
+      name: input.name,
+      path,
+      id: generateUniqueId(ID_KIND[kind]),
+      arn,
+      createdAt: context.now().toISOString(),
+      tags: input.tags ?? [],
+      ...(boundary ? { permissionsBoundary: boundary.arn } : {}),
+      ...extra,
+    },
+    context.quotas[QUOTA[kind]],
+    boundaryUsageWrites(caller.accountId, undefined, boundary),
+  );
+}
+
+/** Lists principals of a kind, authorized on `*` as IAM's List actions are. */
+export async function listAuthorized(
+  context: IamContext,
+  caller: Caller,
+  kind: PrincipalKind,
+  page: { PathPrefix?: string | undefined; Marker?: string | undefined; MaxItems?: number | undefined },
+): Promise<Result<{ items: PrincipalRecord[]; next?: string }>> {
+  const denied = denialOf(caller, iamAction('List', kind, 's'), '*');
+  if (denied) return denied;
+  const after = decodeMarker(page.Marker);
+  return ok(
+    await listPrincipals(context.store, caller.accountId, kind, {
+      limit: page.MaxItems ?? 100,
+      ...(page.PathPrefix ? { pathPrefix: page.PathPrefix } : {}),
+      ...(after ? { after } : {}),
+    }),
+  );
+}
+
+/** Moves a principal to a new path (renaming is refused: IAM keys everything by name). */
+export async function updatePrincipalPath(
+  context: IamContext,
+  current: PrincipalRecord,
+  newPath: string | undefined,
+  extra: Partial<
+    Pick<PrincipalRecord, 'description' | 'maxSessionDuration' | 'assumeRolePolicyDocument'>
+  > = {},
+): Promise<Result<PrincipalRecord>> {
+  const path = newPath ?? current.path;
+  const arn = principalArn(context, current.accountId, current.kind, path, current.name);
+  return updatePrincipal(context.store, current, { ...(newPath ? { path, arn } : {}), ...extra });
+}
+
+/** Adds or overwrites tags (at most 50 in all). */
+export async function tagPrincipal(
+  context: IamContext,
+  current: PrincipalRecord,
+  added: Tag[],
+): Promise<Result<void>> {
+  const byKey = new Map(current.tags.map((t) => [t.Key.toLowerCase(), t]));
+  for (const t of added) byKey.set(t.Key.toLowerCase(), t);
+  if (byKey.size > 50)
+    return fail('quota.exceeded', 'The number of tags has reached the maximum limit (50).');
+  const updated = await updatePrincipal(context.store, current, { tags: [...byKey.values()] });
+  return updated.ok ? ok(undefined) : updated;
+}
+
+/** Removes tags by key. */
+export async function untagPrincipal(
+  context: IamContext,
+  current: PrincipalRecord,
+  keys: string[],
+): Promise<Result<void>> {
+  const removed = new Set(keys.map((k) => k.toLowerCase()));
+  const updated = await updatePrincipal(context.store, current, {
+    tags: current.tags.filter((t) => !removed.has(t.Key.toLowerCase())),
+  });
+  return updated.ok ? ok(undefined) : updated;
+}
+
+/** Sets (ARN) or removes (undefined) a user's or role's permissions boundary. */
+export async function changeBoundary(
+  context: IamContext,
+  current: PrincipalRecord,
+  boundaryArn: string | undefined,
+): Promise<Result<void>> {
+  let next: ManagedPolicyRef | undefined;
+  if (boundaryArn !== undefined) {
+    const resolved = await resolveManagedPolicy(context, current.accountId, boundaryArn);
+    if (!resolved.ok) return resolved;
+    next = resolved.value;
+  } else if (!current.permissionsBoundary) {
+    return fail(
+      'entity.not-found',
+      `The ${LABEL[current.kind]} ${current.name} has no permissions boundary.`,
+    );
+  }
+  const previous = current.permissionsBoundary
+    ? await resolveManagedPolicy(context, current.accountId, current.permissionsBoundary)
+    : undefined;
+  return setPermissionsBoundary(
+    context.store,
+    current,
+    next?.arn,
+    boundaryUsageWrites(current.accountId, previous?.ok ? previous.value : undefined, next),
+  );
+}
+
+/** Deletes a principal that owns nothing, releasing its boundary's usage count. */
+export async function removePrincipal(context: IamContext, current: PrincipalRecord): Promise<Result<void>> {
+  const previous = current.permissionsBoundary
+    ? await resolveManagedPolicy(context, current.accountId, current.permissionsBoundary)
+    : undefined;
+  return deletePrincipal(
+    context.store,
+    current,
+    boundaryUsageWrites(current.accountId, previous?.ok ? previous.value : undefined, undefined),
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * Policies on principals, for users, groups and roles alike: Attach/Detach<Kind>Policy,
+ * ListAttached<Kind>Policies, and the inline Put/Get/Delete/List<Kind>Policy operations.
+ */
+import { fail, ok } from '@palisade/failures';
+import {
+  attachPolicy,
+  deleteInlinePolicy,
+  detachPolicy,
+  getInlinePolicy,
+  listAttachedPolicies,
+  listInlinePolicies,
+  type PrincipalKind,
+  putInlinePolicy,
+} from '@palisade/store';
+import { z } from 'zod';
+import type { IamContext } from './iam-context.ts';
+import {
+  groupName,
+  paging,
+  pathPrefix,
+  policyArn,
+  policyDocument,
+  policyName,
+  roleName,
+  userName,
+} from './iam-inputs.ts';
+import { resolveManagedPolicy } from './managed-policy-refs.ts';
+import { type OperationHandler, type OperationTable, operation } from './operation.ts';
+import { loadAuthorized } from './principal-lifecycle.ts';
+
+const KINDS = [
+  { kind: 'user', label: 'User', nameMember: 'UserName', nameSchema: userName },
+  { kind: 'group', label: 'Group', nameMember: 'GroupName', nameSchema: groupName },
+  { kind: 'role', label: 'Role', nameMember: 'RoleName', nameSchema: roleName },
+] as const;
+
+function attachedQuota(context: IamContext, kind: PrincipalKind): number {
+  const { quotas } = context;
+  return kind === 'user'
+    ? quotas.attachedPoliciesPerUser
+    : kind === 'group'
+      ? quotas.attachedPoliciesPerGroup
+      : quotas.attachedPoliciesPerRole;
+}
+
+function inlineQuota(context: IamContext, kind: PrincipalKind): number {
+  const { quotas } = context;
+  return kind === 'user'
+    ? quotas.inlinePolicyBytesPerUser
+    : kind === 'group'
+      ? quotas.inlinePolicyBytesPerGroup
+      : quotas.inlinePolicyBytesPerRole;
+}
+
+/** The attachment and inline-policy operations for every principal kind, by AWS action name. */
+export function principalPolicyOperations(context: IamContext): OperationTable {
+  const table: Record<string, OperationHandler> = {};
+  for (const { kind, label, nameMember, nameSchema } of KINDS) {
+    const nameOf = (input: Record<string, unknown>) => input[nameMember] as string;
+
+    table[`Attach${label}Policy`] = operation(
+      z.object({ [nameMember]: nameSchema, PolicyArn: policyArn }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:Attach${label}Policy`,
+        );
+        if (!principal.ok) return principal;
+        const ref = await resolveManagedPolicy(context, caller.accountId, input.PolicyArn as string);
+        if (!ref.ok) return ref;
+        const name = ref.value.scope === 'customer' ? ref.value.record.name : ref.value.policy.name;
+        const attached = await attachPolicy(
+          context.store,
+          { accountId: caller.accountId, kind, principal: principal.value.name },
+          { policyArn: ref.value.arn, policyName: name },
+          ref.value.scope === 'customer' ? { accountId: caller.accountId, name } : undefined,
+          attachedQuota(context, kind),
+        );
+        // Attaching an attached policy again changes nothing and is not an error in IAM.
+        return attached.ok || attached.code === 'entity.already-exists' ? ok(undefined) : attached;
+      },
+    );
+
+    table[`Detach${label}Policy`] = operation(
+      z.object({ [nameMember]: nameSchema, PolicyArn: policyArn }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:Detach${label}Policy`,
+        );
+        if (!principal.ok) return principal;
+        const ref = await resolveManagedPolicy(context, caller.accountId, input.PolicyArn as string);
+        if (!ref.ok) return ref;
+        const detached = await detachPolicy(
+          context.store,
+          { accountId: caller.accountId, kind, principal: principal.value.name },
+          ref.value.arn,
+          ref.value.scope === 'customer'
+            ? { accountId: caller.accountId, name: ref.value.record.name }
+            : undefined,
+        );
+        return detached.ok ? ok(undefined) : detached;
+      },
+    );
+
+    table[`ListAttached${label}Policies`] = operation(
+      z.object({ [nameMember]: nameSchema, PathPrefix: pathPrefix.optional(), ...paging }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:ListAttached${label}Policies`,
+        );
+        if (!principal.ok) return principal;
+        const attached = await listAttachedPolicies(
+          context.store,
+          caller.accountId,
+          kind,
+          principal.value.name,
+        );
+        return ok({
+          AttachedPolicies: attached.map((a) => ({ PolicyName: a.policyName, PolicyArn: a.policyArn })),
+          IsTruncated: false,
+        });
+      },
+    );
+
+    table[`Put${label}Policy`] = operation(
+      z.object({ [nameMember]: nameSchema, PolicyName: policyName, PolicyDocument: policyDocument }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(context, caller, kind, nameOf(input), `iam:Put${label}Policy`);
+        if (!principal.ok) return principal;
+        const document = input.PolicyDocument as string;
+        const checked = context.checkPolicy(document, 'identity');
+        if (!checked.ok) return checked;
+        const name = input.PolicyName as string;
+        const previous = await getInlinePolicy(
+          context.store,
+          caller.accountId,
+          kind,
+          principal.value.name,
+          name,
+        );
+        const put = await putInlinePolicy(
+          context.store,
+          { accountId: caller.accountId, kind, principal: principal.value.name },
+          // Replacing keeps the name as first written; IAM names are case-insensitive.
+          { name: previous?.name ?? name, document, size: checked.value.size },
+          previous,
+          inlineQuota(context, kind),
+        );
+        return put.ok ? ok(undefined) : put;
+      },
+    );
+
+    table[`Get${label}Policy`] = operation(
+      z.object({ [nameMember]: nameSchema, PolicyName: policyName }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(context, caller, kind, nameOf(input), `iam:Get${label}Policy`);
+        if (!principal.ok) return principal;
+        const policy = await getInlinePolicy(
+          context.store,
+          caller.accountId,
+          kind,
+          principal.value.name,
+          input.PolicyName as string,
+        );
+        if (!policy)
+          return fail(
+            'entity.not-found',
+            `The ${kind} policy with name ${input.PolicyName as string} cannot be found.`,
+          );
+        return ok({
+          [nameMember]: principal.value.name,
+          PolicyName: policy.name,
+          PolicyDocument: policy.document,
+        });
+      },
+    );
+
+    table[`Delete${label}Policy`] = operation(
+      z.object({ [nameMember]: nameSchema, PolicyName: policyName }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:Delete${label}Policy`,
+        );
+        if (!principal.ok) return principal;
+        const target = { accountId: caller.accountId, kind, principal: principal.value.name };
+        const existing = await getInlinePolicy(
+          context.store,
+          caller.accountId,
+          kind,
+          principal.value.name,
+          input.PolicyName as string,
+        );
+        if (!existing)
+          return fail(
+            'entity.not-found',
+            `The ${kind} policy with name ${input.PolicyName as string} cannot be found.`,
+          );
+        const deleted = await deleteInlinePolicy(context.store, target, existing);
+        return deleted.ok ? ok(undefined) : deleted;
+      },
+    );
+
+    table[`List${label}Policies`] = operation(
+      z.object({ [nameMember]: nameSchema, ...paging }),
+      async (caller, input) => {
+        const principal = await loadAuthorized(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:List${label}Policies`,
+        );
+        if (!principal.ok) return principal;
+        const policies = await listInlinePolicies(
+          context.store,
+          caller.accountId,
+          kind,
+          principal.value.name,
+        );
+        return ok({ PolicyNames: policies.map((p) => p.name), IsTruncated: false });
+      },
+    );
+  }
+  return table;
+}

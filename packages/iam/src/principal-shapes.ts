@@ -1,0 +1,54 @@
+/** Renders stored principals in IAM's output shapes (`User`, `Group`, `Role`). */
+import type { PrincipalRecord } from '@palisade/store';
+
+/** IAM's PermissionsBoundary member, when a boundary is set. */
+function boundaryShape(record: PrincipalRecord) {
+  return record.permissionsBoundary
+    ? {
+        PermissionsBoundary: {
+          PermissionsBoundaryType: 'Policy',
+          PermissionsBoundaryArn: record.permissionsBoundary,
+        },
+      }
+    : {};
+}
+
+/** IAM's `User` structure; tags only where IAM returns them (GetUser). */
+export function userShape(record: PrincipalRecord, withTags = false) {
+  return {
+    Path: record.path,
+    UserName: record.name,
+    UserId: record.id,
+    Arn: record.arn,
+    CreateDate: new Date(record.createdAt),
+    ...boundaryShape(record),
+    ...(withTags && record.tags.length ? { Tags: record.tags } : {}),
+  };
+}
+
+/** IAM's `Group` structure. */
+export function groupShape(record: PrincipalRecord) {
+  return {
+    Path: record.path,
+    GroupName: record.name,
+    GroupId: record.id,
+    Arn: record.arn,
+    CreateDate: new Date(record.createdAt),
+  };
+}
+
+/** IAM's `Role` structure (the trust policy as JSON text; the Query codec URL-encodes it). */
+export function roleShape(record: PrincipalRecord, withTags = false) {
+  return {
+    Path: record.path,
+    RoleName: record.name,
+    RoleId: record.id,
+    Arn: record.arn,
+    CreateDate: new Date(record.createdAt),
+    AssumeRolePolicyDocument: record.assumeRolePolicyDocument ?? '',
+    ...(record.description ? { Description: record.description } : {}),
+    MaxSessionDuration: record.maxSessionDuration ?? 3600,
+    ...boundaryShape(record),
+    ...(withTags && record.tags.length ? { Tags: record.tags } : {}),
+  };
+}

@@ -1,0 +1,194 @@
+/** IAM roles: Create/Get/List/Update/DeleteRole, UpdateAssumeRolePolicy, tags and boundaries. */
+import { fail, ok, type Result } from '@palisade/failures';
+import { z } from 'zod';
+import type { IamContext } from './iam-context.ts';
+import {
+  description,
+  integer,
+  paging,
+  path,
+  pathPrefix,
+  policyArn,
+  policyDocument,
+  roleName,
+  tagKeys,
+  tags,
+} from './iam-inputs.ts';
+import { listing, type OperationTable, operation } from './operation.ts';
+import {
+  changeBoundary,
+  createPrincipal,
+  listAuthorized,
+  loadAuthorized,
+  removePrincipal,
+  tagPrincipal,
+  untagPrincipal,
+  updatePrincipalPath,
+} from './principal-lifecycle.ts';
+import { roleShape } from './principal-shapes.ts';
+
+/** MaxSessionDuration bounds, in seconds, as IAM sets them. */
+const maxSessionDuration = integer(3600, 43200);
+
+/** The role operations, by AWS action name. */
+export function roleOperations(context: IamContext): OperationTable {
+  const checkTrustPolicy = (document: string): Result<string> => {
+    const checked = context.checkPolicy(document, 'trust');
+    if (!checked.ok) return checked;
+    if (checked.value.size > context.quotas.trustPolicySize) {
+      return fail(
+        'quota.exceeded',
+        `Cannot exceed quota for ACLSizePerRole: ${context.quotas.trustPolicySize}`,
+      );
+    }
+    return ok(document);
+  };
+
+  return {
+    CreateRole: operation(
+      z.object({
+        RoleName: roleName,
+        Path: path.optional(),
+        AssumeRolePolicyDocument: policyDocument,
+        Description: description.optional(),
+        MaxSessionDuration: maxSessionDuration.optional(),
+        PermissionsBoundary: policyArn.optional(),
+        Tags: tags.optional(),
+      }),
+      async (caller, input) => {
+        const trust = checkTrustPolicy(input.AssumeRolePolicyDocument);
+        if (!trust.ok) return trust;
+        const created = await createPrincipal(
+          context,
+          caller,
+          'role',
+          {
+            name: input.RoleName,
+            path: input.Path,
+            tags: input.Tags,
+            permissionsBoundary: input.PermissionsBoundary,
+          },
+          {
+            assumeRolePolicyDocument: trust.value,
+            maxSessionDuration: input.MaxSessionDuration ?? 3600,
+            ...(input.Description ? { description: input.Description } : {}),
+          },
+        );
+        return created.ok ? ok({ Role: roleShape(created.value, true) }) : created;
+      },
+    ),
+
+    GetRole: operation(z.object({ RoleName: roleName }), async (caller, input) => {
+      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:GetRole');
+      return role.ok ? ok({ Role: roleShape(role.value, true) }) : role;
+    }),
+
+    ListRoles: operation(
+      z.object({ PathPrefix: pathPrefix.optional(), ...paging }),
+      async (caller, input) => {
+        const page = await listAuthorized(context, caller, 'role', input);
+        if (!page.ok) return page;
+        return ok(
+          listing(
+            'Roles',
+            page.value.items.map((r) => roleShape(r)),
+            page.value.next,
+          ),
+        );
+      },
+    ),
+
+    UpdateRole: operation(
+      z.object({
+        RoleName: roleName,
+        Description: description.optional(),
+        MaxSessionDuration: maxSessionDuration.optional(),
+      }),
+      async (caller, input) => {
+        const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:UpdateRole');
+        if (!role.ok) return role;
+        const updated = await updatePrincipalPath(context, role.value, undefined, {
+          ...(input.Description !== undefined ? { description: input.Description } : {}),
+          ...(input.MaxSessionDuration !== undefined ? { maxSessionDuration: input.MaxSessionDuration } : {}),
+        });
+        return updated.ok ? ok({}) : updated;
+      },
+    ),
+
+    UpdateAssumeRolePolicy: operation(
+      z.object({ RoleName: roleName, PolicyDocument: policyDocument }),
+      async (caller, input) => {
+        const role = await loadAuthorized(
+          context,
+          caller,
+          'role',
+          input.RoleName,
+          'iam:UpdateAssumeRolePolicy',
+        );
+        if (!role.ok) return role;
+        const trust = checkTrustPolicy(input.PolicyDocument);
+        if (!trust.ok) return trust;
+        const updated = await updatePrincipalPath(context, role.value, undefined, {
+          assumeRolePolicyDocument: trust.value,
+        });
+        return updated.ok ? ok(undefined) : updated;
+      },
+    ),
+
+    DeleteRole: operation(z.object({ RoleName: roleName }), async (caller, input) => {
+      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:DeleteRole');
+      if (!role.ok) return role;
+      const deleted = await removePrincipal(context, role.value);
+      return deleted.ok ? ok(undefined) : deleted;
+    }),
+
+    TagRole: operation(z.object({ RoleName: roleName, Tags: tags }), async (caller, input) => {
+      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:TagRole');
+      if (!role.ok) return role;
+      const tagged = await tagPrincipal(context, role.value, input.Tags);
+      return tagged.ok ? ok(undefined) : tagged;
+    }),
+
+    UntagRole: operation(z.object({ RoleName: roleName, TagKeys: tagKeys }), async (caller, input) => {
+      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:UntagRole');
+      if (!role.ok) return role;
+      const untagged = await untagPrincipal(context, role.value, input.TagKeys);
+      return untagged.ok ? ok(undefined) : untagged;
+    }),
+
+    ListRoleTags: operation(z.object({ RoleName: roleName, ...paging }), async (caller, input) => {
+      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:ListRoleTags');
+      if (!role.ok) return role;
+      return ok({ Tags: role.value.tags, IsTruncated: false });
+    }),
+
+    PutRolePermissionsBoundary: operation(
+      z.object({ RoleName: roleName, PermissionsBoundary: policyArn }),
+      async (caller, input) => {
+        const role = await loadAuthorized(
+          context,
+          caller,
+          'role',
+          input.RoleName,
+          'iam:PutRolePermissionsBoundary',
+        );
+        if (!role.ok) return role;
+        const changed = await changeBoundary(context, role.value, input.PermissionsBoundary);
+        return changed.ok ? ok(undefined) : changed;
+      },
+    ),
+
+    DeleteRolePermissionsBoundary: operation(z.object({ RoleName: roleName }), async (caller, input) => {
+      const role = await loadAuthorized(
+        context,
+        caller,
+        'role',
+        input.RoleName,
+        'iam:DeleteRolePermissionsBoundary',
+      );
+      if (!role.ok) return role;
+      const changed = await changeBoundary(context, role.value, undefined);
+      return changed.ok ? ok(undefined) : changed;
+    }),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The operator's API over tenant accounts: create (with the root's first access key), list, get,
+ * suspend, reactivate and close. Only the operator may call these.
+ */
+import { randomInt } from 'node:crypto';
+import { fail, ok, type Result } from '@palisade/failures';
+import {
+  type AccountRecord,
+  type AccountStatus,
+  getAccount,
+  listAccounts,
+  putNewAccount,
+  setAccountStatus,
+} from '@palisade/store';
+import { type CreatedAccessKey, issueAccessKey } from './access-keys.ts';
+import type { Caller } from './caller.ts';
+import type { IamContext } from './iam-context.ts';
+
+/** A new account and its root key; the secret is shown only here. */
+export interface CreatedAccount {
+  readonly account: AccountRecord;
+  readonly rootAccessKey: CreatedAccessKey;
+}
+
+function operatorOnly(caller: Caller): Result<void> {
+  return caller.kind === 'operator'
+    ? ok(undefined)
+    : fail(
+        'access.denied',
+        `User: ${caller.arn} is not authorized to manage accounts: only the operator may.`,
+      );
+}
+
+function randomAccountId(): string {
+  // The first digit is never 0, so ids keep 12 significant digits wherever they are parsed as numbers.
+  return `${randomInt(1, 10)}${String(randomInt(0, 100_000_000_000)).padStart(11, '0')}`;
+}
+
+/** The operator's account operations. */
+export function tenantAccountOperations(context: IamContext) {
+  return {
+    /** Creates an account with a random unique id and the given alias, then its root's access key. */
+    async createAccount(caller: Caller, alias: string): Promise<Result<CreatedAccount>> {
+      const allowed = operatorOnly(caller);
+      if (!allowed.ok) return allowed;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const created = await putNewAccount(context.store, {
+          accountId: randomAccountId(),
+          alias,
+          createdAt: context.now().toISOString(),
+        });
+        if (!created.ok) {
+          // An id collision is retried with a new id; a taken alias is the caller's problem.
+          if (created.message.includes('account with id')) continue;
+          return created;
+        }
+        const key = await issueAccessKey(context, created.value.accountId, { kind: 'root' });
+        if (!key.ok) return key;
+        return ok({ account: created.value, rootAccessKey: key.value });
+      }
+      return fail('platform.unavailable', 'Could not allocate an account id; retry.');
+    },
+
+    /** Lists accounts in id order. */
+    async listAccounts(caller: Caller, page: { limit: number; after?: string }) {
+      const allowed = operatorOnly(caller);
+      if (!allowed.ok) return allowed;
+      return ok(await listAccounts(context.store, page));
+    },
+
+    /** Reads one account. */
+    async getAccount(caller: Caller, accountId: string): Promise<Result<AccountRecord>> {
+      const allowed = operatorOnly(caller);
+      if (!allowed.ok) return allowed;
+      const account = await getAccount(context.store, accountId);
+      return account ? ok(account) : fail('entity.not-found', `Account ${accountId} does not exist.`);
+    },
+
+    /** Moves an account to `status` (suspend, reactivate, close); a closed account stays closed. */
+    async setStatus(
+      caller: Caller,
+      accountId: string,
+      status: AccountStatus,
+      ifVersion?: number,
+    ): Promise<Result<AccountRecord>> {
+      const allowed = operatorOnly(caller);
+      if (!allowed.ok) return allowed;
+      const account = await getAccount(context.store, accountId);
+      if (!account) return fail('entity.not-found', `Account ${accountId} does not exist.`);
+      if (ifVersion !== undefined && ifVersion !== account.version) {
+        return fail(
+          'entity.precondition-failed',
+          `Account ${accountId} is at version ${account.version}, not ${ifVersion}.`,
+        );
+      }
+      if (account.status === 'closed') return fail('request.invalid', `Account ${accountId} is closed.`);
+      if (account.status === status) return ok(account);
+      return setAccountStatus(context.store, accountId, status, account.version);
+    },
+  };
+}

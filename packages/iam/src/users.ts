@@ -1,0 +1,149 @@
+/** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
+import { fail, ok } from '@palisade/failures';
+import { z } from 'zod';
+import { rootArn } from './arns.ts';
+import type { IamContext } from './iam-context.ts';
+import { paging, path, pathPrefix, policyArn, tagKeys, tags, userName } from './iam-inputs.ts';
+import { listing, type OperationTable, operation } from './operation.ts';
+import {
+  changeBoundary,
+  createPrincipal,
+  listAuthorized,
+  loadAuthorized,
+  removePrincipal,
+  tagPrincipal,
+  untagPrincipal,
+  updatePrincipalPath,
+} from './principal-lifecycle.ts';
+import { userShape } from './principal-shapes.ts';
+
+/** The user operations, by AWS action name. */
+export function userOperations(context: IamContext): OperationTable {
+  return {
+    CreateUser: operation(
+      z.object({
+        UserName: userName,
+        Path: path.optional(),
+        PermissionsBoundary: policyArn.optional(),
+        Tags: tags.optional(),
+      }),
+      async (caller, input) => {
+        const created = await createPrincipal(context, caller, 'user', {
+          name: input.UserName,
+          path: input.Path,
+          tags: input.Tags,
+          permissionsBoundary: input.PermissionsBoundary,
+        });
+        return created.ok ? ok({ User: userShape(created.value, true) }) : created;
+      },
+    ),
+
+    GetUser: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
+      const name = input.UserName ?? caller.userName;
+      if (name === undefined) {
+        // Root (or a role session) asking about itself: IAM answers with the root identity.
+        if (caller.kind !== 'root')
+          return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
+        const arn = rootArn(context.partition, caller.accountId);
+        return ok({
+          User: {
+            Path: '/',
+            UserName: caller.accountId,
+            UserId: caller.accountId,
+            Arn: arn,
+            CreateDate: new Date(0),
+          },
+        });
+      }
+      const user = await loadAuthorized(context, caller, 'user', name, 'iam:GetUser');
+      return user.ok ? ok({ User: userShape(user.value, true) }) : user;
+    }),
+
+    ListUsers: operation(
+      z.object({ PathPrefix: pathPrefix.optional(), ...paging }),
+      async (caller, input) => {
+        const page = await listAuthorized(context, caller, 'user', input);
+        if (!page.ok) return page;
+        return ok(
+          listing(
+            'Users',
+            page.value.items.map((u) => userShape(u)),
+            page.value.next,
+          ),
+        );
+      },
+    ),
+
+    UpdateUser: operation(
+      z.object({ UserName: userName, NewPath: path.optional(), NewUserName: userName.optional() }),
+      async (caller, input) => {
+        const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UpdateUser');
+        if (!user.ok) return user;
+        if (input.NewUserName !== undefined && input.NewUserName !== user.value.name) {
+          return fail(
+            'request.invalid',
+            'Renaming users is not supported by Palisade; create a new user instead.',
+          );
+        }
+        const updated = await updatePrincipalPath(context, user.value, input.NewPath);
+        return updated.ok ? ok(undefined) : updated;
+      },
+    ),
+
+    DeleteUser: operation(z.object({ UserName: userName }), async (caller, input) => {
+      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:DeleteUser');
+      if (!user.ok) return user;
+      const deleted = await removePrincipal(context, user.value);
+      return deleted.ok ? ok(undefined) : deleted;
+    }),
+
+    TagUser: operation(z.object({ UserName: userName, Tags: tags }), async (caller, input) => {
+      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:TagUser');
+      if (!user.ok) return user;
+      const tagged = await tagPrincipal(context, user.value, input.Tags);
+      return tagged.ok ? ok(undefined) : tagged;
+    }),
+
+    UntagUser: operation(z.object({ UserName: userName, TagKeys: tagKeys }), async (caller, input) => {
+      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UntagUser');
+      if (!user.ok) return user;
+      const untagged = await untagPrincipal(context, user.value, input.TagKeys);
+      return untagged.ok ? ok(undefined) : untagged;
+    }),
+
+    ListUserTags: operation(z.object({ UserName: userName, ...paging }), async (caller, input) => {
+      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:ListUserTags');
+      if (!user.ok) return user;
+      return ok({ Tags: user.value.tags, IsTruncated: false });
+    }),
+
+    PutUserPermissionsBoundary: operation(
+      z.object({ UserName: userName, PermissionsBoundary: policyArn }),
+      async (caller, input) => {
+        const user = await loadAuthorized(
+          context,
+          caller,
+          'user',
+          input.UserName,
+          'iam:PutUserPermissionsBoundary',
+        );
+        if (!user.ok) return user;
+        const changed = await changeBoundary(context, user.value, input.PermissionsBoundary);
+        return changed.ok ? ok(undefined) : changed;
+      },
+    ),
+
+    DeleteUserPermissionsBoundary: operation(z.object({ UserName: userName }), async (caller, input) => {
+      const user = await loadAuthorized(
+        context,
+        caller,
+        'user',
+        input.UserName,
+        'iam:DeleteUserPermissionsBoundary',
+      );
+      if (!user.ok) return user;
+      const changed = await changeBoundary(context, user.value, undefined);
+      return changed.ok ? ok(undefined) : changed;
+    }),
+  };
+}
