@@ -19,16 +19,21 @@ export function operatorCaller(accessKeyId: string): Caller {
 
 /** An account's root: every action on its own account's resources, nothing elsewhere. */
 export function rootCaller(partition: string, accountId: string): Caller {
-  const ownPrefix = `arn:${partition}:iam::${accountId}:`;
   return {
     accountId,
     arn: rootArn(partition, accountId),
     kind: 'root',
     authorize: (_action, resource) =>
-      resource === '*' || resource.startsWith(ownPrefix)
+      resource === '*' || arnAccount(resource) === accountId
         ? { allowed: true }
         : { allowed: false, reason: 'implicit-deny' },
   };
+}
+
+/** The account segment of an ARN (`arn:partition:service:region:account:resource`), if any. */
+export function arnAccount(arn: string): string | undefined {
+  const parts = arn.split(':', 6);
+  return parts.length === 6 && parts[0] === 'arn' && parts[4] ? parts[4] : undefined;
 }
 
 /** The context keys the platform supplies about a principal (callers cannot override them). */
