@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStoreContext, getAccount, putNewAccount } from '@palisade/store';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/dynamodb-local.ts';
 
 interface Started {
@@ -86,6 +86,39 @@ describe('npm start', () => {
     expect(await stopWithSigint(second)).toBe(0);
     expect(await javaListening(second.dynamodbEndpoint)).toBe(false);
   }, 90_000);
+
+  it('uses DYNAMODB_ENDPOINT when set and starts no DynamoDB Local of its own', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+        TABLE_NAME: `start-${port}`,
+        PALISADE_DATA_DIR: mkdtempSync(join(tmpdir(), 'palisade-endpoint-')),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const deadline = Date.now() + 30_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+    expect(status).toBe(200);
+    expect(output).toContain(`using DynamoDB at ${inject('dynamodbEndpoint')}`);
+    expect(output).not.toContain('DynamoDB Local on');
+  }, 45_000);
 
   it('stops with a message naming what to install when java is missing', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'palisade-nojava-'));
