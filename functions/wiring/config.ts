@@ -15,6 +15,8 @@ export interface PlatformConfig {
   readonly masterKey: string;
   /** The ARN partition of every ARN this deployment issues (`aws` keeps AWS policies portable). */
   readonly partition: string;
+  /** The `iss` of sign-in access tokens (PALISADE_ISSUER); the local origin when unset. */
+  readonly issuer?: string;
 }
 
 type Linked = Record<string, { name?: string; value?: string } | undefined>;
@@ -39,5 +41,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     operatorSecretAccessKey: pick('OperatorSecretAccessKey', 'value', 'PALISADE_OPERATOR_SECRET_ACCESS_KEY'),
     masterKey: pick('MasterKey', 'value', 'PALISADE_MASTER_KEY'),
     partition: env.PALISADE_PARTITION || 'aws',
+    ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
   };
 }

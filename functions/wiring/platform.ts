@@ -2,18 +2,40 @@
  * Builds the whole platform from configuration: the store, the services and the Hono app. Lambda
  * handlers and the local runtime both call this, so they serve the same app.
  */
-import { createPlatformApp, createQueryApp, type LogSink, stdoutLog } from '@palisade/api';
+import {
+  authenticateByScheme,
+  createDecisionsApp,
+  createPlatformApp,
+  createQueryApp,
+  createRestApp,
+  createSignInApp,
+  type LogSink,
+  stdoutLog,
+} from '@palisade/api';
 import { createSecretBoxFromConfig } from '@palisade/credentials';
+import { createDecisions, type Decisions, simulationOperations } from '@palisade/decisions';
+import { fail, ok } from '@palisade/failures';
 import {
   type AuthenticationContext,
+  authenticateBearerToken,
   authenticateSignedRequest,
   checkPolicyWithEngine,
   defaultQuotas,
   type IamContext,
   iamOperations,
+  oidcProviderOperations,
   tenantAccountOperations,
+  verifyMfaCode,
 } from '@palisade/iam';
 import { createStoreContext, pingTable, type StoreContext } from '@palisade/store';
+import {
+  createWebIdentityVerifier,
+  type StsContext,
+  stsOperations,
+  type TemporaryCredentials,
+  unsignedStsOperations,
+} from '@palisade/sts';
+import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
 import type { PlatformConfig } from './config.ts';
 
@@ -23,6 +45,7 @@ export interface Platform {
   readonly store: StoreContext;
   readonly iam: IamContext;
   readonly accounts: ReturnType<typeof tenantAccountOperations>;
+  readonly decisions: Decisions;
 }
 
 /** Wires the platform's dependencies from its configuration. */
@@ -51,13 +74,120 @@ export function createPlatform(
     now,
     operator: { accessKeyId: config.operatorAccessKeyId, secretAccessKey: config.operatorSecretAccessKey },
   };
-  const authenticate = (
+  const authenticateSignature = (
     request: Parameters<typeof authenticateSignedRequest>[1],
     service: string,
     origin: { sourceIp?: string },
   ) => authenticateSignedRequest(authentication, request, service, origin);
+  // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
+  const signIn = createSignInService({
+    ...defaultSignInSettings,
+    store,
+    secrets,
+    partition: config.partition,
+    now,
+    issuer: config.issuer ?? 'http://127.0.0.1:4000',
+  });
+  const authenticateBearer = (token: string, origin: { sourceIp?: string }) =>
+    authenticateBearerToken(
+      { store, partition: config.partition, now, verifyAccessToken: signIn.verifyAccessToken },
+      token,
+      origin,
+    );
+  const authenticate = authenticateByScheme(authenticateSignature, authenticateBearer);
 
   const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
-  app.route('/', createQueryApp({ iam: iamOperations(iam), sts: {}, authenticate }));
-  return { app, store, iam, accounts: tenantAccountOperations(iam) };
+  app.route(
+    '/',
+    createSignInApp({
+      ...signIn,
+      authenticateBearer,
+      // CLI keys for a signed-in session: GetSessionToken as the session's caller, for an hour.
+      issueCredentials: async (_token, caller) => {
+        const minted = await stsOperations(sts).GetSessionToken?.(caller, { DurationSeconds: 3600 });
+        if (!minted) return fail('platform.unavailable', 'Temporary credentials are not available.');
+        if (!minted.ok) return minted;
+        const { Credentials } = minted.value as { Credentials: TemporaryCredentials };
+        return ok({
+          accessKeyId: Credentials.AccessKeyId,
+          secretAccessKey: Credentials.SecretAccessKey,
+          sessionToken: Credentials.SessionToken,
+          expiration: Credentials.Expiration.toISOString(),
+        });
+      },
+    }),
+  );
+  // Decisions: `"token"` questions are about the sign-in session behind an access JWT, checked
+  // exactly as a Bearer caller is (signature, claims, session still active, account active).
+  const decisions = createDecisions({
+    store,
+    partition: config.partition,
+    now,
+    resolveToken: async (token) => {
+      const session = await authenticateBearer(token, {});
+      if (!session.ok) return session;
+      const { claims } = session.value;
+      return ok({
+        principalArn: claims.sub,
+        accountId: claims.account,
+        mfa: claims.mfa,
+        authTime: claims.auth_time,
+        sessionId: claims.sid,
+      });
+    },
+  });
+  const simulation = simulationOperations({ store, partition: config.partition });
+  // STS: temporary credentials. A deployment on DynamoDB Local runs locally: only there may OIDC
+  // issuers be plain http on a loopback host.
+  const allowLoopbackIssuers = config.dynamodbEndpoint !== undefined;
+  const sts: StsContext = {
+    store,
+    partition: config.partition,
+    now,
+    secrets,
+    verifyMfa: ({ accountId, owner, serialNumber, tokenCode, now: at }) =>
+      verifyMfaCode(store, secrets, accountId, serialNumber, tokenCode, at, owner),
+    verifyWebIdentity: createWebIdentityVerifier({ allowLoopbackIssuers }),
+  };
+  app.route(
+    '/',
+    createQueryApp({
+      iam: { ...iamOperations(iam), ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation },
+      sts: stsOperations(sts),
+      unsignedSts: unsignedStsOperations(sts),
+      authenticate,
+    }),
+  );
+  app.route('/', createDecisionsApp(decisionRoutes(decisions, simulation, authenticate)));
+  app.route(
+    '/',
+    createRestApp({ operations: iamOperations(iam), accounts: tenantAccountOperations(iam), authenticate }),
+  );
+  return { app, store, iam, accounts: tenantAccountOperations(iam), decisions };
+}
+
+/** The decision API's routes over the decision services. */
+function decisionRoutes(
+  decisions: Decisions,
+  simulation: ReturnType<typeof simulationOperations>,
+  authenticate: Parameters<typeof createDecisionsApp>[0]['authenticate'],
+): Parameters<typeof createDecisionsApp>[0] {
+  const { resourcePolicies, catalogs } = decisions;
+  return {
+    authenticate,
+    simulation,
+    authorize: (caller, { body, requestId }) => decisions.decisions.authorize(caller, body, requestId),
+    authorizeBatch: (caller, { body, requestId }) =>
+      decisions.decisions.authorizeBatch(caller, body, requestId),
+    putResourcePolicy: (caller, { body, params }) => resourcePolicies.put(caller, params.arn ?? '', body),
+    getResourcePolicy: (caller, { params }) => resourcePolicies.get(caller, params.arn ?? ''),
+    deleteResourcePolicy: (caller, { params }) => resourcePolicies.remove(caller, params.arn ?? ''),
+    putServiceDefinition: (caller, { body, params }) => catalogs.put(caller, params.prefix ?? '', body),
+    getServiceDefinition: (caller, { params }) => catalogs.get(caller, params.prefix ?? ''),
+    deleteServiceDefinition: (caller, { params }) => catalogs.remove(caller, params.prefix ?? ''),
+    listServiceDefinitions: (caller) => catalogs.list(caller),
+    allowedActions: (caller, { body }) => decisions.allowedActions(caller, body),
+    queryDecisionLog: (caller, { query }) => decisions.decisionLog.query(caller, query),
+    configureDecisionLog: (caller, { body }) => decisions.decisionLog.configure(caller, body),
+  };
 }

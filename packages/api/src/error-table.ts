@@ -6,7 +6,7 @@ import type { FailureCode } from '@palisade/failures';
 
 /** How one failure code appears on the wire. */
 export interface WireError {
-  readonly status: 400 | 401 | 403 | 404 | 409 | 412 | 413 | 429 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 429 | 500 | 503;
   readonly awsCode: string;
   /** AWS answers some errors with a status other than the REST one (e.g. Throttling is 400). */
   readonly awsStatus: number;
@@ -25,6 +25,7 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'request.unknown-action': sender(400, 'InvalidAction'),
   'request.unsupported-version': sender(400, 'InvalidAction'),
   'request.missing-parameter': sender(400, 'MissingParameter'),
+  'request.method-not-allowed': sender(405, 'InvalidAction', 400),
   'entity.not-found': sender(404, 'NoSuchEntity'),
   'entity.already-exists': sender(409, 'EntityAlreadyExists'),
   'entity.delete-conflict': sender(409, 'DeleteConflict'),
@@ -49,6 +50,7 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'credentials.throttled': sender(429, 'Throttling', 400),
   'credentials.invalid-identity-token': sender(400, 'InvalidIdentityToken'),
   'credentials.idp-rejected-claim': sender(403, 'IDPRejectedClaim'),
+  'credentials.expired-identity-token': sender(400, 'ExpiredTokenException'),
   'access.denied': sender(403, 'AccessDenied'),
   'account.suspended': sender(403, 'AccessDenied'),
   'platform.unavailable': { status: 503, awsCode: 'ServiceUnavailable', awsStatus: 503, awsType: 'Receiver' },

@@ -11,6 +11,7 @@ export type FailureCode =
   | 'request.unknown-action'
   | 'request.unsupported-version'
   | 'request.missing-parameter'
+  | 'request.method-not-allowed'
   // entities
   | 'entity.not-found'
   | 'entity.already-exists'
@@ -38,6 +39,7 @@ export type FailureCode =
   | 'credentials.throttled'
   | 'credentials.invalid-identity-token'
   | 'credentials.idp-rejected-claim'
+  | 'credentials.expired-identity-token'
   // authorization (what you may do)
   | 'access.denied'
   | 'account.suspended'

@@ -2,7 +2,9 @@
  * Who is calling, from a SigV4-signed request: one key lookup, signature verification with
  * @smithy/signature-v4 (in @palisade/credentials), the account's status, and the caller's
  * effective policies. Any doubt is a refusal: unknown, inactive or unopenable keys, suspended or
- * closed accounts, missing principals.
+ * closed accounts, missing principals. Temporary keys (`ASIA…`) are looked up as STS sessions:
+ * their session token must come with the request, they expire on time whatever TTL has not yet
+ * deleted, and their caller carries the session's policies, tags, source identity and MFA state.
  */
 import {
   constantTimeEqual,
@@ -17,11 +19,13 @@ import {
   type AccessKeyRecord,
   getAccessKey,
   getAccount,
+  getStsSession,
   recordAccessKeyUse,
   type StoreContext,
+  type StsSessionRecord,
 } from '@palisade/store';
 import type { Caller } from './caller.ts';
-import { operatorCaller, rootCaller, userCaller } from './callers.ts';
+import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
 import { loadEffectivePolicies } from './effective-policies.ts';
 
 /** What authentication needs. */
@@ -50,9 +54,21 @@ export async function authenticateSignedRequest(
   origin: { readonly sourceIp?: string } = {},
 ): Promise<Result<Authenticated>> {
   let key: AccessKeyRecord | undefined;
+  let session: StsSessionRecord | undefined;
   const lookupSecret = async (accessKeyId: string): Promise<Result<SigningSecret>> => {
     if (accessKeyId === context.operator.accessKeyId) {
       return ok({ temporary: false, secretAccessKey: context.operator.secretAccessKey });
+    }
+    if (accessKeyId.startsWith('ASIA')) {
+      session = await getStsSession(context.store, accessKeyId);
+      if (!session) return fail('credentials.unknown-key', INVALID_TOKEN);
+      const secret = context.secrets.open(session.encryptedSecret, session.accessKeyId);
+      if (!secret.ok) return fail('credentials.unknown-key', INVALID_TOKEN);
+      return ok({
+        temporary: true,
+        secretAccessKey: secret.value,
+        sessionTokenHash: session.sessionTokenHash,
+      });
     }
     key = await getAccessKey(context.store, accessKeyId);
     if (!key) return fail('credentials.unknown-key', INVALID_TOKEN);
@@ -67,7 +83,15 @@ export async function authenticateSignedRequest(
   const verified = await verifySigV4({ request, service, now, lookupSecret });
   if (!verified.ok) return verified;
   const signature = verified.value;
+  const extraContext = {
+    'aws:RequestedRegion': signature.region,
+    ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
+  };
 
+  if (session !== undefined) {
+    const caller = await sessionCaller(context, session, now, extraContext);
+    return caller.ok ? ok({ caller: caller.value, signature }) : caller;
+  }
   if (key === undefined) {
     // Only the operator's key verifies without a stored key record.
     if (!constantTimeEqual(signature.accessKeyId, context.operator.accessKeyId))
@@ -96,11 +120,53 @@ export async function authenticateSignedRequest(
       owned.owner.userName,
     );
     if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
-    caller = userCaller(effective, context.now, {
-      'aws:RequestedRegion': signature.region,
-      ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
-    });
+    caller = userCaller(effective, context.now, extraContext);
   }
   await recordAccessKeyUse(context.store, owned.accessKeyId, { at: now, service, region: signature.region });
   return ok({ caller, signature });
+}
+
+const EXPIRED_TOKEN = 'The security token included in the request is expired';
+
+/**
+ * The caller behind a verified temporary key: refused once the session has expired (checked here,
+ * since TTL deletion is lazy), when its account is no longer active, or when its principal is gone
+ * (a role deleted and recreated under the same name is another role).
+ */
+async function sessionCaller(
+  context: AuthenticationContext,
+  session: StsSessionRecord,
+  now: Date,
+  extraContext: Record<string, string>,
+): Promise<Result<Caller>> {
+  // INVARIANT: an expired session authenticates no one, whatever the table still holds.
+  if (!(now.getTime() < Date.parse(session.expiration)))
+    return fail('credentials.expired-token', EXPIRED_TOKEN);
+  const account = await getAccount(context.store, session.accountId);
+  if (account?.status !== 'active') {
+    return fail(
+      'account.suspended',
+      `The account ${session.accountId} is ${account?.status ?? 'closed'}; its credentials are disabled.`,
+    );
+  }
+  const subject = session.subject;
+  if (subject.kind === 'root')
+    return ok(rootCaller(context.partition, session.accountId, context.now, session));
+  const kind = subject.kind === 'role' ? 'role' : 'user';
+  const name = subject.kind === 'role' ? subject.roleName : subject.userName;
+  const expectedId = subject.kind === 'role' ? subject.roleId : subject.userId;
+  const effective = await loadEffectivePolicies(
+    context.store,
+    context.partition,
+    session.accountId,
+    kind,
+    name,
+  );
+  if (!effective || effective.principal.id !== expectedId)
+    return fail('credentials.unknown-key', INVALID_TOKEN);
+  return ok(
+    kind === 'role'
+      ? roleSessionCaller(effective, session, context.now, extraContext)
+      : userCaller(effective, context.now, extraContext, session),
+  );
 }

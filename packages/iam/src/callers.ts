@@ -2,10 +2,49 @@
  * Builds callers: the operator, an account's root, and IAM users whose every operation is decided
  * by the engine over their effective policies, with the context keys the platform owns.
  */
-import { compilePrincipalPolicies, evaluate, type PrincipalPolicies } from '@palisade/policy';
+import {
+  compilePrincipalPolicies,
+  type Explanation,
+  evaluate,
+  type PrincipalPolicies,
+  type ResourcePolicies,
+} from '@palisade/policy';
+import type { StsSessionRecord, Tag } from '@palisade/store';
 import { rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
-import type { EffectivePolicies } from './effective-policies.ts';
+import type { EffectivePolicies, PolicySource } from './effective-policies.ts';
+
+/** One authorization question with what only trusted services add: a resource policy and context. */
+export interface FactsRequest {
+  readonly action: string;
+  readonly resource: string;
+  readonly resourceAccount?: string;
+  /** Context the service vouches for (sts:ExternalId, aws:RequestTag/…); it overrides the caller's. */
+  readonly context?: Record<string, string | string[]>;
+  readonly resourcePolicies?: ResourcePolicies;
+}
+
+/** What STS needs to know about a caller beyond `authorize`: identity, session, and the engine. */
+export interface CallerFacts {
+  /** The caller as the engine sees it: a user, root, or assumed-role session ARN. */
+  readonly principalArn: string;
+  /** AWS's UserId: the account id (root), `AIDA…` (user), `AROA…:<session>` (role session). */
+  readonly userId: string;
+  /** The temporary credential the caller signed with, when it did. */
+  readonly session?: StsSessionRecord;
+  /** The caller's principal tags (for a role session: the role's, overridden by session tags). */
+  readonly principalTags: readonly Tag[];
+  /** Decides one request over the caller's own policies plus the request's resource policies. */
+  evaluate(request: FactsRequest): Explanation;
+}
+
+/** A caller built from stored policies, carrying its facts. */
+export type FactualCaller = Caller & { readonly facts: CallerFacts };
+
+/** The facts of a caller built by this module; undefined for callers that have none (the operator). */
+export function callerFacts(caller: Caller): CallerFacts | undefined {
+  return (caller as Partial<FactualCaller>).facts;
+}
 
 /** The operator: manages accounts; inside an account it has no identity and may do nothing. */
 export function operatorCaller(accessKeyId: string): Caller {
@@ -18,16 +57,95 @@ export function operatorCaller(accessKeyId: string): Caller {
 }
 
 /** An account's root: every action on its own account's resources, nothing elsewhere. */
-export function rootCaller(partition: string, accountId: string): Caller {
+export function rootCaller(
+  partition: string,
+  accountId: string,
+  now: () => Date = () => new Date(),
+  session?: StsSessionRecord,
+): FactualCaller {
+  const arn = rootArn(partition, accountId);
+  const compiled = compilePrincipalPolicies({ identityPolicies: [] });
   return {
     accountId,
-    arn: rootArn(partition, accountId),
+    arn,
     kind: 'root',
-    authorize: (_action, resource) =>
-      resource === '*' || arnAccount(resource) === accountId
+    authorize: (action, resource) => {
+      if (sessionRestriction(session, action)) return { allowed: false, reason: 'implicit-deny' };
+      return resource === '*' || arnAccount(resource) === accountId
         ? { allowed: true }
-        : { allowed: false, reason: 'implicit-deny' },
+        : { allowed: false, reason: 'implicit-deny' };
+    },
+    facts: {
+      principalArn: arn,
+      userId: accountId,
+      ...(session ? { session } : {}),
+      principalTags: [],
+      evaluate: (request) =>
+        evaluate(
+          {
+            principal: arn,
+            action: request.action,
+            resource: request.resource,
+            ...(request.resourceAccount ? { resourceAccount: request.resourceAccount } : {}),
+            context: {
+              'aws:PrincipalArn': arn,
+              'aws:PrincipalAccount': accountId,
+              'aws:PrincipalType': 'Account',
+              'aws:userid': accountId,
+              ...timeKeys(now()),
+              ...(session ? sessionContextKeys(session, now()) : {}),
+              ...request.context,
+            },
+          },
+          compiled,
+          request.resourcePolicies,
+        ),
+    },
   };
+}
+
+/**
+ * What GetSessionToken credentials may not do, as AWS documents it: no IAM API call unless the
+ * session was authenticated with MFA, and of STS only AssumeRole and GetCallerIdentity.
+ */
+function sessionRestriction(session: StsSessionRecord | undefined, action: string): boolean {
+  if (session === undefined || session.subject.kind === 'role') return false;
+  const lower = action.toLowerCase();
+  if (lower.startsWith('iam:')) return session.mfaAuthenticatedAt === undefined;
+  if (lower.startsWith('sts:')) return lower !== 'sts:assumerole' && lower !== 'sts:getcalleridentity';
+  return false;
+}
+
+function timeKeys(now: Date): Record<string, string> {
+  return {
+    'aws:CurrentTime': now.toISOString(),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    'aws:SecureTransport': 'true',
+  };
+}
+
+/**
+ * The context keys a temporary credential adds: MFA state and age, when the token was issued, the
+ * source identity, and the web identity provider behind it.
+ */
+export function sessionContextKeys(session: StsSessionRecord, now: Date): Record<string, string> {
+  const keys: Record<string, string> = {
+    'aws:MultiFactorAuthPresent': session.mfaAuthenticatedAt === undefined ? 'false' : 'true',
+    'aws:TokenIssueTime': session.issuedAt,
+  };
+  if (session.mfaAuthenticatedAt !== undefined) {
+    const age = Math.floor((now.getTime() - Date.parse(session.mfaAuthenticatedAt)) / 1000);
+    keys['aws:MultiFactorAuthAge'] = String(Math.max(0, age));
+  }
+  if (session.sourceIdentity !== undefined) keys['aws:SourceIdentity'] = session.sourceIdentity;
+  if (session.federation !== undefined) keys['aws:FederatedProvider'] = session.federation.provider;
+  return keys;
+}
+
+/** A role's tags overridden by the session's tags with the same key (compared case-insensitively). */
+export function effectivePrincipalTags(roleTags: readonly Tag[], sessionTags: readonly Tag[]): Tag[] {
+  const overridden = new Set(sessionTags.map((tag) => tag.Key.toLowerCase()));
+  return [...roleTags.filter((tag) => !overridden.has(tag.Key.toLowerCase())), ...sessionTags];
 }
 
 /** The account segment of an ARN (`arn:partition:service:region:account:resource`), if any. */
@@ -70,33 +188,141 @@ export function userCaller(
   effective: EffectivePolicies,
   now: () => Date,
   extraContext: Record<string, string | string[]> = {},
-): Caller {
+  session?: StsSessionRecord,
+): FactualCaller {
   const compiled = compileEffectivePolicies(effective);
   const { principal } = effective;
+  const facts = engineFacts({
+    principalArn: principal.arn,
+    userId: principal.id,
+    compiled,
+    now,
+    principalTags: principal.tags,
+    ...(session ? { session } : {}),
+    contextOf: (at) => ({
+      ...extraContext,
+      ...principalContextKeys(effective, at),
+      ...(session ? sessionContextKeys(session, at) : {}),
+    }),
+  });
   return {
     accountId: principal.accountId,
     arn: principal.arn,
     kind: 'user',
     userName: principal.name,
-    authorize(action, resource): AccessVerdict {
-      const explanation = evaluate(
-        {
-          principal: principal.arn,
-          action,
-          resource,
-          resourceAccount: principal.accountId,
-          context: { ...extraContext, ...principalContextKeys(effective, now()) },
-        },
-        compiled,
-      );
-      if (explanation.decision === 'allowed') return { allowed: true };
-      const policyType = explanation.decidingStatement?.policyType ?? explanation.blockedBy[0];
-      return {
-        allowed: false,
-        reason: explanation.decision === 'explicitDeny' ? 'explicit-deny' : 'implicit-deny',
-        ...(policyType ? { policyType: POLICY_TYPE_WORDS[policyType] ?? 'identity-based' } : {}),
+    authorize: (action, resource) =>
+      sessionRestriction(session, action)
+        ? { allowed: false, reason: 'implicit-deny' }
+        : verdictOf(facts.evaluate({ action, resource, resourceAccount: principal.accountId })),
+    facts,
+  };
+}
+
+/**
+ * A role session (temporary credentials from AssumeRole or AssumeRoleWithWebIdentity): the role's
+ * policies within its boundary, intersected with the session policies, with the session's tags,
+ * source identity and MFA state as context.
+ */
+export function roleSessionCaller(
+  role: EffectivePolicies,
+  session: StsSessionRecord,
+  now: () => Date,
+  extraContext: Record<string, string | string[]> = {},
+): FactualCaller {
+  const { principal } = role;
+  const sessionName = session.subject.kind === 'role' ? session.subject.sessionName : '';
+  const arn = assumedRoleArn(principal.arn, principal.accountId, principal.name, sessionName);
+  const userId = `${principal.id}:${sessionName}`;
+  const sessionPolicies: PolicySource[] = session.sessionPolicies.map((p) => ({
+    id: p.id,
+    document: p.document,
+  }));
+  const compiled = compilePrincipalPolicies({
+    identityPolicies: role.identityPolicies,
+    ...(role.boundary ? { permissionsBoundaries: [role.boundary] } : {}),
+    ...(sessionPolicies.length > 0 ? { sessionPolicies } : {}),
+  });
+  const principalTags = effectivePrincipalTags(principal.tags, session.tags);
+  const facts = engineFacts({
+    principalArn: arn,
+    userId,
+    compiled,
+    now,
+    session,
+    principalTags,
+    contextOf: (at) => {
+      const keys: Record<string, string | string[]> = {
+        ...extraContext,
+        'aws:PrincipalArn': principal.arn,
+        'aws:PrincipalAccount': principal.accountId,
+        'aws:PrincipalType': 'AssumedRole',
+        'aws:userid': userId,
+        ...timeKeys(at),
+        ...sessionContextKeys(session, at),
       };
+      for (const tag of principalTags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+      if (principalTags.length) keys['aws:PrincipalTagKeys'] = principalTags.map((t) => t.Key);
+      return keys;
     },
+  });
+  return {
+    accountId: principal.accountId,
+    arn,
+    kind: 'assumed-role',
+    authorize: (action, resource) =>
+      verdictOf(facts.evaluate({ action, resource, resourceAccount: principal.accountId })),
+    facts,
+  };
+}
+
+/** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (the role's partition). */
+export function assumedRoleArn(
+  roleArn: string,
+  accountId: string,
+  roleName: string,
+  sessionName: string,
+): string {
+  const partition = roleArn.split(':')[1] ?? 'aws';
+  return `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
+}
+
+function engineFacts(input: {
+  principalArn: string;
+  userId: string;
+  compiled: PrincipalPolicies;
+  now: () => Date;
+  session?: StsSessionRecord;
+  principalTags: readonly Tag[];
+  contextOf: (now: Date) => Record<string, string | string[]>;
+}): CallerFacts {
+  return {
+    principalArn: input.principalArn,
+    userId: input.userId,
+    ...(input.session ? { session: input.session } : {}),
+    principalTags: input.principalTags,
+    evaluate: (request) =>
+      evaluate(
+        {
+          principal: input.principalArn,
+          action: request.action,
+          resource: request.resource,
+          ...(request.resourceAccount ? { resourceAccount: request.resourceAccount } : {}),
+          context: { ...input.contextOf(input.now()), ...request.context },
+        },
+        input.compiled,
+        request.resourcePolicies,
+      ),
+  };
+}
+
+/** The verdict `authorize` reports for an engine explanation. */
+export function verdictOf(explanation: Explanation): AccessVerdict {
+  if (explanation.decision === 'allowed') return { allowed: true };
+  const policyType = explanation.decidingStatement?.policyType ?? explanation.blockedBy[0];
+  return {
+    allowed: false,
+    reason: explanation.decision === 'explicitDeny' ? 'explicit-deny' : 'implicit-deny',
+    ...(policyType ? { policyType: POLICY_TYPE_WORDS[policyType] ?? 'identity-based' } : {}),
   };
 }
 
@@ -107,4 +333,5 @@ const POLICY_TYPE_WORDS: Record<string, string> = {
   scp: 'service control',
   rcp: 'resource control',
   resource: 'resource-based',
+  trust: 'resource-based',
 };

@@ -4,7 +4,9 @@ import { accountSettingsOperations } from './account-settings.ts';
 import { authorizationDetailsOperations } from './authorization-details.ts';
 import { groupOperations } from './groups.ts';
 import type { IamContext } from './iam-context.ts';
+import { loginProfileOperations } from './login-profiles.ts';
 import { managedPolicyOperations } from './managed-policies.ts';
+import { mfaDeviceOperations } from './mfa-devices.ts';
 import type { OperationTable } from './operation.ts';
 import { principalPolicyOperations } from './principal-policies.ts';
 import { roleOperations } from './roles.ts';
@@ -12,9 +14,13 @@ import { userOperations } from './users.ts';
 
 export * from './access-keys.ts';
 export * from './arns.ts';
+export * from './bearer-authentication.ts';
 export * from './caller.ts';
 export * from './effective-policies.ts';
 export * from './iam-context.ts';
+export * from './login-profiles.ts';
+export * from './mfa-devices.ts';
+export * from './oidc-providers.ts';
 export * from './operation.ts';
 export * from './platform-policies.ts';
 export * from './tenant-accounts.ts';
@@ -30,8 +36,11 @@ export function iamOperations(context: IamContext): OperationTable {
     ...accessKeyOperations(context),
     ...accountSettingsOperations(context),
     ...authorizationDetailsOperations(context),
+    ...loginProfileOperations(context),
+    ...mfaDeviceOperations(context),
   };
 }
 export * from './authentication.ts';
 export * from './callers.ts';
+export { parseInput } from './iam-inputs.ts';
 export * from './policy-checks.ts';

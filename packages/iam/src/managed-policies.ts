@@ -33,7 +33,7 @@ import {
   versionId,
 } from './iam-inputs.ts';
 import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
-import { decodeMarker, listing, type OperationTable, operation } from './operation.ts';
+import { checkMarker, listing, type OperationTable, operation } from './operation.ts';
 import { listPlatformPolicies, type PlatformPolicy, platformPolicyArn } from './platform-policies.ts';
 
 /** IAM's `Policy` structure for a customer-managed policy. */
@@ -167,11 +167,12 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
                 .map((p) => platformPolicyShape(context.partition, p))
             : [];
         if (scope === 'AWS') return ok(listing('Policies', platform, undefined));
-        const after = decodeMarker(input.Marker);
+        const after = checkMarker(input.Marker, prefix);
+        if (!after.ok) return after;
         const page = await listManagedPolicies(context.store, caller.accountId, {
           limit: input.MaxItems ?? 100,
           pathPrefix: prefix,
-          ...(after ? { after } : {}),
+          ...(after.value ? { after: after.value } : {}),
         });
         const customer = page.items
           .filter((p) => !input.OnlyAttached || p.attachmentCount > 0 || p.boundaryUsageCount > 0)

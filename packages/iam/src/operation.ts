@@ -3,7 +3,7 @@
  * parsed input to a typed result in AWS's output shape. Both the REST and the Query interface call
  * operations through this one signature.
  */
-import type { Result } from '@palisade/failures';
+import { fail, ok, type Result } from '@palisade/failures';
 import type { z } from 'zod';
 import type { Caller } from './caller.ts';
 import { parseInput } from './iam-inputs.ts';
@@ -38,6 +38,15 @@ export function encodeMarker(cursor: string | undefined): string | undefined {
 /** The store cursor inside a marker (callers can only page within their own account's listing). */
 export function decodeMarker(marker: string | undefined): string | undefined {
   return marker === undefined ? undefined : Buffer.from(marker, 'base64url').toString('utf8');
+}
+
+/** A marker this listing can continue from: it decodes to a cursor inside the listed path prefix. */
+export function checkMarker(marker: string | undefined, pathPrefix = '/'): Result<string | undefined> {
+  const cursor = decodeMarker(marker);
+  if (cursor !== undefined && !cursor.startsWith(pathPrefix)) {
+    return fail('request.invalid', 'Invalid Marker: it does not continue this listing.');
+  }
+  return ok(cursor);
 }
 
 /** IAM's listing envelope: IsTruncated, and Marker when there is more. */

@@ -21,7 +21,7 @@ import { entityArn } from './arns.ts';
 import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { boundaryUsageWrites, type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
-import { decodeMarker } from './operation.ts';
+import { checkMarker } from './operation.ts';
 
 const QUOTA = { user: 'usersPerAccount', group: 'groupsPerAccount', role: 'rolesPerAccount' } as const;
 const ID_KIND = { user: 'user', group: 'group', role: 'role' } as const;
@@ -122,12 +122,13 @@ export async function listAuthorized(
 ): Promise<Result<{ items: PrincipalRecord[]; next?: string }>> {
   const denied = denialOf(caller, iamAction('List', kind, 's'), '*');
   if (denied) return denied;
-  const after = decodeMarker(page.Marker);
+  const after = checkMarker(page.Marker, page.PathPrefix);
+  if (!after.ok) return after;
   return ok(
     await listPrincipals(context.store, caller.accountId, kind, {
       limit: page.MaxItems ?? 100,
       ...(page.PathPrefix ? { pathPrefix: page.PathPrefix } : {}),
-      ...(after ? { after } : {}),
+      ...(after.value ? { after: after.value } : {}),
     }),
   );
 }

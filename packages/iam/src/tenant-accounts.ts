@@ -15,6 +15,7 @@ import {
 import { type CreatedAccessKey, issueAccessKey } from './access-keys.ts';
 import type { Caller } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
+import { accountAlias, parseInput } from './iam-inputs.ts';
 
 /** A new account and its root key; the secret is shown only here. */
 export interface CreatedAccount {
@@ -43,6 +44,8 @@ export function tenantAccountOperations(context: IamContext) {
     async createAccount(caller: Caller, alias: string): Promise<Result<CreatedAccount>> {
       const allowed = operatorOnly(caller);
       if (!allowed.ok) return allowed;
+      const validAlias = parseInput(accountAlias, alias);
+      if (!validAlias.ok) return validAlias;
       for (let attempt = 0; attempt < 5; attempt++) {
         const created = await putNewAccount(context.store, {
           accountId: randomAccountId(),

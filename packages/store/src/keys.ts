@@ -26,6 +26,29 @@
  * | the groups a user is in                    | table | pk = ACCT#<a>#USER#<u>, begins_with(sk, MEMBER-OF#)  | principalPartition    |
  * | the members of a group                     | table | pk = ACCT#<a>#GROUP#<g>, begins_with(sk, MEMBER#)    | principalPartition    |
  * | the principals a managed policy is on      | table | pk = ACCT#<a>#POLICY#<p>, begins_with(sk, ATTACHMENT#) | principalPartition  |
+ * | a user's (or root's) login profile         | table | pk = <principal partition>, sk = LOGIN-PROFILE       | loginProfileKey       |
+ * | an enabled MFA device of a user (or root)  | table | pk = <principal partition>, sk = MFA#<serial ARN>    | assignedMfaDeviceKey  |
+ * |   every enabled MFA device of a user       | table | pk = <principal partition>, begins_with(sk, MFA#)    | mfaAssignmentPrefix   |
+ * | a virtual MFA device (seed, assignment)    | table | pk = ACCT#<a>#MFA#<name>, sk = MFA-DEVICE            | virtualMfaDeviceKey   |
+ * | every virtual MFA device of an account     | gsi1  | gsi1pk = ACCT#<a>#MFAS, gsi1sk > cursor              | virtualMfaListKey     |
+ * | a sign-in session (refresh family)         | table | pk = SIGN-IN-SESSION#<session id>, sk = SESSION      | signInSessionKey      |
+ * | sign-in failures of a name or source (TTL) | table | pk = SIGN-IN-THROTTLE#<USER|IP>#<sha256>, sk = LOCK / W#<bucket> | signInThrottlePartition |
+ * | sign-in attempts of an account on a day    | table | pk = ACCT#<a>#SIGN-IN-ATTEMPTS#<yyyy-mm-dd>, sk = <iso time>#<id> | signInAttemptKey |
+ * |   (attempts naming no known account)       |       |   pk = SIGN-IN-ATTEMPTS#UNRESOLVED#<yyyy-mm-dd>       |                       |
+ * | every session signing key                  | table | pk = SIGNING-KEYS, begins_with(sk, KEY#)             | signingKeysPartition  |
+ * | the current session signing key pointer    | table | pk = SIGNING-KEYS, sk = CURRENT                      | currentSigningKeyKey  |
+ * | the STS session behind a temporary key     | table | pk = AKID#<ASIA…>, sk = STS-SESSION                  | stsSessionKey         |
+ * | an account's OIDC provider by host/path    | table | pk = ACCT#<a>#OIDC-PROVIDERS, sk = OIDC#<host/path>  | oidcProviderKey       |
+ * | every OIDC provider of an account          | table | pk = ACCT#<a>#OIDC-PROVIDERS, begins_with(sk, OIDC#) | oidcProviderPartition |
+ * | the account's policy epoch (bumped by every  | table | pk = ACCT#<a>, sk = POLICY-EPOCH                     | policyEpochKey        |
+ * |   transaction that writes in the account)  |       |                                                      |                       |
+ * | the account's decision-log settings        | table | pk = ACCT#<a>, sk = DECISION-LOG-SETTINGS            | decisionLogSettingsKey|
+ * | the policy and tags of a tenant resource   | table | pk = ACCT#<a>#RESOURCE#<arn>, sk = RESOURCE-POLICY   | resourcePolicyKey     |
+ * | every registered resource of an account    | gsi1  | gsi1pk = ACCT#<a>#RESOURCES, gsi1sk > cursor (ARN)   | resourcePolicyListKey |
+ * | the platform-wide service catalog          | table | pk = SERVICE-CATALOG, sk = <prefix>                  | serviceCatalogKey     |
+ * | an account's own service catalog           | table | pk = ACCT#<a>#SERVICE-CATALOG, sk = <prefix>         | serviceCatalogKey     |
+ * | an account's decisions in a time range     | table | pk = ACCT#<a>#DECISIONS, sk BETWEEN <from> AND <to>  | decisionLogKey        |
+ * |   (TTL-expired through expiresAt)          |       |   (sk = <ISO time>#<request id>#<index>)             | decisionLogPartition  |
  */
 
 /** A table key: partition and sort key values. */
@@ -120,10 +143,220 @@ export function principalListPartition(accountId: string, kind: Exclude<Partitio
   return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#${kind}S`;
 }
 
+// A tenant resource ARN with a 12-digit account segment: arn:<partition>:<service>:<region>:<account>:<resource>.
+const RESOURCE_ARN = /^arn:[a-z0-9-]{1,63}:[a-zA-Z0-9-]{1,63}:[a-z0-9-]{0,63}:\d{12}:[^\s]{1,1600}$/;
+const SERVICE_PREFIX = /^[a-z0-9-]{1,64}$/;
+// ISO-8601 instants (as Date.toISOString writes them), optionally followed by #-separated suffixes.
+const LOG_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(#[\w.-]{1,128}){0,2}$/;
+
+/** The account's policy epoch: a counter every transaction writing in the account bumps. */
+export function policyEpochKey(accountId: string): ItemKey {
+  return { pk: accountKey(accountId).pk, sk: 'POLICY-EPOCH' };
+}
+
+/** The account's decision-log settings (sampling rate). */
+export function decisionLogSettingsKey(accountId: string): ItemKey {
+  return { pk: accountKey(accountId).pk, sk: 'DECISION-LOG-SETTINGS' };
+}
+
+/** True when `arn` names a tenant resource with an account segment. */
+export function isResourceArn(arn: string): boolean {
+  return RESOURCE_ARN.test(arn);
+}
+
+/** The policy-and-tags item of a tenant resource (the ARN's account owns it). */
+export function resourcePolicyKey(accountId: string, resourceArn: string): ItemKey {
+  const account = checked(accountId, ACCOUNT_ID, 'account id');
+  return {
+    pk: `ACCT#${account}#RESOURCE#${checked(resourceArn, RESOURCE_ARN, 'resource ARN')}`,
+    sk: 'RESOURCE-POLICY',
+  };
+}
+
+/** GSI1 attributes that list an account's registered resources by ARN. */
+export function resourcePolicyListKey(
+  accountId: string,
+  resourceArn: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#RESOURCES`,
+    gsi1sk: checked(resourceArn, RESOURCE_ARN, 'resource ARN'),
+  };
+}
+
+/** A service catalog entry: platform-wide (`scope` = `platform`) or an account's own. */
+export function serviceCatalogKey(scope: 'platform' | { accountId: string }, prefix?: string): ItemKey {
+  const pk =
+    scope === 'platform'
+      ? 'SERVICE-CATALOG'
+      : `ACCT#${checked(scope.accountId, ACCOUNT_ID, 'account id')}#SERVICE-CATALOG`;
+  return { pk, sk: prefix === undefined ? '' : checked(prefix, SERVICE_PREFIX, 'service prefix') };
+}
+
+/** The partition holding an account's logged decisions. */
+export function decisionLogPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#DECISIONS`;
+}
+
+/** One logged decision, sorted by time then request id and position in a batch. */
+export function decisionLogKey(accountId: string, at: string, requestId: string, index: number): ItemKey {
+  return { pk: decisionLogPartition(accountId), sk: decisionLogSortKey(`${at}#${requestId}#${index}`) };
+}
+
+/** A validated decision-log sort key (or a time bound for a range query). */
+export function decisionLogSortKey(value: string): string {
+  return checked(value, LOG_SORT_KEY, 'decision log sort key');
+}
+
+// An OIDC provider's identity: host[:port][/path] of printable ASCII without '#' (AWS: ≤ 255).
+const OIDC_PROVIDER_ID = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?(?:\/[\x21\x22\x24-\x7e]*)?$/;
+
+/** The global temporary key id → STS session lookup (one GetItem on every request signed with it). */
+export function stsSessionKey(accessKeyId: string): ItemKey {
+  return { pk: `AKID#${checked(accessKeyId, ACCESS_KEY_ID, 'access key id')}`, sk: 'STS-SESSION' };
+}
+
+/** The partition holding every OIDC provider of an account. */
+export function oidcProviderPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#OIDC-PROVIDERS`;
+}
+
+/** One OIDC provider, by its host/path (the part of its ARN after `oidc-provider/`). */
+export function oidcProviderKey(accountId: string, providerId: string): ItemKey {
+  if (providerId.length > 255) throw new Error('invalid OIDC provider id in key: too long');
+  return {
+    pk: oidcProviderPartition(accountId),
+    sk: `OIDC#${checked(providerId, OIDC_PROVIDER_ID, 'OIDC provider id')}`,
+  };
+}
+
 /** The validated forms the key grammar accepts, for callers that validate up front. */
 export const keyPatterns = {
   accountId: ACCOUNT_ID,
   alias: ALIAS,
   accessKeyId: ACCESS_KEY_ID,
   entityName: ENTITY_NAME,
+  resourceArn: RESOURCE_ARN,
+  servicePrefix: SERVICE_PREFIX,
+  oidcProviderId: OIDC_PROVIDER_ID,
 };
+
+/** Whose sign-in credentials (login profile, MFA devices) an item belongs to. */
+export type CredentialOwnerKey =
+  | { readonly kind: 'user'; readonly userName: string }
+  | { readonly kind: 'root' };
+
+function ownerPartitionOf(accountId: string, owner: CredentialOwnerKey): string {
+  return owner.kind === 'root'
+    ? principalPartition(accountId, 'ROOT')
+    : principalPartition(accountId, 'USER', owner.userName);
+}
+
+/** The partition key of a credential owner (a user's partition, or the root's). */
+export function credentialOwnerPartition(accountId: string, owner: CredentialOwnerKey): string {
+  return ownerPartitionOf(accountId, owner);
+}
+
+/** The owner's own record (user item or root item), whose counters guard deletion. */
+export function credentialOwnerRecordKey(accountId: string, owner: CredentialOwnerKey): ItemKey {
+  return owner.kind === 'root'
+    ? principalItemKey(accountId, 'ROOT', '', 'ROOT')
+    : principalItemKey(accountId, 'USER', owner.userName);
+}
+
+/** A user's (or the root's) login profile, in the owner's partition. */
+export function loginProfileKey(accountId: string, owner: CredentialOwnerKey): ItemKey {
+  return { pk: ownerPartitionOf(accountId, owner), sk: 'LOGIN-PROFILE' };
+}
+
+// arn:<partition>:iam::<account>:mfa<path><name>; the name is IAM's VirtualMFADeviceName (1–226).
+const MFA_SERIAL = /^arn:[\w-]{1,20}:iam::(\d{12}):mfa(\/|\/[\x21-\x7e]{1,510}\/)([\w+=,.@-]{1,226})$/;
+const MFA_NAME = /^[\w+=,.@-]{1,226}$/;
+
+/** The account id and device name inside a virtual MFA serial ARN, or undefined when it is not one. */
+export function parseMfaSerial(
+  serial: string,
+): { accountId: string; path: string; name: string } | undefined {
+  const m = MFA_SERIAL.exec(serial);
+  if (!m || serial.length > 900) return undefined;
+  return { accountId: m[1] as string, path: m[2] as string, name: m[3] as string };
+}
+
+/** An enabled MFA device in its owner's partition (sk = `MFA#<serial ARN>`). */
+export function assignedMfaDeviceKey(accountId: string, owner: CredentialOwnerKey, serial: string): ItemKey {
+  return { pk: ownerPartitionOf(accountId, owner), sk: `MFA#${checked(serial, MFA_SERIAL, 'MFA serial')}` };
+}
+
+/** The sort-key prefix of a principal's enabled MFA devices. */
+export const mfaAssignmentPrefix = 'MFA#';
+
+/** A virtual MFA device of an account: its sealed seed and whom it is assigned to. */
+export function virtualMfaDeviceKey(accountId: string, name: string): ItemKey {
+  const account = checked(accountId, ACCOUNT_ID, 'account id');
+  return {
+    pk: `ACCT#${account}#MFA#${checked(name, MFA_NAME, 'MFA device name').toLowerCase()}`,
+    sk: 'MFA-DEVICE',
+  };
+}
+
+/** The GSI1 partition to query for an account's virtual MFA devices. */
+export function virtualMfaListPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#MFAS`;
+}
+
+/** GSI1 attributes listing an account's virtual MFA devices by name. */
+export function virtualMfaListKey(accountId: string, name: string): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: virtualMfaListPartition(accountId),
+    gsi1sk: checked(name, MFA_NAME, 'MFA device name').toLowerCase(),
+  };
+}
+
+const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ATTEMPT_SORT = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[A-Za-z0-9_-]{1,40}$/;
+
+/** A sign-in session, addressed by its id (the refresh-token family id carries no account). */
+export function signInSessionKey(sessionId: string): ItemKey {
+  return { pk: `SIGN-IN-SESSION#${checked(sessionId, SESSION_ID, 'session id')}`, sk: 'SESSION' };
+}
+
+/** The partition counting sign-in failures of one hashed identity (account + user) or source IP. */
+export function signInThrottlePartition(kind: 'USER' | 'IP', hashHex: string): string {
+  return `SIGN-IN-THROTTLE#${kind}#${checked(hashHex, SHA256_HEX, 'throttle hash')}`;
+}
+
+/** The sort key of one failure bucket (zero-padded so buckets sort by time). */
+export function signInThrottleBucket(bucket: number): string {
+  if (!Number.isSafeInteger(bucket) || bucket < 0) throw new Error(`invalid throttle bucket ${bucket}`);
+  return `W#${String(bucket).padStart(12, '0')}`;
+}
+
+/** The sort key of a lockout item in a throttle partition. */
+export const signInThrottleLock = 'LOCK';
+
+/** One recorded sign-in attempt, by the account it named (or none) and the day it happened. */
+export function signInAttemptKey(accountId: string | undefined, day: string, sortKey: string): ItemKey {
+  checked(day, DAY, 'day');
+  const pk =
+    accountId === undefined
+      ? `SIGN-IN-ATTEMPTS#UNRESOLVED#${day}`
+      : `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#SIGN-IN-ATTEMPTS#${day}`;
+  return { pk, sk: checked(sortKey, ATTEMPT_SORT, 'attempt sort key') };
+}
+
+/** The partition of the deployment's session signing keys. */
+export const signingKeysPartition = 'SIGNING-KEYS';
+
+const KID = /^[A-Za-z0-9_-]{16,100}$/;
+
+/** One session signing key by kid. */
+export function signingKeyKey(kid: string): ItemKey {
+  return { pk: signingKeysPartition, sk: `KEY#${checked(kid, KID, 'kid')}` };
+}
+
+/** The pointer to the key that signs now (the rotation race is decided on it). */
+export function currentSigningKeyKey(): ItemKey {
+  return { pk: signingKeysPartition, sk: 'CURRENT' };
+}

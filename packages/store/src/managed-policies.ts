@@ -190,6 +190,8 @@ export async function listManagedPolicies(
   page: { pathPrefix?: string; limit: number; after?: string },
 ): Promise<{ items: ManagedPolicyRecord[]; next?: string }> {
   const prefix = page.pathPrefix ?? '/';
+  // A cursor outside this listing's range (a forged or stale marker) lists nothing.
+  if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
   const result = await context.documents.send(
     new QueryCommand({
       TableName: context.tableName,

@@ -13,6 +13,7 @@ import {
   principalListPartition,
   principalPartition,
 } from './keys.ts';
+import { bumpPolicyEpoch } from './policy-epochs.ts';
 import { type GuardedWrite, isConditionFailure, transact } from './transactions.ts';
 
 /** The principal kinds an account holds. */
@@ -146,6 +147,8 @@ export async function listPrincipals(
   page: { pathPrefix?: string; limit: number; after?: string },
 ): Promise<{ items: PrincipalRecord[]; next?: string }> {
   const prefix = page.pathPrefix ?? '/';
+  // A cursor outside this listing's range (a forged or stale marker) lists nothing.
+  if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
   const result = await context.documents.send(
     new QueryCommand({
       TableName: context.tableName,
@@ -216,6 +219,8 @@ export async function updatePrincipal(
         ReturnValues: 'ALL_NEW',
       }),
     );
+    // Tags and trust policies feed decisions: tell decision caches (a single write, so bumped after it).
+    await bumpPolicyEpoch(context, current.accountId);
     return ok(toPrincipal(result.Attributes ?? {}));
   } catch (error) {
     if (isConditionFailure(error)) {

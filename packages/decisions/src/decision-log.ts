@@ -1,0 +1,87 @@
+/**
+ * The decision log as an account sees it: set the sampling rate (default off), and read the
+ * sampled decisions by time, a page at a time. Items expire through DynamoDB TTL.
+ */
+import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, decodeMarker, denialOf, encodeMarker } from '@palisade/iam';
+import {
+  type DecisionLogRecord,
+  isAccountId,
+  putDecisionLogSettings,
+  queryDecisionLog,
+  type StoreContext,
+} from '@palisade/store';
+import { z } from 'zod';
+import { describeIssues } from './decision-service.ts';
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const querySchema = z
+  .object({
+    from: z.string().regex(INSTANT, 'an ISO-8601 UTC instant').optional(),
+    to: z.string().regex(INSTANT, 'an ISO-8601 UTC instant').optional(),
+    cursor: z.string().max(512).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    account: z.string().optional(),
+  })
+  .strict();
+const settingsSchema = z.object({ sampleRate: z.number().min(0).max(1) }).strict();
+
+/** The decision-log operations. */
+export function decisionLogService(deps: { store: StoreContext; partition: string; now: () => Date }) {
+  const accountFor = (caller: Caller, requested: string | undefined, action: string): Result<string> => {
+    if (caller.kind === 'operator') {
+      return requested !== undefined && isAccountId(requested)
+        ? ok(requested)
+        : fail('request.invalid', 'The operator names the "account" whose log to read.');
+    }
+    const accountId = caller.accountId;
+    if (requested !== undefined && requested !== accountId)
+      return fail(
+        'access.denied',
+        `User: ${caller.arn} is not authorized to perform: ${action} on account ${requested}`,
+      );
+    if (caller.kind === 'root') return ok(accountId);
+    return (
+      denialOf(caller, action, `arn:${deps.partition}:palisade::${accountId}:decision-log`) ?? ok(accountId)
+    );
+  };
+
+  return {
+    async query(
+      caller: Caller,
+      params: Record<string, string>,
+    ): Promise<Result<{ decisions: DecisionLogRecord[]; cursor?: string }>> {
+      const parsed = querySchema.safeParse(params);
+      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      const account = accountFor(caller, parsed.data.account, 'palisade:GetDecisionLog');
+      if (!account.ok) return account;
+      const to = new Date(parsed.data.to ?? deps.now().toISOString()).toISOString();
+      const from = new Date(
+        parsed.data.from ?? new Date(Date.parse(to) - 3_600_000).toISOString(),
+      ).toISOString();
+      if (from > to) return fail('request.invalid', '"from" must not be after "to".');
+      const after = decodeMarker(parsed.data.cursor);
+      if (after !== undefined && !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[\w.-]+#\d+$/.test(after))
+        return fail('request.invalid', 'The cursor is not one this API returned.');
+      const page = await queryDecisionLog(deps.store, account.value, {
+        from,
+        to,
+        limit: parsed.data.limit ?? 100,
+        ...(after !== undefined ? { after } : {}),
+      });
+      const cursor = encodeMarker(page.next);
+      return ok({ decisions: page.items, ...(cursor ? { cursor } : {}) });
+    },
+    async configure(caller: Caller, body: unknown): Promise<Result<{ sampleRate: number }>> {
+      const account = accountFor(caller, undefined, 'palisade:PutDecisionLogSettings');
+      if (!account.ok) return account;
+      const parsed = settingsSchema.safeParse(body);
+      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      const written = await putDecisionLogSettings(deps.store, account.value, parsed.data.sampleRate);
+      return written.ok ? ok({ sampleRate: parsed.data.sampleRate }) : written;
+    },
+  };
+}
+
+/** The decision-log service's type. */
+export type DecisionLogService = ReturnType<typeof decisionLogService>;

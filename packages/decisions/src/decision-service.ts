@@ -1,0 +1,467 @@
+/**
+ * The decision service: "may this principal do this action on this resource?", answered from
+ * cached, epoch-validated policy bundles with the engine's explanation. The hot path is: parse →
+ * may the caller ask? → account states (cached) → principal and resource bundles (cached, loaded
+ * in parallel) → evaluate. Every error on the way is a deny with a reason (fail closed).
+ */
+import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf } from '@palisade/iam';
+import {
+  type ContextInput,
+  compilePrincipalPolicies,
+  type Explanation,
+  evaluate,
+  type PrincipalPolicies,
+  type StatementRef,
+} from '@palisade/policy';
+import { type DecisionLogRecord, putDecisionLogRecords, type StoreContext } from '@palisade/store';
+import { type DecisionRequest, decisionRequestSchema, MAX_BATCH } from './decision-request.ts';
+import { callerContext, platformContext, type SessionFacts } from './platform-context.ts';
+import type { BundleCache } from './policy-bundles.ts';
+import { type PrincipalRef, parsePrincipalArn } from './principal-arn.ts';
+
+/** What an access token stands for, as the platform's verifier reports it. */
+export interface TokenSession {
+  readonly principalArn: string;
+  readonly accountId: string;
+  readonly mfa: boolean;
+  /** Epoch seconds. */
+  readonly authTime: number;
+  readonly sessionId: string;
+}
+
+/** Verifies an access JWT (supplied by the wiring; the sign-in service owns the format). */
+export type ResolveToken = (token: string) => Promise<Result<TokenSession>>;
+
+/** What the decision service needs. */
+export interface DecisionDependencies {
+  readonly store: StoreContext;
+  readonly partition: string;
+  readonly now: () => Date;
+  readonly cache: BundleCache;
+  /** Absent until the sign-in service provides a verifier: token questions are then refused. */
+  readonly resolveToken?: ResolveToken;
+  /** For sampling the decision log; tests pin it. */
+  readonly random?: () => number;
+  /** How long logged decisions live (days). */
+  readonly logRetentionDays?: number;
+}
+
+/** Why a decision came out as it did: the engine's reasons plus the platform's own. */
+export type DecisionReason =
+  | Explanation['reason']
+  | 'account-not-active'
+  | 'token-invalid'
+  | 'platform-unavailable';
+
+/** One decision, as the API returns it. */
+export interface DecisionResult {
+  readonly decision: Explanation['decision'];
+  readonly matchedStatements: readonly { readonly policy: string; readonly statement: string }[];
+  readonly missingContextKeys: readonly string[];
+  readonly ignoredContextKeys: readonly string[];
+  readonly requestId: string;
+  readonly reason: DecisionReason;
+  readonly explanation: {
+    readonly principal: string;
+    readonly action: string;
+    readonly resource: string;
+    readonly policyTypes: Explanation['policyTypes'];
+    readonly matchedStatements: readonly StatementRef[];
+    readonly decidingStatement?: StatementRef;
+    readonly blockedBy: Explanation['blockedBy'];
+    readonly policyErrors: Explanation['policyErrors'];
+    readonly resourceRegistered: boolean;
+    readonly message?: string;
+  };
+}
+
+/** One entry of a batch answer: a decision, or the typed error of that request. */
+export type BatchEntry =
+  | DecisionResult
+  | { readonly error: { readonly code: string; readonly message: string } };
+
+/** The service. */
+export interface DecisionService {
+  authorize(caller: Caller, body: unknown, requestId: string): Promise<Result<DecisionResult>>;
+  authorizeBatch(
+    caller: Caller,
+    body: unknown,
+    requestId: string,
+  ): Promise<Result<{ results: BatchEntry[] }>>;
+  /** Resolves who a question is about and checks that the caller may ask (shared with other services). */
+  resolveSubject(caller: Caller, principal: string | undefined): Promise<Result<PrincipalRef>>;
+  /** Loads a principal's compiled policies through the cache (after `resolveSubject`). */
+  subjectPolicies(ref: PrincipalRef): Promise<Result<SubjectPolicies>>;
+}
+
+/** A principal's compiled policies and the platform's keys about it. */
+export interface SubjectPolicies {
+  readonly compiled: PrincipalPolicies;
+  readonly platformKeys: (
+    resource: string,
+    resourceTags: DecisionResourceTags,
+  ) => Record<string, string | string[]>;
+}
+
+type DecisionResourceTags = readonly { Key: string; Value: string }[] | undefined;
+
+const ASK_ACTION = 'palisade:Authorize';
+const IDENTITY_ALLOWS_ASKING = compilePrincipalPolicies({
+  identityPolicies: [
+    {
+      id: '(caller identity, checked separately)',
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ASK_ACTION, Resource: '*' }],
+      },
+    },
+  ],
+});
+
+/** The account segment of an ARN when it is a 12-digit id. */
+export function arnAccount(arn: string): string | undefined {
+  const account = arn.split(':', 6)[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+function statementName(ref: StatementRef): string {
+  return ref.sid ?? `Statement[${ref.statementIndex}]`;
+}
+
+function failureMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
+}
+
+/** Builds the decision service. */
+export function createDecisionService(deps: DecisionDependencies): DecisionService {
+  const random = deps.random ?? Math.random;
+  const retentionSeconds = (deps.logRetentionDays ?? 30) * 86_400;
+
+  const refused = (caller: Caller, target: string) =>
+    denialOf(
+      { ...caller, authorize: () => ({ allowed: false, reason: 'implicit-deny' }) },
+      ASK_ACTION,
+      target,
+    ) as NonNullable<ReturnType<typeof denialOf>>;
+
+  /** May `caller` ask about `target`? Same answer whether or not the target exists. */
+  const mayAsk = async (caller: Caller, target: PrincipalRef): Promise<Result<void>> => {
+    if (caller.kind === 'operator') return ok(undefined);
+    if (target.accountId === caller.accountId) {
+      if (caller.arn === target.arn || caller.kind === 'root') return ok(undefined);
+      const denied = denialOf(caller, ASK_ACTION, target.arn);
+      return denied ?? ok(undefined);
+    }
+    // Cross-account, as in AWS: the caller's own policies and the target account's grant on the
+    // principal's ARN (a resource policy registered by that account) must both allow.
+    if (caller.kind !== 'root' && denialOf(caller, ASK_ACTION, target.arn) !== undefined)
+      return refused(caller, target.arn);
+    const states = await deps.cache.accountStates([target.accountId]);
+    const state = states.get(target.accountId);
+    if (state?.status !== 'active') return refused(caller, target.arn);
+    const grant = await deps.cache.resource(target.arn, target.accountId, state.epoch);
+    const verdict = evaluate(
+      { principal: caller.arn, action: ASK_ACTION, resource: target.arn, resourceAccount: target.accountId },
+      IDENTITY_ALLOWS_ASKING,
+      grant.compiled,
+    );
+    return verdict.decision === 'allowed' ? ok(undefined) : refused(caller, target.arn);
+  };
+
+  const resolveSubject = async (
+    caller: Caller,
+    principal: string | undefined,
+  ): Promise<Result<PrincipalRef>> => {
+    const arn = principal ?? caller.arn;
+    if (principal === undefined && caller.kind === 'operator')
+      return fail('request.invalid', 'The operator has no policies of its own; name a "principal".');
+    const ref = parsePrincipalArn(deps.partition, arn);
+    if (!ref.ok) return ref;
+    const allowed = await mayAsk(caller, ref.value);
+    if (!allowed.ok) return allowed;
+    if (ref.value.kind === 'assumed-role') {
+      return fail(
+        'request.invalid',
+        'Decisions about role sessions are not configured yet (the STS session store has no lookup by session ARN).',
+      );
+    }
+    return ref;
+  };
+
+  const subjectPolicies = async (ref: PrincipalRef): Promise<Result<SubjectPolicies>> => {
+    const states = await deps.cache.accountStates([ref.accountId]);
+    const state = states.get(ref.accountId);
+    if (state?.status !== 'active')
+      return fail('account.suspended', `The account ${ref.accountId} is not active.`);
+    const bundle = await deps.cache.principal(ref, state.epoch);
+    if (!bundle.found || (bundle.effective && bundle.effective.principal.arn !== ref.arn))
+      return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
+    return ok({
+      compiled: bundle.compiled,
+      platformKeys: (resource, resourceTags) =>
+        platformContext({
+          principal: bundle.effective?.principal,
+          principalArn: ref.arn,
+          principalAccount: ref.accountId,
+          resourceAccount: arnAccount(resource),
+          resourceTags,
+          session: undefined,
+          now: deps.now(),
+        }),
+    });
+  };
+
+  const unavailable = (
+    request: DecisionRequest,
+    principal: string,
+    requestId: string,
+    error: unknown,
+  ): DecisionResult => ({
+    decision: 'implicitDeny',
+    matchedStatements: [],
+    missingContextKeys: [],
+    ignoredContextKeys: [],
+    requestId,
+    reason: 'platform-unavailable',
+    explanation: {
+      principal,
+      action: request.action,
+      resource: request.resource,
+      policyTypes: {},
+      matchedStatements: [],
+      blockedBy: [],
+      policyErrors: [],
+      resourceRegistered: false,
+      message: `Denied because the policy store could not be read (${failureMessage(error)}).`,
+    },
+  });
+
+  /** Decides one parsed request; never throws. */
+  const decide = async (
+    caller: Caller,
+    request: DecisionRequest,
+    requestId: string,
+    index: number,
+    log: DecisionLogRecord[],
+  ): Promise<Result<DecisionResult>> => {
+    let principalArn = request.principal ?? caller.arn;
+    try {
+      let session: SessionFacts | undefined;
+      if (request.token !== undefined) {
+        if (!deps.resolveToken) return fail('request.invalid', 'Token decisions are not configured.');
+        const resolved = await deps.resolveToken(request.token);
+        if (!resolved.ok) {
+          // An expired, revoked or forged token is a deny about that token, not a fault of the asker.
+          return ok(platformDenial(request, '(token)', requestId, 'token-invalid', resolved.message));
+        }
+        principalArn = resolved.value.principalArn;
+        session = {
+          mfa: resolved.value.mfa,
+          authTime: resolved.value.authTime,
+          sessionId: resolved.value.sessionId,
+        };
+      }
+      const subject = await resolveSubject(
+        caller,
+        request.token !== undefined ? principalArn : request.principal,
+      );
+      if (!subject.ok) return subject;
+      const ref = subject.value;
+      principalArn = ref.arn;
+      const resourceAccount = arnAccount(request.resource);
+      const states = await deps.cache.accountStates(
+        resourceAccount ? [ref.accountId, resourceAccount] : [ref.accountId],
+      );
+      const state = states.get(ref.accountId);
+      const resourceState = resourceAccount ? states.get(resourceAccount) : undefined;
+      if (state?.status !== 'active') {
+        return ok(
+          platformDenial(
+            request,
+            principalArn,
+            requestId,
+            'account-not-active',
+            `The account ${ref.accountId} is not active.`,
+          ),
+        );
+      }
+      const [bundle, resource] = await Promise.all([
+        deps.cache.principal(ref, state.epoch),
+        deps.cache.resource(request.resource, resourceAccount, resourceState?.epoch ?? 0),
+      ]);
+      if (!bundle.found || (bundle.effective && bundle.effective.principal.arn !== ref.arn))
+        return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
+      const registered = resource.record !== undefined;
+      const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+      const now = deps.now();
+      const context = {
+        ...accepted,
+        ...platformContext({
+          principal: bundle.effective?.principal,
+          principalArn,
+          principalAccount: ref.accountId,
+          resourceAccount,
+          resourceTags: resource.record?.tags,
+          session,
+          now,
+        }),
+      };
+      const explanation = evaluate(
+        { principal: principalArn, action: request.action, resource: request.resource, context },
+        bundle.compiled,
+        resource.compiled,
+      );
+      const result = toResult(request, principalArn, requestId, explanation, ignored, registered);
+      if (state.logSampleRate > 0 && random() < state.logSampleRate) {
+        const deciding =
+          explanation.decidingStatement ?? explanation.matchedStatements.find((s) => s.effect === 'Allow');
+        log.push({
+          accountId: ref.accountId,
+          at: now.toISOString(),
+          requestId,
+          index,
+          principal: principalArn,
+          action: request.action,
+          resource: request.resource,
+          decision: explanation.decision,
+          reason: explanation.reason,
+          ...(deciding ? { decidingStatement: `${deciding.policyId}#${statementName(deciding)}` } : {}),
+          askedBy: caller.arn,
+          expiresAt: Math.floor(now.getTime() / 1000) + retentionSeconds,
+        });
+      }
+      return ok(result);
+    } catch (error) {
+      // INVARIANT: fail closed. Any error while loading or deciding is a deny that says why.
+      return ok(unavailable(request, principalArn, requestId, error));
+    }
+  };
+
+  const writeLog = async (log: DecisionLogRecord[]) => {
+    if (log.length === 0) return;
+    try {
+      await putDecisionLogRecords(deps.store, log);
+    } catch {
+      // The log is sampled telemetry: losing an entry must not change or delay a decision's answer.
+    }
+  };
+
+  return {
+    resolveSubject,
+    subjectPolicies,
+    async authorize(caller, body, requestId) {
+      const parsed = decisionRequestSchema.safeParse(body);
+      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      const log: DecisionLogRecord[] = [];
+      const result = await decide(caller, parsed.data, requestId, 0, log);
+      await writeLog(log);
+      return result;
+    },
+    async authorizeBatch(caller, body, requestId) {
+      const requests = (body as { requests?: unknown } | undefined)?.requests;
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        !Array.isArray(requests) ||
+        Object.keys(body).length !== 1
+      )
+        return fail(
+          'request.invalid',
+          'The body must be {"requests": [...]} with 1 to 100 decision requests.',
+        );
+      if (requests.length === 0 || requests.length > MAX_BATCH)
+        return fail(
+          'request.invalid',
+          `A batch holds 1 to ${MAX_BATCH} requests; this one has ${requests.length}.`,
+        );
+      const log: DecisionLogRecord[] = [];
+      const results = await Promise.all(
+        requests.map(async (item, index): Promise<BatchEntry> => {
+          const parsed = decisionRequestSchema.safeParse(item);
+          if (!parsed.success)
+            return {
+              error: {
+                code: 'request.invalid',
+                message: `requests[${index}]: ${describeIssues(parsed.error.issues)}`,
+              },
+            };
+          const decided = await decide(caller, parsed.data, requestId, index, log);
+          return decided.ok ? decided.value : { error: { code: decided.code, message: decided.message } };
+        }),
+      );
+      await writeLog(log);
+      return ok({ results });
+    },
+  };
+}
+
+function platformDenial(
+  request: DecisionRequest,
+  principal: string,
+  requestId: string,
+  reason: DecisionReason,
+  message: string,
+): DecisionResult {
+  return {
+    decision: 'implicitDeny',
+    matchedStatements: [],
+    missingContextKeys: [],
+    ignoredContextKeys: [],
+    requestId,
+    reason,
+    explanation: {
+      principal,
+      action: request.action,
+      resource: request.resource,
+      policyTypes: {},
+      matchedStatements: [],
+      blockedBy: [],
+      policyErrors: [],
+      resourceRegistered: false,
+      message,
+    },
+  };
+}
+
+function toResult(
+  request: DecisionRequest,
+  principal: string,
+  requestId: string,
+  explanation: Explanation,
+  ignored: readonly string[],
+  resourceRegistered: boolean,
+): DecisionResult {
+  return {
+    decision: explanation.decision,
+    matchedStatements: explanation.matchedStatements.map((ref) => ({
+      policy: ref.policyId,
+      statement: statementName(ref),
+    })),
+    missingContextKeys: explanation.missingContextKeys,
+    ignoredContextKeys: ignored,
+    requestId,
+    reason: explanation.reason,
+    explanation: {
+      principal,
+      action: request.action,
+      resource: request.resource,
+      policyTypes: explanation.policyTypes,
+      matchedStatements: explanation.matchedStatements,
+      ...(explanation.decidingStatement ? { decidingStatement: explanation.decidingStatement } : {}),
+      blockedBy: explanation.blockedBy,
+      policyErrors: explanation.policyErrors,
+      resourceRegistered,
+    },
+  };
+}
+
+/** Zod issues in one line (path: message; …). */
+export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) =>
+      issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
+    )
+    .join('; ');
+}

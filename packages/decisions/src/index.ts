@@ -1,0 +1,57 @@
+/** @palisade/decisions — authorization decisions for SaaS backends: cached, explained, fail-closed. */
+import type { StoreContext } from '@palisade/store';
+import { decisionLogService } from './decision-log.ts';
+import { createDecisionService, type ResolveToken } from './decision-service.ts';
+import { createBundleCache } from './policy-bundles.ts';
+import { resourcePolicyService } from './resource-policies.ts';
+import { allowedActionsService, serviceCatalogService } from './service-catalogs.ts';
+
+export * from './decision-log.ts';
+export * from './decision-request.ts';
+export * from './decision-service.ts';
+export * from './platform-context.ts';
+export * from './policy-bundles.ts';
+export * from './principal-arn.ts';
+export * from './resource-policies.ts';
+export * from './service-catalogs.ts';
+export * from './simulation.ts';
+
+/** Options for the assembled decision services. */
+export interface DecisionsOptions {
+  readonly store: StoreContext;
+  readonly partition: string;
+  readonly now: () => Date;
+  readonly resolveToken?: ResolveToken;
+  /** The freshness window (ms); see policy-bundles.ts. */
+  readonly revalidateAfterMs?: number;
+  readonly random?: () => number;
+}
+
+/** Builds every decision service over one shared bundle cache. */
+export function createDecisions(options: DecisionsOptions) {
+  const cache = createBundleCache({
+    store: options.store,
+    partition: options.partition,
+    ...(options.revalidateAfterMs !== undefined ? { revalidateAfterMs: options.revalidateAfterMs } : {}),
+  });
+  const catalogs = serviceCatalogService(options);
+  const decisions = createDecisionService({
+    store: options.store,
+    partition: options.partition,
+    now: options.now,
+    cache,
+    ...(options.resolveToken ? { resolveToken: options.resolveToken } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  return {
+    cache,
+    decisions,
+    catalogs,
+    resourcePolicies: resourcePolicyService({ ...options, catalogFor: catalogs.catalogFor }),
+    allowedActions: allowedActionsService({ decisions, catalogs, cache, partition: options.partition }),
+    decisionLog: decisionLogService(options),
+  };
+}
+
+/** The assembled decision services. */
+export type Decisions = ReturnType<typeof createDecisions>;

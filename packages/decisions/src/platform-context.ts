@@ -1,0 +1,105 @@
+/**
+ * The condition keys the platform owns: facts about the principal, the session, the clock and the
+ * registered resource. A caller's values for them are dropped (and reported), because a SaaS
+ * backend must not be able to claim, say, MFA for a session that had none.
+ */
+
+import type { EffectivePolicies } from '@palisade/iam';
+import type { ContextInput } from '@palisade/policy';
+import type { Tag } from '@palisade/store';
+
+const OWNED_KEYS = new Set(
+  [
+    'aws:PrincipalArn',
+    'aws:PrincipalAccount',
+    'aws:PrincipalType',
+    'aws:PrincipalTagKeys',
+    'aws:PrincipalOrgID',
+    'aws:PrincipalOrgPaths',
+    'aws:PrincipalIsAWSService',
+    'aws:PrincipalServiceName',
+    'aws:PrincipalServiceNamesList',
+    'aws:userid',
+    'aws:username',
+    'aws:CurrentTime',
+    'aws:EpochTime',
+    'aws:MultiFactorAuthPresent',
+    'aws:MultiFactorAuthAge',
+    'aws:SourceIdentity',
+    'aws:TokenIssueTime',
+    'aws:FederatedProvider',
+    'aws:ResourceAccount',
+    'aws:ResourceOrgID',
+    'aws:ResourceOrgPaths',
+  ].map((key) => key.toLowerCase()),
+);
+const OWNED_PREFIXES = ['aws:principaltag/'];
+
+/** What the platform knows about the session a decision is for (from an access token). */
+export interface SessionFacts {
+  readonly mfa: boolean;
+  /** When the session authenticated (epoch seconds). */
+  readonly authTime: number;
+  readonly sessionId: string;
+}
+
+/** Splits a caller's context into the keys it may supply and the ones the platform owns. */
+export function callerContext(
+  context: ContextInput | undefined,
+  resourceRegistered: boolean,
+): { accepted: Record<string, ContextInput[string]>; ignored: string[] } {
+  const accepted: Record<string, ContextInput[string]> = {};
+  const ignored: string[] = [];
+  for (const [key, value] of Object.entries(context ?? {})) {
+    const lower = key.toLowerCase();
+    const owned =
+      OWNED_KEYS.has(lower) ||
+      OWNED_PREFIXES.some((prefix) => lower.startsWith(prefix)) ||
+      (resourceRegistered && (lower.startsWith('aws:resourcetag/') || lower === 'aws:resourcetagkeys'));
+    if (owned) ignored.push(key);
+    else accepted[key] = value;
+  }
+  return { accepted, ignored };
+}
+
+/** The platform's own context keys for one decision. */
+export function platformContext(input: {
+  readonly principal: EffectivePolicies['principal'] | undefined;
+  readonly principalArn: string;
+  readonly principalAccount: string;
+  readonly resourceAccount: string | undefined;
+  /** Tags of the registered resource; undefined when the resource is not registered. */
+  readonly resourceTags: readonly Tag[] | undefined;
+  readonly session: SessionFacts | undefined;
+  readonly now: Date;
+}): Record<string, string | string[]> {
+  const { principal, now, session } = input;
+  const keys: Record<string, string | string[]> = {
+    'aws:PrincipalArn': input.principalArn,
+    'aws:PrincipalAccount': input.principalAccount,
+    'aws:CurrentTime': now.toISOString(),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+  };
+  if (principal) {
+    keys['aws:PrincipalType'] = principal.kind === 'user' ? 'User' : 'AssumedRole';
+    keys['aws:userid'] = principal.id;
+    if (principal.kind === 'user') keys['aws:username'] = principal.name;
+    for (const tag of principal.tags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+    if (principal.tags.length) keys['aws:PrincipalTagKeys'] = principal.tags.map((t) => t.Key);
+  } else {
+    keys['aws:PrincipalType'] = 'Account';
+  }
+  if (session) {
+    keys['aws:MultiFactorAuthPresent'] = session.mfa ? 'true' : 'false';
+    if (session.mfa)
+      keys['aws:MultiFactorAuthAge'] = String(
+        Math.max(0, Math.floor(now.getTime() / 1000) - session.authTime),
+      );
+    keys['aws:TokenIssueTime'] = new Date(session.authTime * 1000).toISOString();
+  }
+  if (input.resourceAccount) keys['aws:ResourceAccount'] = input.resourceAccount;
+  if (input.resourceTags) {
+    for (const tag of input.resourceTags) keys[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+  }
+  return keys;
+}

@@ -1,0 +1,260 @@
+/**
+ * The service catalog: namespaces, actions, resource types and condition keys that the operator
+ * registers for every account and each account registers for itself. Validation uses it to catch
+ * unknown actions and mistyped keys, and "what can this principal do" enumerates its actions.
+ */
+import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf } from '@palisade/iam';
+import { type ContextInput, evaluate, type ServiceCatalog, type ServiceDefinition } from '@palisade/policy';
+import {
+  type CatalogScope,
+  deleteServiceDefinition,
+  keyPatterns,
+  listServiceDefinitions,
+  putServiceDefinition,
+  type StoreContext,
+} from '@palisade/store';
+import { z } from 'zod';
+import { arnAccount, type DecisionService, describeIssues } from './decision-service.ts';
+import type { BundleCache } from './policy-bundles.ts';
+
+const KEY_TYPES = [
+  'String',
+  'ArrayOfString',
+  'Numeric',
+  'ArrayOfNumeric',
+  'Date',
+  'ArrayOfDate',
+  'Bool',
+  'ArrayOfBool',
+  'IPAddress',
+  'ArrayOfIPAddress',
+  'ARN',
+  'ArrayOfARN',
+  'Binary',
+  'ArrayOfBinary',
+] as const;
+
+const definitionSchema = z
+  .object({
+    actions: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'action names are letters, digits, _ and -'))
+      .min(1)
+      .max(1000),
+    resourceTypes: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+            arnPattern: z.string().min(1).max(1024),
+          })
+          .strict(),
+      )
+      .max(100)
+      .optional(),
+    conditionKeys: z
+      .array(
+        z
+          .object({ name: z.string().regex(/^[A-Za-z0-9-]+:[\w/.-]{1,128}$/), type: z.enum(KEY_TYPES) })
+          .strict(),
+      )
+      .max(500)
+      .optional(),
+  })
+  .strict();
+
+/** What the catalog service needs. */
+export interface CatalogDependencies {
+  readonly store: StoreContext;
+  readonly partition: string;
+  readonly now: () => Date;
+}
+
+/** The catalog operations. */
+export function serviceCatalogService(deps: CatalogDependencies) {
+  const scopeFor = (caller: Caller, prefix: string, action: string): Result<CatalogScope> => {
+    if (caller.kind === 'operator') return ok('platform');
+    const arn = `arn:${deps.partition}:palisade::${caller.accountId}:service/${prefix}`;
+    if (caller.kind === 'root') return ok({ accountId: caller.accountId });
+    return denialOf(caller, action, arn) ?? ok({ accountId: caller.accountId });
+  };
+  const validPrefix = (prefix: string): Result<string> =>
+    keyPatterns.servicePrefix.test(prefix)
+      ? ok(prefix)
+      : fail('request.invalid', 'A service prefix is 1 to 64 lowercase letters, digits and hyphens.');
+
+  /** The catalog an account validates against: the platform's services, then its own. */
+  const catalogFor = async (accountId: string): Promise<ServiceCatalog> => {
+    const [platform, own] = await Promise.all([
+      listServiceDefinitions(deps.store, 'platform'),
+      keyPatterns.accountId.test(accountId)
+        ? listServiceDefinitions(deps.store, { accountId })
+        : Promise.resolve([]),
+    ]);
+    return [...platform, ...own].map((record) => record.definition as ServiceDefinition);
+  };
+
+  return {
+    catalogFor,
+    async put(caller: Caller, prefix: string, body: unknown): Promise<Result<ServiceDefinition>> {
+      const valid = validPrefix(prefix);
+      if (!valid.ok) return valid;
+      const scope = scopeFor(caller, prefix, 'palisade:PutServiceDefinition');
+      if (!scope.ok) return scope;
+      const parsed = definitionSchema.safeParse(body);
+      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (scope.value !== 'platform') {
+        const platform = await listServiceDefinitions(deps.store, 'platform');
+        if (platform.some((record) => record.prefix === prefix))
+          return fail('entity.already-exists', `The service prefix ${prefix} is registered by the platform.`);
+      }
+      const definition: ServiceDefinition = { prefix, ...parsed.data };
+      await putServiceDefinition(deps.store, scope.value, {
+        prefix,
+        definition,
+        updatedAt: deps.now().toISOString(),
+      });
+      return ok(definition);
+    },
+    async get(caller: Caller, prefix: string): Promise<Result<ServiceDefinition>> {
+      const valid = validPrefix(prefix);
+      if (!valid.ok) return valid;
+      const catalog = await catalogFor(caller.kind === 'operator' ? 'platform' : caller.accountId);
+      const found = catalog.find((service) => service.prefix === prefix);
+      return found ? ok(found) : fail('entity.not-found', `The service ${prefix} is not registered.`);
+    },
+    async list(caller: Caller): Promise<Result<{ services: ServiceCatalog }>> {
+      return ok({ services: await catalogFor(caller.kind === 'operator' ? 'platform' : caller.accountId) });
+    },
+    async remove(caller: Caller, prefix: string): Promise<Result<undefined>> {
+      const valid = validPrefix(prefix);
+      if (!valid.ok) return valid;
+      const scope = scopeFor(caller, prefix, 'palisade:DeleteServiceDefinition');
+      if (!scope.ok) return scope;
+      return (await deleteServiceDefinition(deps.store, scope.value, prefix))
+        ? ok(undefined)
+        : fail('entity.not-found', `The service ${prefix} is not registered.`);
+    },
+  };
+}
+
+/** The catalog service's type. */
+export type ServiceCatalogService = ReturnType<typeof serviceCatalogService>;
+
+const allowedSchema = z
+  .object({
+    principal: z.string().min(1).max(2048).optional(),
+    resource: z.string().min(1).max(2048).optional(),
+    resourceType: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}:[A-Za-z0-9_-]{1,64}$/, 'must be "service:resourceType"')
+      .optional(),
+    service: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
+    context: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+    maxItems: z.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(300).optional(),
+  })
+  .strict()
+  .refine((body) => (body.resource === undefined) !== (body.resourceType === undefined), {
+    message: 'give exactly one of "resource" and "resourceType"',
+  });
+
+/** One allowed action. */
+export interface AllowedAction {
+  readonly action: string;
+  readonly reason: string;
+}
+
+/**
+ * "What can this principal do": every catalog action the principal may perform on a resource (or
+ * on some resource of a type), complete and in name order, a page at a time.
+ */
+export function allowedActionsService(deps: {
+  readonly decisions: DecisionService;
+  readonly catalogs: ServiceCatalogService;
+  readonly cache: BundleCache;
+  readonly partition: string;
+}) {
+  return async (
+    caller: Caller,
+    body: unknown,
+  ): Promise<
+    Result<{
+      principal: string;
+      resource: string;
+      allowedActions: AllowedAction[];
+      isTruncated: boolean;
+      cursor?: string;
+    }>
+  > => {
+    const parsed = allowedSchema.safeParse(body);
+    if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+    const input = parsed.data;
+    const subject = await deps.decisions.resolveSubject(caller, input.principal);
+    if (!subject.ok) return subject;
+    const policies = await deps.decisions.subjectPolicies(subject.value);
+    if (!policies.ok) return policies;
+    const catalog = await deps.catalogs.catalogFor(subject.value.accountId);
+
+    let resource: string;
+    let anyResource = false;
+    if (input.resource !== undefined) {
+      resource = input.resource;
+    } else {
+      const [prefix, typeName] = (input.resourceType as string).split(':') as [string, string];
+      const type = catalog.find((s) => s.prefix === prefix)?.resourceTypes?.find((t) => t.name === typeName);
+      if (!type)
+        return fail('entity.not-found', `The resource type ${input.resourceType} is not registered.`);
+      resource = type.arnPattern
+        .replace(/\$\{Partition\}/g, deps.partition)
+        .replace(/\$\{Account\}/g, subject.value.accountId)
+        .replace(/\$\{[^}]*\}/g, '*');
+      anyResource = true;
+    }
+    const resourceAccount = arnAccount(resource);
+    const states = await deps.cache.accountStates(resourceAccount ? [resourceAccount] : []);
+    const resourceBundle = anyResource
+      ? await deps.cache.resource('*', undefined, 0)
+      : await deps.cache.resource(
+          resource,
+          resourceAccount,
+          resourceAccount ? (states.get(resourceAccount)?.epoch ?? 0) : 0,
+        );
+    const context = {
+      ...(input.context ?? {}),
+      ...policies.value.platformKeys(resource, resourceBundle.record?.tags),
+    } as ContextInput;
+
+    const actions = catalog
+      .filter((service) => input.service === undefined || service.prefix === input.service)
+      .flatMap((service) => service.actions.map((action) => `${service.prefix}:${action}`))
+      .sort();
+    const limit = input.maxItems ?? 100;
+    const allowed: AllowedAction[] = [];
+    let cursor: string | undefined;
+    for (const action of actions) {
+      if (input.cursor !== undefined && action <= input.cursor) continue;
+      const explanation = evaluate(
+        { principal: subject.value.arn, action, resource, context, ...(anyResource ? { anyResource } : {}) },
+        policies.value.compiled,
+        resourceBundle.compiled,
+      );
+      if (explanation.decision !== 'allowed') continue;
+      if (allowed.length === limit) {
+        cursor = allowed.at(-1)?.action;
+        break;
+      }
+      allowed.push({ action, reason: explanation.reason });
+    }
+    return ok({
+      principal: subject.value.arn,
+      resource,
+      allowedActions: allowed,
+      isTruncated: cursor !== undefined,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+  };
+}

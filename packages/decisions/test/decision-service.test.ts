@@ -1,0 +1,152 @@
+/** The decision service in-process, on DynamoDB Local: cache round trips, freshness, fail-closed. */
+import { createSecretBoxFromConfig } from '@palisade/credentials';
+import {
+  checkPolicyWithEngine,
+  defaultQuotas,
+  type IamContext,
+  iamOperations,
+  operatorCaller,
+  rootCaller,
+  tenantAccountOperations,
+} from '@palisade/iam';
+import { createStoreContext, getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createDecisions } from '../src/index.ts';
+
+let store: StoreContext;
+let iam: IamContext;
+let A: string;
+let sends = 0;
+const operator = operatorCaller('AKIAOPERATOR0000TEST');
+const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+async function run(action: string, input: object) {
+  const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
+  if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
+  return result.value;
+}
+
+beforeAll(async () => {
+  store = await createTestTable('decisions');
+  store.documents.middlewareStack.add(
+    (next) => async (args) => {
+      sends++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countSends' },
+  );
+  iam = {
+    store,
+    partition: 'aws',
+    now: () => new Date(),
+    quotas: defaultQuotas,
+    checkPolicy: checkPolicyWithEngine,
+    secrets: createSecretBoxFromConfig(Buffer.alloc(32, 7).toString('base64')),
+  };
+  const created = await tenantAccountOperations(iam).createAccount(operator, 'decisions-unit');
+  if (!created.ok) throw new Error(created.message);
+  A = created.value.account.accountId;
+  await run('CreateUser', { UserName: 'carol' });
+  await run('CreatePolicy', {
+    PolicyName: 'read',
+    PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }),
+  });
+  await run('CreateGroup', { GroupName: 'readers' });
+  await run('AttachGroupPolicy', { GroupName: 'readers', PolicyArn: `arn:aws:iam::${A}:policy/read` });
+  await run('AddUserToGroup', { GroupName: 'readers', UserName: 'carol' });
+});
+
+const question = () => ({
+  principal: `arn:aws:iam::${A}:user/carol`,
+  action: 'docs:Read',
+  resource: `arn:aws:docs:us-east-1:${A}:doc/1`,
+});
+
+describe('decision cache', () => {
+  it('makes no DynamoDB call when warm and re-reads only the epoch after the window', async () => {
+    const { decisions } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => new Date(),
+      revalidateAfterMs: 1000,
+    });
+    const decide = () => decisions.authorize(operator, question(), 'req');
+    sends = 0;
+    expect(await decide()).toMatchObject({ ok: true, value: { decision: 'allowed' } });
+    // Cold: the account state; then the user's partition → its group's → the managed policy, in
+    // parallel with the resource's registration (four round trips, five calls).
+    expect(sends).toBeLessThanOrEqual(5);
+    await decide();
+    sends = 0;
+    for (let i = 0; i < 50; i++) await decide();
+    expect(sends).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await decide();
+    expect(sends).toBe(1);
+  });
+
+  it('loads a principal once for a batch of 100 questions about it', async () => {
+    const { decisions, cache } = createDecisions({ store, partition: 'aws', now: () => new Date() });
+    const result = await decisions.authorizeBatch(
+      operator,
+      { requests: Array.from({ length: 100 }, question) },
+      'req',
+    );
+    expect(result.ok && result.value.results.every((r) => 'decision' in r && r.decision === 'allowed')).toBe(
+      true,
+    );
+    expect(cache.stats.loads).toBe(2);
+    expect(cache.stats.revalidations).toBe(1);
+  });
+
+  it('sees a group membership removal and an account suspension within the window', async () => {
+    const { decisions } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => new Date(),
+      revalidateAfterMs: 100,
+    });
+    const decide = async () => {
+      const result = await decisions.authorize(operator, question(), 'req');
+      return result.ok ? result.value : undefined;
+    };
+    expect((await decide())?.decision).toBe('allowed');
+    await run('RemoveUserFromGroup', { GroupName: 'readers', UserName: 'carol' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await decide())?.decision).toBe('implicitDeny');
+    await run('AddUserToGroup', { GroupName: 'readers', UserName: 'carol' });
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect((await decide())?.decision).toBe('allowed');
+
+    const account = await getAccount(store, A);
+    await setAccountStatus(store, A, 'suspended', account?.version ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(await decide()).toMatchObject({ decision: 'implicitDeny', reason: 'account-not-active' });
+    const suspended = await getAccount(store, A);
+    await setAccountStatus(store, A, 'active', suspended?.version ?? 0);
+  });
+
+  it('denies with a reason when the table is gone, never serving the stale allow', async () => {
+    const { decisions } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => new Date(),
+      revalidateAfterMs: 50,
+    });
+    expect((await decisions.authorize(operator, question(), 'req')).ok).toBe(true);
+    const endpoint = await store.dynamodb.config.endpoint?.();
+    const broken = createStoreContext({
+      tableName: 'no-such-table',
+      endpoint: `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`,
+      requestTimeoutMs: 500,
+      maxAttempts: 1,
+    });
+    const outage = createDecisions({ store: broken, partition: 'aws', now: () => new Date() });
+    const result = await outage.decisions.authorize(operator, question(), 'req');
+    expect(result).toMatchObject({
+      ok: true,
+      value: { decision: 'implicitDeny', reason: 'platform-unavailable' },
+    });
+  });
+});

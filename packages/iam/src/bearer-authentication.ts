@@ -1,0 +1,116 @@
+/**
+ * Who is calling, from `Authorization: Bearer <access JWT>`: the token's signature, algorithm,
+ * issuer, audience and lifetime (checked by the verifier port), then the session it names must
+ * still be active, its account active, and its principal the same one that signed in (a user
+ * deleted, or re-created under the same name, or whose login profile was deleted, is refused).
+ * The store reads run in parallel. Every refusal is a typed failure; nothing throws through.
+ */
+import type { AccessTokenClaims } from '@palisade/credentials';
+import { fail, ok, type Result } from '@palisade/failures';
+import { getAccount, getLoginProfile, getSignInSession, type StoreContext } from '@palisade/store';
+import { rootArn } from './arns.ts';
+import type { Caller } from './caller.ts';
+import { rootCaller, userCaller } from './callers.ts';
+import { loadEffectivePolicies } from './effective-policies.ts';
+
+/** Verifies an access JWT's signature and claims (the sign-in keyring provides it). */
+export type AccessTokenCheck = (token: string, now: Date) => Promise<Result<AccessTokenClaims>>;
+
+/** What bearer authentication needs. */
+export interface BearerAuthenticationContext {
+  readonly store: StoreContext;
+  readonly partition: string;
+  readonly now: () => Date;
+  readonly verifyAccessToken: AccessTokenCheck;
+}
+
+/** A request authenticated by a sign-in session. */
+export interface BearerAuthenticated {
+  readonly caller: Caller;
+  readonly claims: AccessTokenClaims;
+}
+
+const INVALID = 'The session token is invalid.';
+const USER_ARN = /^arn:[\w-]+:iam::(\d{12}):user\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
+
+/** The token in an `Authorization: Bearer …` header value, or undefined when it is not one. */
+export function bearerTokenOf(authorization: string | undefined): string | undefined {
+  const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/i.exec(authorization?.trim() ?? '');
+  return m?.[1];
+}
+
+/** Authenticates an access JWT and builds the caller its session stands for. */
+export async function authenticateBearerToken(
+  context: BearerAuthenticationContext,
+  token: string,
+  origin: { readonly sourceIp?: string } = {},
+): Promise<Result<BearerAuthenticated>> {
+  const now = context.now();
+  const verified = await context.verifyAccessToken(token, now);
+  if (!verified.ok) return verified;
+  const claims = verified.value;
+  try {
+    return await sessionCaller(context, claims, now, origin);
+  } catch {
+    // INVARIANT: fail closed; a store error (or a claim the key grammar refuses) authenticates no one.
+    return fail('credentials.invalid-token', INVALID);
+  }
+}
+
+async function sessionCaller(
+  context: BearerAuthenticationContext,
+  claims: AccessTokenClaims,
+  now: Date,
+  origin: { readonly sourceIp?: string },
+): Promise<Result<BearerAuthenticated>> {
+  const isRoot = claims.sub === rootArn(context.partition, claims.account);
+  const user = isRoot ? undefined : USER_ARN.exec(claims.sub);
+  if (!isRoot && (!user || user[1] !== claims.account)) return fail('credentials.invalid-token', INVALID);
+  const userName = user?.[2];
+  const owner = userName === undefined ? ({ kind: 'root' } as const) : ({ kind: 'user', userName } as const);
+
+  const [session, account, profile, effective] = await Promise.all([
+    getSignInSession(context.store, claims.sid),
+    getAccount(context.store, claims.account),
+    getLoginProfile(context.store, claims.account, owner),
+    userName === undefined
+      ? undefined
+      : loadEffectivePolicies(context.store, context.partition, claims.account, 'user', userName),
+  ]);
+  const sessionValid =
+    session !== undefined &&
+    session.status === 'active' &&
+    session.accountId === claims.account &&
+    session.principalArn === claims.sub &&
+    session.expiresAt * 1000 > now.getTime();
+  if (!sessionValid) return fail('credentials.invalid-token', INVALID);
+  if (account?.status !== 'active') {
+    return fail(
+      'account.suspended',
+      `The account ${claims.account} is ${account?.status ?? 'closed'}; its sessions are disabled.`,
+    );
+  }
+  if (!profile) return fail('credentials.invalid-token', INVALID);
+
+  const mfaContext: Record<string, string> = {
+    'aws:MultiFactorAuthPresent': claims.mfa ? 'true' : 'false',
+    ...(claims.mfa
+      ? { 'aws:MultiFactorAuthAge': String(Math.max(0, Math.floor(now.getTime() / 1000) - claims.auth_time)) }
+      : {}),
+    'aws:TokenIssueTime': new Date(claims.iat * 1000).toISOString(),
+    ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
+  };
+  if (userName === undefined) {
+    if (session.principalId !== claims.account) return fail('credentials.invalid-token', INVALID);
+    return ok({ caller: rootCaller(context.partition, claims.account, context.now), claims });
+  }
+  // A user deleted and re-created under the same name has a new id: the old session is not theirs.
+  if (
+    !effective ||
+    effective.principal.id !== session.principalId ||
+    effective.principal.arn !== claims.sub
+  ) {
+    return fail('credentials.invalid-token', INVALID);
+  }
+  return ok({ caller: userCaller(effective, context.now, mfaContext), claims });
+}

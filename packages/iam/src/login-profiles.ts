@@ -1,0 +1,271 @@
+/**
+ * Console passwords: Create/Get/Update/DeleteLoginProfile and ChangePassword, under the account's
+ * password policy (length and classes, MaxPasswordAge, PasswordReusePrevention). Passwords are
+ * stored only as scrypt hashes. Calling without UserName as the root manages the root's own
+ * login profile (the root signs in with the account and no user name).
+ */
+import {
+  checkPasswordPolicy,
+  DEFAULT_PASSWORD_POLICY,
+  hashPassword,
+  type PasswordPolicy,
+  verifyPassword,
+} from '@palisade/credentials';
+import { fail, ok, type Result } from '@palisade/failures';
+import {
+  deleteLoginProfile,
+  getLoginProfile,
+  getPasswordPolicy,
+  type LoginProfileOwner,
+  type LoginProfileRecord,
+  noLoginProfile,
+  putNewLoginProfile,
+  type StoreContext,
+  updateLoginProfile,
+} from '@palisade/store';
+import { z } from 'zod';
+import { rootArn } from './arns.ts';
+import { type Caller, denialOf } from './caller.ts';
+import type { IamContext } from './iam-context.ts';
+import { boolean, userName } from './iam-inputs.ts';
+import { type OperationTable, operation } from './operation.ts';
+import { loadAuthorized } from './principal-lifecycle.ts';
+
+/** A password as IAM accepts one: 1–128 characters of tab, newline, CR and Latin-1 printable. */
+const password = z
+  .string()
+  .min(1, 'Member must have length greater than or equal to 1')
+  .max(128, 'Member must have length less than or equal to 128')
+  .regex(
+    /^[\t\n\r\x20-\xff]+$/,
+    'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+  );
+
+/** The account's password rules: content (checked by credentials) plus age, reuse and expiry. */
+export interface AccountPasswordRules {
+  readonly content: PasswordPolicy;
+  /** Days a password stays valid; absent: forever. */
+  readonly maxPasswordAge?: number;
+  /** How many recent passwords (the current one included) cannot be reused. */
+  readonly passwordReusePrevention?: number;
+  /** An expired password blocks sign-in until an administrator resets it. */
+  readonly hardExpiry: boolean;
+  readonly allowUsersToChangePassword: boolean;
+}
+
+/** Reads the account's password policy (IAM's field names) as rules; AWS's defaults when none is set. */
+export async function accountPasswordRules(
+  store: StoreContext,
+  accountId: string,
+): Promise<AccountPasswordRules> {
+  const stored = await getPasswordPolicy(store, accountId);
+  if (!stored)
+    return { content: DEFAULT_PASSWORD_POLICY, hardExpiry: false, allowUsersToChangePassword: false };
+  const flag = (name: string) => stored[name] === true;
+  const count = (name: string) => (typeof stored[name] === 'number' ? (stored[name] as number) : undefined);
+  const maxPasswordAge = count('MaxPasswordAge');
+  const passwordReusePrevention = count('PasswordReusePrevention');
+  return {
+    content: {
+      minimumPasswordLength: count('MinimumPasswordLength') ?? DEFAULT_PASSWORD_POLICY.minimumPasswordLength,
+      requireSymbols: flag('RequireSymbols'),
+      requireNumbers: flag('RequireNumbers'),
+      requireUppercaseCharacters: flag('RequireUppercaseCharacters'),
+      requireLowercaseCharacters: flag('RequireLowercaseCharacters'),
+    },
+    ...(maxPasswordAge !== undefined ? { maxPasswordAge } : {}),
+    ...(passwordReusePrevention !== undefined ? { passwordReusePrevention } : {}),
+    hardExpiry: flag('HardExpiry'),
+    allowUsersToChangePassword: flag('AllowUsersToChangePassword'),
+  };
+}
+
+/** True when the profile's password is older than the policy's MaxPasswordAge at `now`. */
+export function passwordExpired(
+  profile: LoginProfileRecord,
+  rules: AccountPasswordRules,
+  now: Date,
+): boolean {
+  if (rules.maxPasswordAge === undefined) return false;
+  const changed = Date.parse(profile.passwordChangedAt);
+  return !Number.isFinite(changed) || now.getTime() - changed > rules.maxPasswordAge * 86_400_000;
+}
+
+/** The name a password may not equal: the user's, or nothing for the root. */
+function nameOf(owner: LoginProfileOwner): string {
+  return owner.kind === 'user' ? owner.userName : '';
+}
+
+/**
+ * Checks a new password against the policy's content rules and, with PasswordReusePrevention, the
+ * owner's recent passwords (one scrypt per remembered password: changes are rare, so this is paid
+ * only when a password changes).
+ */
+async function acceptablePassword(
+  candidate: string,
+  rules: AccountPasswordRules,
+  owner: LoginProfileOwner,
+  current: LoginProfileRecord | undefined,
+): Promise<Result<void>> {
+  const content = checkPasswordPolicy(candidate, rules.content, nameOf(owner));
+  if (!content.ok) return content;
+  const remembered = rules.passwordReusePrevention ?? 0;
+  if (current && remembered > 0) {
+    const recent = [current.passwordHash, ...current.previousPasswordHashes].slice(0, remembered);
+    for (const hash of recent) {
+      if ((await verifyPassword(candidate, hash)).ok) {
+        return fail(
+          'credentials.password-policy',
+          `Password does not conform to the account password policy. It must differ from the last ${remembered} passwords.`,
+        );
+      }
+    }
+  }
+  return ok(undefined);
+}
+
+/** The remembered hashes after replacing `current`'s password (newest first, at most 23 earlier ones). */
+function rememberedAfterChange(current: LoginProfileRecord): string[] {
+  return [current.passwordHash, ...current.previousPasswordHashes].slice(0, 23);
+}
+
+/** Whose login profile a request means, after authorizing `action` on it. */
+async function profileOwner(
+  context: IamContext,
+  caller: Caller,
+  name: string | undefined,
+  action: string,
+): Promise<Result<{ owner: LoginProfileOwner; displayName: string }>> {
+  const target = name ?? caller.userName;
+  if (target === undefined) {
+    if (caller.kind !== 'root')
+      return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
+    const denied = denialOf(caller, action, rootArn(context.partition, caller.accountId));
+    return denied ?? ok({ owner: { kind: 'root' }, displayName: caller.accountId });
+  }
+  const user = await loadAuthorized(context, caller, 'user', target, action);
+  return user.ok
+    ? ok({ owner: { kind: 'user', userName: user.value.name }, displayName: user.value.name })
+    : user;
+}
+
+function profileShape(displayName: string, profile: LoginProfileRecord) {
+  return {
+    LoginProfile: {
+      UserName: displayName,
+      CreateDate: new Date(profile.createdAt),
+      PasswordResetRequired: profile.passwordResetRequired,
+    },
+  };
+}
+
+/** The login profile operations, by AWS action name. */
+export function loginProfileOperations(context: IamContext): OperationTable {
+  return {
+    CreateLoginProfile: operation(
+      z.object({
+        UserName: userName.optional(),
+        Password: password,
+        PasswordResetRequired: boolean.optional(),
+      }),
+      async (caller, input) => {
+        const target = await profileOwner(context, caller, input.UserName, 'iam:CreateLoginProfile');
+        if (!target.ok) return target;
+        const { owner, displayName } = target.value;
+        const rules = await accountPasswordRules(context.store, caller.accountId);
+        const acceptable = await acceptablePassword(input.Password, rules, owner, undefined);
+        if (!acceptable.ok) return acceptable;
+        const now = context.now().toISOString();
+        const created = await putNewLoginProfile(context.store, {
+          accountId: caller.accountId,
+          owner,
+          passwordHash: await hashPassword(input.Password),
+          passwordResetRequired: input.PasswordResetRequired ?? false,
+          createdAt: now,
+          passwordChangedAt: now,
+        });
+        return created.ok ? ok(profileShape(displayName, created.value)) : created;
+      },
+    ),
+
+    GetLoginProfile: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
+      const target = await profileOwner(context, caller, input.UserName, 'iam:GetLoginProfile');
+      if (!target.ok) return target;
+      const profile = await getLoginProfile(context.store, caller.accountId, target.value.owner);
+      return profile
+        ? ok(profileShape(target.value.displayName, profile))
+        : noLoginProfile(target.value.owner);
+    }),
+
+    UpdateLoginProfile: operation(
+      z.object({
+        UserName: userName.optional(),
+        Password: password.optional(),
+        PasswordResetRequired: boolean.optional(),
+      }),
+      async (caller, input) => {
+        const target = await profileOwner(context, caller, input.UserName, 'iam:UpdateLoginProfile');
+        if (!target.ok) return target;
+        const { owner } = target.value;
+        const current = await getLoginProfile(context.store, caller.accountId, owner);
+        if (!current) return noLoginProfile(owner);
+        if (input.Password === undefined) {
+          if (input.PasswordResetRequired === undefined) return ok(undefined);
+          const updated = await updateLoginProfile(context.store, current, {
+            passwordResetRequired: input.PasswordResetRequired,
+          });
+          return updated.ok ? ok(undefined) : updated;
+        }
+        const rules = await accountPasswordRules(context.store, caller.accountId);
+        const acceptable = await acceptablePassword(input.Password, rules, owner, current);
+        if (!acceptable.ok) return acceptable;
+        const updated = await updateLoginProfile(context.store, current, {
+          passwordHash: await hashPassword(input.Password),
+          passwordChangedAt: context.now().toISOString(),
+          previousPasswordHashes: rememberedAfterChange(current),
+          ...(input.PasswordResetRequired !== undefined
+            ? { passwordResetRequired: input.PasswordResetRequired }
+            : {}),
+        });
+        return updated.ok ? ok(undefined) : updated;
+      },
+    ),
+
+    DeleteLoginProfile: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
+      const target = await profileOwner(context, caller, input.UserName, 'iam:DeleteLoginProfile');
+      if (!target.ok) return target;
+      const deleted = await deleteLoginProfile(context.store, caller.accountId, target.value.owner);
+      return deleted.ok ? ok(undefined) : deleted;
+    }),
+
+    ChangePassword: operation(
+      z.object({ OldPassword: password, NewPassword: password }),
+      async (caller, input) => {
+        // IAM: only a user changes its own password this way (the root uses its own flows).
+        if (caller.kind !== 'user' || caller.userName === undefined) {
+          return fail('request.invalid', 'ChangePassword is only for IAM users changing their own password.');
+        }
+        const owner: LoginProfileOwner = { kind: 'user', userName: caller.userName };
+        const rules = await accountPasswordRules(context.store, caller.accountId);
+        // The account policy's AllowUsersToChangePassword grants this to every user, as in IAM.
+        if (!rules.allowUsersToChangePassword) {
+          const denied = denialOf(caller, 'iam:ChangePassword', caller.arn);
+          if (denied) return denied;
+        }
+        const current = await getLoginProfile(context.store, caller.accountId, owner);
+        if (!current) return noLoginProfile(owner);
+        const matches = await verifyPassword(input.OldPassword, current.passwordHash);
+        if (!matches.ok) return fail('credentials.invalid-password', 'The old password is incorrect.');
+        const acceptable = await acceptablePassword(input.NewPassword, rules, owner, current);
+        if (!acceptable.ok) return acceptable;
+        const updated = await updateLoginProfile(context.store, current, {
+          passwordHash: await hashPassword(input.NewPassword),
+          passwordChangedAt: context.now().toISOString(),
+          previousPasswordHashes: rememberedAfterChange(current),
+          passwordResetRequired: false,
+        });
+        return updated.ok ? ok(undefined) : updated;
+      },
+    ),
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Login profiles: a user's (or the root's) console password, stored as a scrypt hash in the owner's
+ * partition. Creation and deletion move the owner's `counters.loginProfiles` in the same
+ * transaction, so DeleteUser stays refused while a profile exists.
+ */
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { fail, ok, type Result } from '@palisade/failures';
+import type { StoreContext } from './client.ts';
+import { type CredentialOwnerKey, credentialOwnerRecordKey, loginProfileKey } from './keys.ts';
+import { isConditionFailure, transact } from './transactions.ts';
+
+/** Whose login profile: an IAM user, or the account's root. */
+export type LoginProfileOwner = CredentialOwnerKey;
+
+/** A login profile as stored. */
+export interface LoginProfileRecord {
+  readonly accountId: string;
+  readonly owner: LoginProfileOwner;
+  /** `$scrypt$…` (never the password). */
+  readonly passwordHash: string;
+  readonly passwordResetRequired: boolean;
+  readonly createdAt: string;
+  readonly passwordChangedAt: string;
+  /** Hashes of earlier passwords, newest first, kept for PasswordReusePrevention (at most 24). */
+  readonly previousPasswordHashes: readonly string[];
+  readonly version: number;
+}
+
+function ownerLabel(owner: LoginProfileOwner): string {
+  return owner.kind === 'root' ? 'the root user' : `user ${owner.userName}`;
+}
+
+/** The NoSuchEntity IAM answers for a missing login profile. */
+export function noLoginProfile(owner: LoginProfileOwner) {
+  return fail(
+    'entity.not-found',
+    `Login Profile for ${owner.kind === 'root' ? 'the root user' : `User ${owner.userName}`} cannot be found.`,
+  );
+}
+
+/** Creates a login profile if the owner has none, counting it on the owner's record. */
+export async function putNewLoginProfile(
+  context: StoreContext,
+  record: Omit<LoginProfileRecord, 'version' | 'previousPasswordHashes'>,
+): Promise<Result<LoginProfileRecord>> {
+  const stored: LoginProfileRecord = { ...record, previousPasswordHashes: [], version: 1 };
+  const written = await transact(context, [
+    {
+      write: {
+        Put: {
+          Item: { ...loginProfileKey(record.accountId, record.owner), entity: 'login-profile', ...stored },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail(
+        'entity.already-exists',
+        `Login Profile for ${ownerLabel(record.owner)} already exists.`,
+      ),
+    },
+    {
+      write: {
+        Update: {
+          Key: credentialOwnerRecordKey(record.accountId, record.owner),
+          UpdateExpression:
+            'SET counters.loginProfiles = if_not_exists(counters.loginProfiles, :zero) + :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+        },
+      },
+      onConditionFailed: fail(
+        'entity.not-found',
+        record.owner.kind === 'root'
+          ? 'The account cannot be found.'
+          : `The user with name ${record.owner.userName} cannot be found.`,
+      ),
+    },
+  ]);
+  return written.ok ? ok(stored) : written;
+}
+
+/** Reads a login profile (strongly consistent: a changed password must take effect at once). */
+export async function getLoginProfile(
+  context: StoreContext,
+  accountId: string,
+  owner: LoginProfileOwner,
+): Promise<LoginProfileRecord | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({
+      TableName: context.tableName,
+      Key: loginProfileKey(accountId, owner),
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item ? toLoginProfile(result.Item) : undefined;
+}
+
+/** Changes a login profile if it still has `current.version`. */
+export async function updateLoginProfile(
+  context: StoreContext,
+  current: LoginProfileRecord,
+  changes: Partial<
+    Pick<
+      LoginProfileRecord,
+      'passwordHash' | 'passwordResetRequired' | 'passwordChangedAt' | 'previousPasswordHashes'
+    >
+  >,
+): Promise<Result<LoginProfileRecord>> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
+  const sets = ['version = version + :one'];
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  try {
+    const result = await context.documents.send(
+      new UpdateCommand({
+        TableName: context.tableName,
+        Key: loginProfileKey(current.accountId, current.owner),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return ok(toLoginProfile(result.Attributes ?? {}));
+  } catch (error) {
+    if (isConditionFailure(error)) {
+      return fail(
+        'entity.concurrent-modification',
+        `The login profile of ${ownerLabel(current.owner)} changed meanwhile; retry.`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Deletes a login profile and releases the owner's counter. */
+export async function deleteLoginProfile(
+  context: StoreContext,
+  accountId: string,
+  owner: LoginProfileOwner,
+): Promise<Result<void>> {
+  return transact(context, [
+    {
+      write: {
+        Delete: { Key: loginProfileKey(accountId, owner), ConditionExpression: 'attribute_exists(pk)' },
+      },
+      onConditionFailed: noLoginProfile(owner),
+    },
+    {
+      write: {
+        Update: {
+          Key: credentialOwnerRecordKey(accountId, owner),
+          UpdateExpression: 'SET counters.loginProfiles = counters.loginProfiles - :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    },
+  ]);
+}
+
+/** Converts a stored item into a login profile record. */
+export function toLoginProfile(item: Record<string, unknown>): LoginProfileRecord {
+  return {
+    accountId: String(item.accountId),
+    owner: item.owner as LoginProfileOwner,
+    passwordHash: String(item.passwordHash),
+    passwordResetRequired: item.passwordResetRequired === true,
+    createdAt: String(item.createdAt),
+    passwordChangedAt: String(item.passwordChangedAt ?? item.createdAt),
+    previousPasswordHashes: Array.isArray(item.previousPasswordHashes)
+      ? item.previousPasswordHashes.map(String)
+      : [],
+    version: Number(item.version),
+  };
+}

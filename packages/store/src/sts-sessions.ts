@@ -1,0 +1,121 @@
+/**
+ * STS sessions: one global item per temporary access key id (`ASIA…`), holding what a signed
+ * request needs in one GetItem (the sealed secret, the session token's hash, the expiry) and what
+ * every later decision needs about the session (whose it is, its session policies, tags, source
+ * identity and MFA state). TTL (`expiresAt`) removes expired sessions lazily; readers must still
+ * check the expiry themselves.
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { fail, ok, type Result } from '@palisade/failures';
+import type { StoreContext } from './client.ts';
+import { stsSessionKey } from './keys.ts';
+import type { Tag } from './principals.ts';
+import { isConditionFailure } from './transactions.ts';
+
+/** Whose permissions a session carries: a role (AssumeRole*), or a user or root (GetSessionToken). */
+export type StsSessionSubject =
+  | {
+      readonly kind: 'role';
+      readonly roleName: string;
+      /** The role's unique id (`AROA…`): a role deleted and recreated under the same name is not the same role. */
+      readonly roleId: string;
+      readonly roleArn: string;
+      readonly sessionName: string;
+    }
+  | { readonly kind: 'user'; readonly userName: string; readonly userId: string }
+  | { readonly kind: 'root' };
+
+/** A session policy as it was when the session began (inline, or a managed policy's default version). */
+export interface SessionPolicySnapshot {
+  readonly id: string;
+  readonly document: string;
+}
+
+/** A web identity federation behind a role session. */
+export interface SessionFederation {
+  /** The OIDC provider's ARN. */
+  readonly provider: string;
+  readonly subject: string;
+  readonly audience: string;
+}
+
+/** A temporary credential and its session, as stored. */
+export interface StsSessionRecord {
+  readonly accessKeyId: string;
+  /** The account whose principal the session acts as (the role's account for role sessions). */
+  readonly accountId: string;
+  readonly subject: StsSessionSubject;
+  /** The secret access key, sealed under the master key and bound to the key id. */
+  readonly encryptedSecret: string;
+  /** SHA-256 of the session token; the token itself is never stored. */
+  readonly sessionTokenHash: string;
+  readonly issuedAt: string;
+  readonly expiration: string;
+  readonly sessionPolicies: readonly SessionPolicySnapshot[];
+  /** Session tags, inherited transitive tags included. */
+  readonly tags: readonly Tag[];
+  /** Keys of `tags` that pass on to sessions this one assumes. */
+  readonly transitiveTagKeys: readonly string[];
+  readonly sourceIdentity?: string;
+  /** When MFA authenticated the session (absent: no MFA). */
+  readonly mfaAuthenticatedAt?: string;
+  /** True when a role session minted this one (role chaining). */
+  readonly chained: boolean;
+  readonly federation?: SessionFederation;
+}
+
+/** Stores a new session; its key id must be unused (a collision is a retryable failure). */
+export async function putStsSession(context: StoreContext, record: StsSessionRecord): Promise<Result<void>> {
+  try {
+    await context.documents.send(
+      new PutCommand({
+        TableName: context.tableName,
+        Item: {
+          ...stsSessionKey(record.accessKeyId),
+          entity: 'sts-session',
+          ...record,
+          // TTL attribute: epoch seconds. Deletion is lazy, so readers check `expiration` too.
+          expiresAt: Math.floor(Date.parse(record.expiration) / 1000),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return ok(undefined);
+  } catch (error) {
+    if (isConditionFailure(error)) {
+      return fail('entity.concurrent-modification', 'Temporary access key id collision; retry.');
+    }
+    throw error;
+  }
+}
+
+/** The one lookup a request signed with a temporary key makes (strongly consistent: fresh keys work at once). */
+export async function getStsSession(
+  context: StoreContext,
+  accessKeyId: string,
+): Promise<StsSessionRecord | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: stsSessionKey(accessKeyId), ConsistentRead: true }),
+  );
+  return result.Item ? toStsSession(result.Item) : undefined;
+}
+
+/** Converts a stored item into a session record. */
+export function toStsSession(item: Record<string, unknown>): StsSessionRecord {
+  return {
+    accessKeyId: String(item.accessKeyId),
+    accountId: String(item.accountId),
+    subject: item.subject as StsSessionSubject,
+    encryptedSecret: String(item.encryptedSecret),
+    sessionTokenHash: String(item.sessionTokenHash),
+    issuedAt: String(item.issuedAt),
+    expiration: String(item.expiration),
+    sessionPolicies: (item.sessionPolicies as SessionPolicySnapshot[] | undefined) ?? [],
+    tags: (item.tags as Tag[] | undefined) ?? [],
+    transitiveTagKeys: (item.transitiveTagKeys as string[] | undefined) ?? [],
+    ...(typeof item.sourceIdentity === 'string' ? { sourceIdentity: item.sourceIdentity } : {}),
+    ...(typeof item.mfaAuthenticatedAt === 'string' ? { mfaAuthenticatedAt: item.mfaAuthenticatedAt } : {}),
+    chained: item.chained === true,
+    ...(item.federation ? { federation: item.federation as SessionFederation } : {}),
+  };
+}

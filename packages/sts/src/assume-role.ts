@@ -1,0 +1,152 @@
+/**
+ * AssumeRole: the caller's identity policies and the role's trust policy decide together (the
+ * engine knows that the same account needs the trust policy to allow explicitly, and another
+ * account needs both), with ExternalId, MFA, session tags and source identity as request context.
+ * Role chaining caps the session at an hour and carries transitive tags and source identity on.
+ */
+import { fail, ok } from '@palisade/failures';
+import { callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import type { Tag } from '@palisade/store';
+import { z } from 'zod';
+import { mfaContext, verifyRequestMfa } from './mfa.ts';
+import {
+  findAssumableRole,
+  openRoleSession,
+  roleSessionArn,
+  roleSessionDuration,
+  trustPolicyOf,
+} from './role-sessions.ts';
+import { packedPolicySize, resolveSessionPolicies } from './session-policies.ts';
+import { composeSessionTags } from './session-tags.ts';
+import type { StsContext } from './sts-context.ts';
+import {
+  externalId,
+  policyArns,
+  roleArn,
+  roleDurationSeconds,
+  roleSessionName,
+  serialNumber,
+  sessionPolicy,
+  sessionTags,
+  sourceIdentity,
+  tokenCode,
+  transitiveTagKeys,
+} from './sts-inputs.ts';
+
+const assumeRoleInput = z.object({
+  RoleArn: roleArn,
+  RoleSessionName: roleSessionName,
+  PolicyArns: policyArns.optional(),
+  Policy: sessionPolicy.optional(),
+  DurationSeconds: roleDurationSeconds.optional(),
+  Tags: sessionTags.optional(),
+  TransitiveTagKeys: transitiveTagKeys.optional(),
+  ExternalId: externalId.optional(),
+  SerialNumber: serialNumber.optional(),
+  TokenCode: tokenCode.optional(),
+  SourceIdentity: sourceIdentity.optional(),
+});
+
+/** The AssumeRole operation. */
+export function assumeRoleOperation(context: StsContext): OperationHandler {
+  return operation(assumeRoleInput, async (caller, input) => {
+    const facts = callerFacts(caller);
+    const denied = (action: string) =>
+      fail(
+        'access.denied',
+        `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${input.RoleArn}`,
+      );
+    if (caller.kind === 'root') return fail('access.denied', 'Roles may not be assumed by root accounts.');
+    if (!facts) return denied('sts:AssumeRole');
+    const now = context.now();
+    const callerSession = facts.session;
+    const chained = callerSession?.subject.kind === 'role';
+
+    const role = await findAssumableRole(context, input.RoleArn);
+    if (!role) return denied('sts:AssumeRole');
+    const duration = roleSessionDuration(input.DurationSeconds, role, chained);
+    if (!duration.ok) return duration;
+
+    const requestedTags: Tag[] = input.Tags ?? [];
+    const tags = composeSessionTags(requestedTags, input.TransitiveTagKeys ?? [], callerSession);
+    if (!tags.ok) return tags;
+    const packed = packedPolicySize({
+      policy: input.Policy,
+      policyArns: input.PolicyArns,
+      tags: requestedTags,
+    });
+    if (!packed.ok) return packed;
+
+    // INVARIANT: a source identity, once set, stays the same along the whole chain.
+    const inheritedSource = callerSession?.sourceIdentity;
+    if (
+      inheritedSource !== undefined &&
+      input.SourceIdentity !== undefined &&
+      input.SourceIdentity !== inheritedSource
+    ) {
+      return fail(
+        'request.invalid',
+        `The source identity cannot be changed: this session's source identity is ${inheritedSource}.`,
+      );
+    }
+    const source = inheritedSource ?? input.SourceIdentity;
+
+    const sessionArn = roleSessionArn(role, input.RoleSessionName);
+    const policies = await resolveSessionPolicies(context, role.accountId, sessionArn, {
+      policy: input.Policy,
+      policyArns: input.PolicyArns,
+    });
+    if (!policies.ok) return policies;
+
+    let mfaAuthenticatedAt = callerSession?.mfaAuthenticatedAt;
+    if (input.SerialNumber !== undefined || input.TokenCode !== undefined) {
+      const verified = await verifyRequestMfa(context, caller, input.SerialNumber, input.TokenCode, now);
+      if (!verified.ok) return verified;
+      mfaAuthenticatedAt = verified.value.toISOString();
+    }
+
+    const requestContext: Record<string, string | string[]> = {
+      'sts:RoleSessionName': input.RoleSessionName,
+      ...(input.ExternalId !== undefined ? { 'sts:ExternalId': input.ExternalId } : {}),
+      ...(source !== undefined ? { 'sts:SourceIdentity': source } : {}),
+      ...mfaContext(mfaAuthenticatedAt, now),
+      ...tags.value.context,
+    };
+    const trust = trustPolicyOf(role);
+    const allows = (action: string) =>
+      facts.evaluate({
+        action,
+        resource: role.arn,
+        resourceAccount: role.accountId,
+        context: requestContext,
+        resourcePolicies: trust,
+      }).decision === 'allowed';
+    if (!allows('sts:AssumeRole')) return denied('sts:AssumeRole');
+    // Passing (or inheriting) session tags and setting a source identity are permissions of their own.
+    if (tags.value.tagged && !allows('sts:TagSession')) return denied('sts:TagSession');
+    if (source !== undefined && !allows('sts:SetSourceIdentity')) return denied('sts:SetSourceIdentity');
+
+    const opened = await openRoleSession(
+      context,
+      {
+        role,
+        sessionName: input.RoleSessionName,
+        durationSeconds: duration.value,
+        sessionPolicies: policies.value,
+        tags: tags.value,
+        sourceIdentity: source,
+        mfaAuthenticatedAt,
+        chained,
+      },
+      now,
+    );
+    if (!opened.ok) return opened;
+    const passedPolicies = input.Policy !== undefined || (input.PolicyArns?.length ?? 0) > 0;
+    return ok({
+      Credentials: opened.value.credentials,
+      AssumedRoleUser: opened.value.assumedRoleUser,
+      ...(passedPolicies || requestedTags.length > 0 ? { PackedPolicySize: packed.value } : {}),
+      ...(source !== undefined ? { SourceIdentity: source } : {}),
+    });
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * STS: temporary credentials. AssumeRole (with cross-account trust, ExternalId, MFA, session
+ * policies, tags and source identity), AssumeRoleWithWebIdentity (OIDC providers), GetSessionToken
+ * and GetCallerIdentity, as operation tables the REST and Query interfaces call.
+ */
+import type { OperationTable } from '@palisade/iam';
+import { assumeRoleOperation } from './assume-role.ts';
+import { getCallerIdentityOperation } from './caller-identity.ts';
+import { getSessionTokenOperation } from './session-token.ts';
+import type { StsContext } from './sts-context.ts';
+import { assumeRoleWithWebIdentityOperation, type UnsignedStsOperation } from './web-identity.ts';
+
+export {
+  createWebIdentityVerifier,
+  isAllowedIssuerUrl,
+  type WebIdentityVerifierOptions,
+} from './oidc-tokens.ts';
+export {
+  CHAINED_SESSION_LIMIT_SECONDS,
+  DEFAULT_ROLE_SESSION_SECONDS,
+  parseRoleArn,
+} from './role-sessions.ts';
+export type { TemporaryCredentials } from './session-credentials.ts';
+export { PACKED_POLICY_LIMIT } from './session-policies.ts';
+export { MAX_SESSION_TAGS } from './session-tags.ts';
+export type {
+  MfaOwner,
+  MfaVerifier,
+  StsContext,
+  WebIdentityClaims,
+  WebIdentityVerifier,
+} from './sts-context.ts';
+export type { UnsignedStsOperation } from './web-identity.ts';
+
+/** The signed STS actions, by AWS action name. */
+export function stsOperations(context: StsContext): OperationTable {
+  return {
+    AssumeRole: assumeRoleOperation(context),
+    GetSessionToken: getSessionTokenOperation(context),
+    GetCallerIdentity: getCallerIdentityOperation(),
+  };
+}
+
+/** The STS actions whose input carries its own proof of identity (not signed). */
+export function unsignedStsOperations(context: StsContext): Readonly<Record<string, UnsignedStsOperation>> {
+  return { AssumeRoleWithWebIdentity: assumeRoleWithWebIdentityOperation(context) };
+}

@@ -1,0 +1,55 @@
+/**
+ * MFA in STS requests: SerialNumber and TokenCode come together, the device must be the calling
+ * user's (or root's) own, and a verified code puts `aws:MultiFactorAuthPresent` and
+ * `aws:MultiFactorAuthAge` into the decision.
+ */
+import { fail, ok, type Result } from '@palisade/failures';
+import type { Caller } from '@palisade/iam';
+import type { MfaOwner, StsContext } from './sts-context.ts';
+
+/** Verifies the MFA code of a request for the caller's own device; returns the authentication time. */
+export async function verifyRequestMfa(
+  context: StsContext,
+  caller: Caller,
+  serialNumber: string | undefined,
+  tokenCode: string | undefined,
+  now: Date,
+): Promise<Result<Date>> {
+  if (serialNumber === undefined || tokenCode === undefined) {
+    return fail(
+      'credentials.invalid-mfa',
+      'MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code.',
+    );
+  }
+  let owner: MfaOwner;
+  if (caller.kind === 'root') owner = { kind: 'root' };
+  else if (caller.kind === 'user' && caller.userName !== undefined)
+    owner = { kind: 'user', userName: caller.userName };
+  // Role sessions have no MFA devices of their own.
+  else
+    return fail(
+      'credentials.invalid-mfa',
+      'MultiFactorAuthentication failed with invalid MFA one time pass code.',
+    );
+  const verified = await context.verifyMfa({
+    accountId: caller.accountId,
+    owner,
+    serialNumber,
+    tokenCode,
+    now,
+  });
+  if (!verified.ok) {
+    return fail(
+      'credentials.invalid-mfa',
+      'MultiFactorAuthentication failed with invalid MFA one time pass code.',
+    );
+  }
+  return ok(verified.value.authTime);
+}
+
+/** The MFA context keys for a decision (absent when MFA was never used, as for long-term keys). */
+export function mfaContext(authenticatedAt: string | undefined, now: Date): Record<string, string> {
+  if (authenticatedAt === undefined) return {};
+  const age = Math.max(0, Math.floor((now.getTime() - Date.parse(authenticatedAt)) / 1000));
+  return { 'aws:MultiFactorAuthPresent': 'true', 'aws:MultiFactorAuthAge': String(age) };
+}

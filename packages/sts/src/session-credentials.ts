@@ -1,0 +1,66 @@
+/**
+ * Minting temporary credentials: an `ASIA…` key id, a secret sealed under the master key and bound
+ * to that key id, and a session token of which only the hash is stored. The caller sees the
+ * secret and the token once, in the response.
+ */
+import {
+  generateAccessKeyId,
+  generateSecretAccessKey,
+  generateSessionToken,
+  hashSessionToken,
+} from '@palisade/credentials';
+import { ok, type Result } from '@palisade/failures';
+import { putStsSession, type StsSessionRecord } from '@palisade/store';
+import type { StsContext } from './sts-context.ts';
+
+/** The Credentials member of STS responses. */
+export interface TemporaryCredentials {
+  readonly AccessKeyId: string;
+  readonly SecretAccessKey: string;
+  readonly SessionToken: string;
+  readonly Expiration: Date;
+}
+
+/** A session to mint: everything but the credential material and its times. */
+export type SessionDraft = Omit<
+  StsSessionRecord,
+  'accessKeyId' | 'encryptedSecret' | 'sessionTokenHash' | 'issuedAt' | 'expiration'
+>;
+
+/** Stores a new session lasting `durationSeconds` from `now` and returns its credentials. */
+export async function issueSession(
+  context: StsContext,
+  draft: SessionDraft,
+  durationSeconds: number,
+  now: Date,
+): Promise<Result<{ credentials: TemporaryCredentials; record: StsSessionRecord }>> {
+  // Second precision, as AWS reports expirations; the session never outlives what was asked.
+  const issuedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const expiration = new Date(issuedAt.getTime() + durationSeconds * 1000);
+  for (let attempt = 0; ; attempt++) {
+    const accessKeyId = generateAccessKeyId('temporary');
+    const secretAccessKey = generateSecretAccessKey();
+    const sessionToken = generateSessionToken();
+    const record: StsSessionRecord = {
+      ...draft,
+      accessKeyId,
+      encryptedSecret: context.secrets.seal(secretAccessKey, accessKeyId),
+      sessionTokenHash: hashSessionToken(sessionToken),
+      issuedAt: issuedAt.toISOString(),
+      expiration: expiration.toISOString(),
+    };
+    const stored = await putStsSession(context.store, record);
+    // A key id collision (80 random bits) is retried with fresh material; anything else is final.
+    if (!stored.ok && stored.code === 'entity.concurrent-modification' && attempt < 2) continue;
+    if (!stored.ok) return stored;
+    return ok({
+      credentials: {
+        AccessKeyId: accessKeyId,
+        SecretAccessKey: secretAccessKey,
+        SessionToken: sessionToken,
+        Expiration: expiration,
+      },
+      record,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * GetSessionToken: temporary credentials for an IAM user or the root, with the same permissions as
+ * the long-term keys that asked (plus MFA state when a code was given). Sessions cannot ask again,
+ * and the root's sessions last at most an hour.
+ */
+import { fail, ok } from '@palisade/failures';
+import { callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import { z } from 'zod';
+import { verifyRequestMfa } from './mfa.ts';
+import { issueSession } from './session-credentials.ts';
+import type { StsContext } from './sts-context.ts';
+import { serialNumber, sessionTokenDurationSeconds, tokenCode } from './sts-inputs.ts';
+
+/** Sessions of IAM users last 12 hours unless asked otherwise. */
+export const DEFAULT_SESSION_TOKEN_SECONDS = 43200;
+/** The root's sessions are capped at one hour (AWS shortens longer requests silently). */
+export const ROOT_SESSION_TOKEN_LIMIT_SECONDS = 3600;
+
+/** The GetSessionToken operation. */
+export function getSessionTokenOperation(context: StsContext): OperationHandler {
+  return operation(
+    z.object({
+      DurationSeconds: sessionTokenDurationSeconds.optional(),
+      SerialNumber: serialNumber.optional(),
+      TokenCode: tokenCode.optional(),
+    }),
+    async (caller, input) => {
+      const facts = callerFacts(caller);
+      if (!facts || (caller.kind !== 'user' && caller.kind !== 'root')) {
+        return fail('access.denied', 'GetSessionToken is available to IAM users and the root user only.');
+      }
+      if (facts.session) return fail('access.denied', 'Cannot call GetSessionToken with session credentials');
+      const now = context.now();
+      let duration = input.DurationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
+      if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_TOKEN_LIMIT_SECONDS);
+
+      let mfaAuthenticatedAt: string | undefined;
+      if (input.SerialNumber !== undefined || input.TokenCode !== undefined) {
+        const verified = await verifyRequestMfa(context, caller, input.SerialNumber, input.TokenCode, now);
+        if (!verified.ok) return verified;
+        mfaAuthenticatedAt = verified.value.toISOString();
+      }
+      const issued = await issueSession(
+        context,
+        {
+          accountId: caller.accountId,
+          subject:
+            caller.kind === 'root'
+              ? { kind: 'root' }
+              : { kind: 'user', userName: caller.userName ?? '', userId: facts.userId },
+          sessionPolicies: [],
+          tags: [],
+          transitiveTagKeys: [],
+          ...(mfaAuthenticatedAt !== undefined ? { mfaAuthenticatedAt } : {}),
+          chained: false,
+        },
+        duration,
+        now,
+      );
+      return issued.ok ? ok({ Credentials: issued.value.credentials }) : issued;
+    },
+  );
+}

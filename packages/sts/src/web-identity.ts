@@ -1,0 +1,146 @@
+/**
+ * AssumeRoleWithWebIdentity: unsigned, the web identity token is the proof. The token's issuer
+ * names an OIDC provider registered in the role's account; the token is verified against the
+ * issuer's keys and the provider's client ids; then the role's trust policy decides, with the
+ * provider's ARN as the principal and `<provider>:aud`, `:sub` and `:amr` as context.
+ */
+import { fail, ok, type Result } from '@palisade/failures';
+import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
+import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
+import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
+import { z } from 'zod';
+import { unverifiedIssuer } from './oidc-tokens.ts';
+import {
+  findAssumableRole,
+  openRoleSession,
+  roleSessionArn,
+  roleSessionDuration,
+  trustPolicyOf,
+} from './role-sessions.ts';
+import { packedPolicySize, resolveSessionPolicies } from './session-policies.ts';
+import { composeSessionTags } from './session-tags.ts';
+import type { StsContext } from './sts-context.ts';
+import {
+  policyArns,
+  roleArn,
+  roleDurationSeconds,
+  roleSessionName,
+  sessionPolicy,
+  webIdentityToken,
+} from './sts-inputs.ts';
+
+/** An STS action that is not signed: its input carries its own proof of identity. */
+export type UnsignedStsOperation = (
+  input: unknown,
+  origin: { readonly sourceIp?: string },
+) => Promise<Result<object | undefined>>;
+
+const webIdentityInput = z.object({
+  RoleArn: roleArn,
+  RoleSessionName: roleSessionName,
+  WebIdentityToken: webIdentityToken,
+  ProviderId: z.string().min(4).max(2048).optional(),
+  PolicyArns: policyArns.optional(),
+  Policy: sessionPolicy.optional(),
+  DurationSeconds: roleDurationSeconds.optional(),
+});
+
+const NOT_AUTHORIZED = 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
+// Principal policies of a web identity: none; the trust policy alone grants.
+const NO_IDENTITY_POLICIES = compilePrincipalPolicies({ identityPolicies: [] });
+
+/** The AssumeRoleWithWebIdentity operation (unsigned). */
+export function assumeRoleWithWebIdentityOperation(context: StsContext): UnsignedStsOperation {
+  return async (rawInput) => {
+    const parsed = parseInput(webIdentityInput, rawInput);
+    if (!parsed.ok) return parsed;
+    const input = parsed.value;
+    const now = context.now();
+
+    const role = await findAssumableRole(context, input.RoleArn);
+    if (!role) return fail('access.denied', NOT_AUTHORIZED);
+    const issuer = unverifiedIssuer(input.WebIdentityToken);
+    if (issuer === undefined)
+      return fail('credentials.invalid-identity-token', 'The web identity token is not a valid JWT.');
+    // Any scheme finds the provider; the verifier then refuses issuers this deployment may not fetch.
+    const providerId = parseOidcProviderUrl(issuer, { allowLoopbackIssuers: true })?.providerId;
+    const provider: OidcProviderRecord | undefined = providerId
+      ? await getOidcProvider(context.store, role.accountId, providerId)
+      : undefined;
+    if (!provider) {
+      return fail(
+        'credentials.invalid-identity-token',
+        `No OpenIDConnect provider found in your account for ${issuer}`,
+      );
+    }
+    const claims = await context.verifyWebIdentity(input.WebIdentityToken, provider, now);
+    if (!claims.ok) return claims;
+
+    const duration = roleSessionDuration(input.DurationSeconds, role, false);
+    if (!duration.ok) return duration;
+    const packed = packedPolicySize({ policy: input.Policy, policyArns: input.PolicyArns });
+    if (!packed.ok) return packed;
+    const policies = await resolveSessionPolicies(
+      context,
+      role.accountId,
+      roleSessionArn(role, input.RoleSessionName),
+      {
+        policy: input.Policy,
+        policyArns: input.PolicyArns,
+      },
+    );
+    if (!policies.ok) return policies;
+
+    const explanation = evaluate(
+      {
+        principal: provider.arn,
+        action: 'sts:AssumeRoleWithWebIdentity',
+        resource: role.arn,
+        resourceAccount: role.accountId,
+        context: {
+          [`${provider.providerId}:aud`]: claims.value.audience,
+          [`${provider.providerId}:sub`]: claims.value.subject,
+          ...(claims.value.amr.length > 0 ? { [`${provider.providerId}:amr`]: [...claims.value.amr] } : {}),
+          'aws:FederatedProvider': provider.arn,
+          'sts:RoleSessionName': input.RoleSessionName,
+          'aws:CurrentTime': now.toISOString(),
+          'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+          'aws:SecureTransport': 'true',
+        },
+      },
+      NO_IDENTITY_POLICIES,
+      trustPolicyOf(role),
+    );
+    if (explanation.decision !== 'allowed') return fail('access.denied', NOT_AUTHORIZED);
+
+    const tags = composeSessionTags([], [], undefined);
+    if (!tags.ok) return tags;
+    const opened = await openRoleSession(
+      context,
+      {
+        role,
+        sessionName: input.RoleSessionName,
+        durationSeconds: duration.value,
+        sessionPolicies: policies.value,
+        tags: tags.value,
+        chained: false,
+        federation: {
+          provider: provider.arn,
+          subject: claims.value.subject,
+          audience: claims.value.audience,
+        },
+      },
+      now,
+    );
+    if (!opened.ok) return opened;
+    const passedPolicies = input.Policy !== undefined || (input.PolicyArns?.length ?? 0) > 0;
+    return ok({
+      Credentials: opened.value.credentials,
+      SubjectFromWebIdentityToken: claims.value.subject,
+      AssumedRoleUser: opened.value.assumedRoleUser,
+      ...(passedPolicies ? { PackedPolicySize: packed.value } : {}),
+      Provider: claims.value.issuer,
+      Audience: claims.value.audience,
+    });
+  };
+}

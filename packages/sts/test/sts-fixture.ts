@@ -1,0 +1,134 @@
+/**
+ * A fresh table with two accounts, an IAM context and an STS context with a pinned clock and stub
+ * ports (MFA: one device and one code; web identity: refused), for the STS service tests.
+ */
+import { createSecretBox, parseMasterKey } from '@palisade/credentials';
+import { fail, ok } from '@palisade/failures';
+import {
+  type Caller,
+  checkPolicyWithEngine,
+  defaultQuotas,
+  type IamContext,
+  iamOperations,
+  loadEffectivePolicies,
+  type OperationTable,
+  roleSessionCaller,
+  rootCaller,
+  userCaller,
+} from '@palisade/iam';
+import { getStsSession, putNewAccount, type StoreContext } from '@palisade/store';
+import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { type StsContext, stsOperations } from '../src/index.ts';
+
+/** The clock every STS test runs at (whole seconds, so expirations are exact). */
+export const NOW = new Date('2026-11-28T12:00:00Z');
+/** The account that holds the users. */
+export const A = '200000000001';
+/** The account that holds the roles. */
+export const B = '200000000002';
+/** The MFA device the stub verifier knows, and its one valid code. */
+export const MFA_SERIAL = `arn:aws:iam::${A}:mfa/alice-phone`;
+export const MFA_CODE = '123456';
+
+/** A JSON policy document with one statement. */
+export const doc = (statement: object) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+
+/** Everything a test file needs. */
+export interface StsFixture {
+  readonly store: StoreContext;
+  readonly iam: IamContext;
+  readonly sts: StsContext;
+  readonly iamOps: OperationTable;
+  readonly stsOps: OperationTable;
+  readonly rootA: Caller;
+  readonly rootB: Caller;
+  /** Runs an operation and returns its result. */
+  call(
+    ops: OperationTable,
+    caller: Caller,
+    action: string,
+    input: object,
+  ): ReturnType<OperationTable[string]>;
+  /** Runs an operation that must succeed and returns its output. */
+  must<T = Record<string, unknown>>(
+    ops: OperationTable,
+    caller: Caller,
+    action: string,
+    input: object,
+  ): Promise<T>;
+  /** The caller an IAM user of an account is. */
+  user(accountId: string, name: string): Promise<Caller>;
+  /** The caller a temporary access key stands for (as authentication would build it). */
+  session(accessKeyId: string): Promise<Caller>;
+}
+
+/** Builds the fixture on its own table. */
+export async function createStsFixture(prefix: string): Promise<StsFixture> {
+  const store = await createTestTable(prefix);
+  const secrets = createSecretBox([parseMasterKey(Buffer.alloc(32, 7).toString('base64'))]);
+  const now = () => NOW;
+  const iam: IamContext = {
+    store,
+    partition: 'aws',
+    now,
+    quotas: defaultQuotas,
+    checkPolicy: checkPolicyWithEngine,
+    secrets,
+  };
+  const sts: StsContext = {
+    store,
+    partition: 'aws',
+    now,
+    secrets,
+    verifyMfa: async ({ owner, serialNumber, tokenCode, now: at }) =>
+      owner.kind === 'user' &&
+      owner.userName === 'alice' &&
+      serialNumber === MFA_SERIAL &&
+      tokenCode === MFA_CODE
+        ? ok({ authTime: at })
+        : fail('credentials.invalid-mfa', 'The MFA code is not valid.'),
+    verifyWebIdentity: async () => fail('credentials.invalid-identity-token', 'not in these tests'),
+  };
+  await putNewAccount(store, { accountId: A, alias: `${prefix}-a`, createdAt: NOW.toISOString() });
+  await putNewAccount(store, { accountId: B, alias: `${prefix}-b`, createdAt: NOW.toISOString() });
+  const iamOps = iamOperations(iam);
+  const stsOps = stsOperations(sts);
+  const call: StsFixture['call'] = (ops, caller, action, input) => {
+    const handler = ops[action];
+    if (!handler) throw new Error(`no operation ${action}`);
+    return handler(caller, input);
+  };
+  return {
+    store,
+    iam,
+    sts,
+    iamOps,
+    stsOps,
+    rootA: rootCaller('aws', A, now),
+    rootB: rootCaller('aws', B, now),
+    call,
+    async must(ops, caller, action, input) {
+      const result = await call(ops, caller, action, input);
+      if (!result.ok) throw new Error(`${action} failed: ${result.code} ${result.message}`);
+      return result.value as never;
+    },
+    async user(accountId, name) {
+      const effective = await loadEffectivePolicies(store, 'aws', accountId, 'user', name);
+      if (!effective) throw new Error(`no user ${name}`);
+      return userCaller(effective, now);
+    },
+    async session(accessKeyId) {
+      const session = await getStsSession(store, accessKeyId);
+      if (!session) throw new Error(`no session ${accessKeyId}`);
+      const subject = session.subject;
+      if (subject.kind === 'root') return rootCaller('aws', session.accountId, now, session);
+      const kind = subject.kind === 'role' ? 'role' : 'user';
+      const name = subject.kind === 'role' ? subject.roleName : subject.userName;
+      const effective = await loadEffectivePolicies(store, 'aws', session.accountId, kind, name);
+      if (!effective) throw new Error(`no principal ${name}`);
+      return kind === 'role'
+        ? roleSessionCaller(effective, session, now)
+        : userCaller(effective, now, {}, session);
+    },
+  };
+}

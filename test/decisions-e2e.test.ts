@@ -1,0 +1,503 @@
+/** The decision API end to end: a real server on DynamoDB Local, SigV4-signed JSON requests. */
+import { IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { iamOperations, rootCaller } from '@palisade/iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlatform } from '../functions/wiring/platform.ts';
+import { type Credentials, clientFor } from '../packages/decisions/test/support/signed-client.ts';
+import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+
+let running: RunningPlatform;
+let A: string;
+let B: string;
+let rootA: ReturnType<typeof clientFor>;
+let rootB: ReturnType<typeof clientFor>;
+let operator: ReturnType<typeof clientFor>;
+let aliceKey: Credentials;
+let rootAKey: Credentials;
+let alice: ReturnType<typeof clientFor>;
+let bob: ReturnType<typeof clientFor>;
+
+const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+async function iam(accountId: string, action: string, input: object) {
+  const run = iamOperations(running.platform.iam)[action];
+  if (!run) throw new Error(`no operation ${action}`);
+  const result = await run(rootCaller('aws', accountId), input);
+  if (!result.ok) throw new Error(`${action}: ${result.message}`);
+  return result.value as Record<string, never>;
+}
+
+async function userWithKey(accountId: string, name: string): Promise<Credentials> {
+  await iam(accountId, 'CreateUser', { UserName: name });
+  const key = (await iam(accountId, 'CreateAccessKey', { UserName: name })) as unknown as {
+    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+  };
+  return { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey };
+}
+
+beforeAll(async () => {
+  running = await startPlatform();
+  const a = await running.createAccount('decisions-a');
+  const b = await running.createAccount('decisions-b');
+  A = a.accountId;
+  rootAKey = { accessKeyId: a.accessKeyId, secretAccessKey: a.secretAccessKey };
+  B = b.accountId;
+  rootA = clientFor(running.url, a);
+  rootB = clientFor(running.url, b);
+  operator = clientFor(running.url, running.operator);
+
+  aliceKey = await userWithKey(A, 'alice');
+  alice = clientFor(running.url, aliceKey);
+  await iam(A, 'PutUserPolicy', {
+    UserName: 'alice',
+    PolicyName: 'docs',
+    PolicyDocument: policy(
+      {
+        Sid: 'ReadDocs',
+        Effect: 'Allow',
+        Action: 'docs:Read',
+        Resource: `arn:aws:docs:us-east-1:${A}:doc/*`,
+      },
+      {
+        Sid: 'NoSecrets',
+        Effect: 'Deny',
+        Action: 'docs:*',
+        Resource: `arn:aws:docs:us-east-1:${A}:doc/secret`,
+      },
+      {
+        Sid: 'WriteWithMfa',
+        Effect: 'Allow',
+        Action: 'docs:Write',
+        Resource: '*',
+        Condition: { StringEquals: { 'docs:Stage': 'draft' } },
+      },
+    ),
+  });
+  bob = clientFor(running.url, await userWithKey(A, 'bob'));
+  await iam(A, 'CreateGroup', { GroupName: 'editors' });
+  await iam(A, 'PutGroupPolicy', {
+    GroupName: 'editors',
+    PolicyName: 'edit',
+    PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Edit', Resource: '*' }),
+  });
+  await iam(A, 'AddUserToGroup', { GroupName: 'editors', UserName: 'bob' });
+  await iam(A, 'CreateRole', {
+    RoleName: 'worker',
+    AssumeRolePolicyDocument: policy({
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:root` },
+      Action: 'sts:AssumeRole',
+    }),
+  });
+  await iam(A, 'PutRolePolicy', {
+    RoleName: 'worker',
+    PolicyName: 'queue',
+    PolicyDocument: policy({ Effect: 'Allow', Action: 'queue:Receive', Resource: '*' }),
+  });
+});
+afterAll(() => running?.close());
+
+const aliceArn = () => `arn:aws:iam::${A}:user/alice`;
+const doc = (name: string) => `arn:aws:docs:us-east-1:${A}:doc/${name}`;
+
+describe('POST /v1/authorize', () => {
+  it('allows what a user policy allows and names the statement', async () => {
+    const response = await alice.post('/v1/authorize', { action: 'docs:Read', resource: doc('readme') });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      decision: 'allowed',
+      matchedStatements: [{ policy: `${aliceArn()}/inline/docs`, statement: 'ReadDocs' }],
+      missingContextKeys: [],
+      ignoredContextKeys: [],
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+  });
+
+  it('reports an explicit deny with its deciding statement', async () => {
+    const response = await rootA.post('/v1/authorize', {
+      principal: aliceArn(),
+      action: 'docs:Read',
+      resource: doc('secret'),
+    });
+    expect(response.body.decision).toBe('explicitDeny');
+    expect(response.body.explanation.decidingStatement).toMatchObject({ sid: 'NoSecrets' });
+  });
+
+  it('denies implicitly, lists missing keys and ignores keys the platform owns', async () => {
+    const response = await alice.post('/v1/authorize', {
+      action: 'docs:Write',
+      resource: doc('x'),
+      context: { 'aws:PrincipalArn': 'arn:aws:iam::999999999999:root', 'aws:MultiFactorAuthPresent': 'true' },
+    });
+    expect(response.body).toMatchObject({
+      decision: 'implicitDeny',
+      missingContextKeys: ['docs:stage'],
+      ignoredContextKeys: ['aws:PrincipalArn', 'aws:MultiFactorAuthPresent'],
+    });
+    const withStage = await alice.post('/v1/authorize', {
+      action: 'docs:Write',
+      resource: doc('x'),
+      context: { 'docs:Stage': 'draft' },
+    });
+    expect(withStage.body.decision).toBe('allowed');
+  });
+
+  it('decides for group members and roles', async () => {
+    const member = await rootA.post('/v1/authorize', {
+      principal: `arn:aws:iam::${A}:user/bob`,
+      action: 'docs:Edit',
+      resource: doc('a'),
+    });
+    expect(member.body).toMatchObject({
+      decision: 'allowed',
+      matchedStatements: [{ policy: `arn:aws:iam::${A}:group/editors/inline/edit` }],
+    });
+    const role = await rootA.post('/v1/authorize', {
+      principal: `arn:aws:iam::${A}:role/worker`,
+      action: 'queue:Receive',
+      resource: `arn:aws:queue:us-east-1:${A}:jobs`,
+    });
+    expect(role.body.decision).toBe('allowed');
+  });
+
+  it('lets anyone ask about itself but needs palisade:Authorize to ask about another principal', async () => {
+    const refused = await bob.post('/v1/authorize', {
+      principal: aliceArn(),
+      action: 'docs:Read',
+      resource: doc('r'),
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('access.denied');
+    expect((await bob.post('/v1/authorize', { action: 'docs:Edit', resource: doc('r') })).body.decision).toBe(
+      'allowed',
+    );
+  });
+
+  it('refuses bad input with a typed 400', async () => {
+    for (const body of [
+      { resource: doc('r') },
+      { action: 'docs:*', resource: doc('r') },
+      { action: 'docs:Read', resource: doc('r'), extra: 1 },
+      { principal: aliceArn(), token: 'x', action: 'docs:Read', resource: doc('r') },
+      { principal: `arn:aws:iam::${A}:group/editors`, action: 'docs:Read', resource: doc('r') },
+      '{not json',
+    ]) {
+      const response = await rootA.post('/v1/authorize', body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect(response.body.error.code).toMatch(/^request\./);
+    }
+  });
+
+  it('denies a question about a forged or unknown session token, with the reason', async () => {
+    const response = await rootA.post('/v1/authorize', {
+      token: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+      action: 'docs:Read',
+      resource: doc('r'),
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ decision: 'implicitDeny', reason: 'token-invalid' });
+  });
+
+  it('answers the operator about any account', async () => {
+    const response = await operator.post('/v1/authorize', {
+      principal: aliceArn(),
+      action: 'docs:Read',
+      resource: doc('r'),
+    });
+    expect(response.body.decision).toBe('allowed');
+  });
+});
+
+describe('tenant isolation', () => {
+  it('gives another account the same refusal for existing and missing principals', async () => {
+    const existing = await rootB.post('/v1/authorize', {
+      principal: aliceArn(),
+      action: 'docs:Read',
+      resource: doc('r'),
+    });
+    const missing = await rootB.post('/v1/authorize', {
+      principal: `arn:aws:iam::${A}:user/nobody`,
+      action: 'docs:Read',
+      resource: doc('r'),
+    });
+    expect(existing.status).toBe(403);
+    expect(missing.status).toBe(403);
+    expect(existing.body.error.code).toBe(missing.body.error.code);
+    expect(existing.body.error.message.replace('alice', 'X')).toBe(
+      missing.body.error.message.replace('nobody', 'X'),
+    );
+  });
+
+  it('answers a missing principal in the own account with 404', async () => {
+    const response = await rootA.post('/v1/authorize', {
+      principal: `arn:aws:iam::${A}:user/nobody`,
+      action: 'docs:Read',
+      resource: doc('r'),
+    });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('POST /v1/authorize/batch', () => {
+  it('answers in order, with per-request errors', async () => {
+    const response = await rootA.post('/v1/authorize/batch', {
+      requests: [
+        { principal: aliceArn(), action: 'docs:Read', resource: doc('1') },
+        { principal: aliceArn(), action: 'docs:Read', resource: doc('secret') },
+        { principal: aliceArn(), action: 'docs:Delete', resource: doc('1') },
+        { principal: aliceArn(), action: 'bad action', resource: doc('1') },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(
+      response.body.results.map(
+        (r: { decision?: string; error?: { code: string } }) => r.decision ?? r.error?.code,
+      ),
+    ).toEqual(['allowed', 'explicitDeny', 'implicitDeny', 'request.invalid']);
+  });
+
+  it('refuses 101 requests with a typed 400', async () => {
+    const requests = Array.from({ length: 101 }, () => ({
+      principal: aliceArn(),
+      action: 'docs:Read',
+      resource: doc('1'),
+    }));
+    const response = await rootA.post('/v1/authorize/batch', { requests });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('request.invalid');
+  });
+});
+
+describe('resource policies', () => {
+  const shared = () => `arn:aws:docs:us-east-1:${B}:doc/shared`;
+
+  it('lets only the owning account manage a resource policy and validates it', async () => {
+    const body = {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: aliceArn() }, Action: 'docs:Read', Resource: shared() },
+        ],
+      },
+      tags: [{ Key: 'team', Value: 'blue' }],
+    };
+    const path = `/v1/resource-policies/${encodeURIComponent(shared())}`;
+    expect((await rootA.put(path, body)).status).toBe(403);
+    const malformed = await rootB.put(path, {
+      policy: { Statement: [{ Effect: 'Allow', Action: 'docs:Read' }] },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.code).toBe('policy.malformed');
+    expect((await rootB.put(path, body)).status).toBe(200);
+    expect((await rootB.get(path)).body).toMatchObject({
+      resourceArn: shared(),
+      tags: [{ Key: 'team', Value: 'blue' }],
+    });
+  });
+
+  it('needs both sides for a cross-account grant', async () => {
+    // Alice's own policy covers only account A's documents: B's grant alone is not enough.
+    const before = await alice.post('/v1/authorize', { action: 'docs:Read', resource: shared() });
+    expect(before.body.decision).toBe('implicitDeny');
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'alice',
+      PolicyName: 'shared',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'docs:Read',
+        Resource: `arn:aws:docs:us-east-1:${B}:doc/*`,
+      }),
+    });
+    await expect
+      .poll(
+        async () =>
+          (await alice.post('/v1/authorize', { action: 'docs:Read', resource: shared() })).body.decision,
+        { timeout: 3000, interval: 100 },
+      )
+      .toBe('allowed');
+    const other = await alice.post('/v1/authorize', {
+      action: 'docs:Read',
+      resource: `arn:aws:docs:us-east-1:${B}:doc/other`,
+    });
+    expect(other.body.decision).toBe('implicitDeny');
+  });
+
+  it('supplies the registered resource tags and ignores the caller values', async () => {
+    const response = await alice.post('/v1/authorize', {
+      action: 'docs:Read',
+      resource: shared(),
+      context: { 'aws:ResourceTag/team': 'red' },
+    });
+    expect(response.body.ignoredContextKeys).toEqual(['aws:ResourceTag/team']);
+  });
+});
+
+describe('freshness', () => {
+  it('flips a decision within 1 s of a policy change', async () => {
+    const ask = async () =>
+      (await alice.post('/v1/authorize', { action: 'docs:Read', resource: doc('fresh') })).body.decision;
+    expect(await ask()).toBe('allowed');
+    await iam(A, 'DeleteUserPolicy', { UserName: 'alice', PolicyName: 'docs' });
+    const changedAt = performance.now();
+    let decision = await ask();
+    while (decision === 'allowed' && performance.now() - changedAt < 5000) decision = await ask();
+    const elapsed = performance.now() - changedAt;
+    expect(decision).toBe('implicitDeny');
+    expect(elapsed).toBeLessThan(1000);
+  });
+});
+
+describe('simulation', () => {
+  const sdk = (credentials: Credentials) =>
+    new IAMClient({ endpoint: running.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+
+  it('simulates a principal through the Query API with the AWS SDK', async () => {
+    const result = await sdk(rootAKey).send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${A}:user/bob`,
+        ActionNames: ['docs:Edit', 'docs:Read'],
+        ResourceArns: [doc('a')],
+      }),
+    );
+    expect(result.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalDecision])).toEqual([
+      ['docs:Edit', 'allowed'],
+      ['docs:Read', 'implicitDeny'],
+    ]);
+    expect(result.EvaluationResults?.[0]?.MatchedStatements?.[0]).toMatchObject({
+      SourcePolicyId: 'edit',
+      SourcePolicyType: 'group',
+    });
+  });
+
+  it('simulates a custom policy with context entries, and refuses a caller without permission', async () => {
+    const result = await sdk(rootAKey).send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [
+          policy({
+            Effect: 'Allow',
+            Action: 'docs:Write',
+            Resource: '*',
+            Condition: { StringEquals: { 'docs:Stage': 'draft' } },
+          }),
+        ],
+        ActionNames: ['docs:Write'],
+        ContextEntries: [
+          { ContextKeyName: 'docs:Stage', ContextKeyValues: ['final'], ContextKeyType: 'string' },
+        ],
+      }),
+    );
+    expect(result.EvaluationResults?.[0]).toMatchObject({ EvalDecision: 'implicitDeny' });
+    const refused = await sdk(aliceKey)
+      .send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [policy({ Effect: 'Allow', Action: '*', Resource: '*' })],
+          ActionNames: ['a:b'],
+        }),
+      )
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('serves the same simulation as REST', async () => {
+    const response = await rootA.post('/v1/simulate/principal', {
+      PolicySourceArn: `arn:aws:iam::${A}:role/worker`,
+      ActionNames: ['queue:Receive'],
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.EvaluationResults[0]).toMatchObject({
+      EvalActionName: 'queue:Receive',
+      EvalDecision: 'allowed',
+    });
+  });
+});
+
+describe('service catalog and allowed actions', () => {
+  it('catches unknown actions in resource policies and lists what a principal may do, paginated', async () => {
+    const registered = await rootA.put('/v1/service-catalog/docs', {
+      actions: ['Read', 'Write', 'Edit', 'Delete'],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ARN-pattern placeholders, not a template
+      resourceTypes: [{ name: 'doc', arnPattern: 'arn:${Partition}:docs:us-east-1:${Account}:doc/${DocId}' }],
+      conditionKeys: [{ name: 'docs:Stage', type: 'String' }],
+    });
+    expect(registered.status).toBe(200);
+    const typo = await rootA.put(`/v1/resource-policies/${encodeURIComponent(doc('t'))}`, {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: aliceArn() }, Action: 'docs:Raed', Resource: doc('t') },
+        ],
+      },
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.message).toMatch(/docs:Read/);
+    const first = await rootA.post('/v1/allowed-actions', {
+      principal: `arn:aws:iam::${A}:user/bob`,
+      resourceType: 'docs:doc',
+      maxItems: 1,
+    });
+    expect(first.body).toMatchObject({ allowedActions: [{ action: 'docs:Edit' }], isTruncated: false });
+  });
+});
+
+describe('decision log', () => {
+  it('records sampled decisions and returns them by time', async () => {
+    expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 1 })).status).toBe(200);
+    const from = new Date().toISOString();
+    await expect
+      .poll(
+        async () => {
+          await rootA.post('/v1/authorize', {
+            principal: aliceArn(),
+            action: 'docs:Read',
+            resource: doc('logged'),
+          });
+          const log = await rootA.get(`/v1/decision-log?from=${encodeURIComponent(from)}`);
+          return log.body.decisions.length;
+        },
+        { timeout: 3000, interval: 300 },
+      )
+      .toBeGreaterThan(0);
+    const log = await rootA.get(`/v1/decision-log?from=${encodeURIComponent(from)}`);
+    expect(log.body.decisions[0]).toMatchObject({
+      principal: aliceArn(),
+      action: 'docs:Read',
+      resource: doc('logged'),
+    });
+    expect((await rootB.get(`/v1/decision-log?account=${A}`)).status).toBe(403);
+  });
+});
+
+describe('fail closed', () => {
+  it('denies with a reason and a 503 when DynamoDB is unreachable', async () => {
+    const platform = createPlatform(
+      {
+        tableName: 'unreachable',
+        dynamodbEndpoint: 'http://127.0.0.1:9',
+        operatorAccessKeyId: running.operator.accessKeyId,
+        operatorSecretAccessKey: running.operator.secretAccessKey,
+        masterKey: Buffer.alloc(32, 3).toString('base64'),
+        partition: 'aws',
+      },
+      () => {},
+    );
+    const { serve } = await import('@hono/node-server');
+    const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((done) => server.once('listening', done));
+    const address = server.address() as { port: number };
+    try {
+      const response = await clientFor(`http://127.0.0.1:${address.port}`, running.operator).post(
+        '/v1/authorize',
+        {
+          principal: aliceArn(),
+          action: 'docs:Read',
+          resource: doc('r'),
+        },
+      );
+      expect(response.status).toBe(503);
+      expect(response.body).toMatchObject({ decision: 'implicitDeny', reason: 'platform-unavailable' });
+      expect(response.body.explanation.message).toMatch(/could not be read/);
+    } finally {
+      await new Promise((done) => server.close(() => done(undefined)));
+    }
+  });
+});
