@@ -1,5 +1,6 @@
 /** The decision API end to end: a real server on DynamoDB Local, SigV4-signed JSON requests. */
 import { IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { iamOperations, rootCaller } from '@palisade/iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform } from '../functions/wiring/platform.ts';
@@ -499,5 +500,73 @@ describe('fail closed', () => {
     } finally {
       await new Promise((done) => server.close(() => done(undefined)));
     }
+  });
+});
+
+describe('decisions for a role session about itself', () => {
+  it('applies the session policy and the session tags', async () => {
+    const sam = await userWithKey(A, 'sam');
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'sam',
+      PolicyName: 'assume',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+        Resource: '*',
+      }),
+    });
+    await iam(A, 'CreateRole', {
+      RoleName: 'tagged-worker',
+      AssumeRolePolicyDocument: policy({
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${A}:user/sam` },
+        Action: ['sts:AssumeRole', 'sts:TagSession'],
+      }),
+    });
+    await iam(A, 'PutRolePolicy', {
+      RoleName: 'tagged-worker',
+      PolicyName: 'queues',
+      PolicyDocument: policy(
+        { Effect: 'Allow', Action: 'queue:Receive', Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: 'queue:Purge',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:PrincipalTag/team': 'ops' } },
+        },
+      ),
+    });
+    const sts = new STSClient({
+      endpoint: running.url,
+      region: 'us-east-1',
+      credentials: sam,
+      maxAttempts: 1,
+    });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${A}:role/tagged-worker`,
+        RoleSessionName: 'job-1',
+        Tags: [{ Key: 'team', Value: 'ops' }],
+        Policy: policy({ Effect: 'Allow', Action: 'queue:*', Resource: `arn:aws:queue:us-east-1:${A}:jobs` }),
+      }),
+    );
+    const session = clientFor(running.url, {
+      accessKeyId: assumed.Credentials?.AccessKeyId ?? '',
+      secretAccessKey: assumed.Credentials?.SecretAccessKey ?? '',
+      sessionToken: assumed.Credentials?.SessionToken ?? '',
+    });
+    const jobs = `arn:aws:queue:us-east-1:${A}:jobs`;
+    const other = `arn:aws:queue:us-east-1:${A}:other`;
+    const inside = await session.post('/v1/authorize', { action: 'queue:Receive', resource: jobs });
+    expect(inside.status).toBe(200);
+    expect(inside.body).toMatchObject({ decision: 'allowed' });
+    const outside = await session.post('/v1/authorize', { action: 'queue:Receive', resource: other });
+    expect(outside.body).toMatchObject({ decision: 'implicitDeny' });
+    const tagged = await session.post('/v1/authorize', {
+      action: 'queue:Purge',
+      resource: jobs,
+      context: { 'aws:PrincipalTag/team': 'dev' },
+    });
+    expect(tagged.body).toMatchObject({ decision: 'allowed', ignoredContextKeys: ['aws:PrincipalTag/team'] });
   });
 });

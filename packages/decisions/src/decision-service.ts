@@ -5,7 +5,7 @@
  * in parallel) → evaluate. Every error on the way is a deny with a reason (fail closed).
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf } from '@palisade/iam';
+import { type Caller, type CallerFacts, callerFacts, denialOf } from '@palisade/iam';
 import {
   type ContextInput,
   compilePrincipalPolicies,
@@ -212,6 +212,44 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     });
   };
 
+  const decideForOwnSession = async (
+    caller: Caller,
+    facts: CallerFacts,
+    request: DecisionRequest,
+    requestId: string,
+  ): Promise<DecisionResult> => {
+    const resourceAccount = arnAccount(request.resource);
+    const states = await deps.cache.accountStates(
+      resourceAccount ? [caller.accountId, resourceAccount] : [caller.accountId],
+    );
+    if (states.get(caller.accountId)?.status !== 'active') {
+      return platformDenial(
+        request,
+        caller.arn,
+        requestId,
+        'account-not-active',
+        `The account ${caller.accountId} is not active.`,
+      );
+    }
+    const resource = await deps.cache.resource(
+      request.resource,
+      resourceAccount,
+      (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
+    );
+    const registered = resource.record !== undefined;
+    const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+    const resourceTags: Record<string, string> = {};
+    for (const tag of resource.record?.tags ?? []) resourceTags[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    const explanation = facts.evaluate({
+      action: request.action,
+      resource: request.resource,
+      ...(resourceAccount ? { resourceAccount } : {}),
+      context: { ...(accepted as Record<string, string | string[]>), ...resourceTags },
+      resourcePolicies: resource.compiled,
+    });
+    return toResult(request, facts.principalArn, requestId, explanation, ignored, registered);
+  };
+
   const unavailable = (
     request: DecisionRequest,
     principal: string,
@@ -261,6 +299,17 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
           authTime: resolved.value.authTime,
           sessionId: resolved.value.sessionId,
         };
+      }
+      // A role session asking about itself: its own session policies, tags and MFA state apply,
+      // exactly as they do to its API calls (they live on the caller, not in the principal store).
+      const facts = callerFacts(caller);
+      if (
+        request.token === undefined &&
+        (request.principal === undefined || request.principal === caller.arn) &&
+        caller.kind === 'assumed-role' &&
+        facts
+      ) {
+        return ok(await decideForOwnSession(caller, facts, request, requestId));
       }
       const subject = await resolveSubject(
         caller,

@@ -44,6 +44,9 @@ export interface Authenticated {
   readonly signature: VerifiedSignature;
 }
 
+/** How often a key's last use is written: GetAccessKeyLastUsed reports it to the minute. */
+const ACCESS_KEY_USE_GRANULARITY_MS = 60_000;
+
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 
 /** Verifies a signed request for `service` and builds its caller. */
@@ -122,7 +125,16 @@ export async function authenticateSignedRequest(
     if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
     caller = userCaller(effective, context.now, extraContext);
   }
-  await recordAccessKeyUse(context.store, owned.accessKeyId, { at: now, service, region: signature.region });
+  // The lookup already says when the key was last recorded: write only when that is a minute old.
+  const lastUsed = owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0;
+  if (now.getTime() - lastUsed >= ACCESS_KEY_USE_GRANULARITY_MS) {
+    await recordAccessKeyUse(
+      context.store,
+      owned.accessKeyId,
+      { at: now, service, region: signature.region },
+      ACCESS_KEY_USE_GRANULARITY_MS,
+    );
+  }
   return ok({ caller, signature });
 }
 

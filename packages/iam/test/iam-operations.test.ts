@@ -133,6 +133,38 @@ describe('IAM users', () => {
   });
 });
 
+describe('IAM listings', () => {
+  it('pages with Marker and says IsTruncated false on a full last page', async () => {
+    const C = '100000000003';
+    await putNewAccount(store, { accountId: C, alias: 'tenant-c', createdAt: NOW.toISOString() });
+    const rootC = rootCaller('aws', C);
+    for (const name of ['u1', 'u2', 'u3']) await call(rootC, 'CreateUser', { UserName: name });
+    const whole = (await call(rootC, 'ListUsers', { MaxItems: 3 })) as {
+      value: { Users: unknown[]; IsTruncated: boolean };
+    };
+    expect(whole.value.Users).toHaveLength(3);
+    expect(whole.value.IsTruncated).toBe(false);
+    const first = (await call(rootC, 'ListUsers', { MaxItems: '2' })) as {
+      value: { Users: { UserName: string }[]; IsTruncated: boolean; Marker: string };
+    };
+    expect(first.value.Users.map((u) => u.UserName)).toEqual(['u1', 'u2']);
+    expect(first.value.IsTruncated).toBe(true);
+    const rest = (await call(rootC, 'ListUsers', { MaxItems: 2, Marker: first.value.Marker })) as {
+      value: { Users: { UserName: string }[]; IsTruncated: boolean };
+    };
+    expect(rest.value.Users.map((u) => u.UserName)).toEqual(['u3']);
+    expect(rest.value.IsTruncated).toBe(false);
+  });
+
+  it('refuses a marker that does not continue the listing', async () => {
+    const forged = Buffer.from('zzz').toString('base64url');
+    expect(await call(rootA, 'ListUsers', { Marker: forged })).toMatchObject({
+      ok: false,
+      code: 'request.invalid',
+    });
+  });
+});
+
 describe('IAM managed policies', () => {
   it('refuses a malformed document with the engine message and stores nothing', async () => {
     const result = await call(rootA, 'CreatePolicy', {

@@ -137,12 +137,16 @@ export async function listAccounts(
       IndexName: 'gsi1',
       KeyConditionExpression: page.after ? 'gsi1pk = :p AND gsi1sk > :after' : 'gsi1pk = :p',
       ExpressionAttributeValues: { ':p': 'ACCOUNTS', ...(page.after ? { ':after': page.after } : {}) },
-      Limit: page.limit,
+      // One more than asked, so a full last page does not promise a next one.
+      Limit: page.limit + 1,
     }),
   );
   const accounts = (result.Items ?? []).map(toAccount);
-  const last = accounts.at(-1);
-  return result.LastEvaluatedKey && last ? { accounts, next: last.accountId } : { accounts };
+  const pageAccounts = accounts.slice(0, page.limit);
+  const last = pageAccounts.at(-1);
+  return accounts.length > page.limit && last
+    ? { accounts: pageAccounts, next: last.accountId }
+    : { accounts: pageAccounts };
 }
 
 /** Changes an account's status if it still has `expectedVersion` (optimistic concurrency). */

@@ -13,6 +13,7 @@ import {
   principalListPartition,
   principalPartition,
 } from './keys.ts';
+import { queryPathListing } from './path-listings.ts';
 import { capitalised, type PrincipalKind, principalKey, type Tag } from './principals.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
@@ -189,28 +190,10 @@ export async function listManagedPolicies(
   accountId: string,
   page: { pathPrefix?: string; limit: number; after?: string },
 ): Promise<{ items: ManagedPolicyRecord[]; next?: string }> {
-  const prefix = page.pathPrefix ?? '/';
-  // A cursor outside this listing's range (a forged or stale marker) lists nothing.
-  if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
-  const result = await context.documents.send(
-    new QueryCommand({
-      TableName: context.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: page.after
-        ? 'gsi1pk = :p AND gsi1sk BETWEEN :after AND :end'
-        : 'gsi1pk = :p AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':p': principalListPartition(accountId, 'POLICY'),
-        ...(page.after
-          ? { ':after': `${page.after}\u0000`, ':end': `${prefix}\uffff` }
-          : { ':prefix': prefix }),
-      },
-      Limit: page.limit,
-    }),
+  const listed = await queryPathListing(context, principalListPartition(accountId, 'POLICY'), page, (item) =>
+    String(item.path),
   );
-  const items = (result.Items ?? []).map(toManagedPolicy).filter((p) => p.path.startsWith(prefix));
-  const last = result.Items?.at(-1);
-  return result.LastEvaluatedKey && last ? { items, next: String(last.gsi1sk) } : { items };
+  return { items: listed.items.map(toManagedPolicy), ...(listed.next ? { next: listed.next } : {}) };
 }
 
 /**

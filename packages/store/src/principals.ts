@@ -13,6 +13,7 @@ import {
   principalListPartition,
   principalPartition,
 } from './keys.ts';
+import { queryPathListing } from './path-listings.ts';
 import { bumpPolicyEpoch } from './policy-epochs.ts';
 import { type GuardedWrite, isConditionFailure, transact } from './transactions.ts';
 
@@ -146,28 +147,13 @@ export async function listPrincipals(
   kind: PrincipalKind,
   page: { pathPrefix?: string; limit: number; after?: string },
 ): Promise<{ items: PrincipalRecord[]; next?: string }> {
-  const prefix = page.pathPrefix ?? '/';
-  // A cursor outside this listing's range (a forged or stale marker) lists nothing.
-  if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
-  const result = await context.documents.send(
-    new QueryCommand({
-      TableName: context.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: page.after
-        ? 'gsi1pk = :p AND gsi1sk BETWEEN :after AND :end'
-        : 'gsi1pk = :p AND begins_with(gsi1sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':p': principalListPartition(accountId, KIND_KEY[kind]),
-        ...(page.after
-          ? { ':after': `${page.after}\u0000`, ':end': `${prefix}\uffff` }
-          : { ':prefix': prefix }),
-      },
-      Limit: page.limit,
-    }),
+  const listed = await queryPathListing(
+    context,
+    principalListPartition(accountId, KIND_KEY[kind]),
+    page,
+    (item) => String(item.path),
   );
-  const items = (result.Items ?? []).map(toPrincipal).filter((p) => p.path.startsWith(prefix));
-  const last = result.Items?.at(-1);
-  return result.LastEvaluatedKey && last ? { items, next: String(last.gsi1sk) } : { items };
+  return { items: listed.items.map(toPrincipal), ...(listed.next ? { next: listed.next } : {}) };
 }
 
 /** Applies field changes to a principal if it still has `expectedVersion`. */

@@ -11,6 +11,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 export interface Credentials {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
+  /** For STS temporary credentials: sent as `x-amz-security-token`. */
+  readonly sessionToken?: string;
 }
 
 /** A response: status and parsed JSON body (undefined when empty). */
