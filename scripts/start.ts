@@ -39,6 +39,8 @@ const config: PlatformConfig = {
   operatorSecretAccessKey: operator.secretAccessKey,
   masterKey: process.env.PALISADE_MASTER_KEY ?? loadOrCreateMasterKey(resolve(dataDirectory, 'master-key')),
   partition: process.env.PALISADE_PARTITION || 'aws',
+  // Tokens name the URL they can be verified at; locally that is this server.
+  issuer: process.env.PALISADE_ISSUER || `http://${host}:${port}`,
 };
 
 const created = await ensureTable(createStoreContext({ tableName, endpoint }));

@@ -30,18 +30,21 @@ export interface OpenIdEndpoints {
 /** The OpenID Provider configuration served at `/.well-known/openid-configuration`. */
 export function buildOpenIdConfiguration(endpoints: OpenIdEndpoints): Record<string, unknown> {
   const base = endpoints.issuer.replace(/\/+$/, '');
+  // Only what Palisade serves: a JWT issuer with published keys and a token (sign-in) endpoint;
+  // no authorization-code flow, so no authorization endpoint or code grant is advertised.
   return {
     issuer: endpoints.issuer,
     jwks_uri: endpoints.jwksUri ?? `${base}/.well-known/jwks.json`,
-    authorization_endpoint: endpoints.authorizationEndpoint ?? `${base}/authorize`,
+    ...(endpoints.authorizationEndpoint ? { authorization_endpoint: endpoints.authorizationEndpoint } : {}),
     token_endpoint: endpoints.tokenEndpoint ?? `${base}/token`,
     ...(endpoints.userinfoEndpoint ? { userinfo_endpoint: endpoints.userinfoEndpoint } : {}),
-    response_types_supported: ['code'],
+    response_types_supported: endpoints.authorizationEndpoint ? ['code'] : [],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [SESSION_SIGNING_ALGORITHM],
     token_endpoint_auth_methods_supported: ['none'],
-    grant_types_supported: ['authorization_code', 'refresh_token'],
-    code_challenge_methods_supported: ['S256'],
+    grant_types_supported: endpoints.authorizationEndpoint
+      ? ['authorization_code', 'refresh_token']
+      : ['refresh_token'],
     claims_supported: [
       'iss',
       'sub',

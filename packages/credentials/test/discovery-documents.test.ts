@@ -19,8 +19,11 @@ describe('buildOpenIdConfiguration', () => {
       jwks_uri: 'https://id.palisade.test/.well-known/jwks.json',
       id_token_signing_alg_values_supported: ['ES256'],
       subject_types_supported: ['public'],
-      response_types_supported: ['code'],
+      response_types_supported: [],
+      grant_types_supported: ['refresh_token'],
     });
+    // No authorization-code flow is served, so none is advertised.
+    expect(doc).not.toHaveProperty('authorization_endpoint');
   });
 
   it('uses endpoints given explicitly', () => {

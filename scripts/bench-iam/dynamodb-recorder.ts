@@ -1,0 +1,156 @@
+/**
+ * Sees every DynamoDB request the platform makes (an SDK middleware on the store's client), and
+ * replays recorded requests with a document client: the raw DynamoDB cost of an operation is the
+ * same requests sent directly, with nothing of Palisade around them.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+/** One DynamoDB request as the document client was given it, and how long the client took. */
+export interface RecordedCall {
+  /** The low-level command name, e.g. `GetItemCommand`. */
+  readonly commandName: string;
+  /** The document-level input (before marshalling), as the store passed it. */
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly durationMs: number;
+  readonly error?: string;
+}
+
+/** Collects the DynamoDB requests made between `start()` and `take()`. */
+export interface DynamoDbRecorder {
+  start(): void;
+  /** The calls since `start()`, in the order they were sent; recording stops. */
+  take(): RecordedCall[];
+}
+
+/** Adds a recording middleware to the client (shared with its document client). */
+export function attachRecorder(client: DynamoDBClient): DynamoDbRecorder {
+  let calls: RecordedCall[] | undefined;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const sink = calls;
+      if (!sink) return next(args);
+      const commandName = String(context.commandName);
+      // Initialize runs before the document client marshals, so this is the store's own input.
+      const input = args.input as Record<string, unknown>;
+      const started = performance.now();
+      try {
+        const result = await next(args);
+        sink.push({ commandName, input, durationMs: performance.now() - started });
+        return result;
+      } catch (error) {
+        const name = error instanceof Error ? error.name : 'Error';
+        sink.push({ commandName, input, durationMs: performance.now() - started, error: name });
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'benchIamRecorder', priority: 'high' },
+  );
+  return {
+    start() {
+      calls = [];
+    },
+    take() {
+      const taken = calls ?? [];
+      calls = undefined;
+      return taken;
+    },
+  };
+}
+
+/** `GetItem×3, UpdateItem×1`: what a list of calls consists of. */
+export function describeCalls(calls: readonly { commandName: string }[]): string {
+  const counts = new Map<string, number>();
+  for (const call of calls) {
+    const name = call.commandName.replace(/Command$/, '');
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts].map(([name, count]) => `${name}×${count}`).join(', ');
+}
+
+type Sender = (documents: DynamoDBDocumentClient, input: never) => Promise<unknown>;
+
+const SENDERS: Record<string, Sender> = {
+  GetItemCommand: (documents, input) => documents.send(new GetCommand(input)),
+  PutItemCommand: (documents, input) => documents.send(new PutCommand(input)),
+  UpdateItemCommand: (documents, input) => documents.send(new UpdateCommand(input)),
+  DeleteItemCommand: (documents, input) => documents.send(new DeleteCommand(input)),
+  QueryCommand: (documents, input) => documents.send(new QueryCommand(input)),
+  ScanCommand: (documents, input) => documents.send(new ScanCommand(input)),
+  BatchGetItemCommand: (documents, input) => documents.send(new BatchGetCommand(input)),
+  BatchWriteItemCommand: (documents, input) => documents.send(new BatchWriteCommand(input)),
+  TransactGetItemsCommand: (documents, input) => documents.send(new TransactGetCommand(input)),
+  TransactWriteItemsCommand: (documents, input) => documents.send(new TransactWriteCommand(input)),
+};
+
+/** A recorded request ready to send again, with every string rewritten by `rewrite`. */
+export interface PreparedCall {
+  readonly commandName: string;
+  readonly input: Record<string, unknown>;
+  /** The error name the original request ended with (a replay may end the same way). */
+  readonly expectedError?: string;
+}
+
+/** Prepares recorded calls for replay (outside any timing): deep copies with strings rewritten. */
+export function prepareReplay(
+  calls: readonly RecordedCall[],
+  rewrite: (text: string) => string,
+): PreparedCall[] {
+  return calls.map((call) => {
+    if (!SENDERS[call.commandName]) {
+      throw new Error(`bench:iam cannot replay ${call.commandName}: no document-client command for it`);
+    }
+    return {
+      commandName: call.commandName,
+      input: rewriteStrings(call.input, rewrite) as Record<string, unknown>,
+      ...(call.error ? { expectedError: call.error } : {}),
+    };
+  });
+}
+
+/** Sends prepared calls one after another; returns the errors that the originals did not have. */
+export async function replay(
+  documents: DynamoDBDocumentClient,
+  calls: readonly PreparedCall[],
+): Promise<string[]> {
+  const surprises: string[] = [];
+  for (const call of calls) {
+    const send = SENDERS[call.commandName] as (
+      documents: DynamoDBDocumentClient,
+      input: Readonly<Record<string, unknown>>,
+    ) => Promise<unknown>;
+    try {
+      await send(documents, call.input);
+      if (call.expectedError) surprises.push(`${call.commandName} succeeded (was ${call.expectedError})`);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      if (name !== call.expectedError) surprises.push(`${call.commandName}: ${name}`);
+    }
+  }
+  return surprises;
+}
+
+function rewriteStrings(value: unknown, rewrite: (text: string) => string): unknown {
+  if (typeof value === 'string') return rewrite(value);
+  if (Array.isArray(value)) return value.map((item) => rewriteStrings(item, rewrite));
+  if (value instanceof Set) return new Set([...value].map((item) => rewriteStrings(item, rewrite)));
+  if (value instanceof Uint8Array || value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      rewriteStrings(item, rewrite),
+    ]),
+  );
+}
