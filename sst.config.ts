@@ -51,6 +51,8 @@ export default $config({
           memory: '1024 MB',
           timeout: '15 seconds',
           link: [table, ...secrets],
+          // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
+          environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},
         });
       }
     }

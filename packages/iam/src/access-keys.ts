@@ -15,11 +15,11 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import { rootArn } from './arns.ts';
-import { type Caller, denialOf } from './caller.ts';
+import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { accessKeyId, paging, userName } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';
-import { loadAuthorized } from './principal-lifecycle.ts';
+import { loadAuthorized, resolveCredentialOwner } from './principal-lifecycle.ts';
 
 /** A freshly created key: the only moment its secret is known in plain text. */
 export interface CreatedAccessKey {
@@ -52,26 +52,6 @@ export async function issueAccessKey(
   return stored.ok ? ok({ accessKeyId: id, secretAccessKey: secret, createdAt }) : stored;
 }
 
-/** The owner a request means: the named user, else the caller itself (a user, or the root). */
-async function ownerFor(
-  context: IamContext,
-  caller: Caller,
-  name: string | undefined,
-  action: string,
-): Promise<Result<{ owner: AccessKeyOwner; displayName: string }>> {
-  const target = name ?? caller.userName;
-  if (target === undefined) {
-    if (caller.kind !== 'root')
-      return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
-    const denied = denialOf(caller, action, rootArn(context.partition, caller.accountId));
-    return denied ?? ok({ owner: { kind: 'root' }, displayName: caller.accountId });
-  }
-  const user = await loadAuthorized(context, caller, 'user', target, action);
-  return user.ok
-    ? ok({ owner: { kind: 'user', userName: user.value.name }, displayName: user.value.name })
-    : user;
-}
-
 /** Loads a key only if it belongs to `owner` in the caller's account (others' keys do not exist). */
 async function ownedKey(
   context: IamContext,
@@ -93,7 +73,7 @@ async function ownedKey(
 export function accessKeyOperations(context: IamContext): OperationTable {
   return {
     CreateAccessKey: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
-      const target = await ownerFor(context, caller, input.UserName, 'iam:CreateAccessKey');
+      const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:CreateAccessKey');
       if (!target.ok) return target;
       const created = await issueAccessKey(context, caller.accountId, target.value.owner);
       if (!created.ok) return created;
@@ -111,7 +91,7 @@ export function accessKeyOperations(context: IamContext): OperationTable {
     ListAccessKeys: operation(
       z.object({ UserName: userName.optional(), ...paging }),
       async (caller, input) => {
-        const target = await ownerFor(context, caller, input.UserName, 'iam:ListAccessKeys');
+        const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:ListAccessKeys');
         if (!target.ok) return target;
         const keys = await listAccessKeys(context.store, caller.accountId, target.value.owner);
         return ok({
@@ -133,7 +113,7 @@ export function accessKeyOperations(context: IamContext): OperationTable {
         Status: z.enum(['Active', 'Inactive']),
       }),
       async (caller, input) => {
-        const target = await ownerFor(context, caller, input.UserName, 'iam:UpdateAccessKey');
+        const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:UpdateAccessKey');
         if (!target.ok) return target;
         const key = await ownedKey(context, caller.accountId, target.value.owner, input.AccessKeyId);
         if (!key.ok) return key;
@@ -145,7 +125,7 @@ export function accessKeyOperations(context: IamContext): OperationTable {
     DeleteAccessKey: operation(
       z.object({ UserName: userName.optional(), AccessKeyId: accessKeyId }),
       async (caller, input) => {
-        const target = await ownerFor(context, caller, input.UserName, 'iam:DeleteAccessKey');
+        const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:DeleteAccessKey');
         if (!target.ok) return target;
         const key = await ownedKey(context, caller.accountId, target.value.owner, input.AccessKeyId);
         if (!key.ok) return key;

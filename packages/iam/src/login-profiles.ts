@@ -24,12 +24,11 @@ import {
   updateLoginProfile,
 } from '@palisade/store';
 import { z } from 'zod';
-import { rootArn } from './arns.ts';
-import { type Caller, denialOf } from './caller.ts';
+import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { boolean, userName } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';
-import { loadAuthorized } from './principal-lifecycle.ts';
+import { resolveCredentialOwner } from './principal-lifecycle.ts';
 
 /** A password as IAM accepts one: 1–128 characters of tab, newline, CR and Latin-1 printable. */
 const password = z
@@ -129,26 +128,6 @@ function rememberedAfterChange(current: LoginProfileRecord): string[] {
   return [current.passwordHash, ...current.previousPasswordHashes].slice(0, 23);
 }
 
-/** Whose login profile a request means, after authorizing `action` on it. */
-async function profileOwner(
-  context: IamContext,
-  caller: Caller,
-  name: string | undefined,
-  action: string,
-): Promise<Result<{ owner: LoginProfileOwner; displayName: string }>> {
-  const target = name ?? caller.userName;
-  if (target === undefined) {
-    if (caller.kind !== 'root')
-      return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
-    const denied = denialOf(caller, action, rootArn(context.partition, caller.accountId));
-    return denied ?? ok({ owner: { kind: 'root' }, displayName: caller.accountId });
-  }
-  const user = await loadAuthorized(context, caller, 'user', target, action);
-  return user.ok
-    ? ok({ owner: { kind: 'user', userName: user.value.name }, displayName: user.value.name })
-    : user;
-}
-
 function profileShape(displayName: string, profile: LoginProfileRecord) {
   return {
     LoginProfile: {
@@ -169,7 +148,12 @@ export function loginProfileOperations(context: IamContext): OperationTable {
         PasswordResetRequired: boolean.optional(),
       }),
       async (caller, input) => {
-        const target = await profileOwner(context, caller, input.UserName, 'iam:CreateLoginProfile');
+        const target = await resolveCredentialOwner(
+          context,
+          caller,
+          input.UserName,
+          'iam:CreateLoginProfile',
+        );
         if (!target.ok) return target;
         const { owner, displayName } = target.value;
         const rules = await accountPasswordRules(context.store, caller.accountId);
@@ -189,7 +173,7 @@ export function loginProfileOperations(context: IamContext): OperationTable {
     ),
 
     GetLoginProfile: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
-      const target = await profileOwner(context, caller, input.UserName, 'iam:GetLoginProfile');
+      const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:GetLoginProfile');
       if (!target.ok) return target;
       const profile = await getLoginProfile(context.store, caller.accountId, target.value.owner);
       return profile
@@ -204,7 +188,12 @@ export function loginProfileOperations(context: IamContext): OperationTable {
         PasswordResetRequired: boolean.optional(),
       }),
       async (caller, input) => {
-        const target = await profileOwner(context, caller, input.UserName, 'iam:UpdateLoginProfile');
+        const target = await resolveCredentialOwner(
+          context,
+          caller,
+          input.UserName,
+          'iam:UpdateLoginProfile',
+        );
         if (!target.ok) return target;
         const { owner } = target.value;
         const current = await getLoginProfile(context.store, caller.accountId, owner);
@@ -232,7 +221,7 @@ export function loginProfileOperations(context: IamContext): OperationTable {
     ),
 
     DeleteLoginProfile: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
-      const target = await profileOwner(context, caller, input.UserName, 'iam:DeleteLoginProfile');
+      const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:DeleteLoginProfile');
       if (!target.ok) return target;
       const deleted = await deleteLoginProfile(context.store, caller.accountId, target.value.owner);
       return deleted.ok ? ok(undefined) : deleted;

@@ -38,7 +38,7 @@ import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, userName } from './iam-inputs.ts';
 import { decodeMarker, listing, type OperationTable, operation } from './operation.ts';
-import { loadAuthorized } from './principal-lifecycle.ts';
+import { resolveCredentialOwner } from './principal-lifecycle.ts';
 
 /** IAM's limit on MFA devices per user (and for the root). */
 export const MFA_DEVICES_PER_OWNER = 8;
@@ -144,26 +144,6 @@ export async function verifyOwnerMfaCode(
   return invalidCode();
 }
 
-/** The owner a request means (named user, else the calling user, else the root), after authorizing. */
-async function deviceOwner(
-  context: IamContext,
-  caller: Caller,
-  name: string | undefined,
-  action: string,
-): Promise<Result<{ owner: MfaDeviceOwner; displayName: string }>> {
-  const target = name ?? caller.userName;
-  if (target === undefined) {
-    if (caller.kind !== 'root')
-      return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
-    const denied = denialOf(caller, action, rootArn(context.partition, caller.accountId));
-    return denied ?? ok({ owner: { kind: 'root' }, displayName: caller.accountId });
-  }
-  const user = await loadAuthorized(context, caller, 'user', target, action);
-  return user.ok
-    ? ok({ owner: { kind: 'user', userName: user.value.name }, displayName: user.value.name })
-    : user;
-}
-
 /** Loads the caller's account's device named by a serial number; other accounts' devices do not exist. */
 async function deviceBySerial(
   context: IamContext,
@@ -230,7 +210,7 @@ export function mfaDeviceOperations(context: IamContext): OperationTable {
         AuthenticationCode2: authenticationCode,
       }),
       async (caller, input) => {
-        const target = await deviceOwner(context, caller, input.UserName, 'iam:EnableMFADevice');
+        const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:EnableMFADevice');
         if (!target.ok) return target;
         const device = await deviceBySerial(context, caller, input.SerialNumber);
         if (!device.ok) return device;
@@ -261,7 +241,12 @@ export function mfaDeviceOperations(context: IamContext): OperationTable {
     DeactivateMFADevice: operation(
       z.object({ UserName: userName.optional(), SerialNumber: serialNumber }),
       async (caller, input) => {
-        const target = await deviceOwner(context, caller, input.UserName, 'iam:DeactivateMFADevice');
+        const target = await resolveCredentialOwner(
+          context,
+          caller,
+          input.UserName,
+          'iam:DeactivateMFADevice',
+        );
         if (!target.ok) return target;
         const device = await deviceBySerial(context, caller, input.SerialNumber);
         if (!device.ok) return device;
@@ -279,7 +264,7 @@ export function mfaDeviceOperations(context: IamContext): OperationTable {
     ListMFADevices: operation(
       z.object({ UserName: userName.optional(), ...paging }),
       async (caller, input) => {
-        const target = await deviceOwner(context, caller, input.UserName, 'iam:ListMFADevices');
+        const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:ListMFADevices');
         if (!target.ok) return target;
         const devices = await listAssignedMfaDevices(context.store, caller.accountId, target.value.owner);
         return ok({

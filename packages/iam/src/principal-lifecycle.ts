@@ -17,7 +17,7 @@ import {
   type Tag,
   updatePrincipal,
 } from '@palisade/store';
-import { entityArn } from './arns.ts';
+import { entityArn, rootArn } from './arns.ts';
 import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { boundaryUsageWrites, type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
@@ -212,4 +212,33 @@ export async function removePrincipal(context: IamContext, current: PrincipalRec
     current,
     boundaryUsageWrites(current.accountId, previous?.ok ? previous.value : undefined, undefined),
   );
+}
+
+/** Who owns a credential (access key, login profile, MFA device): an IAM user or the root. */
+export type CredentialOwner =
+  | { readonly kind: 'user'; readonly userName: string }
+  | { readonly kind: 'root' };
+
+/**
+ * The owner a credential request means: the named user, else the calling user, else the root
+ * (IAM's rule for omitted UserName), after authorizing `action` on it.
+ */
+export async function resolveCredentialOwner(
+  context: IamContext,
+  caller: Caller,
+  name: string | undefined,
+  action: string,
+): Promise<Result<{ owner: CredentialOwner; displayName: string }>> {
+  const target = name ?? caller.userName;
+  if (target === undefined) {
+    if (caller.kind !== 'root') {
+      return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
+    }
+    const denied = denialOf(caller, action, rootArn(context.partition, caller.accountId));
+    return denied ?? ok({ owner: { kind: 'root' }, displayName: caller.accountId });
+  }
+  const user = await loadAuthorized(context, caller, 'user', target, action);
+  return user.ok
+    ? ok({ owner: { kind: 'user', userName: user.value.name }, displayName: user.value.name })
+    : user;
 }

@@ -7,7 +7,7 @@
  */
 import { colonPositions, matchArnPattern } from './arn.ts';
 import { type CompiledCondition, compileCondition, parseOperator } from './condition.ts';
-import { compileGlob, hasWildcard, type TextMatcher } from './glob.ts';
+import { compileGlob, globMatchRanges, hasWildcard, type TextMatcher } from './glob.ts';
 import {
   type NormalizedPolicy,
   type NormalizedStatement,
@@ -72,12 +72,31 @@ export interface CompiledStatement {
 export interface StatementIndex {
   readonly byService: ReadonlyMap<string, ServiceBucket>;
   readonly global: readonly CompiledStatement[];
+  readonly globalMemo: Map<string, CompiledStatement[]>;
   readonly size: number;
 }
 
 interface ServiceBucket {
   readonly exact: Map<string, CompiledStatement[]>;
   readonly wildcard: CompiledStatement[];
+  readonly memo: Map<string, CompiledStatement[]>;
+}
+
+// Wildcard and global statements are tested against each action once per compiled set, then the
+// answer is remembered (bounded, so a flood of distinct actions cannot grow it without limit).
+// INVARIANT: a statement's action match depends only on the action, so the memo never goes stale.
+const MEMO_LIMIT = 1024;
+function memoized(
+  memo: Map<string, CompiledStatement[]>,
+  list: readonly CompiledStatement[],
+  action: string,
+): readonly CompiledStatement[] {
+  let hit = memo.get(action);
+  if (hit === undefined) {
+    hit = list.filter((s) => s.matchesAction(action));
+    if (memo.size < MEMO_LIMIT) memo.set(action, hit);
+  }
+  return hit;
 }
 
 /** One group of policies of one type (for SCPs and RCPs: one level of the organization path). */
@@ -214,6 +233,8 @@ function compileResourcePattern(
   if (!template.hasVariables) {
     const pattern = template.pattern;
     if (pattern === '*') return () => true;
+    const compiled = compileArnPattern(pattern);
+    if (compiled !== undefined) return (resource) => compiled(resource.text, resource.colons);
     return (resource) => matchArnPattern(pattern, resource.text, resource.colons);
   }
   return (resource, context) => {
@@ -272,7 +293,11 @@ export function buildIndex(statements: readonly CompiledStatement[]): StatementI
       continue;
     }
     for (const [service, entry] of perService) {
-      const bucket: ServiceBucket = byService.get(service) ?? { exact: new Map(), wildcard: [] };
+      const bucket: ServiceBucket = byService.get(service) ?? {
+        exact: new Map(),
+        wildcard: [],
+        memo: new Map(),
+      };
       byService.set(service, bucket);
       if (entry.wild) {
         bucket.wildcard.push(statement);
@@ -285,7 +310,7 @@ export function buildIndex(statements: readonly CompiledStatement[]): StatementI
       }
     }
   }
-  return { byService, global, size: statements.length };
+  return { byService, global, globalMemo: new Map(), size: statements.length };
 }
 
 /** Calls `visit` for each statement whose Action matches `action` (lowercase). */
@@ -300,9 +325,9 @@ export function forEachActionMatch(
     // Landing in the exact bucket already proves the action matches.
     const exact = bucket.exact.get(action);
     if (exact !== undefined) for (const s of exact) visit(s);
-    for (const s of bucket.wildcard) if (s.matchesAction(action)) visit(s);
+    if (bucket.wildcard.length > 0) for (const s of memoized(bucket.memo, bucket.wildcard, action)) visit(s);
   }
-  for (const s of index.global) if (s.matchesAction(action)) visit(s);
+  if (index.global.length > 0) for (const s of memoized(index.globalMemo, index.global, action)) visit(s);
 }
 
 /** Exposed for tests: the matcher an action pattern compiles to. */
@@ -319,4 +344,45 @@ export function actionService(action: string): string {
 /** Prepares a request resource once: its colon positions. */
 export function prepareResource(text: string, any: boolean): RequestResource {
   return { text, colons: colonPositions(text), any };
+}
+
+/** An ARN pattern split once into per-segment matchers (literal, `*`, prefix, or glob). */
+function compileArnPattern(
+  pattern: string,
+): ((text: string, colons: readonly number[]) => boolean) | undefined {
+  if (!pattern.startsWith('arn:')) return undefined;
+  const parts: string[] = [];
+  let from = 0;
+  for (let k = 0; k < 5; k++) {
+    const at = pattern.indexOf(':', from);
+    if (at === -1) return undefined;
+    parts.push(pattern.slice(from, at));
+    from = at + 1;
+  }
+  parts.push(pattern.slice(from));
+  if (parts.some((p) => p.includes('\uE000') || p.includes('\uE001'))) return undefined;
+  type Seg = (text: string, start: number, end: number) => boolean;
+  const segs: Seg[] = parts.map((p, k) => {
+    if (k === 2 || !/[*?]/.test(p)) {
+      return (text, start, end) => end - start === p.length && text.startsWith(p, start);
+    }
+    if (p === '*') return () => true;
+    const star = p.indexOf('*');
+    if (star === p.length - 1 && p.indexOf('?') === -1) {
+      const prefix = p.slice(0, -1);
+      return (text, start, end) => end - start >= prefix.length && text.startsWith(prefix, start);
+    }
+    return (text, start, end) => globMatchRanges(p, 0, p.length, text, start, end);
+  });
+  // Check the most selective segments first: the resource, then the account and service.
+  const order = [5, 4, 2, 3, 1, 0];
+  return (text, colons) => {
+    if (colons.length < 5) return false;
+    for (const k of order) {
+      const start = k === 0 ? 0 : (colons[k - 1] as number) + 1;
+      const end = k === 5 ? text.length : (colons[k] as number);
+      if (!(segs[k] as Seg)(text, start, end)) return false;
+    }
+    return true;
+  };
 }

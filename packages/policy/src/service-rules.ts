@@ -70,6 +70,13 @@ const MANAGED_ALIAS_WRITES = new Set(['kms:createalias', 'kms:deletealias', 'kms
  * `alias/aws/`. No policy can allow that.
  */
 export function isServiceOwnedWrite(action: string, resource: string): boolean {
+  if (
+    !MANAGED_POLICY_WRITES.has(action) &&
+    !RESERVED_ROLE_WRITES.has(action) &&
+    !MANAGED_ALIAS_WRITES.has(action)
+  ) {
+    return false;
+  }
   const arn = parseArn(resource);
   if (arn === undefined) return false;
   const name = arn.resource.toLowerCase();

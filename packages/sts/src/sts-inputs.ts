@@ -2,7 +2,10 @@
  * Input schemas in STS's own member names and constraints (AWS STS API reference). As with IAM,
  * one schema validates a REST JSON body and a Query form, where every scalar arrives as text.
  */
+import { integer, list } from '@palisade/iam';
 import { z } from 'zod';
+
+export { integer, list };
 
 function pattern(regex: RegExp, shown: string) {
   return z.string().regex(regex, `Member must satisfy regular expression pattern: ${shown}`);
@@ -12,33 +15,6 @@ function bounded(min: number, max: number, regex: RegExp, shown: string) {
   return pattern(regex, shown)
     .min(min, `Member must have length greater than or equal to ${min}`)
     .max(max, `Member must have length less than or equal to ${max}`);
-}
-
-/** An integer, from JSON or from a Query form's text. */
-export function integer(min: number, max: number) {
-  return z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^-?\d+$/, 'Member must be an integer')
-        .transform(Number),
-    ])
-    .pipe(
-      z
-        .number()
-        .int('Member must be an integer')
-        .min(min, `Member must have value greater than or equal to ${min}`)
-        .max(max, `Member must have value less than or equal to ${max}`),
-    );
-}
-
-/** A list member: the Query protocol sends an empty list as an empty string. */
-export function list<T extends z.ZodType>(item: T, max: number) {
-  return z.preprocess(
-    (value) => (value === '' ? [] : value),
-    z.array(item).max(max, `Member must have length less than or equal to ${max}`),
-  );
 }
 
 /** A role ARN (its shape is checked when the role is looked up). */
