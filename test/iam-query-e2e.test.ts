@@ -79,6 +79,25 @@ describe('IAM Query API with @aws-sdk/client-iam', () => {
     });
   });
 
+  it('refuses a key on the very next call after it is deactivated, though it was just used', async () => {
+    await root.send(new CreateUserCommand({ UserName: 'gail' }));
+    await root.send(
+      new AttachUserPolicyCommand({
+        UserName: 'gail',
+        PolicyArn: 'arn:aws:iam::palisade:policy/ReadOnlyAccess',
+      }),
+    );
+    const key = await root.send(new CreateAccessKeyCommand({ UserName: 'gail' }));
+    const id = key.AccessKey?.AccessKeyId ?? '';
+    const gail = client(id, key.AccessKey?.SecretAccessKey ?? '');
+    await gail.send(new ListUsersCommand({}));
+    await gail.send(new ListUsersCommand({}));
+    await root.send(new UpdateAccessKeyCommand({ UserName: 'gail', AccessKeyId: id, Status: 'Inactive' }));
+    await expect(gail.send(new ListUsersCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+    await root.send(new UpdateAccessKeyCommand({ UserName: 'gail', AccessKeyId: id, Status: 'Active' }));
+    await gail.send(new ListUsersCommand({}));
+  });
+
   it('answers a wrong signature with SignatureDoesNotMatch', async () => {
     await root.send(new CreateUserCommand({ UserName: 'finn' }));
     const key = await root.send(new CreateAccessKeyCommand({ UserName: 'finn' }));

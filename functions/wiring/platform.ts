@@ -20,6 +20,7 @@ import {
   authenticateBearerToken,
   authenticateSignedRequest,
   checkPolicyWithEngine,
+  createCredentialCache,
   defaultQuotas,
   type IamContext,
   iamOperations,
@@ -73,6 +74,9 @@ export function createPlatform(
     secrets,
     now,
     operator: { accessKeyId: config.operatorAccessKeyId, secretAccessKey: config.operatorSecretAccessKey },
+    // Revalidated on every request (one read of the account's epoch and status instead of three to
+    // five): suspensions, key deactivations and policy changes apply to the very next call.
+    credentialCache: createCredentialCache({ revalidateAfterMs: 0 }),
   };
   const authenticateSignature = (
     request: Parameters<typeof authenticateSignedRequest>[1],

@@ -20,13 +20,15 @@ import {
   getAccessKey,
   getAccount,
   getStsSession,
+  readAccountDecisionStates,
   recordAccessKeyUse,
   type StoreContext,
   type StsSessionRecord,
 } from '@palisade/store';
 import type { Caller } from './caller.ts';
 import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
-import { loadEffectivePolicies } from './effective-policies.ts';
+import type { CachedCredential, CredentialCache } from './credential-cache.ts';
+import { type EffectivePolicies, loadEffectivePolicies } from './effective-policies.ts';
 
 /** What authentication needs. */
 export interface AuthenticationContext {
@@ -34,6 +36,8 @@ export interface AuthenticationContext {
   readonly partition: string;
   readonly secrets: SecretBox;
   readonly now: () => Date;
+  /** Remembers long-term keys between requests (absent: every request reads the table). */
+  readonly credentialCache?: CredentialCache;
   /** The operator's long-term key (from SST secrets or the local credentials file). */
   readonly operator: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
@@ -58,6 +62,10 @@ export async function authenticateSignedRequest(
 ): Promise<Result<Authenticated>> {
   let key: AccessKeyRecord | undefined;
   let session: StsSessionRecord | undefined;
+  let cached: CachedCredential | undefined;
+  let epochBeforeLoad: number | undefined;
+  let accountStatus: string | undefined;
+  let openedSecret: string | undefined;
   const lookupSecret = async (accessKeyId: string): Promise<Result<SigningSecret>> => {
     if (accessKeyId === context.operator.accessKeyId) {
       return ok({ temporary: false, secretAccessKey: context.operator.secretAccessKey });
@@ -73,12 +81,27 @@ export async function authenticateSignedRequest(
         sessionTokenHash: session.sessionTokenHash,
       });
     }
+    const remembered = await rememberedCredential(context, accessKeyId);
+    if (remembered) {
+      cached = remembered;
+      key = remembered.key;
+      return ok({ temporary: false, secretAccessKey: remembered.secretAccessKey });
+    }
     key = await getAccessKey(context.store, accessKeyId);
+    if (key && context.credentialCache) {
+      // INVARIANT: what gets cached is read after the epoch it is tagged with, so a change racing
+      // this load leaves an older epoch on the entry and it is reloaded at the next revalidation.
+      const state = (await readAccountDecisionStates(context.store, [key.accountId])).get(key.accountId);
+      epochBeforeLoad = state?.epoch;
+      accountStatus = state?.status;
+      key = await getAccessKey(context.store, accessKeyId);
+    }
     if (!key) return fail('credentials.unknown-key', INVALID_TOKEN);
     if (key.status !== 'Active') return fail('credentials.inactive', INVALID_TOKEN);
     const secret = context.secrets.open(key.encryptedSecret, key.accessKeyId);
     // A secret that cannot be opened (wrong master key, tampering) authenticates no one.
     if (!secret.ok) return fail('credentials.unknown-key', INVALID_TOKEN);
+    openedSecret = secret.value;
     return ok({ temporary: false, secretAccessKey: secret.value });
   };
 
@@ -103,27 +126,46 @@ export async function authenticateSignedRequest(
   }
   const owned = key;
 
-  const account = await getAccount(context.store, owned.accountId);
-  if (account?.status !== 'active') {
-    return fail(
-      'account.suspended',
-      `The account ${owned.accountId} is ${account?.status ?? 'closed'}; its credentials are disabled.`,
-    );
+  let effective: EffectivePolicies | undefined = cached?.effective;
+  if (!cached) {
+    // A remembered credential was confirmed active with its account's state; a fresh one reads it
+    // (already read with the epoch when caching).
+    const status = accountStatus ?? (await getAccount(context.store, owned.accountId))?.status;
+    if (status !== 'active') {
+      return fail(
+        'account.suspended',
+        `The account ${owned.accountId} is ${status ?? 'closed'}; its credentials are disabled.`,
+      );
+    }
+    if (owned.owner.kind === 'user') {
+      effective = await loadEffectivePolicies(
+        context.store,
+        context.partition,
+        owned.accountId,
+        'user',
+        owned.owner.userName,
+      );
+      if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
+    }
+    if (context.credentialCache && epochBeforeLoad !== undefined && openedSecret !== undefined) {
+      context.credentialCache.set(owned.accessKeyId, {
+        key: owned,
+        secretAccessKey: openedSecret,
+        ...(effective ? { effective } : {}),
+        epoch: epochBeforeLoad,
+        checkedAt: now.getTime(),
+      });
+    }
   }
 
   let caller: Caller;
   if (owned.owner.kind === 'root') {
     caller = rootCaller(context.partition, owned.accountId);
-  } else {
-    const effective = await loadEffectivePolicies(
-      context.store,
-      context.partition,
-      owned.accountId,
-      'user',
-      owned.owner.userName,
-    );
-    if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
+  } else if (effective) {
     caller = userCaller(effective, context.now, extraContext);
+  } else {
+    // INVARIANT: a user key never authenticates without its user's policies (fail closed).
+    return fail('credentials.unknown-key', INVALID_TOKEN);
   }
   // The lookup already says when the key was last recorded: write only when that is a minute old.
   const lastUsed = owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0;
@@ -181,4 +223,28 @@ async function sessionCaller(
       ? roleSessionCaller(effective, session, context.now, extraContext)
       : userCaller(effective, context.now, extraContext, session),
   );
+}
+
+/**
+ * A remembered credential still valid: within the window as is, after it only if the account's
+ * epoch is unchanged and the account active (one read). Anything else forgets it.
+ */
+async function rememberedCredential(
+  context: AuthenticationContext,
+  accessKeyId: string,
+): Promise<CachedCredential | undefined> {
+  const cache = context.credentialCache;
+  const entry = cache?.get(accessKeyId);
+  if (!cache || !entry) return undefined;
+  const now = context.now().getTime();
+  if (now - entry.checkedAt < cache.revalidateAfterMs) return entry;
+  const state = (await readAccountDecisionStates(context.store, [entry.key.accountId])).get(
+    entry.key.accountId,
+  );
+  if (state?.status === 'active' && state.epoch === entry.epoch) {
+    entry.checkedAt = now;
+    return entry;
+  }
+  cache.delete(accessKeyId);
+  return undefined;
 }
