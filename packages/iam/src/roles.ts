@@ -11,21 +11,18 @@ import {
   policyArn,
   policyDocument,
   roleName,
-  tagKeys,
   tags,
 } from './iam-inputs.ts';
 import { listing, type OperationTable, operation } from './operation.ts';
 import {
-  changeBoundary,
   createPrincipal,
   listAuthorized,
   loadAuthorized,
   removePrincipal,
-  tagPrincipal,
-  untagPrincipal,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { roleShape } from './principal-shapes.ts';
+import { taggingOperations } from './principal-tagging.ts';
 
 /** MaxSessionDuration bounds, in seconds, as IAM sets them. */
 const maxSessionDuration = integer(3600, 43200);
@@ -142,53 +139,6 @@ export function roleOperations(context: IamContext): OperationTable {
       return deleted.ok ? ok(undefined) : deleted;
     }),
 
-    TagRole: operation(z.object({ RoleName: roleName, Tags: tags }), async (caller, input) => {
-      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:TagRole');
-      if (!role.ok) return role;
-      const tagged = await tagPrincipal(context, role.value, input.Tags);
-      return tagged.ok ? ok(undefined) : tagged;
-    }),
-
-    UntagRole: operation(z.object({ RoleName: roleName, TagKeys: tagKeys }), async (caller, input) => {
-      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:UntagRole');
-      if (!role.ok) return role;
-      const untagged = await untagPrincipal(context, role.value, input.TagKeys);
-      return untagged.ok ? ok(undefined) : untagged;
-    }),
-
-    ListRoleTags: operation(z.object({ RoleName: roleName, ...paging }), async (caller, input) => {
-      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:ListRoleTags');
-      if (!role.ok) return role;
-      return ok({ Tags: role.value.tags, IsTruncated: false });
-    }),
-
-    PutRolePermissionsBoundary: operation(
-      z.object({ RoleName: roleName, PermissionsBoundary: policyArn }),
-      async (caller, input) => {
-        const role = await loadAuthorized(
-          context,
-          caller,
-          'role',
-          input.RoleName,
-          'iam:PutRolePermissionsBoundary',
-        );
-        if (!role.ok) return role;
-        const changed = await changeBoundary(context, role.value, input.PermissionsBoundary);
-        return changed.ok ? ok(undefined) : changed;
-      },
-    ),
-
-    DeleteRolePermissionsBoundary: operation(z.object({ RoleName: roleName }), async (caller, input) => {
-      const role = await loadAuthorized(
-        context,
-        caller,
-        'role',
-        input.RoleName,
-        'iam:DeleteRolePermissionsBoundary',
-      );
-      if (!role.ok) return role;
-      const changed = await changeBoundary(context, role.value, undefined);
-      return changed.ok ? ok(undefined) : changed;
-    }),
+    ...taggingOperations(context, 'role'),
   };
 }

@@ -3,19 +3,17 @@ import { fail, ok } from '@palisade/failures';
 import { z } from 'zod';
 import { rootArn } from './arns.ts';
 import type { IamContext } from './iam-context.ts';
-import { paging, path, pathPrefix, policyArn, tagKeys, tags, userName } from './iam-inputs.ts';
+import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
 import { listing, type OperationTable, operation } from './operation.ts';
 import {
-  changeBoundary,
   createPrincipal,
   listAuthorized,
   loadAuthorized,
   removePrincipal,
-  tagPrincipal,
-  untagPrincipal,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { userShape } from './principal-shapes.ts';
+import { taggingOperations } from './principal-tagging.ts';
 
 /** The user operations, by AWS action name. */
 export function userOperations(context: IamContext): OperationTable {
@@ -97,53 +95,6 @@ export function userOperations(context: IamContext): OperationTable {
       return deleted.ok ? ok(undefined) : deleted;
     }),
 
-    TagUser: operation(z.object({ UserName: userName, Tags: tags }), async (caller, input) => {
-      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:TagUser');
-      if (!user.ok) return user;
-      const tagged = await tagPrincipal(context, user.value, input.Tags);
-      return tagged.ok ? ok(undefined) : tagged;
-    }),
-
-    UntagUser: operation(z.object({ UserName: userName, TagKeys: tagKeys }), async (caller, input) => {
-      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UntagUser');
-      if (!user.ok) return user;
-      const untagged = await untagPrincipal(context, user.value, input.TagKeys);
-      return untagged.ok ? ok(undefined) : untagged;
-    }),
-
-    ListUserTags: operation(z.object({ UserName: userName, ...paging }), async (caller, input) => {
-      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:ListUserTags');
-      if (!user.ok) return user;
-      return ok({ Tags: user.value.tags, IsTruncated: false });
-    }),
-
-    PutUserPermissionsBoundary: operation(
-      z.object({ UserName: userName, PermissionsBoundary: policyArn }),
-      async (caller, input) => {
-        const user = await loadAuthorized(
-          context,
-          caller,
-          'user',
-          input.UserName,
-          'iam:PutUserPermissionsBoundary',
-        );
-        if (!user.ok) return user;
-        const changed = await changeBoundary(context, user.value, input.PermissionsBoundary);
-        return changed.ok ? ok(undefined) : changed;
-      },
-    ),
-
-    DeleteUserPermissionsBoundary: operation(z.object({ UserName: userName }), async (caller, input) => {
-      const user = await loadAuthorized(
-        context,
-        caller,
-        'user',
-        input.UserName,
-        'iam:DeleteUserPermissionsBoundary',
-      );
-      if (!user.ok) return user;
-      const changed = await changeBoundary(context, user.value, undefined);
-      return changed.ok ? ok(undefined) : changed;
-    }),
+    ...taggingOperations(context, 'user'),
   };
 }

@@ -1,0 +1,73 @@
+/**
+ * Tags and permissions boundaries, which users and roles share operation for operation:
+ * Tag<Kind>, Untag<Kind>, List<Kind>Tags, Put<Kind>PermissionsBoundary, Delete<Kind>PermissionsBoundary.
+ */
+import { ok } from '@palisade/failures';
+import { z } from 'zod';
+import type { IamContext } from './iam-context.ts';
+import { paging, policyArn, roleName, tagKeys, tags, userName } from './iam-inputs.ts';
+import type { OperationTable } from './operation.ts';
+import { operation } from './operation.ts';
+import { changeBoundary, loadAuthorized, tagPrincipal, untagPrincipal } from './principal-lifecycle.ts';
+
+const KINDS = {
+  user: { label: 'User', nameMember: 'UserName', nameSchema: userName },
+  role: { label: 'Role', nameMember: 'RoleName', nameSchema: roleName },
+} as const;
+
+/** The tag and boundary operations of users or roles, by AWS action name. */
+export function taggingOperations(context: IamContext, kind: 'user' | 'role'): OperationTable {
+  const { label, nameMember, nameSchema } = KINDS[kind];
+  const load = (
+    caller: Parameters<typeof loadAuthorized>[1],
+    input: Record<string, unknown>,
+    action: string,
+  ) => loadAuthorized(context, caller, kind, input[nameMember] as string, `iam:${action}`);
+  return {
+    [`Tag${label}`]: operation(z.object({ [nameMember]: nameSchema, Tags: tags }), async (caller, input) => {
+      const principal = await load(caller, input, `Tag${label}`);
+      if (!principal.ok) return principal;
+      const tagged = await tagPrincipal(context, principal.value, input.Tags as z.output<typeof tags>);
+      return tagged.ok ? ok(undefined) : tagged;
+    }),
+
+    [`Untag${label}`]: operation(
+      z.object({ [nameMember]: nameSchema, TagKeys: tagKeys }),
+      async (caller, input) => {
+        const principal = await load(caller, input, `Untag${label}`);
+        if (!principal.ok) return principal;
+        const untagged = await untagPrincipal(context, principal.value, input.TagKeys as string[]);
+        return untagged.ok ? ok(undefined) : untagged;
+      },
+    ),
+
+    [`List${label}Tags`]: operation(
+      z.object({ [nameMember]: nameSchema, ...paging }),
+      async (caller, input) => {
+        const principal = await load(caller, input, `List${label}Tags`);
+        if (!principal.ok) return principal;
+        return ok({ Tags: principal.value.tags, IsTruncated: false });
+      },
+    ),
+
+    [`Put${label}PermissionsBoundary`]: operation(
+      z.object({ [nameMember]: nameSchema, PermissionsBoundary: policyArn }),
+      async (caller, input) => {
+        const principal = await load(caller, input, `Put${label}PermissionsBoundary`);
+        if (!principal.ok) return principal;
+        const changed = await changeBoundary(context, principal.value, input.PermissionsBoundary as string);
+        return changed.ok ? ok(undefined) : changed;
+      },
+    ),
+
+    [`Delete${label}PermissionsBoundary`]: operation(
+      z.object({ [nameMember]: nameSchema }),
+      async (caller, input) => {
+        const principal = await load(caller, input, `Delete${label}PermissionsBoundary`);
+        if (!principal.ok) return principal;
+        const changed = await changeBoundary(context, principal.value, undefined);
+        return changed.ok ? ok(undefined) : changed;
+      },
+    ),
+  };
+}
