@@ -165,7 +165,12 @@ export function createPlatform(
   app.route('/', createDecisionsApp(decisionRoutes(decisions, simulation, authenticate)));
   app.route(
     '/',
-    createRestApp({ operations: iamOperations(iam), accounts: tenantAccountOperations(iam), authenticate }),
+    createRestApp({
+      operations: iamOperations(iam),
+      accounts: tenantAccountOperations(iam),
+      authenticate,
+      sts: { operations: stsOperations(sts), unsigned: unsignedStsOperations(sts) },
+    }),
   );
   return { app, store, iam, accounts: tenantAccountOperations(iam), decisions };
 }

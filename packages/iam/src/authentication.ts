@@ -154,6 +154,7 @@ export async function authenticateSignedRequest(
         ...(effective ? { effective } : {}),
         epoch: epochBeforeLoad,
         checkedAt: now.getTime(),
+        lastRecordedAt: owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0,
       });
     }
   }
@@ -167,8 +168,10 @@ export async function authenticateSignedRequest(
     // INVARIANT: a user key never authenticates without its user's policies (fail closed).
     return fail('credentials.unknown-key', INVALID_TOKEN);
   }
-  // The lookup already says when the key was last recorded: write only when that is a minute old.
-  const lastUsed = owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0;
+  // Write the key's last use only when the last recording is a minute old: the remembered entry
+  // knows when this process last wrote it, a fresh lookup knows what the table holds.
+  const remembered = context.credentialCache?.get(owned.accessKeyId);
+  const lastUsed = remembered?.lastRecordedAt ?? (owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0);
   if (now.getTime() - lastUsed >= ACCESS_KEY_USE_GRANULARITY_MS) {
     await recordAccessKeyUse(
       context.store,
@@ -176,6 +179,8 @@ export async function authenticateSignedRequest(
       { at: now, service, region: signature.region },
       ACCESS_KEY_USE_GRANULARITY_MS,
     );
+    // Written, or refused because another process wrote within the minute: either way it is recent.
+    if (remembered) remembered.lastRecordedAt = now.getTime();
   }
   return ok({ caller, signature });
 }

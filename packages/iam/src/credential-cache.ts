@@ -17,6 +17,8 @@ export interface CachedCredential {
   readonly effective?: EffectivePolicies;
   readonly epoch: number;
   checkedAt: number;
+  /** When this process last recorded the key's use (epoch ms), so it writes at most once a minute. */
+  lastRecordedAt: number;
 }
 
 /** A bounded map of cached credentials with its revalidation window. */

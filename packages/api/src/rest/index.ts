@@ -13,16 +13,20 @@ import { identityHandler } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { accountRouteDocs, identityRouteDoc, openApiDocument } from './openapi-document.ts';
 import { honoPath, type Method } from './route-model.ts';
+import { type StsOperations, stsRouteDocs, stsRoutes } from './sts-routes.ts';
 
 export type { TenantAccounts } from './account-routes.ts';
 export { identityRoutes } from './identity-routes.ts';
 export { namedSchemas } from './response-schemas.ts';
+export type { StsOperations } from './sts-routes.ts';
 
 /** What the REST app needs. */
 export interface RestDependencies {
   readonly operations: OperationTable;
   readonly accounts: TenantAccounts;
   readonly authenticate: Authenticate;
+  /** STS under `/v1/sts`; absent, those routes are neither served nor documented. */
+  readonly sts?: StsOperations;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -36,11 +40,13 @@ export function createRestApp(deps: RestDependencies): Hono {
       path: route.path,
       handler: identityHandler(route, deps),
     })),
+    ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
   ];
 
   const document = openApiDocument([
     ...accountRouteDocs(deps.operations),
     ...identity.map((route) => identityRouteDoc(route, deps.operations)),
+    ...(deps.sts ? stsRouteDocs(deps.sts) : []),
   ]);
   const docsPage = renderDocsPage(document);
   app.get('/openapi.json', (c) => c.json(document));

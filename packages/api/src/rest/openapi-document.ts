@@ -36,6 +36,8 @@ export interface RouteDoc {
   readonly description?: string;
   readonly tag: string;
   readonly action?: string;
+  /** True for a route that takes no signature (its body carries its own proof of identity). */
+  readonly unauthenticated?: boolean;
   readonly parameters: readonly ParameterDoc[];
   readonly requestBody?: JsonSchema;
   readonly success: {
@@ -382,6 +384,7 @@ function operationObject(route: RouteDoc): JsonSchema {
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
     ...(route.action ? { 'x-iam-action': route.action } : {}),
+    ...(route.unauthenticated ? { security: [] } : {}),
     ...(route.parameters.length ? { parameters: route.parameters } : {}),
     ...(route.requestBody
       ? { requestBody: { required: true, content: { 'application/json': { schema: route.requestBody } } } }
