@@ -105,4 +105,34 @@ describe('sign-in end to end', () => {
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('<Code>InvalidClientTokenId</Code>');
   });
+
+  it('lets a user whose password must be reset do nothing but change it', { timeout: 60_000 }, async () => {
+    await root.send(new CreateUserCommand({ UserName: 'yan' }));
+    await root.send(
+      new AttachUserPolicyCommand({
+        UserName: 'yan',
+        PolicyArn: 'arn:aws:iam::palisade:policy/AdministratorAccess',
+      }),
+    );
+    await root.send(
+      new CreateLoginProfileCommand({ UserName: 'yan', Password: PASSWORD, PasswordResetRequired: true }),
+    );
+    const signedIn = await signIn({ userName: 'yan' });
+    expect(signedIn).toMatchObject({ status: 200, body: { passwordResetRequired: true } });
+    const bearer = { authorization: `Bearer ${String(signedIn.body.accessToken)}` };
+    const form = { 'content-type': 'application/x-www-form-urlencoded', ...bearer };
+    const listed = await fetch(running.url, {
+      method: 'POST',
+      headers: form,
+      body: 'Action=ListUsers&Version=2010-05-08',
+    });
+    expect(listed.status).toBe(403);
+    expect(await listed.text()).toContain('<Code>AccessDenied</Code>');
+    const changed = await fetch(running.url, {
+      method: 'POST',
+      headers: form,
+      body: `Action=ChangePassword&Version=2010-05-08&OldPassword=${encodeURIComponent(PASSWORD)}&NewPassword=${encodeURIComponent('New-e2e-Password-456!')}`,
+    });
+    expect(changed.status).toBe(200);
+  });
 });

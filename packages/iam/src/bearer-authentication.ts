@@ -112,5 +112,20 @@ async function sessionCaller(
   ) {
     return fail('credentials.invalid-token', INVALID);
   }
-  return ok({ caller: userCaller(effective, context.now, mfaContext), claims });
+  const caller = userCaller(effective, context.now, mfaContext);
+  return ok({ caller: profile.passwordResetRequired ? resetOnly(caller) : caller, claims });
+}
+
+/** What a user who must reset the password may still do, as IAM allows: change it and read the rules. */
+const RESET_ACTIONS: ReadonlySet<string> = new Set(['iam:changepassword', 'iam:getaccountpasswordpolicy']);
+
+/** Narrows a caller to the password-reset actions (still subject to its own policies). */
+function resetOnly<C extends Caller>(caller: C): C {
+  return {
+    ...caller,
+    authorize: (action: string, resource: string) =>
+      RESET_ACTIONS.has(action.toLowerCase())
+        ? caller.authorize(action, resource)
+        : { allowed: false, reason: 'implicit-deny', policyType: 'password-reset-required' },
+  };
 }
