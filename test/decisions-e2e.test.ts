@@ -431,6 +431,40 @@ describe('service catalog and allowed actions', () => {
     });
     expect(typo.status).toBe(400);
     expect(typo.body.error.message).toMatch(/docs:Read/);
+    // The same catalog backs Access Analyzer-style validation of any policy type before it is saved.
+    const validated = await rootA.post('/v1/validate-policy', {
+      policyType: 'IDENTITY_POLICY',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'docs:Raed',
+            Resource: '*',
+            Condition: { StringEquals: { 'docs:Stag': 'draft' } },
+          },
+          { Effect: 'Allow', NotAction: 'docs:Delete', Resource: '*' },
+        ],
+      },
+    });
+    expect(validated.status).toBe(200);
+    const messages = (validated.body.findings as { kind: string; message: string }[]).map(
+      (f) => `${f.kind} ${f.message}`,
+    );
+    expect(messages.some((m) => m.includes('docs:Read'))).toBe(true);
+    expect(messages.some((m) => m.includes('docs:Stage'))).toBe(true);
+    expect(
+      validated.body.findings.some(
+        (f: { kind: string }) => f.kind === 'SECURITY_WARNING' || f.kind === 'WARNING',
+      ),
+    ).toBe(true);
+    const bad = await rootA.post('/v1/validate-policy', { policyType: 'NOT_A_TYPE', policyDocument: '{}' });
+    expect(bad.status).toBe(400);
+    const denied = await bob.post('/v1/validate-policy', {
+      policyType: 'IDENTITY_POLICY',
+      policyDocument: '{}',
+    });
+    expect(denied.status).toBe(403);
     const first = await rootA.post('/v1/allowed-actions', {
       principal: `arn:aws:iam::${A}:user/bob`,
       resourceType: 'docs:doc',

@@ -198,5 +198,6 @@ function decisionRoutes(
     allowedActions: (caller, { body }) => decisions.allowedActions(caller, body),
     queryDecisionLog: (caller, { query }) => decisions.decisionLog.query(caller, query),
     configureDecisionLog: (caller, { body }) => decisions.decisionLog.configure(caller, body),
+    validatePolicy: (caller, { body }) => decisions.validation.validate(caller, body),
   };
 }

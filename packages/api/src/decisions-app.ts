@@ -39,6 +39,7 @@ export interface DecisionsAppDependencies {
   readonly allowedActions: DecisionRoute;
   readonly queryDecisionLog: DecisionRoute;
   readonly configureDecisionLog: DecisionRoute;
+  readonly validatePolicy: DecisionRoute;
   /** SimulatePrincipalPolicy and SimulateCustomPolicy, in AWS member names. */
   readonly simulation: OperationTable;
 }
@@ -106,6 +107,7 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
   app.get('/v1/service-catalog/:prefix', serve(deps.getServiceDefinition, prefixParam));
   app.delete('/v1/service-catalog/:prefix', serve(deps.deleteServiceDefinition, prefixParam));
   app.post('/v1/allowed-actions', serve(deps.allowedActions));
+  app.post('/v1/validate-policy', serve(deps.validatePolicy));
   app.get('/v1/decision-log', serve(deps.queryDecisionLog));
   app.put('/v1/decision-log/settings', serve(deps.configureDecisionLog));
   for (const [path, action] of [

@@ -3,6 +3,7 @@ import type { StoreContext } from '@palisade/store';
 import { decisionLogService } from './decision-log.ts';
 import { createDecisionService, type ResolveToken } from './decision-service.ts';
 import { createBundleCache } from './policy-bundles.ts';
+import { policyValidationService } from './policy-validation.ts';
 import { resourcePolicyService } from './resource-policies.ts';
 import { allowedActionsService, serviceCatalogService } from './service-catalogs.ts';
 
@@ -11,6 +12,7 @@ export * from './decision-request.ts';
 export * from './decision-service.ts';
 export * from './platform-context.ts';
 export * from './policy-bundles.ts';
+export * from './policy-validation.ts';
 export * from './principal-arn.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
@@ -50,6 +52,7 @@ export function createDecisions(options: DecisionsOptions) {
     resourcePolicies: resourcePolicyService({ ...options, catalogFor: catalogs.catalogFor }),
     allowedActions: allowedActionsService({ decisions, catalogs, cache, partition: options.partition }),
     decisionLog: decisionLogService(options),
+    validation: policyValidationService({ catalogFor: catalogs.catalogFor }),
   };
 }
 
