@@ -43,5 +43,5 @@ export function iamOperations(context: IamContext): OperationTable {
 export * from './authentication.ts';
 export * from './callers.ts';
 export * from './credential-cache.ts';
-export { boolean, integer, list, parseInput } from './iam-inputs.ts';
+export { boolean, integer, list, parseInput, tag } from './iam-inputs.ts';
 export * from './policy-checks.ts';

@@ -2,7 +2,7 @@
  * Input schemas in STS's own member names and constraints (AWS STS API reference). As with IAM,
  * one schema validates a REST JSON body and a Query form, where every scalar arrives as text.
  */
-import { integer, list } from '@palisade/iam';
+import { integer, list, tag } from '@palisade/iam';
 import { z } from 'zod';
 
 export { integer, list };
@@ -59,21 +59,8 @@ export const policyArns = list(
   10,
 );
 
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-
-/** A session tag; keys beginning with `aws:` are reserved. */
-export const sessionTag = z.object({
-  Key: z
-    .string()
-    .min(1, 'Member must have length greater than or equal to 1')
-    .max(128, 'Member must have length less than or equal to 128')
-    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+')
-    .refine((key) => !key.toLowerCase().startsWith('aws:'), 'Tag keys beginning with aws: are reserved'),
-  Value: z
-    .string()
-    .max(256, 'Member must have length less than or equal to 256')
-    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*'),
-});
+/** A session tag: the same constraints as an IAM tag (`aws:` keys reserved). */
+export const sessionTag = tag;
 
 /** Up to 50 session tags. */
 export const sessionTags = list(sessionTag, 50);
