@@ -759,3 +759,15 @@ describe('REST route table', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 });
+
+describe('REST renames', () => {
+  it('renames a user with PATCH and serves it under the new name only', async () => {
+    expect((await call(rootA, 'POST', '/v1/users', { userName: 'to-rename' })).status).toBe(201);
+    const renamed = await call(rootA, 'PATCH', '/v1/users/to-rename', { newUserName: 'renamed' });
+    expect(renamed.status).toBe(204);
+    const found = await call(rootA, 'GET', '/v1/users/renamed');
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({ userName: 'renamed', arn: `arn:aws:iam::${accountA}:user/renamed` });
+    expect((await call(rootA, 'GET', '/v1/users/to-rename')).status).toBe(404);
+  });
+});

@@ -1,13 +1,15 @@
 /** IAM groups and membership: Create/Get/List/Update/DeleteGroup, Add/RemoveUserToGroup, ListGroupsForUser. */
-import { fail, ok } from '@palisade/failures';
+import { ok } from '@palisade/failures';
 import {
   addMembership,
   getPrincipal,
   listGroupNamesForUser,
   listMemberNames,
   removeMembership,
+  renamePrincipal,
 } from '@palisade/store';
 import { z } from 'zod';
+import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { groupName, paging, path, pathPrefix, userName } from './iam-inputs.ts';
 import { listing, type OperationTable, operation } from './operation.ts';
@@ -16,6 +18,7 @@ import {
   listAuthorized,
   loadAuthorized,
   noSuch,
+  principalArn,
   removePrincipal,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
@@ -64,10 +67,20 @@ export function groupOperations(context: IamContext): OperationTable {
         const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:UpdateGroup');
         if (!group.ok) return group;
         if (input.NewGroupName !== undefined && input.NewGroupName !== group.value.name) {
-          return fail(
-            'request.invalid',
-            'Renaming groups is not supported by Palisade; create a new group instead.',
-          );
+          // IAM authorizes a rename on the old ARN (checked above) and on the new one.
+          const newPath = input.NewPath ?? group.value.path;
+          const newArn = principalArn(context, caller.accountId, 'group', newPath, input.NewGroupName);
+          const denied = denialOf(caller, 'iam:UpdateGroup', newArn);
+          if (denied) return denied;
+          const renamed = await renamePrincipal(context.store, {
+            accountId: caller.accountId,
+            kind: 'group',
+            name: group.value.name,
+            newName: input.NewGroupName,
+            newPath,
+            newArn,
+          });
+          return renamed.ok ? ok(undefined) : renamed;
         }
         const updated = await updatePrincipalPath(context, group.value, input.NewPath);
         return updated.ok ? ok(undefined) : updated;

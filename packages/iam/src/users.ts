@@ -1,7 +1,9 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
+import { renamePrincipal } from '@palisade/store';
 import { z } from 'zod';
 import { rootArn } from './arns.ts';
+import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
 import { listing, type OperationTable, operation } from './operation.ts';
@@ -9,6 +11,7 @@ import {
   createPrincipal,
   listAuthorized,
   loadAuthorized,
+  principalArn,
   removePrincipal,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
@@ -78,10 +81,20 @@ export function userOperations(context: IamContext): OperationTable {
         const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UpdateUser');
         if (!user.ok) return user;
         if (input.NewUserName !== undefined && input.NewUserName !== user.value.name) {
-          return fail(
-            'request.invalid',
-            'Renaming users is not supported by Palisade; create a new user instead.',
-          );
+          // IAM authorizes a rename on the old ARN (checked above) and on the new one.
+          const newPath = input.NewPath ?? user.value.path;
+          const newArn = principalArn(context, caller.accountId, 'user', newPath, input.NewUserName);
+          const denied = denialOf(caller, 'iam:UpdateUser', newArn);
+          if (denied) return denied;
+          const renamed = await renamePrincipal(context.store, {
+            accountId: caller.accountId,
+            kind: 'user',
+            name: user.value.name,
+            newName: input.NewUserName,
+            newPath,
+            newArn,
+          });
+          return renamed.ok ? ok(undefined) : renamed;
         }
         const updated = await updatePrincipalPath(context, user.value, input.NewPath);
         return updated.ok ? ok(undefined) : updated;

@@ -220,7 +220,12 @@ describe('IAM managed policies', () => {
   });
 
   it('refuses to delete an attached policy or one used as a boundary', async () => {
-    const arn = `arn:aws:iam::${A}:policy/p0`;
+    // Which of the raced attaches won is up to the race; any attached policy will do.
+    const listed = await call(rootA, 'ListAttachedUserPolicies', { UserName: 'attachee' });
+    const attached = (listed as { value: { AttachedPolicies: { PolicyArn: string }[] } }).value
+      .AttachedPolicies;
+    const arn = attached[0]?.PolicyArn ?? '';
+    expect(arn).toMatch(/policy\/p\d+$/);
     expect(await call(rootA, 'DeletePolicy', { PolicyArn: arn })).toMatchObject({
       ok: false,
       code: 'entity.delete-conflict',
