@@ -4,6 +4,9 @@
  * (SigV4-signed as the operator, whose key needs no table read, and as a tenant user, whose key
  * does) next to a no-op Hono route on the same server (the framework's ceiling); then in-process
  * decisions through the decision service without HTTP. Each figure is the median of three runs.
+ * Then, in the same run: DynamoDB requests per decision (warm and cold), a batch of 100 against a
+ * single decision, a 10-user account against a large one (BENCH_LARGE_USERS, default 2,000), and
+ * the API Lambda's esbuild bundle size and module initialisation time, with a Targets summary.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +18,13 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
+import {
+  attachRequestCounter,
+  question as docQuestion,
+  latency,
+  populatedAccount,
+} from './decision-costs.ts';
+import { measureLambdaBundle } from './lambda-bundle.ts';
 
 /** The part of autocannon's API this script uses (the package ships no types). */
 type Autocannon = (options: {
@@ -34,6 +44,9 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const RUNS = 3;
+// 10,000 users take about two minutes to create on DynamoDB Local (every CreateUser updates one
+// counter item in a transaction), so the default is 2,000; BENCH_LARGE_USERS=10000 runs the full size.
+const LARGE_USERS = Number(process.env.BENCH_LARGE_USERS ?? 2_000);
 
 interface Load {
   readonly rps: number;
@@ -118,17 +131,19 @@ async function main() {
   };
   const tableName = `bench-authorize-${Date.now()}`;
   await ensureTable(createStoreContext({ tableName, endpoint: dynamo.endpoint }));
-  const platform = createPlatform(
-    {
-      tableName,
-      dynamodbEndpoint: dynamo.endpoint,
-      operatorAccessKeyId: operator.accessKeyId,
-      operatorSecretAccessKey: operator.secretAccessKey,
-      masterKey: Buffer.alloc(32, 5).toString('base64'),
-      partition: 'aws',
-    },
-    () => {},
-  );
+  const newPlatform = () =>
+    createPlatform(
+      {
+        tableName,
+        dynamodbEndpoint: dynamo.endpoint,
+        operatorAccessKeyId: operator.accessKeyId,
+        operatorSecretAccessKey: operator.secretAccessKey,
+        masterKey: Buffer.alloc(32, 5).toString('base64'),
+        partition: 'aws',
+      },
+      () => {},
+    );
+  const platform = newPlatform();
   platform.app.post('/bench/noop', (c) => c.json({ ok: true }));
   const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => server.once('listening', done));
@@ -227,6 +242,167 @@ async function main() {
     `| in-process decisions (no HTTP, no authentication) | – | ${Math.round(inProcessRate)} | – | – | ${(inProcessRate / ceiling(50)).toFixed(2)} | – |`,
   );
   console.log(`\ncache: ${JSON.stringify(platform.decisions.cache.stats)}`);
+
+  const targets: string[] = [];
+  const target = (name: string, met: boolean, detail: string) =>
+    targets.push(`- ${met ? 'MET   ' : 'MISSED'} ${name}: ${detail}`);
+
+  // (1) DynamoDB requests per decision, seen by a middleware on the platform's own store client.
+  const counter = attachRequestCounter(platform.store.dynamodb);
+  const ask = (p: typeof platform, q: object) => p.decisions.decisions.authorize(caller, q, 'bench');
+  await ask(platform, question);
+  const warm = await counter.count(() => ask(platform, question));
+  await new Promise((done) => setTimeout(done, platform.decisions.cache.revalidateAfterMs + 50));
+  const revalidating = await counter.count(() => ask(platform, question));
+  await call('CreateUser', { UserName: 'newcomer' });
+  await call('PutUserPolicy', {
+    UserName: 'newcomer',
+    PolicyName: 'docs',
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }],
+    }),
+  });
+  await ask(platform, question);
+  const newPrincipal = await counter.count(() =>
+    ask(platform, { ...question, principal: `arn:aws:iam::${A}:user/newcomer` }),
+  );
+  const fresh = newPlatform();
+  const freshCounter = attachRequestCounter(fresh.store.dynamodb);
+  const coldStart = await freshCounter.count(() => ask(fresh, question));
+  console.log('\nDynamoDB requests per decision (in-process, operator caller)\n');
+  console.log('| case | requests | sequential round trips | which |');
+  console.log('|---|---:|---:|---|');
+  for (const [name, count] of [
+    ['warm (within freshness window)', warm],
+    [`warm, freshness window (${platform.decisions.cache.revalidateAfterMs} ms) elapsed`, revalidating],
+    ['cold principal (account state warm)', newPrincipal],
+    ['cold platform (fresh createPlatform)', coldStart],
+  ] as const) {
+    console.log(
+      `| ${name} | ${count.calls.length} | ${count.roundTrips} | ${count.calls.join('; ') || '–'} |`,
+    );
+  }
+  target('warm decision: 0 DynamoDB requests', warm.calls.length === 0, `${warm.calls.length} requests`);
+  target(
+    'cold decision: ≤ 2 sequential round trips',
+    coldStart.roundTrips <= 2 && newPrincipal.roundTrips <= 2,
+    `cold platform ${coldStart.roundTrips} (${coldStart.calls.length} requests), cold principal ${newPrincipal.roundTrips} (${newPrincipal.calls.length} requests)`,
+  );
+
+  // (2) A batch of 100 against a single decision, warm: in-process, and over HTTP signed as the operator.
+  const batchBody = {
+    requests: Array.from({ length: 100 }, (_, i) => ({
+      ...question,
+      resource: `arn:aws:docs:us-east-1:${A}:doc/${i}`,
+    })),
+  };
+  const batchText = JSON.stringify(batchBody);
+  const batchHeaders = await sign(base, operator, '/v1/authorize/batch', batchText);
+  const batchUrl = new URL('/v1/authorize/batch', base).toString();
+  const post = async (url: string, headers: Record<string, string>, text: string) => {
+    const response = await fetch(url, { method: 'POST', headers, body: text });
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const single = await latency(300, () => ask(platform, question));
+  const batch = await latency(100, () =>
+    platform.decisions.decisions.authorizeBatch(caller, batchBody, 'bench'),
+  );
+  await post(batchUrl, batchHeaders, batchText);
+  const httpSingle = await latency(300, () => post(authorizeUrl, asOperator.headers, body));
+  const httpBatch = await latency(100, () => post(batchUrl, batchHeaders, batchText));
+  console.log('\nBatch of 100 vs single decision (warm; sequential calls, one at a time)\n');
+  console.log('| call | samples | p50 ms | p99 ms |');
+  console.log('|---|---:|---:|---:|');
+  for (const [name, samples, result] of [
+    ['in-process authorize', 300, single],
+    ['in-process authorizeBatch (100)', 100, batch],
+    ['HTTP POST /v1/authorize (operator SigV4)', 300, httpSingle],
+    ['HTTP POST /v1/authorize/batch, 100 (operator SigV4)', 100, httpBatch],
+  ] as const) {
+    console.log(`| ${name} | ${samples} | ${result.p50.toFixed(3)} | ${result.p99.toFixed(3)} |`);
+  }
+  const httpRatio = httpBatch.p50 / httpSingle.p50;
+  const inProcessRatio = batch.p50 / single.p50;
+  target(
+    'batch of 100 ≤ 10× single (HTTP p50)',
+    httpRatio <= 10,
+    `${httpRatio.toFixed(2)}× over HTTP; in-process ${inProcessRatio.toFixed(2)}× (no fixed per-call cost to amortise there)`,
+  );
+
+  // (3) An account with 10 users against one with LARGE_USERS, each user with one inline policy.
+  const small = await populatedAccount(platform, operator.accessKeyId, 'bench-small', 10, 16);
+  const large = await populatedAccount(platform, operator.accessKeyId, 'bench-large', LARGE_USERS, 32);
+  const warmIn = (accountId: string) =>
+    latency(1000, (i) => ask(platform, docQuestion(accountId, `user-${i % 10}`, i)));
+  await warmIn(small.accountId);
+  await warmIn(large.accountId);
+  const warmSmall = await warmIn(small.accountId);
+  const warmLarge = await warmIn(large.accountId);
+  // Cold principals: fresh platforms whose account states are loaded, then nine never-asked users
+  // of each account per platform (the small account has only ten users, so five platforms).
+  const coldSmallTimes: number[] = [];
+  const coldLargeTimes: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const cold = newPlatform();
+    await ask(cold, docQuestion(small.accountId, 'user-0', 0));
+    await ask(cold, docQuestion(large.accountId, 'user-0', 0));
+    for (let i = 1; i < 10; i++) {
+      let started = performance.now();
+      await ask(cold, docQuestion(small.accountId, `user-${i}`, i));
+      coldSmallTimes.push(performance.now() - started);
+      started = performance.now();
+      await ask(cold, docQuestion(large.accountId, `user-${((round * 9 + i) * 37) % LARGE_USERS}`, i));
+      coldLargeTimes.push(performance.now() - started);
+    }
+  }
+  const coldSmall = { p50: median(coldSmallTimes) };
+  const coldLarge = { p50: median(coldLargeTimes) };
+  console.log(`\nAccount size: 10 users vs ${LARGE_USERS} users (one inline policy each; in-process)\n`);
+  console.log('| account | users | setup s | warm p50 ms | warm p99 ms | cold-principal p50 ms |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [name, users, setup, hot, cold] of [
+    ['small', 10, small, warmSmall, coldSmall],
+    ['large', LARGE_USERS, large, warmLarge, coldLarge],
+  ] as const) {
+    console.log(
+      `| ${name} | ${users} | ${setup.seconds.toFixed(1)} | ${hot.p50.toFixed(3)} | ${hot.p99.toFixed(3)} | ${cold.p50.toFixed(3)} |`,
+    );
+  }
+  const sizeRatio = warmLarge.p50 / warmSmall.p50;
+  const coldRatio = coldLarge.p50 / coldSmall.p50;
+  target(
+    `large (${LARGE_USERS} users) vs small (10) latency ≤ 1.5×`,
+    sizeRatio <= 1.5 && coldRatio <= 1.5,
+    `warm p50 ${sizeRatio.toFixed(2)}×, cold-principal p50 ${coldRatio.toFixed(2)}×`,
+  );
+
+  // (4) The API Lambda as shipped: one esbuild bundle, nothing external.
+  const lambda = await measureLambdaBundle(5);
+  const initMedian = median([...lambda.initMs]);
+  console.log('\nAPI Lambda bundle (functions/api.ts; esbuild, minified ESM, node20, external: none)\n');
+  console.log(
+    `size: ${(lambda.bytes / 1024).toFixed(0)} KB (with @aws-sdk/* and @smithy/* external, as the nodejs20.x runtime could provide them: ${(lambda.bytesWithoutSdk / 1024).toFixed(0)} KB)`,
+  );
+  console.log(
+    `largest contributors: ${lambda.largest.map((l) => `${l.name} ${(l.bytes / 1024).toFixed(0)} KB`).join(', ')}`,
+  );
+  console.log(
+    `module initialisation, fresh node process: median ${initMedian.toFixed(1)} ms of [${lambda.initMs.map((t) => t.toFixed(1)).join(', ')}]`,
+  );
+  target(
+    'bundle ≤ 500 KB',
+    lambda.bytes <= 500 * 1024,
+    `${(lambda.bytes / 1024).toFixed(0)} KB (${lambda.bytes <= 500 * 1024 ? 'under' : 'over'} by ${Math.abs(lambda.bytes / 1024 - 500).toFixed(0)} KB, ${(lambda.bytes / (500 * 1024)).toFixed(2)}× the target)`,
+  );
+  target(
+    'module initialisation ≤ 50 ms',
+    initMedian <= 50,
+    `${initMedian.toFixed(1)} ms (${(initMedian / 50).toFixed(1)}× the target)`,
+  );
+
+  console.log(`\nTargets\n\n${targets.join('\n')}`);
 
   await new Promise((done) => server.close(() => done(undefined)));
   await dynamo.stop();
