@@ -4,7 +4,7 @@
  * assignment onto the device item, the device's item in the owner's partition (sk `MFA#<serial>`,
  * with the sealed seed and the last used TOTP step) and the owner's `counters.mfaDevices`.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
@@ -17,7 +17,7 @@ import {
   virtualMfaListKey,
   virtualMfaListPartition,
 } from './keys.ts';
-import { isConditionFailure, transact } from './transactions.ts';
+import { transact, updateIfCondition } from './transactions.ts';
 
 /** Who an MFA device is enabled for. */
 export type MfaDeviceOwner = CredentialOwnerKey;
@@ -290,21 +290,12 @@ export async function claimMfaStep(
   step: number,
   at: string,
 ): Promise<boolean> {
-  try {
-    await context.documents.send(
-      new UpdateCommand({
-        TableName: context.tableName,
-        Key: assignedMfaDeviceKey(device.accountId, device.owner, device.serialNumber),
-        UpdateExpression: 'SET lastUsedStep = :step, lastUsedAt = :at',
-        ConditionExpression: 'attribute_exists(pk) AND lastUsedStep < :step',
-        ExpressionAttributeValues: { ':step': step, ':at': at },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return updateIfCondition(context, {
+    Key: assignedMfaDeviceKey(device.accountId, device.owner, device.serialNumber),
+    UpdateExpression: 'SET lastUsedStep = :step, lastUsedAt = :at',
+    ConditionExpression: 'attribute_exists(pk) AND lastUsedStep < :step',
+    ExpressionAttributeValues: { ':step': step, ':at': at },
+  });
 }
 
 /** Converts a stored item into a virtual device record. */

@@ -19,7 +19,7 @@ import {
   signInThrottleLock,
   signInThrottlePartition,
 } from './keys.ts';
-import { isConditionFailure } from './transactions.ts';
+import { updateIfCondition } from './transactions.ts';
 
 /** A signed-in session: who, how, and the hash of its current refresh token. */
 export interface SignInSessionRecord {
@@ -78,27 +78,18 @@ export async function rotateSessionRefreshHash(
   nextHash: string,
   at: string,
 ): Promise<boolean> {
-  try {
-    await context.documents.send(
-      new UpdateCommand({
-        TableName: context.tableName,
-        Key: signInSessionKey(sessionId),
-        UpdateExpression: 'SET refreshHash = :next, refreshedAt = :at',
-        ConditionExpression: 'attribute_exists(pk) AND #status = :active AND refreshHash = :expected',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':next': nextHash,
-          ':at': at,
-          ':active': 'active',
-          ':expected': expectedHash,
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return updateIfCondition(context, {
+    Key: signInSessionKey(sessionId),
+    UpdateExpression: 'SET refreshHash = :next, refreshedAt = :at',
+    ConditionExpression: 'attribute_exists(pk) AND #status = :active AND refreshHash = :expected',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':next': nextHash,
+      ':at': at,
+      ':active': 'active',
+      ':expected': expectedHash,
+    },
+  });
 }
 
 /** Revokes a session (sign-out, or reuse of a rotated refresh token); false when there was none. */
@@ -108,22 +99,13 @@ export async function revokeSignInSession(
   reason: string,
   at: string,
 ): Promise<boolean> {
-  try {
-    await context.documents.send(
-      new UpdateCommand({
-        TableName: context.tableName,
-        Key: signInSessionKey(sessionId),
-        UpdateExpression: 'SET #status = :revoked, revokedReason = :reason, revokedAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':revoked': 'revoked', ':reason': reason, ':at': at },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+  return updateIfCondition(context, {
+    Key: signInSessionKey(sessionId),
+    UpdateExpression: 'SET #status = :revoked, revokedReason = :reason, revokedAt = :at',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':revoked': 'revoked', ':reason': reason, ':at': at },
+  });
 }
 
 /** Converts a stored item into a session record. */

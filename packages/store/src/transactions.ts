@@ -4,7 +4,12 @@
  * condition fails, the cancellation reason's index says which invariant it was.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { policyEpochBumps } from './policy-epochs.ts';
@@ -73,4 +78,21 @@ function withTable(write: TransactItem, tableName: string): SdkTransactItem {
 /** True for a single-item write whose condition failed. */
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/**
+ * Sends one conditional single-item update; false when its condition failed, which callers treat
+ * as an answer ("already claimed", "no longer current") rather than an error.
+ */
+export async function updateIfCondition(
+  context: StoreContext,
+  input: Omit<UpdateCommandInput, 'TableName'>,
+): Promise<boolean> {
+  try {
+    await context.documents.send(new UpdateCommand({ ...input, TableName: context.tableName }));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }
