@@ -68,6 +68,9 @@ export function createPlatform(
     checkPolicy: checkPolicyWithEngine,
     secrets,
   };
+  // Built once: every interface serves the same operation tables.
+  const iamTable = iamOperations(iam);
+  const accounts = tenantAccountOperations(iam);
   const authentication: AuthenticationContext = {
     store,
     partition: config.partition,
@@ -156,7 +159,7 @@ export function createPlatform(
   app.route(
     '/',
     createQueryApp({
-      iam: { ...iamOperations(iam), ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation },
+      iam: { ...iamTable, ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation },
       sts: stsOperations(sts),
       unsignedSts: unsignedStsOperations(sts),
       authenticate,
@@ -166,13 +169,13 @@ export function createPlatform(
   app.route(
     '/',
     createRestApp({
-      operations: iamOperations(iam),
-      accounts: tenantAccountOperations(iam),
+      operations: iamTable,
+      accounts,
       authenticate,
       sts: { operations: stsOperations(sts), unsigned: unsignedStsOperations(sts) },
     }),
   );
-  return { app, store, iam, accounts: tenantAccountOperations(iam), decisions };
+  return { app, store, iam, accounts, decisions };
 }
 
 /** The decision API's routes over the decision services. */

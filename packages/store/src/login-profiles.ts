@@ -7,7 +7,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { type CredentialOwnerKey, credentialOwnerRecordKey, loginProfileKey } from './keys.ts';
-import { isConditionFailure, transact } from './transactions.ts';
+import { isConditionFailure, transact, versionedSet } from './transactions.ts';
 
 /** Whose login profile: an IAM user, or the account's root. */
 export type LoginProfileOwner = CredentialOwnerKey;
@@ -105,15 +105,7 @@ export async function updateLoginProfile(
     >
   >,
 ): Promise<Result<LoginProfileRecord>> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
-  const sets = ['version = version + :one'];
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
+  const { names, values, sets } = versionedSet(changes, current.version);
   try {
     const result = await context.documents.send(
       new UpdateCommand({

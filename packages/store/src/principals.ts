@@ -15,7 +15,7 @@ import {
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
 import { bumpPolicyEpoch } from './policy-epochs.ts';
-import { type GuardedWrite, isConditionFailure, transact } from './transactions.ts';
+import { type GuardedWrite, isConditionFailure, transact, versionedSet } from './transactions.ts';
 
 /** The principal kinds an account holds. */
 export type PrincipalKind = 'user' | 'group' | 'role';
@@ -173,15 +173,7 @@ export async function updatePrincipal(
   >,
   remove: readonly ('permissionsBoundary' | 'description')[] = [],
 ): Promise<Result<PrincipalRecord>> {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = { ':expected': current.version, ':one': 1 };
-  const sets = ['version = version + :one'];
-  for (const [field, value] of Object.entries(changes)) {
-    if (value === undefined) continue;
-    names[`#${field}`] = field;
-    values[`:${field}`] = value;
-    sets.push(`#${field} = :${field}`);
-  }
+  const { names, values, sets } = versionedSet(changes, current.version);
   if (changes.path !== undefined) {
     sets.push('gsi1sk = :gsi1sk');
     values[':gsi1sk'] = principalListKey(

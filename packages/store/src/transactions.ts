@@ -96,3 +96,20 @@ export async function updateIfCondition(
     throw error;
   }
 }
+
+/** The pieces of an optimistic `SET` update: each defined field, plus `version = version + 1`. */
+export function versionedSet(
+  changes: Readonly<Record<string, unknown>>,
+  expectedVersion: number,
+): { names: Record<string, string>; values: Record<string, unknown>; sets: string[] } {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1 };
+  const sets = ['version = version + :one'];
+  for (const [field, value] of Object.entries(changes)) {
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#${field} = :${field}`);
+  }
+  return { names, values, sets };
+}
