@@ -5,11 +5,6 @@
  * HTTP API whose routes run the Lambda handlers in functions/. `npx sst deploy --stage prod`.
  */
 
-/** Every handler in functions/ and the HTTP API routes it serves. */
-export const handlers: Record<string, { routes: string[] }> = {
-  'functions/api.handler': { routes: ['$default'] },
-};
-
 export default $config({
   app(input) {
     return {
@@ -21,6 +16,7 @@ export default $config({
   },
   async run() {
     const { tableDefinition, keyAttributes } = await import('./packages/store/src/table-definition.ts');
+    const { handlerDeployments } = await import('./functions/wiring/deployment.ts');
 
     const table = new sst.aws.Dynamo('Table', {
       fields: Object.fromEntries(keyAttributes(tableDefinition).map((name) => [name, 'string' as const])),
@@ -42,19 +38,21 @@ export default $config({
     ];
 
     const api = new sst.aws.ApiGatewayV2('Api');
-    for (const [handler, { routes }] of Object.entries(handlers)) {
-      for (const route of routes) {
-        api.route(route, {
-          handler,
-          runtime: 'nodejs20.x',
-          architecture: 'arm64',
-          memory: '1024 MB',
-          timeout: '15 seconds',
-          link: [table, ...secrets],
-          // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
-          environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},
-        });
-      }
+    for (const [handler, { routes, bundle }] of Object.entries(handlerDeployments)) {
+      // One function per handler, however many routes it serves: one pool of warm instances.
+      const fn = new sst.aws.Function(handler.replace(/^functions\/|\.handler$/g, ''), {
+        handler,
+        // The AWS SDK v3 requires Node 22 for releases from 2027 on.
+        runtime: 'nodejs22.x',
+        architecture: 'arm64',
+        memory: '1024 MB',
+        timeout: '15 seconds',
+        nodejs: { esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] } },
+        link: [table, ...secrets],
+        // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
+        environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},
+      });
+      for (const route of routes) api.route(route, fn.arn);
     }
 
     return { api: api.url, table: table.name };

@@ -6,14 +6,16 @@ import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { tableDefinition } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { handlerDeployments } from '../functions/wiring/deployment.ts';
 
 interface Recorded {
   dynamo: Record<string, unknown>[];
   secrets: string[];
-  routes: { route: string; handler: string; link: unknown[] }[];
+  functions: { name: string; handler: string; link: unknown[]; esbuild: unknown }[];
+  routes: { route: string; handler: string }[];
 }
 
-const recorded: Recorded = { dynamo: [], secrets: [], routes: [] };
+const recorded: Recorded = { dynamo: [], secrets: [], functions: [], routes: [] };
 
 function installStandIns(): void {
   const globals = globalThis as Record<string, unknown>;
@@ -29,10 +31,23 @@ function installStandIns(): void {
         recorded.dynamo.push({ name, ...args });
         this.name = name;
       },
+      Function: function SstFunction(
+        this: { arn: string },
+        name: string,
+        args: { handler: string; link: unknown[]; nodejs?: { esbuild?: unknown } },
+      ) {
+        recorded.functions.push({
+          name,
+          handler: args.handler,
+          link: args.link,
+          esbuild: args.nodejs?.esbuild,
+        });
+        this.arn = `arn:aws:lambda:us-east-1:123456789012:function:${args.handler}`;
+      },
       ApiGatewayV2: function ApiGatewayV2(this: Record<string, unknown>) {
         this.url = 'https://example.invalid';
-        this.route = (route: string, fn: { handler: string; link: unknown[] }) => {
-          recorded.routes.push({ route, handler: fn.handler, link: fn.link });
+        this.route = (route: string, arn: string) => {
+          recorded.routes.push({ route, handler: arn.split(':function:')[1] ?? '' });
         };
       },
     },
@@ -83,10 +98,28 @@ describe('sst.config.ts', () => {
 
   it('links the table and every secret to every handler', () => {
     expect(recorded.secrets.sort()).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey']);
-    for (const route of recorded.routes) {
-      const names = route.link.map((l) => (l as { name: string }).name).sort();
+    for (const fn of recorded.functions) {
+      const names = fn.link.map((l) => (l as { name: string }).name).sort();
       expect(names).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey', 'Table']);
     }
+  });
+
+  it('builds one function per handler and routes the decision calls to the authorize function', () => {
+    expect(new Set(recorded.functions.map((f) => f.handler)).size).toBe(recorded.functions.length);
+    const routed = Object.fromEntries(recorded.routes.map((r) => [r.route, r.handler]));
+    expect(routed).toMatchObject({
+      $default: 'functions/api.handler',
+      'POST /v1/authorize': 'functions/authorize.handler',
+      'POST /v1/authorize/batch': 'functions/authorize.handler',
+    });
+  });
+
+  it('bundles each function as the deployment table says (what the benchmark measures)', () => {
+    for (const fn of recorded.functions)
+      expect(fn.esbuild).toEqual({
+        external: handlerDeployments[fn.handler]?.bundle.external,
+        mainFields: handlerDeployments[fn.handler]?.bundle.mainFields,
+      });
   });
 
   it('retains and protects production data', () => {

@@ -44,3 +44,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
   };
 }
+
+/** The `iss` of access tokens: the configured issuer, or the default local origin. */
+export function issuerOf(config: PlatformConfig): string {
+  return config.issuer ?? 'http://127.0.0.1:4000';
+}

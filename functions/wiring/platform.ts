@@ -3,7 +3,6 @@
  * handlers and the local runtime both call this, so they serve the same app.
  */
 import {
-  authenticateByScheme,
   createDecisionsApp,
   createPlatformApp,
   createQueryApp,
@@ -16,11 +15,7 @@ import { createSecretBoxFromConfig } from '@palisade/credentials';
 import { createDecisions, type Decisions, simulationOperations } from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
 import {
-  type AuthenticationContext,
-  authenticateBearerToken,
-  authenticateSignedRequest,
   checkPolicyWithEngine,
-  createCredentialCache,
   defaultQuotas,
   type IamContext,
   iamOperations,
@@ -38,7 +33,9 @@ import {
 } from '@palisade/sts';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
-import type { PlatformConfig } from './config.ts';
+import { createPlatformAuthentication } from './authentication.ts';
+import { issuerOf, type PlatformConfig } from './config.ts';
+import { tokenResolver } from './decision-wiring.ts';
 
 /** The assembled platform. */
 export interface Platform {
@@ -71,21 +68,6 @@ export function createPlatform(
   // Built once: every interface serves the same operation tables.
   const iamTable = iamOperations(iam);
   const accounts = tenantAccountOperations(iam);
-  const authentication: AuthenticationContext = {
-    store,
-    partition: config.partition,
-    secrets,
-    now,
-    operator: { accessKeyId: config.operatorAccessKeyId, secretAccessKey: config.operatorSecretAccessKey },
-    // Revalidated on every request (one read of the account's epoch and status instead of three to
-    // five): suspensions, key deactivations and policy changes apply to the very next call.
-    credentialCache: createCredentialCache({ revalidateAfterMs: 0 }),
-  };
-  const authenticateSignature = (
-    request: Parameters<typeof authenticateSignedRequest>[1],
-    service: string,
-    origin: { sourceIp?: string },
-  ) => authenticateSignedRequest(authentication, request, service, origin);
   // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
   const signIn = createSignInService({
     ...defaultSignInSettings,
@@ -93,15 +75,15 @@ export function createPlatform(
     secrets,
     partition: config.partition,
     now,
-    issuer: config.issuer ?? 'http://127.0.0.1:4000',
+    issuer: issuerOf(config),
   });
-  const authenticateBearer = (token: string, origin: { sourceIp?: string }) =>
-    authenticateBearerToken(
-      { store, partition: config.partition, now, verifyAccessToken: signIn.verifyAccessToken },
-      token,
-      origin,
-    );
-  const authenticate = authenticateByScheme(authenticateSignature, authenticateBearer);
+  const { authenticate, authenticateBearer } = createPlatformAuthentication(
+    config,
+    store,
+    secrets,
+    signIn.verifyAccessToken,
+    now,
+  );
 
   const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
   app.route(
@@ -124,24 +106,11 @@ export function createPlatform(
       },
     }),
   );
-  // Decisions: `"token"` questions are about the sign-in session behind an access JWT, checked
-  // exactly as a Bearer caller is (signature, claims, session still active, account active).
   const decisions = createDecisions({
     store,
     partition: config.partition,
     now,
-    resolveToken: async (token) => {
-      const session = await authenticateBearer(token, {});
-      if (!session.ok) return session;
-      const { claims } = session.value;
-      return ok({
-        principalArn: claims.sub,
-        accountId: claims.account,
-        mfa: claims.mfa,
-        authTime: claims.auth_time,
-        sessionId: claims.sid,
-      });
-    },
+    resolveToken: tokenResolver(authenticateBearer),
   });
   const simulation = simulationOperations({ store, partition: config.partition });
   // STS: temporary credentials. A deployment on DynamoDB Local runs locally: only there may OIDC
@@ -173,6 +142,8 @@ export function createPlatform(
       accounts,
       authenticate,
       sts: { operations: stsOperations(sts), unsigned: unsignedStsOperations(sts) },
+      // The decision API is mounted above: /openapi.json describes it too.
+      decisionRoutes: true,
     }),
   );
   return { app, store, iam, accounts, decisions };

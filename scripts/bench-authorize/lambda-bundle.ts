@@ -1,6 +1,8 @@
 /**
- * The authorize Lambda's cold-start cost: functions/api.ts bundled with esbuild as it would ship
- * (minified ESM for node20), its size, and the time to import it in a fresh Node process.
+ * A Lambda's cold-start cost as it ships: its handler bundled with esbuild exactly as the
+ * deployment table says (minified ESM for node20), its size, and the time to import it in a fresh
+ * Node process, in a folder with no node_modules: the import fails if anything left out of the
+ * bundle were needed at start-up.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,31 +11,38 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { type BundleOptions, handlerDeployments } from '../../functions/wiring/deployment.ts';
 
 const run = promisify(execFile);
 
-/** What the bundle costs: bytes on disk and module initialisation in a fresh process. */
+/** What one bundle costs: bytes on disk and module initialisation in a fresh process. */
 export interface BundleMeasurement {
+  /** The SST handler name, or the reference's name. */
+  readonly handler: string;
   readonly bytes: number;
-  /** The same entry point with the runtime-provided AWS SDK v3 left out, for reference. */
-  readonly bytesWithoutSdk: number;
+  /** The same entry with nothing left out, for reference. */
+  readonly bytesSelfContained: number;
   readonly initMs: readonly number[];
   /** The largest contributors to the minified bundle, by package (or first-party folder). */
   readonly largest: readonly { readonly name: string; readonly bytes: number }[];
 }
 
-const ENTRY = 'functions/api.ts';
+/** Where a bundle's code comes from: a file, or source text (the reference bundles). */
+type Entry = { readonly file: string } | { readonly source: string };
 
-async function bundle(external: string[]) {
+async function bundle(entry: Entry, options: BundleOptions) {
   const result = await build({
-    entryPoints: [ENTRY],
+    ...('file' in entry
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.source, resolveDir: process.cwd(), loader: 'ts' as const } }),
     bundle: true,
     minify: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     write: false,
-    external,
+    external: [...options.external],
+    mainFields: [...options.mainFields],
     // Some CommonJS dependencies call require(); in an ESM bundle that needs a real require.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     logLevel: 'silent',
@@ -51,7 +60,7 @@ async function bundle(external: string[]) {
   const largest = [...bySource]
     .map(([name, bytes]) => ({ name, bytes }))
     .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 6);
+    .slice(0, 5);
   return { contents: file.contents, largest };
 }
 
@@ -62,32 +71,89 @@ function sourceName(input: string): string {
   return scope?.startsWith('@') ? `${scope}/${name}` : (scope ?? input);
 }
 
-/** Bundles the API Lambda with nothing external and imports it `runs` times in fresh processes. */
-export async function measureLambdaBundle(runs: number): Promise<BundleMeasurement> {
-  const { contents, largest } = await bundle([]);
-  const withoutSdk = (await bundle(['@aws-sdk/*', '@smithy/*'])).contents;
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  TABLE_NAME: 'bench-bundle',
+  PALISADE_OPERATOR_ACCESS_KEY_ID: 'AKIAOPERATOR0000BENCH',
+  PALISADE_OPERATOR_SECRET_ACCESS_KEY: 'operator-secret-for-bench-only-00000000',
+  PALISADE_MASTER_KEY: Buffer.alloc(32, 5).toString('base64'),
+  AWS_REGION: 'us-east-1',
+};
+
+/** Reference points built and measured the same way: what any function with these parts costs. */
+const REFERENCES: readonly { readonly name: string; readonly source: string }[] = [
+  {
+    name: 'reference: Hono app, one route',
+    source: `import { Hono } from 'hono'; import { handle } from 'hono/aws-lambda';
+      export const handler = handle(new Hono().get('/', (c) => c.text('ok')));`,
+  },
+  {
+    name: 'reference: DynamoDB document client alone',
+    source: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+      import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+      export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));`,
+  },
+];
+
+/**
+ * Bundles the deployed handlers and the reference points, then imports each `runs` times in fresh
+ * Node processes, interleaved round by round so machine noise falls on all of them alike.
+ */
+export async function measureLambdaBundles(
+  handlers: readonly string[],
+  runs: number,
+): Promise<BundleMeasurement[]> {
+  const built: {
+    name: string;
+    contents: Uint8Array;
+    selfContained: number;
+    largest: BundleMeasurement['largest'];
+  }[] = [];
+  for (const handler of handlers) {
+    const deployment = handlerDeployments[handler];
+    if (!deployment) throw new Error(`${handler} is not in functions/wiring/deployment.ts`);
+    const entry = { file: `${handler.replace(/\.[^.]+$/, '')}.ts` };
+    const shipped = await bundle(entry, deployment.bundle);
+    const selfContained = await bundle(entry, { ...deployment.bundle, external: [] });
+    built.push({ name: handler, ...shipped, selfContained: selfContained.contents.byteLength });
+  }
+  const options = Object.values(handlerDeployments)[0]?.bundle ?? { external: [], mainFields: [] };
+  for (const reference of REFERENCES) {
+    const shipped = await bundle({ source: reference.source }, options);
+    built.push({ name: reference.name, ...shipped, selfContained: shipped.contents.byteLength });
+  }
+  // Outside the repository: an import fails if anything left out of a bundle is needed at start-up.
   const directory = await mkdtemp(join(tmpdir(), 'palisade-bundle-'));
   try {
-    const file = join(directory, 'api.mjs');
-    await writeFile(file, contents);
-    const script = `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now()-t)`;
-    const env = {
-      PATH: process.env.PATH ?? '',
-      TABLE_NAME: 'bench-bundle',
-      PALISADE_OPERATOR_ACCESS_KEY_ID: 'AKIAOPERATOR0000BENCH',
-      PALISADE_OPERATOR_SECRET_ACCESS_KEY: 'operator-secret-for-bench-only-00000000',
-      PALISADE_MASTER_KEY: Buffer.alloc(32, 5).toString('base64'),
-      AWS_REGION: 'us-east-1',
-    };
-    const initMs: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-        env,
-        cwd: directory,
-      });
-      initMs.push(Number(stdout.trim().split('\n').at(-1)));
+    const files = await Promise.all(
+      built.map(async (b, i) => {
+        const file = join(directory, `bundle-${i}.mjs`);
+        await writeFile(file, b.contents);
+        return file;
+      }),
+    );
+    const initMs = built.map((): number[] => []);
+    for (let round = 0; round < runs; round++) {
+      for (const [i, file] of files.entries()) {
+        const script = `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now()-t)`;
+        const { stdout } = await run(
+          process.execPath,
+          ['--no-warnings', '--input-type=module', '-e', script],
+          {
+            env: ENV,
+            cwd: directory,
+          },
+        );
+        initMs[i]?.push(Number(stdout.trim().split('\n').at(-1)));
+      }
     }
-    return { bytes: contents.byteLength, bytesWithoutSdk: withoutSdk.byteLength, initMs, largest };
+    return built.map((b, i) => ({
+      handler: b.name,
+      bytes: b.contents.byteLength,
+      bytesSelfContained: b.selfContained,
+      initMs: initMs[i] ?? [],
+      largest: b.largest,
+    }));
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -24,9 +24,8 @@ export type DecisionRoute = (
   input: DecisionRouteInput,
 ) => Promise<Result<object | undefined>>;
 
-/** The services the decision API serves. */
-export interface DecisionsAppDependencies {
-  readonly authenticate: Authenticate;
+/** The services behind the decision API's routes. */
+export interface DecisionServices {
   readonly authorize: DecisionRoute;
   readonly authorizeBatch: DecisionRoute;
   readonly putResourcePolicy: DecisionRoute;
@@ -43,6 +42,12 @@ export interface DecisionsAppDependencies {
   /** SimulatePrincipalPolicy and SimulateCustomPolicy, in AWS member names. */
   readonly simulation: OperationTable;
 }
+
+/**
+ * The authenticator and the services to serve. A route whose service is absent is not mounted, so
+ * a deployment can split the routes across functions (the authorize function serves two).
+ */
+export type DecisionsAppDependencies = { readonly authenticate: Authenticate } & Partial<DecisionServices>;
 
 const SCOPE_SERVICE = 'palisade';
 
@@ -97,29 +102,33 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
   };
   const prefixParam = (c: Context) => ({ prefix: c.req.param('prefix') ?? '' });
 
-  app.post('/v1/authorize', serve(deps.authorize));
-  app.post('/v1/authorize/batch', serve(deps.authorizeBatch));
-  app.put('/v1/resource-policies/*', serve(deps.putResourcePolicy, arnParam));
-  app.get('/v1/resource-policies/*', serve(deps.getResourcePolicy, arnParam));
-  app.delete('/v1/resource-policies/*', serve(deps.deleteResourcePolicy, arnParam));
-  app.get('/v1/service-catalog', serve(deps.listServiceDefinitions));
-  app.put('/v1/service-catalog/:prefix', serve(deps.putServiceDefinition, prefixParam));
-  app.get('/v1/service-catalog/:prefix', serve(deps.getServiceDefinition, prefixParam));
-  app.delete('/v1/service-catalog/:prefix', serve(deps.deleteServiceDefinition, prefixParam));
-  app.post('/v1/allowed-actions', serve(deps.allowedActions));
-  app.post('/v1/validate-policy', serve(deps.validatePolicy));
-  app.get('/v1/decision-log', serve(deps.queryDecisionLog));
-  app.put('/v1/decision-log/settings', serve(deps.configureDecisionLog));
+  const mount = (
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    route: DecisionRoute | undefined,
+    params?: (c: Context) => Record<string, string>,
+  ) => {
+    if (route) app.on(method.toUpperCase(), path, serve(route, params));
+  };
+  mount('post', '/v1/authorize', deps.authorize);
+  mount('post', '/v1/authorize/batch', deps.authorizeBatch);
+  mount('put', '/v1/resource-policies/*', deps.putResourcePolicy, arnParam);
+  mount('get', '/v1/resource-policies/*', deps.getResourcePolicy, arnParam);
+  mount('delete', '/v1/resource-policies/*', deps.deleteResourcePolicy, arnParam);
+  mount('get', '/v1/service-catalog', deps.listServiceDefinitions);
+  mount('put', '/v1/service-catalog/:prefix', deps.putServiceDefinition, prefixParam);
+  mount('get', '/v1/service-catalog/:prefix', deps.getServiceDefinition, prefixParam);
+  mount('delete', '/v1/service-catalog/:prefix', deps.deleteServiceDefinition, prefixParam);
+  mount('post', '/v1/allowed-actions', deps.allowedActions);
+  mount('post', '/v1/validate-policy', deps.validatePolicy);
+  mount('get', '/v1/decision-log', deps.queryDecisionLog);
+  mount('put', '/v1/decision-log/settings', deps.configureDecisionLog);
   for (const [path, action] of [
     ['/v1/simulate/principal', 'SimulatePrincipalPolicy'],
     ['/v1/simulate/custom', 'SimulateCustomPolicy'],
   ] as const) {
-    const simulate = deps.simulation[action];
-    if (simulate)
-      app.post(
-        path,
-        serve((caller, input) => simulate(caller, input.body)),
-      );
+    const simulate = deps.simulation?.[action];
+    mount('post', path, simulate && ((caller, input) => simulate(caller, input.body)));
   }
   return app;
 }

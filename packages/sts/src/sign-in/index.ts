@@ -13,7 +13,7 @@ import { createSigningKeyring, type SigningKeyring } from './signing-keyring.ts'
 export type { SessionTokens } from './session-issuer.ts';
 export type { SignInOrigin, SignInRequest } from './sign-in.ts';
 export * from './sign-in-context.ts';
-export type { SigningKeyring } from './signing-keyring.ts';
+export { createSigningKeyring, type SigningKeyring } from './signing-keyring.ts';
 
 /** The sign-in service the HTTP layer and bearer authentication use. */
 export interface SignInService {

@@ -1,0 +1,170 @@
+/**
+ * The authorize Lambda as deployed: functions/authorize.ts's exported handler, invoked with API
+ * Gateway (HTTP API) events carrying SigV4-signed requests, over the same table as the full API.
+ */
+
+import { iamOperations, rootCaller } from '@palisade/iam';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { APIGatewayProxyResult, LambdaContext, LambdaEvent } from 'hono/aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Credentials, clientFor } from '../packages/decisions/test/support/signed-client.ts';
+import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+
+type Handler = (event: LambdaEvent, context: LambdaContext) => Promise<APIGatewayProxyResult>;
+type HttpApiEvent = Extract<LambdaEvent, { rawPath: string; version: string }>;
+
+const HOST = 'abc123.execute-api.us-east-1.amazonaws.com';
+let running: RunningPlatform;
+let handler: Handler;
+let accountId: string;
+let alice: Credentials;
+
+async function iam(action: string, input: object) {
+  const result = await iamOperations(running.platform.iam)[action]?.(rootCaller('aws', accountId), input);
+  if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
+  return result.value as Record<string, never>;
+}
+
+/** An HTTP API (payload 2.0) event for one request, signed as an AWS SDK would sign it. */
+async function signedEvent(
+  credentials: Credentials,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpApiEvent> {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const signer = new SignatureV4({
+    credentials,
+    region: 'us-east-1',
+    service: 'palisade',
+    sha256: Hash.bind(null, 'sha256'),
+    applyChecksum: true,
+  });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method,
+      protocol: 'https:',
+      hostname: HOST,
+      path,
+      headers: { host: HOST, 'content-type': 'application/json' },
+      body: text,
+    }),
+  );
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: signed.headers as Record<string, string>,
+    isBase64Encoded: false,
+    body: text,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'abc123',
+      authentication: null,
+      authorizer: {},
+      domainName: HOST,
+      domainPrefix: 'abc123',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'test' },
+      requestId: 'lambda-request',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '28/Nov/2026:12:00:00 +0000',
+      timeEpoch: Date.now(),
+    },
+  };
+}
+
+const invoke = async (event: HttpApiEvent) => {
+  const response = await handler(event, {} as LambdaContext);
+  return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+};
+
+beforeAll(async () => {
+  running = await startPlatform();
+  const account = await running.createAccount('authorize-fn');
+  accountId = account.accountId;
+  await iam('CreateUser', { UserName: 'alice' });
+  const key = (await iam('CreateAccessKey', { UserName: 'alice' })) as unknown as {
+    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
+  };
+  alice = { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey };
+  await iam('PutUserPolicy', {
+    UserName: 'alice',
+    PolicyName: 'docs',
+    PolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'Read', Effect: 'Allow', Action: 'docs:Read', Resource: '*' }],
+    }),
+  });
+  // The Lambda reads its configuration from the environment at import, as in AWS.
+  const store = running.platform.store;
+  const endpoint = await store.dynamodb.config.endpoint?.();
+  Object.assign(process.env, {
+    TABLE_NAME: store.tableName,
+    DYNAMODB_ENDPOINT: `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`,
+    PALISADE_OPERATOR_ACCESS_KEY_ID: running.operator.accessKeyId,
+    PALISADE_OPERATOR_SECRET_ACCESS_KEY: running.operator.secretAccessKey,
+    PALISADE_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'),
+  });
+  ({ handler } = (await import('../functions/authorize.ts')) as unknown as { handler: Handler });
+});
+
+afterAll(async () => {
+  await running.close();
+});
+
+describe('the authorize function', () => {
+  it('answers a signed /v1/authorize exactly as the full API does', async () => {
+    const question = { action: 'docs:Read', resource: `arn:aws:docs:us-east-1:${accountId}:doc/1` };
+    const viaLambda = await invoke(await signedEvent(alice, 'POST', '/v1/authorize', question));
+    const viaApi = await clientFor(running.url, alice).post('/v1/authorize', question);
+    expect(viaLambda.status).toBe(200);
+    expect(viaLambda.body.decision).toBe('allowed');
+    expect(viaLambda.body.matchedStatements).toEqual(viaApi.body.matchedStatements);
+    expect({ ...viaLambda.body, requestId: undefined }).toEqual({ ...viaApi.body, requestId: undefined });
+  });
+
+  it('answers a batch in order', async () => {
+    const resource = `arn:aws:docs:us-east-1:${accountId}:doc/1`;
+    const response = await invoke(
+      await signedEvent(alice, 'POST', '/v1/authorize/batch', {
+        requests: [
+          { action: 'docs:Read', resource },
+          { action: 'docs:Write', resource },
+        ],
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.body.results.map((r: { decision: string }) => r.decision)).toEqual([
+      'allowed',
+      'implicitDeny',
+    ]);
+  });
+
+  it('refuses a request whose signature does not match', async () => {
+    const event = await signedEvent(alice, 'POST', '/v1/authorize', { action: 'docs:Read', resource: '*' });
+    const response = await invoke({
+      ...event,
+      body: JSON.stringify({ action: 'docs:Write', resource: '*' }),
+    });
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('credentials.signature-mismatch');
+    expect(response.body.decision).toBeUndefined();
+  });
+
+  it('serves no other interface', async () => {
+    for (const [method, path] of [
+      ['GET', '/v1/users'],
+      ['POST', '/v1/resource-policies/x'],
+      ['POST', '/'],
+    ] as const) {
+      const response = await invoke(
+        await signedEvent(alice, method, path, method === 'GET' ? undefined : {}),
+      );
+      expect(response.status, `${method} ${path}`).toBe(404);
+    }
+  });
+});
