@@ -7,13 +7,13 @@ import {
   AttachUserPolicyCommand,
   CreateLoginProfileCommand,
   CreateUserCommand,
-  CreateVirtualMFADeviceCommand,
-  EnableMFADeviceCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
 import { generateTotpCode } from '@palisade/credentials';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+import { requestSignIn } from './fixtures/sign-in-request.ts';
+import { enrolVirtualMfaDevice } from './fixtures/virtual-mfa.ts';
 
 let running: RunningPlatform;
 let root: IAMClient;
@@ -33,14 +33,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => running?.close());
 
-async function signIn(body: Record<string, string>) {
-  const response = await fetch(`${running.url}/v1/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ account: 'e2e-sign-in', userName: 'zoe', password: PASSWORD, ...body }),
+const signIn = (body: Record<string, string>) =>
+  requestSignIn((path, init) => fetch(`${running.url}${path}`, init), {
+    account: 'e2e-sign-in',
+    userName: 'zoe',
+    password: PASSWORD,
+    ...body,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 describe('sign-in end to end', () => {
   it('signs in with password and TOTP and calls the Query API with the bearer token', {
@@ -55,19 +54,8 @@ describe('sign-in end to end', () => {
     );
     const profile = await root.send(new CreateLoginProfileCommand({ UserName: 'zoe', Password: PASSWORD }));
     expect(profile.LoginProfile).toMatchObject({ UserName: 'zoe', PasswordResetRequired: false });
-    const device = await root.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'zoe-phone' }));
-    const serial = device.VirtualMFADevice?.SerialNumber ?? '';
+    const { serial, seed } = await enrolVirtualMfaDevice(root, 'zoe', 'zoe-phone', Date.now());
     expect(serial).toBe(`arn:aws:iam::${accountId}:mfa/zoe-phone`);
-    const seed = Buffer.from(device.VirtualMFADevice?.Base32StringSeed ?? new Uint8Array()).toString('ascii');
-    const now = Date.now();
-    await root.send(
-      new EnableMFADeviceCommand({
-        UserName: 'zoe',
-        SerialNumber: serial,
-        AuthenticationCode1: generateTotpCode(seed, new Date(now - 30_000)),
-        AuthenticationCode2: generateTotpCode(seed, new Date(now)),
-      }),
-    );
 
     expect(await signIn({})).toMatchObject({
       status: 401,

@@ -3,14 +3,10 @@
  * against a running Palisade: cross-account trust, ExternalId, MFA, chaining, session policies,
  * expiry, web identity with a loopback OIDC issuer, and GetCallerIdentity for every kind of caller.
  */
-import type { AddressInfo } from 'node:net';
 import {
   CreateAccessKeyCommand,
-  CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
   CreateUserCommand,
-  CreateVirtualMFADeviceCommand,
-  EnableMFADeviceCommand,
   IAMClient,
   ListRolesCommand,
   ListUsersCommand,
@@ -25,13 +21,18 @@ import {
 } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { serve } from '@hono/node-server';
 import { generateTotpCode } from '@palisade/credentials';
 import { operatorCaller } from '@palisade/iam';
-import { Hono } from 'hono';
-import { exportJWK, generateKeyPair, type KeyLike, SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createWebIdentityRole,
+  ISSUER_KEY_ID,
+  type OidcIssuer,
+  startOidcIssuer,
+} from './fixtures/oidc-issuer.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+import { enrolVirtualMfaDevice } from './fixtures/virtual-mfa.ts';
 
 type Credentials = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
@@ -416,17 +417,7 @@ describe('MFA', () => {
       }),
     );
     const mia = keyOf(await rootA.send(new CreateAccessKeyCommand({ UserName: 'mia' })));
-    const device = await rootA.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'mia-phone' }));
-    const seed = Buffer.from(device.VirtualMFADevice?.Base32StringSeed ?? new Uint8Array()).toString('ascii');
-    const serial = device.VirtualMFADevice?.SerialNumber ?? '';
-    await rootA.send(
-      new EnableMFADeviceCommand({
-        UserName: 'mia',
-        SerialNumber: serial,
-        AuthenticationCode1: generateTotpCode(seed, new Date(clock - 30_000)),
-        AuthenticationCode2: generateTotpCode(seed, new Date(clock)),
-      }),
-    );
+    const { serial, seed } = await enrolVirtualMfaDevice(rootA, 'mia', 'mia-phone', clock);
     await iam(b.root).send(
       new CreateRoleCommand({
         RoleName: 'break-glass',
@@ -484,53 +475,28 @@ describe('MFA', () => {
 });
 
 describe('AssumeRoleWithWebIdentity', () => {
-  let issuer: string;
-  let privateKey: KeyLike;
-  let closeIssuer: () => Promise<void>;
+  let idp: OidcIssuer;
   const roleArn = () => `arn:aws:iam::${b.accountId}:role/web-app`;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
-    const idp = new Hono();
-    idp.get('/.well-known/openid-configuration', (c) =>
-      c.json({ issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
-    );
-    idp.get('/jwks', (c) => c.json({ keys: [jwk] }));
-    const server = serve({ fetch: idp.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((done) => server.once('listening', done));
-    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    closeIssuer = () => new Promise((done) => server.close(() => done()));
-
-    const provider = await iam(b.root).send(
-      new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ['web-client'] }),
-    );
-    const host = issuer.slice('http://'.length);
-    expect(provider.OpenIDConnectProviderArn).toBe(`arn:aws:iam::${b.accountId}:oidc-provider/${host}`);
-    await iam(b.root).send(
-      new CreateRoleCommand({
-        RoleName: 'web-app',
-        AssumeRolePolicyDocument: doc({
-          Effect: 'Allow',
-          Principal: { Federated: provider.OpenIDConnectProviderArn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${host}:aud`]: 'web-client', [`${host}:sub`]: 'user-42' } },
-        }),
-      }),
-    );
+    idp = await startOidcIssuer();
+    const providerArn = await createWebIdentityRole(iam(b.root), idp, {
+      roleName: 'web-app',
+      audience: 'web-client',
+      subject: 'user-42',
+    });
+    const host = idp.url.slice('http://'.length);
+    expect(providerArn).toBe(`arn:aws:iam::${b.accountId}:oidc-provider/${host}`);
   });
-  afterAll(() => closeIssuer?.());
+  afterAll(() => idp?.close());
 
   const token = (claims: { sub?: string; aud?: string; expiresIn?: number }) =>
-    new SignJWT({})
-      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
-      .setIssuer(issuer)
-      .setSubject(claims.sub ?? 'user-42')
-      .setAudience(claims.aud ?? 'web-client')
-      .setIssuedAt(Math.floor(clock / 1000))
-      .setExpirationTime(Math.floor(clock / 1000) + (claims.expiresIn ?? 300))
-      .sign(privateKey);
+    idp.idToken({
+      sub: claims.sub ?? 'user-42',
+      aud: claims.aud ?? 'web-client',
+      issuedAt: Math.floor(clock / 1000),
+      expiresAt: Math.floor(clock / 1000) + (claims.expiresIn ?? 300),
+    });
 
   const webSession = (webIdentityToken: string) =>
     fromWebToken({
@@ -563,8 +529,8 @@ describe('AssumeRoleWithWebIdentity', () => {
   it('refuses a token signed by a key the issuer does not publish', async () => {
     const stranger = await generateKeyPair('RS256');
     const forged = await new SignJWT({})
-      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
-      .setIssuer(issuer)
+      .setProtectedHeader({ alg: 'RS256', kid: ISSUER_KEY_ID })
+      .setIssuer(idp.url)
       .setSubject('user-42')
       .setAudience('web-client')
       .setExpirationTime(Math.floor(clock / 1000) + 300)

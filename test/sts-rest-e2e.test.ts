@@ -3,21 +3,16 @@
  * session's credentials, GetSessionToken, typed refusals of bad bodies and unsigned requests, and
  * AssumeRoleWithWebIdentity (unsigned) with a loopback OIDC issuer.
  */
-import type { AddressInfo } from 'node:net';
 import {
   CreateAccessKeyCommand,
-  CreateOpenIDConnectProviderCommand,
   CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { serve } from '@hono/node-server';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { Hono } from 'hono';
-import { exportJWK, generateKeyPair, type KeyLike, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assumedRoleSchema,
@@ -25,6 +20,7 @@ import {
   sessionTokenSchema,
   webIdentitySessionSchema,
 } from '../packages/api/src/rest/sts-routes.ts';
+import { createWebIdentityRole, type OidcIssuer, startOidcIssuer } from './fixtures/oidc-issuer.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 
 interface Key {
@@ -217,51 +213,23 @@ describe('GET /v1/sts/caller-identity', () => {
 });
 
 describe('POST /v1/sts/assume-role-with-web-identity', () => {
-  let issuer: string;
-  let privateKey: KeyLike;
-  let closeIssuer: () => Promise<void>;
+  let idp: OidcIssuer;
   const webRoleArn = () => `arn:aws:iam::${accountId}:role/web-app`;
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'key-1', alg: 'RS256', use: 'sig' };
-    const idp = new Hono();
-    idp.get('/.well-known/openid-configuration', (c) =>
-      c.json({ issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256'] }),
-    );
-    idp.get('/jwks', (c) => c.json({ keys: [jwk] }));
-    const server = serve({ fetch: idp.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((done) => server.once('listening', done));
-    issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    closeIssuer = () => new Promise((done) => server.close(() => done()));
-    const provider = await iam(root).send(
-      new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ['web-client'] }),
-    );
-    const host = issuer.slice('http://'.length);
-    await iam(root).send(
-      new CreateRoleCommand({
-        RoleName: 'web-app',
-        AssumeRolePolicyDocument: doc({
-          Effect: 'Allow',
-          Principal: { Federated: provider.OpenIDConnectProviderArn },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${host}:aud`]: 'web-client', [`${host}:sub`]: 'user-42' } },
-        }),
-      }),
-    );
+    idp = await startOidcIssuer();
+    await createWebIdentityRole(iam(root), idp, {
+      roleName: 'web-app',
+      audience: 'web-client',
+      subject: 'user-42',
+    });
   });
-  afterAll(() => closeIssuer?.());
+  afterAll(() => idp?.close());
 
-  const token = (sub = 'user-42') =>
-    new SignJWT({})
-      .setProtectedHeader({ alg: 'RS256', kid: 'key-1' })
-      .setIssuer(issuer)
-      .setSubject(sub)
-      .setAudience('web-client')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(privateKey);
+  const token = (sub = 'user-42') => {
+    const now = Math.floor(Date.now() / 1000);
+    return idp.idToken({ sub, aud: 'web-client', issuedAt: now, expiresAt: now + 300 });
+  };
 
   it('exchanges a token for a role session without a signature', async () => {
     const answer = await call(undefined, 'POST', '/v1/sts/assume-role-with-web-identity', {

@@ -4,20 +4,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { createSecretBox, parseMasterKey } from '@palisade/credentials';
-import {
-  authenticateSignedRequest,
-  checkPolicyWithEngine,
-  defaultQuotas,
-  type IamContext,
-  iamOperations,
-  tenantAccountOperations,
-} from '@palisade/iam';
+import { authenticateSignedRequest, iamOperations, tenantAccountOperations } from '@palisade/iam';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { createPlatformApp } from '../src/platform-app.ts';
 import { createRestApp, identityRoutes, namedSchemas } from '../src/rest/index.ts';
 
@@ -45,17 +37,9 @@ const logs: Record<string, unknown>[] = [];
 const suffix = Math.random().toString(36).slice(2, 8);
 
 beforeAll(async () => {
-  const store = await createTestTable('rest');
-  const secrets = createSecretBox([parseMasterKey(Buffer.alloc(32, 3).toString('base64'))]);
   const now = () => new Date();
-  const context: IamContext = {
-    store,
-    partition: 'aws',
-    now,
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets,
-  };
+  const context = await createIamTestContext('rest', now);
+  const { store, secrets } = context;
   const rest = createRestApp({
     operations: iamOperations(context),
     accounts: tenantAccountOperations(context),

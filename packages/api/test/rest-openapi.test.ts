@@ -2,18 +2,11 @@
  * The published contract: `/openapi.json` is an OpenAPI 3.1 document naming every route the REST
  * app serves, with schemas derived from the operations, and `/docs` renders it as plain HTML.
  */
-import { createSecretBox, parseMasterKey } from '@palisade/credentials';
 import { fail } from '@palisade/failures';
-import {
-  checkPolicyWithEngine,
-  defaultQuotas,
-  type IamContext,
-  iamOperations,
-  tenantAccountOperations,
-} from '@palisade/iam';
+import { iamOperations, tenantAccountOperations } from '@palisade/iam';
 import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { createPlatformApp } from '../src/platform-app.ts';
 import { createRestApp, identityRoutes } from '../src/rest/index.ts';
 
@@ -32,15 +25,7 @@ const ACCOUNT_ROUTES = [
 ];
 
 beforeAll(async () => {
-  const store = await createTestTable('rest-openapi');
-  const context: IamContext = {
-    store,
-    partition: 'aws',
-    now: () => new Date('2026-11-28T12:00:00Z'),
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets: createSecretBox([parseMasterKey(Buffer.alloc(32, 5).toString('base64'))]),
-  };
+  const context = await createIamTestContext('rest-openapi', () => new Date('2026-11-28T12:00:00Z'));
   app = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
   app.route(
     '/',

@@ -1,22 +1,11 @@
-import { createSecretBox, parseMasterKey } from '@palisade/credentials';
 import { putNewAccount, type StoreContext } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
-import {
-  type Caller,
-  checkPolicyWithEngine,
-  defaultQuotas,
-  type IamContext,
-  iamOperations,
-  loadEffectivePolicies,
-  type OperationTable,
-  rootCaller,
-  userCaller,
-} from '../src/index.ts';
+import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
+import { runOperation } from '../../../test/fixtures/run-operation.ts';
+import { type Caller, defaultQuotas, iamOperations, type OperationTable, rootCaller } from '../src/index.ts';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 let store: StoreContext;
-let context: IamContext;
 let ops: OperationTable;
 let rootA: Caller;
 let rootB: Caller;
@@ -31,15 +20,8 @@ const allowIam = (action: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
 
 beforeAll(async () => {
-  store = await createTestTable('iam');
-  context = {
-    store,
-    partition: 'aws',
-    now: () => NOW,
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets: createSecretBox([parseMasterKey(Buffer.alloc(32, 1).toString('base64'))]),
-  };
+  const context = await createIamTestContext('iam', () => NOW);
+  store = context.store;
   ops = iamOperations(context);
   await putNewAccount(store, { accountId: A, alias: 'tenant-a', createdAt: NOW.toISOString() });
   await putNewAccount(store, { accountId: B, alias: 'tenant-b', createdAt: NOW.toISOString() });
@@ -47,17 +29,8 @@ beforeAll(async () => {
   rootB = rootCaller('aws', B);
 });
 
-async function call(caller: Caller, action: string, input: object) {
-  const handler = ops[action];
-  if (!handler) throw new Error(`no operation ${action}`);
-  return handler(caller, input);
-}
-
-async function userAs(accountId: string, name: string): Promise<Caller> {
-  const effective = await loadEffectivePolicies(store, 'aws', accountId, 'user', name);
-  if (!effective) throw new Error(`no user ${name}`);
-  return userCaller(effective, () => NOW);
-}
+const call = (caller: Caller, action: string, input: object) => runOperation(ops, caller, action, input);
+const userAs = (accountId: string, name: string) => loadUserCaller(store, accountId, name, () => NOW);
 
 describe('IAM users', () => {
   it('creates a user with AWS ids and ARNs and reads it back', async () => {

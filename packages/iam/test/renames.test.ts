@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createSecretBox, generateTotpCode, parseMasterKey } from '@palisade/credentials';
+import { generateTotpCode } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
 import {
   getAccessKey,
@@ -9,12 +9,10 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
 import {
   type Caller,
-  checkPolicyWithEngine,
-  defaultQuotas,
-  type IamContext,
   iamOperations,
   loadEffectivePolicies,
   type OperationTable,
@@ -35,31 +33,17 @@ const allow = (action: string, resource = '*') =>
   });
 
 beforeAll(async () => {
-  store = await createTestTable('renames');
-  const context: IamContext = {
-    store,
-    partition: 'aws',
-    now: () => NOW,
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets: createSecretBox([parseMasterKey(Buffer.alloc(32, 3).toString('base64'))]),
-  };
+  const context = await createIamTestContext('renames', () => NOW);
+  store = context.store;
   ops = iamOperations(context);
   await putNewAccount(store, { accountId: A, alias: 'renames', createdAt: NOW.toISOString() });
   root = rootCaller('aws', A);
 });
 
-async function run(caller: Caller, action: string, input: object): Promise<Result<unknown>> {
-  const handler = ops[action];
-  if (!handler) throw new Error(`no operation ${action}`);
-  return handler(caller, input);
-}
-
-async function call<T = Record<string, unknown>>(caller: Caller, action: string, input: object): Promise<T> {
-  const result = await run(caller, action, input);
-  if (!result.ok) throw new Error(`${action} failed: ${result.code} ${result.message}`);
-  return result.value as T;
-}
+const run = (caller: Caller, action: string, input: object): Promise<Result<unknown>> =>
+  runOperation(ops, caller, action, input);
+const call = <T = Record<string, unknown>>(caller: Caller, action: string, input: object): Promise<T> =>
+  mustRunOperation<T>(ops, caller, action, input);
 
 async function policyPartition(name: string): Promise<Record<string, unknown>[]> {
   const result = await store.documents.send(

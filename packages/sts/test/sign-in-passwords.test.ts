@@ -5,18 +5,13 @@
  * under concurrency.
  */
 import { generateTotpCode } from '@palisade/credentials';
-import {
-  type Caller,
-  iamOperations,
-  type OperationTable,
-  operatorCaller,
-  rootCaller,
-  verifyMfaCode,
-} from '@palisade/iam';
+import { type Caller, iamOperations, type OperationTable, rootCaller, verifyMfaCode } from '@palisade/iam';
 import { listSignInAttempts } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../../functions/wiring/platform.ts';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import type { Platform } from '../../../functions/wiring/platform.ts';
+import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
+import { requestSignIn } from '../../../test/fixtures/sign-in-request.ts';
+import { createTestAccount, createTestPlatform, logErrors } from '../../../test/fixtures/test-platform.ts';
 
 const START = new Date('2026-11-28T12:00:00Z');
 let clock = START;
@@ -26,50 +21,15 @@ let ops: OperationTable;
 let root: Caller;
 let accountId: string;
 
-async function run(caller: Caller, action: string, input: object) {
-  const handler = ops[action];
-  if (!handler) throw new Error(`no operation ${action}`);
-  return handler(caller, input);
-}
-async function call(caller: Caller, action: string, input: object) {
-  const result = await run(caller, action, input);
-  if (!result.ok) throw new Error(`${action}: ${result.message}`);
-  return result.value as Record<string, unknown>;
-}
+const run = (caller: Caller, action: string, input: object) => runOperation(ops, caller, action, input);
+const call = (caller: Caller, action: string, input: object) => mustRunOperation(ops, caller, action, input);
 
-async function signIn(body: Record<string, unknown>) {
-  const response = await platform.app.request('/v1/sign-in', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ account: 'pw-co', ...body }),
-  });
-  const json = (await response.json()) as Record<string, unknown> & {
-    error?: { code: string; message: string };
-  };
-  return { status: response.status, body: json, code: json.error?.code };
-}
+const signIn = (body: Record<string, unknown>) =>
+  requestSignIn((path, init) => platform.app.request(path, init), { account: 'pw-co', ...body });
 
 beforeAll(async () => {
-  const store = await createTestTable('sign-in-passwords');
-  const endpoint = await store.dynamodb.config.endpoint?.();
-  if (!endpoint) throw new Error('no endpoint');
-  platform = createPlatform(
-    {
-      tableName: store.tableName,
-      dynamodbEndpoint: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
-      operatorAccessKeyId: 'AKIAOPERATOR0000TEST',
-      operatorSecretAccessKey: 'operator-secret-for-tests-only-000000000',
-      masterKey: Buffer.alloc(32, 9).toString('base64'),
-      partition: 'aws',
-    },
-    (entry) => {
-      if (entry.level === 'error') console.error(entry);
-    },
-    () => clock,
-  );
-  const created = await platform.accounts.createAccount(operatorCaller('AKIAOPERATOR0000TEST'), 'pw-co');
-  if (!created.ok) throw new Error(created.message);
-  accountId = created.value.account.accountId;
+  platform = await createTestPlatform({ prefix: 'sign-in-passwords', log: logErrors, now: () => clock });
+  ({ accountId } = await createTestAccount(platform, 'pw-co'));
   ops = iamOperations(platform.iam);
   root = rootCaller('aws', accountId);
 }, 60_000);

@@ -9,8 +9,10 @@ import { type Caller, iamOperations, type OperationTable, operatorCaller, rootCa
 import { readSigningKeys } from '@palisade/store';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPlatform, type Platform } from '../../../functions/wiring/platform.ts';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import type { Platform } from '../../../functions/wiring/platform.ts';
+import { mustRunOperation } from '../../../test/fixtures/run-operation.ts';
+import { requestSignIn } from '../../../test/fixtures/sign-in-request.ts';
+import { createTestAccount, createTestPlatform, logErrors } from '../../../test/fixtures/test-platform.ts';
 
 const START = new Date('2026-11-28T12:00:00Z');
 let clock = START;
@@ -22,11 +24,7 @@ let ops: OperationTable;
 let root: Caller;
 let accountId: string;
 
-async function call(caller: Caller, action: string, input: object) {
-  const result = await ops[action]?.(caller, input);
-  if (!result?.ok) throw new Error(`${action}: ${JSON.stringify(result)}`);
-  return result.value;
-}
+const call = (caller: Caller, action: string, input: object) => mustRunOperation(ops, caller, action, input);
 
 function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   return platform.app.request(path, {
@@ -36,14 +34,12 @@ function post(path: string, body: unknown, headers: Record<string, string> = {})
   });
 }
 
-async function signIn(userName: string | undefined, password = PASSWORD) {
-  const response = await post('/v1/sign-in', {
+const signIn = (userName: string | undefined, password = PASSWORD) =>
+  requestSignIn((path, init) => platform.app.request(path, init), {
     account: 'tokens-co',
     password,
     ...(userName ? { userName } : {}),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
 
 /** A REST route behind the platform's Authenticate (answers REST statuses). */
 const restRoute = (token: string) =>
@@ -63,27 +59,14 @@ const decode = (part: string) =>
   JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
 
 beforeAll(async () => {
-  const store = await createTestTable('sign-in-tokens');
-  const endpoint = await store.dynamodb.config.endpoint?.();
-  if (!endpoint) throw new Error('no endpoint');
-  platform = createPlatform(
-    {
-      tableName: store.tableName,
-      dynamodbEndpoint: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
-      operatorAccessKeyId: 'AKIAOPERATOR0000TEST',
-      operatorSecretAccessKey: 'operator-secret-for-tests-only-000000000',
-      masterKey: MASTER_KEY,
-      partition: 'aws',
-      issuer: ISSUER,
-    },
-    (entry) => {
-      if (entry.level === 'error') console.error(entry);
-    },
-    () => clock,
-  );
-  const created = await platform.accounts.createAccount(operatorCaller('AKIAOPERATOR0000TEST'), 'tokens-co');
-  if (!created.ok) throw new Error(created.message);
-  accountId = created.value.account.accountId;
+  platform = await createTestPlatform({
+    prefix: 'sign-in-tokens',
+    masterKey: MASTER_KEY,
+    issuer: ISSUER,
+    log: logErrors,
+    now: () => clock,
+  });
+  ({ accountId } = await createTestAccount(platform, 'tokens-co'));
   ops = iamOperations(platform.iam);
   root = rootCaller('aws', accountId);
   for (const name of ['ana', 'ben']) {

@@ -2,12 +2,9 @@
  * A fresh table with two accounts, an IAM context and an STS context with a pinned clock and stub
  * ports (MFA: one device and one code; web identity: refused), for the STS service tests.
  */
-import { createSecretBox, parseMasterKey } from '@palisade/credentials';
 import { fail, ok } from '@palisade/failures';
 import {
   type Caller,
-  checkPolicyWithEngine,
-  defaultQuotas,
   type IamContext,
   iamOperations,
   loadEffectivePolicies,
@@ -17,7 +14,8 @@ import {
   userCaller,
 } from '@palisade/iam';
 import { getStsSession, putNewAccount, type StoreContext } from '@palisade/store';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
+import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
 import { type StsContext, stsOperations } from '../src/index.ts';
 
 /** The clock every STS test runs at (whole seconds, so expirations are exact). */
@@ -64,17 +62,9 @@ export interface StsFixture {
 
 /** Builds the fixture on its own table. */
 export async function createStsFixture(prefix: string): Promise<StsFixture> {
-  const store = await createTestTable(prefix);
-  const secrets = createSecretBox([parseMasterKey(Buffer.alloc(32, 7).toString('base64'))]);
   const now = () => NOW;
-  const iam: IamContext = {
-    store,
-    partition: 'aws',
-    now,
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets,
-  };
+  const iam = await createIamTestContext(prefix, now);
+  const { store, secrets } = iam;
   const sts: StsContext = {
     store,
     partition: 'aws',
@@ -93,11 +83,6 @@ export async function createStsFixture(prefix: string): Promise<StsFixture> {
   await putNewAccount(store, { accountId: B, alias: `${prefix}-b`, createdAt: NOW.toISOString() });
   const iamOps = iamOperations(iam);
   const stsOps = stsOperations(sts);
-  const call: StsFixture['call'] = (ops, caller, action, input) => {
-    const handler = ops[action];
-    if (!handler) throw new Error(`no operation ${action}`);
-    return handler(caller, input);
-  };
   return {
     store,
     iam,
@@ -106,17 +91,9 @@ export async function createStsFixture(prefix: string): Promise<StsFixture> {
     stsOps,
     rootA: rootCaller('aws', A, now),
     rootB: rootCaller('aws', B, now),
-    call,
-    async must(ops, caller, action, input) {
-      const result = await call(ops, caller, action, input);
-      if (!result.ok) throw new Error(`${action} failed: ${result.code} ${result.message}`);
-      return result.value as never;
-    },
-    async user(accountId, name) {
-      const effective = await loadEffectivePolicies(store, 'aws', accountId, 'user', name);
-      if (!effective) throw new Error(`no user ${name}`);
-      return userCaller(effective, now);
-    },
+    call: runOperation,
+    must: mustRunOperation,
+    user: (accountId, name) => loadUserCaller(store, accountId, name, now),
     async session(accessKeyId) {
       const session = await getStsSession(store, accessKeyId);
       if (!session) throw new Error(`no session ${accessKeyId}`);
