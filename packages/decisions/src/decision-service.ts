@@ -3,9 +3,14 @@
  * cached, epoch-validated policy bundles with the engine's explanation. The hot path is: parse →
  * may the caller ask? → account states (cached) → principal and resource bundles (cached, loaded
  * in parallel) → evaluate. Every error on the way is a deny with a reason (fail closed).
+ *
+ * A question about a role session named by its ARN is answered from the sessions that carry that
+ * ARN (several sessions may share one): each live session is evaluated exactly as its own signed
+ * requests are (the role's policies, its session policies, tags, source identity and MFA state),
+ * and the most restrictive answer is returned.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, type CallerFacts, callerFacts, denialOf } from '@palisade/iam';
+import { type Caller, type CallerFacts, callerFacts, denialOf, roleSessionCaller } from '@palisade/iam';
 import {
   type ContextInput,
   compilePrincipalPolicies,
@@ -14,10 +19,16 @@ import {
   type PrincipalPolicies,
   type StatementRef,
 } from '@palisade/policy';
-import { type DecisionLogRecord, putDecisionLogRecords, type StoreContext } from '@palisade/store';
+import {
+  type AccountDecisionState,
+  type DecisionLogRecord,
+  putDecisionLogRecords,
+  type StoreContext,
+  type StsSessionRecord,
+} from '@palisade/store';
 import { type DecisionRequest, decisionRequestSchema, MAX_BATCH } from './decision-request.ts';
 import { callerContext, platformContext, type SessionFacts } from './platform-context.ts';
-import type { BundleCache } from './policy-bundles.ts';
+import { type BundleCache, MAX_SESSIONS_PER_ARN, type ResourceBundle } from './policy-bundles.ts';
 import { type PrincipalRef, parsePrincipalArn } from './principal-arn.ts';
 
 /** What an access token stands for, as the platform's verifier reports it. */
@@ -52,7 +63,17 @@ export type DecisionReason =
   | Explanation['reason']
   | 'account-not-active'
   | 'token-invalid'
-  | 'platform-unavailable';
+  | 'platform-unavailable'
+  | 'too-many-sessions';
+
+/** Which of the sessions carrying an assumed-role ARN decided (never its access key id). */
+export interface DecidingSession {
+  readonly issuedAt: string;
+  readonly expiration: string;
+  readonly sourceIdentity?: string;
+  /** How many live sessions carry the ARN; the most restrictive of their answers is returned. */
+  readonly liveSessions: number;
+}
 
 /** One decision, as the API returns it. */
 export interface DecisionResult {
@@ -72,6 +93,8 @@ export interface DecisionResult {
     readonly blockedBy: Explanation['blockedBy'];
     readonly policyErrors: Explanation['policyErrors'];
     readonly resourceRegistered: boolean;
+    /** For a question about a role session by ARN: the session whose answer this is. */
+    readonly session?: DecidingSession;
     readonly message?: string;
   };
 }
@@ -118,6 +141,13 @@ const IDENTITY_ALLOWS_ASKING = compilePrincipalPolicies({
     },
   ],
 });
+
+// explicitDeny beats implicitDeny beats allowed: the order in which sessions sharing an ARN combine.
+const RESTRICTIVENESS: Record<Explanation['decision'], number> = {
+  allowed: 0,
+  implicitDeny: 1,
+  explicitDeny: 2,
+};
 
 /** The account segment of an ARN when it is a 12-digit id. */
 export function arnAccount(arn: string): string | undefined {
@@ -180,16 +210,17 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     if (!ref.ok) return ref;
     const allowed = await mayAsk(caller, ref.value);
     if (!allowed.ok) return allowed;
-    if (ref.value.kind === 'assumed-role') {
-      return fail(
-        'request.invalid',
-        'Decisions about role sessions are not configured yet (the STS session store has no lookup by session ARN).',
-      );
-    }
     return ref;
   };
 
   const subjectPolicies = async (ref: PrincipalRef): Promise<Result<SubjectPolicies>> => {
+    if (ref.kind === 'assumed-role') {
+      // Each session carrying the ARN has its own session policies and tags: there is no one set.
+      return fail(
+        'request.invalid',
+        'A role session named by its ARN has no single policy set to list; ask POST /v1/authorize about it.',
+      );
+    }
     const states = await deps.cache.accountStates([ref.accountId]);
     const state = states.get(ref.accountId);
     if (state?.status !== 'active')
@@ -210,6 +241,46 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
           now: deps.now(),
         }),
     });
+  };
+
+  /**
+   * Decides `request` for sessions known by their facts (their own policies and context): the
+   * resource's policy and tags join each one's question, and the most restrictive answer wins.
+   */
+  const decideAsSessions = (
+    sessions: readonly [CallerFacts, ...CallerFacts[]],
+    principalArn: string,
+    request: DecisionRequest,
+    requestId: string,
+    resource: ResourceBundle,
+  ): { result: DecisionResult; explanation: Explanation; deciding: number } => {
+    const resourceAccount = arnAccount(request.resource);
+    const registered = resource.record !== undefined;
+    const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+    const resourceTags: Record<string, string> = {};
+    for (const tag of resource.record?.tags ?? []) resourceTags[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    const question = {
+      action: request.action,
+      resource: request.resource,
+      ...(resourceAccount ? { resourceAccount } : {}),
+      context: { ...(accepted as Record<string, string | string[]>), ...resourceTags },
+      resourcePolicies: resource.compiled,
+    };
+    let deciding = 0;
+    let explanation = sessions[0].evaluate(question);
+    for (let i = 1; i < sessions.length && explanation.decision !== 'explicitDeny'; i++) {
+      const next = (sessions[i] as CallerFacts).evaluate(question);
+      // INVARIANT: fail closed across sessions sharing an ARN; a tie keeps the earlier-issued one.
+      if (RESTRICTIVENESS[next.decision] > RESTRICTIVENESS[explanation.decision]) {
+        explanation = next;
+        deciding = i;
+      }
+    }
+    return {
+      result: toResult(request, principalArn, requestId, explanation, ignored, registered),
+      explanation,
+      deciding,
+    };
   };
 
   const decideForOwnSession = async (
@@ -236,18 +307,150 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       resourceAccount,
       (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
     );
-    const registered = resource.record !== undefined;
-    const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
-    const resourceTags: Record<string, string> = {};
-    for (const tag of resource.record?.tags ?? []) resourceTags[`aws:ResourceTag/${tag.Key}`] = tag.Value;
-    const explanation = facts.evaluate({
+    return decideAsSessions([facts], facts.principalArn, request, requestId, resource).result;
+  };
+
+  /**
+   * A question about a role session named by its ARN: every live session carrying the ARN (as of
+   * the pinned clock, whatever TTL has not yet deleted; of the role as it exists now, not one
+   * deleted and recreated under its name) is evaluated as its own requests would be.
+   */
+  const decideAboutSessionArn = async (
+    caller: Caller,
+    ref: Extract<PrincipalRef, { kind: 'assumed-role' }>,
+    request: DecisionRequest,
+    requestId: string,
+    index: number,
+    log: DecisionLogRecord[],
+  ): Promise<Result<DecisionResult>> => {
+    const resourceAccount = arnAccount(request.resource);
+    const now = deps.now();
+    // The session list is not epoch-validated: read it in the same round trip as the epochs.
+    const [states, listed] = await Promise.all([
+      deps.cache.accountStates(resourceAccount ? [ref.accountId, resourceAccount] : [ref.accountId]),
+      deps.cache.roleSessions(ref, now),
+    ]);
+    const state = states.get(ref.accountId);
+    if (state?.status !== 'active') {
+      return ok(
+        platformDenial(
+          request,
+          ref.arn,
+          requestId,
+          'account-not-active',
+          `The account ${ref.accountId} is not active.`,
+        ),
+      );
+    }
+    const roleRef = {
+      kind: 'role',
+      arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
+      accountId: ref.accountId,
+      name: ref.roleName,
+    } as const;
+    const [role, resource] = await Promise.all([
+      deps.cache.principal(roleRef, state.epoch),
+      deps.cache.resource(
+        request.resource,
+        resourceAccount,
+        (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
+      ),
+    ]);
+    if (listed.overLimit) {
+      return ok(
+        platformDenial(
+          request,
+          ref.arn,
+          requestId,
+          'too-many-sessions',
+          `More than ${MAX_SESSIONS_PER_ARN} live sessions carry ${ref.arn}; denied without evaluating them.`,
+        ),
+      );
+    }
+    const effective = role.effective;
+    const live: { record: StsSessionRecord; facts: CallerFacts }[] = [];
+    if (effective) {
+      for (const record of listed.sessions) {
+        if (!(now.getTime() < Date.parse(record.expiration))) continue;
+        if (record.subject.kind !== 'role' || record.subject.roleId !== effective.principal.id) continue;
+        const session = roleSessionCaller(effective, record, deps.now);
+        if (session.arn === ref.arn) live.push({ record, facts: session.facts });
+      }
+    }
+    live.sort((a, b) => a.record.issuedAt.localeCompare(b.record.issuedAt));
+    const [first, ...rest] = live;
+    if (!first) return fail('entity.not-found', `There is no active session with ARN ${ref.arn}.`);
+    const decided = decideAsSessions(
+      [first.facts, ...rest.map((s) => s.facts)],
+      ref.arn,
+      request,
+      requestId,
+      resource,
+    );
+    const record = (live[decided.deciding] ?? first).record;
+    const result: DecisionResult = {
+      ...decided.result,
+      explanation: {
+        ...decided.result.explanation,
+        session: {
+          issuedAt: record.issuedAt,
+          expiration: record.expiration,
+          ...(record.sourceIdentity !== undefined ? { sourceIdentity: record.sourceIdentity } : {}),
+          liveSessions: live.length,
+        },
+        ...(live.length > 1
+          ? {
+              message: `${live.length} live sessions carry this ARN; this is the most restrictive of their answers, from the session issued at ${record.issuedAt}.`,
+            }
+          : {}),
+      },
+    };
+    sample(log, state, {
+      accountId: ref.accountId,
+      principal: ref.arn,
+      request,
+      requestId,
+      index,
+      explanation: decided.explanation,
+      askedBy: caller.arn,
+      now,
+    });
+    return ok(result);
+  };
+
+  /** Records a decision in the account's log when the account's sampling rate picks it. */
+  const sample = (
+    log: DecisionLogRecord[],
+    state: AccountDecisionState,
+    entry: {
+      accountId: string;
+      principal: string;
+      request: DecisionRequest;
+      requestId: string;
+      index: number;
+      explanation: Explanation;
+      askedBy: string;
+      now: Date;
+    },
+  ) => {
+    if (!(state.logSampleRate > 0 && random() < state.logSampleRate)) return;
+    const { explanation, request } = entry;
+    const deciding =
+      explanation.decidingStatement ?? explanation.matchedStatements.find((s) => s.effect === 'Allow');
+    log.push({
+      accountId: entry.accountId,
+      at: entry.now.toISOString(),
+      requestId: entry.requestId,
+      index: entry.index,
+      principal: entry.principal,
       action: request.action,
       resource: request.resource,
-      ...(resourceAccount ? { resourceAccount } : {}),
-      context: { ...(accepted as Record<string, string | string[]>), ...resourceTags },
-      resourcePolicies: resource.compiled,
+      decision: explanation.decision,
+      reason: explanation.reason,
+      ...(deciding ? { decidingStatement: `${deciding.policyId}#${statementName(deciding)}` } : {}),
+      askedBy: entry.askedBy,
+      expiresAt: Math.floor(entry.now.getTime() / 1000) + retentionSeconds,
     });
-    return toResult(request, facts.principalArn, requestId, explanation, ignored, registered);
   };
 
   const unavailable = (
@@ -318,6 +521,8 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       if (!subject.ok) return subject;
       const ref = subject.value;
       principalArn = ref.arn;
+      if (ref.kind === 'assumed-role')
+        return await decideAboutSessionArn(caller, ref, request, requestId, index, log);
       const resourceAccount = arnAccount(request.resource);
       const states = await deps.cache.accountStates(
         resourceAccount ? [ref.accountId, resourceAccount] : [ref.accountId],
@@ -362,24 +567,16 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         resource.compiled,
       );
       const result = toResult(request, principalArn, requestId, explanation, ignored, registered);
-      if (state.logSampleRate > 0 && random() < state.logSampleRate) {
-        const deciding =
-          explanation.decidingStatement ?? explanation.matchedStatements.find((s) => s.effect === 'Allow');
-        log.push({
-          accountId: ref.accountId,
-          at: now.toISOString(),
-          requestId,
-          index,
-          principal: principalArn,
-          action: request.action,
-          resource: request.resource,
-          decision: explanation.decision,
-          reason: explanation.reason,
-          ...(deciding ? { decidingStatement: `${deciding.policyId}#${statementName(deciding)}` } : {}),
-          askedBy: caller.arn,
-          expiresAt: Math.floor(now.getTime() / 1000) + retentionSeconds,
-        });
-      }
+      sample(log, state, {
+        accountId: ref.accountId,
+        principal: principalArn,
+        request,
+        requestId,
+        index,
+        explanation,
+        askedBy: caller.arn,
+        now,
+      });
       return ok(result);
     } catch (error) {
       // INVARIANT: fail closed. Any error while loading or deciding is a deny that says why.

@@ -10,6 +10,11 @@
  * therefore served stale for at most `revalidateAfterMs` plus one round trip. Within the window a
  * warm decision makes no DynamoDB call. A failed revalidation is an error, never a reason to serve
  * the old entry (fail closed).
+ *
+ * Role sessions are not covered by the epoch (they are single puts, outside any transaction), so
+ * the list of sessions carrying an assumed-role ARN is simply re-read once it is older than the
+ * same window. Expiry is not left to the list: the decision service drops sessions that expired
+ * since, against its own clock, on every decision.
  */
 import { compileEffectivePolicies, type EffectivePolicies, loadEffectivePolicies } from '@palisade/iam';
 import {
@@ -20,13 +25,17 @@ import {
 } from '@palisade/policy';
 import {
   type AccountDecisionState,
+  findRoleSessions,
   getResourcePolicy,
   isResourceArn,
   type ResourcePolicyRecord,
   readAccountDecisionStates,
   type StoreContext,
+  type StsSessionRecord,
 } from '@palisade/store';
 import type { PrincipalRef } from './principal-arn.ts';
+
+type AssumedRoleRef = Extract<PrincipalRef, { kind: 'assumed-role' }>;
 
 /** A principal's compiled policies; `effective` is undefined for root and for a missing principal. */
 export interface PrincipalBundle {
@@ -41,6 +50,17 @@ export interface ResourceBundle {
   readonly record: ResourcePolicyRecord | undefined;
   readonly compiled: ResourcePolicies;
   readonly epoch: number;
+}
+
+/** At most this many live sessions may share one assumed-role ARN; beyond it, decisions deny. */
+export const MAX_SESSIONS_PER_ARN = 20;
+
+/** The sessions filed under one assumed-role ARN when they were read (possibly expired since). */
+export interface RoleSessionList {
+  /** Unexpired when read, soonest-expiring first; at most `MAX_SESSIONS_PER_ARN`. */
+  readonly sessions: readonly StsSessionRecord[];
+  /** True when more than `MAX_SESSIONS_PER_ARN` were found: the list is incomplete. */
+  readonly overLimit: boolean;
 }
 
 /** Options of the cache. */
@@ -68,6 +88,8 @@ export interface BundleCache {
   principal(ref: PrincipalRef, epoch: number): Promise<PrincipalBundle>;
   /** `accountId` is the ARN's account segment (undefined when the ARN has none). */
   resource(arn: string, accountId: string | undefined, epoch: number): Promise<ResourceBundle>;
+  /** The sessions carrying an assumed-role ARN, re-read when older than the window; `now` bounds the read. */
+  roleSessions(ref: AssumedRoleRef, now: Date): Promise<RoleSessionList>;
   readonly stats: BundleCacheStats;
   /** The freshness window in milliseconds. */
   readonly revalidateAfterMs: number;
@@ -91,6 +113,8 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
   const entries = new Map<string, PrincipalBundle | ResourceBundle>();
   const inFlightLoads = new Map<string, Promise<PrincipalBundle | ResourceBundle>>();
   const stats: BundleCacheStats = { hits: 0, loads: 0, revalidations: 0 };
+  const sessionLists = new Map<string, { list: RoleSessionList; checkedAt: number }>();
+  const inFlightSessions = new Map<string, Promise<RoleSessionList>>();
 
   const remember = (key: string, value: PrincipalBundle | ResourceBundle) => {
     entries.delete(key);
@@ -188,6 +212,41 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
         if (!effective) return { found: false, effective: undefined, compiled: EMPTY_PRINCIPAL, epoch };
         return { found: true, effective, compiled: compileEffectivePolicies(effective), epoch };
       });
+    },
+
+    async roleSessions(ref, now) {
+      // The role name is case-insensitive in the index; the session name and account are exact.
+      const key = `S|${ref.accountId}|${ref.roleName.toLowerCase()}|${ref.sessionName}`;
+      const cached = sessionLists.get(key);
+      if (cached && clock() - cached.checkedAt < window) {
+        stats.hits++;
+        return cached.list;
+      }
+      const running = inFlightSessions.get(key);
+      if (running) return running;
+      const startedAt = clock();
+      const reading = findRoleSessions(options.store, ref, now, MAX_SESSIONS_PER_ARN + 1).then(
+        (found): RoleSessionList => {
+          stats.loads++;
+          const list = {
+            sessions: found.slice(0, MAX_SESSIONS_PER_ARN),
+            overLimit: found.length > MAX_SESSIONS_PER_ARN,
+          };
+          sessionLists.delete(key);
+          sessionLists.set(key, { list, checkedAt: startedAt });
+          if (sessionLists.size > maxEntries) {
+            const oldest = sessionLists.keys().next().value;
+            if (oldest !== undefined) sessionLists.delete(oldest);
+          }
+          return list;
+        },
+      );
+      inFlightSessions.set(key, reading);
+      try {
+        return await reading;
+      } finally {
+        inFlightSessions.delete(key);
+      }
     },
 
     resource(arn, accountId, epoch) {

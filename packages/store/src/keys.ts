@@ -38,6 +38,8 @@
  * | every session signing key                  | table | pk = SIGNING-KEYS, begins_with(sk, KEY#)             | signingKeysPartition  |
  * | the current session signing key pointer    | table | pk = SIGNING-KEYS, sk = CURRENT                      | currentSigningKeyKey  |
  * | the STS session behind a temporary key     | table | pk = AKID#<ASIA…>, sk = STS-SESSION                  | stsSessionKey         |
+ * | the unexpired sessions of one assumed-role | gsi1  | gsi1pk = ACCT#<a>#ROLE-SESSION#<role>#<session>,     | roleSessionIndexKey   |
+ * |   ARN (AssumeRole*, not GetSessionToken)   |       |   gsi1sk > <now> (gsi1sk = expiration, ISO time)     | roleSessionPartition  |
  * | an account's OIDC provider by host/path    | table | pk = ACCT#<a>#OIDC-PROVIDERS, sk = OIDC#<host/path>  | oidcProviderKey       |
  * | every OIDC provider of an account          | table | pk = ACCT#<a>#OIDC-PROVIDERS, begins_with(sk, OIDC#) | oidcProviderPartition |
  * | the account's policy epoch (bumped by every  | table | pk = ACCT#<a>, sk = POLICY-EPOCH                     | policyEpochKey        |
@@ -214,6 +216,36 @@ const OIDC_PROVIDER_ID = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?(?:\/[\x2
 /** The global temporary key id → STS session lookup (one GetItem on every request signed with it). */
 export function stsSessionKey(accessKeyId: string): ItemKey {
   return { pk: `AKID#${checked(accessKeyId, ACCESS_KEY_ID, 'access key id')}`, sk: 'STS-SESSION' };
+}
+
+// RoleSessionName: 2–64 of letters, digits and +=,.@_- (AWS's pattern); case is kept, as in the ARN.
+const ROLE_SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+// Expirations as Date.toISOString writes them, so string order is time order.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The GSI1 partition holding the sessions of one assumed-role ARN (role name lower-cased). */
+export function roleSessionPartition(accountId: string, roleName: string, sessionName: string): string {
+  const account = checked(accountId, ACCOUNT_ID, 'account id');
+  const role = checked(roleName, ENTITY_NAME, 'role name').toLowerCase();
+  return `ACCT#${account}#ROLE-SESSION#${role}#${checked(sessionName, ROLE_SESSION_NAME, 'role session name')}`;
+}
+
+/** GSI1 attributes that file a role session under its ARN, sorted by expiry (so a query skips expired ones). */
+export function roleSessionIndexKey(
+  accountId: string,
+  roleName: string,
+  sessionName: string,
+  expiration: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: roleSessionPartition(accountId, roleName, sessionName),
+    gsi1sk: roleSessionExpiryBound(expiration),
+  };
+}
+
+/** A validated expiry for the role-session index's sort key (or a query's lower bound). */
+export function roleSessionExpiryBound(instant: string): string {
+  return checked(instant, ISO_INSTANT, 'session expiry');
 }
 
 /** The partition holding every OIDC provider of an account. */

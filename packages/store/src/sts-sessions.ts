@@ -3,12 +3,14 @@
  * request needs in one GetItem (the sealed secret, the session token's hash, the expiry) and what
  * every later decision needs about the session (whose it is, its session policies, tags, source
  * identity and MFA state). TTL (`expiresAt`) removes expired sessions lazily; readers must still
- * check the expiry themselves.
+ * check the expiry themselves. A role session is also filed in GSI1 under its assumed-role ARN
+ * (account, role, session name), sorted by expiry, so a decision about that ARN finds every live
+ * session that carries it.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { stsSessionKey } from './keys.ts';
+import { roleSessionExpiryBound, roleSessionIndexKey, roleSessionPartition, stsSessionKey } from './keys.ts';
 import type { Tag } from './principals.ts';
 import { isConditionFailure } from './transactions.ts';
 
@@ -72,6 +74,15 @@ export async function putStsSession(context: StoreContext, record: StsSessionRec
         TableName: context.tableName,
         Item: {
           ...stsSessionKey(record.accessKeyId),
+          // In the same put: no session can sign requests without being filed under its ARN.
+          ...(record.subject.kind === 'role'
+            ? roleSessionIndexKey(
+                record.accountId,
+                record.subject.roleName,
+                record.subject.sessionName,
+                record.expiration,
+              )
+            : {}),
           entity: 'sts-session',
           ...record,
           // TTL attribute: epoch seconds. Deletion is lazy, so readers check `expiration` too.
@@ -98,6 +109,39 @@ export async function getStsSession(
     new GetCommand({ TableName: context.tableName, Key: stsSessionKey(accessKeyId), ConsistentRead: true }),
   );
   return result.Item ? toStsSession(result.Item) : undefined;
+}
+
+/** Which assumed-role ARN's sessions to find: `arn:<p>:sts::<accountId>:assumed-role/<roleName>/<sessionName>`. */
+export interface RoleSessionName {
+  readonly accountId: string;
+  readonly roleName: string;
+  readonly sessionName: string;
+}
+
+/**
+ * The sessions filed under one assumed-role ARN that expire after `now`, soonest-expiring first, at
+ * most `limit` of them. Read from GSI1, so eventually consistent: a session minted a moment ago
+ * may not be listed yet. The role name matches case-insensitively; callers compare the ARN exactly.
+ */
+export async function findRoleSessions(
+  context: StoreContext,
+  name: RoleSessionName,
+  now: Date,
+  limit: number,
+): Promise<StsSessionRecord[]> {
+  const result = await context.documents.send(
+    new QueryCommand({
+      TableName: context.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p AND gsi1sk > :now',
+      ExpressionAttributeValues: {
+        ':p': roleSessionPartition(name.accountId, name.roleName, name.sessionName),
+        ':now': roleSessionExpiryBound(now.toISOString()),
+      },
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map(toStsSession);
 }
 
 /** Converts a stored item into a session record. */

@@ -1,0 +1,216 @@
+/**
+ * Decisions about a role session named by its ARN, in-process on DynamoDB Local: round trips,
+ * the freshness of the session list, the pinned clock, the account state and fail-closed reads.
+ */
+import { createSecretBoxFromConfig } from '@palisade/credentials';
+import {
+  checkPolicyWithEngine,
+  defaultQuotas,
+  type IamContext,
+  iamOperations,
+  operatorCaller,
+  rootCaller,
+  tenantAccountOperations,
+} from '@palisade/iam';
+import {
+  createStoreContext,
+  getAccount,
+  putStsSession,
+  type StoreContext,
+  type StsSessionRecord,
+  setAccountStatus,
+} from '@palisade/store';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createDecisions } from '../src/index.ts';
+
+let store: StoreContext;
+let iam: IamContext;
+let A: string;
+let roleId: string;
+let sends = 0;
+const operator = operatorCaller('AKIAOPERATOR0000TEST');
+const NOW = new Date('2026-11-28T12:00:00.000Z');
+const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+let serial = 0;
+
+async function run(action: string, input: object) {
+  const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
+  if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
+  return result.value as Record<string, never>;
+}
+
+/** Stores a session of role `reader` as AssumeRole would (key material is irrelevant here). */
+async function session(
+  sessionName: string,
+  options: Partial<StsSessionRecord> = {},
+): Promise<StsSessionRecord> {
+  serial++;
+  const record: StsSessionRecord = {
+    accessKeyId: `ASIAUNIT${String(serial).padStart(12, '0')}`,
+    accountId: A,
+    subject: {
+      kind: 'role',
+      roleName: 'reader',
+      roleId,
+      roleArn: `arn:aws:iam::${A}:role/reader`,
+      sessionName,
+    },
+    encryptedSecret: 'sealed',
+    sessionTokenHash: 'b'.repeat(64),
+    issuedAt: new Date(NOW.getTime() - 60_000).toISOString(),
+    expiration: new Date(NOW.getTime() + 3_600_000).toISOString(),
+    sessionPolicies: [],
+    tags: [],
+    transitiveTagKeys: [],
+    chained: false,
+    ...options,
+  };
+  const stored = await putStsSession(store, record);
+  if (!stored.ok) throw new Error(stored.message);
+  return record;
+}
+
+const arn = (sessionName: string) => `arn:aws:sts::${A}:assumed-role/reader/${sessionName}`;
+const question = (sessionName: string, action = 'docs:Read') => ({
+  principal: arn(sessionName),
+  action,
+  resource: `arn:aws:docs:us-east-1:${A}:doc/1`,
+});
+
+beforeAll(async () => {
+  store = await createTestTable('session-decisions');
+  store.documents.middlewareStack.add(
+    (next) => async (args) => {
+      sends++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countSends' },
+  );
+  iam = {
+    store,
+    partition: 'aws',
+    now: () => NOW,
+    quotas: defaultQuotas,
+    checkPolicy: checkPolicyWithEngine,
+    secrets: createSecretBoxFromConfig(Buffer.alloc(32, 7).toString('base64')),
+  };
+  const created = await tenantAccountOperations(iam).createAccount(operator, 'session-decisions');
+  if (!created.ok) throw new Error(created.message);
+  A = created.value.account.accountId;
+  const role = await run('CreateRole', {
+    RoleName: 'reader',
+    AssumeRolePolicyDocument: policy({
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:root` },
+      Action: 'sts:AssumeRole',
+    }),
+  });
+  roleId = (role as unknown as { Role: { RoleId: string } }).Role.RoleId;
+  await run('PutRolePolicy', {
+    RoleName: 'reader',
+    PolicyName: 'read',
+    PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }),
+  });
+});
+
+describe('decisions about a role session ARN', () => {
+  it('makes no DynamoDB call when warm and one round trip (epochs and session list) after the window', async () => {
+    await session('warm');
+    const { decisions } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => NOW,
+      revalidateAfterMs: 1000,
+    });
+    const decide = () => decisions.authorize(operator, question('warm'), 'req');
+    sends = 0;
+    expect(await decide()).toMatchObject({ ok: true, value: { decision: 'allowed' } });
+    // Cold: the account state and the session list together, then the role's partition and the
+    // resource's registration together (two round trips, four calls).
+    expect(sends).toBe(4);
+    sends = 0;
+    for (let i = 0; i < 50; i++) await decide();
+    expect(sends).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await decide();
+    expect(sends).toBe(2);
+  });
+
+  it('reads the session list once for a batch of 100 questions about one ARN', async () => {
+    await session('batch');
+    const { decisions, cache } = createDecisions({ store, partition: 'aws', now: () => NOW });
+    const result = await decisions.authorizeBatch(
+      operator,
+      { requests: Array.from({ length: 100 }, () => question('batch')) },
+      'req',
+    );
+    expect(result.ok && result.value.results.every((r) => 'decision' in r && r.decision === 'allowed')).toBe(
+      true,
+    );
+    // The session list, the role bundle and the resource: one load each.
+    expect(cache.stats.loads).toBe(3);
+  });
+
+  it('drops a session at its expiry by the pinned clock, even from a list read a moment before', async () => {
+    await session('expiring', { expiration: new Date(NOW.getTime() + 1000).toISOString() });
+    let clock = NOW;
+    const { decisions } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => clock,
+      revalidateAfterMs: 60_000,
+    });
+    expect(await decisions.authorize(operator, question('expiring'), 'req')).toMatchObject({
+      ok: true,
+      value: { decision: 'allowed' },
+    });
+    clock = new Date(NOW.getTime() + 1000);
+    expect(await decisions.authorize(operator, question('expiring'), 'req')).toMatchObject({
+      ok: false,
+      code: 'entity.not-found',
+    });
+  });
+
+  it('denies for a suspended account whatever sessions it holds', async () => {
+    await session('suspended');
+    const { decisions } = createDecisions({ store, partition: 'aws', now: () => NOW, revalidateAfterMs: 0 });
+    const account = await getAccount(store, A);
+    await setAccountStatus(store, A, 'suspended', account?.version ?? 0);
+    try {
+      expect(await decisions.authorize(operator, question('suspended'), 'req')).toMatchObject({
+        ok: true,
+        value: { decision: 'implicitDeny', reason: 'account-not-active' },
+      });
+    } finally {
+      const suspended = await getAccount(store, A);
+      await setAccountStatus(store, A, 'active', suspended?.version ?? 0);
+    }
+  });
+
+  it('denies with a reason when the session index cannot be read', async () => {
+    const endpoint = await store.dynamodb.config.endpoint?.();
+    const broken = createStoreContext({
+      tableName: 'no-such-table',
+      endpoint: `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`,
+      requestTimeoutMs: 500,
+      maxAttempts: 1,
+    });
+    const outage = createDecisions({ store: broken, partition: 'aws', now: () => NOW });
+    expect(await outage.decisions.authorize(operator, question('warm'), 'req')).toMatchObject({
+      ok: true,
+      value: { decision: 'implicitDeny', reason: 'platform-unavailable' },
+    });
+  });
+
+  it('keeps allowed-actions refusing a session ARN with a typed 400, as before', async () => {
+    const { decisions } = createDecisions({ store, partition: 'aws', now: () => NOW });
+    const subject = await decisions.resolveSubject(operator, arn('warm'));
+    expect(subject.ok).toBe(true);
+    if (!subject.ok) return;
+    expect(await decisions.subjectPolicies(subject.value)).toMatchObject({
+      ok: false,
+      code: 'request.invalid',
+    });
+  });
+});
