@@ -26,6 +26,8 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'request.unsupported-version': sender(400, 'InvalidAction'),
   'request.missing-parameter': sender(400, 'MissingParameter'),
   'request.method-not-allowed': sender(405, 'InvalidAction', 400),
+  // IAM's InvalidInputException: a value the operation cannot use (the simulator's options, CallerArn, …).
+  'request.invalid-input': sender(400, 'InvalidInput'),
   'entity.not-found': sender(404, 'NoSuchEntity'),
   'entity.already-exists': sender(409, 'EntityAlreadyExists'),
   'entity.delete-conflict': sender(409, 'DeleteConflict'),

@@ -12,6 +12,7 @@ export type FailureCode =
   | 'request.unsupported-version'
   | 'request.missing-parameter'
   | 'request.method-not-allowed'
+  | 'request.invalid-input'
   // entities
   | 'entity.not-found'
   | 'entity.already-exists'

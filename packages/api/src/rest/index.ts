@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { failureResponse } from '../error-responses.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
+import { decisionRouteDocs, decisionSchemas } from './decision-routes-openapi.ts';
 import { renderDocsPage } from './docs-page.ts';
 import { identityHandler } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
@@ -27,6 +28,8 @@ export interface RestDependencies {
   readonly authenticate: Authenticate;
   /** STS under `/v1/sts`; absent, those routes are neither served nor documented. */
   readonly sts?: StsOperations;
+  /** True when the decision API (createDecisionsApp) is served beside this app: /openapi.json describes it too. */
+  readonly decisionRoutes?: boolean;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -43,11 +46,15 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
   ];
 
-  const document = openApiDocument([
-    ...accountRouteDocs(deps.operations),
-    ...identity.map((route) => identityRouteDoc(route, deps.operations)),
-    ...(deps.sts ? stsRouteDocs(deps.sts) : []),
-  ]);
+  const document = openApiDocument(
+    [
+      ...accountRouteDocs(deps.operations),
+      ...identity.map((route) => identityRouteDoc(route, deps.operations)),
+      ...(deps.sts ? stsRouteDocs(deps.sts) : []),
+      ...(deps.decisionRoutes ? decisionRouteDocs() : []),
+    ],
+    deps.decisionRoutes ? decisionSchemas : {},
+  );
   const docsPage = renderDocsPage(document);
   app.get('/openapi.json', (c) => c.json(document));
   app.get('/docs', (c) => c.html(docsPage));

@@ -47,6 +47,10 @@ export interface RouteDoc {
     readonly headers?: readonly ('ETag' | 'Location')[];
   };
   readonly errors: readonly number[];
+  /** Responses other than the success and the `Error`-shaped errors (a 503 that is still a decision). */
+  readonly extraResponses?: Readonly<
+    Record<number, { readonly description: string; readonly schema: JsonSchema }>
+  >;
 }
 
 const STRING: JsonSchema = { type: 'string' };
@@ -57,7 +61,7 @@ const DOCUMENT: JsonSchema = {
 const DOCUMENT_MEMBERS = new Set(['PolicyDocument', 'AssumeRolePolicyDocument']);
 
 const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'Invalid input (`request.invalid`, `request.malformed-body`, `policy.malformed`, …)',
+  400: 'Invalid input (`request.invalid`, `request.invalid-input`, `request.malformed-body`, `policy.malformed`, …)',
   401: 'Missing or invalid credentials (`credentials.*`)',
   403: 'Not allowed (`access.denied`, `account.suspended`)',
   404: 'No such entity (`entity.not-found`)',
@@ -378,6 +382,12 @@ function operationObject(route: RouteDoc): JsonSchema {
       content: { 'application/json': { schema: ref('Error') } },
     };
   }
+  for (const [status, extra] of Object.entries(route.extraResponses ?? {})) {
+    responses[status] = {
+      description: extra.description,
+      content: { 'application/json': { schema: extra.schema } },
+    };
+  }
   return {
     operationId: operationId(route.method, route.path),
     summary: route.summary,
@@ -406,17 +416,28 @@ object or JSON text and returned as a JSON object. Dates are ISO-8601 strings. L
 \`{"items": [...], "nextCursor": "..."}\`; pass \`cursor=<nextCursor>\` for the next page. Unknown body fields are
 refused.
 
+**Decisions.** The decision API (\`/v1/authorize\`, resource policies, the service catalog, allowed actions,
+policy validation, the decision log) takes and answers the JSON shapes described with each route; the policy
+simulator (\`/v1/simulate/*\`) takes and answers IAM's member names, exactly as SimulatePrincipalPolicy and
+SimulateCustomPolicy do over the Query API.
+
 **Errors** answer \`{"error": {"code", "message", "requestId"}}\` with a namespaced code.`;
 
-/** The OpenAPI 3.1 document for a set of routes. */
-export function openApiDocument(routes: readonly RouteDoc[]): JsonSchema {
+/** The OpenAPI 3.1 document for a set of routes; `extraSchemas` join the named response schemas. */
+export function openApiDocument(
+  routes: readonly RouteDoc[],
+  extraSchemas: Readonly<Record<string, z.ZodType>> = {},
+): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
     paths[route.path] ??= {};
     (paths[route.path] as Record<string, JsonSchema>)[route.method] = operationObject(route);
   }
   const schemas = Object.fromEntries(
-    Object.entries(namedSchemas).map(([name, schema]) => [name, jsonSchemaOf(schema, 'input')]),
+    Object.entries({ ...namedSchemas, ...extraSchemas }).map(([name, schema]) => [
+      name,
+      jsonSchemaOf(schema, 'input'),
+    ]),
   );
   const tags = [...new Set(routes.map((route) => route.tag))].map((name) => ({ name }));
   return {

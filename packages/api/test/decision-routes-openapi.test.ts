@@ -1,0 +1,209 @@
+/**
+ * The decision API in the published contract: every route createDecisionsApp serves (read from the
+ * app's own route table, so a route added without docs fails here) appears in `/openapi.json`
+ * with its body, parameters, responses and errors, and nothing is documented that is not served.
+ */
+import { createSecretBox, parseMasterKey } from '@palisade/credentials';
+import { fail, ok } from '@palisade/failures';
+import {
+  checkPolicyWithEngine,
+  defaultQuotas,
+  type IamContext,
+  iamOperations,
+  operation,
+  tenantAccountOperations,
+} from '@palisade/iam';
+import type { Hono } from 'hono';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createDecisionsApp } from '../src/decisions-app.ts';
+import { createPlatformApp } from '../src/platform-app.ts';
+import { createRestApp, type RestDependencies } from '../src/rest/index.ts';
+
+type Json = Record<string, unknown>;
+
+let rest: RestDependencies;
+let decisionsApp: Hono;
+let document: Json;
+
+const noop = async () => ok({});
+// Every service the decision app can serve, so that it mounts every route it knows.
+const SERVICES = {
+  authorize: noop,
+  authorizeBatch: noop,
+  putResourcePolicy: noop,
+  getResourcePolicy: noop,
+  deleteResourcePolicy: noop,
+  putServiceDefinition: noop,
+  getServiceDefinition: noop,
+  deleteServiceDefinition: noop,
+  listServiceDefinitions: noop,
+  allowedActions: noop,
+  queryDecisionLog: noop,
+  configureDecisionLog: noop,
+  validatePolicy: noop,
+  simulation: {
+    SimulatePrincipalPolicy: operation(z.object({}), noop),
+    SimulateCustomPolicy: operation(z.object({}), noop),
+  },
+};
+
+async function documentOf(app: Hono): Promise<Json> {
+  const response = await app.request('/openapi.json');
+  expect(response.status).toBe(200);
+  return (await response.json()) as Json;
+}
+
+/** `get /v1/service-catalog/{prefix}` for each route a Hono app serves (405 fallbacks aside). */
+function servedRoutes(app: Hono): string[] {
+  const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{arn}');
+  return [
+    ...new Set(
+      app.routes
+        .filter((route) => route.method !== 'ALL')
+        .map((route) => `${route.method.toLowerCase()} ${openApiPath(route.path)}`),
+    ),
+  ];
+}
+
+function operationsOf(doc: Json): Map<string, Json> {
+  const paths = doc.paths as Record<string, Record<string, Json>>;
+  return new Map(
+    Object.entries(paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => [`${method} ${path}`, op] as const),
+    ),
+  );
+}
+
+beforeAll(async () => {
+  const store = await createTestTable('decision-openapi');
+  const context: IamContext = {
+    store,
+    partition: 'aws',
+    now: () => new Date('2026-11-28T12:00:00Z'),
+    quotas: defaultQuotas,
+    checkPolicy: checkPolicyWithEngine,
+    secrets: createSecretBox([parseMasterKey(Buffer.alloc(32, 5).toString('base64'))]),
+  };
+  rest = {
+    operations: iamOperations(context),
+    accounts: tenantAccountOperations(context),
+    // Nobody authenticates here: the contract endpoints must not need it.
+    authenticate: async () => fail('credentials.missing', 'no credentials in this test'),
+    decisionRoutes: true,
+  };
+  decisionsApp = createDecisionsApp({ authenticate: rest.authenticate, ...SERVICES });
+  const app = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
+  app.route('/', decisionsApp);
+  app.route('/', createRestApp(rest));
+  document = await documentOf(app);
+});
+
+describe('decision routes in GET /openapi.json', () => {
+  it('documents every route the decision API serves, and only routes that are served', () => {
+    const decisionRoutes = servedRoutes(decisionsApp);
+    expect(decisionRoutes).toContain('put /v1/resource-policies/{arn}');
+    expect(decisionRoutes).toContain('post /v1/simulate/principal');
+    const restRoutes = servedRoutes(createRestApp(rest)).filter(
+      (key) => !/ \/(openapi\.json|docs)$/.test(key),
+    );
+    const published = [...operationsOf(document).keys()];
+    expect(published).toEqual(expect.arrayContaining(decisionRoutes));
+    expect(published.sort()).toEqual([...restRoutes, ...decisionRoutes].sort());
+  });
+
+  it('gives each decision route a summary, its path parameters, a body where it takes one, and its errors', () => {
+    const operations = operationsOf(document);
+    for (const key of servedRoutes(decisionsApp)) {
+      const op = operations.get(key) as Json;
+      const [method, path] = key.split(' ') as [string, string];
+      expect(op.summary, key).toEqual(expect.any(String));
+      expect(op.tags, key).toHaveLength(1);
+      const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const declared = ((op.parameters as Json[] | undefined) ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name);
+      expect(declared, key).toEqual(pathParams);
+      const takesBody = method === 'post' || method === 'put';
+      expect(op.requestBody !== undefined, key).toBe(takesBody);
+      const responses = op.responses as Record<string, Json>;
+      expect(
+        Object.keys(responses).some((status) => /^2\d\d$/.test(status)),
+        key,
+      ).toBe(true);
+      expect(responses['401'], key).toMatchObject({
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      });
+      // No route opts out of the document's security (SigV4 or Bearer).
+      expect(op.security, key).toBeUndefined();
+    }
+    expect(document.security).toEqual([{ sigv4: [] }, { bearer: [] }]);
+  });
+
+  it('publishes the decision schemas, with every $ref resolving', () => {
+    const schemas = (document.components as Json).schemas as Record<string, Json>;
+    expect(Object.keys(schemas)).toEqual(
+      expect.arrayContaining([
+        'DecisionRequest',
+        'DecisionResult',
+        'SimulationResult',
+        'ResourceRegistration',
+      ]),
+    );
+    const refs = JSON.stringify(document).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of refs) {
+      const name = ref.slice('"$ref":"#/components/schemas/'.length, -1);
+      expect(schemas, ref).toHaveProperty(name);
+    }
+    expect(schemas.DecisionRequest).toMatchObject({
+      type: 'object',
+      required: ['action', 'resource'],
+      additionalProperties: false,
+      properties: { action: { type: 'string', pattern: expect.any(String) } },
+    });
+  });
+
+  it("describes the simulator in IAM's member names and the authorize 503 as a decision", () => {
+    const operations = operationsOf(document);
+    const principal = operations.get('post /v1/simulate/principal') as Json;
+    expect(principal['x-iam-action']).toBe('SimulatePrincipalPolicy');
+    const body = (((principal.requestBody as Json).content as Json)['application/json'] as Json)
+      .schema as Json;
+    expect(body).toMatchObject({
+      required: expect.arrayContaining(['PolicySourceArn', 'ActionNames']),
+      properties: {
+        ResourceHandlingOption: { type: 'string' },
+        ContextEntries: {
+          type: 'array',
+          items: { properties: { ContextKeyType: { enum: expect.any(Array) } } },
+        },
+      },
+    });
+    const result = ((document.components as Json).schemas as Record<string, Json>).SimulationResult as Json;
+    expect(JSON.stringify(result)).toContain('StartPosition');
+    const authorize = operations.get('post /v1/authorize') as Json;
+    expect((authorize.responses as Json)['503']).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/DecisionResult' } } },
+    });
+  });
+
+  it('renders the decision routes and their schemas on /docs without scripts or links out', async () => {
+    const app = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
+    app.route('/', createRestApp(rest));
+    const html = await (await app.request('/docs')).text();
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i);
+    for (const key of servedRoutes(decisionsApp)) {
+      const [method, path] = key.split(' ') as [string, string];
+      expect(html, key).toContain(`${method.toUpperCase()}</span> <code>${path}</code>`);
+    }
+    expect(html).toContain('id="schema-SimulationResult"');
+  });
+
+  it('leaves the decision routes out when the decision API is not served beside the REST app', async () => {
+    const alone = await documentOf(createRestApp({ ...rest, decisionRoutes: false }));
+    const keys = [...operationsOf(alone).keys()];
+    expect(keys.some((key) => key.includes('/v1/authorize'))).toBe(false);
+    expect((alone.components as Json).schemas).not.toHaveProperty('DecisionResult');
+  });
+});
