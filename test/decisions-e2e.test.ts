@@ -346,6 +346,21 @@ describe('freshness', () => {
     expect(decision).toBe('implicitDeny');
     expect(elapsed).toBeLessThan(1000);
   });
+
+  it('refuses a deactivated key within 1 s', async () => {
+    const key = await userWithKey(A, 'carol');
+    const carol = clientFor(running.url, key);
+    const ask = async () =>
+      (await carol.post('/v1/authorize', { action: 'docs:Read', resource: doc('x') })).status;
+    expect(await ask()).toBe(200);
+    await iam(A, 'UpdateAccessKey', { UserName: 'carol', AccessKeyId: key.accessKeyId, Status: 'Inactive' });
+    const changedAt = performance.now();
+    let status = await ask();
+    while (status === 200 && performance.now() - changedAt < 5000) status = await ask();
+    // REST answers 401 for credentials it does not accept (the error table; AWS Query says 403).
+    expect(status).toBe(401);
+    expect(performance.now() - changedAt).toBeLessThan(1000);
+  });
 });
 
 describe('simulation', () => {

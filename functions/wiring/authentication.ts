@@ -7,6 +7,7 @@ import { type Authenticate, authenticateByScheme } from '@palisade/api';
 import type { SecretBox } from '@palisade/credentials';
 import {
   type AccessTokenCheck,
+  type AccountStates,
   type AuthenticationContext,
   authenticateBearerToken,
   authenticateSignedRequest,
@@ -27,13 +28,27 @@ export interface PlatformAuthentication {
   readonly authenticateBearer: BearerAuthentication;
 }
 
-/** Builds the platform's authentication over the store and the access-token verifier. */
+/**
+ * How stale a decision may be (ms, plus one DynamoDB round trip): the window within which the
+ * decision routes reuse a principal's policies, an account's status and a caller's key without
+ * reading them again. The README states this bound; a test holds the platform to it.
+ */
+export const DECISION_FRESHNESS_MS = 250;
+
+/**
+ * Builds the platform's authentication over the store and the access-token verifier. A cached key
+ * is confirmed on every call against its account's epoch and status: read each time for the
+ * management interfaces, where a change must apply to the very next call; from `accountStates`
+ * when given, which the decision routes set to their bundle cache's (one windowed, single-flight
+ * read shared with the decisions, so the caller's key is held to the decisions' bound).
+ */
 export function createPlatformAuthentication(
   config: PlatformConfig,
   store: StoreContext,
   secrets: SecretBox,
   verifyAccessToken: AccessTokenCheck,
   now: () => Date,
+  accountStates?: AccountStates,
 ): PlatformAuthentication {
   const context: AuthenticationContext = {
     store,
@@ -41,9 +56,9 @@ export function createPlatformAuthentication(
     secrets,
     now,
     operator: { accessKeyId: config.operatorAccessKeyId, secretAccessKey: config.operatorSecretAccessKey },
-    // Revalidated on every request (one read of the account's epoch and status instead of three to
-    // five): suspensions, key deactivations and policy changes apply to the very next call.
+    // Confirming a cached key costs one read of the account's epoch and status, not three to five.
     credentialCache: createCredentialCache({ revalidateAfterMs: 0 }),
+    ...(accountStates ? { accountStates } : {}),
   };
   const authenticateBearer: BearerAuthentication = (token, origin) =>
     authenticateBearerToken({ store, partition: config.partition, now, verifyAccessToken }, token, origin);

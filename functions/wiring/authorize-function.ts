@@ -9,9 +9,9 @@ import { createBundleCache, createDecisionService } from '@palisade/decisions';
 import { createStoreContext, pingTable } from '@palisade/store';
 import { createSigningKeyring, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
-import { createPlatformAuthentication } from './authentication.ts';
+import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { tokenResolver } from './decision-wiring.ts';
+import { decisionQuestions, tokenResolver } from './decision-wiring.ts';
 
 /** Builds the authorize function's app from its configuration. */
 export function createAuthorizeFunction(
@@ -30,28 +30,27 @@ export function createAuthorizeFunction(
     secrets,
     issuer: issuerOf(config),
   });
+  const cache = createBundleCache({
+    store,
+    partition: config.partition,
+    revalidateAfterMs: DECISION_FRESHNESS_MS,
+  });
   const { authenticate, authenticateBearer } = createPlatformAuthentication(
     config,
     store,
     secrets,
     keyring.verify,
     now,
+    cache.accountStates,
   );
   const decisions = createDecisionService({
     store,
     partition: config.partition,
     now,
-    cache: createBundleCache({ store, partition: config.partition }),
+    cache,
     resolveToken: tokenResolver(authenticateBearer),
   });
   const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
-  app.route(
-    '/',
-    createDecisionsApp({
-      authenticate,
-      authorize: (caller, { body, requestId }) => decisions.authorize(caller, body, requestId),
-      authorizeBatch: (caller, { body, requestId }) => decisions.authorizeBatch(caller, body, requestId),
-    }),
-  );
+  app.route('/', createDecisionsApp({ authenticate, ...decisionQuestions(decisions) }));
   return app;
 }

@@ -3,7 +3,8 @@
  * questions are about the sign-in session behind an access JWT, checked exactly as a Bearer
  * caller is (signature, claims, session still active, account active).
  */
-import type { ResolveToken } from '@palisade/decisions';
+import type { DecisionServices } from '@palisade/api';
+import type { DecisionService, ResolveToken } from '@palisade/decisions';
 import { ok } from '@palisade/failures';
 import type { BearerAuthentication } from './authentication.ts';
 
@@ -20,5 +21,15 @@ export function tokenResolver(authenticateBearer: BearerAuthentication): Resolve
       authTime: claims.auth_time,
       sessionId: claims.sid,
     });
+  };
+}
+
+/** The two question routes (`/v1/authorize`, `/v1/authorize/batch`) over the decision service. */
+export function decisionQuestions(
+  service: DecisionService,
+): Pick<DecisionServices, 'authorize' | 'authorizeBatch'> {
+  return {
+    authorize: (caller, { body, requestId }) => service.authorize(caller, body, requestId),
+    authorizeBatch: (caller, { body, requestId }) => service.authorizeBatch(caller, body, requestId),
   };
 }

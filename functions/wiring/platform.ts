@@ -8,6 +8,7 @@ import {
   createQueryApp,
   createRestApp,
   createSignInApp,
+  type DecisionServices,
   type LogSink,
   stdoutLog,
 } from '@palisade/api';
@@ -33,9 +34,9 @@ import {
 } from '@palisade/sts';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
-import { createPlatformAuthentication } from './authentication.ts';
+import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { tokenResolver } from './decision-wiring.ts';
+import { decisionQuestions, tokenResolver } from './decision-wiring.ts';
 
 /** The assembled platform. */
 export interface Platform {
@@ -111,7 +112,16 @@ export function createPlatform(
     partition: config.partition,
     now,
     resolveToken: tokenResolver(authenticateBearer),
+    revalidateAfterMs: DECISION_FRESHNESS_MS,
   });
+  const decisionAuthentication = createPlatformAuthentication(
+    config,
+    store,
+    secrets,
+    signIn.verifyAccessToken,
+    now,
+    decisions.cache.accountStates,
+  );
   const simulation = simulationOperations({ store, partition: config.partition });
   // STS: temporary credentials. A deployment on DynamoDB Local runs locally: only there may OIDC
   // issuers be plain http on a loopback host.
@@ -134,7 +144,16 @@ export function createPlatform(
       authenticate,
     }),
   );
-  app.route('/', createDecisionsApp(decisionRoutes(decisions, simulation, authenticate)));
+  // The questions SaaS backends ask on every request trust a cached key for as long as they trust
+  // cached policies; the decision API's management routes authenticate like every other interface.
+  app.route(
+    '/',
+    createDecisionsApp({
+      authenticate: decisionAuthentication.authenticate,
+      ...decisionQuestions(decisions.decisions),
+    }),
+  );
+  app.route('/', createDecisionsApp({ authenticate, ...decisionManagement(decisions, simulation) }));
   app.route(
     '/',
     createRestApp({
@@ -149,19 +168,14 @@ export function createPlatform(
   return { app, store, iam, accounts, decisions };
 }
 
-/** The decision API's routes over the decision services. */
-function decisionRoutes(
+/** The decision API's other routes: resource policies, catalogs, simulation, the decision log. */
+function decisionManagement(
   decisions: Decisions,
   simulation: ReturnType<typeof simulationOperations>,
-  authenticate: Parameters<typeof createDecisionsApp>[0]['authenticate'],
-): Parameters<typeof createDecisionsApp>[0] {
+): Omit<DecisionServices, 'authorize' | 'authorizeBatch'> {
   const { resourcePolicies, catalogs } = decisions;
   return {
-    authenticate,
     simulation,
-    authorize: (caller, { body, requestId }) => decisions.decisions.authorize(caller, body, requestId),
-    authorizeBatch: (caller, { body, requestId }) =>
-      decisions.decisions.authorizeBatch(caller, body, requestId),
     putResourcePolicy: (caller, { body, params }) => resourcePolicies.put(caller, params.arn ?? '', body),
     getResourcePolicy: (caller, { params }) => resourcePolicies.get(caller, params.arn ?? ''),
     deleteResourcePolicy: (caller, { params }) => resourcePolicies.remove(caller, params.arn ?? ''),

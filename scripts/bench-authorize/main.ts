@@ -1,22 +1,25 @@
 /**
  * `npm run bench:authorize`: warm decision throughput and latency, side by side in one run, on
- * DynamoDB Local. HTTP load with autocannon at 10 and 50 connections against POST /v1/authorize
- * (SigV4-signed as the operator, whose key needs no table read, and as a tenant user, whose key
- * does) next to a no-op Hono route on the same server (the framework's ceiling); then in-process
+ * DynamoDB Local. HTTP load with autocannon (its own process) at 10 and 50 connections against
+ * POST /v1/authorize on the authorize function's app (SigV4-signed as the operator and as a tenant
+ * user) next to a no-op Hono route on the same server (the framework's ceiling); then in-process
  * decisions through the decision service without HTTP. Each figure is the median of three runs.
  * Then, in the same run: DynamoDB requests per decision (warm and cold), a batch of 100 against a
  * single decision, a 10-user account against a large one (BENCH_LARGE_USERS, default 2,000), and
  * the Lambdas' esbuild bundles (size, module initialisation) beside reference bundles, with a
  * Targets summary.
  */
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable } from '@palisade/store';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
 import {
@@ -27,21 +30,45 @@ import {
 } from './decision-costs.ts';
 import { measureLambdaBundles } from './lambda-bundle.ts';
 
-/** The part of autocannon's API this script uses (the package ships no types). */
-type Autocannon = (options: {
+const run = promisify(execFile);
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+/** What this script reads from autocannon's JSON report. */
+interface AutocannonReport {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  non2xx: number;
+}
+
+/**
+ * One autocannon run in its own process, so the load generator does not share the server's
+ * event loop (on this 2-core machine each gets a core).
+ */
+async function autocannon(options: {
   url: string;
   connections: number;
   duration: number;
   method: string;
   headers: Record<string, string>;
   body?: string;
-}) => Promise<{
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  errors: number;
-  non2xx: number;
-}>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+}): Promise<AutocannonReport> {
+  const args = [
+    AUTOCANNON,
+    '--json',
+    '-c',
+    String(options.connections),
+    '-d',
+    String(options.duration),
+    '-m',
+    options.method,
+    ...Object.entries(options.headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
+    ...(options.body !== undefined ? ['-b', options.body] : []),
+    options.url,
+  ];
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as AutocannonReport;
+}
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const RUNS = 3;
@@ -132,21 +159,21 @@ async function main() {
   };
   const tableName = `bench-authorize-${Date.now()}`;
   await ensureTable(createStoreContext({ tableName, endpoint: dynamo.endpoint }));
-  const newPlatform = () =>
-    createPlatform(
-      {
-        tableName,
-        dynamodbEndpoint: dynamo.endpoint,
-        operatorAccessKeyId: operator.accessKeyId,
-        operatorSecretAccessKey: operator.secretAccessKey,
-        masterKey: Buffer.alloc(32, 5).toString('base64'),
-        partition: 'aws',
-      },
-      () => {},
-    );
+  const config = {
+    tableName,
+    dynamodbEndpoint: dynamo.endpoint,
+    operatorAccessKeyId: operator.accessKeyId,
+    operatorSecretAccessKey: operator.secretAccessKey,
+    masterKey: Buffer.alloc(32, 5).toString('base64'),
+    partition: 'aws',
+  };
+  // The whole platform sets up accounts and answers in-process questions; HTTP load goes to the
+  // authorize function's app as it ships (functions/authorize.ts), with the no-op route beside it.
+  const newPlatform = () => createPlatform(config, () => {});
   const platform = newPlatform();
-  platform.app.post('/bench/noop', (c) => c.json({ ok: true }));
-  const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
+  const authorizeApp = createAuthorizeFunction(config, () => {});
+  authorizeApp.post('/bench/noop', (c) => c.json({ ok: true }));
+  const server = serve({ fetch: authorizeApp.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => server.once('listening', done));
   const base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 
@@ -242,7 +269,6 @@ async function main() {
   console.log(
     `| in-process decisions (no HTTP, no authentication) | – | ${Math.round(inProcessRate)} | – | – | ${(inProcessRate / ceiling(50)).toFixed(2)} | – |`,
   );
-  console.log(`\ncache: ${JSON.stringify(platform.decisions.cache.stats)}`);
 
   const targets: string[] = [];
   const target = (name: string, met: boolean, detail: string) =>

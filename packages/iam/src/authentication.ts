@@ -17,6 +17,7 @@ import {
 import { fail, ok, type Result } from '@palisade/failures';
 import {
   type AccessKeyRecord,
+  type AccountDecisionState,
   getAccessKey,
   getAccount,
   getStsSession,
@@ -40,6 +41,22 @@ export interface AuthenticationContext {
   readonly credentialCache?: CredentialCache;
   /** The operator's long-term key (from SST secrets or the local credentials file). */
   readonly operator: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /**
+   * Where account epochs and statuses come from (absent: one strongly consistent read each time).
+   * The decision routes pass their bundle cache's, so authentication and decisions share one
+   * windowed, single-flight read per account and hold the caller's key to the decisions' bound.
+   */
+  readonly accountStates?: AccountStates;
+}
+
+/** Reads the epoch and status of accounts (possibly from a windowed cache). */
+export type AccountStates = (
+  accountIds: readonly string[],
+) => Promise<ReadonlyMap<string, AccountDecisionState>>;
+
+function accountState(context: AuthenticationContext, accountId: string) {
+  const read = context.accountStates ?? ((ids) => readAccountDecisionStates(context.store, ids));
+  return read([accountId]).then((states) => states.get(accountId));
 }
 
 /** An authenticated request: the caller and what its signature proved. */
@@ -91,7 +108,7 @@ export async function authenticateSignedRequest(
     if (key && context.credentialCache) {
       // INVARIANT: what gets cached is read after the epoch it is tagged with, so a change racing
       // this load leaves an older epoch on the entry and it is reloaded at the next revalidation.
-      const state = (await readAccountDecisionStates(context.store, [key.accountId])).get(key.accountId);
+      const state = await accountState(context, key.accountId);
       epochBeforeLoad = state?.epoch;
       accountStatus = state?.status;
       key = await getAccessKey(context.store, accessKeyId);
@@ -243,9 +260,7 @@ async function rememberedCredential(
   if (!cache || !entry) return undefined;
   const now = context.now().getTime();
   if (now - entry.checkedAt < cache.revalidateAfterMs) return entry;
-  const state = (await readAccountDecisionStates(context.store, [entry.key.accountId])).get(
-    entry.key.accountId,
-  );
+  const state = await accountState(context, entry.key.accountId);
   if (state?.status === 'active' && state.epoch === entry.epoch) {
     entry.checkedAt = now;
     return entry;

@@ -177,10 +177,44 @@ export function principalContextKeys(
 
 /** Compiles a principal's effective policies for the engine (once per load). */
 export function compileEffectivePolicies(effective: EffectivePolicies): PrincipalPolicies {
-  return compilePrincipalPolicies({
-    identityPolicies: effective.identityPolicies,
-    ...(effective.boundary ? { permissionsBoundaries: [effective.boundary] } : {}),
-  });
+  // Loaded policies are immutable and cached by authentication and the decision cache, so a
+  // compiled form per loaded object spares every request a compile (the engine's costliest step).
+  let compiled = compiledPolicies.get(effective);
+  if (!compiled) {
+    compiled = compilePrincipalPolicies({
+      identityPolicies: effective.identityPolicies,
+      ...(effective.boundary ? { permissionsBoundaries: [effective.boundary] } : {}),
+    });
+    compiledPolicies.set(effective, compiled);
+  }
+  return compiled;
+}
+
+const compiledPolicies = new WeakMap<EffectivePolicies, PrincipalPolicies>();
+const compiledSessions = new WeakMap<EffectivePolicies, WeakMap<StsSessionRecord, PrincipalPolicies>>();
+
+/** A role's policies within its boundary intersected with one session's policies, compiled once. */
+function compileSessionPolicies(role: EffectivePolicies, session: StsSessionRecord): PrincipalPolicies {
+  if (session.sessionPolicies.length === 0) return compileEffectivePolicies(role);
+  let sessions = compiledSessions.get(role);
+  if (!sessions) {
+    sessions = new WeakMap();
+    compiledSessions.set(role, sessions);
+  }
+  let compiled = sessions.get(session);
+  if (!compiled) {
+    const sessionPolicies: PolicySource[] = session.sessionPolicies.map((p) => ({
+      id: p.id,
+      document: p.document,
+    }));
+    compiled = compilePrincipalPolicies({
+      identityPolicies: role.identityPolicies,
+      ...(role.boundary ? { permissionsBoundaries: [role.boundary] } : {}),
+      sessionPolicies,
+    });
+    sessions.set(session, compiled);
+  }
+  return compiled;
 }
 
 /** An IAM user whose operations the engine decides over its effective policies. */
@@ -233,15 +267,7 @@ export function roleSessionCaller(
   const sessionName = session.subject.kind === 'role' ? session.subject.sessionName : '';
   const arn = assumedRoleArn(principal.arn, principal.accountId, principal.name, sessionName);
   const userId = `${principal.id}:${sessionName}`;
-  const sessionPolicies: PolicySource[] = session.sessionPolicies.map((p) => ({
-    id: p.id,
-    document: p.document,
-  }));
-  const compiled = compilePrincipalPolicies({
-    identityPolicies: role.identityPolicies,
-    ...(role.boundary ? { permissionsBoundaries: [role.boundary] } : {}),
-    ...(sessionPolicies.length > 0 ? { sessionPolicies } : {}),
-  });
+  const compiled = compileSessionPolicies(role, session);
   const principalTags = effectivePrincipalTags(principal.tags, session.tags);
   const facts = engineFacts({
     principalArn: arn,
