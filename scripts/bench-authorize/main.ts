@@ -29,6 +29,7 @@ import {
   populatedAccount,
 } from './decision-costs.ts';
 import { measureLambdaBundles } from './lambda-bundle.ts';
+import { addReferenceRoutes } from './reference-routes.ts';
 
 const run = promisify(execFile);
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -172,7 +173,7 @@ async function main() {
   const newPlatform = () => createPlatform(config, () => {});
   const platform = newPlatform();
   const authorizeApp = createAuthorizeFunction(config, () => {});
-  authorizeApp.post('/bench/noop', (c) => c.json({ ok: true }));
+  addReferenceRoutes(authorizeApp, operator, platform.decisions.decisions);
   const server = serve({ fetch: authorizeApp.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => server.once('listening', done));
   const base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -215,11 +216,23 @@ async function main() {
   const asOperator = { method: 'POST', headers: await sign(base, operator, '/v1/authorize', body), body };
   const asTenant = { method: 'POST', headers: await sign(base, reader, '/v1/authorize', body), body };
   const noop = { method: 'POST', headers: { 'content-type': 'application/json' }, body };
+  const sigv4Only = {
+    method: 'POST',
+    headers: await sign(base, operator, '/bench/sigv4-only', body),
+    body,
+  };
 
   // Warm the caches and check the answer before measuring.
   const probe = await fetch(authorizeUrl, { method: 'POST', headers: asOperator.headers, body });
   const answer = (await probe.json()) as { decision?: string };
   if (answer.decision !== 'allowed') throw new Error(`unexpected warm-up answer ${JSON.stringify(answer)}`);
+  for (const [path, request] of [
+    ['/bench/sigv4-only', sigv4Only],
+    ['/bench/decision-only', noop],
+  ] as const) {
+    const reference = await fetch(new URL(path, base), request);
+    if (reference.status !== 200) throw new Error(`${path} answered ${reference.status}`);
+  }
 
   const rows: { name: string; connections: number; result: Load }[] = [];
   for (const connections of [10, 50]) {
@@ -227,6 +240,16 @@ async function main() {
       name: 'no-op Hono route',
       connections,
       result: await load(new URL('/bench/noop', base).toString(), connections, noop),
+    });
+    rows.push({
+      name: 'reference: SigV4 verification only',
+      connections,
+      result: await load(new URL('/bench/sigv4-only', base).toString(), connections, sigv4Only),
+    });
+    rows.push({
+      name: 'reference: decision only (no authentication)',
+      connections,
+      result: await load(new URL('/bench/decision-only', base).toString(), connections, noop),
     });
     rows.push({
       name: 'authorize (operator SigV4)',
@@ -273,6 +296,24 @@ async function main() {
   const targets: string[] = [];
   const target = (name: string, met: boolean, detail: string) =>
     targets.push(`- ${met ? 'MET   ' : 'MISSED'} ${name}: ${detail}`);
+  const row = (prefix: string, connections: number) =>
+    rows.find((r) => r.name.startsWith(prefix) && r.connections === connections)?.result;
+  const authorizeRows = rows.filter((r) => r.name.startsWith('authorize'));
+  const worstShare = Math.min(...authorizeRows.map((r) => r.result.rps / ceiling(r.connections)));
+  const sigv4Share = Math.min(...[10, 50].map((n) => (row('reference: SigV4', n)?.rps ?? 0) / ceiling(n)));
+  target(
+    'authorize throughput ≥ 50% of the no-op route',
+    worstShare >= 0.5,
+    `worst ${(worstShare * 100).toFixed(0)}% (SigV4 verification alone reaches ${(sigv4Share * 100).toFixed(0)}%)`,
+  );
+  const at10 = authorizeRows.filter((r) => r.connections === 10);
+  const worstP50 = Math.max(...at10.map((r) => r.result.p50));
+  const worstP99 = Math.max(...at10.map((r) => r.result.p99));
+  target(
+    'authorize p50 ≤ 1 ms and p99 ≤ 5 ms (10 connections)',
+    worstP50 <= 1 && worstP99 <= 5,
+    `p50 ${worstP50} ms, p99 ${worstP99} ms`,
+  );
 
   // (1) DynamoDB requests per decision, seen by a middleware on the platform's own store client.
   const counter = attachRequestCounter(platform.store.dynamodb);
