@@ -4,12 +4,13 @@
  */
 
 import { iamOperations, rootCaller } from '@palisade/iam';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyResult, LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Credentials, clientFor } from '../packages/decisions/test/support/signed-client.ts';
+import {
+  type Credentials,
+  clientFor,
+  signJsonRequest,
+} from '../packages/decisions/test/support/signed-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 
 type Handler = (event: LambdaEvent, context: LambdaContext) => Promise<APIGatewayProxyResult>;
@@ -35,29 +36,13 @@ async function signedEvent(
   body?: unknown,
 ): Promise<HttpApiEvent> {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signer = new SignatureV4({
-    credentials,
-    region: 'us-east-1',
-    service: 'palisade',
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: true,
-  });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method,
-      protocol: 'https:',
-      hostname: HOST,
-      path,
-      headers: { host: HOST, 'content-type': 'application/json' },
-      body: text,
-    }),
-  );
+  const headers = await signJsonRequest(new URL(`https://${HOST}`), credentials, method, path, text);
   return {
     version: '2.0',
     routeKey: `${method} ${path}`,
     rawPath: path,
     rawQueryString: '',
-    headers: signed.headers as Record<string, string>,
+    headers,
     isBase64Encoded: false,
     body: text,
     requestContext: {

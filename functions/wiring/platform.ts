@@ -13,7 +13,12 @@ import {
   stdoutLog,
 } from '@palisade/api';
 import { createSecretBoxFromConfig } from '@palisade/credentials';
-import { createDecisions, type Decisions, simulationOperations } from '@palisade/decisions';
+import {
+  createDecisions,
+  type Decisions,
+  decisionRequestSchemas,
+  simulationOperations,
+} from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
 import {
   checkPolicyWithEngine,
@@ -161,8 +166,8 @@ export function createPlatform(
       accounts,
       authenticate,
       sts: { operations: stsOperations(sts), unsigned: unsignedStsOperations(sts) },
-      // The decision API is mounted above: /openapi.json describes it too.
-      decisionRoutes: true,
+      // The decision API is mounted above: /openapi.json describes it too, with its services' schemas.
+      decisionRoutes: decisionRequestSchemas,
     }),
   );
   return { app, store, iam, accounts, decisions };

@@ -3,7 +3,9 @@
  * app's own route table, so a route added without docs fails here) appears in `/openapi.json`
  * with its body, parameters, responses and errors, and nothing is documented that is not served.
  */
+
 import { createSecretBox, parseMasterKey } from '@palisade/credentials';
+import { decisionRequestSchemas } from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
 import {
   checkPolicyWithEngine,
@@ -91,7 +93,7 @@ beforeAll(async () => {
     accounts: tenantAccountOperations(context),
     // Nobody authenticates here: the contract endpoints must not need it.
     authenticate: async () => fail('credentials.missing', 'no credentials in this test'),
-    decisionRoutes: true,
+    decisionRoutes: decisionRequestSchemas,
   };
   decisionsApp = createDecisionsApp({ authenticate: rest.authenticate, ...SERVICES });
   const app = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
@@ -201,7 +203,8 @@ describe('decision routes in GET /openapi.json', () => {
   });
 
   it('leaves the decision routes out when the decision API is not served beside the REST app', async () => {
-    const alone = await documentOf(createRestApp({ ...rest, decisionRoutes: false }));
+    const { decisionRoutes: _served, ...restOnly } = rest;
+    const alone = await documentOf(createRestApp(restOnly));
     const keys = [...operationsOf(alone).keys()];
     expect(keys.some((key) => key.includes('/v1/authorize'))).toBe(false);
     expect((alone.components as Json).schemas).not.toHaveProperty('DecisionResult');

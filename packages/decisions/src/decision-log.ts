@@ -24,7 +24,12 @@ const querySchema = z
     account: z.string().optional(),
   })
   .strict();
-const settingsSchema = z.object({ sampleRate: z.number().min(0).max(1) }).strict();
+/** `PUT /v1/decision-log/settings`: the share of decisions to record. */
+export const decisionLogSettingsRequestSchema = z
+  .object({
+    sampleRate: z.number().min(0).max(1).describe('Share of decisions to log (0 turns the log off).'),
+  })
+  .strict();
 
 /** The decision-log operations. */
 export function decisionLogService(deps: { store: StoreContext; partition: string; now: () => Date }) {
@@ -75,7 +80,7 @@ export function decisionLogService(deps: { store: StoreContext; partition: strin
     async configure(caller: Caller, body: unknown): Promise<Result<{ sampleRate: number }>> {
       const account = accountFor(caller, undefined, 'palisade:PutDecisionLogSettings');
       if (!account.ok) return account;
-      const parsed = settingsSchema.safeParse(body);
+      const parsed = decisionLogSettingsRequestSchema.safeParse(body);
       if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
       const written = await putDecisionLogSettings(deps.store, account.value, parsed.data.sampleRate);
       return written.ok ? ok({ sampleRate: parsed.data.sampleRate }) : written;

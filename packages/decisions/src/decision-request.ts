@@ -1,7 +1,8 @@
 /**
- * The shape of one decision question, as the REST API and the batch route accept it. Written with
- * zod's tree-shakable `zod/mini` API: this module is on the authorize function's cold path, where
- * the full zod build would be most of the bundle (see `npm run bench:authorize`).
+ * The shape of one decision question, as the REST API and the batch route accept it (and as the
+ * OpenAPI document describes it). Written with zod's tree-shakable `zod/mini` API: this module is
+ * on the authorize function's cold path, where the full zod build would be most of the bundle
+ * (see `npm run bench:authorize`).
  */
 import * as z from 'zod/mini';
 
@@ -11,16 +12,51 @@ const contextValue = z.union([scalar, z.array(scalar).check(z.maxLength(100))]);
 /** `{principal | token, action, resource, context}`; `principal` and `token` are mutually exclusive. */
 export const decisionRequestSchema = z
   .strictObject({
-    principal: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
-    token: z.optional(z.string().check(z.minLength(1), z.maxLength(8192))),
+    principal: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.maxLength(2048),
+          z.describe(
+            'The ARN of the user, role, root or role session (assumed-role ARN) the question is about. Defaults to the caller. Exclusive with `token`.',
+          ),
+        ),
+    ),
+    token: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.maxLength(8192),
+          z.describe(
+            'A sign-in access token (JWT): the question is about its session. Exclusive with `principal`.',
+          ),
+        ),
+    ),
     action: z
       .string()
       .check(
         z.maxLength(256),
         z.regex(/^[A-Za-z0-9-]{1,64}:[A-Za-z0-9_-]{1,128}$/, 'must be "service:Action" without wildcards'),
+        z.describe('`service:Action`, without wildcards.'),
       ),
-    resource: z.string().check(z.minLength(1), z.maxLength(2048)),
-    context: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(256)), contextValue)),
+    resource: z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(2048),
+        z.describe('The resource ARN, or `*` for an action without a resource.'),
+      ),
+    context: z.optional(
+      z
+        .record(z.string().check(z.minLength(1), z.maxLength(256)), contextValue)
+        .check(
+          z.describe(
+            'Condition keys and their values (at most 100 keys; a list makes a multivalued key). Keys the platform owns (`aws:PrincipalTag/*`, `aws:MultiFactorAuthPresent`, `aws:CurrentTime`, …) are ignored and listed in `ignoredContextKeys`.',
+          ),
+        ),
+    ),
   })
   .check(
     z.refine((body) => !(body.principal !== undefined && body.token !== undefined), {

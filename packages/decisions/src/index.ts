@@ -1,11 +1,18 @@
 /** @palisade/decisions — authorization decisions for SaaS backends: cached, explained, fail-closed. */
 import type { StoreContext } from '@palisade/store';
-import { decisionLogService } from './decision-log.ts';
+import { decisionLogService, decisionLogSettingsRequestSchema } from './decision-log.ts';
+import { decisionRequestSchema } from './decision-request.ts';
 import { createDecisionService, type ResolveToken } from './decision-service.ts';
 import { createBundleCache } from './policy-bundles.ts';
-import { policyValidationService } from './policy-validation.ts';
-import { resourcePolicyService } from './resource-policies.ts';
-import { allowedActionsService, serviceCatalogService } from './service-catalogs.ts';
+import { policyValidationService, validatePolicyRequestSchema } from './policy-validation.ts';
+import { resourcePolicyRequestSchema, resourcePolicyService } from './resource-policies.ts';
+import {
+  allowedActionsRequestSchema,
+  allowedActionsService,
+  serviceCatalogService,
+  serviceDefinitionRequestSchema,
+} from './service-catalogs.ts';
+import { simulateCustomPolicySchema, simulatePrincipalPolicySchema } from './simulation.ts';
 
 export * from './decision-log.ts';
 export * from './decision-request.ts';
@@ -17,6 +24,18 @@ export * from './principal-arn.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
 export * from './simulation.ts';
+
+/** The request bodies the decision routes accept, by route: what the OpenAPI document publishes. */
+export const decisionRequestSchemas = {
+  authorize: decisionRequestSchema,
+  putResourcePolicy: resourcePolicyRequestSchema,
+  putServiceDefinition: serviceDefinitionRequestSchema,
+  allowedActions: allowedActionsRequestSchema,
+  validatePolicy: validatePolicyRequestSchema,
+  configureDecisionLog: decisionLogSettingsRequestSchema,
+  simulatePrincipal: simulatePrincipalPolicySchema,
+  simulateCustom: simulateCustomPolicySchema,
+} as const;
 
 /** Options for the assembled decision services. */
 export interface DecisionsOptions {

@@ -21,7 +21,8 @@ const POLICY_TYPES: Readonly<Record<string, PolicyType>> = {
   SESSION_POLICY: 'session',
 };
 
-const request = z.object({
+/** `POST /v1/validate-policy`: a policy document and its type. */
+export const validatePolicyRequestSchema = z.object({
   policyDocument: z.union([z.string().min(1).max(131_072), z.record(z.string(), z.unknown())]),
   policyType: z.enum(Object.keys(POLICY_TYPES) as [string, ...string[]]),
 });
@@ -36,7 +37,7 @@ export function policyValidationService(deps: PolicyValidationDependencies) {
   return {
     /** Validates a document; any authenticated caller with `palisade:ValidatePolicy` may ask. */
     async validate(caller: Caller, body: unknown): Promise<Result<{ findings: Finding[] }>> {
-      const parsed = request.safeParse(body);
+      const parsed = validatePolicyRequestSchema.safeParse(body);
       if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
       if (caller.kind !== 'operator') {
         const denied = denialOf(caller, 'palisade:ValidatePolicy', '*');

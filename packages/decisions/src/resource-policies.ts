@@ -29,9 +29,13 @@ export interface ResourcePolicyDependencies {
 export const RESOURCE_POLICY_MAX_CHARS = 20_480;
 
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-const putSchema = z
+/** `PUT /v1/resource-policies/{arn}`: the resource's policy, tags, or both. */
+export const resourcePolicyRequestSchema = z
   .object({
-    policy: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    policy: z
+      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .optional()
+      .describe('A resource-based policy: a JSON object or JSON text (at most 20,480 characters).'),
     tags: z
       .array(
         z
@@ -42,8 +46,14 @@ const putSchema = z
           .strict(),
       )
       .max(50)
-      .optional(),
-    expectedVersion: z.number().int().positive().optional(),
+      .optional()
+      .describe("The resource's tags (`aws:ResourceTag/<key>` in conditions)."),
+    expectedVersion: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Write only if the registration is still at this version (412 otherwise).'),
   })
   .strict()
   .refine((body) => body.policy !== undefined || body.tags !== undefined, {
@@ -89,7 +99,7 @@ export function resourcePolicyService(deps: ResourcePolicyDependencies) {
     async put(caller: Caller, arn: string, body: unknown): Promise<Result<ResourcePolicyView>> {
       const account = owned(caller, arn, 'palisade:PutResourcePolicy');
       if (!account.ok) return account;
-      const parsed = putSchema.safeParse(body);
+      const parsed = resourcePolicyRequestSchema.safeParse(body);
       if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
       const current = await getResourcePolicy(deps.store, account.value, arn);
       let policy = current?.policy;

@@ -35,7 +35,8 @@ const KEY_TYPES = [
   'ArrayOfBinary',
 ] as const;
 
-const definitionSchema = z
+/** `PUT /v1/service-catalog/{prefix}`: a service's actions, resource types and condition keys. */
+export const serviceDefinitionRequestSchema = z
   .object({
     actions: z
       .array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'action names are letters, digits, _ and -'))
@@ -101,7 +102,7 @@ export function serviceCatalogService(deps: CatalogDependencies) {
       if (!valid.ok) return valid;
       const scope = scopeFor(caller, prefix, 'palisade:PutServiceDefinition');
       if (!scope.ok) return scope;
-      const parsed = definitionSchema.safeParse(body);
+      const parsed = serviceDefinitionRequestSchema.safeParse(body);
       if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
       if (scope.value !== 'platform') {
         const platform = await listServiceDefinitions(deps.store, 'platform');
@@ -141,21 +142,29 @@ export function serviceCatalogService(deps: CatalogDependencies) {
 /** The catalog service's type. */
 export type ServiceCatalogService = ReturnType<typeof serviceCatalogService>;
 
-const allowedSchema = z
+/** `POST /v1/allowed-actions`: a principal and a resource (or resource type). */
+export const allowedActionsRequestSchema = z
   .object({
-    principal: z.string().min(1).max(2048).optional(),
-    resource: z.string().min(1).max(2048).optional(),
+    principal: z.string().min(1).max(2048).optional().describe('Defaults to the caller.'),
+    resource: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .describe('A resource ARN; exclusive with `resourceType`.'),
     resourceType: z
       .string()
       .regex(/^[a-z0-9-]{1,64}:[A-Za-z0-9_-]{1,64}$/, 'must be "service:resourceType"')
-      .optional(),
+      .optional()
+      .describe('`service:resourceType` from the catalog: "on some resource of this type".'),
     service: z
       .string()
       .regex(/^[a-z0-9-]{1,64}$/)
-      .optional(),
+      .optional()
+      .describe("Only this service's actions."),
     context: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
     maxItems: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().max(300).optional(),
+    cursor: z.string().max(300).optional().describe('The `cursor` of the previous page.'),
   })
   .strict()
   .refine((body) => (body.resource === undefined) !== (body.resourceType === undefined), {
@@ -190,7 +199,7 @@ export function allowedActionsService(deps: {
       cursor?: string;
     }>
   > => {
-    const parsed = allowedSchema.safeParse(body);
+    const parsed = allowedActionsRequestSchema.safeParse(body);
     if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
     const input = parsed.data;
     const subject = await deps.decisions.resolveSubject(caller, input.principal);

@@ -95,13 +95,20 @@ const common = {
   MaxItems: z.coerce.number().int().min(1).max(1000).optional(),
   Marker: z.string().min(1).max(2048).optional(),
 };
-const principalSchema = z.object({ PolicySourceArn: z.string().min(20).max(2048), ...common });
-const customSchema = z.object({
+/** SimulatePrincipalPolicy's request, in IAM's member names. */
+export const simulatePrincipalPolicySchema = z.object({
+  PolicySourceArn: z.string().min(20).max(2048),
+  ...common,
+});
+/** SimulateCustomPolicy's request, in IAM's member names. */
+export const simulateCustomPolicySchema = z.object({
   ...common,
   PolicyInputList: list(policyText, 100).refine((items) => items.length > 0, 'PolicyInputList is required'),
 });
 
-type SimulationInput = z.output<typeof customSchema> | z.output<typeof principalSchema>;
+type SimulationInput =
+  | z.output<typeof simulateCustomPolicySchema>
+  | z.output<typeof simulatePrincipalPolicySchema>;
 
 /** Where a policy came from, in the simulator's words. */
 interface SourceInfo {
@@ -322,7 +329,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
   };
 
   return {
-    SimulatePrincipalPolicy: operation(principalSchema, async (caller: Caller, input) => {
+    SimulatePrincipalPolicy: operation(simulatePrincipalPolicySchema, async (caller: Caller, input) => {
       const source = parseEntity(deps.partition, input.PolicySourceArn);
       if (!source)
         return fail('request.invalid', 'PolicySourceArn must be the ARN of a user, group or role.');
@@ -358,7 +365,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
         storedPolicies(deps.partition, effective),
       );
     }),
-    SimulateCustomPolicy: operation(customSchema, async (caller: Caller, input) => {
+    SimulateCustomPolicy: operation(simulateCustomPolicySchema, async (caller: Caller, input) => {
       if (caller.kind === 'operator')
         return fail(
           'access.denied',

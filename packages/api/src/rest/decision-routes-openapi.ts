@@ -12,50 +12,6 @@ const POLICY_TYPES = ['identity', 'resource', 'trust', 'boundary', 'session', 's
 const decision = z.enum(['allowed', 'explicitDeny', 'implicitDeny']);
 const policyType = z.enum(POLICY_TYPES);
 const date = z.iso.datetime().describe('ISO-8601 date and time');
-const document = z
-  .union([z.string().min(1), z.record(z.string(), z.unknown())])
-  .describe('A policy document: a JSON object, or the same as JSON text.');
-
-const contextScalar = z.union([z.string().max(1024), z.number(), z.boolean()]);
-
-/** `POST /v1/authorize`: one question. */
-export const decisionRequestDoc = z
-  .object({
-    principal: z
-      .string()
-      .min(1)
-      .max(2048)
-      .optional()
-      .describe(
-        "The IAM user or role ARN the question is about (the account's root too). Defaults to the caller. Exclusive with `token`.",
-      ),
-    token: z
-      .string()
-      .min(1)
-      .max(8192)
-      .optional()
-      .describe(
-        'A sign-in access token (JWT): the question is about its session. Exclusive with `principal`.',
-      ),
-    action: z
-      .string()
-      .max(256)
-      .regex(/^[A-Za-z0-9-]{1,64}:[A-Za-z0-9_-]{1,128}$/)
-      .describe('`service:Action`, without wildcards.'),
-    resource: z
-      .string()
-      .min(1)
-      .max(2048)
-      .describe('The resource ARN, or `*` for an action without a resource.'),
-    context: z
-      .record(z.string().min(1).max(256), z.union([contextScalar, z.array(contextScalar).max(100)]))
-      .optional()
-      .describe(
-        'Condition keys and their values (at most 100 keys; a list makes a multivalued key). Keys the platform owns (`aws:PrincipalTag/*`, `aws:MultiFactorAuthPresent`, `aws:CurrentTime`, …) are ignored and listed in `ignoredContextKeys`.',
-      ),
-  })
-  .strict();
-
 /** One statement that applied, as the engine names it. */
 export const statementRefSchema = z.object({
   policyId: z.string(),
@@ -126,31 +82,6 @@ export const batchResultSchema = z.object({
     .describe("A decision, or that request's error"),
 });
 
-const tag = z
-  .object({
-    Key: z.string().min(1).max(128),
-    Value: z.string().max(256),
-  })
-  .strict();
-
-/** `PUT /v1/resource-policies/{arn}`. */
-export const resourcePolicyRequestDoc = z
-  .object({
-    policy: document.optional().describe('A resource-based policy (at most 20,480 characters as JSON text)'),
-    tags: z
-      .array(tag)
-      .max(50)
-      .optional()
-      .describe("The resource's tags (`aws:ResourceTag/<key>` in conditions)"),
-    expectedVersion: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('Write only if the registration is still at this version (412 otherwise)'),
-  })
-  .strict();
-
 /** A registered resource. */
 export const resourceRegistrationSchema = z.object({
   resourceArn: z.string(),
@@ -205,37 +136,8 @@ const serviceFields = {
     .optional(),
 };
 
-/** `PUT /v1/service-catalog/{prefix}`. */
-export const serviceDefinitionRequestDoc = z.object(serviceFields).strict();
-
 /** A registered service namespace. */
 export const serviceDefinitionSchema = z.object({ prefix: z.string(), ...serviceFields });
-
-/** `POST /v1/allowed-actions`. */
-export const allowedActionsRequestDoc = z
-  .object({
-    principal: z.string().min(1).max(2048).optional().describe('Defaults to the caller'),
-    resource: z
-      .string()
-      .min(1)
-      .max(2048)
-      .optional()
-      .describe('A resource ARN; exclusive with `resourceType`'),
-    resourceType: z
-      .string()
-      .regex(/^[a-z0-9-]{1,64}:[A-Za-z0-9_-]{1,64}$/)
-      .optional()
-      .describe('`service:resourceType` from the catalog: "on some resource of this type"'),
-    service: z
-      .string()
-      .regex(/^[a-z0-9-]{1,64}$/)
-      .optional()
-      .describe("Only this service's actions"),
-    context: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-    maxItems: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().max(300).optional().describe('The `cursor` of the previous page'),
-  })
-  .strict();
 
 /** What a principal may do. */
 export const allowedActionsSchema = z.object({
@@ -244,20 +146,6 @@ export const allowedActionsSchema = z.object({
   allowedActions: z.array(z.object({ action: z.string(), reason: z.string() })),
   isTruncated: z.boolean(),
   cursor: z.string().optional(),
-});
-
-/** `POST /v1/validate-policy`. */
-export const validatePolicyRequestDoc = z.object({
-  policyDocument: z.union([z.string().min(1).max(131_072), z.record(z.string(), z.unknown())]),
-  policyType: z.enum([
-    'IDENTITY_POLICY',
-    'RESOURCE_POLICY',
-    'SERVICE_CONTROL_POLICY',
-    'RESOURCE_CONTROL_POLICY',
-    'TRUST_POLICY',
-    'PERMISSIONS_BOUNDARY',
-    'SESSION_POLICY',
-  ]),
 });
 
 /** Access Analyzer-style findings. */
@@ -297,64 +185,8 @@ export const decisionLogPageSchema = z.object({
   cursor: z.string().optional(),
 });
 
-/** `PUT /v1/decision-log/settings` (body and answer). */
-export const decisionLogSettingsSchema = z
-  .object({
-    sampleRate: z.number().min(0).max(1).describe('Share of decisions to log (0 turns the log off)'),
-  })
-  .strict();
-
-// The simulator speaks IAM's member names (SimulatePrincipalPolicy, SimulateCustomPolicy), so
-// the same request works here and over the Query API.
-const awsList = <T extends z.ZodType>(item: T, max: number) => z.array(item).max(max);
-const simulationPolicy = z.string().min(1).max(131_072);
-const simulationCommon = {
-  PolicyInputList: awsList(simulationPolicy, 100).optional(),
-  PermissionsBoundaryPolicyInputList: awsList(simulationPolicy, 1).optional(),
-  ActionNames: awsList(z.string().min(3).max(128), 1000),
-  ResourceArns: awsList(z.string().min(1).max(2048), 1000).optional(),
-  ResourcePolicy: simulationPolicy.optional(),
-  ResourceOwner: z.string().min(1).max(2048).optional(),
-  CallerArn: z.string().min(1).max(2048).optional(),
-  ContextEntries: awsList(
-    z.object({
-      ContextKeyName: z.string().min(5).max(256),
-      ContextKeyValues: awsList(z.string(), 1000).optional(),
-      ContextKeyType: z
-        .enum([
-          'string',
-          'stringList',
-          'numeric',
-          'numericList',
-          'boolean',
-          'booleanList',
-          'ip',
-          'ipList',
-          'binary',
-          'binaryList',
-          'date',
-          'dateList',
-        ])
-        .optional(),
-    }),
-    100,
-  ).optional(),
-  ResourceHandlingOption: z.string().min(1).max(64).optional(),
-  MaxItems: z.number().int().min(1).max(1000).optional(),
-  Marker: z.string().min(1).max(2048).optional(),
-};
-
-/** `POST /v1/simulate/principal`: SimulatePrincipalPolicy's request. */
-export const simulatePrincipalRequestDoc = z.object({
-  PolicySourceArn: z.string().min(20).max(2048),
-  ...simulationCommon,
-});
-
-/** `POST /v1/simulate/custom`: SimulateCustomPolicy's request. */
-export const simulateCustomRequestDoc = z.object({
-  ...simulationCommon,
-  PolicyInputList: awsList(simulationPolicy, 100),
-});
+/** The decision log's settings, as `PUT /v1/decision-log/settings` answers them. */
+export const decisionLogSettingsSchema = z.object({ sampleRate: z.number().min(0).max(1) });
 
 const position = z.object({ Line: z.number().int(), Column: z.number().int() });
 const simulatedStatement = z.object({
@@ -400,9 +232,24 @@ export const simulationResultSchema = z.object({
   Marker: z.string().optional(),
 });
 
-/** The decision API's named schemas, published under `components.schemas`. */
+/**
+ * The request bodies the decision routes accept: the services' own schemas, handed in by the
+ * wiring (this package knows no service), so the document cannot drift from what is enforced.
+ */
+export interface DecisionRequestSchemas {
+  readonly authorize: z.core.$ZodType;
+  readonly putResourcePolicy: z.core.$ZodType;
+  readonly putServiceDefinition: z.core.$ZodType;
+  readonly allowedActions: z.core.$ZodType;
+  readonly validatePolicy: z.core.$ZodType;
+  readonly configureDecisionLog: z.core.$ZodType;
+  /** IAM's SimulatePrincipalPolicy and SimulateCustomPolicy inputs, in AWS member names. */
+  readonly simulatePrincipal: z.core.$ZodType;
+  readonly simulateCustom: z.core.$ZodType;
+}
+
+/** The decision API's named response schemas, published under `components.schemas`. */
 export const decisionSchemas = {
-  DecisionRequest: decisionRequestDoc,
   DecisionResult: decisionResultSchema,
   StatementRef: statementRefSchema,
   BatchDecisionResult: batchResultSchema,
@@ -415,7 +262,12 @@ export const decisionSchemas = {
   SimulationResult: simulationResultSchema,
 } as const;
 
-type DecisionSchemaName = keyof typeof decisionSchemas;
+/** Every named schema of the decision API: the responses above and the question it is asked. */
+export function decisionSchemaComponents(requests: DecisionRequestSchemas): Record<string, z.core.$ZodType> {
+  return { DecisionRequest: requests.authorize, ...decisionSchemas };
+}
+
+type DecisionSchemaName = keyof typeof decisionSchemas | 'DecisionRequest';
 
 const ref = (name: DecisionSchemaName): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
@@ -445,9 +297,9 @@ const ASKING =
 const UNAVAILABLE =
   'The platform could not read the policies, so the answer is an `implicitDeny` with reason `platform-unavailable` (fail closed).';
 
-/** Describes every route of the decision API. */
-export function decisionRouteDocs(): RouteDoc[] {
-  const body = (schema: z.ZodType): JsonSchema => jsonSchemaOf(schema);
+/** Describes every route of the decision API, with the request bodies its services enforce. */
+export function decisionRouteDocs(requests: DecisionRequestSchemas): RouteDoc[] {
+  const body = (schema: z.core.$ZodType): JsonSchema => jsonSchemaOf(schema);
   return [
     {
       method: 'post',
@@ -491,7 +343,7 @@ export function decisionRouteDocs(): RouteDoc[] {
         "Only the account in the ARN's account segment may register (root, or a principal allowed `palisade:PutResourcePolicy` on the ARN). The policy is validated against the account's service catalog.",
       tag: RESOURCES,
       parameters: [arnParam],
-      requestBody: body(resourcePolicyRequestDoc),
+      requestBody: body(requests.putResourcePolicy),
       success: { status: 200, description: 'The registration.', schema: ref('ResourceRegistration') },
       errors: [400, 401, 403, 409, 412],
     },
@@ -541,7 +393,7 @@ export function decisionRouteDocs(): RouteDoc[] {
         'An account registers for itself (`palisade:PutServiceDefinition` on `arn:<partition>:palisade::<account>:service/<prefix>`); the operator registers for every account. A prefix the platform registered cannot be taken (409).',
       tag: CATALOG,
       parameters: [prefixParam],
-      requestBody: body(serviceDefinitionRequestDoc),
+      requestBody: body(requests.putServiceDefinition),
       success: { status: 200, description: 'The definition.', schema: ref('ServiceDefinition') },
       errors: [400, 401, 403, 409],
     },
@@ -571,7 +423,7 @@ export function decisionRouteDocs(): RouteDoc[] {
       description: `Complete and in name order, a page at a time. ${ASKING}`,
       tag: DECISIONS,
       parameters: [],
-      requestBody: body(allowedActionsRequestDoc),
+      requestBody: body(requests.allowedActions),
       success: { status: 200, description: 'A page of allowed actions.', schema: ref('AllowedActions') },
       errors: [400, 401, 403, 404],
     },
@@ -583,7 +435,7 @@ export function decisionRouteDocs(): RouteDoc[] {
         "Access Analyzer's ValidatePolicy: errors, security warnings, warnings and suggestions, checked against the caller's service catalog. Needs `palisade:ValidatePolicy`.",
       tag: DECISIONS,
       parameters: [],
-      requestBody: body(validatePolicyRequestDoc),
+      requestBody: body(requests.validatePolicy),
       success: {
         status: 200,
         description: 'The findings (empty when there are none).',
@@ -646,7 +498,7 @@ export function decisionRouteDocs(): RouteDoc[] {
         'Needs `palisade:PutDecisionLogSettings` on the decision log. Logged decisions expire after 30 days.',
       tag: DECISION_LOG,
       parameters: [],
-      requestBody: ref('DecisionLogSettings'),
+      requestBody: body(requests.configureDecisionLog),
       success: { status: 200, description: 'The settings.', schema: ref('DecisionLogSettings') },
       errors: [400, 401, 403],
     },
@@ -659,7 +511,7 @@ export function decisionRouteDocs(): RouteDoc[] {
       tag: SIMULATOR,
       action: 'SimulatePrincipalPolicy',
       parameters: [],
-      requestBody: body(simulatePrincipalRequestDoc),
+      requestBody: body(requests.simulatePrincipal),
       success: { status: 200, description: 'The evaluation results.', schema: ref('SimulationResult') },
       errors: [400, 401, 403, 404],
     },
@@ -672,7 +524,7 @@ export function decisionRouteDocs(): RouteDoc[] {
       tag: SIMULATOR,
       action: 'SimulateCustomPolicy',
       parameters: [],
-      requestBody: body(simulateCustomRequestDoc),
+      requestBody: body(requests.simulateCustom),
       success: { status: 200, description: 'The evaluation results.', schema: ref('SimulationResult') },
       errors: [400, 401, 403],
     },

@@ -8,7 +8,11 @@ import { Hono } from 'hono';
 import { failureResponse } from '../error-responses.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
-import { decisionRouteDocs, decisionSchemas } from './decision-routes-openapi.ts';
+import {
+  type DecisionRequestSchemas,
+  decisionRouteDocs,
+  decisionSchemaComponents,
+} from './decision-routes-openapi.ts';
 import { renderDocsPage } from './docs-page.ts';
 import { identityHandler } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
@@ -28,8 +32,11 @@ export interface RestDependencies {
   readonly authenticate: Authenticate;
   /** STS under `/v1/sts`; absent, those routes are neither served nor documented. */
   readonly sts?: StsOperations;
-  /** True when the decision API (createDecisionsApp) is served beside this app: /openapi.json describes it too. */
-  readonly decisionRoutes?: boolean;
+  /**
+   * The decision services' request schemas when the decision API (createDecisionsApp) is served
+   * beside this app: /openapi.json then describes it too.
+   */
+  readonly decisionRoutes?: DecisionRequestSchemas;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -51,9 +58,9 @@ export function createRestApp(deps: RestDependencies): Hono {
       ...accountRouteDocs(deps.operations),
       ...identity.map((route) => identityRouteDoc(route, deps.operations)),
       ...(deps.sts ? stsRouteDocs(deps.sts) : []),
-      ...(deps.decisionRoutes ? decisionRouteDocs() : []),
+      ...(deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []),
     ],
-    deps.decisionRoutes ? decisionSchemas : {},
+    deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {},
   );
   const docsPage = renderDocsPage(document);
   app.get('/openapi.json', (c) => c.json(document));

@@ -79,7 +79,7 @@ const HEADER_DOCS = {
  * described as parsed (`output`: closed objects, integers as integers); responses as sent
  * (`input`: objects stay open, so clients tolerate fields added later).
  */
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+export function jsonSchemaOf(schema: z.core.$ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
   const { $schema: _marker, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
   return simplify(rest) as JsonSchema;
 }
@@ -426,7 +426,7 @@ SimulateCustomPolicy do over the Query API.
 /** The OpenAPI 3.1 document for a set of routes; `extraSchemas` join the named response schemas. */
 export function openApiDocument(
   routes: readonly RouteDoc[],
-  extraSchemas: Readonly<Record<string, z.ZodType>> = {},
+  extraSchemas: Readonly<Record<string, z.core.$ZodType>> = {},
 ): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {

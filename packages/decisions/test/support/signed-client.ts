@@ -22,17 +22,15 @@ export interface JsonResponse {
   readonly body: any;
 }
 
-/** Signs and sends one JSON request to `baseUrl`. */
-export async function signedJson(
-  baseUrl: string,
+/** The headers an AWS SDK would send for one JSON request to `url` (SigV4, scope service `palisade`). */
+export async function signJsonRequest(
+  url: URL,
   credentials: Credentials,
   method: string,
   path: string,
-  body?: unknown,
+  text: string,
   signingDate: Date = new Date(),
-): Promise<JsonResponse> {
-  const url = new URL(baseUrl);
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+): Promise<Record<string, string>> {
   const [pathname, search] = path.split('?') as [string, string | undefined];
   const query: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(search ?? '')) query[k] = v;
@@ -46,9 +44,9 @@ export async function signedJson(
   const signed = await signer.sign(
     new HttpRequest({
       method,
-      protocol: 'http:',
+      protocol: url.protocol,
       hostname: url.hostname,
-      port: Number(url.port),
+      ...(url.port ? { port: Number(url.port) } : {}),
       path: pathname,
       query,
       headers: { host: url.host, 'content-type': 'application/json' },
@@ -56,9 +54,24 @@ export async function signedJson(
     }),
     { signingDate },
   );
+  return signed.headers as Record<string, string>;
+}
+
+/** Signs and sends one JSON request to `baseUrl`. */
+export async function signedJson(
+  baseUrl: string,
+  credentials: Credentials,
+  method: string,
+  path: string,
+  body?: unknown,
+  signingDate: Date = new Date(),
+): Promise<JsonResponse> {
+  const url = new URL(baseUrl);
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  const headers = await signJsonRequest(url, credentials, method, path, text, signingDate);
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: url.hostname, port: url.port, method, path, headers: signed.headers as Record<string, string> },
+      { host: url.hostname, port: url.port, method, path, headers },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
