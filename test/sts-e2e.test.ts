@@ -490,17 +490,23 @@ describe('AssumeRoleWithWebIdentity', () => {
   });
   afterAll(() => idp?.close());
 
-  const token = (claims: { sub?: string; aud?: string; expiresIn?: number }) =>
+  const token = (claims: {
+    sub?: string;
+    aud?: string;
+    expiresIn?: number;
+    extra?: Record<string, unknown>;
+  }) =>
     idp.idToken({
       sub: claims.sub ?? 'user-42',
       aud: claims.aud ?? 'web-client',
       issuedAt: Math.floor(clock / 1000),
       expiresAt: Math.floor(clock / 1000) + (claims.expiresIn ?? 300),
+      ...(claims.extra ? { extra: claims.extra } : {}),
     });
 
-  const webSession = (webIdentityToken: string) =>
+  const webSession = (webIdentityToken: string, role = roleArn()) =>
     fromWebToken({
-      roleArn: roleArn(),
+      roleArn: role,
       roleSessionName: 'browser',
       webIdentityToken,
       clientConfig: { endpoint: running.url, region, maxAttempts: 1 },
@@ -523,6 +529,57 @@ describe('AssumeRoleWithWebIdentity', () => {
     });
     await expect(webSession(await token({ expiresIn: -10 }))()).rejects.toMatchObject({
       name: 'ExpiredTokenException',
+    });
+  });
+
+  it("carries the token's session tags into the session where the trust policy allows sts:TagSession", async () => {
+    const providerArn = `arn:aws:iam::${b.accountId}:oidc-provider/${idp.url.slice('http://'.length)}`;
+    await iam(b.root).send(
+      new CreateRoleCommand({
+        RoleName: 'web-tagged',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: providerArn },
+              Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+            },
+          ],
+        }),
+      }),
+    );
+    await iam(b.root).send(
+      new PutRolePolicyCommand({
+        RoleName: 'web-tagged',
+        PolicyName: 'by-project',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'iam:ListRoles',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:PrincipalTag/Project': 'Automation' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const taggedRole = `arn:aws:iam::${b.accountId}:role/web-tagged`;
+    const project = (name: string) => ({
+      extra: { 'https://aws.amazon.com/tags': { principal_tags: { Project: [name] } } },
+    });
+    const automation = webSession(await token(project('Automation')), taggedRole);
+    await expect(iam(automation).send(new ListRolesCommand({}))).resolves.toMatchObject({
+      Roles: expect.any(Array),
+    });
+    const billing = webSession(await token(project('Billing')), taggedRole);
+    await expect(iam(billing).send(new ListRolesCommand({}))).rejects.toMatchObject({ name: 'AccessDenied' });
+    // The web-app role's trust policy does not allow sts:TagSession: a tagged token is refused.
+    await expect(webSession(await token(project('Automation')))()).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: 'Not authorized to perform sts:TagSession',
     });
   });
 

@@ -4,10 +4,12 @@
  * on an unknown `kid`, with a cooldown). Issuers must use https, except loopback issuers in a
  * deployment that runs locally.
  */
+
 import { fail, ok, type Result } from '@palisade/failures';
 import type { OidcProviderRecord } from '@palisade/store';
 import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
 import type { WebIdentityClaims, WebIdentityVerifier } from './sts-context.ts';
+import { sessionTagsOf } from './web-identity-tags.ts';
 
 /** Options of the verifier. */
 export interface WebIdentityVerifierOptions {
@@ -137,11 +139,14 @@ function claimsOf(payload: JWTPayload, provider: OidcProviderRecord): Result<Web
     return fail('credentials.idp-rejected-claim', 'The web identity token has no subject (sub) claim.');
   }
   const amr = Array.isArray(payload.amr) ? payload.amr.filter((v): v is string => typeof v === 'string') : [];
+  const sessionTags = sessionTagsOf(payload);
+  if (!sessionTags.ok) return sessionTags;
   return ok({
     subject: payload.sub,
     audience,
     issuer: String(payload.iss),
     amr,
     ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
+    ...(sessionTags.value ? { sessionTags: sessionTags.value } : {}),
   });
 }

@@ -3,9 +3,11 @@
  * secret box that seals temporary secrets, and two ports: MFA code verification and web identity
  * token verification (each owned here, supplied by the wiring).
  */
+
 import type { SecretBox } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
 import type { OidcProviderRecord, StoreContext } from '@palisade/store';
+import type { TokenSessionTags } from './web-identity-tags.ts';
 
 /** Whose MFA device a code is checked against. */
 export type MfaOwner = { readonly kind: 'user'; readonly userName: string } | { readonly kind: 'root' };
@@ -30,6 +32,8 @@ export interface WebIdentityClaims {
   readonly issuer: string;
   readonly amr: readonly string[];
   readonly issuedAt?: number;
+  /** The session tags of the token's `https://aws.amazon.com/tags` claim, when it has one. */
+  readonly sessionTags?: TokenSessionTags;
 }
 
 /**

@@ -91,30 +91,39 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     );
     if (!policies.ok) return policies;
 
-    const explanation = evaluate(
-      {
-        principal: provider.arn,
-        action: 'sts:AssumeRoleWithWebIdentity',
-        resource: role.arn,
-        resourceAccount: role.accountId,
-        context: {
-          [`${provider.providerId}:aud`]: claims.value.audience,
-          [`${provider.providerId}:sub`]: claims.value.subject,
-          ...(claims.value.amr.length > 0 ? { [`${provider.providerId}:amr`]: [...claims.value.amr] } : {}),
-          'aws:FederatedProvider': provider.arn,
-          'sts:RoleSessionName': input.RoleSessionName,
-          'aws:CurrentTime': now.toISOString(),
-          'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-          'aws:SecureTransport': 'true',
-        },
-      },
-      NO_IDENTITY_POLICIES,
-      trustPolicyOf(role),
+    // Tags from the token's claim are session tags passed by the provider: the trust policy sees
+    // them as request tags and must also allow sts:TagSession, as for AssumeRole.
+    const tags = composeSessionTags(
+      claims.value.sessionTags?.tags ?? [],
+      claims.value.sessionTags?.transitiveTagKeys ?? [],
+      undefined,
     );
-    if (explanation.decision !== 'allowed') return fail('access.denied', NOT_AUTHORIZED);
-
-    const tags = composeSessionTags([], [], undefined);
     if (!tags.ok) return tags;
+    const allows = (action: string) =>
+      evaluate(
+        {
+          principal: provider.arn,
+          action,
+          resource: role.arn,
+          resourceAccount: role.accountId,
+          context: {
+            [`${provider.providerId}:aud`]: claims.value.audience,
+            [`${provider.providerId}:sub`]: claims.value.subject,
+            ...(claims.value.amr.length > 0 ? { [`${provider.providerId}:amr`]: [...claims.value.amr] } : {}),
+            'aws:FederatedProvider': provider.arn,
+            'sts:RoleSessionName': input.RoleSessionName,
+            'aws:CurrentTime': now.toISOString(),
+            'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+            'aws:SecureTransport': 'true',
+            ...tags.value.context,
+          },
+        },
+        NO_IDENTITY_POLICIES,
+        trustPolicyOf(role),
+      ).decision === 'allowed';
+    if (!allows('sts:AssumeRoleWithWebIdentity')) return fail('access.denied', NOT_AUTHORIZED);
+    if (tags.value.tagged && !allows('sts:TagSession'))
+      return fail('access.denied', 'Not authorized to perform sts:TagSession');
     const opened = await openRoleSession(
       context,
       {

@@ -1,7 +1,7 @@
 import { fail, ok } from '@palisade/failures';
 import { type Caller, callerFacts, type OperationTable, oidcProviderOperations } from '@palisade/iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type StsContext, unsignedStsOperations } from '../src/index.ts';
+import { SESSION_TAGS_CLAIM, type StsContext, sessionTagsOf, unsignedStsOperations } from '../src/index.ts';
 import { B, createStsFixture, doc, NOW, type StsFixture } from './sts-fixture.ts';
 
 let f: StsFixture;
@@ -35,7 +35,15 @@ beforeAll(async () => {
       if (claims.expired) return fail('credentials.expired-identity-token', 'Token expired');
       if (!provider.clientIds.includes(claims.aud))
         return fail('credentials.invalid-identity-token', 'Incorrect token audience');
-      return ok({ subject: claims.sub, audience: claims.aud, issuer: ISSUER, amr: claims.amr ?? [] });
+      const sessionTags = sessionTagsOf(claims);
+      if (!sessionTags.ok) return sessionTags;
+      return ok({
+        subject: claims.sub,
+        audience: claims.aud,
+        issuer: ISSUER,
+        amr: claims.amr ?? [],
+        ...(sessionTags.value ? { sessionTags: sessionTags.value } : {}),
+      });
     },
   };
   webIdentity = unsignedStsOperations(sts).AssumeRoleWithWebIdentity as typeof webIdentity;
@@ -61,6 +69,26 @@ beforeAll(async () => {
     RoleName: 'web',
     PolicyName: 'read',
     PolicyDocument: doc({ Effect: 'Allow', Action: 'iam:List*', Resource: '*' }),
+  });
+  // A role whose trust lets the provider pass session tags, and whose policy reads one.
+  await f.must(f.iamOps, f.rootB, 'CreateRole', {
+    RoleName: 'web-tagged',
+    AssumeRolePolicyDocument: doc({
+      Effect: 'Allow',
+      Principal: { Federated: PROVIDER_ARN },
+      Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+      Condition: { StringEquals: { 'idp.example.com/tenants/7:aud': 'app-1' } },
+    }),
+  });
+  await f.must(f.iamOps, f.rootB, 'PutRolePolicy', {
+    RoleName: 'web-tagged',
+    PolicyName: 'by-project',
+    PolicyDocument: doc({
+      Effect: 'Allow',
+      Action: 'iam:ListRoles',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalTag/Project': 'Automation' } },
+    }),
   });
 });
 
@@ -242,5 +270,77 @@ describe('AssumeRoleWithWebIdentity', () => {
     const session = await f.session(keyId);
     expect(session.authorize('iam:ListUsers', '*')).toEqual({ allowed: true });
     expect(session.authorize('iam:ListRoles', '*').allowed).toBe(false);
+  });
+
+  it("carries the token's session tags when the trust policy allows sts:TagSession", async () => {
+    const tagged = {
+      sub: 'user-7',
+      aud: 'app-1',
+      [SESSION_TAGS_CLAIM]: {
+        principal_tags: { Project: ['Automation'], CostCenter: ['987654'] },
+        transitive_tag_keys: ['CostCenter'],
+      },
+    };
+    const answer = await webIdentity(input(tagged, { RoleArn: `arn:aws:iam::${B}:role/web-tagged` }), {});
+    expect(answer.ok).toBe(true);
+    const keyId = (answer as { value: { Credentials: { AccessKeyId: string } } }).value.Credentials
+      .AccessKeyId;
+    const session = await f.session(keyId);
+    expect(callerFacts(session)?.session).toMatchObject({
+      tags: [
+        { Key: 'Project', Value: 'Automation' },
+        { Key: 'CostCenter', Value: '987654' },
+      ],
+      transitiveTagKeys: ['CostCenter'],
+    });
+    expect(session.authorize('iam:ListRoles', '*')).toEqual({ allowed: true });
+
+    const otherProject = {
+      ...tagged,
+      [SESSION_TAGS_CLAIM]: { principal_tags: { Project: ['Billing'] } },
+    };
+    const other = await webIdentity(
+      input(otherProject, { RoleArn: `arn:aws:iam::${B}:role/web-tagged` }),
+      {},
+    );
+    const otherKey = (other as { value: { Credentials: { AccessKeyId: string } } }).value.Credentials
+      .AccessKeyId;
+    expect((await f.session(otherKey)).authorize('iam:ListRoles', '*').allowed).toBe(false);
+  });
+
+  it('refuses a tagged token for a role whose trust policy does not allow sts:TagSession', async () => {
+    const tagged = {
+      sub: 'user-1',
+      aud: 'app-1',
+      amr: ['mfa'],
+      [SESSION_TAGS_CLAIM]: { principal_tags: { Project: ['Automation'] } },
+    };
+    expect(await webIdentity(input(tagged), {})).toMatchObject({
+      ok: false,
+      code: 'access.denied',
+      message: 'Not authorized to perform sts:TagSession',
+    });
+  });
+
+  it('refuses a malformed tags claim instead of dropping the tags', async () => {
+    for (const claim of [
+      'Project=Automation',
+      { principal_tags: { Project: ['Automation', 'Billing'] } },
+      { principal_tags: { Project: 'Automation' } },
+      { principal_tags: { 'aws:Project': ['x'] } },
+      { principal_tags: { Project: ['x'] }, transitive_tag_keys: ['Other'] },
+    ]) {
+      const answer = await webIdentity(
+        input(
+          { sub: 'user-7', aud: 'app-1', [SESSION_TAGS_CLAIM]: claim },
+          { RoleArn: `arn:aws:iam::${B}:role/web-tagged` },
+        ),
+        {},
+      );
+      expect(answer, JSON.stringify(claim)).toMatchObject({ ok: false });
+      expect(['credentials.idp-rejected-claim', 'request.invalid']).toContain(
+        (answer as { code: string }).code,
+      );
+    }
   });
 });
