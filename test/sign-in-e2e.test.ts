@@ -8,6 +8,8 @@ import {
   CreateLoginProfileCommand,
   CreateUserCommand,
   IAMClient,
+  ListUsersCommand,
+  PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { generateTotpCode } from '@palisade/credentials';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,5 +124,52 @@ describe('sign-in end to end', () => {
       body: `Action=ChangePassword&Version=2010-05-08&OldPassword=${encodeURIComponent(PASSWORD)}&NewPassword=${encodeURIComponent('New-e2e-Password-456!')}`,
     });
     expect(changed.status).toBe(200);
+  });
+
+  it('hands the sign-in MFA on to the CLI credentials it mints', { timeout: 90_000 }, async () => {
+    // Listing users needs MFA; both users have a password, only mia has an MFA device.
+    const mfaOnly = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'iam:ListUsers',
+          Resource: '*',
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+      ],
+    });
+    for (const name of ['mia', 'noah']) {
+      await root.send(new CreateUserCommand({ UserName: name }));
+      await root.send(
+        new PutUserPolicyCommand({ UserName: name, PolicyName: 'mfa-only', PolicyDocument: mfaOnly }),
+      );
+      await root.send(new CreateLoginProfileCommand({ UserName: name, Password: PASSWORD }));
+    }
+    const { seed } = await enrolVirtualMfaDevice(root, 'mia', 'mia-phone', Date.now());
+    const cliKeys = async (body: Record<string, string>) => {
+      const signedIn = await signIn(body);
+      expect(signedIn.status).toBe(200);
+      const minted = await fetch(`${running.url}/v1/sign-in/credentials`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${String(signedIn.body.accessToken)}` },
+      });
+      expect(minted.status).toBe(200);
+      // Only the three members: the SDK would read an `expiration` string as a Date.
+      const { accessKeyId, secretAccessKey, sessionToken } = (await minted.json()) as Record<string, string>;
+      return new IAMClient({
+        endpoint: running.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: accessKeyId ?? '', secretAccessKey: secretAccessKey ?? '', sessionToken },
+        maxAttempts: 1,
+      });
+    };
+    const withMfa = await cliKeys({
+      userName: 'mia',
+      mfaCode: generateTotpCode(seed, new Date(Date.now() + 30_000)),
+    });
+    await expect(withMfa.send(new ListUsersCommand({}))).resolves.toMatchObject({ Users: expect.any(Array) });
+    const withoutMfa = await cliKeys({ userName: 'noah' });
+    await expect(withoutMfa.send(new ListUsersCommand({}))).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });

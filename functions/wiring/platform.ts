@@ -19,7 +19,7 @@ import {
   decisionRequestSchemas,
   simulationOperations,
 } from '@palisade/decisions';
-import { fail, ok } from '@palisade/failures';
+import { ok } from '@palisade/failures';
 import {
   checkPolicyWithEngine,
   defaultQuotas,
@@ -33,8 +33,8 @@ import { createStoreContext, pingTable, type StoreContext } from '@palisade/stor
 import {
   createWebIdentityVerifier,
   type StsContext,
+  sessionTokenForSignIn,
   stsOperations,
-  type TemporaryCredentials,
   unsignedStsOperations,
 } from '@palisade/sts';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
@@ -97,12 +97,17 @@ export function createPlatform(
     createSignInApp({
       ...signIn,
       authenticateBearer,
-      // CLI keys for a signed-in session: GetSessionToken as the session's caller, for an hour.
-      issueCredentials: async (_token, caller) => {
-        const minted = await stsOperations(sts).GetSessionToken?.(caller, { DurationSeconds: 3600 });
-        if (!minted) return fail('platform.unavailable', 'Temporary credentials are not available.');
+      // CLI keys for a signed-in session: GetSessionToken as the session's caller, for an hour,
+      // carrying the sign-in's MFA (its time is the token's auth_time) as the console's keys do.
+      issueCredentials: async (token, caller) => {
+        const claims = await signIn.verifyAccessToken(token, now());
+        if (!claims.ok) return claims;
+        const minted = await sessionTokenForSignIn(sts, caller, {
+          durationSeconds: 3600,
+          ...(claims.value.mfa ? { mfaAuthenticatedAt: new Date(claims.value.auth_time * 1000) } : {}),
+        });
         if (!minted.ok) return minted;
-        const { Credentials } = minted.value as { Credentials: TemporaryCredentials };
+        const { Credentials } = minted.value;
         return ok({
           accessKeyId: Credentials.AccessKeyId,
           secretAccessKey: Credentials.SecretAccessKey,

@@ -3,11 +3,11 @@
  * the long-term keys that asked (plus MFA state when a code was given). Sessions cannot ask again,
  * and the root's sessions last at most an hour.
  */
-import { fail, ok } from '@palisade/failures';
-import { callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, callerFacts, type OperationHandler, operation } from '@palisade/iam';
 import { z } from 'zod';
 import { verifyRequestMfa } from './mfa.ts';
-import { issueSession } from './session-credentials.ts';
+import { issueSession, type TemporaryCredentials } from './session-credentials.ts';
 import type { StsContext } from './sts-context.ts';
 import { serialNumber, sessionTokenDurationSeconds, tokenCode } from './sts-inputs.ts';
 
@@ -25,39 +25,72 @@ export function getSessionTokenOperation(context: StsContext): OperationHandler 
       TokenCode: tokenCode.optional(),
     }),
     async (caller, input) => {
-      const facts = callerFacts(caller);
-      if (!facts || (caller.kind !== 'user' && caller.kind !== 'root')) {
-        return fail('access.denied', 'GetSessionToken is available to IAM users and the root user only.');
-      }
-      if (facts.session) return fail('access.denied', 'Cannot call GetSessionToken with session credentials');
-      const now = context.now();
-      let duration = input.DurationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
-      if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_TOKEN_LIMIT_SECONDS);
-
       let mfaAuthenticatedAt: string | undefined;
       if (input.SerialNumber !== undefined || input.TokenCode !== undefined) {
-        const verified = await verifyRequestMfa(context, caller, input.SerialNumber, input.TokenCode, now);
+        const verified = await verifyRequestMfa(
+          context,
+          caller,
+          input.SerialNumber,
+          input.TokenCode,
+          context.now(),
+        );
         if (!verified.ok) return verified;
         mfaAuthenticatedAt = verified.value.toISOString();
       }
-      const issued = await issueSession(
-        context,
-        {
-          accountId: caller.accountId,
-          subject:
-            caller.kind === 'root'
-              ? { kind: 'root' }
-              : { kind: 'user', userName: caller.userName ?? '', userId: facts.userId },
-          sessionPolicies: [],
-          tags: [],
-          transitiveTagKeys: [],
-          ...(mfaAuthenticatedAt !== undefined ? { mfaAuthenticatedAt } : {}),
-          chained: false,
-        },
-        duration,
-        now,
-      );
-      return issued.ok ? ok({ Credentials: issued.value.credentials }) : issued;
+      return issueSessionToken(context, caller, input.DurationSeconds, mfaAuthenticatedAt);
     },
   );
+}
+
+/**
+ * GetSessionToken's credentials for a caller whose MFA was proven another way: a sign-in session
+ * that used MFA hands it on to the CLI keys it asks for (`POST /v1/sign-in/credentials`), as the
+ * AWS console's MFA carries into the sessions it starts. Only the wiring calls this, with what
+ * the verified access token says; no request member can claim MFA.
+ */
+export function sessionTokenForSignIn(
+  context: StsContext,
+  caller: Caller,
+  options: { readonly durationSeconds: number; readonly mfaAuthenticatedAt?: Date },
+): Promise<Result<{ Credentials: TemporaryCredentials }>> {
+  return issueSessionToken(
+    context,
+    caller,
+    options.durationSeconds,
+    options.mfaAuthenticatedAt?.toISOString(),
+  );
+}
+
+async function issueSessionToken(
+  context: StsContext,
+  caller: Caller,
+  durationSeconds: number | undefined,
+  mfaAuthenticatedAt: string | undefined,
+): Promise<Result<{ Credentials: TemporaryCredentials }>> {
+  const facts = callerFacts(caller);
+  if (!facts || (caller.kind !== 'user' && caller.kind !== 'root')) {
+    return fail('access.denied', 'GetSessionToken is available to IAM users and the root user only.');
+  }
+  if (facts.session) return fail('access.denied', 'Cannot call GetSessionToken with session credentials');
+  const now = context.now();
+  let duration = durationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
+  if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_TOKEN_LIMIT_SECONDS);
+  const issued = await issueSession(
+    context,
+    {
+      accountId: caller.accountId,
+      subject:
+        caller.kind === 'root'
+          ? { kind: 'root' }
+          : { kind: 'user', userName: caller.userName ?? '', userId: facts.userId },
+      sessionPolicies: [],
+      tags: [],
+      transitiveTagKeys: [],
+      ...(mfaAuthenticatedAt !== undefined ? { mfaAuthenticatedAt } : {}),
+      chained: false,
+    },
+    duration,
+    now,
+  );
+  return issued.ok ? ok({ Credentials: issued.value.credentials }) : issued;
 }
