@@ -189,6 +189,54 @@ describe('POST /v1/authorize', () => {
     }
   });
 
+  it('answers about the end user behind a sign-in token, with its MFA state, until sign-out', async () => {
+    const password = 'Decisions-e2e-Password-1!';
+    await iam(A, 'CreateUser', { UserName: 'erin' });
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'erin',
+      PolicyName: 'docs',
+      PolicyDocument: policy(
+        { Sid: 'Read', Effect: 'Allow', Action: 'docs:Read', Resource: '*' },
+        {
+          Sid: 'WriteWithMfa',
+          Effect: 'Allow',
+          Action: 'docs:Write',
+          Resource: '*',
+          Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } },
+        },
+      ),
+    });
+    await iam(A, 'CreateLoginProfile', { UserName: 'erin', Password: password });
+    const signedIn = await fetch(`${running.url}/v1/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: 'decisions-a', userName: 'erin', password }),
+    });
+    expect(signedIn.status).toBe(200);
+    const { accessToken } = (await signedIn.json()) as { accessToken: string };
+
+    // The SaaS backend (the account's root) asks about the token its end user presented.
+    const ask = (action: string) =>
+      rootA.post('/v1/authorize', { token: accessToken, action, resource: doc('t') });
+    expect((await ask('docs:Read')).body).toMatchObject({
+      decision: 'allowed',
+      explanation: { principal: `arn:aws:iam::${A}:user/erin` },
+    });
+    expect((await ask('docs:Write')).body).toMatchObject({ decision: 'implicitDeny' });
+
+    const signedOut = await fetch(`${running.url}/v1/sign-out`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(signedOut.status).toBe(204);
+    const changedAt = performance.now();
+    let answer = (await ask('docs:Read')).body;
+    while (answer.decision === 'allowed' && performance.now() - changedAt < 5000)
+      answer = (await ask('docs:Read')).body;
+    expect(answer).toMatchObject({ decision: 'implicitDeny', reason: 'token-invalid' });
+    expect(performance.now() - changedAt).toBeLessThan(1000);
+  });
+
   it('denies a question about a forged or unknown session token, with the reason', async () => {
     const response = await rootA.post('/v1/authorize', {
       token: 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',

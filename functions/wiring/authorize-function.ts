@@ -48,7 +48,7 @@ export function createAuthorizeFunction(
     partition: config.partition,
     now,
     cache,
-    resolveToken: tokenResolver(authenticateBearer),
+    resolveToken: tokenResolver(authenticateBearer, now),
   });
   const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
   app.route('/', createDecisionsApp({ authenticate, ...decisionQuestions(decisions) }));

@@ -1,16 +1,17 @@
 /**
  * The decision service as both the full API and the authorize function build it: `"token"`
  * questions are about the sign-in session behind an access JWT, checked exactly as a Bearer
- * caller is (signature, claims, session still active, account active).
+ * caller is (signature, claims, session still active, account active), then remembered for the
+ * decisions' freshness window.
  */
 import type { DecisionServices } from '@palisade/api';
-import type { DecisionService, ResolveToken } from '@palisade/decisions';
+import { cachedTokenResolver, type DecisionService, type ResolveToken } from '@palisade/decisions';
 import { ok } from '@palisade/failures';
-import type { BearerAuthentication } from './authentication.ts';
+import { type BearerAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 
 /** Resolves an access JWT in a decision request to the session it stands for. */
-export function tokenResolver(authenticateBearer: BearerAuthentication): ResolveToken {
-  return async (token) => {
+export function tokenResolver(authenticateBearer: BearerAuthentication, now: () => Date): ResolveToken {
+  const resolve: ResolveToken = async (token) => {
     const session = await authenticateBearer(token, {});
     if (!session.ok) return session;
     const { claims } = session.value;
@@ -20,8 +21,10 @@ export function tokenResolver(authenticateBearer: BearerAuthentication): Resolve
       mfa: claims.mfa,
       authTime: claims.auth_time,
       sessionId: claims.sid,
+      expiresAt: claims.exp,
     });
   };
+  return cachedTokenResolver({ resolve, revalidateAfterMs: DECISION_FRESHNESS_MS, now });
 }
 
 /** The two question routes (`/v1/authorize`, `/v1/authorize/batch`) over the decision service. */

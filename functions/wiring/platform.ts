@@ -121,7 +121,7 @@ export function createPlatform(
     store,
     partition: config.partition,
     now,
-    resolveToken: tokenResolver(authenticateBearer),
+    resolveToken: tokenResolver(authenticateBearer, now),
     revalidateAfterMs: DECISION_FRESHNESS_MS,
   });
   const decisionAuthentication = createPlatformAuthentication(

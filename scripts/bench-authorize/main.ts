@@ -335,6 +335,23 @@ async function main() {
   const newPrincipal = await counter.count(() =>
     ask(platform, { ...question, principal: `arn:aws:iam::${A}:user/newcomer` }),
   );
+  // An end user's token (the SaaS's own user signed in): warm token questions read nothing either.
+  const password = 'Bench-authorize-Password-1!';
+  await call('CreateLoginProfile', { UserName: 'reader', Password: password });
+  const signedIn = await platform.app.request('/v1/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ account: 'bench', userName: 'reader', password }),
+  });
+  const { accessToken } = (await signedIn.json()) as { accessToken: string };
+  const tokenQuestion = { token: accessToken, action: question.action, resource: question.resource };
+  const firstTokenAnswer = (await ask(platform, tokenQuestion)) as {
+    ok: boolean;
+    value?: { decision?: string };
+  };
+  if (firstTokenAnswer.value?.decision !== 'allowed')
+    throw new Error(`unexpected token answer ${JSON.stringify(firstTokenAnswer)}`);
+  const warmToken = await counter.count(() => ask(platform, tokenQuestion));
   const fresh = newPlatform();
   const freshCounter = attachRequestCounter(fresh.store.dynamodb);
   const coldStart = await freshCounter.count(() => ask(fresh, question));
@@ -343,6 +360,7 @@ async function main() {
   console.log('|---|---:|---:|---|');
   for (const [name, count] of [
     ['warm (within freshness window)', warm],
+    ["warm, asked with an end user's access token", warmToken],
     [`warm, freshness window (${platform.decisions.cache.revalidateAfterMs} ms) elapsed`, revalidating],
     ['cold principal (account state warm)', newPrincipal],
     ['cold platform (fresh createPlatform)', coldStart],
@@ -351,7 +369,11 @@ async function main() {
       `| ${name} | ${count.calls.length} | ${count.roundTrips} | ${count.calls.join('; ') || '–'} |`,
     );
   }
-  target('warm decision: 0 DynamoDB requests', warm.calls.length === 0, `${warm.calls.length} requests`);
+  target(
+    'warm decision: 0 DynamoDB requests',
+    warm.calls.length === 0 && warmToken.calls.length === 0,
+    `${warm.calls.length} requests (by principal ARN), ${warmToken.calls.length} (by access token)`,
+  );
   target(
     'cold decision: ≤ 2 sequential round trips',
     coldStart.roundTrips <= 2 && newPrincipal.roundTrips <= 2,

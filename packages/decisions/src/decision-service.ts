@@ -39,6 +39,8 @@ export interface TokenSession {
   /** Epoch seconds. */
   readonly authTime: number;
   readonly sessionId: string;
+  /** When the token stops being valid (epoch seconds): no cache may answer for it later. */
+  readonly expiresAt: number;
 }
 
 /** Verifies an access JWT (supplied by the wiring; the sign-in service owns the format). */

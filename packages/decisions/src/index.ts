@@ -24,6 +24,7 @@ export * from './principal-arn.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
 export * from './simulation.ts';
+export * from './token-sessions.ts';
 
 /** The request bodies the decision routes accept, by route: what the OpenAPI document publishes. */
 export const decisionRequestSchemas = {
