@@ -367,3 +367,41 @@ describe('session expiry', () => {
     );
   });
 });
+
+describe('POST /v1/allowed-actions for role sessions', () => {
+  it('lists what a session may do, by its own credentials or by its ARN, with its policy and tags', async () => {
+    expect(
+      (await as(rootA).put('/v1/service-catalog/queue', { actions: ['Receive', 'Purge', 'Delete'] })).status,
+    ).toBe(200);
+    const sts = new STSClient({
+      endpoint: running.url,
+      region: 'us-east-1',
+      credentials: sam,
+      maxAttempts: 1,
+      systemClockOffset: skew,
+    });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${A}:role/worker`,
+        RoleSessionName: 'ops-lister',
+        Policy: policy({ Effect: 'Allow', Action: 'queue:*', Resource: queue('jobs') }),
+        Tags: [{ Key: 'team', Value: 'ops' }],
+      }),
+    );
+    const own: Credentials = {
+      accessKeyId: assumed.Credentials?.AccessKeyId ?? '',
+      secretAccessKey: assumed.Credentials?.SecretAccessKey ?? '',
+      sessionToken: assumed.Credentials?.SessionToken ?? '',
+    };
+    const listed = async (who: Credentials, body: object) =>
+      (
+        (await as(who).post('/v1/allowed-actions', body)).body as { allowedActions?: { action: string }[] }
+      ).allowedActions?.map((a) => a.action);
+    // The role allows Receive, and Purge for team ops (the session's tag); the session policy keeps it to jobs.
+    expect(await listed(own, { resource: queue('jobs') })).toEqual(['queue:Purge', 'queue:Receive']);
+    expect(await listed(own, { resource: queue('other') })).toEqual([]);
+    expect(
+      await listed(rootA, { principal: sessionArn('worker', 'ops-lister'), resource: queue('jobs') }),
+    ).toEqual(['queue:Purge', 'queue:Receive']);
+  });
+});

@@ -28,7 +28,12 @@ import {
 } from '@palisade/store';
 import { type DecisionRequest, decisionRequestSchema, MAX_BATCH } from './decision-request.ts';
 import { callerContext, platformContext, type SessionFacts } from './platform-context.ts';
-import { type BundleCache, MAX_SESSIONS_PER_ARN, type ResourceBundle } from './policy-bundles.ts';
+import {
+  type BundleCache,
+  MAX_SESSIONS_PER_ARN,
+  type PrincipalBundle,
+  type ResourceBundle,
+} from './policy-bundles.ts';
 import { type PrincipalRef, parsePrincipalArn } from './principal-arn.ts';
 
 /** What an access token stands for, as the platform's verifier reports it. */
@@ -118,7 +123,27 @@ export interface DecisionService {
   resolveSubject(caller: Caller, principal: string | undefined): Promise<Result<PrincipalRef>>;
   /** Loads a principal's compiled policies through the cache (after `resolveSubject`). */
   subjectPolicies(ref: PrincipalRef): Promise<Result<SubjectPolicies>>;
+  /**
+   * How questions about a subject are judged (after `resolveSubject`): one evaluator per policy set
+   * that must allow. A user, role or root has one; a role session asking about itself, its own; a
+   * role session named by its ARN, one per live session carrying it (all must allow).
+   */
+  subjectEvaluators(caller: Caller, ref: PrincipalRef): Promise<Result<readonly SubjectEvaluator[]>>;
 }
+
+/** One question to a subject evaluator. */
+export interface SubjectQuestion {
+  readonly action: string;
+  readonly resource: string;
+  readonly anyResource?: boolean;
+  /** The caller's context (platform-owned keys already removed). */
+  readonly context: ContextInput;
+  readonly resourceTags: DecisionResourceTags;
+  readonly resourcePolicies: ResourceBundle['compiled'];
+}
+
+/** Judges questions about one subject's policy set. */
+export type SubjectEvaluator = (question: SubjectQuestion) => Explanation;
 
 /** A principal's compiled policies and the platform's keys about it. */
 export interface SubjectPolicies {
@@ -150,6 +175,13 @@ const RESTRICTIVENESS: Record<Explanation['decision'], number> = {
   implicitDeny: 1,
   explicitDeny: 2,
 };
+
+/** `aws:ResourceTag/<key>` for a registered resource's tags. */
+function resourceTagKeys(tags: DecisionResourceTags): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const tag of tags ?? []) keys[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+  return keys;
+}
 
 /** The account segment of an ARN when it is a 12-digit id. */
 export function arnAccount(arn: string): string | undefined {
@@ -259,8 +291,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     const resourceAccount = arnAccount(request.resource);
     const registered = resource.record !== undefined;
     const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
-    const resourceTags: Record<string, string> = {};
-    for (const tag of resource.record?.tags ?? []) resourceTags[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    const resourceTags = resourceTagKeys(resource.record?.tags);
     const question = {
       action: request.action,
       resource: request.resource,
@@ -310,6 +341,99 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
     );
     return decideAsSessions([facts], facts.principalArn, request, requestId, resource).result;
+  };
+
+  /**
+   * The live sessions among those listed for a session ARN, oldest first, each with the facts its
+   * own signed requests are judged by: unexpired by the service's clock (TTL deletes late) and of
+   * the role as it exists now (not one deleted and recreated under its name).
+   */
+  const liveSessions = (
+    ref: Extract<PrincipalRef, { kind: 'assumed-role' }>,
+    listed: readonly StsSessionRecord[],
+    effective: PrincipalBundle['effective'],
+    now: Date,
+  ): { record: StsSessionRecord; facts: CallerFacts }[] => {
+    const live: { record: StsSessionRecord; facts: CallerFacts }[] = [];
+    if (!effective) return live;
+    for (const record of listed) {
+      if (!(now.getTime() < Date.parse(record.expiration))) continue;
+      if (record.subject.kind !== 'role' || record.subject.roleId !== effective.principal.id) continue;
+      const session = roleSessionCaller(effective, record, deps.now);
+      if (session.arn === ref.arn) live.push({ record, facts: session.facts });
+    }
+    return live.sort((a, b) => a.record.issuedAt.localeCompare(b.record.issuedAt));
+  };
+
+  /** The evaluator of a role session's own facts: its policies, session policies, tags and MFA. */
+  const sessionEvaluator =
+    (facts: CallerFacts): SubjectEvaluator =>
+    (question) =>
+      facts.evaluate({
+        action: question.action,
+        resource: question.resource,
+        ...(arnAccount(question.resource) ? { resourceAccount: arnAccount(question.resource) } : {}),
+        ...(question.anyResource ? { anyResource: true } : {}),
+        context: {
+          ...(question.context as Record<string, string | string[]>),
+          ...resourceTagKeys(question.resourceTags),
+        },
+        resourcePolicies: question.resourcePolicies,
+      });
+
+  const subjectEvaluators = async (
+    caller: Caller,
+    ref: PrincipalRef,
+  ): Promise<Result<readonly SubjectEvaluator[]>> => {
+    const facts = callerFacts(caller);
+    if (ref.kind === 'assumed-role' && caller.kind === 'assumed-role' && ref.arn === caller.arn && facts)
+      return ok([sessionEvaluator(facts)]);
+    if (ref.kind !== 'assumed-role') {
+      const policies = await subjectPolicies(ref);
+      if (!policies.ok) return policies;
+      return ok([
+        (question) =>
+          evaluate(
+            {
+              principal: ref.arn,
+              action: question.action,
+              resource: question.resource,
+              ...(question.anyResource ? { anyResource: true } : {}),
+              context: {
+                ...(question.context as Record<string, string | string[]>),
+                ...policies.value.platformKeys(question.resource, question.resourceTags),
+              },
+            },
+            policies.value.compiled,
+            question.resourcePolicies,
+          ),
+      ]);
+    }
+    const now = deps.now();
+    const [states, listed] = await Promise.all([
+      deps.cache.accountStates([ref.accountId]),
+      deps.cache.roleSessions(ref, now),
+    ]);
+    const state = states.get(ref.accountId);
+    if (state?.status !== 'active')
+      return fail('account.suspended', `The account ${ref.accountId} is not active.`);
+    if (listed.overLimit)
+      return fail(
+        'quota.exceeded',
+        `More than ${MAX_SESSIONS_PER_ARN} live sessions carry ${ref.arn}; ask as one of them instead.`,
+      );
+    const role = await deps.cache.principal(
+      {
+        kind: 'role',
+        arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
+        accountId: ref.accountId,
+        name: ref.roleName,
+      },
+      state.epoch,
+    );
+    const live = liveSessions(ref, listed.sessions, role.effective, now);
+    if (live.length === 0) return fail('entity.not-found', `There is no active session with ARN ${ref.arn}.`);
+    return ok(live.map((session) => sessionEvaluator(session.facts)));
   };
 
   /**
@@ -369,17 +493,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         ),
       );
     }
-    const effective = role.effective;
-    const live: { record: StsSessionRecord; facts: CallerFacts }[] = [];
-    if (effective) {
-      for (const record of listed.sessions) {
-        if (!(now.getTime() < Date.parse(record.expiration))) continue;
-        if (record.subject.kind !== 'role' || record.subject.roleId !== effective.principal.id) continue;
-        const session = roleSessionCaller(effective, record, deps.now);
-        if (session.arn === ref.arn) live.push({ record, facts: session.facts });
-      }
-    }
-    live.sort((a, b) => a.record.issuedAt.localeCompare(b.record.issuedAt));
+    const live = liveSessions(ref, listed.sessions, role.effective, now);
     const [first, ...rest] = live;
     if (!first) return fail('entity.not-found', `There is no active session with ARN ${ref.arn}.`);
     const decided = decideAsSessions(
@@ -598,6 +712,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
   return {
     resolveSubject,
     subjectPolicies,
+    subjectEvaluators,
     async authorize(caller, body, requestId) {
       const parsed = decisionRequestSchema.safeParse(body);
       if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));

@@ -5,7 +5,7 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import { type Caller, denialOf } from '@palisade/iam';
-import { type ContextInput, evaluate, type ServiceCatalog, type ServiceDefinition } from '@palisade/policy';
+import type { ContextInput, ServiceCatalog, ServiceDefinition } from '@palisade/policy';
 import {
   type CatalogScope,
   deleteServiceDefinition,
@@ -16,6 +16,7 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import { arnAccount, type DecisionService, describeIssues } from './decision-service.ts';
+import { callerContext } from './platform-context.ts';
 import type { BundleCache } from './policy-bundles.ts';
 
 const KEY_TYPES = [
@@ -204,8 +205,8 @@ export function allowedActionsService(deps: {
     const input = parsed.data;
     const subject = await deps.decisions.resolveSubject(caller, input.principal);
     if (!subject.ok) return subject;
-    const policies = await deps.decisions.subjectPolicies(subject.value);
-    if (!policies.ok) return policies;
+    const evaluators = await deps.decisions.subjectEvaluators(caller, subject.value);
+    if (!evaluators.ok) return evaluators;
     const catalog = await deps.catalogs.catalogFor(subject.value.accountId);
 
     let resource: string;
@@ -232,10 +233,10 @@ export function allowedActionsService(deps: {
           resourceAccount,
           resourceAccount ? (states.get(resourceAccount)?.epoch ?? 0) : 0,
         );
-    const context = {
-      ...(input.context ?? {}),
-      ...policies.value.platformKeys(resource, resourceBundle.record?.tags),
-    } as ContextInput;
+    const { accepted: context } = callerContext(
+      input.context as ContextInput | undefined,
+      resourceBundle.record !== undefined,
+    );
 
     const actions = catalog
       .filter((service) => input.service === undefined || service.prefix === input.service)
@@ -246,12 +247,21 @@ export function allowedActionsService(deps: {
     let cursor: string | undefined;
     for (const action of actions) {
       if (input.cursor !== undefined && action <= input.cursor) continue;
-      const explanation = evaluate(
-        { principal: subject.value.arn, action, resource, context, ...(anyResource ? { anyResource } : {}) },
-        policies.value.compiled,
-        resourceBundle.compiled,
-      );
-      if (explanation.decision !== 'allowed') continue;
+      const question = {
+        action,
+        resource,
+        context,
+        resourceTags: resourceBundle.record?.tags,
+        resourcePolicies: resourceBundle.compiled,
+        ...(anyResource ? { anyResource } : {}),
+      };
+      // INVARIANT: allowed only when every policy set of the subject allows (all live sessions).
+      let explanation = evaluators.value[0]?.(question);
+      for (const judge of evaluators.value.slice(1)) {
+        if (explanation?.decision !== 'allowed') break;
+        explanation = judge(question);
+      }
+      if (explanation?.decision !== 'allowed') continue;
       if (allowed.length === limit) {
         cursor = allowed.at(-1)?.action;
         break;

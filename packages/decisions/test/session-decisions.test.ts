@@ -203,14 +203,41 @@ describe('decisions about a role session ARN', () => {
     });
   });
 
-  it('keeps allowed-actions refusing a session ARN with a typed 400, as before', async () => {
-    const { decisions } = createDecisions({ store, partition: 'aws', now: () => NOW });
-    const subject = await decisions.resolveSubject(operator, arn('warm'));
-    expect(subject.ok).toBe(true);
-    if (!subject.ok) return;
-    expect(await decisions.subjectPolicies(subject.value)).toMatchObject({
-      ok: false,
-      code: 'request.invalid',
+  it('lists for a session ARN only the actions every live session carrying it may perform', async () => {
+    await run('PutRolePolicy', {
+      RoleName: 'reader',
+      PolicyName: 'list',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:List', Resource: '*' }),
     });
+    const services = createDecisions({ store, partition: 'aws', now: () => NOW });
+    const root = rootCaller('aws', A);
+    const defined = await services.catalogs.put(root, 'docs', { actions: ['Read', 'List', 'Write'] });
+    expect(defined.ok).toBe(true);
+    const allowed = async (name: string) => {
+      const answer = await services.allowedActions(root, {
+        principal: arn(name),
+        resource: `arn:aws:docs:us-east-1:${A}:doc/1`,
+      });
+      if (!answer.ok) return answer;
+      return answer.value.allowedActions.map((a) => a.action);
+    };
+    // One session: the role's policies (Read, List); Write is the role's to refuse.
+    await session('lister');
+    expect(await allowed('lister')).toEqual(['docs:List', 'docs:Read']);
+    // A second live session with the same ARN whose session policy allows only Read narrows it.
+    await session('lister', {
+      sessionPolicies: [
+        { id: 'session-policy', document: policy({ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }) },
+      ],
+    });
+    const fresh = createDecisions({ store, partition: 'aws', now: () => NOW });
+    await fresh.catalogs.put(root, 'docs', { actions: ['Read', 'List', 'Write'] });
+    const narrowed = await fresh.allowedActions(root, {
+      principal: arn('lister'),
+      resource: `arn:aws:docs:us-east-1:${A}:doc/1`,
+    });
+    expect(narrowed.ok && narrowed.value.allowedActions.map((a) => a.action)).toEqual(['docs:Read']);
+    // No live session with the ARN: a typed 404, as for decisions.
+    expect(await allowed('nobody')).toMatchObject({ ok: false, code: 'entity.not-found' });
   });
 });

@@ -22,6 +22,8 @@ export interface FactsRequest {
   /** Context the service vouches for (sts:ExternalId, aws:RequestTag/…); it overrides the caller's. */
   readonly context?: Record<string, string | string[]>;
   readonly resourcePolicies?: ResourcePolicies;
+  /** The resource is `*` standing for "some resource" (what-can-I-do questions over a type). */
+  readonly anyResource?: boolean;
 }
 
 /** What STS needs to know about a caller beyond `authorize`: identity, session, and the engine. */
@@ -333,6 +335,7 @@ function engineFacts(input: {
           action: request.action,
           resource: request.resource,
           ...(request.resourceAccount ? { resourceAccount: request.resourceAccount } : {}),
+          ...(request.anyResource ? { anyResource: true } : {}),
           context: { ...input.contextOf(input.now()), ...request.context },
         },
         input.compiled,
