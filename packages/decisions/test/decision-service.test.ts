@@ -1,8 +1,5 @@
 /** The decision service in-process, on DynamoDB Local: cache round trips, freshness, fail-closed. */
-import { createSecretBoxFromConfig } from '@palisade/credentials';
 import {
-  checkPolicyWithEngine,
-  defaultQuotas,
   type IamContext,
   iamOperations,
   operatorCaller,
@@ -11,7 +8,8 @@ import {
 } from '@palisade/iam';
 import { createStoreContext, getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+import { onEverySend } from '../../../test/fixtures/store-sends.ts';
 import { createDecisions } from '../src/index.ts';
 
 let store: StoreContext;
@@ -28,22 +26,11 @@ async function run(action: string, input: object) {
 }
 
 beforeAll(async () => {
-  store = await createTestTable('decisions');
-  store.documents.middlewareStack.add(
-    (next) => async (args) => {
-      sends++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countSends' },
-  );
-  iam = {
-    store,
-    partition: 'aws',
-    now: () => new Date(),
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets: createSecretBoxFromConfig(Buffer.alloc(32, 7).toString('base64')),
-  };
+  iam = await createIamTestContext('decisions', () => new Date());
+  store = iam.store;
+  onEverySend(store, () => {
+    sends++;
+  });
   const created = await tenantAccountOperations(iam).createAccount(operator, 'decisions-unit');
   if (!created.ok) throw new Error(created.message);
   A = created.value.account.accountId;

@@ -2,10 +2,7 @@
  * Decisions about a role session named by its ARN, in-process on DynamoDB Local: round trips,
  * the freshness of the session list, the pinned clock, the account state and fail-closed reads.
  */
-import { createSecretBoxFromConfig } from '@palisade/credentials';
 import {
-  checkPolicyWithEngine,
-  defaultQuotas,
   type IamContext,
   iamOperations,
   operatorCaller,
@@ -21,7 +18,8 @@ import {
   setAccountStatus,
 } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+import { onEverySend } from '../../../test/fixtures/store-sends.ts';
 import { createDecisions } from '../src/index.ts';
 
 let store: StoreContext;
@@ -79,22 +77,11 @@ const question = (sessionName: string, action = 'docs:Read') => ({
 });
 
 beforeAll(async () => {
-  store = await createTestTable('session-decisions');
-  store.documents.middlewareStack.add(
-    (next) => async (args) => {
-      sends++;
-      return next(args);
-    },
-    { step: 'initialize', name: 'countSends' },
-  );
-  iam = {
-    store,
-    partition: 'aws',
-    now: () => NOW,
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets: createSecretBoxFromConfig(Buffer.alloc(32, 7).toString('base64')),
-  };
+  iam = await createIamTestContext('session-decisions', () => NOW);
+  store = iam.store;
+  onEverySend(store, () => {
+    sends++;
+  });
   const created = await tenantAccountOperations(iam).createAccount(operator, 'session-decisions');
   if (!created.ok) throw new Error(created.message);
   A = created.value.account.accountId;

@@ -2,12 +2,9 @@
  * IAM's policy simulator in-process on DynamoDB Local: statement positions, missing keys as
  * written, ResourceHandlingOption, the per-resource and boundary details, groups and CallerArn.
  */
-import { createSecretBoxFromConfig } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
 import {
   type Caller,
-  checkPolicyWithEngine,
-  defaultQuotas,
   type IamContext,
   iamOperations,
   operatorCaller,
@@ -15,7 +12,7 @@ import {
   tenantAccountOperations,
 } from '@palisade/iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { contextKeySpellings, statementSpans } from '../src/policy-text.ts';
 import { RESOURCE_HANDLING_OPTIONS, simulationOperations } from '../src/simulation.ts';
 
@@ -71,15 +68,8 @@ async function simulated(action: 'SimulateCustomPolicy' | 'SimulatePrincipalPoli
 const doc = (name: string, account = A) => `arn:aws:docs:us-east-1:${account}:doc/${name}`;
 
 beforeAll(async () => {
-  const store = await createTestTable('simulation');
-  iam = {
-    store,
-    partition: 'aws',
-    now: () => NOW,
-    quotas: defaultQuotas,
-    checkPolicy: checkPolicyWithEngine,
-    secrets: createSecretBoxFromConfig(Buffer.alloc(32, 7).toString('base64')),
-  };
+  iam = await createIamTestContext('simulation', () => NOW);
+  const { store } = iam;
   const created = await tenantAccountOperations(iam).createAccount(operator, 'simulation-unit');
   if (!created.ok) throw new Error(created.message);
   A = created.value.account.accountId;
