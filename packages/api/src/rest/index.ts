@@ -53,18 +53,26 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
   ];
 
-  const document = openApiDocument(
-    [
-      ...accountRouteDocs(deps.operations),
-      ...identity.map((route) => identityRouteDoc(route, deps.operations)),
-      ...(deps.sts ? stsRouteDocs(deps.sts) : []),
-      ...(deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []),
-    ],
-    deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {},
-  );
-  const docsPage = renderDocsPage(document);
-  app.get('/openapi.json', (c) => c.json(document));
-  app.get('/docs', (c) => c.html(docsPage));
+  // Built on first request, not at start-up: describing every operation's schema is most of a
+  // cold start's app construction, and only readers of the documentation need it.
+  let published: { document: ReturnType<typeof openApiDocument>; page: string } | undefined;
+  const documentation = () => {
+    if (!published) {
+      const document = openApiDocument(
+        [
+          ...accountRouteDocs(deps.operations),
+          ...identity.map((route) => identityRouteDoc(route, deps.operations)),
+          ...(deps.sts ? stsRouteDocs(deps.sts) : []),
+          ...(deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []),
+        ],
+        deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {},
+      );
+      published = { document, page: renderDocsPage(document) };
+    }
+    return published;
+  };
+  app.get('/openapi.json', (c) => c.json(documentation().document));
+  app.get('/docs', (c) => c.html(documentation().page));
 
   const methodsByPath = new Map<string, Method[]>();
   for (const route of routes) {
