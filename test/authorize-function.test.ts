@@ -3,7 +3,6 @@
  * Gateway (HTTP API) events carrying SigV4-signed requests, over the same table as the full API.
  */
 
-import { iamOperations, rootCaller } from '@palisade/iam';
 import type { APIGatewayProxyResult, LambdaContext, LambdaEvent } from 'hono/aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -22,11 +21,7 @@ let handler: Handler;
 let accountId: string;
 let alice: Credentials;
 
-async function iam(action: string, input: object) {
-  const result = await iamOperations(running.platform.iam)[action]?.(rootCaller('aws', accountId), input);
-  if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
-  return result.value as Record<string, never>;
-}
+const iam = (action: string, input: object) => running.asRoot(accountId, action, input);
 
 /** An HTTP API (payload 2.0) event for one request, signed as an AWS SDK would sign it. */
 async function signedEvent(

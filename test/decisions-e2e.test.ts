@@ -1,7 +1,6 @@
 /** The decision API end to end: a real server on DynamoDB Local, SigV4-signed JSON requests. */
 import { IAMClient, SimulateCustomPolicyCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { iamOperations, rootCaller } from '@palisade/iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform } from '../functions/wiring/platform.ts';
 import { type Credentials, clientFor } from '../packages/decisions/test/support/signed-client.ts';
@@ -20,21 +19,9 @@ let bob: ReturnType<typeof clientFor>;
 
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
-async function iam(accountId: string, action: string, input: object) {
-  const run = iamOperations(running.platform.iam)[action];
-  if (!run) throw new Error(`no operation ${action}`);
-  const result = await run(rootCaller('aws', accountId), input);
-  if (!result.ok) throw new Error(`${action}: ${result.message}`);
-  return result.value as Record<string, never>;
-}
-
-async function userWithKey(accountId: string, name: string): Promise<Credentials> {
-  await iam(accountId, 'CreateUser', { UserName: name });
-  const key = (await iam(accountId, 'CreateAccessKey', { UserName: name })) as unknown as {
-    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
-  };
-  return { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey };
-}
+const iam = (accountId: string, action: string, input: object) => running.asRoot(accountId, action, input);
+const userWithKey = (accountId: string, name: string): Promise<Credentials> =>
+  running.userWithKey(accountId, name);
 
 beforeAll(async () => {
   running = await startPlatform();

@@ -4,7 +4,6 @@
  * pinned clock.
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { iamOperations, rootCaller } from '@palisade/iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Credentials, signedJson } from '../packages/decisions/test/support/signed-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
@@ -31,19 +30,9 @@ const as = (credentials: Credentials) => ({
   put: (path: string, body: unknown) => signedJson(running.url, credentials, 'PUT', path, body, now()),
 });
 
-async function iam(accountId: string, action: string, input: object) {
-  const result = await iamOperations(running.platform.iam)[action]?.(rootCaller('aws', accountId), input);
-  if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
-  return result.value as Record<string, never>;
-}
-
-async function userWithKey(accountId: string, name: string): Promise<Credentials> {
-  await iam(accountId, 'CreateUser', { UserName: name });
-  const key = (await iam(accountId, 'CreateAccessKey', { UserName: name })) as unknown as {
-    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
-  };
-  return { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey };
-}
+const iam = (accountId: string, action: string, input: object) => running.asRoot(accountId, action, input);
+const userWithKey = (accountId: string, name: string): Promise<Credentials> =>
+  running.userWithKey(accountId, name);
 
 /** AssumeRole with the real SDK as sam; returns the temporary key id (to check it is never shown). */
 async function assume(

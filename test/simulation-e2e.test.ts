@@ -9,7 +9,6 @@ import {
   type SimulatePrincipalPolicyCommandInput,
 } from '@aws-sdk/client-iam';
 import { simulationOperations } from '@palisade/decisions';
-import { iamOperations, rootCaller } from '@palisade/iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulationResultSchema } from '../packages/api/src/rest/decision-routes-openapi.ts';
 import { jsonSchemaOf } from '../packages/api/src/rest/openapi-document.ts';
@@ -44,11 +43,7 @@ const GALE_POLICY = [
   '}',
 ].join('\n');
 
-async function iam(action: string, input: object) {
-  const result = await iamOperations(running.platform.iam)[action]?.(rootCaller('aws', A), input);
-  if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
-  return result.value;
-}
+const iam = (action: string, input: object) => running.asRoot(A, action, input);
 
 // The platform's clock is pinned, so clients sign at the same instant.
 const sdk = () =>
