@@ -368,11 +368,12 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
   /** The evaluator of a role session's own facts: its policies, session policies, tags and MFA. */
   const sessionEvaluator =
     (facts: CallerFacts): SubjectEvaluator =>
-    (question) =>
-      facts.evaluate({
+    (question) => {
+      const resourceAccount = arnAccount(question.resource);
+      return facts.evaluate({
         action: question.action,
         resource: question.resource,
-        ...(arnAccount(question.resource) ? { resourceAccount: arnAccount(question.resource) } : {}),
+        ...(resourceAccount ? { resourceAccount } : {}),
         ...(question.anyResource ? { anyResource: true } : {}),
         context: {
           ...(question.context as Record<string, string | string[]>),
@@ -380,6 +381,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         },
         resourcePolicies: question.resourcePolicies,
       });
+    };
 
   const subjectEvaluators = async (
     caller: Caller,
@@ -574,25 +576,14 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     principal: string,
     requestId: string,
     error: unknown,
-  ): DecisionResult => ({
-    decision: 'implicitDeny',
-    matchedStatements: [],
-    missingContextKeys: [],
-    ignoredContextKeys: [],
-    requestId,
-    reason: 'platform-unavailable',
-    explanation: {
+  ): DecisionResult =>
+    platformDenial(
+      request,
       principal,
-      action: request.action,
-      resource: request.resource,
-      policyTypes: {},
-      matchedStatements: [],
-      blockedBy: [],
-      policyErrors: [],
-      resourceRegistered: false,
-      message: `Denied because the policy store could not be read (${failureMessage(error)}).`,
-    },
-  });
+      requestId,
+      'platform-unavailable',
+      `Denied because the policy store could not be read (${failureMessage(error)}).`,
+    );
 
   /** Decides one parsed request; never throws. */
   const decide = async (
