@@ -5,7 +5,7 @@
  * "did you mean" before the policy is ever saved.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf } from '@palisade/iam';
+import { actionCatalog, type Caller, denialOf } from '@palisade/iam';
 import { type Finding, type PolicyType, type ServiceCatalog, validatePolicy } from '@palisade/policy';
 import { z } from 'zod';
 import { describeIssues } from './decision-service.ts';
@@ -27,6 +27,8 @@ export const validatePolicyRequestSchema = z.object({
   policyType: z.enum(Object.keys(POLICY_TYPES) as [string, ...string[]]),
 });
 
+const BUILT_IN = actionCatalog();
+
 /** What validation needs: the catalog an account validates against. */
 export interface PolicyValidationDependencies {
   readonly catalogFor: (accountId: string) => Promise<ServiceCatalog>;
@@ -45,7 +47,8 @@ export function policyValidationService(deps: PolicyValidationDependencies) {
       }
       const type = POLICY_TYPES[parsed.data.policyType] as PolicyType;
       const catalog = await deps.catalogFor(caller.kind === 'operator' ? 'platform' : caller.accountId);
-      return ok({ findings: validatePolicy(parsed.data.policyDocument, type, catalog) });
+      // IAM and STS come first, from the platform's own action table: it says which keys each action carries.
+      return ok({ findings: validatePolicy(parsed.data.policyDocument, type, [...BUILT_IN, ...catalog]) });
     },
   };
 }

@@ -338,20 +338,27 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
           'access.denied',
           `User: ${caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${input.PolicySourceArn}`,
         );
-      const denied = denialOf(caller, 'iam:SimulatePrincipalPolicy', input.PolicySourceArn);
-      if (denied) return denied;
-      const options = checkOptions(deps.partition, input);
-      if (!options.ok) return options;
-      const invalid = checkDocuments(input);
-      if (invalid) return invalid;
-      const effective = await loadEffectivePolicies(
+      // Loaded before authorizing so the target's tags are context; a denial still comes first.
+      const loaded = await loadEffectivePolicies(
         deps.store,
         deps.partition,
         source.accountId,
         source.kind,
         source.name,
       );
-      if (!effective || effective.principal.arn !== input.PolicySourceArn)
+      const effective = loaded?.principal.arn === input.PolicySourceArn ? loaded : undefined;
+      const denied = denialOf(
+        caller,
+        'iam:SimulatePrincipalPolicy',
+        input.PolicySourceArn,
+        effective ? { resourceTags: effective.principal.tags } : {},
+      );
+      if (denied) return denied;
+      const options = checkOptions(deps.partition, input);
+      if (!options.ok) return options;
+      const invalid = checkDocuments(input);
+      if (invalid) return invalid;
+      if (!effective)
         return fail(
           'entity.not-found',
           `The ${source.kind} with ARN ${input.PolicySourceArn} cannot be found.`,

@@ -123,9 +123,9 @@ const RESET_ACTIONS: ReadonlySet<string> = new Set(['iam:changepassword', 'iam:g
 function resetOnly<C extends Caller>(caller: C): C {
   return {
     ...caller,
-    authorize: (action: string, resource: string) =>
+    authorize: (action, resource, context) =>
       RESET_ACTIONS.has(action.toLowerCase())
-        ? caller.authorize(action, resource)
+        ? caller.authorize(action, resource, context)
         : { allowed: false, reason: 'implicit-deny', policyType: 'password-reset-required' },
   };
 }

@@ -4,6 +4,7 @@
  * at credentials.
  */
 import { type Failure, fail } from '@palisade/failures';
+import { type ActionContext, actionContext, actionContextSpec, type RequestFacts } from './action-context.ts';
 
 /** The engine's answer for one operation. */
 export type AccessVerdict =
@@ -24,15 +25,32 @@ export interface Caller {
   readonly kind: CallerKind;
   /** The IAM user's name, for users. */
   readonly userName?: string;
-  /** Asks whether this caller may perform `action` on `resource`; deny is the default. */
-  authorize(action: string, resource: string): AccessVerdict;
+  /**
+   * Asks whether this caller may perform `action` on `resource` with the request's condition keys
+   * (from `actionContext`); deny is the default.
+   */
+  authorize(action: string, resource: string, context?: ActionContext): AccessVerdict;
 }
 
-/** Returns AccessDenied in AWS's words when the caller may not perform the action, else undefined. */
-export function denialOf(caller: Caller, action: string, resource: string): Failure | undefined {
+/**
+ * Returns AccessDenied in AWS's words when the caller may not perform the action, else undefined.
+ * `facts` are what the operation knows of the request; the action table turns them into the
+ * condition keys the action carries.
+ */
+export function denialOf(
+  caller: Caller,
+  action: string,
+  resource: string,
+  facts: RequestFacts = {},
+): Failure | undefined {
   let verdict: AccessVerdict;
   try {
-    verdict = caller.authorize(action, resource);
+    // INVARIANT: an IAM or STS action outside the table has no known request context, and a
+    // guardrail conditioned on its keys would silently pass: it is denied instead.
+    const unknown = /^(iam|sts):/i.test(action) && actionContextSpec(action) === undefined;
+    verdict = unknown
+      ? { allowed: false, reason: 'implicit-deny' }
+      : caller.authorize(action, resource, actionContext(action, facts));
   } catch {
     // INVARIANT: the platform fails closed; an error while deciding is a denial.
     verdict = { allowed: false, reason: 'implicit-deny' };

@@ -246,10 +246,17 @@ export function userCaller(
     arn: principal.arn,
     kind: 'user',
     userName: principal.name,
-    authorize: (action, resource) =>
+    authorize: (action, resource, context) =>
       sessionRestriction(session, action)
         ? { allowed: false, reason: 'implicit-deny' }
-        : verdictOf(facts.evaluate({ action, resource, resourceAccount: principal.accountId })),
+        : verdictOf(
+            facts.evaluate({
+              action,
+              resource,
+              resourceAccount: principal.accountId,
+              ...(context ? { context } : {}),
+            }),
+          ),
     facts,
   };
 }
@@ -297,8 +304,15 @@ export function roleSessionCaller(
     accountId: principal.accountId,
     arn,
     kind: 'assumed-role',
-    authorize: (action, resource) =>
-      verdictOf(facts.evaluate({ action, resource, resourceAccount: principal.accountId })),
+    authorize: (action, resource, context) =>
+      verdictOf(
+        facts.evaluate({
+          action,
+          resource,
+          resourceAccount: principal.accountId,
+          ...(context ? { context } : {}),
+        }),
+      ),
     facts,
   };
 }

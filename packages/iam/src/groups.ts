@@ -20,6 +20,7 @@ import {
   noSuch,
   principalArn,
   removePrincipal,
+  targetFacts,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { groupShape, userShape } from './principal-shapes.ts';
@@ -66,12 +67,15 @@ export function groupOperations(context: IamContext): OperationTable {
       async (caller, input) => {
         const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:UpdateGroup');
         if (!group.ok) return group;
-        if (input.NewGroupName !== undefined && input.NewGroupName !== group.value.name) {
-          // IAM authorizes a rename on the old ARN (checked above) and on the new one.
-          const newPath = input.NewPath ?? group.value.path;
-          const newArn = principalArn(context, caller.accountId, 'group', newPath, input.NewGroupName);
-          const denied = denialOf(caller, 'iam:UpdateGroup', newArn);
+        // IAM authorizes a move (new name or new path) on the old ARN (checked above) and on the new one.
+        const newPath = input.NewPath ?? group.value.path;
+        const newName = input.NewGroupName ?? group.value.name;
+        const newArn = principalArn(context, caller.accountId, 'group', newPath, newName);
+        if (newArn !== group.value.arn) {
+          const denied = denialOf(caller, 'iam:UpdateGroup', newArn, targetFacts(group.value));
           if (denied) return denied;
+        }
+        if (input.NewGroupName !== undefined && input.NewGroupName !== group.value.name) {
           const renamed = await renamePrincipal(context.store, {
             accountId: caller.accountId,
             kind: 'group',

@@ -13,6 +13,7 @@ import { roleOperations } from './roles.ts';
 import { userOperations } from './users.ts';
 
 export * from './access-keys.ts';
+export * from './action-context.ts';
 export * from './arns.ts';
 export * from './bearer-authentication.ts';
 export * from './caller.ts';

@@ -25,6 +25,7 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import { denialOf } from './caller.ts';
+import { callerFacts } from './callers.ts';
 import type { IamContext } from './iam-context.ts';
 import { boolean, userName } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';
@@ -238,7 +239,9 @@ export function loginProfileOperations(context: IamContext): OperationTable {
         const rules = await accountPasswordRules(context.store, caller.accountId);
         // The account policy's AllowUsersToChangePassword grants this to every user, as in IAM.
         if (!rules.allowUsersToChangePassword) {
-          const denied = denialOf(caller, 'iam:ChangePassword', caller.arn);
+          const denied = denialOf(caller, 'iam:ChangePassword', caller.arn, {
+            resourceTags: callerFacts(caller)?.principalTags ?? [],
+          });
           if (denied) return denied;
         }
         const current = await getLoginProfile(context.store, caller.accountId, owner);

@@ -91,9 +91,12 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
     arn: string,
     action: string,
   ): Promise<Result<ManagedPolicyRef>> => {
-    const denied = denialOf(caller, action, arn);
+    // Resolved before authorizing so the policy's tags are context; a denial still comes first.
+    const ref = await resolveManagedPolicy(context, caller.accountId, arn);
+    const tags = ref.ok && ref.value.scope === 'customer' ? ref.value.record.tags : undefined;
+    const denied = denialOf(caller, action, arn, tags ? { resourceTags: tags } : {});
     if (denied) return denied;
-    return resolveManagedPolicy(context, caller.accountId, arn);
+    return ref;
   };
   const customerOnly = (ref: ManagedPolicyRef): Result<ManagedPolicyRecord> =>
     ref.scope === 'customer'
@@ -112,7 +115,12 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
       async (caller, input) => {
         const policyPath = input.Path ?? '/';
         const arn = entityArn(context.partition, caller.accountId, 'policy', policyPath, input.PolicyName);
-        const denied = denialOf(caller, 'iam:CreatePolicy', arn);
+        const denied = denialOf(
+          caller,
+          'iam:CreatePolicy',
+          arn,
+          input.Tags ? { requestTags: input.Tags } : {},
+        );
         if (denied) return denied;
         const checked = checkDocument(input.PolicyDocument);
         if (!checked.ok) return checked;

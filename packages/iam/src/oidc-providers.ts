@@ -84,8 +84,6 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
     arn: string,
     action: string,
   ): Promise<Result<OidcProviderRecord>> => {
-    const denied = denialOf(caller, action, arn);
-    if (denied) return denied;
     const match = PROVIDER_ARN.exec(arn);
     const providerId = match?.[3];
     const valid =
@@ -94,7 +92,10 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
       providerId !== undefined &&
       providerId.length <= 255 &&
       keyPatterns.oidcProviderId.test(providerId);
+    // Read before authorizing so the provider's tags are context; a denial still comes first.
     const record = valid ? await getOidcProvider(context.store, caller.accountId, providerId) : undefined;
+    const denied = denialOf(caller, action, arn, record ? { resourceTags: record.tags } : {});
+    if (denied) return denied;
     return record ? ok(record) : fail('entity.not-found', `OpenIDConnect Provider not found for arn ${arn}`);
   };
 
@@ -117,7 +118,12 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
           );
         }
         const arn = oidcProviderArn(context.partition, caller.accountId, parsed.providerId);
-        const denied = denialOf(caller, 'iam:CreateOpenIDConnectProvider', arn);
+        const denied = denialOf(
+          caller,
+          'iam:CreateOpenIDConnectProvider',
+          arn,
+          input.Tags ? { requestTags: input.Tags } : {},
+        );
         if (denied) return denied;
         const created = await putNewOidcProvider(
           context.store,

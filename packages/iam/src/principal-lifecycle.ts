@@ -17,6 +17,7 @@ import {
   type Tag,
   updatePrincipal,
 } from '@palisade/store';
+import type { RequestFacts } from './action-context.ts';
 import { entityArn, rootArn } from './arns.ts';
 import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
@@ -48,10 +49,19 @@ export function noSuch(kind: PrincipalKind, name: string) {
   return fail('entity.not-found', `The ${LABEL[kind]} with name ${name} cannot be found.`);
 }
 
+/** What a principal contributes to a request about it: its tags and its permissions boundary. */
+export function targetFacts(record: PrincipalRecord): RequestFacts {
+  return {
+    resourceTags: record.tags,
+    ...(record.permissionsBoundary ? { permissionsBoundary: record.permissionsBoundary } : {}),
+  };
+}
+
 /**
- * Loads a principal for an operation after checking the caller may perform `action` on it. The
- * check uses the ARN the entity would have at the root path when it does not exist, so callers
- * without permission learn nothing about existence.
+ * Loads a principal for an operation after checking the caller may perform `action` on it, with
+ * the target's tags and boundary and the request's own `facts` (which win) as context. The check
+ * uses the ARN the entity would have at the root path when it does not exist, so callers without
+ * permission learn nothing about existence.
  */
 export async function loadAuthorized(
   context: IamContext,
@@ -59,10 +69,11 @@ export async function loadAuthorized(
   kind: PrincipalKind,
   name: string,
   action: string,
+  facts: RequestFacts = {},
 ): Promise<Result<PrincipalRecord>> {
   const record = await getPrincipal(context.store, caller.accountId, kind, name);
   const arn = record?.arn ?? principalArn(context, caller.accountId, kind, '/', name);
-  const denied = denialOf(caller, action, arn);
+  const denied = denialOf(caller, action, arn, { ...(record ? targetFacts(record) : {}), ...facts });
   if (denied) return denied;
   return record ? ok(record) : noSuch(kind, name);
 }
@@ -84,11 +95,15 @@ export async function createPrincipal(
 ): Promise<Result<PrincipalRecord>> {
   const path = input.path ?? '/';
   const arn = principalArn(context, caller.accountId, kind, path, input.name);
-  const denied = denialOf(caller, iamAction('Create', kind), arn);
+  const facts: RequestFacts = {
+    ...(input.tags ? { requestTags: input.tags } : {}),
+    ...(input.permissionsBoundary !== undefined ? { permissionsBoundary: input.permissionsBoundary } : {}),
+  };
+  const denied = denialOf(caller, iamAction('Create', kind), arn, facts);
   if (denied) return denied;
   let boundary: ManagedPolicyRef | undefined;
   if (input.permissionsBoundary !== undefined) {
-    const boundaryDenied = denialOf(caller, iamAction('Put', kind, 'PermissionsBoundary'), arn);
+    const boundaryDenied = denialOf(caller, iamAction('Put', kind, 'PermissionsBoundary'), arn, facts);
     if (boundaryDenied) return boundaryDenied;
     const resolved = await resolveManagedPolicy(context, caller.accountId, input.permissionsBoundary);
     if (!resolved.ok) return resolved;

@@ -14,6 +14,7 @@ import {
   putInlinePolicy,
 } from '@palisade/store';
 import { z } from 'zod';
+import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import {
   groupName,
@@ -27,7 +28,7 @@ import {
 } from './iam-inputs.ts';
 import { resolveManagedPolicy } from './managed-policy-refs.ts';
 import { type OperationHandler, type OperationTable, operation } from './operation.ts';
-import { loadAuthorized } from './principal-lifecycle.ts';
+import { loadAuthorized, targetFacts } from './principal-lifecycle.ts';
 
 const KINDS = [
   { kind: 'user', label: 'User', nameMember: 'UserName', nameSchema: userName },
@@ -62,16 +63,23 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
     table[`Attach${label}Policy`] = operation(
       z.object({ [nameMember]: nameSchema, PolicyArn: policyArn }),
       async (caller, input) => {
-        const principal = await loadAuthorized(
-          context,
-          caller,
-          kind,
-          nameOf(input),
-          `iam:Attach${label}Policy`,
-        );
+        const action = `iam:Attach${label}Policy`;
+        const requested = input.PolicyArn as string;
+        const principal = await loadAuthorized(context, caller, kind, nameOf(input), action, {
+          policyArn: requested,
+        });
         if (!principal.ok) return principal;
-        const ref = await resolveManagedPolicy(context, caller.accountId, input.PolicyArn as string);
+        const ref = await resolveManagedPolicy(context, caller.accountId, requested);
         if (!ref.ok) return ref;
+        // A guardrail names the policy's ARN as stored; judge that spelling too when the request's differs.
+        const canonical =
+          ref.value.arn === requested
+            ? undefined
+            : denialOf(caller, action, principal.value.arn, {
+                ...targetFacts(principal.value),
+                policyArn: ref.value.arn,
+              });
+        if (canonical) return canonical;
         const name = ref.value.scope === 'customer' ? ref.value.record.name : ref.value.policy.name;
         const attached = await attachPolicy(
           context.store,
@@ -88,16 +96,23 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
     table[`Detach${label}Policy`] = operation(
       z.object({ [nameMember]: nameSchema, PolicyArn: policyArn }),
       async (caller, input) => {
-        const principal = await loadAuthorized(
-          context,
-          caller,
-          kind,
-          nameOf(input),
-          `iam:Detach${label}Policy`,
-        );
+        const action = `iam:Detach${label}Policy`;
+        const requested = input.PolicyArn as string;
+        const principal = await loadAuthorized(context, caller, kind, nameOf(input), action, {
+          policyArn: requested,
+        });
         if (!principal.ok) return principal;
-        const ref = await resolveManagedPolicy(context, caller.accountId, input.PolicyArn as string);
+        const ref = await resolveManagedPolicy(context, caller.accountId, requested);
         if (!ref.ok) return ref;
+        // A guardrail names the policy's ARN as stored; judge that spelling too when the request's differs.
+        const canonical =
+          ref.value.arn === requested
+            ? undefined
+            : denialOf(caller, action, principal.value.arn, {
+                ...targetFacts(principal.value),
+                policyArn: ref.value.arn,
+              });
+        if (canonical) return canonical;
         const detached = await detachPolicy(
           context.store,
           { accountId: caller.accountId, kind, principal: principal.value.name },

@@ -4,6 +4,7 @@
  */
 import { ok } from '@palisade/failures';
 import { z } from 'zod';
+import type { RequestFacts } from './action-context.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, policyArn, roleName, tagKeys, tags, userName } from './iam-inputs.ts';
 import type { OperationTable } from './operation.ts';
@@ -22,10 +23,13 @@ export function taggingOperations(context: IamContext, kind: 'user' | 'role'): O
     caller: Parameters<typeof loadAuthorized>[1],
     input: Record<string, unknown>,
     action: string,
-  ) => loadAuthorized(context, caller, kind, input[nameMember] as string, `iam:${action}`);
+    facts: RequestFacts = {},
+  ) => loadAuthorized(context, caller, kind, input[nameMember] as string, `iam:${action}`, facts);
   return {
     [`Tag${label}`]: operation(z.object({ [nameMember]: nameSchema, Tags: tags }), async (caller, input) => {
-      const principal = await load(caller, input, `Tag${label}`);
+      const principal = await load(caller, input, `Tag${label}`, {
+        requestTags: input.Tags as z.output<typeof tags>,
+      });
       if (!principal.ok) return principal;
       const tagged = await tagPrincipal(context, principal.value, input.Tags as z.output<typeof tags>);
       return tagged.ok ? ok(undefined) : tagged;
@@ -34,7 +38,9 @@ export function taggingOperations(context: IamContext, kind: 'user' | 'role'): O
     [`Untag${label}`]: operation(
       z.object({ [nameMember]: nameSchema, TagKeys: tagKeys }),
       async (caller, input) => {
-        const principal = await load(caller, input, `Untag${label}`);
+        const principal = await load(caller, input, `Untag${label}`, {
+          removedTagKeys: input.TagKeys as string[],
+        });
         if (!principal.ok) return principal;
         const untagged = await untagPrincipal(context, principal.value, input.TagKeys as string[]);
         return untagged.ok ? ok(undefined) : untagged;
@@ -53,7 +59,9 @@ export function taggingOperations(context: IamContext, kind: 'user' | 'role'): O
     [`Put${label}PermissionsBoundary`]: operation(
       z.object({ [nameMember]: nameSchema, PermissionsBoundary: policyArn }),
       async (caller, input) => {
-        const principal = await load(caller, input, `Put${label}PermissionsBoundary`);
+        const principal = await load(caller, input, `Put${label}PermissionsBoundary`, {
+          permissionsBoundary: input.PermissionsBoundary as string,
+        });
         if (!principal.ok) return principal;
         const changed = await changeBoundary(context, principal.value, input.PermissionsBoundary as string);
         return changed.ok ? ok(undefined) : changed;

@@ -13,6 +13,7 @@ import {
   loadAuthorized,
   principalArn,
   removePrincipal,
+  targetFacts,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { userShape } from './principal-shapes.ts';
@@ -80,12 +81,15 @@ export function userOperations(context: IamContext): OperationTable {
       async (caller, input) => {
         const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UpdateUser');
         if (!user.ok) return user;
-        if (input.NewUserName !== undefined && input.NewUserName !== user.value.name) {
-          // IAM authorizes a rename on the old ARN (checked above) and on the new one.
-          const newPath = input.NewPath ?? user.value.path;
-          const newArn = principalArn(context, caller.accountId, 'user', newPath, input.NewUserName);
-          const denied = denialOf(caller, 'iam:UpdateUser', newArn);
+        // IAM authorizes a move (new name or new path) on the old ARN (checked above) and on the new one.
+        const newPath = input.NewPath ?? user.value.path;
+        const newName = input.NewUserName ?? user.value.name;
+        const newArn = principalArn(context, caller.accountId, 'user', newPath, newName);
+        if (newArn !== user.value.arn) {
+          const denied = denialOf(caller, 'iam:UpdateUser', newArn, targetFacts(user.value));
           if (denied) return denied;
+        }
+        if (input.NewUserName !== undefined && input.NewUserName !== user.value.name) {
           const renamed = await renamePrincipal(context.store, {
             accountId: caller.accountId,
             kind: 'user',

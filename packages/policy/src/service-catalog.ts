@@ -30,6 +30,11 @@ export interface ServiceDefinition {
   readonly resourceTypes?: readonly { readonly name: string; readonly arnPattern: string }[];
   /** Condition keys; a `/${TagKey}`-style suffix matches any tag key. */
   readonly conditionKeys?: readonly { readonly name: string; readonly type: ConditionKeyType }[];
+  /**
+   * The action-specific keys each action's requests carry (global keys aside), when the service
+   * says: validation warns on a condition whose key none of its statement's actions ever carries.
+   */
+  readonly actionConditionKeys?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The catalog: service definitions, looked up by prefix (case-insensitive). */
@@ -44,19 +49,22 @@ export function findService(
   return catalog?.find((s) => s.prefix.toLowerCase() === wanted);
 }
 
+/** Says whether a key matches a catalog key name (tag-style names match any suffix after `/`). */
+export function conditionKeyMatches(name: string, key: string): boolean {
+  const lowerName = name.toLowerCase();
+  const wanted = key.toLowerCase();
+  const slash = lowerName.indexOf('/');
+  return slash === -1
+    ? lowerName === wanted
+    : wanted.startsWith(lowerName.slice(0, slash + 1)) && wanted.length > slash + 1;
+}
+
 /** Finds a condition key's definition (tag-style keys match on the part before `/`). */
 export function findConditionKey(
   service: ServiceDefinition,
   key: string,
 ): { readonly name: string; readonly type: ConditionKeyType } | undefined {
-  const wanted = key.toLowerCase();
-  return service.conditionKeys?.find((k) => {
-    const name = k.name.toLowerCase();
-    const slash = name.indexOf('/');
-    return slash === -1
-      ? name === wanted
-      : wanted.startsWith(name.slice(0, slash + 1)) && wanted.length > slash + 1;
-  });
+  return service.conditionKeys?.find((k) => conditionKeyMatches(k.name, key));
 }
 
 /** The closest candidate by edit distance (case-insensitive), if it is close enough to suggest. */

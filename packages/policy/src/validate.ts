@@ -15,6 +15,7 @@ import type { PolicyType } from './policy-type.ts';
 import { variableSyntaxIssues } from './policy-variables.ts';
 import {
   type ConditionKeyType,
+  conditionKeyMatches,
   didYouMean,
   findConditionKey,
   findService,
@@ -71,7 +72,10 @@ export function validatePolicy(document: unknown, type: PolicyType, catalog?: Se
         },
       });
     checkStatement(statement, type, policy.variablesEnabled, add);
-    if (catalog !== undefined) checkCatalog(statement, catalog, add);
+    if (catalog !== undefined) {
+      checkCatalog(statement, catalog, add);
+      checkKeysCarried(statement, catalog, add);
+    }
   }
   return findings;
 }
@@ -276,6 +280,42 @@ function checkVariables(
     return;
   }
   for (const issue of variableSyntaxIssues(value)) add('ERROR', issue.code, issue.message, path);
+}
+
+/**
+ * Warns on a condition whose key none of the statement's actions ever carries, where the catalog
+ * says which keys each action carries (IAM and STS): such a condition only ever sees the key
+ * missing, the way guardrails silently fail. Judged only when every action of the statement is known.
+ */
+function checkKeysCarried(statement: NormalizedStatement, catalog: ServiceCatalog, add: Add): void {
+  if (statement.action === undefined || statement.conditions.length === 0) return;
+  const carried: string[] = [];
+  const scoped: string[] = [];
+  const names: string[] = [];
+  for (const action of statement.action) {
+    const colon = action.indexOf(':');
+    if (colon === -1) return;
+    const service = findService(catalog, action.slice(0, colon));
+    const keysByAction = service?.actionConditionKeys;
+    if (service === undefined || keysByAction === undefined) return;
+    const matcher = compileGlob(action.slice(colon + 1).toLowerCase());
+    const matched = service.actions.filter((a) => matcher(a.toLowerCase()));
+    if (matched.length === 0) return;
+    for (const keys of Object.values(keysByAction)) scoped.push(...keys);
+    for (const name of matched) carried.push(...(keysByAction[name] ?? []));
+    names.push(...matched.map((name) => `${service.prefix}:${name}`));
+  }
+  for (const condition of statement.conditions) {
+    if (!scoped.some((name) => conditionKeyMatches(name, condition.key))) continue;
+    if (carried.some((name) => conditionKeyMatches(name, condition.key))) continue;
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')}, …` : names.join(', ');
+    add(
+      'WARNING',
+      'CONDITION_KEY_NOT_IN_REQUEST',
+      `The condition key ${condition.key} is never present in requests for ${shown}: the condition only ever sees it missing.`,
+      `Condition.${condition.operator}.${condition.key}`,
+    );
+  }
 }
 
 function checkCatalog(statement: NormalizedStatement, catalog: ServiceCatalog, add: Add): void {

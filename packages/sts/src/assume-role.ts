@@ -5,7 +5,7 @@
  * Role chaining caps the session at an hour and carries transitive tags and source identity on.
  */
 import { fail, ok } from '@palisade/failures';
-import { callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import { actionContext, callerFacts, type OperationHandler, operation } from '@palisade/iam';
 import type { Tag } from '@palisade/store';
 import { z } from 'zod';
 import { mfaContext, verifyRequestMfa } from './mfa.ts';
@@ -106,9 +106,12 @@ export function assumeRoleOperation(context: StsContext): OperationHandler {
     }
 
     const requestContext: Record<string, string | string[]> = {
-      'sts:RoleSessionName': input.RoleSessionName,
-      ...(input.ExternalId !== undefined ? { 'sts:ExternalId': input.ExternalId } : {}),
-      ...(source !== undefined ? { 'sts:SourceIdentity': source } : {}),
+      ...actionContext('sts:AssumeRole', {
+        roleSessionName: input.RoleSessionName,
+        resourceTags: role.tags,
+        ...(input.ExternalId !== undefined ? { externalId: input.ExternalId } : {}),
+        ...(source !== undefined ? { sourceIdentity: source } : {}),
+      }),
       ...mfaContext(mfaAuthenticatedAt, now),
       ...tags.value.context,
     };

@@ -5,7 +5,7 @@
  * provider's ARN as the principal and `<provider>:aud`, `:sub` and `:amr` as context.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
+import { actionContext, parseInput, parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
 import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
 import { z } from 'zod';
@@ -51,7 +51,7 @@ const NO_IDENTITY_POLICIES = compilePrincipalPolicies({ identityPolicies: [] });
 
 /** The AssumeRoleWithWebIdentity operation (unsigned). */
 export function assumeRoleWithWebIdentityOperation(context: StsContext): UnsignedStsOperation {
-  return async (rawInput) => {
+  return async (rawInput, origin) => {
     const parsed = parseInput(webIdentityInput, rawInput);
     if (!parsed.ok) return parsed;
     const input = parsed.value;
@@ -111,10 +111,14 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
             [`${provider.providerId}:sub`]: claims.value.subject,
             ...(claims.value.amr.length > 0 ? { [`${provider.providerId}:amr`]: [...claims.value.amr] } : {}),
             'aws:FederatedProvider': provider.arn,
-            'sts:RoleSessionName': input.RoleSessionName,
+            ...actionContext('sts:AssumeRoleWithWebIdentity', {
+              roleSessionName: input.RoleSessionName,
+              resourceTags: role.tags,
+            }),
             'aws:CurrentTime': now.toISOString(),
             'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
             'aws:SecureTransport': 'true',
+            ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
             ...tags.value.context,
           },
         },
