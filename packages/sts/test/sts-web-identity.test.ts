@@ -11,6 +11,7 @@ let webIdentity: ReturnType<typeof unsignedStsOperations>[string];
 const ISSUER = 'https://idp.example.com/tenants/7';
 const PROVIDER_ARN = `arn:aws:iam::${B}:oidc-provider/idp.example.com/tenants/7`;
 const roleArn = `arn:aws:iam::${B}:role/web`;
+const NOT_AUTHORIZED = 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
 
 /** A JWT-shaped token whose claims the stub verifier trusts (the real verifier is exercised end to end). */
 function token(claims: Record<string, unknown>): string {
@@ -233,6 +234,27 @@ describe('AssumeRoleWithWebIdentity', () => {
         code: 'access.denied',
         message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
       });
+    }
+  });
+
+  it('answers the same for a missing role as for a role whose trust policy denies', async () => {
+    const missing = { RoleArn: `arn:aws:iam::${B}:role/no-such-role` };
+    const trusted = { sub: 'user-1', aud: 'app-1', amr: ['mfa'] };
+    const untrusted = { sub: 'admin-1', aud: 'app-1', amr: ['mfa'] };
+    // A token that does not verify is refused first, whether or not the role exists.
+    const unverifiable = { sub: 'user-1', aud: 'app-9' };
+    expect(await webIdentity(input(unverifiable, missing), {})).toEqual(
+      await webIdentity(input(unverifiable), {}),
+    );
+    expect(await webIdentity(input(unverifiable, missing), {})).toMatchObject({
+      ok: false,
+      code: 'credentials.invalid-identity-token',
+    });
+    // A verified token learns only "not authorized", whatever else its request asks for.
+    const denied = { ok: false, code: 'access.denied', message: NOT_AUTHORIZED };
+    for (const extra of [{}, { DurationSeconds: 43_200 }]) {
+      expect(await webIdentity(input(trusted, { ...missing, ...extra }), {})).toMatchObject(denied);
+      expect(await webIdentity(input(untrusted, extra), {})).toMatchObject(denied);
     }
   });
 
