@@ -92,6 +92,8 @@ export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): 
       ({ payload } = await jwtVerify(token, keys.value.jwks, {
         issuer: [provider.issuer, `${provider.issuer}/`],
         currentDate: now,
+        // A token without an expiry would be valid forever: STS refuses it.
+        requiredClaims: ['exp'],
         algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'],
       }));
     } catch (error) {
@@ -111,6 +113,11 @@ function failureOf(error: unknown, now: Date): Result<never> {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'iss')
       return fail('credentials.invalid-identity-token', 'Issuer in the token does not match the provider.');
+    if (error.claim === 'exp')
+      return fail(
+        'credentials.invalid-identity-token',
+        'The web identity token has no valid expiration (exp).',
+      );
     return fail(
       'credentials.idp-rejected-claim',
       `The identity provider's token was rejected: claim ${error.claim} is not valid.`,
