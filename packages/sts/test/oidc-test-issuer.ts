@@ -14,9 +14,11 @@ export interface TestIssuer {
   readonly url: string;
   /** Requests received, by path. */
   readonly hits: Map<string, number>;
+  /** TCP connections accepted (a refused fetch opens none). */
+  connections(): number;
   /** Replaces what `path` answers. */
   route(path: string, answer: Route): void;
-  /** Signs an RS256 token with the published key: `iss` is the issuer, no `exp` unless given. */
+  /** Signs an RS256 token with the published key: `iss` is the issuer unless given, no `exp` unless given. */
   sign(claims: JWTPayload, kid?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -41,6 +43,10 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     if (answer) return answer(request, response);
     response.writeHead(404).end();
   });
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   routes.set('/.well-known/openid-configuration', json({ issuer: url, jwks_uri: `${url}/jwks` }));
@@ -48,9 +54,10 @@ export async function startTestIssuer(): Promise<TestIssuer> {
   return {
     url,
     hits,
+    connections: () => connections,
     route: (path, answer) => routes.set(path, answer),
     sign: (claims, kid = 'k1') =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(url).sign(pair.privateKey),
+      new SignJWT({ iss: url, ...claims }).setProtectedHeader({ alg: 'RS256', kid }).sign(pair.privateKey),
     close: () =>
       new Promise((done) => {
         server.close(() => done());
