@@ -584,6 +584,26 @@ describe('AssumeRoleWithWebIdentity', () => {
     });
   });
 
+  it('answers a missing role exactly as a role whose trust policy refuses the token', async () => {
+    const missingRole = `arn:aws:iam::${b.accountId}:role/no-such-role`;
+    const refusal = async (webIdentityToken: string, role: string) => {
+      try {
+        await webSession(webIdentityToken, role)();
+      } catch (error) {
+        const { name, message, $metadata } = error as { name: string; message: string; $metadata: object };
+        return { name, message, status: ($metadata as { httpStatusCode?: number }).httpStatusCode };
+      }
+      throw new Error('expected a refusal');
+    };
+    const untrusted = await token({ sub: 'user-43' });
+    expect(await refusal(untrusted, missingRole)).toEqual(await refusal(untrusted, roleArn()));
+    expect(await refusal(untrusted, missingRole)).toMatchObject({ name: 'AccessDenied', status: 403 });
+    // An unverifiable token is refused as such before any role is looked up.
+    const foreign = await token({ aud: 'other-client' });
+    expect(await refusal(foreign, missingRole)).toEqual(await refusal(foreign, roleArn()));
+    expect(await refusal(foreign, missingRole)).toMatchObject({ name: 'InvalidIdentityTokenException' });
+  });
+
   it('answers IDPCommunicationError, not a 5xx, when the issuer cannot be reached', async () => {
     const gone = await startOidcIssuer();
     await createWebIdentityRole(iam(b.root), gone, {
