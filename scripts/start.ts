@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createStoreContext, ensureTable } from '@palisade/store';
-import type { PlatformConfig } from '../functions/wiring/config.ts';
+import { devAllowLoopbackOidc, type PlatformConfig } from '../functions/wiring/config.ts';
 import { createPlatform } from '../functions/wiring/platform.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateMasterKey, loadOrCreateOperatorCredentials } from './local-secrets.ts';
@@ -41,6 +41,7 @@ const config: PlatformConfig = {
   partition: process.env.PALISADE_PARTITION || 'aws',
   // Tokens name the URL they can be verified at; locally that is this server.
   issuer: process.env.PALISADE_ISSUER || `http://${host}:${port}`,
+  devAllowLoopbackOidc: devAllowLoopbackOidc(process.env),
 };
 
 const created = await ensureTable(createStoreContext({ tableName, endpoint }));

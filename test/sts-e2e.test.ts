@@ -79,7 +79,8 @@ const keyOf = (created: {
 const doc = (statement: object) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
 
 beforeAll(async () => {
-  running = await startPlatform({ now: () => new Date(clock) });
+  // The web-identity tests use a loopback issuer: the development flag admits it.
+  running = await startPlatform({ now: () => new Date(clock), devAllowLoopbackOidc: true });
   const accountA = await running.createAccount('sts-e2e-a');
   const accountB = await running.createAccount('sts-e2e-b');
   const rootA = { accessKeyId: accountA.accessKeyId, secretAccessKey: accountA.secretAccessKey };
@@ -580,6 +581,46 @@ describe('AssumeRoleWithWebIdentity', () => {
     await expect(webSession(await token(project('Automation')))()).rejects.toMatchObject({
       name: 'AccessDenied',
       message: 'Not authorized to perform sts:TagSession',
+    });
+  });
+
+  it('answers a missing role exactly as a role whose trust policy refuses the token', async () => {
+    const missingRole = `arn:aws:iam::${b.accountId}:role/no-such-role`;
+    const refusal = async (webIdentityToken: string, role: string) => {
+      try {
+        await webSession(webIdentityToken, role)();
+      } catch (error) {
+        const { name, message, $metadata } = error as { name: string; message: string; $metadata: object };
+        return { name, message, status: ($metadata as { httpStatusCode?: number }).httpStatusCode };
+      }
+      throw new Error('expected a refusal');
+    };
+    const untrusted = await token({ sub: 'user-43' });
+    expect(await refusal(untrusted, missingRole)).toEqual(await refusal(untrusted, roleArn()));
+    expect(await refusal(untrusted, missingRole)).toMatchObject({ name: 'AccessDenied', status: 403 });
+    // An unverifiable token is refused as such before any role is looked up.
+    const foreign = await token({ aud: 'other-client' });
+    expect(await refusal(foreign, missingRole)).toEqual(await refusal(foreign, roleArn()));
+    expect(await refusal(foreign, missingRole)).toMatchObject({ name: 'InvalidIdentityTokenException' });
+  });
+
+  it('answers IDPCommunicationError, not a 5xx, when the issuer cannot be reached', async () => {
+    const gone = await startOidcIssuer();
+    await createWebIdentityRole(iam(b.root), gone, {
+      roleName: 'web-gone',
+      audience: 'web-client',
+      subject: 'user-42',
+    });
+    const stale = await gone.idToken({
+      sub: 'user-42',
+      aud: 'web-client',
+      issuedAt: Math.floor(clock / 1000),
+      expiresAt: Math.floor(clock / 1000) + 300,
+    });
+    await gone.close();
+    await expect(webSession(stale, `arn:aws:iam::${b.accountId}:role/web-gone`)()).rejects.toMatchObject({
+      name: 'IDPCommunicationErrorException',
+      $metadata: { httpStatusCode: 400 },
     });
   });
 

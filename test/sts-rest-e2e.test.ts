@@ -79,7 +79,8 @@ async function call(key: Key | undefined, method: string, path: string, body?: u
 }
 
 beforeAll(async () => {
-  running = await startPlatform();
+  // The web-identity tests use a loopback issuer: the development flag admits it.
+  running = await startPlatform({ devAllowLoopbackOidc: true });
   const account = await running.createAccount('sts-rest-e2e');
   accountId = account.accountId;
   root = { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey };

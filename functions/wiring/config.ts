@@ -17,6 +17,16 @@ export interface PlatformConfig {
   readonly partition: string;
   /** The `iss` of sign-in access tokens (PALISADE_ISSUER); the local origin when unset. */
   readonly issuer?: string;
+  /**
+   * OIDC providers may be plain http on a loopback host (PALISADE_DEV_ALLOW_LOOPBACK_OIDC=1):
+   * development and tests only. Off unless set explicitly; no other setting implies it.
+   */
+  readonly devAllowLoopbackOidc?: boolean;
+}
+
+/** True when the environment explicitly enables loopback OIDC issuers (the value `1` only). */
+export function devAllowLoopbackOidc(env: NodeJS.ProcessEnv): boolean {
+  return env.PALISADE_DEV_ALLOW_LOOPBACK_OIDC === '1';
 }
 
 type Linked = Record<string, { name?: string; value?: string } | undefined>;
@@ -42,6 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     masterKey: pick('MasterKey', 'value', 'PALISADE_MASTER_KEY'),
     partition: env.PALISADE_PARTITION || 'aws',
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
+    devAllowLoopbackOidc: devAllowLoopbackOidc(env),
   };
 }
 

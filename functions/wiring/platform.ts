@@ -133,9 +133,9 @@ export function createPlatform(
     decisions.cache.accountStates,
   );
   const simulation = simulationOperations({ store, partition: config.partition });
-  // STS: temporary credentials. A deployment on DynamoDB Local runs locally: only there may OIDC
-  // issuers be plain http on a loopback host.
-  const allowLoopbackIssuers = config.dynamodbEndpoint !== undefined;
+  // STS: temporary credentials. OIDC issuers are fetched only from public https addresses unless
+  // the explicit development flag says otherwise (nothing else, such as running locally, implies it).
+  const allowLoopbackIssuers = config.devAllowLoopbackOidc === true;
   const sts: StsContext = {
     store,
     partition: config.partition,

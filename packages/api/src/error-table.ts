@@ -53,6 +53,8 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'credentials.invalid-identity-token': sender(400, 'InvalidIdentityToken'),
   'credentials.idp-rejected-claim': sender(403, 'IDPRejectedClaim'),
   'credentials.expired-identity-token': sender(400, 'ExpiredTokenException'),
+  // The provider's discovery document or keys could not be fetched in time: the caller may retry.
+  'credentials.idp-unreachable': sender(400, 'IDPCommunicationError'),
   'access.denied': sender(403, 'AccessDenied'),
   'account.suspended': sender(403, 'AccessDenied'),
   'platform.unavailable': { status: 503, awsCode: 'ServiceUnavailable', awsStatus: 503, awsType: 'Receiver' },

@@ -41,6 +41,7 @@ export type FailureCode =
   | 'credentials.invalid-identity-token'
   | 'credentials.idp-rejected-claim'
   | 'credentials.expired-identity-token'
+  | 'credentials.idp-unreachable'
   // authorization (what you may do)
   | 'access.denied'
   | 'account.suspended'

@@ -27,7 +27,7 @@ export const CLIENT_IDS_PER_PROVIDER = 100;
 
 /** How provider URLs are checked in this deployment. */
 export interface OidcProviderOptions {
-  /** Allow `http://` URLs on 127.0.0.1, localhost and [::1] (a deployment that runs locally). */
+  /** Allow 127.0.0.1, localhost and [::1], over http too (the explicit development flag only). */
   readonly allowLoopbackIssuers: boolean;
 }
 
@@ -45,8 +45,9 @@ export function parseOidcProviderUrl(
     return undefined;
   }
   const loopback = LOOPBACK_HOSTS.has(parsed.hostname);
-  const schemeAllowed =
-    parsed.protocol === 'https:' || (options.allowLoopbackIssuers && loopback && parsed.protocol === 'http:');
+  // Only the development flag admits a loopback issuer (STS would refuse to fetch it anyway).
+  if (loopback && !options.allowLoopbackIssuers) return undefined;
+  const schemeAllowed = parsed.protocol === 'https:' || (loopback && parsed.protocol === 'http:');
   if (!schemeAllowed) return undefined;
   if (parsed.search !== '' || parsed.hash !== '' || parsed.username !== '' || parsed.password !== '')
     return undefined;

@@ -10,9 +10,10 @@ import { getSessionTokenOperation } from './session-token.ts';
 import type { StsContext } from './sts-context.ts';
 import { assumeRoleWithWebIdentityOperation, type UnsignedStsOperation } from './web-identity.ts';
 
+export { type HostResolver, isPublicAddress, type ResolvedAddress } from './idp-fetch.ts';
 export {
   createWebIdentityVerifier,
-  isAllowedIssuerUrl,
+  IDP_MAX_RESPONSE_BYTES,
   type WebIdentityVerifierOptions,
 } from './oidc-tokens.ts';
 export {

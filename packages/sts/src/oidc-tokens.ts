@@ -1,33 +1,43 @@
 /**
- * Web identity token verification with jose: the issuer's keys are discovered from its
- * `/.well-known/openid-configuration` and fetched as a remote JWKS, cached per issuer (jose refetches
- * on an unknown `kid`, with a cooldown). Issuers must use https, except loopback issuers in a
- * deployment that runs locally.
+ * Web identity token verification with jose: the issuer's keys come from its discovery document and
+ * JWKS, fetched only from public addresses (after DNS resolution), on the issuer's origin, bounded
+ * in size and time, cached per issuer with failures remembered and fetches rate-limited. Issuers
+ * must use https and public addresses, except loopback ones under an explicit development flag.
  */
 
 import { fail, ok, type Result } from '@palisade/failures';
 import type { OidcProviderRecord } from '@palisade/store';
-import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+import { decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
+import { COULD_NOT_FETCH, type HostResolver, systemResolver } from './idp-fetch.ts';
+import { createIssuerKeys, type IssuerKeySet } from './idp-keys.ts';
 import type { WebIdentityClaims, WebIdentityVerifier } from './sts-context.ts';
 import { sessionTagsOf } from './web-identity-tags.ts';
 
-/** Options of the verifier. */
+/** Options of the verifier; every bound has a default. */
 export interface WebIdentityVerifierOptions {
-  /** Allow `http://` issuers on 127.0.0.1, localhost and [::1] (local deployments and tests only). */
+  /**
+   * Allow `http://` issuers and loopback addresses (a development deployment and tests only: the
+   * explicit PALISADE_DEV_ALLOW_LOOPBACK_OIDC flag, never implied by another setting).
+   */
   readonly allowLoopbackIssuers: boolean;
-  /** How long a discovered `jwks_uri` is trusted before discovery runs again. */
+  /** How long an issuer's fetched keys are used before it is asked again (default 1 hour). */
   readonly discoveryMaxAgeMs?: number;
-  /** Milliseconds before a discovery or JWKS request is abandoned. */
+  /** One deadline per fetch: resolution, connection and body (default 3 s). */
   readonly timeoutMs?: number;
+  /** The largest discovery document or JWKS read (default 256 KiB). */
+  readonly maxResponseBytes?: number;
+  /** How long a failed fetch is answered from memory (default 30 s). */
+  readonly failureCacheMs?: number;
+  /** The least time between two fetches of one issuer (default 10 s). */
+  readonly minFetchIntervalMs?: number;
+  /** Resolves issuer host names (default: the system resolver). */
+  readonly resolveHost?: HostResolver;
+  /** Milliseconds since the epoch, for the caches (default: Date.now). */
+  readonly clock?: () => number;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** True when `url` may be fetched: https, or http on a loopback host when loopback is allowed. */
-export function isAllowedIssuerUrl(url: URL, allowLoopback: boolean): boolean {
-  if (url.protocol === 'https:') return true;
-  return allowLoopback && url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-}
+/** The largest response read from an identity provider by default. */
+export const IDP_MAX_RESPONSE_BYTES = 256 * 1024;
 
 /** The unverified `iss` of a token, to find its provider; undefined when the token is not a JWT. */
 export function unverifiedIssuer(token: string): string | undefined {
@@ -39,65 +49,50 @@ export function unverifiedIssuer(token: string): string | undefined {
   }
 }
 
-const COULD_NOT_FETCH =
-  "Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements";
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
 
-interface IssuerKeys {
-  readonly jwks: ReturnType<typeof createRemoteJWKSet>;
-  readonly discoveredAt: number;
-}
-
-/** Builds the verifier port with its per-issuer cache. */
+/** Builds the verifier port with its per-issuer key cache. */
 export function createWebIdentityVerifier(options: WebIdentityVerifierOptions): WebIdentityVerifier {
-  const maxAge = options.discoveryMaxAgeMs ?? 3_600_000;
-  const timeout = options.timeoutMs ?? 5_000;
-  const cache = new Map<string, IssuerKeys>();
+  const keysOf = createIssuerKeys({
+    fetch: {
+      allowLoopback: options.allowLoopbackIssuers,
+      resolveHost: options.resolveHost ?? systemResolver,
+      timeoutMs: options.timeoutMs ?? 3_000,
+      maxBytes: options.maxResponseBytes ?? IDP_MAX_RESPONSE_BYTES,
+    },
+    maxAgeMs: options.discoveryMaxAgeMs ?? 3_600_000,
+    failureCacheMs: options.failureCacheMs ?? 30_000,
+    minFetchIntervalMs: options.minFetchIntervalMs ?? 10_000,
+    clock: options.clock ?? Date.now,
+  });
 
-  const keysOf = async (issuer: string): Promise<Result<IssuerKeys>> => {
-    const cached = cache.get(issuer);
-    if (cached && Date.now() - cached.discoveredAt < maxAge) return ok(cached);
-    let jwksUri: URL;
+  const verifyWith = async (token: string, keys: IssuerKeySet, provider: OidcProviderRecord, now: Date) => {
     try {
-      const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, {
-        signal: AbortSignal.timeout(timeout),
-        redirect: 'error',
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: [provider.issuer, `${provider.issuer}/`],
+        currentDate: now,
+        // A token without an expiry would be valid forever: STS refuses it.
+        requiredClaims: ['exp'],
+        algorithms: ALGORITHMS,
       });
-      if (!response.ok) return fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
-      const discovery = (await response.json()) as { jwks_uri?: unknown };
-      if (typeof discovery.jwks_uri !== 'string')
-        return fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
-      jwksUri = new URL(discovery.jwks_uri);
-    } catch {
-      return fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
+      return { payload };
+    } catch (error) {
+      return { error };
     }
-    if (!isAllowedIssuerUrl(jwksUri, options.allowLoopbackIssuers)) {
-      return fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
-    }
-    const keys: IssuerKeys = {
-      jwks: createRemoteJWKSet(jwksUri, { timeoutDuration: timeout, cooldownDuration: 30_000 }),
-      discoveredAt: Date.now(),
-    };
-    cache.set(issuer, keys);
-    return ok(keys);
   };
 
   return async (token, provider, now) => {
-    if (!isAllowedIssuerUrl(new URL(provider.issuer), options.allowLoopbackIssuers)) {
-      return fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
-    }
-    const keys = await keysOf(provider.issuer);
+    const keys = await keysOf(provider.issuer, false);
     if (!keys.ok) return keys;
-    let payload: JWTPayload;
-    try {
-      ({ payload } = await jwtVerify(token, keys.value.jwks, {
-        issuer: [provider.issuer, `${provider.issuer}/`],
-        currentDate: now,
-        algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'],
-      }));
-    } catch (error) {
-      return failureOf(error, now);
+    let verified = await verifyWith(token, keys.value, provider, now);
+    if ('error' in verified && verified.error instanceof errors.JWKSNoMatchingKey) {
+      // The issuer may have rotated its keys: ask again (rate-limited per issuer).
+      const refreshed = await keysOf(provider.issuer, true);
+      if (!refreshed.ok) return refreshed;
+      if (refreshed.value !== keys.value) verified = await verifyWith(token, refreshed.value, provider, now);
     }
-    return claimsOf(payload, provider);
+    if ('error' in verified) return failureOf(verified.error, now);
+    return claimsOf(verified.payload, provider);
   };
 }
 
@@ -111,18 +106,17 @@ function failureOf(error: unknown, now: Date): Result<never> {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'iss')
       return fail('credentials.invalid-identity-token', 'Issuer in the token does not match the provider.');
+    if (error.claim === 'exp')
+      return fail(
+        'credentials.invalid-identity-token',
+        'The web identity token has no valid expiration (exp).',
+      );
     return fail(
       'credentials.idp-rejected-claim',
       `The identity provider's token was rejected: claim ${error.claim} is not valid.`,
     );
   }
-  if (
-    error instanceof errors.JWKSNoMatchingKey ||
-    error instanceof errors.JWKSTimeout ||
-    error instanceof errors.JOSEError
-  ) {
-    if (error instanceof errors.JWKSTimeout)
-      return fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
+  if (error instanceof errors.JOSEError) {
     return fail(
       'credentials.invalid-identity-token',
       'The web identity token signature could not be verified.',

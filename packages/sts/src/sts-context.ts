@@ -38,9 +38,9 @@ export interface WebIdentityClaims {
 
 /**
  * Verifies a web identity token against a registered provider: signature from the issuer's JWKS,
- * `iss`, `aud` (one of the provider's client ids), expiry. Failures are
- * `credentials.invalid-identity-token`, `credentials.expired-identity-token` or
- * `credentials.idp-rejected-claim`.
+ * `iss`, `aud` (one of the provider's client ids), expiry (required). Failures are
+ * `credentials.invalid-identity-token`, `credentials.expired-identity-token`,
+ * `credentials.idp-rejected-claim` or `credentials.idp-unreachable` (the issuer did not answer in time).
  */
 export type WebIdentityVerifier = (
   token: string,

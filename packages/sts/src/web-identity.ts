@@ -13,6 +13,7 @@ import { unverifiedIssuer } from './oidc-tokens.ts';
 import {
   findAssumableRole,
   openRoleSession,
+  parseRoleArn,
   roleSessionArn,
   roleSessionDuration,
   trustPolicyOf,
@@ -57,16 +58,19 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     const input = parsed.value;
     const now = context.now();
 
-    const role = await findAssumableRole(context, input.RoleArn);
-    if (!role) return fail('access.denied', NOT_AUTHORIZED);
+    // INVARIANT: the token is verified before the role is looked up, and every answer about the
+    // role (missing, not trusting, or its limits) comes after its trust policy allowed the token: an
+    // unauthenticated caller must not learn which roles exist.
     const issuer = unverifiedIssuer(input.WebIdentityToken);
     if (issuer === undefined)
       return fail('credentials.invalid-identity-token', 'The web identity token is not a valid JWT.');
+    const roleAccountId = parseRoleArn(context.partition, input.RoleArn)?.accountId;
     // Any scheme finds the provider; the verifier then refuses issuers this deployment may not fetch.
     const providerId = parseOidcProviderUrl(issuer, { allowLoopbackIssuers: true })?.providerId;
-    const provider: OidcProviderRecord | undefined = providerId
-      ? await getOidcProvider(context.store, role.accountId, providerId)
-      : undefined;
+    const provider: OidcProviderRecord | undefined =
+      providerId && roleAccountId
+        ? await getOidcProvider(context.store, roleAccountId, providerId)
+        : undefined;
     if (!provider) {
       return fail(
         'credentials.invalid-identity-token',
@@ -76,21 +80,6 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     const claims = await context.verifyWebIdentity(input.WebIdentityToken, provider, now);
     if (!claims.ok) return claims;
 
-    const duration = roleSessionDuration(input.DurationSeconds, role, false);
-    if (!duration.ok) return duration;
-    const packed = packedPolicySize({ policy: input.Policy, policyArns: input.PolicyArns });
-    if (!packed.ok) return packed;
-    const policies = await resolveSessionPolicies(
-      context,
-      role.accountId,
-      roleSessionArn(role, input.RoleSessionName),
-      {
-        policy: input.Policy,
-        policyArns: input.PolicyArns,
-      },
-    );
-    if (!policies.ok) return policies;
-
     // Tags from the token's claim are session tags passed by the provider: the trust policy sees
     // them as request tags and must also allow sts:TagSession, as for AssumeRole.
     const tags = composeSessionTags(
@@ -99,6 +88,8 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
       undefined,
     );
     if (!tags.ok) return tags;
+    const role = await findAssumableRole(context, input.RoleArn);
+    if (!role) return fail('access.denied', NOT_AUTHORIZED);
     const allows = (action: string) =>
       evaluate(
         {
@@ -128,6 +119,21 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     if (!allows('sts:AssumeRoleWithWebIdentity')) return fail('access.denied', NOT_AUTHORIZED);
     if (tags.value.tagged && !allows('sts:TagSession'))
       return fail('access.denied', 'Not authorized to perform sts:TagSession');
+
+    const duration = roleSessionDuration(input.DurationSeconds, role, false);
+    if (!duration.ok) return duration;
+    const packed = packedPolicySize({ policy: input.Policy, policyArns: input.PolicyArns });
+    if (!packed.ok) return packed;
+    const policies = await resolveSessionPolicies(
+      context,
+      role.accountId,
+      roleSessionArn(role, input.RoleSessionName),
+      {
+        policy: input.Policy,
+        policyArns: input.PolicyArns,
+      },
+    );
+    if (!policies.ok) return policies;
     const opened = await openRoleSession(
       context,
       {

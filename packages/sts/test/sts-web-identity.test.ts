@@ -11,6 +11,7 @@ let webIdentity: ReturnType<typeof unsignedStsOperations>[string];
 const ISSUER = 'https://idp.example.com/tenants/7';
 const PROVIDER_ARN = `arn:aws:iam::${B}:oidc-provider/idp.example.com/tenants/7`;
 const roleArn = `arn:aws:iam::${B}:role/web`;
+const NOT_AUTHORIZED = 'Not authorized to perform sts:AssumeRoleWithWebIdentity';
 
 /** A JWT-shaped token whose claims the stub verifier trusts (the real verifier is exercised end to end). */
 function token(claims: Record<string, unknown>): string {
@@ -112,7 +113,7 @@ describe('OIDC providers in IAM', () => {
     });
   });
 
-  it('accepts http only on loopback hosts, and only where the deployment runs locally', async () => {
+  it('accepts loopback hosts (and http on them) only under the development flag', async () => {
     for (const Url of [
       'http://idp.example.com',
       'https://idp.example.com:8443',
@@ -124,9 +125,18 @@ describe('OIDC providers in IAM', () => {
         code: 'request.invalid',
       });
     }
-    expect(
-      await f.call(publicOps, f.rootB, 'CreateOpenIDConnectProvider', { Url: 'http://127.0.0.1:5556' }),
-    ).toMatchObject({ ok: false, code: 'request.invalid' });
+    // Without the development flag a loopback host is refused whatever the scheme: it is never fetched.
+    for (const Url of [
+      'http://127.0.0.1:5556',
+      'https://127.0.0.1:5556',
+      'https://localhost',
+      'https://[::1]',
+    ]) {
+      expect(await f.call(publicOps, f.rootB, 'CreateOpenIDConnectProvider', { Url }), Url).toMatchObject({
+        ok: false,
+        code: 'request.invalid',
+      });
+    }
     for (const [Url, id] of [
       ['http://127.0.0.1:5556', '127.0.0.1:5556'],
       ['http://localhost:5557/realm', 'localhost:5557/realm'],
@@ -233,6 +243,27 @@ describe('AssumeRoleWithWebIdentity', () => {
         code: 'access.denied',
         message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
       });
+    }
+  });
+
+  it('answers the same for a missing role as for a role whose trust policy denies', async () => {
+    const missing = { RoleArn: `arn:aws:iam::${B}:role/no-such-role` };
+    const trusted = { sub: 'user-1', aud: 'app-1', amr: ['mfa'] };
+    const untrusted = { sub: 'admin-1', aud: 'app-1', amr: ['mfa'] };
+    // A token that does not verify is refused first, whether or not the role exists.
+    const unverifiable = { sub: 'user-1', aud: 'app-9' };
+    expect(await webIdentity(input(unverifiable, missing), {})).toEqual(
+      await webIdentity(input(unverifiable), {}),
+    );
+    expect(await webIdentity(input(unverifiable, missing), {})).toMatchObject({
+      ok: false,
+      code: 'credentials.invalid-identity-token',
+    });
+    // A verified token learns only "not authorized", whatever else its request asks for.
+    const denied = { ok: false, code: 'access.denied', message: NOT_AUTHORIZED };
+    for (const extra of [{}, { DurationSeconds: 43_200 }]) {
+      expect(await webIdentity(input(trusted, { ...missing, ...extra }), {})).toMatchObject(denied);
+      expect(await webIdentity(input(untrusted, extra), {})).toMatchObject(denied);
     }
   });
 
