@@ -552,37 +552,64 @@ describe('decision log', () => {
   });
 });
 
+/** Serves a platform whose store is `tableName` at `endpoint`, runs `use` against it, then stops it. */
+async function withBrokenStore(
+  tableName: string,
+  endpoint: string,
+  use: (client: ReturnType<typeof clientFor>, logged: readonly Record<string, unknown>[]) => Promise<void>,
+): Promise<void> {
+  const logged: Record<string, unknown>[] = [];
+  const platform = createPlatform(
+    {
+      tableName,
+      dynamodbEndpoint: endpoint,
+      operatorAccessKeyId: running.operator.accessKeyId,
+      operatorSecretAccessKey: running.operator.secretAccessKey,
+      masterKey: Buffer.alloc(32, 3).toString('base64'),
+      partition: 'aws',
+    },
+    (entry) => logged.push({ ...entry }),
+  );
+  const { serve } = await import('@hono/node-server');
+  const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((done) => server.once('listening', done));
+  const address = server.address() as { port: number };
+  try {
+    await use(clientFor(`http://127.0.0.1:${address.port}`, running.operator), logged);
+  } finally {
+    await new Promise((done) => server.close(() => done(undefined)));
+  }
+}
+
 describe('fail closed', () => {
-  it('denies with a reason and a 503 when DynamoDB is unreachable', async () => {
-    const platform = createPlatform(
-      {
-        tableName: 'unreachable',
-        dynamodbEndpoint: 'http://127.0.0.1:9',
-        operatorAccessKeyId: running.operator.accessKeyId,
-        operatorSecretAccessKey: running.operator.secretAccessKey,
-        masterKey: Buffer.alloc(32, 3).toString('base64'),
-        partition: 'aws',
-      },
-      () => {},
-    );
-    const { serve } = await import('@hono/node-server');
-    const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((done) => server.once('listening', done));
-    const address = server.address() as { port: number };
-    try {
-      const response = await clientFor(`http://127.0.0.1:${address.port}`, running.operator).post(
-        '/v1/authorize',
-        {
-          principal: aliceArn(),
-          action: 'docs:Read',
-          resource: doc('r'),
-        },
-      );
-      expect(response.status).toBe(503);
-      expect(response.body).toMatchObject({ decision: 'implicitDeny', reason: 'platform-unavailable' });
-      expect(response.body.explanation.message).toMatch(/could not be read/);
-    } finally {
-      await new Promise((done) => server.close(() => done(undefined)));
+  it('answers a store failure with a generic message and the request id, never the internal error', async () => {
+    const local = await running.platform.store.dynamodb.config.endpoint?.();
+    const localEndpoint = `${local?.protocol}//${local?.hostname}:${local?.port}`;
+    const question = { principal: aliceArn(), action: 'docs:Read', resource: doc('r') };
+    for (const [tableName, endpoint, internal] of [
+      ['no-such-table', localEndpoint, /ResourceNotFound|non-existent table|no-such-table/i],
+      ['unreachable', 'http://127.0.0.1:9', /ECONNREFUSED|127\.0\.0\.1|connect/i],
+    ] as const) {
+      await withBrokenStore(tableName, endpoint, async (client, logged) => {
+        const single = await client.post('/v1/authorize', question);
+        expect(single.status).toBe(503);
+        expect(single.body).toMatchObject({
+          decision: 'implicitDeny',
+          reason: 'platform-unavailable',
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        });
+        expect(JSON.stringify(single.body)).not.toMatch(internal);
+        // The operator's log keeps the cause, found by the request id.
+        expect(JSON.stringify(logged.filter((entry) => entry.requestId === single.body.requestId))).toMatch(
+          internal,
+        );
+        expect(single.body.explanation.message).toBe(
+          'Denied because the policy store could not be read; retry later.',
+        );
+        const batch = await client.post('/v1/authorize/batch', { requests: [question] });
+        expect(batch.body.results[0]).toMatchObject({ reason: 'platform-unavailable' });
+        expect(JSON.stringify(batch.body)).not.toMatch(internal);
+      });
     }
   });
 });

@@ -63,6 +63,8 @@ export interface DecisionDependencies {
   readonly random?: () => number;
   /** How long logged decisions live (days). */
   readonly logRetentionDays?: number;
+  /** Hears the internal error behind a `platform-unavailable` deny (for the operator's log, never the answer). */
+  readonly reportError?: (error: unknown, requestId: string) => void;
 }
 
 /** Why a decision came out as it did: the engine's reasons plus the platform's own. */
@@ -191,10 +193,6 @@ export function arnAccount(arn: string): string | undefined {
 
 function statementName(ref: StatementRef): string {
   return ref.sid ?? `Statement[${ref.statementIndex}]`;
-}
-
-function failureMessage(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
 }
 
 /** Builds the decision service. */
@@ -576,14 +574,22 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     principal: string,
     requestId: string,
     error: unknown,
-  ): DecisionResult =>
-    platformDenial(
+  ): DecisionResult => {
+    try {
+      deps.reportError?.(error, requestId);
+    } catch {
+      // A failing log must not turn a deny into an exception.
+    }
+    // INVARIANT: the answer names no internal error (store messages, hosts, stacks); the request id
+    // finds the cause in the operator's log.
+    return platformDenial(
       request,
       principal,
       requestId,
       'platform-unavailable',
-      `Denied because the policy store could not be read (${failureMessage(error)}).`,
+      'Denied because the policy store could not be read; retry later.',
     );
+  };
 
   /** Decides one parsed request; never throws. */
   const decide = async (
