@@ -264,6 +264,146 @@ describe('tenant isolation', () => {
     );
   });
 
+  it("answers only the decision about another account's resource, never its statements, keys or registration", async () => {
+    const vault = (name: string) => `arn:aws:vault:us-east-1:${B}:secret/${name}`;
+    const olive = `arn:aws:iam::${A}:user/olive`;
+    const oliveKey = await userWithKey(A, 'olive');
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'olive',
+      PolicyName: 'vaults',
+      PolicyDocument: policy({
+        Sid: 'OwnSideAllows',
+        Effect: 'Allow',
+        Action: 'vault:*',
+        Resource: `arn:aws:vault:us-east-1:${B}:secret/*`,
+      }),
+    });
+    expect(
+      (await rootA.put('/v1/service-catalog/vault', { actions: ['Read', 'Delete', 'List'] })).status,
+    ).toBe(200);
+    const registered = await rootB.put(`/v1/resource-policies/${encodeURIComponent(vault('registered'))}`, {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'BSecretGrant',
+            Effect: 'Allow',
+            Principal: { AWS: olive },
+            Action: ['vault:Read', 'vault:List'],
+            Resource: vault('registered'),
+            Condition: { StringEquals: { 'vault:BClearance': 'b-internal-level' } },
+          },
+          {
+            Sid: 'BSecretDeny',
+            Effect: 'Deny',
+            Principal: { AWS: olive },
+            Action: 'vault:Delete',
+            Resource: vault('registered'),
+            Condition: { StringEquals: { 'aws:ResourceTag/b-secret-tag': 'falcon' } },
+          },
+        ],
+      },
+      tags: [{ Key: 'b-secret-tag', Value: 'falcon' }],
+    });
+    expect(registered.status).toBe(200);
+    const leaks = /BSecret|b-secret-tag|falcon|BClearance|b-internal-level|resource-polic/i;
+    const askers = [
+      { name: 'the user itself', client: clientFor(running.url, oliveKey), principal: undefined },
+      { name: "its account's root", client: rootA, principal: olive },
+    ];
+    for (const { name, client, principal } of askers) {
+      const ask = (action: string, resource: string, context?: object) =>
+        client.post('/v1/authorize', {
+          ...(principal ? { principal } : {}),
+          action,
+          resource,
+          ...(context ? { context } : {}),
+        });
+      const answers = {
+        missingKey: await ask('vault:Read', vault('registered'), { 'aws:ResourceTag/probe': 'x' }),
+        granted: await ask('vault:Read', vault('registered'), { 'vault:BClearance': 'b-internal-level' }),
+        denied: await ask('vault:Delete', vault('registered')),
+        unregistered: await ask('vault:Read', vault('unregistered'), { 'aws:ResourceTag/probe': 'x' }),
+      };
+      expect(
+        Object.values(answers).map((answer) => answer.body.decision),
+        name,
+      ).toEqual(['implicitDeny', 'allowed', 'explicitDeny', 'implicitDeny']);
+      for (const [question, answer] of Object.entries(answers)) {
+        expect(answer.status, `${name}: ${question}`).toBe(200);
+        expect(JSON.stringify(answer.body), `${name}: ${question}`).not.toMatch(leaks);
+        expect(answer.body, `${name}: ${question}`).toMatchObject({
+          matchedStatements: [],
+          missingContextKeys: [],
+          explanation: {
+            matchedStatements: [],
+            policyTypes: {},
+            policyErrors: [],
+            resourceRegistered: false,
+          },
+        });
+        expect(answer.body.explanation.decidingStatement).toBeUndefined();
+      }
+      // Registered or not, the caller's resource tags are treated alike: nothing tells them apart.
+      const { requestId: _a, ...registeredShape } = answers.missingKey.body;
+      const { requestId: _b, ...unregisteredShape } = answers.unregistered.body;
+      expect({ ...registeredShape, explanation: { ...registeredShape.explanation, resource: '' } }).toEqual({
+        ...unregisteredShape,
+        explanation: { ...unregisteredShape.explanation, resource: '' },
+      });
+    }
+    // The decision log is the principal's account's: B's deciding statement stays out of it too.
+    const from = new Date(Date.now() - 1000).toISOString();
+    expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 1 })).status).toBe(200);
+    await expect
+      .poll(
+        async () => {
+          await rootA.post('/v1/authorize', {
+            principal: olive,
+            action: 'vault:Delete',
+            resource: vault('registered'),
+          });
+          const log = await rootA.get(`/v1/decision-log?from=${encodeURIComponent(from)}`);
+          return log.body.decisions.filter((d: { action: string }) => d.action === 'vault:Delete');
+        },
+        { timeout: 3000, interval: 300 },
+      )
+      .not.toEqual([]);
+    const log = await rootA.get(`/v1/decision-log?from=${encodeURIComponent(from)}`);
+    expect(log.body.decisions.some((d: { decision: string }) => d.decision === 'explicitDeny')).toBe(true);
+    expect(JSON.stringify(log.body)).not.toMatch(leaks);
+    expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 0 })).status).toBe(200);
+    const batch = await rootA.post('/v1/authorize/batch', {
+      requests: [
+        { principal: olive, action: 'vault:Delete', resource: vault('registered') },
+        {
+          principal: olive,
+          action: 'vault:Read',
+          resource: vault('registered'),
+          context: { 'vault:BClearance': 'b-internal-level' },
+        },
+      ],
+    });
+    expect(batch.body.results.map((r: { decision: string }) => r.decision)).toEqual([
+      'explicitDeny',
+      'allowed',
+    ]);
+    expect(JSON.stringify(batch.body)).not.toMatch(leaks);
+    const allowed = await rootA.post('/v1/allowed-actions', {
+      principal: olive,
+      resource: vault('registered'),
+      context: { 'vault:BClearance': 'b-internal-level' },
+    });
+    expect(allowed.body.allowedActions.map((a: { action: string }) => a.action)).toEqual([
+      'vault:List',
+      'vault:Read',
+    ]);
+    expect(JSON.stringify(allowed.body)).not.toMatch(leaks);
+    expect(new Set(allowed.body.allowedActions.map((a: { reason: string }) => a.reason))).toEqual(
+      new Set(['cross-account']),
+    );
+  });
+
   it('answers a missing principal in the own account with 404', async () => {
     const response = await rootA.post('/v1/authorize', {
       principal: `arn:aws:iam::${A}:user/nobody`,

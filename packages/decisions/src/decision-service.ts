@@ -73,7 +73,8 @@ export type DecisionReason =
   | 'account-not-active'
   | 'token-invalid'
   | 'platform-unavailable'
-  | 'too-many-sessions';
+  | 'too-many-sessions'
+  | 'cross-account';
 
 /** Which of the sessions carrying an assumed-role ARN decided (never its access key id). */
 export interface DecidingSession {
@@ -185,6 +186,71 @@ function resourceTagKeys(tags: DecisionResourceTags): Record<string, string> {
   return keys;
 }
 
+/**
+ * What an asker may see of an answer. The operator sees everything. A tenant sees the explanation
+ * only when every policy that took part is its own account's: for another account's resource (or
+ * principal, asked about under its grant) the answer is the decision alone, so a question cannot
+ * read that account's statements, condition keys, tags or whether it registered the resource.
+ */
+export interface AnswerVisibility {
+  /** The resource is in an account other than the asker's: its registration must not show. */
+  readonly foreignResource: boolean;
+  /** Only the decision may be answered. */
+  readonly decisionOnly: boolean;
+}
+
+/** The visibility of an answer about `principalAccount`'s principal on a resource in `resourceAccount`. */
+export function answerVisibility(
+  caller: Caller,
+  principalAccount: string,
+  resourceAccount: string | undefined,
+): AnswerVisibility {
+  if (caller.kind === 'operator') return { foreignResource: false, decisionOnly: false };
+  const foreignResource = resourceAccount !== undefined && resourceAccount !== caller.accountId;
+  return { foreignResource, decisionOnly: foreignResource || principalAccount !== caller.accountId };
+}
+
+/**
+ * The caller's context for a question: for a resource outside the asker's account its resource tags
+ * are the platform's whether or not that account registered the resource (they cannot matter for an
+ * unregistered one, which grants nobody from another account), so what is ignored shows nothing.
+ */
+export function questionContext(
+  context: ContextInput | undefined,
+  registered: boolean,
+  visibility: AnswerVisibility,
+): ReturnType<typeof callerContext> {
+  return callerContext(context, registered || visibility.foreignResource);
+}
+
+const WITHHELD =
+  'Policies of another account took part in this decision: only the decision is given, not their statements, keys or registration.';
+
+/** The decision alone, with the asker's own input echoed back (see AnswerVisibility). */
+function decisionOnly(result: DecisionResult, session: DecidingSession | undefined): DecisionResult {
+  const { principal, action, resource } = result.explanation;
+  return {
+    decision: result.decision,
+    matchedStatements: [],
+    missingContextKeys: [],
+    ignoredContextKeys: result.ignoredContextKeys,
+    requestId: result.requestId,
+    reason: 'cross-account',
+    explanation: {
+      principal,
+      action,
+      resource,
+      policyTypes: {},
+      matchedStatements: [],
+      blockedBy: [],
+      policyErrors: [],
+      resourceRegistered: false,
+      ...(session ? { session } : {}),
+      message: WITHHELD,
+    },
+  };
+}
+
 /** The account segment of an ARN when it is a 12-digit id. */
 export function arnAccount(arn: string): string | undefined {
   const account = arn.split(':', 6)[4];
@@ -285,10 +351,15 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     request: DecisionRequest,
     requestId: string,
     resource: ResourceBundle,
+    visibility: AnswerVisibility,
   ): { result: DecisionResult; explanation: Explanation; deciding: number } => {
     const resourceAccount = arnAccount(request.resource);
     const registered = resource.record !== undefined;
-    const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+    const { accepted, ignored } = questionContext(
+      request.context as ContextInput | undefined,
+      registered,
+      visibility,
+    );
     const resourceTags = resourceTagKeys(resource.record?.tags);
     const question = {
       action: request.action,
@@ -338,7 +409,16 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       resourceAccount,
       (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
     );
-    return decideAsSessions([facts], facts.principalArn, request, requestId, resource).result;
+    const visibility = answerVisibility(caller, caller.accountId, resourceAccount);
+    const { result } = decideAsSessions(
+      [facts],
+      facts.principalArn,
+      request,
+      requestId,
+      resource,
+      visibility,
+    );
+    return visibility.decisionOnly ? decisionOnly(result, undefined) : result;
   };
 
   /**
@@ -496,12 +576,14 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     const live = liveSessions(ref, listed.sessions, role.effective, now);
     const [first, ...rest] = live;
     if (!first) return fail('entity.not-found', `There is no active session with ARN ${ref.arn}.`);
+    const visibility = answerVisibility(caller, ref.accountId, resourceAccount);
     const decided = decideAsSessions(
       [first.facts, ...rest.map((s) => s.facts)],
       ref.arn,
       request,
       requestId,
       resource,
+      visibility,
     );
     const record = (live[decided.deciding] ?? first).record;
     const result: DecisionResult = {
@@ -531,7 +613,11 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       askedBy: caller.arn,
       now,
     });
-    return ok(result);
+    if (!visibility.decisionOnly) return ok(result);
+    // The sessions are the asker's own account's (or it would not see them at all): it keeps which decided.
+    return ok(
+      decisionOnly(result, ref.accountId === caller.accountId ? result.explanation.session : undefined),
+    );
   };
 
   /** Records a decision in the account's log when the account's sampling rate picks it. */
@@ -551,8 +637,16 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
   ) => {
     if (!(state.logSampleRate > 0 && random() < state.logSampleRate)) return;
     const { explanation, request } = entry;
-    const deciding =
-      explanation.decidingStatement ?? explanation.matchedStatements.find((s) => s.effect === 'Allow');
+    // The log belongs to the principal's account: another account's resource policy stays out of it.
+    const resourceAccount = arnAccount(request.resource);
+    const ownResource = resourceAccount === undefined || resourceAccount === entry.accountId;
+    const shown = (s: StatementRef | undefined) =>
+      s !== undefined && (ownResource || (s.policyType !== 'resource' && s.policyType !== 'rcp'))
+        ? s
+        : undefined;
+    const deciding = explanation.decidingStatement
+      ? shown(explanation.decidingStatement)
+      : explanation.matchedStatements.find((s) => s.effect === 'Allow' && shown(s));
     log.push({
       accountId: entry.accountId,
       at: entry.now.toISOString(),
@@ -562,7 +656,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       action: request.action,
       resource: request.resource,
       decision: explanation.decision,
-      reason: explanation.reason,
+      reason: ownResource ? explanation.reason : 'cross-account',
       ...(deciding ? { decidingStatement: `${deciding.policyId}#${statementName(deciding)}` } : {}),
       askedBy: entry.askedBy,
       expiresAt: Math.floor(entry.now.getTime() / 1000) + retentionSeconds,
@@ -660,7 +754,12 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       if (!bundle.found || (bundle.effective && bundle.effective.principal.arn !== ref.arn))
         return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
       const registered = resource.record !== undefined;
-      const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+      const visibility = answerVisibility(caller, ref.accountId, resourceAccount);
+      const { accepted, ignored } = questionContext(
+        request.context as ContextInput | undefined,
+        registered,
+        visibility,
+      );
       const now = deps.now();
       const context = {
         ...accepted,
@@ -690,7 +789,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         askedBy: caller.arn,
         now,
       });
-      return ok(result);
+      return ok(visibility.decisionOnly ? decisionOnly(result, undefined) : result);
     } catch (error) {
       // INVARIANT: fail closed. Any error while loading or deciding is a deny that says why.
       return ok(unavailable(request, principalArn, requestId, error));

@@ -15,8 +15,13 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { z } from 'zod';
-import { arnAccount, type DecisionService, describeIssues } from './decision-service.ts';
-import { callerContext } from './platform-context.ts';
+import {
+  answerVisibility,
+  arnAccount,
+  type DecisionService,
+  describeIssues,
+  questionContext,
+} from './decision-service.ts';
 import type { BundleCache } from './policy-bundles.ts';
 
 const KEY_TYPES = [
@@ -233,9 +238,11 @@ export function allowedActionsService(deps: {
           resourceAccount,
           resourceAccount ? (states.get(resourceAccount)?.epoch ?? 0) : 0,
         );
-    const { accepted: context } = callerContext(
+    const visibility = answerVisibility(caller, subject.value.accountId, resourceAccount);
+    const { accepted: context } = questionContext(
       input.context as ContextInput | undefined,
       resourceBundle.record !== undefined,
+      visibility,
     );
 
     const actions = catalog
@@ -266,7 +273,8 @@ export function allowedActionsService(deps: {
         cursor = allowed.at(-1)?.action;
         break;
       }
-      allowed.push({ action, reason: explanation.reason });
+      // Which side granted it is another account's business when its policies took part.
+      allowed.push({ action, reason: visibility.decisionOnly ? 'cross-account' : explanation.reason });
     }
     return ok({
       principal: subject.value.arn,

@@ -35,22 +35,28 @@ export const decisionResultSchema = z.object({
     .array(z.string())
     .describe('Keys of `context` the platform owns and therefore ignored'),
   requestId: z.string(),
-  reason: z.enum([
-    'no-permission-needed',
-    'explicit-deny',
-    'scp-no-allow',
-    'rcp-no-allow',
-    'service-owned-resource',
-    'no-grant',
-    'boundary-no-allow',
-    'session-policy-no-allow',
-    'policy-error',
-    'granted-by-resource-policy',
-    'granted-by-identity-policy',
-    'account-not-active',
-    'token-invalid',
-    'platform-unavailable',
-  ]),
+  reason: z
+    .enum([
+      'no-permission-needed',
+      'explicit-deny',
+      'scp-no-allow',
+      'rcp-no-allow',
+      'service-owned-resource',
+      'no-grant',
+      'boundary-no-allow',
+      'session-policy-no-allow',
+      'policy-error',
+      'granted-by-resource-policy',
+      'granted-by-identity-policy',
+      'account-not-active',
+      'token-invalid',
+      'platform-unavailable',
+      'too-many-sessions',
+      'cross-account',
+    ])
+    .describe(
+      '`cross-account`: policies of another account took part, so only the decision is given (no statements, keys or registration).',
+    ),
   explanation: z.object({
     principal: z.string(),
     action: z.string(),
@@ -66,7 +72,11 @@ export const decisionResultSchema = z.object({
     policyErrors: z.array(
       z.object({ policyId: z.string(), policyType, code: z.string(), message: z.string() }),
     ),
-    resourceRegistered: z.boolean().describe('Whether the resource has a registered policy or tags'),
+    resourceRegistered: z
+      .boolean()
+      .describe(
+        "Whether the resource has a registered policy or tags (always false for another account's resource)",
+      ),
     message: z.string().optional(),
   }),
 });
