@@ -414,6 +414,100 @@ describe('tenant isolation', () => {
   });
 });
 
+describe('questions about a token', () => {
+  /** Signs `userName` of account A in and returns its access token. */
+  const signIn = async (userName: string, password: string): Promise<string> => {
+    const response = await fetch(`${running.url}/v1/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: 'decisions-a', userName, password }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { accessToken: string }).accessToken;
+  };
+  /** The answer without its request id, for comparing answers to different questions. */
+  const shape = (answer: { status: number; body: Record<string, unknown> }) => {
+    const { requestId: _, ...body } = answer.body;
+    const error = body.error as Record<string, unknown> | undefined;
+    if (error) {
+      const { requestId: __, ...rest } = error;
+      return { status: answer.status, error: rest };
+    }
+    return { status: answer.status, body };
+  };
+
+  it('gives a live token the same answer as a signed-out or forged one unless the asker may ask about it', async () => {
+    const password = 'Token-oracle-Password-1!';
+    await iam(A, 'CreateUser', { UserName: 'tina' });
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'tina',
+      PolicyName: 'read',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }),
+    });
+    await iam(A, 'CreateLoginProfile', { UserName: 'tina', Password: password });
+    const live = await signIn('tina', password);
+    const signedOut = await signIn('tina', password);
+    const out = await fetch(`${running.url}/v1/sign-out`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signedOut}` },
+    });
+    expect(out.status).toBe(204);
+    const forged = `${live.slice(0, live.lastIndexOf('.') + 1)}c2ln`;
+    const tokens = { live, signedOut, forged };
+
+    // Askers with no palisade:Authorize at all, in A and in B, and askers who may ask, but not about tina.
+    const zed = clientFor(running.url, await userWithKey(A, 'zed'));
+    const narrow = clientFor(running.url, await userWithKey(A, 'narrow-asker'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'narrow-asker',
+      PolicyName: 'ask',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'palisade:Authorize',
+        Resource: `arn:aws:iam::${A}:user/bob`,
+      }),
+    });
+    const outsider = clientFor(running.url, await userWithKey(B, 'outsider'));
+    await iam(B, 'PutUserPolicy', {
+      UserName: 'outsider',
+      PolicyName: 'ask',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'palisade:Authorize', Resource: '*' }),
+    });
+
+    const answers = async (client: ReturnType<typeof clientFor>) => {
+      const shapes: ReturnType<typeof shape>[] = [];
+      for (const token of Object.values(tokens))
+        shapes.push(
+          shape(await client.post('/v1/authorize', { token, action: 'docs:Read', resource: doc('t') })),
+        );
+      return shapes;
+    };
+    // The account's root may ask: the live token is answered, the others are invalid.
+    const own = await answers(rootA);
+    expect(own.map((a) => (a.body as { decision?: string }).decision)).toEqual([
+      'allowed',
+      'implicitDeny',
+      'implicitDeny',
+    ]);
+    expect(own[1]).toEqual(own[2]);
+
+    for (const [name, client, expected] of [
+      ['a user of the account without palisade:Authorize', zed, 403],
+      ['the root of another account', rootB, 200],
+      ['a user of another account with palisade:Authorize on *', outsider, 200],
+      ['a user of the account who may ask about someone else only', narrow, 200],
+    ] as const) {
+      const [forLive, forSignedOut, forForged] = await answers(client);
+      expect(forLive?.status, name).toBe(expected);
+      expect(forLive, name).toEqual(forSignedOut);
+      expect(forLive, name).toEqual(forForged);
+      if (expected === 200)
+        expect(forLive?.body, name).toMatchObject({ decision: 'implicitDeny', reason: 'token-invalid' });
+      else expect(forLive?.error, name).toMatchObject({ code: 'access.denied' });
+    }
+  });
+});
+
 describe('POST /v1/authorize/batch', () => {
   it('answers in order, with per-request errors', async () => {
     const response = await rootA.post('/v1/authorize/batch', {

@@ -160,6 +160,8 @@ export interface SubjectPolicies {
 type DecisionResourceTags = readonly { Key: string; Value: string }[] | undefined;
 
 const ASK_ACTION = 'palisade:Authorize';
+// One message for every token the asker cannot use: expired, signed out, forged, or not its to ask about.
+const TOKEN_INVALID = 'The token is not valid, or is not one you may ask about.';
 const IDENTITY_ALLOWS_ASKING = compilePrincipalPolicies({
   identityPolicies: [
     {
@@ -295,6 +297,40 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       grant.compiled,
     );
     return verdict.decision === 'allowed' ? ok(undefined) : refused(caller, target.arn);
+  };
+
+  /**
+   * May `caller` ask about tokens at all? The operator and an account's root may; anyone else needs
+   * `palisade:Authorize` on some principal of its account. Decided before the token is looked at,
+   * so the refusal is the same for a live token and a forged one.
+   */
+  const mayAskAboutTokens = (caller: Caller): Result<void> => {
+    if (caller.kind === 'operator' || caller.kind === 'root') return ok(undefined);
+    const facts = callerFacts(caller);
+    const verdict = facts?.evaluate({
+      action: ASK_ACTION,
+      resource: '*',
+      anyResource: true,
+      resourceAccount: caller.accountId,
+    });
+    if (verdict?.decision === 'allowed') return ok(undefined);
+    return fail(
+      'access.denied',
+      `User: ${caller.arn} is not authorized to perform: ${ASK_ACTION} on any principal of its account, which a question about a token needs.`,
+    );
+  };
+
+  /**
+   * Who a verified token is about, when the caller may ask about them: a principal of the caller's
+   * own account (the operator: any) that the caller may ask about. Undefined otherwise, which the
+   * caller sees as an invalid token.
+   */
+  const tokenSubjectFor = async (caller: Caller, token: TokenSession): Promise<PrincipalRef | undefined> => {
+    if (caller.kind !== 'operator' && token.accountId !== caller.accountId) return undefined;
+    const ref = parsePrincipalArn(deps.partition, token.principalArn);
+    if (!ref.ok || (caller.kind !== 'operator' && ref.value.accountId !== caller.accountId)) return undefined;
+    const allowed = await mayAsk(caller, ref.value);
+    return allowed.ok ? ref.value : undefined;
   };
 
   const resolveSubject = async (
@@ -696,13 +732,19 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     let principalArn = request.principal ?? caller.arn;
     try {
       let session: SessionFacts | undefined;
+      let tokenSubject: PrincipalRef | undefined;
       if (request.token !== undefined) {
         if (!deps.resolveToken) return fail('request.invalid', 'Token decisions are not configured.');
+        // INVARIANT: nothing about a token shows before the asker is known to be allowed to ask
+        // about tokens at all, and one it may not ask about is answered exactly as a forged one.
+        const asking = mayAskAboutTokens(caller);
+        if (!asking.ok) return asking;
         const resolved = await deps.resolveToken(request.token);
-        if (!resolved.ok) {
-          // An expired, revoked or forged token is a deny about that token, not a fault of the asker.
-          return ok(platformDenial(request, '(token)', requestId, 'token-invalid', resolved.message));
+        const subject = resolved.ok ? await tokenSubjectFor(caller, resolved.value) : undefined;
+        if (!resolved.ok || subject === undefined) {
+          return ok(platformDenial(request, '(token)', requestId, 'token-invalid', TOKEN_INVALID));
         }
+        tokenSubject = subject;
         principalArn = resolved.value.principalArn;
         session = {
           mfa: resolved.value.mfa,
@@ -721,10 +763,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       ) {
         return ok(await decideForOwnSession(caller, facts, request, requestId));
       }
-      const subject = await resolveSubject(
-        caller,
-        request.token !== undefined ? principalArn : request.principal,
-      );
+      const subject = tokenSubject ? ok(tokenSubject) : await resolveSubject(caller, request.principal);
       if (!subject.ok) return subject;
       const ref = subject.value;
       principalArn = ref.arn;
