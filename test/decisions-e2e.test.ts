@@ -758,6 +758,56 @@ describe('service catalog and allowed actions', () => {
   });
 });
 
+describe('reading the service catalog', () => {
+  it('needs palisade:GetServiceDefinition or palisade:ListServiceDefinitions, whether or not the service exists', async () => {
+    expect((await rootA.put('/v1/service-catalog/ledger', { actions: ['Post', 'Void'] })).status).toBe(200);
+    const none = clientFor(running.url, await userWithKey(A, 'catalog-none'));
+    const getter = clientFor(running.url, await userWithKey(A, 'catalog-getter'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'catalog-getter',
+      PolicyName: 'get',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'palisade:GetServiceDefinition',
+        Resource: `arn:aws:palisade::${A}:service/ledger`,
+      }),
+    });
+    const lister = clientFor(running.url, await userWithKey(A, 'catalog-lister'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'catalog-lister',
+      PolicyName: 'list',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'palisade:ListServiceDefinitions', Resource: '*' }),
+    });
+
+    for (const path of [
+      '/v1/service-catalog',
+      '/v1/service-catalog/ledger',
+      '/v1/service-catalog/unregistered',
+    ]) {
+      const refused = await none.get(path);
+      expect(refused.status, path).toBe(403);
+      expect(refused.body.error.code, path).toBe('access.denied');
+    }
+    expect((await getter.get('/v1/service-catalog/ledger')).body).toMatchObject({ prefix: 'ledger' });
+    expect((await getter.get('/v1/service-catalog/unregistered')).status).toBe(403);
+    expect((await getter.get('/v1/service-catalog')).status).toBe(403);
+    const listed = await lister.get('/v1/service-catalog');
+    expect(listed.status).toBe(200);
+    expect(listed.body.services.map((s: { prefix: string }) => s.prefix)).toContain('ledger');
+    expect((await lister.get('/v1/service-catalog/ledger')).status).toBe(403);
+    // A definition beyond the per-service size quota is a typed 409 and registers nothing.
+    const oversized = await rootA.put('/v1/service-catalog/oversized', {
+      actions: Array.from({ length: 700 }, (_, i) => `Action${i}${'x'.repeat(90)}`),
+    });
+    expect(oversized.status).toBe(409);
+    expect(oversized.body.error.code).toBe('quota.exceeded');
+    expect((await rootA.get('/v1/service-catalog/oversized')).status).toBe(404);
+    // The root reads its own account's catalog; another account's root sees only its own.
+    expect((await rootA.get('/v1/service-catalog/ledger')).status).toBe(200);
+    expect((await rootB.get('/v1/service-catalog/ledger')).status).toBe(404);
+  });
+});
+
 describe('decision log', () => {
   it('records sampled decisions and returns them by time', async () => {
     expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 1 })).status).toBe(200);
