@@ -264,6 +264,146 @@ describe('tenant isolation', () => {
     );
   });
 
+  it("answers only the decision about another account's resource, never its statements, keys or registration", async () => {
+    const vault = (name: string) => `arn:aws:vault:us-east-1:${B}:secret/${name}`;
+    const olive = `arn:aws:iam::${A}:user/olive`;
+    const oliveKey = await userWithKey(A, 'olive');
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'olive',
+      PolicyName: 'vaults',
+      PolicyDocument: policy({
+        Sid: 'OwnSideAllows',
+        Effect: 'Allow',
+        Action: 'vault:*',
+        Resource: `arn:aws:vault:us-east-1:${B}:secret/*`,
+      }),
+    });
+    expect(
+      (await rootA.put('/v1/service-catalog/vault', { actions: ['Read', 'Delete', 'List'] })).status,
+    ).toBe(200);
+    const registered = await rootB.put(`/v1/resource-policies/${encodeURIComponent(vault('registered'))}`, {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'BSecretGrant',
+            Effect: 'Allow',
+            Principal: { AWS: olive },
+            Action: ['vault:Read', 'vault:List'],
+            Resource: vault('registered'),
+            Condition: { StringEquals: { 'vault:BClearance': 'b-internal-level' } },
+          },
+          {
+            Sid: 'BSecretDeny',
+            Effect: 'Deny',
+            Principal: { AWS: olive },
+            Action: 'vault:Delete',
+            Resource: vault('registered'),
+            Condition: { StringEquals: { 'aws:ResourceTag/b-secret-tag': 'falcon' } },
+          },
+        ],
+      },
+      tags: [{ Key: 'b-secret-tag', Value: 'falcon' }],
+    });
+    expect(registered.status).toBe(200);
+    const leaks = /BSecret|b-secret-tag|falcon|BClearance|b-internal-level|resource-polic/i;
+    const askers = [
+      { name: 'the user itself', client: clientFor(running.url, oliveKey), principal: undefined },
+      { name: "its account's root", client: rootA, principal: olive },
+    ];
+    for (const { name, client, principal } of askers) {
+      const ask = (action: string, resource: string, context?: object) =>
+        client.post('/v1/authorize', {
+          ...(principal ? { principal } : {}),
+          action,
+          resource,
+          ...(context ? { context } : {}),
+        });
+      const answers = {
+        missingKey: await ask('vault:Read', vault('registered'), { 'aws:ResourceTag/probe': 'x' }),
+        granted: await ask('vault:Read', vault('registered'), { 'vault:BClearance': 'b-internal-level' }),
+        denied: await ask('vault:Delete', vault('registered')),
+        unregistered: await ask('vault:Read', vault('unregistered'), { 'aws:ResourceTag/probe': 'x' }),
+      };
+      expect(
+        Object.values(answers).map((answer) => answer.body.decision),
+        name,
+      ).toEqual(['implicitDeny', 'allowed', 'explicitDeny', 'implicitDeny']);
+      for (const [question, answer] of Object.entries(answers)) {
+        expect(answer.status, `${name}: ${question}`).toBe(200);
+        expect(JSON.stringify(answer.body), `${name}: ${question}`).not.toMatch(leaks);
+        expect(answer.body, `${name}: ${question}`).toMatchObject({
+          matchedStatements: [],
+          missingContextKeys: [],
+          explanation: {
+            matchedStatements: [],
+            policyTypes: {},
+            policyErrors: [],
+            resourceRegistered: false,
+          },
+        });
+        expect(answer.body.explanation.decidingStatement).toBeUndefined();
+      }
+      // Registered or not, the caller's resource tags are treated alike: nothing tells them apart.
+      const { requestId: _a, ...registeredShape } = answers.missingKey.body;
+      const { requestId: _b, ...unregisteredShape } = answers.unregistered.body;
+      expect({ ...registeredShape, explanation: { ...registeredShape.explanation, resource: '' } }).toEqual({
+        ...unregisteredShape,
+        explanation: { ...unregisteredShape.explanation, resource: '' },
+      });
+    }
+    // The decision log is the principal's account's: B's deciding statement stays out of it too.
+    const from = new Date(Date.now() - 1000).toISOString();
+    expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 1 })).status).toBe(200);
+    await expect
+      .poll(
+        async () => {
+          await rootA.post('/v1/authorize', {
+            principal: olive,
+            action: 'vault:Delete',
+            resource: vault('registered'),
+          });
+          const log = await rootA.get(`/v1/decision-log?from=${encodeURIComponent(from)}`);
+          return log.body.decisions.filter((d: { action: string }) => d.action === 'vault:Delete');
+        },
+        { timeout: 3000, interval: 300 },
+      )
+      .not.toEqual([]);
+    const log = await rootA.get(`/v1/decision-log?from=${encodeURIComponent(from)}`);
+    expect(log.body.decisions.some((d: { decision: string }) => d.decision === 'explicitDeny')).toBe(true);
+    expect(JSON.stringify(log.body)).not.toMatch(leaks);
+    expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 0 })).status).toBe(200);
+    const batch = await rootA.post('/v1/authorize/batch', {
+      requests: [
+        { principal: olive, action: 'vault:Delete', resource: vault('registered') },
+        {
+          principal: olive,
+          action: 'vault:Read',
+          resource: vault('registered'),
+          context: { 'vault:BClearance': 'b-internal-level' },
+        },
+      ],
+    });
+    expect(batch.body.results.map((r: { decision: string }) => r.decision)).toEqual([
+      'explicitDeny',
+      'allowed',
+    ]);
+    expect(JSON.stringify(batch.body)).not.toMatch(leaks);
+    const allowed = await rootA.post('/v1/allowed-actions', {
+      principal: olive,
+      resource: vault('registered'),
+      context: { 'vault:BClearance': 'b-internal-level' },
+    });
+    expect(allowed.body.allowedActions.map((a: { action: string }) => a.action)).toEqual([
+      'vault:List',
+      'vault:Read',
+    ]);
+    expect(JSON.stringify(allowed.body)).not.toMatch(leaks);
+    expect(new Set(allowed.body.allowedActions.map((a: { reason: string }) => a.reason))).toEqual(
+      new Set(['cross-account']),
+    );
+  });
+
   it('answers a missing principal in the own account with 404', async () => {
     const response = await rootA.post('/v1/authorize', {
       principal: `arn:aws:iam::${A}:user/nobody`,
@@ -271,6 +411,100 @@ describe('tenant isolation', () => {
       resource: doc('r'),
     });
     expect(response.status).toBe(404);
+  });
+});
+
+describe('questions about a token', () => {
+  /** Signs `userName` of account A in and returns its access token. */
+  const signIn = async (userName: string, password: string): Promise<string> => {
+    const response = await fetch(`${running.url}/v1/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: 'decisions-a', userName, password }),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { accessToken: string }).accessToken;
+  };
+  /** The answer without its request id, for comparing answers to different questions. */
+  const shape = (answer: { status: number; body: Record<string, unknown> }) => {
+    const { requestId: _, ...body } = answer.body;
+    const error = body.error as Record<string, unknown> | undefined;
+    if (error) {
+      const { requestId: __, ...rest } = error;
+      return { status: answer.status, error: rest };
+    }
+    return { status: answer.status, body };
+  };
+
+  it('gives a live token the same answer as a signed-out or forged one unless the asker may ask about it', async () => {
+    const password = 'Token-oracle-Password-1!';
+    await iam(A, 'CreateUser', { UserName: 'tina' });
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'tina',
+      PolicyName: 'read',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }),
+    });
+    await iam(A, 'CreateLoginProfile', { UserName: 'tina', Password: password });
+    const live = await signIn('tina', password);
+    const signedOut = await signIn('tina', password);
+    const out = await fetch(`${running.url}/v1/sign-out`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${signedOut}` },
+    });
+    expect(out.status).toBe(204);
+    const forged = `${live.slice(0, live.lastIndexOf('.') + 1)}c2ln`;
+    const tokens = { live, signedOut, forged };
+
+    // Askers with no palisade:Authorize at all, in A and in B, and askers who may ask, but not about tina.
+    const zed = clientFor(running.url, await userWithKey(A, 'zed'));
+    const narrow = clientFor(running.url, await userWithKey(A, 'narrow-asker'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'narrow-asker',
+      PolicyName: 'ask',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'palisade:Authorize',
+        Resource: `arn:aws:iam::${A}:user/bob`,
+      }),
+    });
+    const outsider = clientFor(running.url, await userWithKey(B, 'outsider'));
+    await iam(B, 'PutUserPolicy', {
+      UserName: 'outsider',
+      PolicyName: 'ask',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'palisade:Authorize', Resource: '*' }),
+    });
+
+    const answers = async (client: ReturnType<typeof clientFor>) => {
+      const shapes: ReturnType<typeof shape>[] = [];
+      for (const token of Object.values(tokens))
+        shapes.push(
+          shape(await client.post('/v1/authorize', { token, action: 'docs:Read', resource: doc('t') })),
+        );
+      return shapes;
+    };
+    // The account's root may ask: the live token is answered, the others are invalid.
+    const own = await answers(rootA);
+    expect(own.map((a) => (a.body as { decision?: string }).decision)).toEqual([
+      'allowed',
+      'implicitDeny',
+      'implicitDeny',
+    ]);
+    expect(own[1]).toEqual(own[2]);
+
+    for (const [name, client, expected] of [
+      ['a user of the account without palisade:Authorize', zed, 403],
+      ['the root of another account', rootB, 200],
+      ['a user of another account with palisade:Authorize on *', outsider, 200],
+      ['a user of the account who may ask about someone else only', narrow, 200],
+    ] as const) {
+      const [forLive, forSignedOut, forForged] = await answers(client);
+      expect(forLive?.status, name).toBe(expected);
+      expect(forLive, name).toEqual(forSignedOut);
+      expect(forLive, name).toEqual(forForged);
+      if (expected === 200)
+        expect(forLive?.body, name).toMatchObject({ decision: 'implicitDeny', reason: 'token-invalid' });
+      else expect(forLive?.error, name).toMatchObject({ code: 'access.denied' });
+    }
   });
 });
 
@@ -524,6 +758,56 @@ describe('service catalog and allowed actions', () => {
   });
 });
 
+describe('reading the service catalog', () => {
+  it('needs palisade:GetServiceDefinition or palisade:ListServiceDefinitions, whether or not the service exists', async () => {
+    expect((await rootA.put('/v1/service-catalog/ledger', { actions: ['Post', 'Void'] })).status).toBe(200);
+    const none = clientFor(running.url, await userWithKey(A, 'catalog-none'));
+    const getter = clientFor(running.url, await userWithKey(A, 'catalog-getter'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'catalog-getter',
+      PolicyName: 'get',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'palisade:GetServiceDefinition',
+        Resource: `arn:aws:palisade::${A}:service/ledger`,
+      }),
+    });
+    const lister = clientFor(running.url, await userWithKey(A, 'catalog-lister'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'catalog-lister',
+      PolicyName: 'list',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'palisade:ListServiceDefinitions', Resource: '*' }),
+    });
+
+    for (const path of [
+      '/v1/service-catalog',
+      '/v1/service-catalog/ledger',
+      '/v1/service-catalog/unregistered',
+    ]) {
+      const refused = await none.get(path);
+      expect(refused.status, path).toBe(403);
+      expect(refused.body.error.code, path).toBe('access.denied');
+    }
+    expect((await getter.get('/v1/service-catalog/ledger')).body).toMatchObject({ prefix: 'ledger' });
+    expect((await getter.get('/v1/service-catalog/unregistered')).status).toBe(403);
+    expect((await getter.get('/v1/service-catalog')).status).toBe(403);
+    const listed = await lister.get('/v1/service-catalog');
+    expect(listed.status).toBe(200);
+    expect(listed.body.services.map((s: { prefix: string }) => s.prefix)).toContain('ledger');
+    expect((await lister.get('/v1/service-catalog/ledger')).status).toBe(403);
+    // A definition beyond the per-service size quota is a typed 409 and registers nothing.
+    const oversized = await rootA.put('/v1/service-catalog/oversized', {
+      actions: Array.from({ length: 700 }, (_, i) => `Action${i}${'x'.repeat(90)}`),
+    });
+    expect(oversized.status).toBe(409);
+    expect(oversized.body.error.code).toBe('quota.exceeded');
+    expect((await rootA.get('/v1/service-catalog/oversized')).status).toBe(404);
+    // The root reads its own account's catalog; another account's root sees only its own.
+    expect((await rootA.get('/v1/service-catalog/ledger')).status).toBe(200);
+    expect((await rootB.get('/v1/service-catalog/ledger')).status).toBe(404);
+  });
+});
+
 describe('decision log', () => {
   it('records sampled decisions and returns them by time', async () => {
     expect((await rootA.put('/v1/decision-log/settings', { sampleRate: 1 })).status).toBe(200);
@@ -552,37 +836,64 @@ describe('decision log', () => {
   });
 });
 
+/** Serves a platform whose store is `tableName` at `endpoint`, runs `use` against it, then stops it. */
+async function withBrokenStore(
+  tableName: string,
+  endpoint: string,
+  use: (client: ReturnType<typeof clientFor>, logged: readonly Record<string, unknown>[]) => Promise<void>,
+): Promise<void> {
+  const logged: Record<string, unknown>[] = [];
+  const platform = createPlatform(
+    {
+      tableName,
+      dynamodbEndpoint: endpoint,
+      operatorAccessKeyId: running.operator.accessKeyId,
+      operatorSecretAccessKey: running.operator.secretAccessKey,
+      masterKey: Buffer.alloc(32, 3).toString('base64'),
+      partition: 'aws',
+    },
+    (entry) => logged.push({ ...entry }),
+  );
+  const { serve } = await import('@hono/node-server');
+  const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
+  await new Promise((done) => server.once('listening', done));
+  const address = server.address() as { port: number };
+  try {
+    await use(clientFor(`http://127.0.0.1:${address.port}`, running.operator), logged);
+  } finally {
+    await new Promise((done) => server.close(() => done(undefined)));
+  }
+}
+
 describe('fail closed', () => {
-  it('denies with a reason and a 503 when DynamoDB is unreachable', async () => {
-    const platform = createPlatform(
-      {
-        tableName: 'unreachable',
-        dynamodbEndpoint: 'http://127.0.0.1:9',
-        operatorAccessKeyId: running.operator.accessKeyId,
-        operatorSecretAccessKey: running.operator.secretAccessKey,
-        masterKey: Buffer.alloc(32, 3).toString('base64'),
-        partition: 'aws',
-      },
-      () => {},
-    );
-    const { serve } = await import('@hono/node-server');
-    const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
-    await new Promise((done) => server.once('listening', done));
-    const address = server.address() as { port: number };
-    try {
-      const response = await clientFor(`http://127.0.0.1:${address.port}`, running.operator).post(
-        '/v1/authorize',
-        {
-          principal: aliceArn(),
-          action: 'docs:Read',
-          resource: doc('r'),
-        },
-      );
-      expect(response.status).toBe(503);
-      expect(response.body).toMatchObject({ decision: 'implicitDeny', reason: 'platform-unavailable' });
-      expect(response.body.explanation.message).toMatch(/could not be read/);
-    } finally {
-      await new Promise((done) => server.close(() => done(undefined)));
+  it('answers a store failure with a generic message and the request id, never the internal error', async () => {
+    const local = await running.platform.store.dynamodb.config.endpoint?.();
+    const localEndpoint = `${local?.protocol}//${local?.hostname}:${local?.port}`;
+    const question = { principal: aliceArn(), action: 'docs:Read', resource: doc('r') };
+    for (const [tableName, endpoint, internal] of [
+      ['no-such-table', localEndpoint, /ResourceNotFound|non-existent table|no-such-table/i],
+      ['unreachable', 'http://127.0.0.1:9', /ECONNREFUSED|127\.0\.0\.1|connect/i],
+    ] as const) {
+      await withBrokenStore(tableName, endpoint, async (client, logged) => {
+        const single = await client.post('/v1/authorize', question);
+        expect(single.status).toBe(503);
+        expect(single.body).toMatchObject({
+          decision: 'implicitDeny',
+          reason: 'platform-unavailable',
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        });
+        expect(JSON.stringify(single.body)).not.toMatch(internal);
+        // The operator's log keeps the cause, found by the request id.
+        expect(JSON.stringify(logged.filter((entry) => entry.requestId === single.body.requestId))).toMatch(
+          internal,
+        );
+        expect(single.body.explanation.message).toBe(
+          'Denied because the policy store could not be read; retry later.',
+        );
+        const batch = await client.post('/v1/authorize/batch', { requests: [question] });
+        expect(batch.body.results[0]).toMatchObject({ reason: 'platform-unavailable' });
+        expect(JSON.stringify(batch.body)).not.toMatch(internal);
+      });
     }
   });
 });

@@ -11,7 +11,7 @@ import { createSigningKeyring, defaultSignInSettings } from '@palisade/sts/sign-
 import type { Hono } from 'hono';
 import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { decisionQuestions, tokenResolver } from './decision-wiring.ts';
+import { decisionQuestions, storeErrorReporter, tokenResolver } from './decision-wiring.ts';
 
 /** Builds the authorize function's app from its configuration. */
 export function createAuthorizeFunction(
@@ -49,6 +49,7 @@ export function createAuthorizeFunction(
     now,
     cache,
     resolveToken: tokenResolver(authenticateBearer, now),
+    reportError: storeErrorReporter(log),
   });
   const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
   app.route('/', createDecisionsApp({ authenticate, ...decisionQuestions(decisions) }));

@@ -4,7 +4,7 @@
  * caller is (signature, claims, session still active, account active), then remembered for the
  * decisions' freshness window.
  */
-import type { DecisionServices } from '@palisade/api';
+import type { DecisionServices, LogSink } from '@palisade/api';
 import { cachedTokenResolver, type DecisionService, type ResolveToken } from '@palisade/decisions';
 import { ok } from '@palisade/failures';
 import { type BearerAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
@@ -35,4 +35,15 @@ export function decisionQuestions(
     authorize: (caller, { body, requestId }) => service.authorize(caller, body, requestId),
     authorizeBatch: (caller, { body, requestId }) => service.authorizeBatch(caller, body, requestId),
   };
+}
+
+/** Logs the internal error behind a `platform-unavailable` deny, whose answer carries only the request id. */
+export function storeErrorReporter(log: LogSink): (error: unknown, requestId: string) => void {
+  return (error, requestId) =>
+    log({
+      level: 'error',
+      msg: 'decision store unavailable',
+      requestId,
+      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+    });
 }

@@ -41,7 +41,7 @@ import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-i
 import type { Hono } from 'hono';
 import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { decisionQuestions, tokenResolver } from './decision-wiring.ts';
+import { decisionQuestions, storeErrorReporter, tokenResolver } from './decision-wiring.ts';
 
 /** The assembled platform. */
 export interface Platform {
@@ -123,6 +123,7 @@ export function createPlatform(
     now,
     resolveToken: tokenResolver(authenticateBearer, now),
     revalidateAfterMs: DECISION_FRESHNESS_MS,
+    reportError: storeErrorReporter(log),
   });
   const decisionAuthentication = createPlatformAuthentication(
     config,

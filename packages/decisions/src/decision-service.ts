@@ -63,6 +63,8 @@ export interface DecisionDependencies {
   readonly random?: () => number;
   /** How long logged decisions live (days). */
   readonly logRetentionDays?: number;
+  /** Hears the internal error behind a `platform-unavailable` deny (for the operator's log, never the answer). */
+  readonly reportError?: (error: unknown, requestId: string) => void;
 }
 
 /** Why a decision came out as it did: the engine's reasons plus the platform's own. */
@@ -71,7 +73,8 @@ export type DecisionReason =
   | 'account-not-active'
   | 'token-invalid'
   | 'platform-unavailable'
-  | 'too-many-sessions';
+  | 'too-many-sessions'
+  | 'cross-account';
 
 /** Which of the sessions carrying an assumed-role ARN decided (never its access key id). */
 export interface DecidingSession {
@@ -157,6 +160,8 @@ export interface SubjectPolicies {
 type DecisionResourceTags = readonly { Key: string; Value: string }[] | undefined;
 
 const ASK_ACTION = 'palisade:Authorize';
+// One message for every token the asker cannot use: expired, signed out, forged, or not its to ask about.
+const TOKEN_INVALID = 'The token is not valid, or is not one you may ask about.';
 const IDENTITY_ALLOWS_ASKING = compilePrincipalPolicies({
   identityPolicies: [
     {
@@ -183,6 +188,71 @@ function resourceTagKeys(tags: DecisionResourceTags): Record<string, string> {
   return keys;
 }
 
+/**
+ * What an asker may see of an answer. The operator sees everything. A tenant sees the explanation
+ * only when every policy that took part is its own account's: for another account's resource (or
+ * principal, asked about under its grant) the answer is the decision alone, so a question cannot
+ * read that account's statements, condition keys, tags or whether it registered the resource.
+ */
+export interface AnswerVisibility {
+  /** The resource is in an account other than the asker's: its registration must not show. */
+  readonly foreignResource: boolean;
+  /** Only the decision may be answered. */
+  readonly decisionOnly: boolean;
+}
+
+/** The visibility of an answer about `principalAccount`'s principal on a resource in `resourceAccount`. */
+export function answerVisibility(
+  caller: Caller,
+  principalAccount: string,
+  resourceAccount: string | undefined,
+): AnswerVisibility {
+  if (caller.kind === 'operator') return { foreignResource: false, decisionOnly: false };
+  const foreignResource = resourceAccount !== undefined && resourceAccount !== caller.accountId;
+  return { foreignResource, decisionOnly: foreignResource || principalAccount !== caller.accountId };
+}
+
+/**
+ * The caller's context for a question: for a resource outside the asker's account its resource tags
+ * are the platform's whether or not that account registered the resource (they cannot matter for an
+ * unregistered one, which grants nobody from another account), so what is ignored shows nothing.
+ */
+export function questionContext(
+  context: ContextInput | undefined,
+  registered: boolean,
+  visibility: AnswerVisibility,
+): ReturnType<typeof callerContext> {
+  return callerContext(context, registered || visibility.foreignResource);
+}
+
+const WITHHELD =
+  'Policies of another account took part in this decision: only the decision is given, not their statements, keys or registration.';
+
+/** The decision alone, with the asker's own input echoed back (see AnswerVisibility). */
+function decisionOnly(result: DecisionResult, session: DecidingSession | undefined): DecisionResult {
+  const { principal, action, resource } = result.explanation;
+  return {
+    decision: result.decision,
+    matchedStatements: [],
+    missingContextKeys: [],
+    ignoredContextKeys: result.ignoredContextKeys,
+    requestId: result.requestId,
+    reason: 'cross-account',
+    explanation: {
+      principal,
+      action,
+      resource,
+      policyTypes: {},
+      matchedStatements: [],
+      blockedBy: [],
+      policyErrors: [],
+      resourceRegistered: false,
+      ...(session ? { session } : {}),
+      message: WITHHELD,
+    },
+  };
+}
+
 /** The account segment of an ARN when it is a 12-digit id. */
 export function arnAccount(arn: string): string | undefined {
   const account = arn.split(':', 6)[4];
@@ -191,10 +261,6 @@ export function arnAccount(arn: string): string | undefined {
 
 function statementName(ref: StatementRef): string {
   return ref.sid ?? `Statement[${ref.statementIndex}]`;
-}
-
-function failureMessage(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'unknown error';
 }
 
 /** Builds the decision service. */
@@ -231,6 +297,40 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       grant.compiled,
     );
     return verdict.decision === 'allowed' ? ok(undefined) : refused(caller, target.arn);
+  };
+
+  /**
+   * May `caller` ask about tokens at all? The operator and an account's root may; anyone else needs
+   * `palisade:Authorize` on some principal of its account. Decided before the token is looked at,
+   * so the refusal is the same for a live token and a forged one.
+   */
+  const mayAskAboutTokens = (caller: Caller): Result<void> => {
+    if (caller.kind === 'operator' || caller.kind === 'root') return ok(undefined);
+    const facts = callerFacts(caller);
+    const verdict = facts?.evaluate({
+      action: ASK_ACTION,
+      resource: '*',
+      anyResource: true,
+      resourceAccount: caller.accountId,
+    });
+    if (verdict?.decision === 'allowed') return ok(undefined);
+    return fail(
+      'access.denied',
+      `User: ${caller.arn} is not authorized to perform: ${ASK_ACTION} on any principal of its account, which a question about a token needs.`,
+    );
+  };
+
+  /**
+   * Who a verified token is about, when the caller may ask about them: a principal of the caller's
+   * own account (the operator: any) that the caller may ask about. Undefined otherwise, which the
+   * caller sees as an invalid token.
+   */
+  const tokenSubjectFor = async (caller: Caller, token: TokenSession): Promise<PrincipalRef | undefined> => {
+    if (caller.kind !== 'operator' && token.accountId !== caller.accountId) return undefined;
+    const ref = parsePrincipalArn(deps.partition, token.principalArn);
+    if (!ref.ok || (caller.kind !== 'operator' && ref.value.accountId !== caller.accountId)) return undefined;
+    const allowed = await mayAsk(caller, ref.value);
+    return allowed.ok ? ref.value : undefined;
   };
 
   const resolveSubject = async (
@@ -287,10 +387,15 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     request: DecisionRequest,
     requestId: string,
     resource: ResourceBundle,
+    visibility: AnswerVisibility,
   ): { result: DecisionResult; explanation: Explanation; deciding: number } => {
     const resourceAccount = arnAccount(request.resource);
     const registered = resource.record !== undefined;
-    const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+    const { accepted, ignored } = questionContext(
+      request.context as ContextInput | undefined,
+      registered,
+      visibility,
+    );
     const resourceTags = resourceTagKeys(resource.record?.tags);
     const question = {
       action: request.action,
@@ -340,7 +445,16 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       resourceAccount,
       (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
     );
-    return decideAsSessions([facts], facts.principalArn, request, requestId, resource).result;
+    const visibility = answerVisibility(caller, caller.accountId, resourceAccount);
+    const { result } = decideAsSessions(
+      [facts],
+      facts.principalArn,
+      request,
+      requestId,
+      resource,
+      visibility,
+    );
+    return visibility.decisionOnly ? decisionOnly(result, undefined) : result;
   };
 
   /**
@@ -498,12 +612,14 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     const live = liveSessions(ref, listed.sessions, role.effective, now);
     const [first, ...rest] = live;
     if (!first) return fail('entity.not-found', `There is no active session with ARN ${ref.arn}.`);
+    const visibility = answerVisibility(caller, ref.accountId, resourceAccount);
     const decided = decideAsSessions(
       [first.facts, ...rest.map((s) => s.facts)],
       ref.arn,
       request,
       requestId,
       resource,
+      visibility,
     );
     const record = (live[decided.deciding] ?? first).record;
     const result: DecisionResult = {
@@ -533,7 +649,11 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       askedBy: caller.arn,
       now,
     });
-    return ok(result);
+    if (!visibility.decisionOnly) return ok(result);
+    // The sessions are the asker's own account's (or it would not see them at all): it keeps which decided.
+    return ok(
+      decisionOnly(result, ref.accountId === caller.accountId ? result.explanation.session : undefined),
+    );
   };
 
   /** Records a decision in the account's log when the account's sampling rate picks it. */
@@ -553,8 +673,16 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
   ) => {
     if (!(state.logSampleRate > 0 && random() < state.logSampleRate)) return;
     const { explanation, request } = entry;
-    const deciding =
-      explanation.decidingStatement ?? explanation.matchedStatements.find((s) => s.effect === 'Allow');
+    // The log belongs to the principal's account: another account's resource policy stays out of it.
+    const resourceAccount = arnAccount(request.resource);
+    const ownResource = resourceAccount === undefined || resourceAccount === entry.accountId;
+    const shown = (s: StatementRef | undefined) =>
+      s !== undefined && (ownResource || (s.policyType !== 'resource' && s.policyType !== 'rcp'))
+        ? s
+        : undefined;
+    const deciding = explanation.decidingStatement
+      ? shown(explanation.decidingStatement)
+      : explanation.matchedStatements.find((s) => s.effect === 'Allow' && shown(s));
     log.push({
       accountId: entry.accountId,
       at: entry.now.toISOString(),
@@ -564,7 +692,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       action: request.action,
       resource: request.resource,
       decision: explanation.decision,
-      reason: explanation.reason,
+      reason: ownResource ? explanation.reason : 'cross-account',
       ...(deciding ? { decidingStatement: `${deciding.policyId}#${statementName(deciding)}` } : {}),
       askedBy: entry.askedBy,
       expiresAt: Math.floor(entry.now.getTime() / 1000) + retentionSeconds,
@@ -576,14 +704,22 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     principal: string,
     requestId: string,
     error: unknown,
-  ): DecisionResult =>
-    platformDenial(
+  ): DecisionResult => {
+    try {
+      deps.reportError?.(error, requestId);
+    } catch {
+      // A failing log must not turn a deny into an exception.
+    }
+    // INVARIANT: the answer names no internal error (store messages, hosts, stacks); the request id
+    // finds the cause in the operator's log.
+    return platformDenial(
       request,
       principal,
       requestId,
       'platform-unavailable',
-      `Denied because the policy store could not be read (${failureMessage(error)}).`,
+      'Denied because the policy store could not be read; retry later.',
     );
+  };
 
   /** Decides one parsed request; never throws. */
   const decide = async (
@@ -596,13 +732,19 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     let principalArn = request.principal ?? caller.arn;
     try {
       let session: SessionFacts | undefined;
+      let tokenSubject: PrincipalRef | undefined;
       if (request.token !== undefined) {
         if (!deps.resolveToken) return fail('request.invalid', 'Token decisions are not configured.');
+        // INVARIANT: nothing about a token shows before the asker is known to be allowed to ask
+        // about tokens at all, and one it may not ask about is answered exactly as a forged one.
+        const asking = mayAskAboutTokens(caller);
+        if (!asking.ok) return asking;
         const resolved = await deps.resolveToken(request.token);
-        if (!resolved.ok) {
-          // An expired, revoked or forged token is a deny about that token, not a fault of the asker.
-          return ok(platformDenial(request, '(token)', requestId, 'token-invalid', resolved.message));
+        const subject = resolved.ok ? await tokenSubjectFor(caller, resolved.value) : undefined;
+        if (!resolved.ok || subject === undefined) {
+          return ok(platformDenial(request, '(token)', requestId, 'token-invalid', TOKEN_INVALID));
         }
+        tokenSubject = subject;
         principalArn = resolved.value.principalArn;
         session = {
           mfa: resolved.value.mfa,
@@ -621,10 +763,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       ) {
         return ok(await decideForOwnSession(caller, facts, request, requestId));
       }
-      const subject = await resolveSubject(
-        caller,
-        request.token !== undefined ? principalArn : request.principal,
-      );
+      const subject = tokenSubject ? ok(tokenSubject) : await resolveSubject(caller, request.principal);
       if (!subject.ok) return subject;
       const ref = subject.value;
       principalArn = ref.arn;
@@ -654,7 +793,12 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       if (!bundle.found || (bundle.effective && bundle.effective.principal.arn !== ref.arn))
         return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
       const registered = resource.record !== undefined;
-      const { accepted, ignored } = callerContext(request.context as ContextInput | undefined, registered);
+      const visibility = answerVisibility(caller, ref.accountId, resourceAccount);
+      const { accepted, ignored } = questionContext(
+        request.context as ContextInput | undefined,
+        registered,
+        visibility,
+      );
       const now = deps.now();
       const context = {
         ...accepted,
@@ -684,7 +828,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         askedBy: caller.arn,
         now,
       });
-      return ok(result);
+      return ok(visibility.decisionOnly ? decisionOnly(result, undefined) : result);
     } catch (error) {
       // INVARIANT: fail closed. Any error while loading or deciding is a deny that says why.
       return ok(unavailable(request, principalArn, requestId, error));

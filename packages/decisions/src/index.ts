@@ -47,6 +47,8 @@ export interface DecisionsOptions {
   /** The freshness window (ms); see policy-bundles.ts. */
   readonly revalidateAfterMs?: number;
   readonly random?: () => number;
+  /** Hears the internal error behind a `platform-unavailable` deny; see DecisionDependencies. */
+  readonly reportError?: (error: unknown, requestId: string) => void;
 }
 
 /** Builds every decision service over one shared bundle cache. */
@@ -64,6 +66,7 @@ export function createDecisions(options: DecisionsOptions) {
     cache,
     ...(options.resolveToken ? { resolveToken: options.resolveToken } : {}),
     ...(options.random ? { random: options.random } : {}),
+    ...(options.reportError ? { reportError: options.reportError } : {}),
   });
   return {
     cache,

@@ -13,10 +13,16 @@ import {
   listServiceDefinitions,
   putServiceDefinition,
   type StoreContext,
+  serviceDefinitionBytes,
 } from '@palisade/store';
 import { z } from 'zod';
-import { arnAccount, type DecisionService, describeIssues } from './decision-service.ts';
-import { callerContext } from './platform-context.ts';
+import {
+  answerVisibility,
+  arnAccount,
+  type DecisionService,
+  describeIssues,
+  questionContext,
+} from './decision-service.ts';
 import type { BundleCache } from './policy-bundles.ts';
 
 const KEY_TYPES = [
@@ -65,15 +71,37 @@ export const serviceDefinitionRequestSchema = z
   })
   .strict();
 
+/** How much catalog one account may register (the platform's own catalog is the operator's and unbounded). */
+export interface CatalogQuotas {
+  readonly servicesPerAccount: number;
+  /** The JSON size of all the account's definitions together. */
+  readonly bytesPerAccount: number;
+  /** The JSON size of one definition. */
+  readonly bytesPerService: number;
+}
+
+/**
+ * The default quotas: every account's catalog is loaded whole to validate a policy or list allowed
+ * actions, so it stays small enough to read and scan on every such request.
+ */
+export const defaultCatalogQuotas: CatalogQuotas = {
+  servicesPerAccount: 50,
+  bytesPerAccount: 256 * 1024,
+  bytesPerService: 64 * 1024,
+};
+
 /** What the catalog service needs. */
 export interface CatalogDependencies {
   readonly store: StoreContext;
   readonly partition: string;
   readonly now: () => Date;
+  /** Defaults to `defaultCatalogQuotas`. */
+  readonly quotas?: CatalogQuotas;
 }
 
 /** The catalog operations. */
 export function serviceCatalogService(deps: CatalogDependencies) {
+  const quotas = deps.quotas ?? defaultCatalogQuotas;
   const scopeFor = (caller: Caller, prefix: string, action: string): Result<CatalogScope> => {
     if (caller.kind === 'operator') return ok('platform');
     const arn = `arn:${deps.partition}:palisade::${caller.accountId}:service/${prefix}`;
@@ -111,29 +139,45 @@ export function serviceCatalogService(deps: CatalogDependencies) {
           return fail('entity.already-exists', `The service prefix ${prefix} is registered by the platform.`);
       }
       const definition: ServiceDefinition = { prefix, ...parsed.data };
-      await putServiceDefinition(deps.store, scope.value, {
-        prefix,
-        definition,
-        updatedAt: deps.now().toISOString(),
-      });
-      return ok(definition);
+      const bytes = serviceDefinitionBytes(definition);
+      if (scope.value !== 'platform' && bytes > quotas.bytesPerService)
+        return fail(
+          'quota.exceeded',
+          `A service definition may be at most ${quotas.bytesPerService} bytes of JSON; this one is ${bytes}.`,
+        );
+      const written = await putServiceDefinition(
+        deps.store,
+        scope.value,
+        { prefix, definition, updatedAt: deps.now().toISOString() },
+        { services: quotas.servicesPerAccount, bytes: quotas.bytesPerAccount },
+      );
+      return written.ok ? ok(definition) : written;
     },
     async get(caller: Caller, prefix: string): Promise<Result<ServiceDefinition>> {
       const valid = validPrefix(prefix);
       if (!valid.ok) return valid;
-      const catalog = await catalogFor(caller.kind === 'operator' ? 'platform' : caller.accountId);
+      // Checked before the lookup: a refusal says nothing of whether the service exists.
+      const scope = scopeFor(caller, prefix, 'palisade:GetServiceDefinition');
+      if (!scope.ok) return scope;
+      const catalog = await catalogFor(scope.value === 'platform' ? 'platform' : scope.value.accountId);
       const found = catalog.find((service) => service.prefix === prefix);
       return found ? ok(found) : fail('entity.not-found', `The service ${prefix} is not registered.`);
     },
     async list(caller: Caller): Promise<Result<{ services: ServiceCatalog }>> {
-      return ok({ services: await catalogFor(caller.kind === 'operator' ? 'platform' : caller.accountId) });
+      const scope = scopeFor(caller, '*', 'palisade:ListServiceDefinitions');
+      if (!scope.ok) return scope;
+      return ok({
+        services: await catalogFor(scope.value === 'platform' ? 'platform' : scope.value.accountId),
+      });
     },
     async remove(caller: Caller, prefix: string): Promise<Result<undefined>> {
       const valid = validPrefix(prefix);
       if (!valid.ok) return valid;
       const scope = scopeFor(caller, prefix, 'palisade:DeleteServiceDefinition');
       if (!scope.ok) return scope;
-      return (await deleteServiceDefinition(deps.store, scope.value, prefix))
+      const removed = await deleteServiceDefinition(deps.store, scope.value, prefix);
+      if (!removed.ok) return removed;
+      return removed.value
         ? ok(undefined)
         : fail('entity.not-found', `The service ${prefix} is not registered.`);
     },
@@ -233,9 +277,11 @@ export function allowedActionsService(deps: {
           resourceAccount,
           resourceAccount ? (states.get(resourceAccount)?.epoch ?? 0) : 0,
         );
-    const { accepted: context } = callerContext(
+    const visibility = answerVisibility(caller, subject.value.accountId, resourceAccount);
+    const { accepted: context } = questionContext(
       input.context as ContextInput | undefined,
       resourceBundle.record !== undefined,
+      visibility,
     );
 
     const actions = catalog
@@ -266,7 +312,8 @@ export function allowedActionsService(deps: {
         cursor = allowed.at(-1)?.action;
         break;
       }
-      allowed.push({ action, reason: explanation.reason });
+      // Which side granted it is another account's business when its policies took part.
+      allowed.push({ action, reason: visibility.decisionOnly ? 'cross-account' : explanation.reason });
     }
     return ok({
       principal: subject.value.arn,

@@ -228,3 +228,53 @@ describe('decisions about a role session ARN', () => {
     expect(await allowed('nobody')).toMatchObject({ ok: false, code: 'entity.not-found' });
   });
 });
+
+describe("a role session ARN asked about another account's resource", () => {
+  it('answers the decision and which own session decided, never the other account’s statements or tags', async () => {
+    await session('foreign');
+    const created = await tenantAccountOperations(iam).createAccount(operator, 'session-decisions-b');
+    if (!created.ok) throw new Error(created.message);
+    const B = created.value.account.accountId;
+    const resource = `arn:aws:docs:us-east-1:${B}:doc/hidden`;
+    const { decisions, resourcePolicies } = createDecisions({ store, partition: 'aws', now: () => NOW });
+    const registered = await resourcePolicies.put(rootCaller('aws', B), resource, {
+      policy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'BHiddenGrant',
+            Effect: 'Allow',
+            Principal: { AWS: arn('foreign') },
+            Action: 'docs:Read',
+            Resource: resource,
+            Condition: { StringEquals: { 'aws:ResourceTag/b-hidden-tag': 'owl' } },
+          },
+        ],
+      },
+      tags: [{ Key: 'b-hidden-tag', Value: 'owl' }],
+    });
+    expect(registered.ok).toBe(true);
+    const answer = await decisions.authorize(
+      rootCaller('aws', A),
+      { principal: arn('foreign'), action: 'docs:Read', resource },
+      'req',
+    );
+    expect(answer).toMatchObject({
+      ok: true,
+      value: {
+        decision: 'allowed',
+        reason: 'cross-account',
+        matchedStatements: [],
+        explanation: { resourceRegistered: false, policyTypes: {}, session: { liveSessions: 1 } },
+      },
+    });
+    expect(JSON.stringify(answer)).not.toMatch(/BHidden|b-hidden-tag|owl/);
+    // The operator sees everything.
+    const full = await decisions.authorize(
+      operator,
+      { principal: arn('foreign'), action: 'docs:Read', resource },
+      'req',
+    );
+    expect(JSON.stringify(full)).toMatch(/BHiddenGrant/);
+  });
+});

@@ -35,22 +35,28 @@ export const decisionResultSchema = z.object({
     .array(z.string())
     .describe('Keys of `context` the platform owns and therefore ignored'),
   requestId: z.string(),
-  reason: z.enum([
-    'no-permission-needed',
-    'explicit-deny',
-    'scp-no-allow',
-    'rcp-no-allow',
-    'service-owned-resource',
-    'no-grant',
-    'boundary-no-allow',
-    'session-policy-no-allow',
-    'policy-error',
-    'granted-by-resource-policy',
-    'granted-by-identity-policy',
-    'account-not-active',
-    'token-invalid',
-    'platform-unavailable',
-  ]),
+  reason: z
+    .enum([
+      'no-permission-needed',
+      'explicit-deny',
+      'scp-no-allow',
+      'rcp-no-allow',
+      'service-owned-resource',
+      'no-grant',
+      'boundary-no-allow',
+      'session-policy-no-allow',
+      'policy-error',
+      'granted-by-resource-policy',
+      'granted-by-identity-policy',
+      'account-not-active',
+      'token-invalid',
+      'platform-unavailable',
+      'too-many-sessions',
+      'cross-account',
+    ])
+    .describe(
+      '`cross-account`: policies of another account took part, so only the decision is given (no statements, keys or registration).',
+    ),
   explanation: z.object({
     principal: z.string(),
     action: z.string(),
@@ -66,7 +72,11 @@ export const decisionResultSchema = z.object({
     policyErrors: z.array(
       z.object({ policyId: z.string(), policyType, code: z.string(), message: z.string() }),
     ),
-    resourceRegistered: z.boolean().describe('Whether the resource has a registered policy or tags'),
+    resourceRegistered: z
+      .boolean()
+      .describe(
+        "Whether the resource has a registered policy or tags (always false for another account's resource)",
+      ),
     message: z.string().optional(),
   }),
 });
@@ -371,7 +381,8 @@ export function decisionRouteDocs(requests: DecisionRequestSchemas): RouteDoc[] 
       method: 'get',
       path: '/v1/service-catalog',
       summary: "List the service definitions the caller's account validates against",
-      description: "The platform's services, then the account's own.",
+      description:
+        "The platform's services, then the account's own. Needs `palisade:ListServiceDefinitions` on `arn:<partition>:palisade::<account>:service/*` (the root and the operator need nothing).",
       tag: CATALOG,
       parameters: [],
       success: {
@@ -383,14 +394,14 @@ export function decisionRouteDocs(requests: DecisionRequestSchemas): RouteDoc[] 
           required: ['services'],
         },
       },
-      errors: [401],
+      errors: [401, 403],
     },
     {
       method: 'put',
       path: '/v1/service-catalog/{prefix}',
       summary: 'Register a service: its actions, resource types and condition keys',
       description:
-        'An account registers for itself (`palisade:PutServiceDefinition` on `arn:<partition>:palisade::<account>:service/<prefix>`); the operator registers for every account. A prefix the platform registered cannot be taken (409).',
+        'An account registers for itself (`palisade:PutServiceDefinition` on `arn:<partition>:palisade::<account>:service/<prefix>`); the operator registers for every account. A prefix the platform registered cannot be taken (409). Quotas per account (409 `quota.exceeded`): 50 services, 256 KiB of definitions in all, 64 KiB per definition (sizes of the definitions as JSON).',
       tag: CATALOG,
       parameters: [prefixParam],
       requestBody: body(requests.putServiceDefinition),
@@ -401,10 +412,12 @@ export function decisionRouteDocs(requests: DecisionRequestSchemas): RouteDoc[] 
       method: 'get',
       path: '/v1/service-catalog/{prefix}',
       summary: 'Read one service definition',
+      description:
+        'Needs `palisade:GetServiceDefinition` on `arn:<partition>:palisade::<account>:service/<prefix>` (the root and the operator need nothing), checked before the lookup.',
       tag: CATALOG,
       parameters: [prefixParam],
       success: { status: 200, description: 'The definition.', schema: ref('ServiceDefinition') },
-      errors: [400, 401, 404],
+      errors: [400, 401, 403, 404],
     },
     {
       method: 'delete',
