@@ -551,3 +551,13 @@ describe('validate-policy with the action table', () => {
     expect(findings).toEqual([]);
   });
 });
+
+describe('the service catalog and the action table', () => {
+  it('refuses to register iam or sts, which the action table describes', async () => {
+    const catalogs = serviceCatalogService({ store: f.store, partition: 'aws', now: () => NOW });
+    for (const prefix of ['iam', 'sts']) {
+      const put = await catalogs.put(f.rootA, prefix, { actions: ['GetUser'] });
+      expect(put.ok ? 'stored' : put.code).toBe('entity.already-exists');
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * unknown actions and mistyped keys, and "what can this principal do" enumerates its actions.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf } from '@palisade/iam';
+import { type Caller, denialOf, isBuiltInService } from '@palisade/iam';
 import type { ContextInput, ServiceCatalog, ServiceDefinition } from '@palisade/policy';
 import {
   type CatalogScope,
@@ -133,6 +133,9 @@ export function serviceCatalogService(deps: CatalogDependencies) {
       if (!scope.ok) return scope;
       const parsed = serviceDefinitionRequestSchema.safeParse(body);
       if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      // IAM and STS are described by the platform's own action table (validation reads it first).
+      if (isBuiltInService(prefix))
+        return fail('entity.already-exists', `The service prefix ${prefix} is built into the platform.`);
       if (scope.value !== 'platform') {
         const platform = await listServiceDefinitions(deps.store, 'platform');
         if (platform.some((record) => record.prefix === prefix))

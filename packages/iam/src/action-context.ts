@@ -200,6 +200,12 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'sts:TagSession': row('role', ['aws:RequestTag/${TagKey}', 'aws:TagKeys', 'sts:TransitiveTagKeys']),
 };
 
+/** Says whether a service prefix is one the table describes (`iam`, `sts`), case-insensitively. */
+export function isBuiltInService(prefix: string): boolean {
+  const wanted = `${prefix.toLowerCase()}:`;
+  return Object.keys(ACTION_CONTEXT).some((action) => action.toLowerCase().startsWith(wanted));
+}
+
 /** What an operation knows of its request; the table picks the keys its action carries. */
 export interface RequestFacts {
   /** Tags the request sets (Create…, Tag…, session tags): `aws:RequestTag/<key>`, `aws:TagKeys`. */
