@@ -561,3 +561,38 @@ describe('the service catalog and the action table', () => {
     }
   });
 });
+
+describe('the simulator with the action table', () => {
+  it('reports as missing only the keys the simulated action can carry', async () => {
+    const result = await f.must<{
+      EvaluationResults: { EvalActionName: string; MissingContextValues: string[] }[];
+    }>(ops, f.rootA, 'SimulateCustomPolicy', {
+      PolicyInputList: [
+        JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'iam:*', Resource: '*' },
+            {
+              Effect: 'Deny',
+              Action: 'iam:*',
+              Resource: '*',
+              Condition: { ArnEquals: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } },
+            },
+            {
+              Effect: 'Deny',
+              Action: 'iam:*',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:SourceVpc': 'v' } },
+            },
+          ],
+        }),
+      ],
+      ActionNames: ['iam:AttachUserPolicy', 'iam:CreateUser'],
+    });
+    const missing = Object.fromEntries(
+      result.EvaluationResults.map((r) => [r.EvalActionName, [...r.MissingContextValues].sort()]),
+    );
+    expect(missing['iam:AttachUserPolicy']).toEqual(['aws:SourceVpc', 'iam:PolicyARN']);
+    expect(missing['iam:CreateUser']).toEqual(['aws:SourceVpc']);
+  });
+});

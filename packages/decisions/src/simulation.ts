@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import {
+  actionCanCarry,
   type Caller,
   decodeMarker,
   denialOf,
@@ -569,7 +570,10 @@ function actionResult(
         EvalResourceName: resource,
         EvalResourceDecision: explanation.decision,
         MatchedStatements: matchedStatements(explanation, report),
-        MissingContextValues: explanation.missingContextKeys.map(report.contextKey),
+        // A key the action's requests never carry is not missing: a real request would not have it either.
+        MissingContextValues: explanation.missingContextKeys
+          .filter((key) => actionCanCarry(action, key))
+          .map(report.contextKey),
         ...(crossAccount ? { EvalDecisionDetails: decisionDetails(explanation) } : {}),
         ...(boundary !== undefined
           ? { PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: boundary === 'allowed' } }

@@ -16,7 +16,7 @@
  * provider's own name (`<provider>:aud`, `:sub`, `:amr`), and `sts:SourceIdentity` for web identity
  * (Palisade does not read a source identity from tokens).
  */
-import type { ServiceDefinition } from '@palisade/policy';
+import { conditionKeyMatches, type ServiceDefinition } from '@palisade/policy';
 import type { Tag } from '@palisade/store';
 
 /** The condition keys an action can carry, spelled as the Service Authorization Reference does. */
@@ -199,6 +199,20 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'sts:SetSourceIdentity': row('role', ['sts:SourceIdentity']),
   'sts:TagSession': row('role', ['aws:RequestTag/${TagKey}', 'aws:TagKeys', 'sts:TransitiveTagKeys']),
 };
+
+const ACTION_SCOPED_GLOBAL = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/i;
+
+/**
+ * Whether a request for `action` can ever carry `key`: false for an IAM or STS key, or a tag key,
+ * the table does not list for the action; true otherwise (global keys, keys of other namespaces
+ * and actions the table does not describe are not the table's to judge).
+ */
+export function actionCanCarry(action: string, key: string): boolean {
+  const spec = actionContextSpec(action);
+  if (spec === undefined) return true;
+  if (!/^(iam|sts):/i.test(key) && !ACTION_SCOPED_GLOBAL.test(key)) return true;
+  return actionKeys(spec).some((name) => conditionKeyMatches(name, key));
+}
 
 /** Says whether a service prefix is one the table describes (`iam`, `sts`), case-insensitively. */
 export function isBuiltInService(prefix: string): boolean {

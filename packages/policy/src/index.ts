@@ -30,6 +30,7 @@ export { POLICY_TYPES, type PolicyType } from './policy-type.ts';
 export { type ContextInput, normalizeContext } from './request-context.ts';
 export {
   type ConditionKeyType,
+  conditionKeyMatches,
   didYouMean,
   type ServiceCatalog,
   type ServiceDefinition,
