@@ -23,6 +23,7 @@ export * from './mfa-devices.ts';
 export * from './oidc-providers.ts';
 export * from './operation.ts';
 export * from './platform-policies.ts';
+export * from './sign-in-standing.ts';
 export * from './tenant-accounts.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */

@@ -34,6 +34,8 @@ export interface SignInSessionRecord {
   readonly mfa: boolean;
   readonly amr: readonly string[];
   readonly passwordResetRequired: boolean;
+  /** The login profile's sign-in generation when the session opened (see SignInGeneration). */
+  readonly profileGeneration?: string;
   readonly refreshHash: string;
   readonly status: 'active' | 'revoked';
   readonly revokedReason?: string;
@@ -120,6 +122,7 @@ export function toSignInSession(item: Record<string, unknown>): SignInSessionRec
     mfa: item.mfa === true,
     amr: Array.isArray(item.amr) ? item.amr.map(String) : [],
     passwordResetRequired: item.passwordResetRequired === true,
+    ...(typeof item.profileGeneration === 'string' ? { profileGeneration: item.profileGeneration } : {}),
     refreshHash: String(item.refreshHash),
     status: item.status === 'active' ? 'active' : 'revoked',
     ...(typeof item.revokedReason === 'string' ? { revokedReason: item.revokedReason } : {}),

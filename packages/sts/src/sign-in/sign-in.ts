@@ -189,6 +189,7 @@ export function createPasswordSignIn(
         authTime,
         mfa: mfaEnabled,
         passwordResetRequired: profile.passwordResetRequired || expired,
+        ...(profile.signInGeneration ? { profileGeneration: profile.signInGeneration.id } : {}),
       },
       now,
     );
