@@ -5,12 +5,16 @@
  * bearer token, by role chaining from those) end when it ends (sign-out, refresh-token reuse, a
  * password change) and never outlive it.
  */
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { requestSignIn } from './fixtures/sign-in-request.ts';
+import {
+  queryAs,
+  type RequestAuth,
+  type SigningKey,
+  sendAs,
+  type TextAnswer,
+} from './fixtures/signed-fetch.ts';
 
 const START = new Date('2026-11-28T12:00:00Z');
 let clock = START;
@@ -23,75 +27,23 @@ let running: RunningPlatform;
 let accountId: string;
 const roleArn = () => `arn:aws:iam::${accountId}:role/worker`;
 
-interface Key {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
+type Key = SigningKey;
+type Auth = RequestAuth;
 
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-}
-
-/** Sends a request with either a bearer token or a SigV4 signature dated by the pinned clock. */
-async function send(
-  auth: { bearer: string } | { key: Key; service: string },
-  method: string,
-  path: string,
-  body: string | undefined,
-  contentType: string,
-): Promise<Answer> {
-  const url = new URL(path, running.url);
-  let headers: Record<string, string> = body === undefined ? {} : { 'content-type': contentType };
-  if ('bearer' in auth) {
-    headers.authorization = `Bearer ${auth.bearer}`;
-  } else {
-    const signer = new SignatureV4({
-      credentials: auth.key,
-      region: 'us-east-1',
-      service: auth.service,
-      sha256: Hash.bind(null, 'sha256'),
-      applyChecksum: true,
-    });
-    const signed = await signer.sign(
-      new HttpRequest({
-        method,
-        protocol: url.protocol,
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: url.pathname,
-        headers: { ...headers, host: url.host },
-        ...(body !== undefined ? { body } : {}),
-      }),
-      { signingDate: clock },
-    );
-    const { host: _host, ...rest } = signed.headers;
-    headers = rest;
-  }
-  const response = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-  return { status: response.status, text: await response.text() };
-}
-
-type Auth = Parameters<typeof send>[0];
-const query = (auth: Auth, version: '2010-05-08' | '2011-06-15', params: Record<string, string>) =>
-  send(
-    auth,
-    'POST',
-    '/',
-    new URLSearchParams({ ...params, Version: version }).toString(),
-    'application/x-www-form-urlencoded',
-  );
+const query = (auth: Auth, version: '2010-05-08' | '2011-06-15', params: Record<string, string>) => {
+  const { Action, ...rest } = params;
+  return queryAs(running.url, auth, version, Action ?? '', rest, clock);
+};
 const sts = (auth: Auth, action: string, params: Record<string, string> = {}) =>
   query(auth, '2011-06-15', { Action: action, ...params });
 const iamQuery = (auth: Auth, action: string, params: Record<string, string> = {}) =>
   query(auth, '2010-05-08', { Action: action, ...params });
 const rest = (auth: Auth, path: string, body: object) =>
-  send(auth, 'POST', path, JSON.stringify(body), 'application/json');
+  sendAs(running.url, auth, { method: 'POST', path, body: JSON.stringify(body) }, clock);
 const signed = (key: Key, service = 'sts'): Auth => ({ key, service });
 
 /** Temporary credentials out of an STS Query answer. */
-function keyOf(answer: Answer): Key & { expiration: string } {
+function keyOf(answer: TextAnswer): Key & { expiration: string } {
   const pick = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(answer.text)?.[1] ?? '';
   expect(answer.status, answer.text).toBe(200);
   return {

@@ -20,6 +20,7 @@ export * from './effective-policies.ts';
 export * from './iam-context.ts';
 export * from './login-profiles.ts';
 export * from './mfa-devices.ts';
+export * from './mfa-throttle.ts';
 export * from './oidc-providers.ts';
 export * from './operation.ts';
 export * from './platform-policies.ts';
