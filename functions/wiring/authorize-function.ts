@@ -50,7 +50,11 @@ export function createAuthorizeFunction(
     cache,
     resolveToken: tokenResolver(authenticateBearer, now),
   });
-  const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
+  const app = createPlatformApp({
+    checkHealth: () => pingTable(store),
+    log,
+    ...(config.trustedProxy ? { trustedProxy: config.trustedProxy } : {}),
+  });
   app.route('/', createDecisionsApp({ authenticate, ...decisionQuestions(decisions) }));
   return app;
 }
