@@ -51,7 +51,11 @@ export function createAuthorizeFunction(
     resolveToken: tokenResolver(authenticateBearer, now),
     reportError: storeErrorReporter(log),
   });
-  const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
+  const app = createPlatformApp({
+    checkHealth: () => pingTable(store),
+    log,
+    ...(config.trustedProxy ? { trustedProxy: config.trustedProxy } : {}),
+  });
   app.route('/', createDecisionsApp({ authenticate, ...decisionQuestions(decisions) }));
   return app;
 }

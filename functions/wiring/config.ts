@@ -22,6 +22,11 @@ export interface PlatformConfig {
    * development and tests only. Off unless set explicitly; no other setting implies it.
    */
   readonly devAllowLoopbackOidc?: boolean;
+  /**
+   * The header the deployment's own proxies put the client address in (PALISADE_TRUSTED_PROXY_HEADER)
+   * and how many of them there are (PALISADE_TRUSTED_PROXY_HOPS, default 1). Unset: the peer's address.
+   */
+  readonly trustedProxy?: { readonly header: string; readonly hops: number };
 }
 
 /** True when the environment explicitly enables loopback OIDC issuers (the value `1` only). */
@@ -53,7 +58,27 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     partition: env.PALISADE_PARTITION || 'aws',
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
     devAllowLoopbackOidc: devAllowLoopbackOidc(env),
+    ...trustedProxyOf(env),
   };
+}
+
+/** The trusted proxy settings; a malformed value stops start-up rather than trusting a guess. */
+function trustedProxyOf(env: NodeJS.ProcessEnv): Pick<PlatformConfig, 'trustedProxy'> {
+  const header = env.PALISADE_TRUSTED_PROXY_HEADER?.trim().toLowerCase();
+  const hopsText = env.PALISADE_TRUSTED_PROXY_HOPS?.trim();
+  if (!header) {
+    if (hopsText)
+      throw new Error('PALISADE_TRUSTED_PROXY_HOPS is set without PALISADE_TRUSTED_PROXY_HEADER.');
+    return {};
+  }
+  if (!/^[a-z0-9-]{1,64}$/.test(header)) {
+    throw new Error('PALISADE_TRUSTED_PROXY_HEADER must be a header name, e.g. x-forwarded-for.');
+  }
+  const hops = hopsText ? Number(hopsText) : 1;
+  if (!Number.isInteger(hops) || hops < 1 || hops > 10) {
+    throw new Error('PALISADE_TRUSTED_PROXY_HOPS must be a whole number from 1 to 10.');
+  }
+  return { trustedProxy: { header, hops } };
 }
 
 /** The `iss` of access tokens: the configured issuer, or the default local origin. */

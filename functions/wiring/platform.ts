@@ -91,7 +91,11 @@ export function createPlatform(
     now,
   );
 
-  const app = createPlatformApp({ checkHealth: () => pingTable(store), log });
+  const app = createPlatformApp({
+    checkHealth: () => pingTable(store),
+    log,
+    ...(config.trustedProxy ? { trustedProxy: config.trustedProxy } : {}),
+  });
   app.route(
     '/',
     createSignInApp({

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { accessLog, type LogSink } from './access-log.ts';
+import { clientAddress, type TrustedProxy } from './client-address.ts';
 import { internalErrorResponse, type Protocol } from './error-responses.ts';
 import { requestId } from './request-id.ts';
 
@@ -14,6 +15,8 @@ export type HealthProbe = () => Promise<{ ok: true } | { ok: false; reason: stri
 export interface PlatformDependencies {
   readonly checkHealth: HealthProbe;
   readonly log: LogSink;
+  /** The header the deployment's own proxies set with the client address (absent: the peer's). */
+  readonly trustedProxy?: TrustedProxy;
 }
 
 /** True for AWS Query protocol requests (form POSTs to `/`), which expect XML errors. */
@@ -28,6 +31,7 @@ export function protocolOf(request: Request): Protocol {
 export function createPlatformApp(deps: PlatformDependencies): Hono {
   const app = new Hono();
   app.use(requestId());
+  app.use(clientAddress(deps.trustedProxy));
   app.use(accessLog(deps.log));
 
   app.get('/healthz', async (c) => {

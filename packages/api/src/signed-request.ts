@@ -7,6 +7,7 @@ import type { ReceivedRequest } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { Caller } from '@palisade/iam';
 import type { Context } from 'hono';
+import { peerAddressOf } from './client-address.ts';
 
 /** A signed request read off the wire. */
 export interface SignedRequest {
@@ -29,11 +30,7 @@ interface NodeBindings {
   incoming?: {
     url?: string;
     headersDistinct?: Record<string, string[] | undefined>;
-    socket?: { remoteAddress?: string };
   };
-}
-interface LambdaBindings {
-  event?: { requestContext?: { http?: { sourceIp?: string } } };
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -55,7 +52,6 @@ export async function readSignedRequest(
     return fail('request.malformed-body', 'The request body is not valid UTF-8.');
   }
   const node = (c.env ?? {}) as NodeBindings;
-  const lambda = (c.env ?? {}) as LambdaBindings;
   const url = new URL(c.req.url);
   const headers: Record<string, string | readonly string[]> = {};
   if (node.incoming?.headersDistinct) {
@@ -67,7 +63,8 @@ export async function readSignedRequest(
       headers[name] = value;
     });
   }
-  const sourceIp = node.incoming?.socket?.remoteAddress ?? lambda.event?.requestContext?.http?.sourceIp;
+  // The platform app's clientAddress middleware decides (trusted proxy header); apps without it use the peer.
+  const sourceIp = c.get('clientAddress') ?? peerAddressOf(c.env);
   return ok({
     received: {
       method: c.req.method,

@@ -30,6 +30,7 @@ import type { Caller } from './caller.ts';
 import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
 import { type EffectivePolicies, loadEffectivePolicies } from './effective-policies.ts';
+import { signInBindingStands } from './sign-in-standing.ts';
 
 /** What authentication needs. */
 export interface AuthenticationContext {
@@ -207,7 +208,8 @@ const EXPIRED_TOKEN = 'The security token included in the request is expired';
 /**
  * The caller behind a verified temporary key: refused once the session has expired (checked here,
  * since TTL deletion is lazy), when its account is no longer active, or when its principal is gone
- * (a role deleted and recreated under the same name is another role).
+ * (a role deleted and recreated under the same name is another role), or when the sign-in session
+ * it was minted from no longer stands.
  */
 async function sessionCaller(
   context: AuthenticationContext,
@@ -218,7 +220,14 @@ async function sessionCaller(
   // INVARIANT: an expired session authenticates no one, whatever the table still holds.
   if (!(now.getTime() < Date.parse(session.expiration)))
     return fail('credentials.expired-token', EXPIRED_TOKEN);
-  const account = await getAccount(context.store, session.accountId);
+  const binding = session.signInSession;
+  const [account, signInStands] = await Promise.all([
+    getAccount(context.store, session.accountId),
+    binding ? signInBindingStands(context.store, binding, now) : true,
+  ]);
+  // INVARIANT: credentials minted from a sign-in session end when it ends (sign-out, revocation,
+  // a password change), checked on every request they sign.
+  if (!signInStands) return fail('credentials.invalid-token', INVALID_TOKEN);
   if (account?.status !== 'active') {
     return fail(
       'account.suspended',

@@ -1,17 +1,27 @@
 /**
  * Who is calling, from `Authorization: Bearer <access JWT>`: the token's signature, algorithm,
  * issuer, audience and lifetime (checked by the verifier port), then the session it names must
- * still be active, its account active, and its principal the same one that signed in (a user
- * deleted, or re-created under the same name, or whose login profile was deleted, is refused).
+ * still stand (active, unexpired, opened under the owner's current password), its account be
+ * active, and its principal be the same one that signed in (a user deleted, or re-created under
+ * the same name, or whose login profile was deleted, is refused). A session that must reset its
+ * password may do only that; whatever the caller mints is bound to the session.
  * The store reads run in parallel. Every refusal is a typed failure; nothing throws through.
  */
 import type { AccessTokenClaims } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { getAccount, getLoginProfile, getSignInSession, type StoreContext } from '@palisade/store';
+import {
+  getAccount,
+  getLoginProfile,
+  getSignInSession,
+  type LoginProfileRecord,
+  type SignInBinding,
+  type StoreContext,
+} from '@palisade/store';
 import { rootArn } from './arns.ts';
 import type { Caller } from './caller.ts';
-import { rootCaller, userCaller } from './callers.ts';
+import { type FactualCaller, rootCaller, userCaller } from './callers.ts';
 import { loadEffectivePolicies } from './effective-policies.ts';
+import { signInMustResetPassword, signInSessionStands } from './sign-in-standing.ts';
 
 /** Verifies an access JWT's signature and claims (the sign-in keyring provides it). */
 export type AccessTokenCheck = (token: string, now: Date) => Promise<Result<AccessTokenClaims>>;
@@ -77,20 +87,24 @@ async function sessionCaller(
       ? undefined
       : loadEffectivePolicies(context.store, context.partition, claims.account, 'user', userName),
   ]);
-  const sessionValid =
-    session !== undefined &&
-    session.status === 'active' &&
-    session.accountId === claims.account &&
-    session.principalArn === claims.sub &&
-    session.expiresAt * 1000 > now.getTime();
-  if (!sessionValid) return fail('credentials.invalid-token', INVALID);
+  if (!signInSessionStands(session, profile, now) || session.accountId !== claims.account) {
+    return fail('credentials.invalid-token', INVALID);
+  }
+  if (session.principalArn !== claims.sub) return fail('credentials.invalid-token', INVALID);
   if (account?.status !== 'active') {
     return fail(
       'account.suspended',
       `The account ${claims.account} is ${account?.status ?? 'closed'}; its sessions are disabled.`,
     );
   }
-  if (!profile) return fail('credentials.invalid-token', INVALID);
+  // INVARIANT: what this caller mints (STS credentials) is bound to this session and ends with it.
+  const binding: SignInBinding = {
+    sessionId: session.sessionId,
+    accountId: session.accountId,
+    owner,
+    expiresAt: session.expiresAt,
+  };
+  const mustReset = signInMustResetPassword(session, profile as LoginProfileRecord);
 
   const mfaContext: Record<string, string> = {
     'aws:MultiFactorAuthPresent': claims.mfa ? 'true' : 'false',
@@ -102,7 +116,8 @@ async function sessionCaller(
   };
   if (userName === undefined) {
     if (session.principalId !== claims.account) return fail('credentials.invalid-token', INVALID);
-    return ok({ caller: rootCaller(context.partition, claims.account, context.now), claims });
+    const caller = bound(rootCaller(context.partition, claims.account, context.now), binding);
+    return ok({ caller: mustReset ? resetOnly(caller, ROOT_RESET_ACTIONS) : caller, claims });
   }
   // A user deleted and re-created under the same name has a new id: the old session is not theirs.
   if (
@@ -112,20 +127,52 @@ async function sessionCaller(
   ) {
     return fail('credentials.invalid-token', INVALID);
   }
-  const caller = userCaller(effective, context.now, mfaContext);
-  return ok({ caller: profile.passwordResetRequired ? resetOnly(caller) : caller, claims });
+  const caller = bound(userCaller(effective, context.now, mfaContext), binding);
+  return ok({ caller: mustReset ? resetOnly(caller, RESET_ACTIONS) : caller, claims });
+}
+
+/** The caller with the sign-in session it stands for in its facts. */
+function bound(caller: FactualCaller, binding: SignInBinding): FactualCaller {
+  return { ...caller, facts: { ...caller.facts, signInSession: binding } };
 }
 
 /** What a user who must reset the password may still do, as IAM allows: change it and read the rules. */
 const RESET_ACTIONS: ReadonlySet<string> = new Set(['iam:changepassword', 'iam:getaccountpasswordpolicy']);
+/** The root changes its own password with UpdateLoginProfile (ChangePassword is for users). */
+const ROOT_RESET_ACTIONS: ReadonlySet<string> = new Set([...RESET_ACTIONS, 'iam:updateloginprofile']);
 
-/** Narrows a caller to the password-reset actions (still subject to its own policies). */
-function resetOnly<C extends Caller>(caller: C): C {
+const resetDenial = {
+  allowed: false,
+  reason: 'implicit-deny',
+  policyType: 'password-reset-required',
+} as const;
+
+/**
+ * Narrows a caller to the password-reset actions (still subject to its own policies), on every
+ * path a service may ask: `authorize`, the engine behind `facts` (AssumeRole, decisions), and a
+ * flag for the operations that need no permission (GetSessionToken, GetCallerIdentity).
+ */
+function resetOnly(caller: FactualCaller, allowed: ReadonlySet<string>): FactualCaller {
+  const { facts } = caller;
+  // The root's own password only: UpdateLoginProfile on a user's profile is administration.
+  const permitted = (action: string, resource: string) => {
+    const lower = action.toLowerCase();
+    return allowed.has(lower) && (lower !== 'iam:updateloginprofile' || resource === caller.arn);
+  };
   return {
     ...caller,
     authorize: (action, resource, context) =>
-      RESET_ACTIONS.has(action.toLowerCase())
-        ? caller.authorize(action, resource, context)
-        : { allowed: false, reason: 'implicit-deny', policyType: 'password-reset-required' },
+      permitted(action, resource) ? caller.authorize(action, resource, context) : resetDenial,
+    facts: {
+      ...facts,
+      passwordResetRequired: true,
+      evaluate: (request) => {
+        const explanation = facts.evaluate(request);
+        if (permitted(request.action, request.resource) || explanation.decision !== 'allowed') {
+          return explanation;
+        }
+        return { ...explanation, decision: 'implicitDeny', reason: 'no-grant', matchedStatements: [] };
+      },
+    },
   };
 }

@@ -66,3 +66,11 @@ export function denialOf(
     `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
   );
 }
+
+/** AccessDenied for a sign-in session that must change its password before anything else. */
+export function passwordResetDenial(caller: Caller, action: string): Failure {
+  return fail(
+    'access.denied',
+    `User: ${caller.arn} is not authorized to perform: ${action}: the password must be changed first`,
+  );
+}

@@ -9,7 +9,7 @@ import {
   type PrincipalPolicies,
   type ResourcePolicies,
 } from '@palisade/policy';
-import type { StsSessionRecord, Tag } from '@palisade/store';
+import type { SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
 import { rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
 import type { EffectivePolicies, PolicySource } from './effective-policies.ts';
@@ -36,6 +36,10 @@ export interface CallerFacts {
   readonly session?: StsSessionRecord;
   /** The caller's principal tags (for a role session: the role's, overridden by session tags). */
   readonly principalTags: readonly Tag[];
+  /** The sign-in session behind a Bearer caller (temporary credentials carry theirs in `session`). */
+  readonly signInSession?: SignInBinding;
+  /** A sign-in session that must change its password first: it may do nothing else. */
+  readonly passwordResetRequired?: boolean;
   /** Decides one request over the caller's own policies plus the request's resource policies. */
   evaluate(request: FactsRequest): Explanation;
 }
@@ -46,6 +50,11 @@ export type FactualCaller = Caller & { readonly facts: CallerFacts };
 /** The facts of a caller built by this module; undefined for callers that have none (the operator). */
 export function callerFacts(caller: Caller): CallerFacts | undefined {
   return (caller as Partial<FactualCaller>).facts;
+}
+
+/** The sign-in session a caller acts for (Bearer, or credentials minted from one): what it mints is bound to it. */
+export function signInBindingOf(facts: CallerFacts): SignInBinding | undefined {
+  return facts.signInSession ?? facts.session?.signInSession;
 }
 
 /** The operator: manages accounts; inside an account it has no identity and may do nothing. */

@@ -21,9 +21,11 @@ export * from './effective-policies.ts';
 export * from './iam-context.ts';
 export * from './login-profiles.ts';
 export * from './mfa-devices.ts';
+export * from './mfa-throttle.ts';
 export * from './oidc-providers.ts';
 export * from './operation.ts';
 export * from './platform-policies.ts';
+export * from './sign-in-standing.ts';
 export * from './tenant-accounts.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */

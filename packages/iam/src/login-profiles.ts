@@ -2,8 +2,11 @@
  * Console passwords: Create/Get/Update/DeleteLoginProfile and ChangePassword, under the account's
  * password policy (length and classes, MaxPasswordAge, PasswordReusePrevention). Passwords are
  * stored only as scrypt hashes. Calling without UserName as the root manages the root's own
- * login profile (the root signs in with the account and no user name).
+ * login profile (the root signs in with the account and no user name). Setting a password (and
+ * creating or re-creating a profile) starts a new sign-in generation: every other sign-in session
+ * of the owner, and the temporary credentials minted from them, stop working at once.
  */
+import { randomUUID } from 'node:crypto';
 import {
   checkPasswordPolicy,
   DEFAULT_PASSWORD_POLICY,
@@ -20,12 +23,13 @@ import {
   type LoginProfileRecord,
   noLoginProfile,
   putNewLoginProfile,
+  type SignInGeneration,
   type StoreContext,
   updateLoginProfile,
 } from '@palisade/store';
 import { z } from 'zod';
-import { denialOf } from './caller.ts';
-import { callerFacts } from './callers.ts';
+import { type Caller, denialOf } from './caller.ts';
+import { callerFacts, signInBindingOf } from './callers.ts';
 import type { IamContext } from './iam-context.ts';
 import { boolean, userName } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';
@@ -129,6 +133,23 @@ function rememberedAfterChange(current: LoginProfileRecord): string[] {
   return [current.passwordHash, ...current.previousPasswordHashes].slice(0, 23);
 }
 
+/**
+ * A new sign-in generation for `owner`'s password, keeping only the caller's own sign-in session
+ * when the caller is that owner signed in (a user changing its password stays signed in there).
+ */
+function nextSignInGeneration(caller: Caller, accountId: string, owner: LoginProfileOwner): SignInGeneration {
+  const facts = callerFacts(caller);
+  const binding = facts ? signInBindingOf(facts) : undefined;
+  const own =
+    binding !== undefined &&
+    binding.accountId === accountId &&
+    binding.owner.kind === owner.kind &&
+    (owner.kind === 'root' ||
+      (binding.owner.kind === 'user' &&
+        binding.owner.userName.toLowerCase() === owner.userName.toLowerCase()));
+  return { id: randomUUID(), ...(own ? { keptSessionId: binding.sessionId } : {}) };
+}
+
 function profileShape(displayName: string, profile: LoginProfileRecord) {
   return {
     LoginProfile: {
@@ -168,6 +189,8 @@ export function loginProfileOperations(context: IamContext): OperationTable {
           passwordResetRequired: input.PasswordResetRequired ?? false,
           createdAt: now,
           passwordChangedAt: now,
+          // A re-created profile stands behind none of the sessions of the one deleted before it.
+          signInGeneration: { id: randomUUID() },
         });
         return created.ok ? ok(profileShape(displayName, created.value)) : created;
       },
@@ -213,6 +236,7 @@ export function loginProfileOperations(context: IamContext): OperationTable {
           passwordHash: await hashPassword(input.Password),
           passwordChangedAt: context.now().toISOString(),
           previousPasswordHashes: rememberedAfterChange(current),
+          signInGeneration: nextSignInGeneration(caller, caller.accountId, owner),
           ...(input.PasswordResetRequired !== undefined
             ? { passwordResetRequired: input.PasswordResetRequired }
             : {}),
@@ -255,6 +279,7 @@ export function loginProfileOperations(context: IamContext): OperationTable {
           passwordChangedAt: context.now().toISOString(),
           previousPasswordHashes: rememberedAfterChange(current),
           passwordResetRequired: false,
+          signInGeneration: nextSignInGeneration(caller, caller.accountId, owner),
         });
         return updated.ok ? ok(undefined) : updated;
       },

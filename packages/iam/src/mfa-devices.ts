@@ -2,7 +2,8 @@
  * Virtual MFA devices: CreateVirtualMFADevice, EnableMFADevice (two consecutive codes),
  * DeactivateMFADevice, ListMFADevices, ListVirtualMFADevices, DeleteVirtualMFADevice, and the one
  * code check every MFA-protected flow uses (`verifyMfaCode`): TOTP per RFC 6238, each time step
- * accepted at most once per device, decided by a conditional write so concurrent replays lose.
+ * accepted at most once per device, decided by a conditional write so concurrent replays lose, and
+ * wrong codes counted per device with a lockout (mfa-throttle.ts) whichever flow checked them.
  * As the root, omitting UserName enables, deactivates or lists the root's own devices.
  */
 import {
@@ -37,6 +38,7 @@ import { rootArn } from './arns.ts';
 import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, userName } from './iam-inputs.ts';
+import { beginMfaAttempt, mfaAttemptFailed, mfaAttemptSucceeded } from './mfa-throttle.ts';
 import { decodeMarker, listing, type OperationTable, operation } from './operation.ts';
 import { resolveCredentialOwner } from './principal-lifecycle.ts';
 
@@ -63,6 +65,11 @@ export function mfaSerialArn(partition: string, accountId: string, devicePath: s
 }
 
 const invalidCode = (): Failure => fail('credentials.invalid-mfa', 'The MFA code is not valid.');
+const lockedDevice = (): Failure =>
+  fail(
+    'credentials.throttled',
+    'Too many wrong codes for this MFA device. Wait a while before trying again.',
+  );
 
 function sameOwner(a: MfaDeviceOwner | undefined, b: MfaDeviceOwner): boolean {
   if (!a || a.kind !== b.kind) return false;
@@ -89,10 +96,29 @@ async function acceptCode(
 }
 
 /**
+ * `acceptCode` under the device's lockout: 'locked' when the device refuses every code for now
+ * (the code is not even checked), else whether the code was accepted, counted as a failure if not.
+ */
+async function acceptCodeUnlessLocked(
+  store: StoreContext,
+  secrets: SecretBox,
+  device: AssignedMfaDeviceRecord,
+  code: string,
+  now: Date,
+): Promise<boolean | 'locked'> {
+  const attempt = await beginMfaAttempt(store, device.serialNumber, now);
+  if (!attempt) return 'locked';
+  const accepted = await acceptCode(store, secrets, device, code, now);
+  if (accepted) await mfaAttemptSucceeded(store, attempt);
+  else await mfaAttemptFailed(store, attempt, now);
+  return accepted;
+}
+
+/**
  * Checks an MFA code for the device `serialNumber` of `accountId` (for AssumeRole, GetSessionToken
  * and sign-in). The device must be enabled; its owner is returned so the caller can insist it is
  * the requesting principal's own device (pass `expectedOwner` to have it checked here).
- * `credentials.invalid-mfa` for every refusal.
+ * `credentials.invalid-mfa` for every refusal, `credentials.throttled` while the device is locked.
  */
 export async function verifyMfaCode(
   store: StoreContext,
@@ -110,9 +136,9 @@ export async function verifyMfaCode(
   if (expectedOwner && !sameOwner(device.assignedTo, expectedOwner)) return invalidCode();
   const assigned = await getAssignedMfaDevice(store, accountId, device.assignedTo, serial);
   if (!assigned) return invalidCode();
-  return (await acceptCode(store, secrets, assigned, code, now))
-    ? ok({ authTime: now, owner: device.assignedTo })
-    : invalidCode();
+  const accepted = await acceptCodeUnlessLocked(store, secrets, assigned, code, now);
+  if (accepted === 'locked') return lockedDevice();
+  return accepted ? ok({ authTime: now, owner: device.assignedTo }) : invalidCode();
 }
 
 /** True when `owner` has at least one enabled MFA device. */
@@ -126,7 +152,8 @@ export async function hasMfaDevice(
 
 /**
  * Sign-in's check: `code` from any of the owner's enabled devices (a user types a code, not a
- * serial number). `credentials.invalid-mfa` when none accepts it.
+ * serial number); locked devices are skipped unchecked. `credentials.invalid-mfa` when no device
+ * accepts it, `credentials.throttled` when every device is locked.
  */
 export async function verifyOwnerMfaCode(
   store: StoreContext,
@@ -137,11 +164,14 @@ export async function verifyOwnerMfaCode(
   now: Date,
 ): Promise<Result<{ authTime: Date; serialNumber: string }>> {
   if (!/^\d{6}$/.test(code)) return invalidCode();
-  for (const device of await listAssignedMfaDevices(store, accountId, owner)) {
-    if (await acceptCode(store, secrets, device, code, now))
-      return ok({ authTime: now, serialNumber: device.serialNumber });
+  const devices = await listAssignedMfaDevices(store, accountId, owner);
+  let locked = 0;
+  for (const device of devices) {
+    const accepted = await acceptCodeUnlessLocked(store, secrets, device, code, now);
+    if (accepted === true) return ok({ authTime: now, serialNumber: device.serialNumber });
+    if (accepted === 'locked') locked++;
   }
-  return invalidCode();
+  return devices.length > 0 && locked === devices.length ? lockedDevice() : invalidCode();
 }
 
 /** Loads the caller's account's device named by a serial number; other accounts' devices do not exist. */
@@ -218,14 +248,19 @@ export function mfaDeviceOperations(context: IamContext): OperationTable {
         const seed = context.secrets.open(device.value.sealedSeed, device.value.serialNumber);
         if (!seed.ok) return seed;
         const now = context.now();
+        const attempt = await beginMfaAttempt(context.store, device.value.serialNumber, now);
+        if (!attempt) return lockedDevice();
         const checked = verifyTwoConsecutiveCodes({
           seed: seed.value,
           code1: input.AuthenticationCode1,
           code2: input.AuthenticationCode2,
           now,
         });
-        if (!checked.ok)
+        if (!checked.ok) {
+          await mfaAttemptFailed(context.store, attempt, now);
           return fail('credentials.invalid-mfa', 'Authentication code for device is not valid.');
+        }
+        await mfaAttemptSucceeded(context.store, attempt);
         const enabled = await enableMfaDevice(
           context.store,
           device.value,

@@ -33,6 +33,7 @@
  * | every virtual MFA device of an account     | gsi1  | gsi1pk = ACCT#<a>#MFAS, gsi1sk > cursor              | virtualMfaListKey     |
  * | a sign-in session (refresh family)         | table | pk = SIGN-IN-SESSION#<session id>, sk = SESSION      | signInSessionKey      |
  * | sign-in failures of a name or source (TTL) | table | pk = SIGN-IN-THROTTLE#<USER|IP>#<sha256>, sk = LOCK / W#<bucket> | signInThrottlePartition |
+ * | wrong codes of one MFA device (TTL)        | table | pk = SIGN-IN-THROTTLE#MFA#<sha256(serial)>, sk = LOCK / W#<bucket> | signInThrottlePartition |
  * | sign-in attempts of an account on a day    | table | pk = ACCT#<a>#SIGN-IN-ATTEMPTS#<yyyy-mm-dd>, sk = <iso time>#<id> | signInAttemptKey |
  * |   (attempts naming no known account)       |       |   pk = SIGN-IN-ATTEMPTS#UNRESOLVED#<yyyy-mm-dd>       |                       |
  * | every session signing key                  | table | pk = SIGNING-KEYS, begins_with(sk, KEY#)             | signingKeysPartition  |
@@ -354,8 +355,8 @@ export function signInSessionKey(sessionId: string): ItemKey {
   return { pk: `SIGN-IN-SESSION#${checked(sessionId, SESSION_ID, 'session id')}`, sk: 'SESSION' };
 }
 
-/** The partition counting sign-in failures of one hashed identity (account + user) or source IP. */
-export function signInThrottlePartition(kind: 'USER' | 'IP', hashHex: string): string {
+/** The partition counting failures of one hashed identity (account + user), source IP or MFA device. */
+export function signInThrottlePartition(kind: 'USER' | 'IP' | 'MFA', hashHex: string): string {
   return `SIGN-IN-THROTTLE#${kind}#${checked(hashHex, SHA256_HEX, 'throttle hash')}`;
 }
 

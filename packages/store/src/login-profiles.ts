@@ -23,7 +23,20 @@ export interface LoginProfileRecord {
   readonly passwordChangedAt: string;
   /** Hashes of earlier passwords, newest first, kept for PasswordReusePrevention (at most 24). */
   readonly previousPasswordHashes: readonly string[];
+  /** Which sign-in sessions this password stands behind (absent on profiles from before it existed). */
+  readonly signInGeneration?: SignInGeneration;
   readonly version: number;
+}
+
+/**
+ * The sign-in sessions a login profile stands behind: those opened under `id` (sign-in copies it
+ * into the session), plus `keptSessionId`, the session that changed the password itself. A new
+ * `id` on every password change, creation or re-creation ends every other session in the same
+ * write that changes the password, so no session opened with an old password can slip through.
+ */
+export interface SignInGeneration {
+  readonly id: string;
+  readonly keptSessionId?: string;
 }
 
 function ownerLabel(owner: LoginProfileOwner): string {
@@ -101,7 +114,11 @@ export async function updateLoginProfile(
   changes: Partial<
     Pick<
       LoginProfileRecord,
-      'passwordHash' | 'passwordResetRequired' | 'passwordChangedAt' | 'previousPasswordHashes'
+      | 'passwordHash'
+      | 'passwordResetRequired'
+      | 'passwordChangedAt'
+      | 'previousPasswordHashes'
+      | 'signInGeneration'
     >
   >,
 ): Promise<Result<LoginProfileRecord>> {
@@ -168,6 +185,11 @@ export function toLoginProfile(item: Record<string, unknown>): LoginProfileRecor
     previousPasswordHashes: Array.isArray(item.previousPasswordHashes)
       ? item.previousPasswordHashes.map(String)
       : [],
+    ...(isGeneration(item.signInGeneration) ? { signInGeneration: item.signInGeneration } : {}),
     version: Number(item.version),
   };
+}
+
+function isGeneration(value: unknown): value is SignInGeneration {
+  return typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string';
 }

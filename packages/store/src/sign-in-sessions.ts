@@ -1,7 +1,8 @@
 /**
  * What sign-in writes: sessions (one item per refresh-token family, rotated with a condition on
  * the current hash), failure counters for throttling (5-minute buckets added to atomically, plus
- * a lockout item, all expiring by TTL), and one record per attempt (expiring by TTL).
+ * a lockout item, all expiring by TTL; per sign-in name, per source and per MFA device, the last
+ * shared by every interface that checks a code), and one record per attempt (expiring by TTL).
  */
 import {
   BatchWriteCommand,
@@ -34,6 +35,8 @@ export interface SignInSessionRecord {
   readonly mfa: boolean;
   readonly amr: readonly string[];
   readonly passwordResetRequired: boolean;
+  /** The login profile's sign-in generation when the session opened (see SignInGeneration). */
+  readonly profileGeneration?: string;
   readonly refreshHash: string;
   readonly status: 'active' | 'revoked';
   readonly revokedReason?: string;
@@ -120,6 +123,7 @@ export function toSignInSession(item: Record<string, unknown>): SignInSessionRec
     mfa: item.mfa === true,
     amr: Array.isArray(item.amr) ? item.amr.map(String) : [],
     passwordResetRequired: item.passwordResetRequired === true,
+    ...(typeof item.profileGeneration === 'string' ? { profileGeneration: item.profileGeneration } : {}),
     refreshHash: String(item.refreshHash),
     status: item.status === 'active' ? 'active' : 'revoked',
     ...(typeof item.revokedReason === 'string' ? { revokedReason: item.revokedReason } : {}),
@@ -128,7 +132,10 @@ export function toSignInSession(item: Record<string, unknown>): SignInSessionRec
   };
 }
 
-/** The failure counts and lockout of one throttled identity (hashed name, or source IP). */
+/** What a throttle partition counts: sign-in names, source addresses, or codes tried on one MFA device. */
+export type ThrottleKind = 'USER' | 'IP' | 'MFA';
+
+/** The failure counts and lockout of one throttled identity (hashed name, source IP, or MFA device). */
 export interface ThrottleState {
   /** Epoch milliseconds until which sign-in is locked, when a lock is set. */
   readonly lockedUntil?: number;
@@ -139,7 +146,7 @@ export interface ThrottleState {
 /** Reads a throttle partition: its lock and the buckets from `fromBucket` to `toBucket`. */
 export async function readSignInThrottle(
   context: StoreContext,
-  kind: 'USER' | 'IP',
+  kind: ThrottleKind,
   hashHex: string,
   fromBucket: number,
   toBucket: number,
@@ -175,7 +182,7 @@ export async function readSignInThrottle(
 /** Adds `delta` to a bucket atomically and returns its new count. */
 export async function addSignInThrottleCount(
   context: StoreContext,
-  kind: 'USER' | 'IP',
+  kind: ThrottleKind,
   hashHex: string,
   bucket: number,
   delta: number,
@@ -207,7 +214,7 @@ export async function addSignInThrottleCount(
 /** Locks a throttled identity until `lockedUntil` (epoch ms); the TTL removes the lock later. */
 export async function lockSignInThrottle(
   context: StoreContext,
-  kind: 'USER' | 'IP',
+  kind: ThrottleKind,
   hashHex: string,
   lockedUntil: number,
 ): Promise<void> {
@@ -228,7 +235,7 @@ export async function lockSignInThrottle(
 /** Forgets the given buckets of an identity (after a successful sign-in). */
 export async function clearSignInThrottle(
   context: StoreContext,
-  kind: 'USER' | 'IP',
+  kind: ThrottleKind,
   hashHex: string,
   buckets: readonly number[],
 ): Promise<void> {

@@ -10,7 +10,13 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { roleSessionExpiryBound, roleSessionIndexKey, roleSessionPartition, stsSessionKey } from './keys.ts';
+import {
+  type CredentialOwnerKey,
+  roleSessionExpiryBound,
+  roleSessionIndexKey,
+  roleSessionPartition,
+  stsSessionKey,
+} from './keys.ts';
 import type { Tag } from './principals.ts';
 import { isConditionFailure } from './transactions.ts';
 
@@ -41,6 +47,19 @@ export interface SessionFederation {
   readonly audience: string;
 }
 
+/**
+ * The sign-in session temporary credentials were minted from (directly, or by assuming or chaining
+ * roles from such credentials): they end when it ends, and never outlive it.
+ */
+export interface SignInBinding {
+  readonly sessionId: string;
+  /** The signed-in principal's account and owner, whose login profile the session stands behind. */
+  readonly accountId: string;
+  readonly owner: CredentialOwnerKey;
+  /** Epoch seconds: the sign-in session's absolute end. */
+  readonly expiresAt: number;
+}
+
 /** A temporary credential and its session, as stored. */
 export interface StsSessionRecord {
   readonly accessKeyId: string;
@@ -64,6 +83,7 @@ export interface StsSessionRecord {
   /** True when a role session minted this one (role chaining). */
   readonly chained: boolean;
   readonly federation?: SessionFederation;
+  readonly signInSession?: SignInBinding;
 }
 
 /** Stores a new session; its key id must be unused (a collision is a retryable failure). */
@@ -161,5 +181,6 @@ export function toStsSession(item: Record<string, unknown>): StsSessionRecord {
     ...(typeof item.mfaAuthenticatedAt === 'string' ? { mfaAuthenticatedAt: item.mfaAuthenticatedAt } : {}),
     chained: item.chained === true,
     ...(item.federation ? { federation: item.federation as SessionFederation } : {}),
+    ...(item.signInSession ? { signInSession: item.signInSession as SignInBinding } : {}),
   };
 }

@@ -5,7 +5,14 @@
  * Role chaining caps the session at an hour and carries transitive tags and source identity on.
  */
 import { fail, ok } from '@palisade/failures';
-import { actionContext, callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import {
+  actionContext,
+  callerFacts,
+  type OperationHandler,
+  operation,
+  passwordResetDenial,
+  signInBindingOf,
+} from '@palisade/iam';
 import type { Tag } from '@palisade/store';
 import { z } from 'zod';
 import { mfaContext, verifyRequestMfa } from './mfa.ts';
@@ -58,6 +65,8 @@ export function assumeRoleOperation(context: StsContext): OperationHandler {
       );
     if (caller.kind === 'root') return fail('access.denied', 'Roles may not be assumed by root accounts.');
     if (!facts) return denied('sts:AssumeRole');
+    if (facts.passwordResetRequired) return passwordResetDenial(caller, 'sts:AssumeRole');
+    const binding = signInBindingOf(facts);
     const now = context.now();
     const callerSession = facts.session;
     const chained = callerSession?.subject.kind === 'role';
@@ -140,6 +149,7 @@ export function assumeRoleOperation(context: StsContext): OperationHandler {
         sourceIdentity: source,
         mfaAuthenticatedAt,
         chained,
+        ...(binding ? { signInSession: binding } : {}),
       },
       now,
     );

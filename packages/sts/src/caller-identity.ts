@@ -1,12 +1,16 @@
-/** GetCallerIdentity: who the credentials belong to. It needs no permission and no policy can deny it. */
+/**
+ * GetCallerIdentity: who the credentials belong to. It needs no permission and no policy can deny
+ * it; only a sign-in session that must reset its password is refused (it may do nothing else).
+ */
 import { ok } from '@palisade/failures';
-import { callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import { callerFacts, type OperationHandler, operation, passwordResetDenial } from '@palisade/iam';
 import { z } from 'zod';
 
 /** The GetCallerIdentity operation: UserId, Account and Arn of the caller. */
 export function getCallerIdentityOperation(): OperationHandler {
   return operation(z.object({}), async (caller) => {
     const facts = callerFacts(caller);
+    if (facts?.passwordResetRequired) return passwordResetDenial(caller, 'sts:GetCallerIdentity');
     return ok({ UserId: facts?.userId ?? caller.arn, Account: caller.accountId, Arn: caller.arn });
   });
 }

@@ -38,6 +38,8 @@ export async function verifyRequestMfa(
     tokenCode,
     now,
   });
+  // A locked device answers alike for right and wrong codes; say so rather than "invalid".
+  if (!verified.ok && verified.code === 'credentials.throttled') return verified;
   if (!verified.ok) {
     return fail(
       'credentials.invalid-mfa',

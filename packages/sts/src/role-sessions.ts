@@ -11,6 +11,7 @@ import {
   type PrincipalRecord,
   type SessionFederation,
   type SessionPolicySnapshot,
+  type SignInBinding,
   type StsSessionRecord,
 } from '@palisade/store';
 import { issueSession, type TemporaryCredentials } from './session-credentials.ts';
@@ -107,6 +108,7 @@ export async function openRoleSession(
     readonly mfaAuthenticatedAt?: string | undefined;
     readonly chained: boolean;
     readonly federation?: SessionFederation;
+    readonly signInSession?: SignInBinding;
   },
   now: Date,
 ): Promise<
@@ -125,6 +127,7 @@ export async function openRoleSession(
       ...(request.mfaAuthenticatedAt !== undefined ? { mfaAuthenticatedAt: request.mfaAuthenticatedAt } : {}),
       chained: request.chained,
       ...(request.federation ? { federation: request.federation } : {}),
+      ...(request.signInSession ? { signInSession: request.signInSession } : {}),
     },
     request.durationSeconds,
     now,

@@ -9,7 +9,7 @@ import {
   generateSessionToken,
   hashSessionToken,
 } from '@palisade/credentials';
-import { ok, type Result } from '@palisade/failures';
+import { fail, ok, type Result } from '@palisade/failures';
 import { putStsSession, type StsSessionRecord } from '@palisade/store';
 import type { StsContext } from './sts-context.ts';
 
@@ -27,7 +27,10 @@ export type SessionDraft = Omit<
   'accessKeyId' | 'encryptedSecret' | 'sessionTokenHash' | 'issuedAt' | 'expiration'
 >;
 
-/** Stores a new session lasting `durationSeconds` from `now` and returns its credentials. */
+/**
+ * Stores a new session lasting `durationSeconds` from `now` (never beyond the sign-in session it
+ * is bound to, if any) and returns its credentials.
+ */
 export async function issueSession(
   context: StsContext,
   draft: SessionDraft,
@@ -36,7 +39,13 @@ export async function issueSession(
 ): Promise<Result<{ credentials: TemporaryCredentials; record: StsSessionRecord }>> {
   // Second precision, as AWS reports expirations; the session never outlives what was asked.
   const issuedAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const expiration = new Date(issuedAt.getTime() + durationSeconds * 1000);
+  const requestedEnd = issuedAt.getTime() + durationSeconds * 1000;
+  // INVARIANT: credentials bound to a sign-in session never outlive it.
+  const bound = draft.signInSession;
+  const expiration = new Date(bound ? Math.min(requestedEnd, bound.expiresAt * 1000) : requestedEnd);
+  if (expiration.getTime() <= issuedAt.getTime()) {
+    return fail('credentials.expired-token', 'The sign-in session behind this request has expired.');
+  }
   for (let attempt = 0; ; attempt++) {
     const accessKeyId = generateAccessKeyId('temporary');
     const secretAccessKey = generateSecretAccessKey();

@@ -4,7 +4,14 @@
  * and the root's sessions last at most an hour.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, callerFacts, type OperationHandler, operation } from '@palisade/iam';
+import {
+  type Caller,
+  callerFacts,
+  type OperationHandler,
+  operation,
+  passwordResetDenial,
+  signInBindingOf,
+} from '@palisade/iam';
 import { z } from 'zod';
 import { verifyRequestMfa } from './mfa.ts';
 import { issueSession, type TemporaryCredentials } from './session-credentials.ts';
@@ -72,6 +79,8 @@ async function issueSessionToken(
     return fail('access.denied', 'GetSessionToken is available to IAM users and the root user only.');
   }
   if (facts.session) return fail('access.denied', 'Cannot call GetSessionToken with session credentials');
+  if (facts.passwordResetRequired) return passwordResetDenial(caller, 'sts:GetSessionToken');
+  const binding = signInBindingOf(facts);
   const now = context.now();
   let duration = durationSeconds ?? DEFAULT_SESSION_TOKEN_SECONDS;
   if (caller.kind === 'root') duration = Math.min(duration, ROOT_SESSION_TOKEN_LIMIT_SECONDS);
@@ -88,6 +97,7 @@ async function issueSessionToken(
       transitiveTagKeys: [],
       ...(mfaAuthenticatedAt !== undefined ? { mfaAuthenticatedAt } : {}),
       chained: false,
+      ...(binding ? { signInSession: binding } : {}),
     },
     duration,
     now,

@@ -14,7 +14,8 @@ export type MfaOwner = { readonly kind: 'user'; readonly userName: string } | { 
 
 /**
  * Checks a TOTP code from an MFA device enabled for `owner`, accepting each code once; returns when
- * the code was verified (the MFA authentication time). Failures are `credentials.invalid-mfa`.
+ * the code was verified (the MFA authentication time). Failures are `credentials.invalid-mfa`, or
+ * `credentials.throttled` while the device is locked after too many wrong codes.
  */
 export type MfaVerifier = (request: {
   readonly accountId: string;

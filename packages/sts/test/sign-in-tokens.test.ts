@@ -238,8 +238,11 @@ describe('bearer sessions', () => {
     expect((await queryGetUser(token)).status).toBe(200);
     await call(root, 'DeleteLoginProfile', { UserName: 'ben' });
     expect((await restRoute(token)).status).toBe(401);
+    // A re-created profile stands behind none of the sessions opened before the deletion.
     await call(root, 'CreateLoginProfile', { UserName: 'ben', Password: PASSWORD });
-    expect((await queryGetUser(token)).status).toBe(200);
+    expect((await restRoute(token)).status).toBe(401);
+    const fresh = String((await signIn('ben')).body.accessToken);
+    expect((await queryGetUser(fresh)).status).toBe(200);
 
     const suspended = await platform.accounts.setStatus(
       operatorCaller('AKIAOPERATOR0000TEST'),
@@ -248,7 +251,7 @@ describe('bearer sessions', () => {
     );
     expect(suspended.ok).toBe(true);
     try {
-      expect((await restRoute(token)).status).toBe(403);
+      expect((await restRoute(fresh)).status).toBe(403);
     } finally {
       await platform.accounts.setStatus(operatorCaller('AKIAOPERATOR0000TEST'), accountId, 'active');
     }

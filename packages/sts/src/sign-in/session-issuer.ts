@@ -6,9 +6,11 @@
  */
 import { generateRefreshToken, readRefreshTokenFamily, refreshTokenMatches } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
+import { signInSessionStands } from '@palisade/iam';
 import {
   type CredentialOwnerKey,
   getAccount,
+  getLoginProfile,
   getPrincipal,
   getSignInSession,
   putNewSignInSession,
@@ -38,6 +40,8 @@ export interface SessionSubject {
   readonly authTime: Date;
   readonly mfa: boolean;
   readonly passwordResetRequired: boolean;
+  /** The login profile's sign-in generation the password was checked against. */
+  readonly profileGeneration?: string;
 }
 
 /** Session operations. */
@@ -74,15 +78,20 @@ export function createSessionIssuer(context: SignInContext, keyring: SigningKeyr
     });
   }
 
-  /** The session's principal is still the one that signed in, in an active account. */
-  async function stillValid(session: SignInSessionRecord): Promise<boolean> {
-    const [account, user] = await Promise.all([
+  /**
+   * The session's principal is still the one that signed in, in an active account, and its login
+   * profile still stands behind the session (no password change or deletion since).
+   */
+  async function stillValid(session: SignInSessionRecord, now: Date): Promise<boolean> {
+    const [account, user, profile] = await Promise.all([
       getAccount(context.store, session.accountId),
       session.owner.kind === 'user'
         ? getPrincipal(context.store, session.accountId, 'user', session.owner.userName)
         : undefined,
+      getLoginProfile(context.store, session.accountId, session.owner),
     ]);
     if (account?.status !== 'active') return false;
+    if (!signInSessionStands(session, profile, now)) return false;
     return session.owner.kind === 'root' || user?.id === session.principalId;
   }
 
@@ -99,6 +108,7 @@ export function createSessionIssuer(context: SignInContext, keyring: SigningKeyr
         mfa: subject.mfa,
         amr: subject.mfa ? ['pwd', 'otp', 'mfa'] : ['pwd'],
         passwordResetRequired: subject.passwordResetRequired,
+        ...(subject.profileGeneration !== undefined ? { profileGeneration: subject.profileGeneration } : {}),
         refreshHash: refresh.hash,
         status: 'active',
         createdAt: now.toISOString(),
@@ -133,7 +143,7 @@ export function createSessionIssuer(context: SignInContext, keyring: SigningKeyr
         await revokeSignInSession(context.store, session.sessionId, 'refresh-token-reuse', now.toISOString());
         return invalidRefresh();
       }
-      if (!(await stillValid(session))) {
+      if (!(await stillValid(session, now))) {
         await revokeSignInSession(context.store, session.sessionId, 'principal-gone', now.toISOString());
         return invalidRefresh();
       }

@@ -4,6 +4,7 @@
  * throttling thresholds, how long attempts are kept).
  */
 import type { SecretBox } from '@palisade/credentials';
+import { DEFAULT_FAILURE_LOCKOUT } from '@palisade/iam';
 import type { StoreContext } from '@palisade/store';
 
 /** Brute-force limits: failures per identity and per source within a window, and the lockout. */
@@ -42,6 +43,12 @@ export const defaultSignInSettings = {
   accessTokenTtlSeconds: 900,
   sessionTtlSeconds: 12 * 3600,
   signingKeyRotationSeconds: 24 * 3600,
-  throttle: { failuresPerUser: 5, failuresPerSource: 50, windowSeconds: 900, lockoutSeconds: 900 },
+  // The same lockout MFA devices have (iam's mfa-throttle), whichever interface checks their codes.
+  throttle: {
+    failuresPerUser: DEFAULT_FAILURE_LOCKOUT.failures,
+    failuresPerSource: 50,
+    windowSeconds: DEFAULT_FAILURE_LOCKOUT.windowSeconds,
+    lockoutSeconds: DEFAULT_FAILURE_LOCKOUT.lockoutSeconds,
+  },
   attemptRetentionDays: 90,
 } satisfies Partial<SignInContext>;

@@ -161,7 +161,7 @@ export function createPasswordSignIn(
       );
       if (!verified.ok) {
         await throttle.failed(reservation.value, now);
-        await record('invalid-mfa');
+        await record(verified.code === 'credentials.throttled' ? 'mfa-device-locked' : 'invalid-mfa');
         return verified;
       }
       authTime = verified.value.authTime;
@@ -189,6 +189,7 @@ export function createPasswordSignIn(
         authTime,
         mfa: mfaEnabled,
         passwordResetRequired: profile.passwordResetRequired || expired,
+        ...(profile.signInGeneration ? { profileGeneration: profile.signInGeneration.id } : {}),
       },
       now,
     );

@@ -1,0 +1,60 @@
+/**
+ * The client's address, for per-source throttling and `aws:SourceIp`: the TCP peer (Node's socket,
+ * or API Gateway's `sourceIp` on Lambda), unless the deployment names a header its own proxies set
+ * (config PALISADE_TRUSTED_PROXY_HEADER, e.g. `x-forwarded-for`) and how many of them there are.
+ * Then the address is the one the outermost trusted proxy saw: the `hops`-th entry from the right.
+ * Never read from a header that was not configured: any client can write one.
+ */
+import { isIP } from 'node:net';
+import type { MiddlewareHandler } from 'hono';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    clientAddress: string | undefined;
+  }
+}
+
+/** A header the deployment's own proxies set, and how many of them stand before the platform. */
+export interface TrustedProxy {
+  /** Lower-case header name, e.g. `x-forwarded-for`. */
+  readonly header: string;
+  /** Trusted proxies in front of the platform (1: the peer is the only proxy). */
+  readonly hops: number;
+}
+
+interface PeerBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+  event?: { requestContext?: { http?: { sourceIp?: string } } };
+}
+
+/** The TCP peer of a request: Node's socket address, or API Gateway's source IP on Lambda. */
+export function peerAddressOf(env: unknown): string | undefined {
+  const bindings = (env ?? {}) as PeerBindings;
+  return bindings.incoming?.socket?.remoteAddress ?? bindings.event?.requestContext?.http?.sourceIp;
+}
+
+/**
+ * The client address: from the trusted header when one is configured and it holds at least `hops`
+ * entries of which the chosen one is an IP address, else the peer.
+ */
+export function clientAddressOf(
+  peer: string | undefined,
+  headerValue: string | undefined,
+  trustedProxy: TrustedProxy | undefined,
+): string | undefined {
+  if (!trustedProxy || headerValue === undefined) return peer;
+  const entries = headerValue.split(',').map((entry) => entry.trim());
+  const chosen = entries[entries.length - trustedProxy.hops];
+  // A request that did not pass the whole proxy chain (too few entries) is judged by its peer.
+  return chosen !== undefined && entries.length >= trustedProxy.hops && isIP(chosen) ? chosen : peer;
+}
+
+/** Sets `clientAddress` for every later handler (readSignedRequest reports it as the source IP). */
+export function clientAddress(trustedProxy: TrustedProxy | undefined): MiddlewareHandler {
+  return async function clientAddress(c, next) {
+    // Repeated headers arrive joined with ", ", which reads as one longer chain.
+    const header = trustedProxy ? c.req.header(trustedProxy.header) : undefined;
+    c.set('clientAddress', clientAddressOf(peerAddressOf(c.env), header, trustedProxy));
+    await next();
+  };
+}
