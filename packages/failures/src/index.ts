@@ -13,6 +13,7 @@ export type FailureCode =
   | 'request.missing-parameter'
   | 'request.method-not-allowed'
   | 'request.invalid-input'
+  | 'request.too-large'
   // entities
   | 'entity.not-found'
   | 'entity.already-exists'
