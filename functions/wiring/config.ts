@@ -17,6 +17,8 @@ export interface PlatformConfig {
   readonly partition: string;
   /** The `iss` of sign-in access tokens (PALISADE_ISSUER); the local origin when unset. */
   readonly issuer?: string;
+  /** Milliseconds one DynamoDB attempt may take before it fails (DYNAMODB_TIMEOUT_MS); 3,000 when unset. */
+  readonly dynamodbTimeoutMs?: number;
 }
 
 type Linked = Record<string, { name?: string; value?: string } | undefined>;
@@ -42,10 +44,19 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     masterKey: pick('MasterKey', 'value', 'PALISADE_MASTER_KEY'),
     partition: env.PALISADE_PARTITION || 'aws',
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
+    ...(env.DYNAMODB_TIMEOUT_MS
+      ? { dynamodbTimeoutMs: positiveInteger(env.DYNAMODB_TIMEOUT_MS, 'DYNAMODB_TIMEOUT_MS') }
+      : {}),
   };
 }
 
 /** The `iss` of access tokens: the configured issuer, or the default local origin. */
 export function issuerOf(config: PlatformConfig): string {
   return config.issuer ?? 'http://127.0.0.1:4000';
+}
+
+function positiveInteger(text: string, variable: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${variable} must be a positive integer.`);
+  return value;
 }
