@@ -75,7 +75,13 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited early:\n${output}`);
+    if (child.exitCode !== null) {
+      // The loopback launcher is Java source: a runtime without jdk.compiler cannot run it.
+      const hint = /compiler|jdk\.compiler/i.test(output)
+        ? '\nThe loopback launcher needs a Java runtime with the jdk.compiler module (any JDK, or Debian/Ubuntu openjdk-17-jre-headless).'
+        : '';
+      throw new Error(`DynamoDB Local exited early:\n${output}${hint}`);
+    }
     if (await answers(endpoint)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
