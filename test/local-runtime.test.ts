@@ -68,6 +68,7 @@ describe('npm start', () => {
     expect(statSync(credentialsPath).mode & 0o777).toBe(0o600);
     const credentials = JSON.parse(readFileSync(credentialsPath, 'utf8'));
     expect(credentials.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
+    expect(statSync(join(dataDir, 'dynamodb')).mode & 0o777).toBe(0o700);
 
     const store = createStoreContext({ tableName: 'palisade', endpoint: first.dynamodbEndpoint });
     const written = await putNewAccount(store, {

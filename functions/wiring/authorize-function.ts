@@ -22,6 +22,7 @@ export function createAuthorizeFunction(
   const store = createStoreContext({
     tableName: config.tableName,
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
   });
   const secrets = createSecretBoxFromConfig(config.masterKey);
   const keyring = createSigningKeyring({

@@ -27,6 +27,8 @@ export interface PlatformConfig {
    * and how many of them there are (PALISADE_TRUSTED_PROXY_HOPS, default 1). Unset: the peer's address.
    */
   readonly trustedProxy?: { readonly header: string; readonly hops: number };
+  /** Milliseconds one DynamoDB attempt may take before it fails (DYNAMODB_TIMEOUT_MS); 3,000 when unset. */
+  readonly dynamodbTimeoutMs?: number;
 }
 
 /** True when the environment explicitly enables loopback OIDC issuers (the value `1` only). */
@@ -59,6 +61,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
     devAllowLoopbackOidc: devAllowLoopbackOidc(env),
     ...trustedProxyOf(env),
+    ...(env.DYNAMODB_TIMEOUT_MS
+      ? { dynamodbTimeoutMs: positiveInteger(env.DYNAMODB_TIMEOUT_MS, 'DYNAMODB_TIMEOUT_MS') }
+      : {}),
   };
 }
 
@@ -84,4 +89,10 @@ function trustedProxyOf(env: NodeJS.ProcessEnv): Pick<PlatformConfig, 'trustedPr
 /** The `iss` of access tokens: the configured issuer, or the default local origin. */
 export function issuerOf(config: PlatformConfig): string {
   return config.issuer ?? 'http://127.0.0.1:4000';
+}
+
+function positiveInteger(text: string, variable: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${variable} must be a positive integer.`);
+  return value;
 }

@@ -61,6 +61,7 @@ export function createPlatform(
   const store = createStoreContext({
     tableName: config.tableName,
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+    ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
   });
   const secrets = createSecretBoxFromConfig(config.masterKey);
   const iam: IamContext = {

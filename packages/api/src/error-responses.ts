@@ -65,3 +65,15 @@ function wireErrorResponse(
   const body: RestErrorBody = { error: { code, message, requestId } };
   return c.json(body, wire.status);
 }
+
+/** Answers a dependency that could not answer (a stalled or failing store): 503, nothing of the cause. */
+export function unavailableErrorResponse(c: Context, protocol: Protocol) {
+  return wireErrorResponse(
+    c,
+    errorTable['platform.unavailable'],
+    'platform.unavailable',
+    'The service is unavailable. Please try again.',
+    protocol,
+    IAM_NAMESPACE,
+  );
+}

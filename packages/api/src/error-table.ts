@@ -28,6 +28,8 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'request.method-not-allowed': sender(405, 'InvalidAction', 400),
   // IAM's InvalidInputException: a value the operation cannot use (the simulator's options, CallerArn, …).
   'request.invalid-input': sender(400, 'InvalidInput'),
+  // API Gateway's answer to an oversized body; AWS clients treat it as a sender error.
+  'request.too-large': sender(413, 'RequestEntityTooLarge'),
   'entity.not-found': sender(404, 'NoSuchEntity'),
   'entity.already-exists': sender(409, 'EntityAlreadyExists'),
   'entity.delete-conflict': sender(409, 'DeleteConflict'),

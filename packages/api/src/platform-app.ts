@@ -2,10 +2,11 @@
  * The platform's Hono app: plumbing shared by every interface (request ids, access log, health,
  * the one error mapper). Interfaces (REST, AWS Query) mount onto it.
  */
+import { isPlatformUnavailableError } from '@palisade/failures';
 import { Hono } from 'hono';
 import { accessLog, type LogSink } from './access-log.ts';
 import { clientAddress, type TrustedProxy } from './client-address.ts';
-import { internalErrorResponse, type Protocol } from './error-responses.ts';
+import { internalErrorResponse, type Protocol, unavailableErrorResponse } from './error-responses.ts';
 import { requestId } from './request-id.ts';
 
 /** Result of probing the table. */
@@ -49,16 +50,19 @@ export function createPlatformApp(deps: PlatformDependencies): Hono {
 
   // The only catch-all: an unexpected error is logged with its stack and answered without details.
   app.onError((error, c) => {
+    const unavailable = isPlatformUnavailableError(error);
     deps.log({
       level: 'error',
-      msg: 'unhandled error',
+      msg: unavailable ? 'dependency unavailable' : 'unhandled error',
       requestId: c.get('requestId'),
       error:
         error instanceof Error
           ? { name: error.name, message: error.message, stack: error.stack }
           : String(error),
     });
-    const response = internalErrorResponse(c, protocolOf(c.req.raw));
+    const response = unavailable
+      ? unavailableErrorResponse(c, protocolOf(c.req.raw))
+      : internalErrorResponse(c, protocolOf(c.req.raw));
     response.headers.set('x-request-id', c.get('requestId'));
     response.headers.set('x-amzn-RequestId', c.get('requestId'));
     return response;

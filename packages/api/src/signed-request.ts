@@ -4,7 +4,7 @@
  * unaltered, whether the app runs on Node or behind API Gateway.
  */
 import type { ReceivedRequest } from '@palisade/credentials';
-import { fail, ok, type Result } from '@palisade/failures';
+import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { Caller } from '@palisade/iam';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
@@ -41,10 +41,9 @@ export async function readSignedRequest(
   maxBytes = MAX_BODY_BYTES,
 ): Promise<Result<SignedRequest>> {
   const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) return fail('request.invalid', `Request body larger than ${maxBytes} bytes.`);
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  if (body.byteLength > maxBytes)
-    return fail('request.invalid', `Request body larger than ${maxBytes} bytes.`);
+  if (declared > maxBytes) return tooLarge(maxBytes);
+  const body = await readBounded(c.req.raw, maxBytes);
+  if (body === undefined) return tooLarge(maxBytes);
   let bodyText: string;
   try {
     bodyText = strictUtf8.decode(body);
@@ -76,4 +75,37 @@ export async function readSignedRequest(
     bodyText,
     ...(sourceIp ? { sourceIp } : {}),
   });
+}
+
+function tooLarge(maxBytes: number): Failure {
+  return fail('request.too-large', `Request body larger than ${maxBytes} bytes.`);
+}
+
+/**
+ * The body's bytes, or undefined as soon as they pass `maxBytes`: a chunked body declares no
+ * length, so the stream is read only up to the limit and then cancelled, never buffered whole.
+ * (Hono's bodyLimit does the same, but answers outside the error table and re-wraps the request.)
+ */
+async function readBounded(request: Request, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }

@@ -5,8 +5,9 @@
  * (see `npm run bench:authorize`).
  */
 import * as z from 'zod/mini';
+import { CONTEXT_LIMITS, CONTEXT_TOTALS_MESSAGE, withinContextTotals } from './context-limits.ts';
 
-const scalar = z.union([z.string().check(z.maxLength(1024)), z.number(), z.boolean()]);
+const scalar = z.union([z.string().check(z.maxLength(CONTEXT_LIMITS.valueLength)), z.number(), z.boolean()]);
 const contextValue = z.union([scalar, z.array(scalar).check(z.maxLength(100))]);
 
 /** `{principal | token, action, resource, context}`; `principal` and `token` are mutually exclusive. */
@@ -53,7 +54,7 @@ export const decisionRequestSchema = z
         .record(z.string().check(z.minLength(1), z.maxLength(256)), contextValue)
         .check(
           z.describe(
-            'Condition keys and their values (at most 100 keys; a list makes a multivalued key). Keys the platform owns (`aws:PrincipalTag/*`, `aws:MultiFactorAuthPresent`, `aws:CurrentTime`, …) are ignored and listed in `ignoredContextKeys`.',
+            'Condition keys and their values (at most 100 keys, 1,000 values and 65,536 characters in all, 1,024 characters a value; a list makes a multivalued key). Keys the platform owns (`aws:PrincipalTag/*`, `aws:MultiFactorAuthPresent`, `aws:CurrentTime`, …) are ignored and listed in `ignoredContextKeys`.',
           ),
         ),
     ),
@@ -62,8 +63,11 @@ export const decisionRequestSchema = z
     z.refine((body) => !(body.principal !== undefined && body.token !== undefined), {
       message: 'give "principal" or "token", not both',
     }),
-    z.refine((body) => Object.keys(body.context ?? {}).length <= 100, {
-      message: 'at most 100 context keys',
+    z.refine((body) => Object.keys(body.context ?? {}).length <= CONTEXT_LIMITS.keys, {
+      message: `at most ${CONTEXT_LIMITS.keys} context keys`,
+    }),
+    z.refine((body) => withinContextTotals(Object.values(body.context ?? {})), {
+      message: CONTEXT_TOTALS_MESSAGE,
     }),
   );
 

@@ -34,6 +34,12 @@ import {
 } from '@palisade/policy';
 import type { StoreContext } from '@palisade/store';
 import { z } from 'zod';
+import {
+  CONTEXT_LIMITS,
+  CONTEXT_TOTALS_MESSAGE,
+  MAX_SIMULATION_EVALUATIONS,
+  withinContextTotals,
+} from './context-limits.ts';
 import { contextKeySpellings, type StatementSpan, statementSpans } from './policy-text.ts';
 
 /** What the simulator needs. */
@@ -77,7 +83,7 @@ export const RESOURCE_HANDLING_OPTIONS = [
 
 const contextEntry = z.object({
   ContextKeyName: z.string().min(5).max(256),
-  ContextKeyValues: list(z.string(), 1000).optional(),
+  ContextKeyValues: list(z.string().max(CONTEXT_LIMITS.valueLength), CONTEXT_LIMITS.values).optional(),
   ContextKeyType: z.enum(CONTEXT_TYPES).optional(),
 });
 const common = {
@@ -91,7 +97,12 @@ const common = {
   ResourcePolicy: policyText.optional(),
   ResourceOwner: z.string().min(1).max(2048).optional(),
   CallerArn: z.string().min(1).max(2048).optional(),
-  ContextEntries: list(contextEntry, 100).optional(),
+  ContextEntries: list(contextEntry, CONTEXT_LIMITS.keys)
+    .refine(
+      (entries) => withinContextTotals(entries.map((entry) => entry.ContextKeyValues ?? [])),
+      `ContextEntries: ${CONTEXT_TOTALS_MESSAGE}`,
+    )
+    .optional(),
   ResourceHandlingOption: z.string().min(1).max(64).optional(),
   MaxItems: z.coerce.number().int().min(1).max(1000).optional(),
   Marker: z.string().min(1).max(2048).optional(),
@@ -296,6 +307,13 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
     const resources = listed ? (input.ResourceArns as string[]) : ['*'];
 
     const limit = input.MaxItems ?? 100;
+    // Every action of the page is evaluated against every resource, all in this request.
+    const evaluations = Math.min(limit, actions.length - start) * resources.length;
+    if (evaluations > MAX_SIMULATION_EVALUATIONS)
+      return fail(
+        'request.invalid-input',
+        `A simulation page evaluates at most ${MAX_SIMULATION_EVALUATIONS.toLocaleString('en-US')} action and resource pairs; this one asks for ${evaluations.toLocaleString('en-US')}. Lower MaxItems or list fewer ResourceArns.`,
+      );
     const page = actions.slice(start, start + limit).map((action) =>
       actionResult(
         action,

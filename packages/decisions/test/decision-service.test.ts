@@ -137,3 +137,39 @@ describe('decision cache', () => {
     });
   });
 });
+
+describe('context limits', () => {
+  const decisions = () => createDecisions({ store, partition: 'aws', now: () => new Date() }).decisions;
+  const values = (count: number, length: number) =>
+    Array.from({ length: count }, (_, i) => `${i}`.padEnd(length, 'v'));
+
+  it.each([
+    ['a value longer than 1,024 characters', { 'docs:Tag': 'v'.repeat(1_025) }],
+    [
+      'more than 1,000 values in all',
+      Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`docs:Key${i}`, values(100, 1)])),
+    ],
+    [
+      'more than 65,536 characters in all',
+      Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`docs:Key${i}`, 'v'.repeat(1_000)])),
+    ],
+  ])('refuses %s with request.invalid', async (_, context) => {
+    const single = await decisions().authorize(operator, { ...question(), context }, 'req');
+    expect(single).toMatchObject({ ok: false, code: 'request.invalid' });
+    const batch = await decisions().authorizeBatch(
+      operator,
+      { requests: [{ ...question(), context }] },
+      'req',
+    );
+    expect(batch).toMatchObject({ ok: true, value: { results: [{ error: { code: 'request.invalid' } }] } });
+  });
+
+  it('accepts a context at the limits', async () => {
+    const context = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`docs:Key${i}`, values(100, 60)]),
+    );
+    expect(await decisions().authorize(operator, { ...question(), context }, 'req')).toMatchObject({
+      ok: true,
+    });
+  });
+});

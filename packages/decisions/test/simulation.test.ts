@@ -584,3 +584,49 @@ describe('SimulatePrincipalPolicy', () => {
     ).toMatchObject({ ok: false, code: 'request.invalid-input' });
   });
 });
+
+describe('simulation limits', () => {
+  const input = { PolicyInputList: [MULTI_LINE], ActionNames: ['docs:Read'] };
+  const entries = (count: number, valuesEach: number, length: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      ContextKeyName: `docs:Key${i}`,
+      ContextKeyType: 'stringList',
+      ContextKeyValues: Array.from({ length: valuesEach }, (_, j) => `${j}`.padEnd(length, 'v')),
+    }));
+
+  it.each([
+    ['a context value longer than 1,024 characters', entries(1, 1, 1_025)],
+    ['more than 1,000 context values in all', entries(2, 501, 1)],
+    ['more than 65,536 context characters in all', entries(70, 1, 1_000)],
+  ])('refuses %s with a 400 failure', async (_, ContextEntries) => {
+    for (const action of ['SimulateCustomPolicy', 'SimulatePrincipalPolicy'] as const) {
+      const refused = await simulate(action, {
+        ...input,
+        ...(action === 'SimulatePrincipalPolicy' ? { PolicySourceArn: `arn:aws:iam::${A}:user/dana` } : {}),
+        ContextEntries,
+      });
+      expect(refused).toMatchObject({ ok: false, code: 'request.invalid' });
+    }
+  });
+
+  it('refuses a page of more than 10,000 action × resource evaluations with InvalidInput', async () => {
+    const ActionNames = Array.from({ length: 101 }, (_, i) => `docs:Action${i}`);
+    const ResourceArns = Array.from({ length: 100 }, (_, i) => doc(`d${i}`));
+    const refused = await simulate('SimulateCustomPolicy', {
+      ...input,
+      ActionNames,
+      ResourceArns,
+      MaxItems: 101,
+    });
+    expect(refused).toMatchObject({ ok: false, code: 'request.invalid-input' });
+    expect(refused.ok || refused.message).toMatch(/10,000/);
+    // The same simulation in pages of 100 actions stays within the bound.
+    const paged = await simulate('SimulateCustomPolicy', {
+      ...input,
+      ActionNames,
+      ResourceArns,
+      MaxItems: 100,
+    });
+    expect(paged.ok).toBe(true);
+  });
+});

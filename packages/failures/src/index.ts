@@ -13,6 +13,7 @@ export type FailureCode =
   | 'request.missing-parameter'
   | 'request.method-not-allowed'
   | 'request.invalid-input'
+  | 'request.too-large'
   // entities
   | 'entity.not-found'
   | 'entity.already-exists'
@@ -83,4 +84,22 @@ export function isFailure(value: unknown): value is Failure {
     (value as { ok?: unknown }).ok === false &&
     typeof (value as { code?: unknown }).code === 'string'
   );
+}
+
+const UNAVAILABLE = Symbol.for('palisade.platform-unavailable');
+
+/**
+ * An error a dependency throws when it cannot answer (timed out, unreachable, failing): whatever
+ * the route, it is answered `platform.unavailable` (503), never a hang or a 500.
+ */
+export function platformUnavailableError(message: string, cause?: unknown): Error {
+  const error = new Error(message, cause === undefined ? undefined : { cause });
+  error.name = 'PlatformUnavailable';
+  Object.defineProperty(error, UNAVAILABLE, { value: true });
+  return error;
+}
+
+/** True for an error made by {@link platformUnavailableError}. */
+export function isPlatformUnavailableError(error: unknown): error is Error {
+  return error instanceof Error && (error as unknown as Record<symbol, unknown>)[UNAVAILABLE] === true;
 }

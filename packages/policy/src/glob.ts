@@ -35,8 +35,10 @@ function charMatches(p: number, t: number): boolean {
 }
 
 /**
- * Matches `text[tFrom, tTo)` against `pattern[pFrom, pTo)`. Iterative with single-star
- * backtracking, which is exact for patterns made only of `*`, `?` and literals; allocates nothing.
+ * Matches `text[tFrom, tTo)` against `pattern[pFrom, pTo)`. The usual path is the iterative
+ * single-star backtracking matcher (exact for `*`, `?` and literals, allocates nothing), run on a
+ * work budget linear in the input: backtracking can cost O(n·m) (`*aaaa…b` against `aaaa…`), so a
+ * match that exhausts the budget is finished by {@link matchBySegments}, whose cost is bounded.
  */
 export function globMatchRanges(
   pattern: string,
@@ -50,7 +52,10 @@ export function globMatchRanges(
   let t = tFrom;
   let starP = -1;
   let starT = 0;
+  // INVARIANT: a match without backtracking takes at most (tTo - tFrom) + (pTo - pFrom) steps.
+  let budget = 2 * (tTo - tFrom) + (pTo - pFrom) + 64;
   while (t < tTo) {
+    if (--budget === 0) return matchBySegments(pattern, pFrom, pTo, text, tFrom, tTo);
     if (p < pTo) {
       const pc = pattern.charCodeAt(p);
       if (pc === 0x2a) {
@@ -70,6 +75,100 @@ export function globMatchRanges(
   }
   while (p < pTo && pattern.charCodeAt(p) === 0x2a) p++;
   return p === pTo;
+}
+
+/**
+ * The bounded matcher: the text before the first `*` and after the last are anchored at the ends,
+ * and each segment between stars takes its leftmost occurrence after the previous one (leftmost is
+ * always safe: it leaves the most text for what follows). Segments are found with a bit-parallel
+ * scan (Shift-And, `?` in every position's mask), so the cost is O(m + n·⌈L/32⌉) for a text of n
+ * characters and a longest segment of L: linear in the text, with no backtracking at all.
+ */
+export function matchBySegments(
+  pattern: string,
+  pFrom: number,
+  pTo: number,
+  text: string,
+  tFrom: number,
+  tTo: number,
+): boolean {
+  const firstStar = pattern.indexOf('*', pFrom);
+  if (firstStar === -1 || firstStar >= pTo) {
+    return tTo - tFrom === pTo - pFrom && segmentAt(pattern, pFrom, pTo, text, tFrom);
+  }
+  const lastStar = pattern.lastIndexOf('*', pTo - 1);
+  const prefix = firstStar - pFrom;
+  const suffix = pTo - lastStar - 1;
+  if (prefix + suffix > tTo - tFrom) return false;
+  if (!segmentAt(pattern, pFrom, firstStar, text, tFrom)) return false;
+  if (!segmentAt(pattern, lastStar + 1, pTo, text, tTo - suffix)) return false;
+  const end = tTo - suffix;
+  let t = tFrom + prefix;
+  let p = firstStar + 1;
+  while (p < lastStar) {
+    let q = p;
+    while (q < lastStar && pattern.charCodeAt(q) !== 0x2a) q++;
+    if (q > p) {
+      const found = findSegment(pattern, p, q, text, t, end);
+      if (found === -1) return false;
+      t = found + (q - p);
+    }
+    p = q + 1;
+  }
+  return true;
+}
+
+/** True when the star-free `pattern[pFrom, pTo)` matches the text starting at `at`. */
+function segmentAt(pattern: string, pFrom: number, pTo: number, text: string, at: number): boolean {
+  for (let i = 0; i < pTo - pFrom; i++) {
+    const pc = pattern.charCodeAt(pFrom + i);
+    if (pc !== 0x3f && !charMatches(pc, text.charCodeAt(at + i))) return false;
+  }
+  return true;
+}
+
+/** The leftmost start in `[tFrom, tTo)` where the star-free segment matches entirely, or -1. */
+function findSegment(
+  pattern: string,
+  sFrom: number,
+  sTo: number,
+  text: string,
+  tFrom: number,
+  tTo: number,
+): number {
+  const length = sTo - sFrom;
+  const words = Math.ceil(length / 32);
+  // Bit i of a character's mask is set when segment position i accepts that character.
+  const any = new Uint32Array(words);
+  for (let i = 0; i < length; i++) {
+    if (pattern.charCodeAt(sFrom + i) === 0x3f) any[i >>> 5] = (any[i >>> 5] as number) | (1 << (i & 31));
+  }
+  const masks = new Map<number, Uint32Array>();
+  for (let i = 0; i < length; i++) {
+    const pc = pattern.charCodeAt(sFrom + i);
+    if (pc === 0x3f) continue;
+    const code = pc === 0xe000 ? 0x2a : pc === 0xe001 ? 0x3f : pc;
+    let mask = masks.get(code);
+    if (mask === undefined) {
+      mask = any.slice();
+      masks.set(code, mask);
+    }
+    mask[i >>> 5] = (mask[i >>> 5] as number) | (1 << (i & 31));
+  }
+  const state = new Uint32Array(words);
+  const lastWord = (length - 1) >>> 5;
+  const lastBit = 1 << ((length - 1) & 31);
+  for (let t = tFrom; t < tTo; t++) {
+    const mask = masks.get(text.charCodeAt(t)) ?? any;
+    let carry = 1;
+    for (let w = 0; w < words; w++) {
+      const word = state[w] as number;
+      state[w] = ((word << 1) | carry) & (mask[w] as number);
+      carry = word >>> 31;
+    }
+    if (((state[lastWord] as number) & lastBit) !== 0) return t - length + 1;
+  }
+  return -1;
 }
 
 /** True when `pattern[pFrom, pTo)` equals `text[tFrom, tTo)` with no wildcard meaning. */

@@ -11,6 +11,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { platformUnavailableError } from '@palisade/failures';
 import { keyAttributes, type TableDefinition, tableDefinition } from './table-definition.ts';
 
 /** Where the table lives and the client that reaches it. */
@@ -25,7 +26,10 @@ export interface StoreOptions {
   readonly tableName: string;
   readonly endpoint?: string;
   readonly region?: string;
-  /** Milliseconds before one DynamoDB request is abandoned (a decision must not hang). */
+  /**
+   * Milliseconds before one DynamoDB attempt is abandoned (a decision must not hang); 3,000 when
+   * absent. A request makes at most `maxAttempts` attempts.
+   */
   readonly requestTimeoutMs?: number;
   readonly maxAttempts?: number;
 }
@@ -43,8 +47,28 @@ export function createStoreContext(options: StoreOptions): StoreContext {
         }
       : { region: options.region }),
     maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 3_000, connectionTimeout: 1_000 },
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? 3_000,
+      connectionTimeout: Math.min(options.requestTimeoutMs ?? 1_000, 1_000),
+      // Without it the handler only logs a warning and keeps waiting for a stalled DynamoDB.
+      throwOnRequestTimeout: true,
+    },
   });
+  // Outermost, so it sees what is left after the SDK's retries.
+  dynamodb.middlewareStack.add(
+    (next) =>
+      async function storeUnavailable(args) {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (isUnavailability(error)) {
+            throw platformUnavailableError('DynamoDB did not answer in time or is failing.', error);
+          }
+          throw error;
+        }
+      },
+    { step: 'initialize', name: 'storeUnavailable' },
+  );
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
@@ -112,4 +136,33 @@ export async function pingTable(
     const name = error instanceof Error ? error.name : 'Error';
     return { ok: false, reason: `table unreachable (${name})` };
   }
+}
+
+const TRANSPORT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** A timeout, a transport failure, throttling or a server fault: DynamoDB cannot answer now. */
+function isUnavailability(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const detail = error as Error & { code?: unknown; $fault?: unknown };
+  return (
+    error.name === 'TimeoutError' ||
+    TRANSPORT_CODES.has(String(detail.code)) ||
+    TRANSPORT_CODES.has(error.name) ||
+    THROTTLING.has(error.name) ||
+    detail.$fault === 'server'
+  );
 }

@@ -1,0 +1,36 @@
+/**
+ * How much request context a caller may send with a question (`/v1/authorize`, its batch, the
+ * simulator on every interface): each condition value is matched against policy patterns, so the
+ * context's size is the work a caller can ask for. Limits are generous for real requests.
+ */
+
+/** The bounds on caller-supplied context. */
+export const CONTEXT_LIMITS = {
+  /** Characters in one value. */
+  valueLength: 1_024,
+  /** Keys in one context. */
+  keys: 100,
+  /** Values across all keys (a multivalued key counts each). */
+  values: 1_000,
+  /** Characters across all values. */
+  characters: 65_536,
+} as const;
+
+/** The most action × resource evaluations one simulator page may ask for. */
+export const MAX_SIMULATION_EVALUATIONS = 10_000;
+
+/** What a context passing the totals is told. */
+export const CONTEXT_TOTALS_MESSAGE = `context holds at most ${CONTEXT_LIMITS.values.toLocaleString('en-US')} values and ${CONTEXT_LIMITS.characters.toLocaleString('en-US')} characters in all`;
+
+/** True when the values of every key together stay within the total limits. */
+export function withinContextTotals(valuesByKey: Iterable<unknown>): boolean {
+  let values = 0;
+  let characters = 0;
+  for (const value of valuesByKey) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      values += 1;
+      characters += String(item).length;
+    }
+  }
+  return values <= CONTEXT_LIMITS.values && characters <= CONTEXT_LIMITS.characters;
+}
