@@ -44,6 +44,16 @@ export function storeErrorReporter(log: LogSink): (error: unknown, requestId: st
       level: 'error',
       msg: 'decision store unavailable',
       requestId,
-      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+      error: describeError(error),
     });
+}
+
+/** An error for the operator's log: name and message, and those of its cause (what DynamoDB said). */
+function describeError(error: unknown): Record<string, unknown> | string {
+  if (!(error instanceof Error)) return String(error);
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error.cause !== undefined ? { cause: describeError(error.cause) } : {}),
+  };
 }

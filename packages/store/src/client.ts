@@ -27,8 +27,10 @@ export interface StoreOptions {
   readonly endpoint?: string;
   readonly region?: string;
   /**
-   * Milliseconds before one DynamoDB attempt is abandoned (a decision must not hang); 3,000 when
-   * absent. A request makes at most `maxAttempts` attempts.
+   * Milliseconds before one DynamoDB attempt is abandoned (a decision must not hang). When absent:
+   * 1,000 against DynamoDB (single-digit milliseconds is normal, so three attempts give up within
+   * about 3.5 s) and 3,000 against a local endpoint (DynamoDB Local is a JVM on a shared machine).
+   * A request makes at most `maxAttempts` attempts.
    */
   readonly requestTimeoutMs?: number;
   readonly maxAttempts?: number;
@@ -48,7 +50,7 @@ export function createStoreContext(options: StoreOptions): StoreContext {
       : { region: options.region }),
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? 3_000,
+      requestTimeout: options.requestTimeoutMs ?? (local ? 3_000 : 1_000),
       connectionTimeout: Math.min(options.requestTimeoutMs ?? 1_000, 1_000),
       // Without it the handler only logs a warning and keeps waiting for a stalled DynamoDB.
       throwOnRequestTimeout: true,
