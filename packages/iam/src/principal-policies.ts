@@ -2,7 +2,7 @@
  * Policies on principals, for users, groups and roles alike: Attach/Detach<Kind>Policy,
  * ListAttached<Kind>Policies, and the inline Put/Get/Delete/List<Kind>Policy operations.
  */
-import { fail, ok } from '@palisade/failures';
+import { fail, ok, type Result } from '@palisade/failures';
 import {
   attachPolicy,
   deleteInlinePolicy,
@@ -11,10 +11,11 @@ import {
   listAttachedPolicies,
   listInlinePolicies,
   type PrincipalKind,
+  type PrincipalRecord,
   putInlinePolicy,
 } from '@palisade/store';
 import { z } from 'zod';
-import { denialOf } from './caller.ts';
+import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import {
   groupName,
@@ -26,7 +27,7 @@ import {
   roleName,
   userName,
 } from './iam-inputs.ts';
-import { resolveManagedPolicy } from './managed-policy-refs.ts';
+import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
 import { type OperationHandler, type OperationTable, operation } from './operation.ts';
 import { loadAuthorized, targetFacts } from './principal-lifecycle.ts';
 
@@ -54,6 +55,32 @@ function inlineQuota(context: IamContext, kind: PrincipalKind): number {
       : quotas.inlinePolicyBytesPerRole;
 }
 
+/**
+ * Authorizes attaching or detaching a managed policy, with `iam:PolicyARN` as the request spells
+ * it and, when that differs, as stored (a guardrail names the stored ARN), then resolves both.
+ */
+async function authorizeAttachment(
+  context: IamContext,
+  caller: Caller,
+  kind: PrincipalKind,
+  name: string,
+  action: string,
+  requested: string,
+): Promise<Result<{ principal: PrincipalRecord; ref: ManagedPolicyRef }>> {
+  const principal = await loadAuthorized(context, caller, kind, name, action, { policyArn: requested });
+  if (!principal.ok) return principal;
+  const ref = await resolveManagedPolicy(context, caller.accountId, requested);
+  if (!ref.ok) return ref;
+  const canonical =
+    ref.value.arn === requested
+      ? undefined
+      : denialOf(caller, action, principal.value.arn, {
+          ...targetFacts(principal.value),
+          policyArn: ref.value.arn,
+        });
+  return canonical ?? ok({ principal: principal.value, ref: ref.value });
+}
+
 /** The attachment and inline-policy operations for every principal kind, by AWS action name. */
 export function principalPolicyOperations(context: IamContext): OperationTable {
   const table: Record<string, OperationHandler> = {};
@@ -63,29 +90,22 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
     table[`Attach${label}Policy`] = operation(
       z.object({ [nameMember]: nameSchema, PolicyArn: policyArn }),
       async (caller, input) => {
-        const action = `iam:Attach${label}Policy`;
-        const requested = input.PolicyArn as string;
-        const principal = await loadAuthorized(context, caller, kind, nameOf(input), action, {
-          policyArn: requested,
-        });
-        if (!principal.ok) return principal;
-        const ref = await resolveManagedPolicy(context, caller.accountId, requested);
-        if (!ref.ok) return ref;
-        // A guardrail names the policy's ARN as stored; judge that spelling too when the request's differs.
-        const canonical =
-          ref.value.arn === requested
-            ? undefined
-            : denialOf(caller, action, principal.value.arn, {
-                ...targetFacts(principal.value),
-                policyArn: ref.value.arn,
-              });
-        if (canonical) return canonical;
-        const name = ref.value.scope === 'customer' ? ref.value.record.name : ref.value.policy.name;
+        const authorized = await authorizeAttachment(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:Attach${label}Policy`,
+          input.PolicyArn as string,
+        );
+        if (!authorized.ok) return authorized;
+        const { principal, ref } = authorized.value;
+        const name = ref.scope === 'customer' ? ref.record.name : ref.policy.name;
         const attached = await attachPolicy(
           context.store,
-          { accountId: caller.accountId, kind, principal: principal.value.name },
-          { policyArn: ref.value.arn, policyName: name },
-          ref.value.scope === 'customer' ? { accountId: caller.accountId, name } : undefined,
+          { accountId: caller.accountId, kind, principal: principal.name },
+          { policyArn: ref.arn, policyName: name },
+          ref.scope === 'customer' ? { accountId: caller.accountId, name } : undefined,
           attachedQuota(context, kind),
         );
         // Attaching an attached policy again changes nothing and is not an error in IAM.
@@ -96,30 +116,21 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
     table[`Detach${label}Policy`] = operation(
       z.object({ [nameMember]: nameSchema, PolicyArn: policyArn }),
       async (caller, input) => {
-        const action = `iam:Detach${label}Policy`;
-        const requested = input.PolicyArn as string;
-        const principal = await loadAuthorized(context, caller, kind, nameOf(input), action, {
-          policyArn: requested,
-        });
-        if (!principal.ok) return principal;
-        const ref = await resolveManagedPolicy(context, caller.accountId, requested);
-        if (!ref.ok) return ref;
-        // A guardrail names the policy's ARN as stored; judge that spelling too when the request's differs.
-        const canonical =
-          ref.value.arn === requested
-            ? undefined
-            : denialOf(caller, action, principal.value.arn, {
-                ...targetFacts(principal.value),
-                policyArn: ref.value.arn,
-              });
-        if (canonical) return canonical;
+        const authorized = await authorizeAttachment(
+          context,
+          caller,
+          kind,
+          nameOf(input),
+          `iam:Detach${label}Policy`,
+          input.PolicyArn as string,
+        );
+        if (!authorized.ok) return authorized;
+        const { principal, ref } = authorized.value;
         const detached = await detachPolicy(
           context.store,
-          { accountId: caller.accountId, kind, principal: principal.value.name },
-          ref.value.arn,
-          ref.value.scope === 'customer'
-            ? { accountId: caller.accountId, name: ref.value.record.name }
-            : undefined,
+          { accountId: caller.accountId, kind, principal: principal.name },
+          ref.arn,
+          ref.scope === 'customer' ? { accountId: caller.accountId, name: ref.record.name } : undefined,
         );
         return detached.ok ? ok(undefined) : detached;
       },
