@@ -25,6 +25,7 @@ const SESSION_SECONDS = 12 * 3600;
 
 let running: RunningPlatform;
 let accountId: string;
+let rootKey: Key;
 const roleArn = () => `arn:aws:iam::${accountId}:role/worker`;
 
 type Key = SigningKey;
@@ -102,7 +103,9 @@ async function createUser(name: string, resetRequired = false) {
 
 beforeAll(async () => {
   running = await startPlatform({ now: () => clock });
-  ({ accountId } = await running.createAccount('bindings-co'));
+  const account = await running.createAccount('bindings-co');
+  accountId = account.accountId;
+  rootKey = { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey };
   await running.asRoot(accountId, 'UpdateAccountPasswordPolicy', { AllowUsersToChangePassword: true });
   await running.asRoot(accountId, 'CreateRole', {
     RoleName: 'worker',
@@ -281,5 +284,39 @@ describe('a password change', () => {
     expect((await iamQuery({ bearer: session.access }, 'GetUser')).status).toBe(403);
     expect((await refresh(session.refresh)).status).toBe(401);
     expect(await works(key)).toBe(false);
+  });
+});
+
+describe('decisions about a role session minted from a sign-in', () => {
+  it('stop counting the session once its sign-in signs out', { timeout: 60_000 }, async () => {
+    clock = START;
+    await createUser('walt');
+    await createUser('xena');
+    const ended = await signIn('walt');
+    const live = await signIn('xena');
+    keyOf(await sts({ bearer: ended.access }, 'AssumeRole', { RoleArn: roleArn(), RoleSessionName: 'walt' }));
+    keyOf(await sts({ bearer: live.access }, 'AssumeRole', { RoleArn: roleArn(), RoleSessionName: 'xena' }));
+    expect((await signOut(ended.access)).status).toBe(204);
+
+    const ask = (sessionName: string) =>
+      sendAs(
+        running.url,
+        { key: rootKey, service: 'palisade' },
+        {
+          method: 'POST',
+          path: '/v1/authorize',
+          body: JSON.stringify({
+            principal: `arn:aws:sts::${accountId}:assumed-role/worker/${sessionName}`,
+            action: 'iam:ListUsers',
+            resource: '*',
+          }),
+        },
+        clock,
+      );
+    const stillSignedIn = await ask('xena');
+    expect(stillSignedIn.status, stillSignedIn.text).toBe(200);
+    expect(JSON.parse(stillSignedIn.text).decision).toBe('allowed');
+    const signedOut = await ask('walt');
+    expect(signedOut.status, signedOut.text).toBe(404);
   });
 });

@@ -16,7 +16,12 @@
  * same window. Expiry is not left to the list: the decision service drops sessions that expired
  * since, against its own clock, on every decision.
  */
-import { compileEffectivePolicies, type EffectivePolicies, loadEffectivePolicies } from '@palisade/iam';
+import {
+  compileEffectivePolicies,
+  type EffectivePolicies,
+  loadEffectivePolicies,
+  signInBindingStands,
+} from '@palisade/iam';
 import {
   compilePrincipalPolicies,
   compileResourcePolicies,
@@ -225,8 +230,9 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
       const running = inFlightSessions.get(key);
       if (running) return running;
       const startedAt = clock();
-      const reading = findRoleSessions(options.store, ref, now, MAX_SESSIONS_PER_ARN + 1).then(
-        (found): RoleSessionList => {
+      const reading = findRoleSessions(options.store, ref, now, MAX_SESSIONS_PER_ARN + 1)
+        .then(standingSessions(options.store, now))
+        .then((found): RoleSessionList => {
           stats.loads++;
           const list = {
             sessions: found.slice(0, MAX_SESSIONS_PER_ARN),
@@ -239,8 +245,7 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
             if (oldest !== undefined) sessionLists.delete(oldest);
           }
           return list;
-        },
-      );
+        });
       inFlightSessions.set(key, reading);
       try {
         return await reading;
@@ -262,5 +267,20 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
         return { record, compiled, epoch };
       });
     },
+  };
+}
+
+/**
+ * Drops the sessions minted from a sign-in that no longer stands (signed out, revoked, password
+ * changed): their credentials no longer sign requests, so no answer is computed from them either.
+ */
+function standingSessions(store: StoreContext, now: Date) {
+  return async (found: readonly StsSessionRecord[]): Promise<StsSessionRecord[]> => {
+    const stands = await Promise.all(
+      found.map((session) =>
+        session.signInSession ? signInBindingStands(store, session.signInSession, now) : true,
+      ),
+    );
+    return found.filter((_, i) => stands[i]);
   };
 }
