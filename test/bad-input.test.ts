@@ -86,6 +86,24 @@ describe('malformed access key ids in the SigV4 credential', () => {
   );
 });
 
+describe('access key ids as operation input', () => {
+  it.each([
+    ['GetAccessKeyLastUsed', {}],
+    ['UpdateAccessKey', { Status: 'Inactive' }],
+    ['DeleteAccessKey', {}],
+  ])('answers %s of an id Palisade never issues with NoSuchEntity', async (action, input) => {
+    errors.length = 0;
+    for (const accessKeyId of ['akiaysqas4h2b56fqzyz', 'AKIA_______________1', 'A'.repeat(128)]) {
+      const response = await answer(
+        await signedQueryRequest(root, 'iam', { Action: action, AccessKeyId: accessKeyId, ...input }),
+      );
+      expect(response.status).toBe(404);
+      expect(response.text).toContain('<Code>NoSuchEntity</Code>');
+    }
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('deeply nested JSON', () => {
   const resourceArn = () => encodeURIComponent(`arn:aws:docs:us-east-1:${root.accountId}:doc/readme`);
   const roleArn = () => `arn:aws:iam::${root.accountId}:role/nobody`;
