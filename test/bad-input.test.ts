@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../functions/wiring/platform.ts';
 import { signedJsonRequest, signedQueryRequest, signedRequest } from './fixtures/signed-requests.ts';
 import { onEverySend } from './fixtures/store-sends.ts';
-import { createTestAccount, createTestPlatform } from './fixtures/test-platform.ts';
+import { createTestAccount, createTestPlatform, TEST_OPERATOR } from './fixtures/test-platform.ts';
 
 let platform: Platform;
 let root: { accountId: string; accessKeyId: string; secretAccessKey: string };
@@ -100,6 +100,35 @@ describe('access key ids as operation input', () => {
       expect(response.status).toBe(404);
       expect(response.text).toContain('<Code>NoSuchEntity</Code>');
     }
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('the operator on tenant IAM operations', () => {
+  it.each([
+    ['GetLoginProfile', { UserName: 'nobody' }],
+    ['ListAttachedRolePolicies', { RoleName: 'nobody' }],
+    ['GetUser', { UserName: 'nobody' }],
+    ['ListUsers', {}],
+    ['CreateUser', { UserName: 'made-by-operator' }],
+    ['ListOpenIDConnectProviders', {}],
+  ])('refuses %s with AccessDenied: the operator has no account to act in', async (action, input) => {
+    errors.length = 0;
+    const response = await answer(
+      await signedQueryRequest(TEST_OPERATOR, 'iam', { Action: action, ...input }),
+    );
+    expect(response.status).toBe(403);
+    expect(response.text).toContain('<Code>AccessDenied</Code>');
+    expect(errors).toEqual([]);
+  });
+
+  it('refuses the REST identity routes to the operator with access.denied', async () => {
+    errors.length = 0;
+    const response = await answer(
+      await signedJsonRequest(TEST_OPERATOR, 'GET', '/v1/roles/nobody/attached-policies'),
+    );
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.text).error.code).toBe('access.denied');
     expect(errors).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { Platform } from '../functions/wiring/platform.ts';
 import { mustRunOperation } from './fixtures/run-operation.ts';
 import { type SigningKey, signedRequest } from './fixtures/signed-requests.ts';
-import { createTestAccount, createTestPlatform } from './fixtures/test-platform.ts';
+import { createTestAccount, createTestPlatform, TEST_OPERATOR } from './fixtures/test-platform.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1_100_911);
 const HOST = 'http://palisade.test';
@@ -29,6 +29,8 @@ let platform: Platform;
 let accountId: string;
 let root: SigningKey;
 let alice: SigningKey;
+/** Alice's sign-in session: an access JWT for Bearer requests and a refresh token to try. */
+let session: { accessToken: string; refreshToken: string };
 const loggedErrors: unknown[] = [];
 
 beforeAll(async () => {
@@ -55,7 +57,17 @@ beforeAll(async () => {
   await asRoot('CreateRole', { RoleName: 'deployer', AssumeRolePolicyDocument: trustPolicy() });
   await asRoot('CreatePolicy', { PolicyName: 'ReadDocs', PolicyDocument: POLICY });
   await asRoot('PutUserPolicy', { UserName: 'alice', PolicyName: 'inline1', PolicyDocument: POLICY });
+  await asRoot('CreateLoginProfile', { UserName: 'alice', Password: PASSWORD });
+  const signedIn = await platform.app.request(`${HOST}/v1/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ account: 'fuzz-acme', userName: 'alice', password: PASSWORD }),
+  });
+  expect(signedIn.status).toBe(200);
+  session = (await signedIn.json()) as typeof session;
 }, 60_000);
+
+const PASSWORD = 'Correct-Horse-9-Battery';
 
 const POLICY = JSON.stringify({
   Version: '2012-10-17',
@@ -149,6 +161,10 @@ function interestingStrings(): string[] {
     'ASIAAAAAAAAAAAAAAAAA',
     '123456',
     'e30.e30.e30',
+    session.refreshToken,
+    `${session.refreshToken}x`,
+    PASSWORD,
+    'fuzz-acme',
   ];
 }
 
@@ -250,13 +266,15 @@ function fittingText(schema: JsonSchema): fc.Arbitrary<string> {
 
 /** How a request proves (or fails to prove) who sends it. */
 type Proof =
-  | { readonly kind: 'root' | 'alice' | 'presigned' | 'unsigned' }
+  | { readonly kind: 'root' | 'alice' | 'operator' | 'bearer' | 'presigned' | 'unsigned' }
   | { readonly kind: 'key-id'; readonly accessKeyId: string }
   | { readonly kind: 'header'; readonly name: string; readonly value: string };
 
 const proof: fc.Arbitrary<Proof> = fc.oneof(
   { weight: 12, arbitrary: fc.constant({ kind: 'root' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'alice' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'operator' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'bearer' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'presigned' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'unsigned' as const }) },
   {
@@ -324,13 +342,17 @@ async function build(draft: Draft): Promise<Request> {
       return sign(root);
     case 'alice':
       return sign(alice);
+    case 'operator':
+      return sign(TEST_OPERATOR);
     case 'presigned':
       return sign(root, true);
     case 'key-id':
       return sign({ accessKeyId: draft.proof.accessKeyId, secretAccessKey: root.secretAccessKey });
     case 'unsigned':
+    case 'bearer':
     case 'header': {
       const headers = new Headers({ 'content-type': draft.contentType, ...draft.headers });
+      if (draft.proof.kind === 'bearer') headers.set('authorization', `Bearer ${session.accessToken}`);
       let request = new Request(`${HOST}${draft.path}`, {
         method: draft.method,
         headers,
@@ -361,9 +383,11 @@ async function snapshot(): Promise<string[]> {
     );
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
-      // Refused sign-ins are counted on purpose (throttling); a key's last use is written on
-      // authentication, before the operation is refused.
+      // Refused sign-ins are counted on purpose (throttling), a refused refresh with a reused token
+      // revokes its family on purpose, and a key's last use is written on authentication, before
+      // the operation is refused.
       if (pk.startsWith('SIGN-IN-THROTTLE#') || pk.includes('SIGN-IN-ATTEMPTS#')) continue;
+      if (pk.startsWith('SIGN-IN-SESSION#')) continue;
       const { lastUsedAt: _at, lastUsedService: _service, lastUsedRegion: _region, ...stable } = item;
       items.push(JSON.stringify(stable, Object.keys(stable).sort()));
     }
