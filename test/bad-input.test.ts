@@ -159,7 +159,7 @@ describe('deeply nested JSON', () => {
           root,
           'POST',
           '/v1/policies',
-          JSON.stringify({ policyName: 'deep', policyDocument: deepPolicy(60_000) }),
+          JSON.stringify({ policyName: 'deep', document: deepPolicy(60_000) }),
         ),
     ],
     [
@@ -182,16 +182,6 @@ describe('deeply nested JSON', () => {
         }),
     ],
     [
-      'an AssumeRole session policy',
-      () =>
-        signedQueryRequest(root, 'sts', {
-          Action: 'AssumeRole',
-          RoleArn: roleArn(),
-          RoleSessionName: 's',
-          Policy: deepPolicy(900),
-        }),
-    ],
-    [
       'a custom simulation',
       () =>
         signedJsonRequest(
@@ -208,7 +198,7 @@ describe('deeply nested JSON', () => {
           root,
           'POST',
           '/v1/simulate/principal',
-          `{"PolicySourceArn":"arn:aws:iam::${root.accountId}:root","PolicyInputList":[${JSON.stringify(deepPolicy(60_000))}],"ActionNames":["iam:GetUser"]}`,
+          `{"PolicySourceArn":"arn:aws:iam::${root.accountId}:user/nobody","PolicyInputList":[${JSON.stringify(deepPolicy(60_000))}],"ActionNames":["iam:GetUser"]}`,
         ),
     ],
     [
@@ -232,7 +222,30 @@ describe('deeply nested JSON', () => {
         new Request('http://palisade.test/v1/sts/assume-role-with-web-identity', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: `{"roleArn":"${roleArn()}","roleSessionName":"s","webIdentityToken":"a.b.c","policy":${deepObject}}`,
+          body: `{"roleArn":"${roleArn()}","roleSessionName":"session1","webIdentityToken":"a.b.c","policy":${deepObject}}`,
+        }),
+    ],
+    [
+      'a sign-in body',
+      async () =>
+        new Request('http://palisade.test/v1/sign-in', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: `${'['.repeat(4000)}${']'.repeat(4000)}`,
+        }),
+    ],
+  ];
+
+  // The role (or the token) is checked before the session policy is read: no 5xx is what counts.
+  const checkedFirst: [string, () => Promise<Request>][] = [
+    [
+      'an AssumeRole session policy',
+      () =>
+        signedQueryRequest(root, 'sts', {
+          Action: 'AssumeRole',
+          RoleArn: roleArn(),
+          RoleSessionName: 'session1',
+          Policy: deepPolicy(900),
         }),
     ],
     [
@@ -245,27 +258,27 @@ describe('deeply nested JSON', () => {
             Action: 'AssumeRoleWithWebIdentity',
             Version: '2011-06-15',
             RoleArn: roleArn(),
-            RoleSessionName: 's',
+            RoleSessionName: 'session1',
             WebIdentityToken: 'a.b.c',
             Policy: deepPolicy(900),
           }).toString(),
         }),
     ],
-    [
-      'a sign-in body',
-      async () =>
-        new Request('http://palisade.test/v1/sign-in', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: deepArray.slice(0, 8000) + ']'.repeat(0),
-        }),
-    ],
   ];
+
+  it.each(checkedFirst)('answers %s with a 4xx', async (_name, build) => {
+    errors.length = 0;
+    const response = await answer(await build());
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(errors).toEqual([]);
+  });
 
   it.each(cases)('answers %s with 400', async (_name, build) => {
     errors.length = 0;
     const response = await answer(await build());
     expect(response.status).toBe(400);
+    expect(response.text).toMatch(/deeper than 32 levels/);
     expect(errors).toEqual([]);
   });
 });

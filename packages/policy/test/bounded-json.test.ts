@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH, parseBoundedJson } from '../src/bounded-json.ts';
+import { readPolicy } from '../src/policy-document.ts';
 
 const nestedArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const nestedObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -35,5 +36,17 @@ describe('parseBoundedJson', () => {
   it('honours a smaller limit when asked', () => {
     expect(parseBoundedJson('[[1]]', 1)).toEqual({ ok: false, reason: 'too-deep' });
     expect(parseBoundedJson('[[1]]', 2)).toEqual({ ok: true, value: [[1]] });
+  });
+});
+
+describe('readPolicy on deeply nested text', () => {
+  it('reports a syntax error naming the depth bound instead of walking the nesting', () => {
+    const deep = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"k":${nestedArrays(60_000)}}}}]}`;
+    const read = readPolicy(deep, 'identity');
+    expect(read.policy).toBeUndefined();
+    expect(read.fatal).toMatchObject({
+      code: 'JSON_SYNTAX_ERROR',
+      message: expect.stringMatching(/deeper than 32/),
+    });
   });
 });
