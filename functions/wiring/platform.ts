@@ -25,6 +25,7 @@ import {
   defaultQuotas,
   type IamContext,
   iamOperations,
+  type OperationTable,
   oidcProviderOperations,
   tenantAccountOperations,
   verifyMfaCode,
@@ -50,6 +51,12 @@ export interface Platform {
   readonly iam: IamContext;
   readonly accounts: ReturnType<typeof tenantAccountOperations>;
   readonly decisions: Decisions;
+  /** The Query API's actions with their input schemas (unsigned STS actions by name): what it serves. */
+  readonly queryActions: {
+    readonly iam: OperationTable;
+    readonly sts: OperationTable;
+    readonly unsignedSts: readonly string[];
+  };
 }
 
 /** Wires the platform's dependencies from its configuration. */
@@ -151,12 +158,15 @@ export function createPlatform(
       verifyMfaCode(store, secrets, accountId, serialNumber, tokenCode, at, owner),
     verifyWebIdentity: createWebIdentityVerifier({ allowLoopbackIssuers }),
   };
+  const queryIam = { ...iamTable, ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation };
+  const querySts = stsOperations(sts);
+  const unsignedSts = unsignedStsOperations(sts);
   app.route(
     '/',
     createQueryApp({
-      iam: { ...iamTable, ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation },
-      sts: stsOperations(sts),
-      unsignedSts: unsignedStsOperations(sts),
+      iam: queryIam,
+      sts: querySts,
+      unsignedSts,
       authenticate,
     }),
   );
@@ -181,7 +191,14 @@ export function createPlatform(
       decisionRoutes: decisionRequestSchemas,
     }),
   );
-  return { app, store, iam, accounts, decisions };
+  return {
+    app,
+    store,
+    iam,
+    accounts,
+    decisions,
+    queryActions: { iam: queryIam, sts: querySts, unsignedSts: Object.keys(unsignedSts) },
+  };
 }
 
 /** The decision API's other routes: resource policies, catalogs, simulation, the decision log. */

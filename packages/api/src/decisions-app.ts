@@ -8,6 +8,7 @@ import type { Result } from '@palisade/failures';
 import type { Caller, OperationTable } from '@palisade/iam';
 import { type Context, Hono } from 'hono';
 import { failureResponse } from './error-responses.ts';
+import { parseJsonBody } from './json-body.ts';
 import { type Authenticate, readSignedRequest } from './signed-request.ts';
 
 /** What one route hands its service. */
@@ -64,20 +65,10 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
       const { received, bodyText, sourceIp } = read.value;
       const authenticated = await deps.authenticate(received, SCOPE_SERVICE, sourceIp ? { sourceIp } : {});
       if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
-      let body: unknown = {};
-      if (bodyText.trim() !== '') {
-        try {
-          body = JSON.parse(bodyText);
-        } catch {
-          return failureResponse(
-            c,
-            { code: 'request.malformed-body', message: 'The body is not valid JSON.' },
-            'rest',
-          );
-        }
-      }
+      const body = parseJsonBody(bodyText);
+      if (!body.ok) return failureResponse(c, body, 'rest');
       const result = await route(authenticated.value.caller, {
-        body,
+        body: body.value,
         params: params(c),
         query: c.req.query(),
         requestId: c.get('requestId'),

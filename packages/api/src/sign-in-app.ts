@@ -11,6 +11,7 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from './authorization-schemes.ts';
 import { failureResponse } from './error-responses.ts';
+import { parseJsonBody } from './json-body.ts';
 import { readSignedRequest } from './signed-request.ts';
 
 /** What a sign-in or refresh answers. */
@@ -64,13 +65,9 @@ async function jsonBody<S extends z.ZodType>(
 ): Promise<{ ok: true; value: z.output<S>; sourceIp?: string } | Failure> {
   const read = await readSignedRequest(c, 16 * 1024);
   if (!read.ok) return read;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(read.value.bodyText || '{}');
-  } catch {
-    return fail('request.malformed-body', 'The request body is not valid JSON.');
-  }
-  const checked = schema.safeParse(parsed);
+  const parsed = parseJsonBody(read.value.bodyText);
+  if (!parsed.ok) return parsed;
+  const checked = schema.safeParse(parsed.value);
   if (!checked.success) {
     const first = checked.error.issues[0];
     const at = first?.path.length ? first.path.join('.') : 'body';

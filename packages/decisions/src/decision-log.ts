@@ -7,6 +7,7 @@ import { type Caller, decodeMarker, denialOf, encodeMarker } from '@palisade/iam
 import {
   type DecisionLogRecord,
   isAccountId,
+  isDecisionLogCursor,
   putDecisionLogSettings,
   queryDecisionLog,
   type StoreContext,
@@ -15,10 +16,18 @@ import { z } from 'zod';
 import { describeIssues } from './decision-service.ts';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** An instant the calendar has: Date rolls `02-31` over to March, so the round trip must agree. */
+const instant = z
+  .string()
+  .regex(INSTANT, 'an ISO-8601 UTC instant')
+  .refine((text) => {
+    const at = Date.parse(text);
+    return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 19) === text.slice(0, 19);
+  }, 'an instant that exists (month 01-12, a day of that month, 00:00:00-23:59:59)');
 const querySchema = z
   .object({
-    from: z.string().regex(INSTANT, 'an ISO-8601 UTC instant').optional(),
-    to: z.string().regex(INSTANT, 'an ISO-8601 UTC instant').optional(),
+    from: instant.optional(),
+    to: instant.optional(),
     cursor: z.string().max(512).optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
     account: z.string().optional(),
@@ -66,8 +75,9 @@ export function decisionLogService(deps: { store: StoreContext; partition: strin
       ).toISOString();
       if (from > to) return fail('request.invalid', '"from" must not be after "to".');
       const after = decodeMarker(parsed.data.cursor);
-      if (after !== undefined && !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z#[\w.-]+#\d+$/.test(after))
-        return fail('request.invalid', 'The cursor is not one this API returned.');
+      // A cursor is the sort key of the last decision of a page, so it lies at or before `to`.
+      if (after !== undefined && (!isDecisionLogCursor(after) || after.slice(0, to.length) > to))
+        return fail('request.invalid', 'The cursor is not one this API returned for this range.');
       const page = await queryDecisionLog(deps.store, account.value, {
         from,
         to,

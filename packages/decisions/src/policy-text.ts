@@ -3,7 +3,7 @@
  * ends (AWS's `Statement.StartPosition` / `EndPosition`), and each context key as the policy spells
  * it (the engine compares keys lowercased, AWS answers `MissingContextValues` as written).
  */
-import { type PolicyType, readPolicy } from '@palisade/policy';
+import { type PolicyType, parseBoundedJson, readPolicy } from '@palisade/policy';
 import { type Node, parseTree } from 'jsonc-parser';
 
 /** A place in a policy document, as IAM's `Position`: 1-based line and column. */
@@ -31,6 +31,8 @@ export interface StatementSpan {
  * code units, as a Java parser reading the same text does.
  */
 export function statementSpans(text: string): readonly (StatementSpan | undefined)[] {
+  // jsonc-parser recurses: text nested past the platform's bound is never walked.
+  if (!parseBoundedJson(text).ok) return [];
   const root = parseTree(text, [], { disallowComments: true, allowTrailingComma: false });
   if (root?.type !== 'object') return [];
   // JSON.parse (which the engine reads policies with) keeps the last of duplicate members.

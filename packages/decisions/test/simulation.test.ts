@@ -169,6 +169,11 @@ describe('statement positions', () => {
     ]);
   });
 
+  it('locates no statement in text nested 100,000 deep instead of overflowing the stack', () => {
+    const text = `{"Statement":[{}, ${'['.repeat(100_000)}${']'.repeat(100_000)}]}`;
+    expect(statementSpans(text)).toEqual([]);
+  });
+
   it('finds statements under the last duplicate Statement member, as JSON.parse reads it', () => {
     const text = '{"Statement":[{"a":1}],\n"Statement":[{"b":1},{"c":2}]}';
     expect(statementSpans(text)).toEqual([

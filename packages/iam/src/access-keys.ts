@@ -2,7 +2,7 @@
  * Access keys of users and of the root: CreateAccessKey (the secret is returned once and stored
  * only sealed), ListAccessKeys, UpdateAccessKey, DeleteAccessKey, GetAccessKeyLastUsed.
  */
-import { generateAccessKeyId, generateSecretAccessKey } from '@palisade/credentials';
+import { generateAccessKeyId, generateSecretAccessKey, isAccessKeyId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
 import {
   type AccessKeyOwner,
@@ -53,13 +53,18 @@ export async function issueAccessKey(
 }
 
 /** Loads a key only if it belongs to `owner` in the caller's account (others' keys do not exist). */
+/** The key with this id; an id Palisade never issues (AWS's pattern is looser) is simply not found. */
+async function findAccessKey(context: IamContext, id: string): Promise<AccessKeyRecord | undefined> {
+  return isAccessKeyId(id) ? getAccessKey(context.store, id) : undefined;
+}
+
 async function ownedKey(
   context: IamContext,
   accountId: string,
   owner: AccessKeyOwner,
   id: string,
 ): Promise<Result<AccessKeyRecord>> {
-  const key = await getAccessKey(context.store, id);
+  const key = await findAccessKey(context, id);
   const sameOwner =
     key !== undefined &&
     key.accountId === accountId &&
@@ -135,7 +140,7 @@ export function accessKeyOperations(context: IamContext): OperationTable {
     ),
 
     GetAccessKeyLastUsed: operation(z.object({ AccessKeyId: accessKeyId }), async (caller, input) => {
-      const key = await getAccessKey(context.store, input.AccessKeyId);
+      const key = await findAccessKey(context, input.AccessKeyId);
       // INVARIANT: another account's key is indistinguishable from a missing one.
       if (!key || key.accountId !== caller.accountId) {
         return fail('entity.not-found', `The Access Key with id ${input.AccessKeyId} cannot be found.`);

@@ -8,6 +8,7 @@
  */
 import {
   constantTimeEqual,
+  isAccessKeyId,
   type ReceivedRequest,
   type SecretBox,
   type SigningSecret,
@@ -88,6 +89,8 @@ export async function authenticateSignedRequest(
     if (accessKeyId === context.operator.accessKeyId) {
       return ok({ temporary: false, secretAccessKey: context.operator.secretAccessKey });
     }
+    // INVARIANT: only an id Palisade could have issued reaches a key lookup (and a DynamoDB key).
+    if (!isAccessKeyId(accessKeyId)) return fail('credentials.unknown-key', INVALID_TOKEN);
     if (accessKeyId.startsWith('ASIA')) {
       session = await getStsSession(context.store, accessKeyId);
       if (!session) return fail('credentials.unknown-key', INVALID_TOKEN);

@@ -7,7 +7,7 @@ import type { IamContext } from './iam-context.ts';
 import { loginProfileOperations } from './login-profiles.ts';
 import { managedPolicyOperations } from './managed-policies.ts';
 import { mfaDeviceOperations } from './mfa-devices.ts';
-import type { OperationTable } from './operation.ts';
+import { type OperationTable, tenantOperations } from './operation.ts';
 import { principalPolicyOperations } from './principal-policies.ts';
 import { roleOperations } from './roles.ts';
 import { userOperations } from './users.ts';
@@ -30,7 +30,7 @@ export * from './tenant-accounts.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */
 export function iamOperations(context: IamContext): OperationTable {
-  return {
+  return tenantOperations({
     ...userOperations(context),
     ...groupOperations(context),
     ...roleOperations(context),
@@ -41,7 +41,7 @@ export function iamOperations(context: IamContext): OperationTable {
     ...authorizationDetailsOperations(context),
     ...loginProfileOperations(context),
     ...mfaDeviceOperations(context),
-  };
+  });
 }
 export * from './authentication.ts';
 export * from './callers.ts';

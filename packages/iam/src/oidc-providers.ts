@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { list, tags } from './iam-inputs.ts';
-import { type OperationTable, operation } from './operation.ts';
+import { type OperationTable, operation, tenantOperations } from './operation.ts';
 
 /** IAM's quota of OIDC providers per account. */
 export const OIDC_PROVIDERS_PER_ACCOUNT = 100;
@@ -100,7 +100,7 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
     return record ? ok(record) : fail('entity.not-found', `OpenIDConnect Provider not found for arn ${arn}`);
   };
 
-  return {
+  return tenantOperations({
     CreateOpenIDConnectProvider: operation(
       z.object({
         Url: z.string().min(1).max(255),
@@ -250,5 +250,5 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
         return updated.ok ? ok(undefined) : updated;
       },
     ),
-  };
+  });
 }

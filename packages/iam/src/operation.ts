@@ -30,6 +30,25 @@ export function operation<S extends z.ZodType, O extends object | undefined>(
   return Object.assign(handler, { schema });
 }
 
+/**
+ * The operations of a table that act inside the caller's account, refused to the operator: it
+ * manages accounts but belongs to none, so no lookup is ever keyed by its placeholder account.
+ */
+export function tenantOperations(table: OperationTable): OperationTable {
+  return Object.fromEntries(
+    Object.entries(table).map(([action, handler]) => {
+      const guarded = async (caller: Caller, input: unknown) =>
+        caller.kind === 'operator'
+          ? fail(
+              'access.denied',
+              `The operator has no account: iam:${action} acts inside a tenant account, with that account's credentials.`,
+            )
+          : handler(caller, input);
+      return [action, Object.assign(guarded, { schema: handler.schema })];
+    }),
+  );
+}
+
 /** An opaque paging marker from a store cursor. */
 export function encodeMarker(cursor: string | undefined): string | undefined {
   return cursor === undefined ? undefined : Buffer.from(cursor, 'utf8').toString('base64url');

@@ -3,6 +3,7 @@
  * documents may be objects or JSON text; ids are derived from their position unless given as
  * `{ "id": ..., "document": ... }`. A malformed request is answered with an error value.
  */
+import { MAX_JSON_DEPTH, parseBoundedJson } from './bounded-json.ts';
 import type { PolicyInput } from './compile.ts';
 import {
   compilePrincipalPolicies,
@@ -27,11 +28,13 @@ export interface EvaluateError {
 /** Evaluates one request in the JSON contract's shape. Never throws. */
 export function evaluateRequest(input: unknown): EvaluateResult | EvaluateError {
   if (typeof input === 'string') {
-    try {
-      return evaluateRequest(JSON.parse(input));
-    } catch {
-      return invalid('request.malformed-body', 'The request is not valid JSON.');
+    const parsed = parseBoundedJson(input);
+    if (!parsed.ok) {
+      return parsed.reason === 'too-deep'
+        ? invalid('request.invalid', `The request nests deeper than ${MAX_JSON_DEPTH} levels.`)
+        : invalid('request.malformed-body', 'The request is not valid JSON.');
     }
+    return evaluateRequest(parsed.value);
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return invalid('request.invalid', 'The request must be a JSON object.');

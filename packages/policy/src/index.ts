@@ -1,5 +1,6 @@
 /** @palisade/policy — the IAM policy language: parse, validate, match, evaluate, explain. */
 export { type Arn, matchArnPattern, parseArn } from './arn.ts';
+export { type BoundedJson, MAX_JSON_DEPTH, parseBoundedJson } from './bounded-json.ts';
 export type { PolicyError, PolicyInput, StatementRef } from './compile.ts';
 export { parseOperator } from './condition.ts';
 export {

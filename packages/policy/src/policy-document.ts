@@ -5,6 +5,7 @@
  * policy with a fatal finding is never evaluated (it is skipped and reported, fail closed).
  */
 
+import { MAX_JSON_DEPTH, parseBoundedJson } from './bounded-json.ts';
 import { parseOperator } from './condition.ts';
 import type { Finding, FindingKind } from './findings.ts';
 import type { PolicyType } from './policy-type.ts';
@@ -93,12 +94,16 @@ export function readPolicy(document: unknown, type: PolicyType): ReadResult {
 
   let doc: unknown = document;
   if (typeof doc === 'string') {
-    try {
-      doc = JSON.parse(doc);
-    } catch {
-      report('ERROR', 'JSON_SYNTAX_ERROR', 'Syntax errors in policy.', '', true);
+    const parsed = parseBoundedJson(doc);
+    if (!parsed.ok) {
+      const message =
+        parsed.reason === 'too-deep'
+          ? `Syntax errors in policy. It nests deeper than ${MAX_JSON_DEPTH} levels.`
+          : 'Syntax errors in policy.';
+      report('ERROR', 'JSON_SYNTAX_ERROR', message, '', true);
       return { policy: undefined, findings, fatal };
     }
+    doc = parsed.value;
   }
   if (!isObject(doc)) {
     report('ERROR', 'JSON_SYNTAX_ERROR', 'Syntax errors in policy.', '', true);

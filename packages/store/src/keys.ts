@@ -206,6 +206,11 @@ export function decisionLogKey(accountId: string, at: string, requestId: string,
   return { pk: decisionLogPartition(accountId), sk: decisionLogSortKey(`${at}#${requestId}#${index}`) };
 }
 
+/** True when `value` is a whole decision-log sort key (`<instant>#<request id>#<index>`): a page's cursor. */
+export function isDecisionLogCursor(value: string): boolean {
+  return LOG_SORT_KEY.test(value) && value.split('#').length === 3;
+}
+
 /** A validated decision-log sort key (or a time bound for a range query). */
 export function decisionLogSortKey(value: string): string {
   return checked(value, LOG_SORT_KEY, 'decision log sort key');

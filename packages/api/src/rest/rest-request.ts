@@ -5,6 +5,7 @@
 import { fail, ok, type Result } from '@palisade/failures';
 import type { Caller } from '@palisade/iam';
 import type { Context } from 'hono';
+import { parseJsonBody } from '../json-body.ts';
 import { type Authenticate, readSignedRequest } from '../signed-request.ts';
 import { isPlainObject } from './json-shapes.ts';
 
@@ -32,15 +33,10 @@ export async function authenticateRequest(
 
 /** Parses a JSON object body; an empty body is `{}`. */
 export function parseJsonObject(bodyText: string): Result<Record<string, unknown>> {
-  if (bodyText.trim() === '') return ok({});
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bodyText);
-  } catch {
-    return fail('request.malformed-body', 'The request body is not valid JSON.');
-  }
-  return isPlainObject(parsed)
-    ? ok(parsed)
+  const parsed = parseJsonBody(bodyText);
+  if (!parsed.ok) return parsed;
+  return isPlainObject(parsed.value)
+    ? ok(parsed.value)
     : fail('request.invalid', 'The request body must be a JSON object.');
 }
 
