@@ -17,7 +17,7 @@ const TIMEOUT_MS = 300;
 // Three attempts of 300 ms plus the SDK's backoff between them, with room for a loaded machine.
 const ANSWER_WITHIN_MS = 4_000;
 const STRANGER = {
-  accessKeyId: 'AKIASTRANGER00000000',
+  accessKeyId: 'AKIASTRANGERAAAAAAAA',
   secretAccessKey: 'stranger-secret-0000000000000000000000',
 };
 
