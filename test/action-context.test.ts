@@ -14,16 +14,20 @@ import { fail, ok } from '@palisade/failures';
 import {
   ACTION_CONTEXT,
   actionKeys,
+  authenticateSignedRequest,
   type Caller,
+  callerFacts,
   loadEffectivePolicies,
   type OperationTable,
   oidcProviderOperations,
   RESOURCE_TYPE_ARNS,
   userCaller,
 } from '@palisade/iam';
+import { compileResourcePolicies } from '@palisade/policy';
 import { type StsContext, unsignedStsOperations } from '@palisade/sts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { A, createStsFixture, doc, NOW, type StsFixture } from '../packages/sts/test/sts-fixture.ts';
+import { signAsClient } from '../packages/credentials/test/support/client-signing.ts';
+import { A, B, createStsFixture, doc, NOW, type StsFixture } from '../packages/sts/test/sts-fixture.ts';
 
 let f: StsFixture;
 let ops: OperationTable;
@@ -35,6 +39,7 @@ const TARGET_POLICY = arn('policy/target-policy');
 const PROVIDER = 'idp.example.com';
 const PROVIDER_ARN = arn(`oidc-provider/${PROVIDER}`);
 const MFA_DEVICE = arn('mfa/target-mfa');
+const OPERATOR = { accessKeyId: 'AKIAOPERATORAAAAAAAAA', secretAccessKey: 'operator-secret' };
 const TAGS = [{ Key: 'team', Value: 'red' }];
 const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const WEB_TOKEN = `${part({ alg: 'RS256', kid: 'k' })}.${part({ iss: `https://${PROVIDER}`, sub: 'user-1' })}.c2ln`;
@@ -594,5 +599,62 @@ describe('the simulator with the action table', () => {
     );
     expect(missing['iam:AttachUserPolicy']).toEqual(['aws:SourceVpc', 'iam:PolicyARN']);
     expect(missing['iam:CreateUser']).toEqual(['aws:SourceVpc']);
+  });
+});
+
+describe('the root caller a signature authenticates', () => {
+  it('carries the request origin and the platform clock, like every other caller', async () => {
+    const key = await f.must<{ AccessKey: { AccessKeyId: string; SecretAccessKey: string } }>(
+      ops,
+      f.rootA,
+      'CreateAccessKey',
+      {},
+    );
+    const received = await signAsClient(
+      { method: 'POST', path: '/', headers: { host: 'palisade.test' }, body: 'Action=GetUser' },
+      {
+        credentials: {
+          accessKeyId: key.AccessKey.AccessKeyId,
+          secretAccessKey: key.AccessKey.SecretAccessKey,
+        },
+        service: 'iam',
+        region: 'us-east-1',
+        date: NOW,
+      },
+    );
+    const authenticated = await authenticateSignedRequest(
+      { store: f.store, partition: 'aws', secrets: f.iam.secrets, now: () => NOW, operator: OPERATOR },
+      received,
+      'iam',
+      { sourceIp: '203.0.113.7' },
+    );
+    if (!authenticated.ok) throw new Error(authenticated.message);
+    const facts = callerFacts(authenticated.value.caller);
+    // Another account's resource policy lets this root in only from its address, at the pinned time.
+    const resourcePolicies = compileResourcePolicies({
+      resourcePolicy: {
+        id: 'gate',
+        document: doc({
+          Effect: 'Allow',
+          Principal: { AWS: A },
+          Action: 'docs:Read',
+          Resource: '*',
+          Condition: {
+            IpAddress: { 'aws:SourceIp': '203.0.113.0/24' },
+            DateEquals: { 'aws:CurrentTime': NOW.toISOString() },
+          },
+        }),
+      },
+    });
+    const explanation = facts?.evaluate({
+      action: 'docs:Read',
+      resource: `arn:aws:docs:us-east-1:${B}:doc/1`,
+      resourceAccount: B,
+      resourcePolicies,
+    });
+    // The resource policy's conditions see the address and the time (the root's identity side is
+    // the engine's business, not this test's).
+    expect(explanation?.policyTypes.resource).toBe('allowed');
+    expect(explanation?.missingContextKeys).toEqual([]);
   });
 });

@@ -182,7 +182,7 @@ export async function authenticateSignedRequest(
 
   let caller: Caller;
   if (owned.owner.kind === 'root') {
-    caller = rootCaller(context.partition, owned.accountId);
+    caller = rootCaller(context.partition, owned.accountId, context.now, undefined, extraContext);
   } else if (effective) {
     caller = userCaller(effective, context.now, extraContext);
   } else {
@@ -239,7 +239,7 @@ async function sessionCaller(
   }
   const subject = session.subject;
   if (subject.kind === 'root')
-    return ok(rootCaller(context.partition, session.accountId, context.now, session));
+    return ok(rootCaller(context.partition, session.accountId, context.now, session, extraContext));
   const kind = subject.kind === 'role' ? 'role' : 'user';
   const name = subject.kind === 'role' ? subject.roleName : subject.userName;
   const expectedId = subject.kind === 'role' ? subject.roleId : subject.userId;

@@ -116,7 +116,10 @@ async function sessionCaller(
   };
   if (userName === undefined) {
     if (session.principalId !== claims.account) return fail('credentials.invalid-token', INVALID);
-    const caller = bound(rootCaller(context.partition, claims.account, context.now), binding);
+    const caller = bound(
+      rootCaller(context.partition, claims.account, context.now, undefined, mfaContext),
+      binding,
+    );
     return ok({ caller: mustReset ? resetOnly(caller, ROOT_RESET_ACTIONS) : caller, claims });
   }
   // A user deleted and re-created under the same name has a new id: the old session is not theirs.

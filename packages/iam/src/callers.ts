@@ -73,6 +73,7 @@ export function rootCaller(
   accountId: string,
   now: () => Date = () => new Date(),
   session?: StsSessionRecord,
+  extraContext: Record<string, string | string[]> = {},
 ): FactualCaller {
   const arn = rootArn(partition, accountId);
   const compiled = compilePrincipalPolicies({ identityPolicies: [] });
@@ -99,6 +100,7 @@ export function rootCaller(
             resource: request.resource,
             ...(request.resourceAccount ? { resourceAccount: request.resourceAccount } : {}),
             context: {
+              ...extraContext,
               'aws:PrincipalArn': arn,
               'aws:PrincipalAccount': accountId,
               'aws:PrincipalType': 'Account',
