@@ -126,7 +126,9 @@ describe('conflict emulator', () => {
       store.documents.send(new PutCommand({ TableName: tableName, Item: { ...hot, hits: 100 } })),
     ]);
     expect(transacted.status).toBe('fulfilled');
-    expect(put.status === 'rejected' ? put.reason : undefined).toBeInstanceOf(TransactionConflictException);
+    const error = put.status === 'rejected' ? (put.reason as TransactionConflictException) : undefined;
+    expect(error).toBeInstanceOf(TransactionConflictException);
+    expect(error?.$metadata.attempts).toBe(1);
     expect(await hitsOf(hot)).toBe(1);
   });
 
