@@ -350,8 +350,9 @@ function establishFacts(
   const resourceAllows = resource?.allows ?? [];
   const direct = resourceAllows.filter((a) => a.principalMatch >= PrincipalMatch.RoleOfSession);
   const accountLevel = resourceAllows.filter((a) => a.principalMatch === PrincipalMatch.Account);
-  // The root user has full access in its own account without identity policies.
-  const identityAllows = (identity?.allows.length ?? 0) > 0 || (caller.kind === 'root' && sameAccount);
+  // The root user needs no identity policy: it has full access in its own account, and reaches
+  // another account's resource wherever that account's resource policy grants its account.
+  const identityAllows = (identity?.allows.length ?? 0) > 0 || caller.kind === 'root';
 
   let viaResource: StatementMatch[] = [];
   let viaIdentity = false;
