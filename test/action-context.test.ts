@@ -286,7 +286,7 @@ beforeAll(async () => {
     AssumeRolePolicyDocument: doc({
       Effect: 'Allow',
       Principal: { Federated: PROVIDER_ARN },
-      Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+      Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
     }),
   });
   // The web identity verifier is a port: its claims are the stand-in for a verified token (the
@@ -301,6 +301,7 @@ beforeAll(async () => {
             issuer: `https://${PROVIDER}`,
             amr: [],
             sessionTags: { tags: TAGS, transitiveTagKeys: ['team'] },
+            sourceIdentity: 'alice',
           })
         : fail('credentials.invalid-identity-token', 'not verified'),
   };
@@ -347,7 +348,7 @@ describe.each(controlled)('%s', (action, spec) => {
             {
               Effect: 'Allow',
               Principal: { Federated: PROVIDER_ARN },
-              Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'],
+              Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession', 'sts:SetSourceIdentity'],
             },
             {
               Effect: 'Deny',
@@ -475,8 +476,6 @@ describe('the action table against the Service Authorization Reference', () => {
     // MFA devices take and store no tags yet.
     'iam:CreateVirtualMFADevice': ['aws:RequestTag/${TagKey}', 'aws:TagKeys'],
     'iam:DeleteVirtualMFADevice': ['aws:ResourceTag/${TagKey}'],
-    // Palisade reads no source identity from web identity tokens.
-    'sts:AssumeRoleWithWebIdentity': ['sts:SourceIdentity'],
   };
 
   it.each(Object.entries(ACTION_CONTEXT))(

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   AssumeRoleCommand,
+  AssumeRoleWithWebIdentityCommand,
   GetCallerIdentityCommand,
   GetSessionTokenCommand,
   STSClient,
@@ -581,6 +582,39 @@ describe('AssumeRoleWithWebIdentity', () => {
     await expect(webSession(await token(project('Automation')))()).rejects.toMatchObject({
       name: 'AccessDenied',
       message: 'Not authorized to perform sts:TagSession',
+    });
+  });
+
+  it("sets the token's source identity where the trust policy allows sts:SetSourceIdentity", async () => {
+    const providerArn = `arn:aws:iam::${b.accountId}:oidc-provider/${idp.url.slice('http://'.length)}`;
+    await iam(b.root).send(
+      new CreateRoleCommand({
+        RoleName: 'web-sourced',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Federated: providerArn },
+              Action: ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity'],
+            },
+          ],
+        }),
+      }),
+    );
+    const sourced = await token({ extra: { 'https://aws.amazon.com/source_identity': 'alice@example.com' } });
+    const answer = await new STSClient({ endpoint: running.url, region, maxAttempts: 1 }).send(
+      new AssumeRoleWithWebIdentityCommand({
+        RoleArn: `arn:aws:iam::${b.accountId}:role/web-sourced`,
+        RoleSessionName: 'sourced',
+        WebIdentityToken: sourced,
+      }),
+    );
+    expect(answer.SourceIdentity).toBe('alice@example.com');
+    // The web-app role's trust policy does not allow sts:SetSourceIdentity.
+    await expect(webSession(sourced)()).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: 'Not authorized to perform sts:SetSourceIdentity',
     });
   });
 

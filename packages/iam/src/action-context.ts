@@ -13,8 +13,7 @@
  * (no service is ever passed a role: Palisade serves no operation that takes one), MFA devices'
  * tags and CreateVirtualMFADevice's request tags (Palisade does not take or store them yet), `saml:*` (no SAML providers) and the web identity keys of providers by
  * name (`accounts.google.com:aud`…), which AssumeRoleWithWebIdentity adds under the registered
- * provider's own name (`<provider>:aud`, `:sub`, `:amr`), and `sts:SourceIdentity` for web identity
- * (Palisade does not read a source identity from tokens).
+ * provider's own name (`<provider>:aud`, `:sub`, `:amr`).
  */
 import { conditionKeyMatches, type ServiceDefinition } from '@palisade/policy';
 import type { Tag } from '@palisade/store';
@@ -192,6 +191,7 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
     'aws:RequestTag/${TagKey}',
     'aws:TagKeys',
     'sts:RoleSessionName',
+    'sts:SourceIdentity',
     'sts:TransitiveTagKeys',
   ]),
   'sts:GetCallerIdentity': row('none'),

@@ -33,7 +33,13 @@ export type {
   WebIdentityVerifier,
 } from './sts-context.ts';
 export type { UnsignedStsOperation } from './web-identity.ts';
-export { SESSION_TAGS_CLAIM, sessionTagsOf, type TokenSessionTags } from './web-identity-tags.ts';
+export {
+  SESSION_TAGS_CLAIM,
+  SOURCE_IDENTITY_CLAIM,
+  sessionTagsOf,
+  sourceIdentityOf,
+  type TokenSessionTags,
+} from './web-identity-tags.ts';
 
 /** The signed STS actions, by AWS action name. */
 export function stsOperations(context: StsContext): OperationTable {

@@ -11,7 +11,7 @@ import { decodeJwt, errors, type JWTPayload, jwtVerify } from 'jose';
 import { COULD_NOT_FETCH, type HostResolver, systemResolver } from './idp-fetch.ts';
 import { createIssuerKeys, type IssuerKeySet } from './idp-keys.ts';
 import type { WebIdentityClaims, WebIdentityVerifier } from './sts-context.ts';
-import { sessionTagsOf } from './web-identity-tags.ts';
+import { sessionTagsOf, sourceIdentityOf } from './web-identity-tags.ts';
 
 /** Options of the verifier; every bound has a default. */
 export interface WebIdentityVerifierOptions {
@@ -135,6 +135,8 @@ function claimsOf(payload: JWTPayload, provider: OidcProviderRecord): Result<Web
   const amr = Array.isArray(payload.amr) ? payload.amr.filter((v): v is string => typeof v === 'string') : [];
   const sessionTags = sessionTagsOf(payload);
   if (!sessionTags.ok) return sessionTags;
+  const sourceIdentity = sourceIdentityOf(payload);
+  if (!sourceIdentity.ok) return sourceIdentity;
   return ok({
     subject: payload.sub,
     audience,
@@ -142,5 +144,6 @@ function claimsOf(payload: JWTPayload, provider: OidcProviderRecord): Result<Web
     amr,
     ...(typeof payload.iat === 'number' ? { issuedAt: payload.iat } : {}),
     ...(sessionTags.value ? { sessionTags: sessionTags.value } : {}),
+    ...(sourceIdentity.value !== undefined ? { sourceIdentity: sourceIdentity.value } : {}),
   });
 }

@@ -35,6 +35,8 @@ export interface WebIdentityClaims {
   readonly issuedAt?: number;
   /** The session tags of the token's `https://aws.amazon.com/tags` claim, when it has one. */
   readonly sessionTags?: TokenSessionTags;
+  /** The token's `https://aws.amazon.com/source_identity` claim, when it has one. */
+  readonly sourceIdentity?: string;
 }
 
 /**

@@ -51,3 +51,29 @@ export function sessionTagsOf(
     return rejected('transitive_tag_keys must be an array of tag keys.');
   return ok({ tags, transitiveTagKeys: transitive as string[] });
 }
+
+/** The claim AWS reads a web identity session's source identity from. */
+export const SOURCE_IDENTITY_CLAIM = 'https://aws.amazon.com/source_identity';
+
+/**
+ * Reads the source identity claim of a verified token's payload; undefined when it has none. It
+ * follows SourceIdentity's rules (2–64 of `[\w+=,.@-]`, not starting with `aws:`); a malformed
+ * claim refuses the token.
+ */
+export function sourceIdentityOf(payload: Readonly<Record<string, unknown>>): Result<string | undefined> {
+  const claim = payload[SOURCE_IDENTITY_CLAIM];
+  if (claim === undefined) return ok(undefined);
+  if (
+    typeof claim !== 'string' ||
+    claim.length < 2 ||
+    claim.length > 64 ||
+    !/^[\w+=,.@-]*$/.test(claim) ||
+    claim.toLowerCase().startsWith('aws:')
+  ) {
+    return fail(
+      'credentials.idp-rejected-claim',
+      `The ${SOURCE_IDENTITY_CLAIM} claim is not valid: it must be 2 to 64 of letters, digits and _+=,.@-.`,
+    );
+  }
+  return ok(claim);
+}

@@ -90,6 +90,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     if (!tags.ok) return tags;
     const role = await findAssumableRole(context, input.RoleArn);
     if (!role) return fail('access.denied', NOT_AUTHORIZED);
+    const source = claims.value.sourceIdentity;
     const allows = (action: string) =>
       evaluate(
         {
@@ -105,6 +106,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
             ...actionContext('sts:AssumeRoleWithWebIdentity', {
               roleSessionName: input.RoleSessionName,
               resourceTags: role.tags,
+              ...(source !== undefined ? { sourceIdentity: source } : {}),
             }),
             'aws:CurrentTime': now.toISOString(),
             'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
@@ -119,6 +121,9 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     if (!allows('sts:AssumeRoleWithWebIdentity')) return fail('access.denied', NOT_AUTHORIZED);
     if (tags.value.tagged && !allows('sts:TagSession'))
       return fail('access.denied', 'Not authorized to perform sts:TagSession');
+    // A source identity from the token is set as AssumeRole's is: the trust policy must allow it.
+    if (source !== undefined && !allows('sts:SetSourceIdentity'))
+      return fail('access.denied', 'Not authorized to perform sts:SetSourceIdentity');
 
     const duration = roleSessionDuration(input.DurationSeconds, role, false);
     if (!duration.ok) return duration;
@@ -142,6 +147,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
         durationSeconds: duration.value,
         sessionPolicies: policies.value,
         tags: tags.value,
+        sourceIdentity: source,
         chained: false,
         federation: {
           provider: provider.arn,
@@ -160,6 +166,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
       ...(passedPolicies ? { PackedPolicySize: packed.value } : {}),
       Provider: claims.value.issuer,
       Audience: claims.value.audience,
+      ...(source !== undefined ? { SourceIdentity: source } : {}),
     });
   };
 }

@@ -1,7 +1,14 @@
 import { fail, ok } from '@palisade/failures';
 import { type Caller, callerFacts, type OperationTable, oidcProviderOperations } from '@palisade/iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_TAGS_CLAIM, type StsContext, sessionTagsOf, unsignedStsOperations } from '../src/index.ts';
+import {
+  SESSION_TAGS_CLAIM,
+  SOURCE_IDENTITY_CLAIM,
+  type StsContext,
+  sessionTagsOf,
+  sourceIdentityOf,
+  unsignedStsOperations,
+} from '../src/index.ts';
 import { B, createStsFixture, doc, NOW, type StsFixture } from './sts-fixture.ts';
 
 let f: StsFixture;
@@ -38,12 +45,15 @@ beforeAll(async () => {
         return fail('credentials.invalid-identity-token', 'Incorrect token audience');
       const sessionTags = sessionTagsOf(claims);
       if (!sessionTags.ok) return sessionTags;
+      const sourceIdentity = sourceIdentityOf(claims);
+      if (!sourceIdentity.ok) return sourceIdentity;
       return ok({
         subject: claims.sub,
         audience: claims.aud,
         issuer: ISSUER,
         amr: claims.amr ?? [],
         ...(sessionTags.value ? { sessionTags: sessionTags.value } : {}),
+        ...(sourceIdentity.value !== undefined ? { sourceIdentity: sourceIdentity.value } : {}),
       });
     },
   };
@@ -372,6 +382,48 @@ describe('AssumeRoleWithWebIdentity', () => {
       expect(['credentials.idp-rejected-claim', 'request.invalid']).toContain(
         (answer as { code: string }).code,
       );
+    }
+  });
+
+  it("carries the token's source identity when the trust policy allows sts:SetSourceIdentity", async () => {
+    await f.must(f.iamOps, f.rootB, 'CreateRole', {
+      RoleName: 'web-sourced',
+      AssumeRolePolicyDocument: doc({
+        Effect: 'Allow',
+        Principal: { Federated: PROVIDER_ARN },
+        Action: ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity'],
+        Condition: { StringEquals: { 'sts:SourceIdentity': 'alice@example.com' } },
+      }),
+    });
+    const token = { sub: 'user-7', aud: 'app-1', [SOURCE_IDENTITY_CLAIM]: 'alice@example.com' };
+    const answer = await webIdentity(input(token, { RoleArn: `arn:aws:iam::${B}:role/web-sourced` }), {});
+    expect(answer).toMatchObject({ ok: true, value: { SourceIdentity: 'alice@example.com' } });
+    const keyId = (answer as { value: { Credentials: { AccessKeyId: string } } }).value.Credentials
+      .AccessKeyId;
+    expect(callerFacts(await f.session(keyId))?.session?.sourceIdentity).toBe('alice@example.com');
+
+    const someoneElse = { ...token, [SOURCE_IDENTITY_CLAIM]: 'mallory' };
+    expect(
+      await webIdentity(input(someoneElse, { RoleArn: `arn:aws:iam::${B}:role/web-sourced` }), {}),
+    ).toMatchObject({ ok: false, code: 'access.denied' });
+  });
+
+  it('refuses a source identity the trust policy does not allow to be set', async () => {
+    const token = { sub: 'user-1', aud: 'app-1', amr: ['mfa'], [SOURCE_IDENTITY_CLAIM]: 'alice' };
+    expect(await webIdentity(input(token), {})).toMatchObject({
+      ok: false,
+      code: 'access.denied',
+      message: 'Not authorized to perform sts:SetSourceIdentity',
+    });
+  });
+
+  it('refuses a malformed source identity claim', async () => {
+    for (const claim of ['a', 'aws:admin', 'has space', 42, 'x'.repeat(65)]) {
+      const token = { sub: 'user-1', aud: 'app-1', amr: ['mfa'], [SOURCE_IDENTITY_CLAIM]: claim };
+      expect(await webIdentity(input(token), {}), JSON.stringify(claim)).toMatchObject({
+        ok: false,
+        code: 'credentials.idp-rejected-claim',
+      });
     }
   });
 });
