@@ -24,6 +24,8 @@ export interface RecordedCall {
   readonly commandName: string;
   /** The document-level input (before marshalling), as the store passed it. */
   readonly input: Readonly<Record<string, unknown>>;
+  /** When the client was given the request (performance.now()). */
+  readonly startedAt: number;
   readonly durationMs: number;
   readonly error?: string;
 }
@@ -48,11 +50,17 @@ export function attachRecorder(client: DynamoDBClient): DynamoDbRecorder {
       const started = performance.now();
       try {
         const result = await next(args);
-        sink.push({ commandName, input, durationMs: performance.now() - started });
+        sink.push({ commandName, input, startedAt: started, durationMs: performance.now() - started });
         return result;
       } catch (error) {
         const name = error instanceof Error ? error.name : 'Error';
-        sink.push({ commandName, input, durationMs: performance.now() - started, error: name });
+        sink.push({
+          commandName,
+          input,
+          startedAt: started,
+          durationMs: performance.now() - started,
+          error: name,
+        });
         throw error;
       }
     },
@@ -153,4 +161,21 @@ function rewriteStrings(value: unknown, rewrite: (text: string) => string): unkn
       rewriteStrings(item, rewrite),
     ]),
   );
+}
+
+/**
+ * How many DynamoDB round trips an operation waited for one after another: the longest chain of
+ * calls each starting after the previous one ended (calls sent together count once).
+ */
+export function sequentialRoundTrips(calls: readonly RecordedCall[]): number {
+  const byEnd = [...calls].sort((a, b) => a.startedAt + a.durationMs - (b.startedAt + b.durationMs));
+  let chain = 0;
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  for (const call of byEnd) {
+    if (call.startedAt >= lastEnd) {
+      chain++;
+      lastEnd = call.startedAt + call.durationMs;
+    }
+  }
+  return chain;
 }

@@ -31,6 +31,7 @@ import {
   prepareReplay,
   type RecordedCall,
   replay,
+  sequentialRoundTrips,
 } from './dynamodb-recorder.ts';
 import { measureLoopbackFloor } from './loopback-floor.ts';
 import { median, ms, percentile, ratio, renderTable } from './statistics.ts';
@@ -396,6 +397,7 @@ function report(
         'app own (in app − DDB)',
         'IAM requests Palisade/moto',
         'TCP connects Palisade/moto',
+        'DDB round trips sequential / all',
         'DynamoDB requests',
       ],
       rows.map((row) => [
@@ -406,6 +408,7 @@ function report(
         ms(row.own),
         `${row.palisadeRequests} / ${run.hasMoto ? row.motoRequests : '—'}`,
         `${row.palisadeConnects.toFixed(1)} / ${run.hasMoto ? row.motoConnects.toFixed(1) : '—'}`,
+        `${row.sequential} / ${row.calls}`,
         row.detail,
       ]),
     ),
@@ -447,6 +450,8 @@ interface Row {
   readonly requests: number;
   readonly samples: number;
   readonly calls: number;
+  /** DynamoDB round trips waited for one after another (median over samples). */
+  readonly sequential: number;
   readonly detail: string;
   readonly p50: number;
   readonly p99: number;
@@ -479,6 +484,7 @@ function summarise(result: Measured): Row {
     requests: result.requests,
     samples: samples.length,
     calls: median(samples.map((s) => s.calls.length)),
+    sequential: median(samples.map((s) => sequentialRoundTrips(s.calls))),
     detail: describeCalls(last),
     p50,
     p99: percentile(totals, 99),
@@ -548,6 +554,21 @@ function verdicts(rows: readonly Row[], hasMoto: boolean): string[] {
     if (hasMoto && row.motoP50 !== undefined)
       check(row.p50 <= 1.5 * row.motoP50, `${name} ≤ 1.5x moto: ${ratio(row.p50, row.motoP50)}`);
     else lines.push(`n/a    ${name} ≤ 1.5x moto (moto_server absent)`);
+  }
+  // Issue targets: a read waits for one DynamoDB round trip per IAM request, a write for two.
+  for (const [name, limit] of [
+    ['GetUser', 1],
+    ['ListUsers', 1],
+    ['CreateUser', 2],
+    ['AttachUserPolicy', 2],
+  ] as const) {
+    const row = byName(name);
+    if (!row) continue;
+    const perRequest = row.sequential / row.requests;
+    check(
+      perRequest <= limit,
+      `${row.name} ${perRequest} sequential DynamoDB round trips per request ≤ ${limit}`,
+    );
   }
   for (const row of rows) {
     const perRequest = row.overhead / row.requests;
