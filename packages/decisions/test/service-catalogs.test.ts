@@ -2,6 +2,7 @@
 import { operatorCaller, rootCaller, tenantAccountOperations } from '@palisade/iam';
 import type { StoreContext } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { installConflictEmulator } from '../../../test/fixtures/conflict-emulator.ts';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { type CatalogQuotas, serviceCatalogService } from '../src/index.ts';
 
@@ -105,5 +106,35 @@ describe('service catalog quotas', () => {
         .every((result) => !result.ok && /quota|concurrent/.test(result.code)),
     ).toBe(true);
     expect(await prefixes()).toHaveLength(3);
+  });
+
+  it('holds the count quota when concurrent registrations conflict as in DynamoDB', async () => {
+    const { root, catalogs, prefixes } = await accountWith('catalog-conflicts', {
+      servicesPerAccount: 3,
+      bytesPerAccount: 100_000,
+      bytesPerService: 50_000,
+    });
+    // Real DynamoDB cancels transactions that meet on the account's counters; DynamoDB Local does not.
+    const emulator = installConflictEmulator(store.dynamodb);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => catalogs.put(root, `race-${i}`, { actions: ['Read'] })),
+      );
+      const codes = results.map((result) => (result.ok ? 'ok' : result.code));
+      expect(codes.filter((code) => code === 'ok').length).toBeLessThanOrEqual(3);
+      expect(codes.every((code) => /^(ok|quota\.exceeded|entity\.concurrent-modification)$/.test(code))).toBe(
+        true,
+      );
+      expect(emulator.inFlightItems()).toBe(0);
+      // The rule was exercised: the writers met on the account's counters.
+      expect(emulator.conflictsByItem().length).toBeGreaterThan(0);
+      // Whatever lost, the counters still match what is stored: a retry fills the quota exactly.
+      for (let i = 0; i < 8; i++) await catalogs.put(root, `race-${i}`, { actions: ['Read'] });
+    } finally {
+      emulator.uninstall();
+    }
+    expect(await prefixes()).toHaveLength(3);
+    const fourth = await catalogs.put(root, 'race-extra', { actions: ['Read'] });
+    expect(fourth.ok ? 'ok' : fourth.code).toBe('quota.exceeded');
   });
 });
