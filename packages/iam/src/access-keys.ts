@@ -52,12 +52,12 @@ export async function issueAccessKey(
   return stored.ok ? ok({ accessKeyId: id, secretAccessKey: secret, createdAt }) : stored;
 }
 
-/** Loads a key only if it belongs to `owner` in the caller's account (others' keys do not exist). */
 /** The key with this id; an id Palisade never issues (AWS's pattern is looser) is simply not found. */
 async function findAccessKey(context: IamContext, id: string): Promise<AccessKeyRecord | undefined> {
   return isAccessKeyId(id) ? getAccessKey(context.store, id) : undefined;
 }
 
+/** Loads a key only if it belongs to `owner` in the caller's account (others' keys do not exist). */
 async function ownedKey(
   context: IamContext,
   accountId: string,

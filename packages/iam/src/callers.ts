@@ -260,14 +260,7 @@ export function userCaller(
     authorize: (action, resource, context) =>
       sessionRestriction(session, action)
         ? { allowed: false, reason: 'implicit-deny' }
-        : verdictOf(
-            facts.evaluate({
-              action,
-              resource,
-              resourceAccount: principal.accountId,
-              ...(context ? { context } : {}),
-            }),
-          ),
+        : authorizeInAccount(facts, principal.accountId)(action, resource, context),
     facts,
   };
 }
@@ -315,17 +308,17 @@ export function roleSessionCaller(
     accountId: principal.accountId,
     arn,
     kind: 'assumed-role',
-    authorize: (action, resource, context) =>
-      verdictOf(
-        facts.evaluate({
-          action,
-          resource,
-          resourceAccount: principal.accountId,
-          ...(context ? { context } : {}),
-        }),
-      ),
+    authorize: authorizeInAccount(facts, principal.accountId),
     facts,
   };
+}
+
+/** A caller's `authorize` over its facts, for actions on resources of its own account. */
+function authorizeInAccount(facts: CallerFacts, accountId: string): Caller['authorize'] {
+  return (action, resource, context) =>
+    verdictOf(
+      facts.evaluate({ action, resource, resourceAccount: accountId, ...(context ? { context } : {}) }),
+    );
 }
 
 /** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (the role's partition). */

@@ -27,11 +27,14 @@ export function hasWildcard(pattern: string): boolean {
   return pattern.indexOf('*') !== -1 || pattern.indexOf('?') !== -1;
 }
 
+/** The character a non-wildcard pattern char code stands for (a literal marker stands for `*` or `?`). */
+function literalCode(p: number): number {
+  return p === 0xe000 ? 0x2a : p === 0xe001 ? 0x3f : p;
+}
+
 function charMatches(p: number, t: number): boolean {
   // p is a pattern char code that is not a wildcard
-  if (p === 0xe000) return t === 0x2a;
-  if (p === 0xe001) return t === 0x3f;
-  return p === t;
+  return literalCode(p) === t;
 }
 
 /**
@@ -147,7 +150,7 @@ function findSegment(
   for (let i = 0; i < length; i++) {
     const pc = pattern.charCodeAt(sFrom + i);
     if (pc === 0x3f) continue;
-    const code = pc === 0xe000 ? 0x2a : pc === 0xe001 ? 0x3f : pc;
+    const code = literalCode(pc);
     let mask = masks.get(code);
     if (mask === undefined) {
       mask = any.slice();
