@@ -12,19 +12,13 @@
  * the emulator's in-flight hold per request, see the emulator's notes on what the window includes).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import {
-  iamOperations,
-  type OperationHandler,
-  type OperationTable,
-  operatorCaller,
-  rootCaller,
-} from '@palisade/iam';
+import { iamOperations, type OperationHandler, operatorCaller, rootCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable, getAccountSummary, getPrincipal } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { type ConflictEmulator, installConflictEmulator } from '../../test/fixtures/conflict-emulator.ts';
-import { stopOnExit } from '../bench-iam/child-processes.ts';
+import { runOperation } from '../../test/fixtures/run-operation.ts';
+import { startDynamoDbLocalUntilStopped, stopOnExit } from '../bench-iam/child-processes.ts';
 import { renderTable } from '../bench-iam/statistics.ts';
-import { startDynamoDbLocal } from '../dynamodb-local.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 10);
@@ -64,9 +58,7 @@ try {
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0;
   progress('starting DynamoDB Local (in memory)');
-  const starting = startDynamoDbLocal();
-  stops.add('DynamoDB Local', async () => (await starting.catch(() => undefined))?.stop());
-  const dynamodb = await starting;
+  const dynamodb = await startDynamoDbLocalUntilStopped(stops);
 
   const tableName = 'bench-conflicts';
   await ensureTable(createStoreContext({ tableName, endpoint: dynamodb.endpoint }));
@@ -90,7 +82,7 @@ async function main(): Promise<void> {
   const emulator = installConflictEmulator(store.dynamodb, { holdMs: HOLD_MS });
   const ops = iamOperations(platform.iam);
   const root = rootCaller('aws', accountId);
-  const run = (action: string, input: object) => runAs(ops, root, action, input);
+  const run = (action: string, input: object) => runOperation(ops, root, action, input);
   const must = async <T>(action: string, input: object): Promise<T> => {
     const result = await run(action, input);
     if (!result.ok) throw new Error(`${action} failed in set-up: ${result.code} ${result.message}`);
@@ -250,17 +242,6 @@ async function main(): Promise<void> {
       ),
     ];
   }
-}
-
-async function runAs(
-  ops: OperationTable,
-  caller: ReturnType<typeof rootCaller>,
-  action: string,
-  input: object,
-): ReturnType<OperationHandler> {
-  const handler = ops[action];
-  if (!handler) throw new Error(`no operation ${action}`);
-  return handler(caller, input);
 }
 
 async function listAllUsers(run: (action: string, input: object) => ReturnType<OperationHandler>) {

@@ -1,9 +1,9 @@
 /**
- * The benchmark's child processes: moto_server, and a stop list that runs on normal exit, on
- * failure and on Ctrl-C or SIGTERM, so no DynamoDB Local or moto outlives a run.
+ * The benchmarks' child processes: DynamoDB Local and moto_server, and a stop list that runs on
+ * normal exit, on failure and on Ctrl-C or SIGTERM, so no DynamoDB Local or moto outlives a run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { freePort } from '../dynamodb-local.ts';
+import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../dynamodb-local.ts';
 
 /** Things to stop, newest first, once. */
 export interface StopList {
@@ -38,6 +38,14 @@ export function stopOnExit(): StopList {
     });
   }
   return { add: (name, stop) => entries.push({ name, stop }), stopAll };
+}
+
+/** Starts DynamoDB Local in memory, stopped with `stops`, also when interrupted while it starts. */
+export function startDynamoDbLocalUntilStopped(stops: StopList): Promise<DynamoDbLocal> {
+  const starting = startDynamoDbLocal();
+  // Registered before it answers: an interrupt during start-up waits for it, then stops it.
+  stops.add('DynamoDB Local', async () => (await starting.catch(() => undefined))?.stop());
+  return starting;
 }
 
 /** A running moto_server. */

@@ -23,8 +23,7 @@ import { serve } from '@hono/node-server';
 import { operatorCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
-import { startDynamoDbLocal } from '../dynamodb-local.ts';
-import { startMotoServer, stopOnExit } from './child-processes.ts';
+import { startDynamoDbLocalUntilStopped, startMotoServer, stopOnExit } from './child-processes.ts';
 import {
   attachRecorder,
   describeCalls,
@@ -96,10 +95,7 @@ try {
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0;
   progress('starting DynamoDB Local (in memory)');
-  const starting = startDynamoDbLocal();
-  // Registered before it answers: an interrupt during start-up waits for it, then stops it.
-  stops.add('DynamoDB Local', async () => (await starting.catch(() => undefined))?.stop());
-  const dynamodb = await starting;
+  const dynamodb = await startDynamoDbLocalUntilStopped(stops);
 
   progress('starting moto_server');
   const moto = await startMotoServer(stops);

@@ -33,7 +33,7 @@ import { authenticateBearerToken, operatorCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable, readSigningKeys } from '@palisade/store';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import { createPlatform } from '../../functions/wiring/platform.ts';
-import { stopOnExit } from '../bench-iam/child-processes.ts';
+import { startDynamoDbLocalUntilStopped, stopOnExit } from '../bench-iam/child-processes.ts';
 import {
   attachRecorder,
   type DynamoDbRecorder,
@@ -41,7 +41,6 @@ import {
   type RecordedCall,
 } from '../bench-iam/dynamodb-recorder.ts';
 import { median, ms, percentile, renderTable } from '../bench-iam/statistics.ts';
-import { startDynamoDbLocal } from '../dynamodb-local.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 150);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
@@ -127,10 +126,7 @@ async function measure(
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0;
   progress('starting DynamoDB Local (in memory)');
-  const starting = startDynamoDbLocal();
-  // Registered before it answers: an interrupt during start-up waits for it, then stops it.
-  stops.add('DynamoDB Local', async () => (await starting.catch(() => undefined))?.stop());
-  const dynamodb = await starting;
+  const dynamodb = await startDynamoDbLocalUntilStopped(stops);
 
   const tableName = 'bench-sts';
   await ensureTable(createStoreContext({ tableName, endpoint: dynamodb.endpoint }));
