@@ -27,7 +27,7 @@ export interface PlatformConfig {
    * and how many of them there are (PALISADE_TRUSTED_PROXY_HOPS, default 1). Unset: the peer's address.
    */
   readonly trustedProxy?: { readonly header: string; readonly hops: number };
-  /** Milliseconds one DynamoDB attempt may take before it fails (DYNAMODB_TIMEOUT_MS); 3,000 when unset. */
+  /** Milliseconds one DynamoDB attempt may take before it fails (DYNAMODB_TIMEOUT_MS); see StoreOptions. */
   readonly dynamodbTimeoutMs?: number;
 }
 
