@@ -13,7 +13,13 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { iamOperations, type OperationHandler, operatorCaller, rootCaller } from '@palisade/iam';
-import { createStoreContext, ensureTable, getAccountSummary, getPrincipal } from '@palisade/store';
+import {
+  countGroupMembers,
+  createStoreContext,
+  ensureTable,
+  getAccountSummary,
+  getPrincipal,
+} from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { type ConflictEmulator, installConflictEmulator } from '../../test/fixtures/conflict-emulator.ts';
 import { runOperation } from '../../test/fixtures/run-operation.ts';
@@ -183,8 +189,7 @@ async function main(): Promise<void> {
         await must<{ Users: { UserName: string }[] }>('GetGroup', { GroupName: group })
       ).Users.map((user) => user.UserName);
       if (sameSet(members, expected.get(group) ?? [])) groupsMatching++;
-      const record = await getPrincipal(store, accountId, 'group', group);
-      if (record?.counters.memberships === members.length) groupCountersMatching++;
+      if ((await countGroupMembers(store, accountId, group)) === members.length) groupCountersMatching++;
     }
     let usersMatching = 0;
     let userCountersMatching = 0;

@@ -184,12 +184,7 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
           'iam:DeleteOpenIDConnectProvider',
         );
         if (!provider.ok) return provider;
-        const deleted = await deleteOidcProvider(
-          context.store,
-          caller.accountId,
-          provider.value.providerId,
-          provider.value.arn,
-        );
+        const deleted = await deleteOidcProvider(context.store, provider.value);
         return deleted.ok ? ok(undefined) : deleted;
       },
     ),

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
+import { readAccountCounters } from './counter-shards.ts';
 import {
   accountKey,
   accountListKey,
@@ -187,18 +188,29 @@ function toAccount(item: Record<string, unknown>): AccountRecord {
   };
 }
 
-/** The account's entity counts, as GetAccountSummary reports them. */
+/**
+ * The account's entity counts, as GetAccountSummary reports them: the quota counters summed over
+ * their shards, with the catalog counters of the summary item, read in parallel.
+ */
 export async function getAccountSummary(
   context: StoreContext,
   accountId: string,
 ): Promise<Record<string, number>> {
-  const result = await context.documents.send(
-    new GetCommand({ TableName: context.tableName, Key: accountSummaryKey(accountId), ConsistentRead: true }),
-  );
+  const [summary, counters] = await Promise.all([
+    context.documents.send(
+      new GetCommand({
+        TableName: context.tableName,
+        Key: accountSummaryKey(accountId),
+        ConsistentRead: true,
+      }),
+    ),
+    readAccountCounters(context, accountId),
+  ]);
   const counts: Record<string, number> = {};
-  for (const [field, value] of Object.entries(result.Item ?? {})) {
+  for (const [field, value] of Object.entries(summary.Item ?? {})) {
     if (typeof value === 'number') counts[field] = value;
   }
+  for (const [counter, total] of Object.entries(counters)) counts[counter] = total;
   return counts;
 }
 

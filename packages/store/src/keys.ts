@@ -20,7 +20,10 @@
  * | every principal of a kind in an account    | gsi1  | gsi1pk = ACCT#<a>#<KIND>S, begins_with(gsi1sk, path) | principalListKey      |
  * | a managed policy and its versions          | table | pk = ACCT#<a>#POLICY#<name>, sk = POLICY / VERSION#… | policyPartition       |
  * | every managed policy of an account         | gsi1  | gsi1pk = ACCT#<a>#POLICYS, begins_with(gsi1sk, path) | principalListKey      |
- * | the account's quota counters               | table | pk = ACCT#<a>, sk = SUMMARY                          | accountSummaryKey     |
+ * | the account's catalog counters (bytes)     | table | pk = ACCT#<a>, sk = SUMMARY                          | accountSummaryKey     |
+ * | one shard of an account-wide quota counter | table | pk = ACCT#<a>#COUNTERS, sk = <counter>#<nn>          | accountCounterShardKey|
+ * |   every shard of every counter (summary)   | table | pk = ACCT#<a>#COUNTERS                               | accountCounterPartition |
+ * | one shard of a group's member count         | table | pk = ACCT#<a>#GROUP#<g>, sk = MEMBERS#<nn>           | groupMemberShardKey   |
  * | the account's password policy              | table | pk = ACCT#<a>, sk = PASSWORD-POLICY                  | passwordPolicyKey     |
  * | the root principal's record and its keys   | table | pk = ACCT#<a>#ROOT, sk = ROOT / ACCESS-KEY#…         | principalPartition    |
  * | the groups a user is in                    | table | pk = ACCT#<a>#USER#<u>, begins_with(sk, MEMBER-OF#)  | principalPartition    |
@@ -94,6 +97,67 @@ export function accountListKey(accountId: string): { gsi1pk: string; gsi1sk: str
 /** The account's quota counters. */
 export function accountSummaryKey(accountId: string): ItemKey {
   return { pk: accountKey(accountId).pk, sk: 'SUMMARY' };
+}
+
+/** How many shards each spread counter has (quota counters, group member counts). */
+export const COUNTER_SHARDS = 16;
+
+/** The account-wide counters that quotas bound, each spread over `COUNTER_SHARDS` items. */
+export type AccountCounter = 'users' | 'groups' | 'roles' | 'policies' | 'oidcProviders';
+
+const ACCOUNT_COUNTERS: readonly AccountCounter[] = ['users', 'groups', 'roles', 'policies', 'oidcProviders'];
+
+function checkedShard(shard: number): string {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= COUNTER_SHARDS) {
+    throw new Error(`invalid counter shard ${shard}`);
+  }
+  return String(shard).padStart(2, '0');
+}
+
+/** The partition holding every shard of an account's quota counters. */
+export function accountCounterPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#COUNTERS`;
+}
+
+/** One shard of an account-wide quota counter. */
+export function accountCounterShardKey(accountId: string, counter: AccountCounter, shard: number): ItemKey {
+  if (!ACCOUNT_COUNTERS.includes(counter)) throw new Error(`invalid account counter ${counter}`);
+  return { pk: accountCounterPartition(accountId), sk: `${counter}#${checkedShard(shard)}` };
+}
+
+/** The counter and shard an item of the counter partition holds, or undefined for another item. */
+export function parseAccountCounterSortKey(
+  sk: string,
+): { counter: AccountCounter; shard: number } | undefined {
+  const [counter, shard] = sk.split('#');
+  if (!ACCOUNT_COUNTERS.includes(counter as AccountCounter) || !/^\d{2}$/.test(shard ?? '')) return undefined;
+  return { counter: counter as AccountCounter, shard: Number(shard) };
+}
+
+/** A user's membership in a group, in the user's partition (sk = `MEMBER-OF#<group>`). */
+export function membershipKey(accountId: string, userName: string, groupName: string): ItemKey {
+  const group = checked(groupName, ENTITY_NAME, 'group name').toLowerCase();
+  return principalItemKey(accountId, 'USER', userName, `${membershipPrefix}${group}`);
+}
+
+/** The sort-key prefix of a user's memberships. */
+export const membershipPrefix = 'MEMBER-OF#';
+
+/** A group's member, in the group's partition (sk = `MEMBER#<user>`). */
+export function groupMemberKey(accountId: string, groupName: string, userName: string): ItemKey {
+  const user = checked(userName, ENTITY_NAME, 'user name').toLowerCase();
+  return principalItemKey(accountId, 'GROUP', groupName, `${groupMemberPrefix}${user}`);
+}
+
+/** The sort-key prefix of a group's members. */
+export const groupMemberPrefix = 'MEMBER#';
+
+/** The sort-key prefix of a group's member-count shards. */
+export const groupMemberShardPrefix = 'MEMBERS#';
+
+/** One shard of a group's member count, in the group's partition (created and deleted with the group). */
+export function groupMemberShardKey(accountId: string, groupName: string, shard: number): ItemKey {
+  return principalItemKey(accountId, 'GROUP', groupName, `${groupMemberShardPrefix}${checkedShard(shard)}`);
 }
 
 /** The account's password policy. */

@@ -6,13 +6,8 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import {
-  accountSummaryKey,
-  principalItemKey,
-  principalListKey,
-  principalListPartition,
-  principalPartition,
-} from './keys.ts';
+import { releaseCount, transactCounted } from './counter-shards.ts';
+import { principalItemKey, principalListKey, principalListPartition, principalPartition } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
 import { capitalised, type PrincipalKind, principalKey, type Tag } from './principals.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
@@ -36,6 +31,8 @@ export interface ManagedPolicyRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly tags: readonly Tag[];
+  /** The shard of the account's policy counter this policy is counted in. */
+  readonly quotaShard?: number;
 }
 
 /** One version of a managed policy. */
@@ -88,53 +85,47 @@ export async function putNewManagedPolicy(
     boundaryUsageCount: 0,
     updatedAt: policy.createdAt,
   };
-  const written = await transact(context, [
-    {
-      write: {
-        Put: {
-          Item: {
-            ...policyKey(policy.accountId, policy.name),
-            ...principalListKey(policy.accountId, 'POLICY', policy.path, policy.name),
-            entity: 'managed-policy',
-            ...record,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      onConditionFailed: fail(
-        'entity.already-exists',
-        `A policy called ${policy.name} already exists. Duplicate names are not allowed.`,
-      ),
-    },
-    {
-      write: {
-        Put: {
-          Item: {
-            ...policyKey(policy.accountId, policy.name, versionSortKey('v1')),
-            entity: 'policy-version',
-            versionId: 'v1',
-            document,
-            createdAt: policy.createdAt,
+  const counted = await transactCounted(
+    context,
+    policy.accountId,
+    'policies',
+    accountQuota,
+    fail('quota.exceeded', `Cannot exceed quota for PoliciesPerAccount: ${accountQuota}.`),
+    (quotaShard) => [
+      {
+        write: {
+          Put: {
+            Item: {
+              ...policyKey(policy.accountId, policy.name),
+              ...principalListKey(policy.accountId, 'POLICY', policy.path, policy.name),
+              entity: 'managed-policy',
+              ...record,
+              quotaShard,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        onConditionFailed: fail(
+          'entity.already-exists',
+          `A policy called ${policy.name} already exists. Duplicate names are not allowed.`,
+        ),
       },
-    },
-    {
-      write: {
-        Update: {
-          Key: accountSummaryKey(policy.accountId),
-          UpdateExpression: 'ADD policies :one',
-          ConditionExpression: 'attribute_not_exists(policies) OR policies < :quota',
-          ExpressionAttributeValues: { ':one': 1, ':quota': accountQuota },
+      {
+        write: {
+          Put: {
+            Item: {
+              ...policyKey(policy.accountId, policy.name, versionSortKey('v1')),
+              entity: 'policy-version',
+              versionId: 'v1',
+              document,
+              createdAt: policy.createdAt,
+            },
+          },
         },
       },
-      onConditionFailed: fail(
-        'quota.exceeded',
-        `Cannot exceed quota for PoliciesPerAccount: ${accountQuota}.`,
-      ),
-    },
-  ]);
-  return written.ok ? ok(record) : written;
+    ],
+  );
+  return counted.ok ? ok({ ...record, quotaShard: counted.value }) : counted;
 }
 
 /** Reads a managed policy's record by name. */
@@ -364,15 +355,7 @@ export async function deleteManagedPolicy(
         Delete: { Key: policyKey(current.accountId, current.name, versionSortKey(current.defaultVersionId)) },
       },
     },
-    {
-      write: {
-        Update: {
-          Key: accountSummaryKey(current.accountId),
-          UpdateExpression: 'ADD policies :minus',
-          ExpressionAttributeValues: { ':minus': -1 },
-        },
-      },
-    },
+    ...releaseCount(current.accountId, 'policies', current.quotaShard),
   ]);
 }
 
@@ -586,6 +569,7 @@ export function toManagedPolicy(item: Record<string, unknown>): ManagedPolicyRec
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
     tags: (item.tags as Tag[] | undefined) ?? [],
+    ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
 }
 

@@ -1,15 +1,30 @@
 /**
  * Group memberships, written on both sides in one transaction: the user's partition says which
- * groups it is in (read when loading its policies), the group's says who its members are.
+ * groups it is in (read when loading its policies), the group's says who its members are. The
+ * group's member count lives in its member shards (counter-shards.ts), never on the group's item.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { principalItemKey, principalPartition } from './keys.ts';
+import { readShardCounts, withShard } from './counter-shards.ts';
+import {
+  groupMemberKey,
+  groupMemberPrefix,
+  groupMemberShardKey,
+  groupMemberShardPrefix,
+  membershipKey,
+  membershipPrefix,
+  principalPartition,
+} from './keys.ts';
 import { principalKey } from './principals.ts';
 import { transact } from './transactions.ts';
 
-/** Adds a user to a group (idempotent: already a member is `entity.already-exists`, which callers treat as done). */
+/**
+ * Adds a user to a group (idempotent: already a member is `entity.already-exists`, which callers
+ * treat as done). The group's own item is not written: one of its member-count shards is, so
+ * memberships of distinct users in one group do not collide, and a deleted group (whose shards
+ * are gone) refuses the membership.
+ */
 export async function addMembership(
   context: StoreContext,
   accountId: string,
@@ -17,78 +32,99 @@ export async function addMembership(
   group: string,
   maxGroupsPerUser: number,
 ): Promise<Result<void>> {
-  return transact(context, [
-    {
-      write: {
-        Put: {
-          Item: {
-            ...principalItemKey(accountId, 'USER', user, `MEMBER-OF#${group.toLowerCase()}`),
-            entity: 'membership',
-            groupName: group,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      onConditionFailed: fail('entity.already-exists', `User ${user} is already in group ${group}.`),
-    },
-    {
-      write: {
-        Put: {
-          Item: {
-            ...principalItemKey(accountId, 'GROUP', group, `MEMBER#${user.toLowerCase()}`),
-            entity: 'member',
-            userName: user,
+  const members = `${principalPartition(accountId, 'GROUP', group)}|members`;
+  return withShard(members, (memberShard) =>
+    transact(context, [
+      {
+        write: {
+          Put: {
+            Item: { ...membershipKey(accountId, user, group), entity: 'membership', groupName: group },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        onConditionFailed: fail('entity.already-exists', `User ${user} is already in group ${group}.`),
       },
-    },
-    {
-      write: {
-        Update: {
-          Key: principalKey(accountId, 'user', user),
-          UpdateExpression: 'SET counters.memberships = counters.memberships + :one',
-          ConditionExpression: 'attribute_exists(pk) AND counters.memberships < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': maxGroupsPerUser },
+      {
+        write: {
+          Put: {
+            Item: {
+              ...groupMemberKey(accountId, group, user),
+              entity: 'member',
+              userName: user,
+              memberShard,
+            },
+          },
         },
       },
-      onConditionFailed: fail(
-        'quota.exceeded',
-        `Cannot exceed quota for GroupsPerUser: ${maxGroupsPerUser}.`,
-      ),
-    },
-    {
-      write: {
-        Update: {
-          Key: principalKey(accountId, 'group', group),
-          UpdateExpression: 'SET counters.memberships = counters.memberships + :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1 },
+      {
+        write: {
+          Update: {
+            Key: principalKey(accountId, 'user', user),
+            UpdateExpression: 'SET counters.memberships = counters.memberships + :one',
+            ConditionExpression: 'attribute_exists(pk) AND counters.memberships < :max',
+            ExpressionAttributeValues: { ':one': 1, ':max': maxGroupsPerUser },
+          },
         },
+        onConditionFailed: fail(
+          'quota.exceeded',
+          `Cannot exceed quota for GroupsPerUser: ${maxGroupsPerUser}.`,
+        ),
       },
-      onConditionFailed: fail('entity.not-found', `The group with name ${group} cannot be found.`),
-    },
-  ]);
+      {
+        write: {
+          Update: {
+            Key: groupMemberShardKey(accountId, group, memberShard),
+            UpdateExpression: 'ADD n :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+          },
+        },
+        onConditionFailed: fail('entity.not-found', `The group with name ${group} cannot be found.`),
+      },
+    ]),
+  );
 }
 
-/** Removes a user from a group. */
+/** Removes a user from a group, giving the count back to the member shard it was taken from. */
 export async function removeMembership(
   context: StoreContext,
   accountId: string,
   user: string,
   group: string,
 ): Promise<Result<void>> {
+  const member = await context.documents.send(
+    new GetCommand({
+      TableName: context.tableName,
+      Key: groupMemberKey(accountId, group, user),
+      ConsistentRead: true,
+    }),
+  );
+  const memberShard = member.Item?.memberShard;
+  const notMember = fail('entity.not-found', `User ${user} is not in group ${group}.`);
+  if (!member.Item) return notMember;
   return transact(context, [
     {
       write: {
-        Delete: {
-          Key: principalItemKey(accountId, 'USER', user, `MEMBER-OF#${group.toLowerCase()}`),
-          ConditionExpression: 'attribute_exists(pk)',
-        },
+        Delete: { Key: membershipKey(accountId, user, group), ConditionExpression: 'attribute_exists(pk)' },
       },
-      onConditionFailed: fail('entity.not-found', `User ${user} is not in group ${group}.`),
+      onConditionFailed: notMember,
     },
     {
-      write: { Delete: { Key: principalItemKey(accountId, 'GROUP', group, `MEMBER#${user.toLowerCase()}`) } },
+      write: {
+        Delete: {
+          Key: groupMemberKey(accountId, group, user),
+          // INVARIANT: the shard given back is the one this membership was counted in.
+          ConditionExpression:
+            typeof memberShard === 'number' ? 'memberShard = :shard' : 'attribute_exists(pk)',
+          ...(typeof memberShard === 'number'
+            ? { ExpressionAttributeValues: { ':shard': memberShard } }
+            : {}),
+        },
+      },
+      onConditionFailed: fail(
+        'entity.concurrent-modification',
+        `The membership of ${user} in ${group} changed meanwhile; retry.`,
+      ),
     },
     {
       write: {
@@ -100,16 +136,20 @@ export async function removeMembership(
         },
       },
     },
-    {
-      write: {
-        Update: {
-          Key: principalKey(accountId, 'group', group),
-          UpdateExpression: 'SET counters.memberships = counters.memberships - :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      },
-    },
+    ...(typeof memberShard === 'number'
+      ? [
+          {
+            write: {
+              Update: {
+                Key: groupMemberShardKey(accountId, group, memberShard),
+                UpdateExpression: 'ADD n :minus',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':minus': -1 },
+              },
+            },
+          },
+        ]
+      : []),
   ]);
 }
 
@@ -119,7 +159,7 @@ export async function listGroupNamesForUser(
   accountId: string,
   user: string,
 ): Promise<string[]> {
-  return listChildren(context, principalPartition(accountId, 'USER', user), 'MEMBER-OF#', 'groupName');
+  return listChildren(context, principalPartition(accountId, 'USER', user), membershipPrefix, 'groupName');
 }
 
 /** Names of a group's members. */
@@ -128,7 +168,7 @@ export async function listMemberNames(
   accountId: string,
   group: string,
 ): Promise<string[]> {
-  return listChildren(context, principalPartition(accountId, 'GROUP', group), 'MEMBER#', 'userName');
+  return listChildren(context, principalPartition(accountId, 'GROUP', group), groupMemberPrefix, 'userName');
 }
 
 async function listChildren(
@@ -153,4 +193,18 @@ async function listChildren(
     start = result.LastEvaluatedKey;
   } while (start);
   return names;
+}
+
+/** How many members a group has, summed over its member-count shards (one query). */
+export async function countGroupMembers(
+  context: StoreContext,
+  accountId: string,
+  group: string,
+): Promise<number> {
+  const counts = await readShardCounts(
+    context,
+    principalPartition(accountId, 'GROUP', group),
+    groupMemberShardPrefix,
+  );
+  return [...counts.values()].reduce((sum, n) => sum + n, 0);
 }

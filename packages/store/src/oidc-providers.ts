@@ -1,12 +1,13 @@
 /**
  * IAM OIDC identity providers: one item per provider in its account's provider partition, keyed by
- * the provider's host/path (unique per account, as in IAM). The account summary counts them for
- * the quota, in the same transaction as the write.
+ * the provider's host/path (unique per account, as in IAM). A shard of the account's provider
+ * counter counts each for the quota, in the same transaction as the write (counter-shards.ts).
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { accountSummaryKey, oidcProviderKey, oidcProviderPartition } from './keys.ts';
+import { releaseCount, transactCounted } from './counter-shards.ts';
+import { oidcProviderKey, oidcProviderPartition } from './keys.ts';
 import type { Tag } from './principals.ts';
 import { transact } from './transactions.ts';
 
@@ -23,6 +24,8 @@ export interface OidcProviderRecord {
   readonly tags: readonly Tag[];
   readonly createdAt: string;
   readonly version: number;
+  /** The shard of the account's provider counter this provider is counted in. */
+  readonly quotaShard?: number;
 }
 
 function notFound(arn: string) {
@@ -32,40 +35,37 @@ function notFound(arn: string) {
 /** Creates a provider unless one with the same host/path exists or the account is at its quota. */
 export async function putNewOidcProvider(
   context: StoreContext,
-  record: Omit<OidcProviderRecord, 'version'>,
+  record: Omit<OidcProviderRecord, 'version' | 'quotaShard'>,
   quota: number,
 ): Promise<Result<OidcProviderRecord>> {
-  const stored: OidcProviderRecord = { ...record, version: 1 };
-  const written = await transact(context, [
-    {
-      write: {
-        Put: {
-          Item: {
-            ...oidcProviderKey(record.accountId, record.providerId),
-            entity: 'oidc-provider',
-            ...stored,
+  const counted = await transactCounted(
+    context,
+    record.accountId,
+    'oidcProviders',
+    quota,
+    fail('quota.exceeded', `Cannot exceed quota for OpenIdConnectProvidersPerAccount: ${quota}.`),
+    (quotaShard) => [
+      {
+        write: {
+          Put: {
+            Item: {
+              ...oidcProviderKey(record.accountId, record.providerId),
+              entity: 'oidc-provider',
+              ...record,
+              version: 1,
+              quotaShard,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
         },
+        onConditionFailed: fail(
+          'entity.already-exists',
+          `Provider with url ${record.issuer} already exists.`,
+        ),
       },
-      onConditionFailed: fail('entity.already-exists', `Provider with url ${record.issuer} already exists.`),
-    },
-    {
-      write: {
-        Update: {
-          Key: accountSummaryKey(record.accountId),
-          UpdateExpression: 'ADD oidcProviders :one',
-          ConditionExpression: 'attribute_not_exists(oidcProviders) OR oidcProviders < :quota',
-          ExpressionAttributeValues: { ':one': 1, ':quota': quota },
-        },
-      },
-      onConditionFailed: fail(
-        'quota.exceeded',
-        `Cannot exceed quota for OpenIdConnectProvidersPerAccount: ${quota}.`,
-      ),
-    },
-  ]);
-  return written.ok ? ok(stored) : written;
+    ],
+  );
+  return counted.ok ? ok({ ...record, version: 1, quotaShard: counted.value }) : counted;
 }
 
 /** Reads a provider by host/path, strongly consistent. */
@@ -143,26 +143,19 @@ export async function updateOidcProvider(
 /** Deletes a provider and releases its slot in the quota. */
 export async function deleteOidcProvider(
   context: StoreContext,
-  accountId: string,
-  providerId: string,
-  arn: string,
+  current: OidcProviderRecord,
 ): Promise<Result<void>> {
   return transact(context, [
     {
       write: {
-        Delete: { Key: oidcProviderKey(accountId, providerId), ConditionExpression: 'attribute_exists(pk)' },
-      },
-      onConditionFailed: notFound(arn),
-    },
-    {
-      write: {
-        Update: {
-          Key: accountSummaryKey(accountId),
-          UpdateExpression: 'ADD oidcProviders :minus',
-          ExpressionAttributeValues: { ':minus': -1 },
+        Delete: {
+          Key: oidcProviderKey(current.accountId, current.providerId),
+          ConditionExpression: 'attribute_exists(pk)',
         },
       },
+      onConditionFailed: notFound(current.arn),
     },
+    ...releaseCount(current.accountId, 'oidcProviders', current.quotaShard),
   ]);
 }
 
@@ -178,5 +171,6 @@ export function toOidcProvider(item: Record<string, unknown>): OidcProviderRecor
     tags: (item.tags as Tag[] | undefined) ?? [],
     createdAt: String(item.createdAt),
     version: Number(item.version ?? 1),
+    ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
 }

@@ -6,8 +6,9 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
+import { allShards, releaseCount, transactCounted } from './counter-shards.ts';
 import {
-  accountSummaryKey,
+  groupMemberShardKey,
   principalItemKey,
   principalListKey,
   principalListPartition,
@@ -55,6 +56,8 @@ export interface PrincipalRecord {
   readonly maxSessionDuration?: number;
   readonly version: number;
   readonly counters: PrincipalCounters;
+  /** The shard of the account's counter this principal is counted in (counter-shards.ts). */
+  readonly quotaShard?: number;
 }
 
 const KIND_KEY = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
@@ -76,51 +79,62 @@ export function principalKey(accountId: string, kind: PrincipalKind, name: strin
   return principalItemKey(accountId, KIND_KEY[kind], name);
 }
 
-/** Creates a principal if its name is free (case-insensitively) and the account quota allows. */
+/**
+ * Creates a principal if its name is free (case-insensitively) and the account quota allows. The
+ * count goes to one shard of the account's counter (counter-shards.ts), recorded on the principal;
+ * a group also gets its member-count shards, so memberships never write the group's own item.
+ */
 export async function putNewPrincipal(
   context: StoreContext,
-  record: Omit<PrincipalRecord, 'version' | 'counters'>,
+  record: Omit<PrincipalRecord, 'version' | 'counters' | 'quotaShard'>,
   accountQuota: number,
   alongside: readonly GuardedWrite[] = [],
 ): Promise<Result<PrincipalRecord>> {
-  const stored: PrincipalRecord = { ...record, version: 1, counters: zeroCounters };
-  const counter = SUMMARY_COUNTER[record.kind];
-  const written = await transact(context, [
-    {
-      write: {
-        Put: {
-          Item: {
-            ...principalKey(record.accountId, record.kind, record.name),
-            ...principalListKey(record.accountId, KIND_KEY[record.kind], record.path, record.name),
-            entity: record.kind,
-            ...stored,
+  const counted = await transactCounted(
+    context,
+    record.accountId,
+    SUMMARY_COUNTER[record.kind],
+    accountQuota,
+    fail(
+      'quota.exceeded',
+      `Cannot exceed quota for ${capitalised(record.kind)}sPerAccount: ${accountQuota}.`,
+    ),
+    (quotaShard) => [
+      {
+        write: {
+          Put: {
+            Item: {
+              ...principalKey(record.accountId, record.kind, record.name),
+              ...principalListKey(record.accountId, KIND_KEY[record.kind], record.path, record.name),
+              entity: record.kind,
+              ...record,
+              version: 1,
+              counters: zeroCounters,
+              quotaShard,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
         },
+        onConditionFailed: fail(
+          'entity.already-exists',
+          `${capitalised(record.kind)} with name ${record.name} already exists.`,
+        ),
       },
-      onConditionFailed: fail(
-        'entity.already-exists',
-        `${capitalised(record.kind)} with name ${record.name} already exists.`,
-      ),
+      ...(record.kind === 'group' ? memberShardCreation(record.accountId, record.name) : []),
+      ...alongside,
+    ],
+  );
+  return counted.ok
+    ? ok({ ...record, version: 1, counters: zeroCounters, quotaShard: counted.value })
+    : counted;
+}
+
+function memberShardCreation(accountId: string, group: string): GuardedWrite[] {
+  return allShards.map((shard) => ({
+    write: {
+      Put: { Item: { ...groupMemberShardKey(accountId, group, shard), entity: 'member-count', n: 0 } },
     },
-    {
-      write: {
-        Update: {
-          Key: accountSummaryKey(record.accountId),
-          UpdateExpression: 'ADD #c :one',
-          ConditionExpression: 'attribute_not_exists(#c) OR #c < :quota',
-          ExpressionAttributeNames: { '#c': counter },
-          ExpressionAttributeValues: { ':one': 1, ':quota': accountQuota },
-        },
-      },
-      onConditionFailed: fail(
-        'quota.exceeded',
-        `Cannot exceed quota for ${capitalised(record.kind)}sPerAccount: ${accountQuota}.`,
-      ),
-    },
-    ...alongside,
-  ]);
-  return written.ok ? ok(stored) : written;
+  }));
 }
 
 /** Reads a principal by name (case-insensitive), strongly consistent. */
@@ -246,25 +260,32 @@ export async function setPermissionsBoundary(
   ]);
 }
 
-/** Deletes a principal when it owns nothing any more; DeleteConflict names what remains. */
+/**
+ * Deletes a principal when it owns nothing any more; DeleteConflict names what remains. A group's
+ * members are counted by its member shards (not its own item), which are deleted with it only
+ * while every one is zero, so a membership racing the deletion either lands first (and the
+ * deletion is refused) or finds no group.
+ */
 export async function deletePrincipal(
   context: StoreContext,
   current: PrincipalRecord,
   alongside: readonly GuardedWrite[] = [],
 ): Promise<Result<void>> {
-  const remaining = Object.entries(current.counters).filter(
-    ([field, count]) => field !== 'inlinePolicyBytes' && count > 0,
+  const guarded = Object.keys(zeroCounters).filter(
+    (field) => field !== 'inlinePolicyBytes' && !(current.kind === 'group' && field === 'memberships'),
   );
+  const remaining = guarded.filter((field) => current.counters[field as keyof PrincipalCounters] > 0);
   if (remaining.length > 0) {
     return fail(
       'entity.delete-conflict',
-      `Cannot delete entity, must ${remaining.map(([field]) => DEPENDENT_HINT[field as keyof PrincipalCounters]).join(', ')} first.`,
+      `Cannot delete entity, must ${remaining.map((field) => DEPENDENT_HINT[field as keyof PrincipalCounters]).join(', ')} first.`,
     );
   }
-  const zero = Object.keys(zeroCounters)
-    .filter((field) => field !== 'inlinePolicyBytes')
-    .map((field) => `counters.${field} = :zero`)
-    .join(' AND ');
+  const zero = guarded.map((field) => `counters.${field} = :zero`).join(' AND ');
+  const membersLeft = fail(
+    'entity.delete-conflict',
+    'Cannot delete entity, must remove users from group first.',
+  );
   return transact(context, [
     {
       write: {
@@ -279,16 +300,21 @@ export async function deletePrincipal(
         `Cannot delete ${current.kind} ${current.name}: it gained dependents meanwhile; detach them first.`,
       ),
     },
-    {
-      write: {
-        Update: {
-          Key: accountSummaryKey(current.accountId),
-          UpdateExpression: 'ADD #c :minus',
-          ExpressionAttributeNames: { '#c': SUMMARY_COUNTER[current.kind] },
-          ExpressionAttributeValues: { ':minus': -1 },
-        },
-      },
-    },
+    ...(current.kind === 'group'
+      ? allShards.map(
+          (shard): GuardedWrite => ({
+            write: {
+              Delete: {
+                Key: groupMemberShardKey(current.accountId, current.name, shard),
+                ConditionExpression: 'attribute_not_exists(n) OR n = :zero',
+                ExpressionAttributeValues: { ':zero': 0 },
+              },
+            },
+            onConditionFailed: membersLeft,
+          }),
+        )
+      : []),
+    ...releaseCount(current.accountId, SUMMARY_COUNTER[current.kind], current.quotaShard),
     ...alongside,
   ]);
 }
@@ -356,5 +382,6 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
     ...(typeof item.maxSessionDuration === 'number' ? { maxSessionDuration: item.maxSessionDuration } : {}),
     version: Number(item.version),
     counters,
+    ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
 }
