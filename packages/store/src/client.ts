@@ -39,6 +39,7 @@ export interface StoreOptions {
 /** Builds the store context: one DynamoDB client with marshalling that drops undefined values. */
 export function createStoreContext(options: StoreOptions): StoreContext {
   const local = options.endpoint !== undefined;
+  const requestTimeout = options.requestTimeoutMs ?? (local ? 3_000 : 1_000);
   const dynamodb = new DynamoDBClient({
     ...(local
       ? {
@@ -50,8 +51,10 @@ export function createStoreContext(options: StoreOptions): StoreContext {
       : { region: options.region }),
     maxAttempts: options.maxAttempts ?? 3,
     requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? (local ? 3_000 : 1_000),
-      connectionTimeout: Math.min(options.requestTimeoutMs ?? 1_000, 1_000),
+      requestTimeout,
+      // DynamoDB Local accepts connections from one JVM on a shared machine: under a burst of
+      // requests a connect can take as long as an answer, so locally it gets the same bound.
+      connectionTimeout: local ? requestTimeout : Math.min(requestTimeout, 1_000),
       // Without it the handler only logs a warning and keeps waiting for a stalled DynamoDB.
       throwOnRequestTimeout: true,
     },
