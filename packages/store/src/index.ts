@@ -8,6 +8,7 @@ export * from './keys.ts';
 export * from './login-profiles.ts';
 export * from './managed-policies.ts';
 export * from './memberships.ts';
+export * from './migrations.ts';
 export * from './mfa-devices.ts';
 export * from './oidc-providers.ts';
 export * from './path-listings.ts';
