@@ -25,7 +25,7 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   GetAccountSummaryCommand,
-  IAMClient,
+  type IAMClient,
   PutGroupPolicyCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
@@ -35,12 +35,12 @@ import {
   UpdateGroupCommand,
   UpdateUserCommand,
 } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { serve } from '@hono/node-server';
 import { generateTotpCode } from '@palisade/credentials';
 import { createStoreContext, ensureTable } from '@palisade/store';
-import type { BuildMiddleware } from '@smithy/types';
 import { createPlatform } from '../../functions/wiring/platform.ts';
+import { iamClientAt, stsClientAt } from '../../test/fixtures/pinned-clock-clients.ts';
 import { type SigningKey, sendAs } from '../../test/fixtures/signed-fetch.ts';
 import { canonicalJson, scanTableItems } from '../../test/fixtures/table-items.ts';
 import { enrolVirtualMfaDevice } from '../../test/fixtures/virtual-mfa.ts';
@@ -106,37 +106,12 @@ try {
  * SDK clients that sign with the pinned clock. The SDK re-derives its clock offset from each
  * answer's Date header (real time), so the offset is set again before every request is signed.
  */
-/** Sets the client's clock offset to the pinned clock just before a request is signed. */
-function pinnedClock<I extends object, O extends object>(config: {
-  systemClockOffset?: number;
-}): BuildMiddleware<I, O> {
-  return (next) =>
-    async function pinnedClock(args) {
-      config.systemClockOffset = clock - Date.now();
-      return next(args);
-    };
-}
-
 function iam(url: string, key: SigningKey): IAMClient {
-  const client = new IAMClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { ...key },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.add(pinnedClock(client.config), { step: 'build', name: 'pinnedClock' });
-  return client;
+  return iamClientAt(url, key, () => clock);
 }
 
 function sts(url: string, key: SigningKey): STSClient {
-  const client = new STSClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { ...key },
-    maxAttempts: 1,
-  });
-  client.middlewareStack.add(pinnedClock(client.config), { step: 'build', name: 'pinnedClock' });
-  return client;
+  return stsClientAt(url, key, () => clock);
 }
 
 /** A signed JSON call to the REST or decision API that must succeed. */
