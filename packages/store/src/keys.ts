@@ -55,6 +55,9 @@
  * | an account's own service catalog           | table | pk = ACCT#<a>#SERVICE-CATALOG, sk = <prefix>         | serviceCatalogKey     |
  * | an account's decisions in a time range     | table | pk = ACCT#<a>#DECISIONS, sk BETWEEN <from> AND <to>  | decisionLogKey        |
  * |   (TTL-expired through expiresAt)          |       |   (sk = <ISO time>#<request id>#<index>)             | decisionLogPartition  |
+ * | the table's layout (schema) version        | table | pk = SCHEMA, sk = VERSION                            | schemaVersionKey      |
+ * | the lease of the migration runner (+ its   | table | pk = SCHEMA, sk = MIGRATION-LEASE                    | migrationLeaseKey     |
+ * |   progress through the running migration)  |       |                                                      |                       |
  */
 
 /** A table key: partition and sort key values. */
@@ -461,4 +464,14 @@ export function signingKeyKey(kid: string): ItemKey {
 /** The pointer to the key that signs now (the rotation race is decided on it). */
 export function currentSigningKeyKey(): ItemKey {
   return { pk: signingKeysPartition, sk: 'CURRENT' };
+}
+
+/** The table's layout version: which migrations (migrations.ts) the data has been through. */
+export function schemaVersionKey(): ItemKey {
+  return { pk: 'SCHEMA', sk: 'VERSION' };
+}
+
+/** The one migration runner's lease, holding its progress through the migration it runs. */
+export function migrationLeaseKey(): ItemKey {
+  return { pk: 'SCHEMA', sk: 'MIGRATION-LEASE' };
 }
