@@ -6,10 +6,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import {
+  AddUserToGroupCommand,
   CreateGroupCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  DeleteGroupCommand,
   GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetGroupCommand,
@@ -25,12 +27,20 @@ import {
   ListGroupsForUserCommand,
   ListMFADevicesCommand,
   ListOpenIDConnectProvidersCommand,
+  RemoveUserFromGroupCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import { serve } from '@hono/node-server';
 import { generateTotpCode } from '@palisade/credentials';
 import { defaultQuotas, iamOperations, rootCaller } from '@palisade/iam';
-import { migrate, migrations, readSchemaVersion, type StoreContext } from '@palisade/store';
+import {
+  countGroupMembers,
+  migrate,
+  migrations,
+  readSchemaVersion,
+  type StoreContext,
+  shardCap,
+} from '@palisade/store';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createPlatform, type Platform } from '../functions/wiring/platform.ts';
 import { signedJson } from '../packages/decisions/test/support/signed-client.ts';
@@ -321,6 +331,45 @@ const checks: readonly MigratedCheck[] = [
       const logged = await rest(accounts.a.root, 'GET', `/v1/decision-log?from=${from}&to=${to}`);
       expect(logged.status, JSON.stringify(logged.body)).toBe(200);
       expect(logged.body.decisions.length).toBeGreaterThan(0);
+    },
+  },
+  {
+    it: 'counts every entity in one shard of its account counter, each shard within its cap (v2)',
+    async run({ store }) {
+      const items = await scanTableItems(store);
+      const counted = items.filter(
+        (item) =>
+          ['user', 'group', 'role', 'managed-policy', 'oidc-provider'].includes(String(item.entity?.S)) &&
+          (item.entity?.S === 'oidc-provider' ||
+            ['USER', 'GROUP', 'ROLE', 'POLICY'].includes(String(item.sk?.S))),
+      );
+      expect(counted.length).toBeGreaterThan(0);
+      expect(counted.filter((item) => item.quotaShard?.N === undefined)).toEqual([]);
+      const quotaOf = { users: 5000, groups: 300, roles: 1000, policies: 1500, oidcProviders: 100 };
+      for (const shard of items.filter((item) => item.entity?.S === 'counter-shard')) {
+        const [counter, index] = String(shard.sk?.S).split('#') as [keyof typeof quotaOf, string];
+        expect(Number(shard.n?.N)).toBeLessThanOrEqual(shardCap(quotaOf[counter], Number(index)));
+      }
+      const summaries = items.filter((item) => item.entity?.S === 'account-summary');
+      expect(summaries.flatMap((item) => Object.keys(item)).filter((field) => field === 'users')).toEqual([]);
+    },
+  },
+  {
+    it: "counts a migrated group's members in its shards: refuses its deletion while it has members, adds and removes (v2)",
+    async run({ iam, store }) {
+      const root = iam(accounts.a.root);
+      expect(await countGroupMembers(store, A, 'operations')).toBe(1);
+      expect(await refusal(root.send(new DeleteGroupCommand({ GroupName: 'operations' })))).toBe(
+        'DeleteConflict',
+      );
+      await root.send(new AddUserToGroupCommand({ GroupName: 'operations', UserName: 'alice' }));
+      expect(await countGroupMembers(store, A, 'operations')).toBe(2);
+      await root.send(new RemoveUserFromGroupCommand({ GroupName: 'operations', UserName: 'bob' }));
+      await root.send(new RemoveUserFromGroupCommand({ GroupName: 'operations', UserName: 'alice' }));
+      expect(await countGroupMembers(store, A, 'operations')).toBe(0);
+      await root.send(new AddUserToGroupCommand({ GroupName: 'operations', UserName: 'bob' }));
+      const group = await root.send(new GetGroupCommand({ GroupName: 'operations' }));
+      expect(group.Users?.map((u) => u.UserName)).toEqual(['bob']);
     },
   },
 ];

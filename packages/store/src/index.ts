@@ -10,6 +10,7 @@ export * from './login-profiles.ts';
 export * from './managed-policies.ts';
 export * from './memberships.ts';
 export * from './mfa-devices.ts';
+export * from './migration-pages.ts';
 export * from './migrations.ts';
 export * from './oidc-providers.ts';
 export * from './path-listings.ts';

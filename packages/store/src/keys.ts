@@ -163,6 +163,12 @@ export function groupMemberShardKey(accountId: string, groupName: string, shard:
   return principalItemKey(accountId, 'GROUP', groupName, `${groupMemberShardPrefix}${checkedShard(shard)}`);
 }
 
+/** A member-count shard in the group partition `groupPartition` (as read from a member item's pk). */
+export function memberShardKeyIn(groupPartition: string, shard: number): ItemKey {
+  checked(groupPartition, /^ACCT#\d{12}#GROUP#[\w+=,.@-]{1,128}$/, 'group partition');
+  return { pk: groupPartition, sk: `${groupMemberShardPrefix}${checkedShard(shard)}` };
+}
+
 /** The account's password policy. */
 export function passwordPolicyKey(accountId: string): ItemKey {
   return { pk: accountKey(accountId).pk, sk: 'PASSWORD-POLICY' };

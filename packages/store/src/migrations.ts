@@ -12,15 +12,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import { migrationLeaseKey, schemaVersionKey } from './keys.ts';
+import { spreadCounters } from './migration-spread-counters.ts';
 import { isConditionFailure } from './transactions.ts';
 
 /** Where a scan stopped: a page's `LastEvaluatedKey` (table keys only). */
@@ -93,7 +88,7 @@ const baseline: Migration = {
 };
 
 /** Every migration of the table's layout, oldest first. Append new ones at the end. */
-export const migrations: readonly Migration[] = [baseline];
+export const migrations: readonly Migration[] = [baseline, spreadCounters];
 
 const SCHEMA_ENTITY = 'schema-version';
 const LEASE_ENTITY = 'migration-lease';
@@ -170,32 +165,6 @@ export async function migrate(store: StoreContext, options: MigrateOptions = {})
   }
   await releaseLease(store, owner);
   return { from, to: version, applied };
-}
-
-/**
- * Visits every item of the table (but the migration bookkeeping) a page at a time, from where an
- * interrupted run stopped, checkpointing after each page: the usual body of a data migration.
- */
-export async function forEachTablePage(
-  context: MigrationContext,
-  visit: (items: readonly Record<string, unknown>[]) => Promise<void>,
-  pageSize = 100,
-): Promise<void> {
-  const bookkeeping = schemaVersionKey().pk;
-  let cursor = context.resumeFrom;
-  do {
-    const page = await context.store.documents.send(
-      new ScanCommand({
-        TableName: context.store.tableName,
-        ConsistentRead: true,
-        Limit: pageSize,
-        ...(cursor ? { ExclusiveStartKey: { ...cursor } } : {}),
-      }),
-    );
-    await visit((page.Items ?? []).filter((item) => item.pk !== bookkeeping));
-    cursor = page.LastEvaluatedKey as MigrationCursor | undefined;
-    await context.checkpoint(cursor);
-  } while (cursor);
 }
 
 function orderedMigrations(list: readonly Migration[]): readonly Migration[] {
