@@ -6,7 +6,14 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { accessKeyLookupKey, principalItemKey, principalPartition } from './keys.ts';
+import {
+  accessKeyItemKey,
+  accessKeyItemPrefix,
+  accessKeyLookupKey,
+  principalItemKey,
+  principalPartition,
+  rootRecordKey,
+} from './keys.ts';
 import { isConditionFailure, transact } from './transactions.ts';
 
 /** Who owns a long-term access key: an IAM user, or the account's root. */
@@ -37,7 +44,7 @@ function ownerPartition(accountId: string, owner: AccessKeyOwner) {
 
 function ownerRecordKey(accountId: string, owner: AccessKeyOwner) {
   return owner.kind === 'root'
-    ? principalItemKey(accountId, 'ROOT', '', 'ROOT')
+    ? rootRecordKey(accountId)
     : principalItemKey(accountId, 'USER', owner.userName);
 }
 
@@ -72,8 +79,7 @@ export async function putNewAccessKey(
       write: {
         Put: {
           Item: {
-            pk: ownerPartition(key.accountId, key.owner),
-            sk: `ACCESS-KEY#${key.accessKeyId}`,
+            ...accessKeyItemKey(key.accountId, key.owner, key.accessKeyId),
             entity: 'owned-access-key',
             accessKeyId: key.accessKeyId,
             status: key.status,
@@ -110,7 +116,7 @@ export async function listAccessKeys(
     new QueryCommand({
       TableName: context.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :k)',
-      ExpressionAttributeValues: { ':pk': ownerPartition(accountId, owner), ':k': 'ACCESS-KEY#' },
+      ExpressionAttributeValues: { ':pk': ownerPartition(accountId, owner), ':k': accessKeyItemPrefix },
       ConsistentRead: true,
     }),
   );
@@ -146,7 +152,7 @@ export async function setAccessKeyStatus(
     {
       write: {
         Update: {
-          Key: { pk: ownerPartition(key.accountId, key.owner), sk: `ACCESS-KEY#${key.accessKeyId}` },
+          Key: accessKeyItemKey(key.accountId, key.owner, key.accessKeyId),
           UpdateExpression: 'SET #s = :s',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':s': status },
@@ -171,7 +177,7 @@ export async function deleteAccessKey(context: StoreContext, key: AccessKeyRecor
     {
       write: {
         Delete: {
-          Key: { pk: ownerPartition(key.accountId, key.owner), sk: `ACCESS-KEY#${key.accessKeyId}` },
+          Key: accessKeyItemKey(key.accountId, key.owner, key.accessKeyId),
         },
       },
     },

@@ -20,7 +20,7 @@ import {
   accountSummaryKey,
   aliasKey,
   passwordPolicyKey,
-  principalItemKey,
+  rootRecordKey,
 } from './keys.ts';
 import { zeroCounters } from './principals.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
@@ -79,7 +79,7 @@ export async function putNewAccount(
             Put: {
               TableName: context.tableName,
               Item: {
-                ...principalItemKey(account.accountId, 'ROOT', '', 'ROOT'),
+                ...rootRecordKey(account.accountId),
                 entity: 'root',
                 accountId: account.accountId,
                 counters: zeroCounters,

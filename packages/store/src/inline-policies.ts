@@ -5,7 +5,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { principalItemKey, principalPartition } from './keys.ts';
+import { inlinePolicyKey, inlinePolicyPrefix, principalPartition } from './keys.ts';
 import { type PrincipalKind, principalKey } from './principals.ts';
 import { transact } from './transactions.ts';
 
@@ -20,7 +20,7 @@ export interface InlinePolicyRecord {
 const KIND_KEY = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
 
 function inlineKey(accountId: string, kind: PrincipalKind, principal: string, policyName: string) {
-  return principalItemKey(accountId, KIND_KEY[kind], principal, `INLINE#${policyName.toLowerCase()}`);
+  return inlinePolicyKey(accountId, KIND_KEY[kind], principal, policyName);
 }
 
 /** Reads one inline policy of a principal. */
@@ -54,7 +54,7 @@ export async function listInlinePolicies(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inline)',
       ExpressionAttributeValues: {
         ':pk': principalPartition(accountId, KIND_KEY[kind], principal),
-        ':inline': 'INLINE#',
+        ':inline': inlinePolicyPrefix,
       },
       ConsistentRead: true,
     }),

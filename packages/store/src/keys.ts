@@ -140,7 +140,7 @@ export function parseAccountCounterSortKey(
 /** A user's membership in a group, in the user's partition (sk = `MEMBER-OF#<group>`). */
 export function membershipKey(accountId: string, userName: string, groupName: string): ItemKey {
   const group = checked(groupName, ENTITY_NAME, 'group name').toLowerCase();
-  return principalItemKey(accountId, 'USER', userName, `${membershipPrefix}${group}`);
+  return childOf(accountId, 'USER', userName, `${membershipPrefix}${group}`);
 }
 
 /** The sort-key prefix of a user's memberships. */
@@ -149,7 +149,7 @@ export const membershipPrefix = 'MEMBER-OF#';
 /** A group's member, in the group's partition (sk = `MEMBER#<user>`). */
 export function groupMemberKey(accountId: string, groupName: string, userName: string): ItemKey {
   const user = checked(userName, ENTITY_NAME, 'user name').toLowerCase();
-  return principalItemKey(accountId, 'GROUP', groupName, `${groupMemberPrefix}${user}`);
+  return childOf(accountId, 'GROUP', groupName, `${groupMemberPrefix}${user}`);
 }
 
 /** The sort-key prefix of a group's members. */
@@ -160,7 +160,7 @@ export const groupMemberShardPrefix = 'MEMBERS#';
 
 /** One shard of a group's member count, in the group's partition (created and deleted with the group). */
 export function groupMemberShardKey(accountId: string, groupName: string, shard: number): ItemKey {
-  return principalItemKey(accountId, 'GROUP', groupName, `${groupMemberShardPrefix}${checkedShard(shard)}`);
+  return childOf(accountId, 'GROUP', groupName, `${groupMemberShardPrefix}${checkedShard(shard)}`);
 }
 
 /** A member-count shard in the group partition `groupPartition` (as read from a member item's pk). */
@@ -191,14 +191,107 @@ export function principalPartition(accountId: string, kind: PartitionKind, name 
   return `ACCT#${account}#${kind}#${checked(name, ENTITY_NAME, 'entity name').toLowerCase()}`;
 }
 
-/** An item inside a principal partition: its own record (`sk` = kind) or a child (`INLINE#x`, …). */
-export function principalItemKey(
+/** A principal's (or managed policy's) own record: `sk` = its kind (`USER`, `GROUP`, `ROLE`, `POLICY`, `ROOT`). */
+export function principalItemKey(accountId: string, kind: PartitionKind, name: string): ItemKey {
+  return { pk: principalPartition(accountId, kind, name), sk: kind };
+}
+
+/** The root principal's own record (its counters cap root access keys like a user's). */
+export function rootRecordKey(accountId: string): ItemKey {
+  return principalItemKey(accountId, 'ROOT', '');
+}
+
+/** A child item in a principal's partition; `sk` is built by one of the typed functions below. */
+function childOf(accountId: string, kind: PartitionKind, name: string, sk: string): ItemKey {
+  return { pk: principalPartition(accountId, kind, name), sk };
+}
+
+// The sort keys a principal's children have: a record never moves, only what it holds.
+const CHILD_SORT_KEY =
+  /^(?:INLINE|ATTACHED|MEMBER-OF|MEMBER|MEMBERS|ACCESS-KEY|MFA)#[\x21-\x7e]{1,1700}$|^LOGIN-PROFILE$/;
+
+/** Where an existing child item of a principal goes when the principal is renamed: same sort key, new partition. */
+export function movedChildKey(
   accountId: string,
-  kind: PartitionKind,
-  name: string,
-  child?: string,
+  kind: 'USER' | 'GROUP' | 'ROLE',
+  newName: string,
+  sk: string,
 ): ItemKey {
-  return { pk: principalPartition(accountId, kind, name), sk: child ?? kind };
+  return childOf(accountId, kind, newName, checked(sk, CHILD_SORT_KEY, 'child sort key'));
+}
+
+// IAM policy names (inline policies): letters, digits and +=,.@_- (1–128).
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
+// A managed policy's ARN (customer: 12 digits; AWS/operator-managed: aws or palisade).
+const POLICY_ARN = /^arn:[\w-]{1,20}:iam::(?:\d{12}|aws|palisade):policy\/[\x21-\x7e]{1,1200}$/;
+const VERSION_ID = /^v[1-9]\d{0,5}$/;
+
+/** The sort-key prefix of a principal's inline policies. */
+export const inlinePolicyPrefix = 'INLINE#';
+
+/** An inline policy of a principal (names unique case-insensitively). */
+export function inlinePolicyKey(
+  accountId: string,
+  kind: 'USER' | 'GROUP' | 'ROLE',
+  principal: string,
+  policyName: string,
+): ItemKey {
+  const name = checked(policyName, POLICY_NAME, 'policy name').toLowerCase();
+  return childOf(accountId, kind, principal, `${inlinePolicyPrefix}${name}`);
+}
+
+/** The sort-key prefix of the managed policies attached to a principal. */
+export const attachedPolicyPrefix = 'ATTACHED#';
+
+/** A managed policy attached to a principal, by the policy's ARN. */
+export function attachedPolicyKey(
+  accountId: string,
+  kind: 'USER' | 'GROUP' | 'ROLE',
+  principal: string,
+  policyArn: string,
+): ItemKey {
+  return childOf(
+    accountId,
+    kind,
+    principal,
+    `${attachedPolicyPrefix}${checked(policyArn, POLICY_ARN, 'policy ARN')}`,
+  );
+}
+
+/** A customer managed policy's record. */
+export function policyRecordKey(accountId: string, policyName: string): ItemKey {
+  return principalItemKey(accountId, 'POLICY', policyName);
+}
+
+/** The sort-key prefix of a managed policy's versions. */
+export const policyVersionPrefix = 'VERSION#';
+
+/** One version of a managed policy (zero-padded, so versions sort numerically). */
+export function policyVersionKey(accountId: string, policyName: string, versionId: string): ItemKey {
+  const number = checked(versionId, VERSION_ID, 'policy version id').slice(1).padStart(6, '0');
+  return childOf(accountId, 'POLICY', policyName, `${policyVersionPrefix}${number}`);
+}
+
+/** The reverse item of an attachment, in the policy's partition (kind and principal name). */
+export function policyAttachmentKey(
+  accountId: string,
+  policyName: string,
+  kind: 'USER' | 'GROUP' | 'ROLE',
+  principal: string,
+): ItemKey {
+  const name = checked(principal, ENTITY_NAME, 'principal name').toLowerCase();
+  return childOf(accountId, 'POLICY', policyName, `ATTACHMENT#${kind}#${name}`);
+}
+
+/** The sort-key prefix of a principal's (or root's) access keys. */
+export const accessKeyItemPrefix = 'ACCESS-KEY#';
+
+/** An access key's item in its owner's partition. */
+export function accessKeyItemKey(accountId: string, owner: CredentialOwnerKey, accessKeyId: string): ItemKey {
+  return {
+    pk: ownerPartitionOf(accountId, owner),
+    sk: `${accessKeyItemPrefix}${checked(accessKeyId, ACCESS_KEY_ID, 'access key id')}`,
+  };
 }
 
 /** GSI1 attributes that list principals (or policies) of a kind by path then name. */
@@ -371,7 +464,7 @@ export function credentialOwnerPartition(accountId: string, owner: CredentialOwn
 /** The owner's own record (user item or root item), whose counters guard deletion. */
 export function credentialOwnerRecordKey(accountId: string, owner: CredentialOwnerKey): ItemKey {
   return owner.kind === 'root'
-    ? principalItemKey(accountId, 'ROOT', '', 'ROOT')
+    ? rootRecordKey(accountId)
     : principalItemKey(accountId, 'USER', owner.userName);
 }
 

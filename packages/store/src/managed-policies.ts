@@ -7,7 +7,17 @@ import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand }
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { releaseCount, transactCounted } from './counter-shards.ts';
-import { principalItemKey, principalListKey, principalListPartition, principalPartition } from './keys.ts';
+import {
+  attachedPolicyKey,
+  attachedPolicyPrefix,
+  policyAttachmentKey,
+  policyRecordKey,
+  policyVersionKey,
+  policyVersionPrefix,
+  principalListKey,
+  principalListPartition,
+  principalPartition,
+} from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
 import { capitalised, type PrincipalKind, principalKey, type Tag } from './principals.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
@@ -50,14 +60,7 @@ export interface AttachmentRecord {
 
 const KIND_KEY = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
 
-function policyKey(accountId: string, name: string, child = 'POLICY') {
-  return principalItemKey(accountId, 'POLICY', name, child);
-}
-
-function versionSortKey(versionId: string): string {
-  // Zero-padded so versions sort numerically within the partition.
-  return `VERSION#${versionId.slice(1).padStart(6, '0')}`;
-}
+const policyKey = policyRecordKey;
 
 /** Creates a policy with its first (default) version, if the name is free and the quota allows. */
 export async function putNewManagedPolicy(
@@ -114,7 +117,7 @@ export async function putNewManagedPolicy(
         write: {
           Put: {
             Item: {
-              ...policyKey(policy.accountId, policy.name, versionSortKey('v1')),
+              ...policyVersionKey(policy.accountId, policy.name, 'v1'),
               entity: 'policy-version',
               versionId: 'v1',
               document,
@@ -151,7 +154,7 @@ export async function getPolicyVersion(
   const result = await context.documents.send(
     new GetCommand({
       TableName: context.tableName,
-      Key: policyKey(accountId, name, versionSortKey(versionId)),
+      Key: policyVersionKey(accountId, name, versionId),
       ConsistentRead: true,
     }),
   );
@@ -168,7 +171,10 @@ export async function listPolicyVersions(
     new QueryCommand({
       TableName: context.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
-      ExpressionAttributeValues: { ':pk': principalPartition(accountId, 'POLICY', name), ':v': 'VERSION#' },
+      ExpressionAttributeValues: {
+        ':pk': principalPartition(accountId, 'POLICY', name),
+        ':v': policyVersionPrefix,
+      },
       ConsistentRead: true,
     }),
   );
@@ -232,7 +238,7 @@ export async function putPolicyVersion(
       write: {
         Put: {
           Item: {
-            ...policyKey(current.accountId, current.name, versionSortKey(versionId)),
+            ...policyVersionKey(current.accountId, current.name, versionId),
             entity: 'policy-version',
             versionId,
             document,
@@ -258,7 +264,7 @@ export async function setDefaultPolicyVersion(
     {
       write: {
         ConditionCheck: {
-          Key: policyKey(current.accountId, current.name, versionSortKey(versionId)),
+          Key: policyVersionKey(current.accountId, current.name, versionId),
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
@@ -295,7 +301,7 @@ export async function deletePolicyVersion(
     {
       write: {
         Delete: {
-          Key: policyKey(current.accountId, current.name, versionSortKey(versionId)),
+          Key: policyVersionKey(current.accountId, current.name, versionId),
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
@@ -352,7 +358,7 @@ export async function deleteManagedPolicy(
     },
     {
       write: {
-        Delete: { Key: policyKey(current.accountId, current.name, versionSortKey(current.defaultVersionId)) },
+        Delete: { Key: policyVersionKey(current.accountId, current.name, current.defaultVersionId) },
       },
     },
     ...releaseCount(current.accountId, 'policies', current.quotaShard),
@@ -390,11 +396,11 @@ export async function attachPolicy(
       write: {
         Put: {
           Item: {
-            ...principalItemKey(
+            ...attachedPolicyKey(
               target.accountId,
               KIND_KEY[target.kind],
               target.principal,
-              `ATTACHED#${attachment.policyArn}`,
+              attachment.policyArn,
             ),
             entity: 'attachment',
             ...attachment,
@@ -426,10 +432,11 @@ export async function attachPolicy(
         write: {
           Put: {
             Item: {
-              ...policyKey(
+              ...policyAttachmentKey(
                 customer.accountId,
                 customer.name,
-                `ATTACHMENT#${KIND_KEY[target.kind]}#${target.principal.toLowerCase()}`,
+                KIND_KEY[target.kind],
+                target.principal,
               ),
               entity: 'policy-attachment',
               kind: target.kind,
@@ -454,12 +461,7 @@ export async function detachPolicy(
     {
       write: {
         Delete: {
-          Key: principalItemKey(
-            target.accountId,
-            KIND_KEY[target.kind],
-            target.principal,
-            `ATTACHED#${policyArn}`,
-          ),
+          Key: attachedPolicyKey(target.accountId, KIND_KEY[target.kind], target.principal, policyArn),
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
@@ -491,10 +493,11 @@ export async function detachPolicy(
       {
         write: {
           Delete: {
-            Key: policyKey(
+            Key: policyAttachmentKey(
               customer.accountId,
               customer.name,
-              `ATTACHMENT#${KIND_KEY[target.kind]}#${target.principal.toLowerCase()}`,
+              KIND_KEY[target.kind],
+              target.principal,
             ),
           },
         },
@@ -517,7 +520,7 @@ export async function listAttachedPolicies(
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
       ExpressionAttributeValues: {
         ':pk': principalPartition(accountId, KIND_KEY[kind], principal),
-        ':a': 'ATTACHED#',
+        ':a': attachedPolicyPrefix,
       },
       ConsistentRead: true,
     }),

@@ -38,7 +38,12 @@ export async function addMembership(
       {
         write: {
           Put: {
-            Item: { ...membershipKey(accountId, user, group), entity: 'membership', groupName: group },
+            Item: {
+              ...membershipKey(accountId, user, group),
+              entity: 'membership',
+              groupName: group,
+              memberShard,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

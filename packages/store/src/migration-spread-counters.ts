@@ -22,6 +22,7 @@ import {
   groupMemberShardPrefix,
   type ItemKey,
   memberShardKeyIn,
+  membershipKey,
 } from './keys.ts';
 import { forEachTablePage } from './migration-pages.ts';
 import type { Migration } from './migrations.ts';
@@ -83,7 +84,10 @@ export const spreadCounters: Migration = {
           const known = await countsOf(pk, groupMemberShardPrefix);
           const shard = leastFilled(known);
           const key = memberShardKeyIn(pk, shard);
-          if (await countOnce(store, { pk, sk }, 'memberShard', shard, key)) counted++;
+          // The user's side of the membership records the shard too, so a rename can carry it.
+          const [, account, , group] = pk.split('#');
+          const userSide = membershipKey(String(account), String(item.userName), String(group));
+          if (await countOnce(store, { pk, sk }, 'memberShard', shard, key, [userSide])) counted++;
           known.set(shard, (known.get(shard) ?? 0) + 1);
         }
         if (item.entity === 'account-summary') await dropSpreadFields(store, { pk, sk });
@@ -103,6 +107,7 @@ async function countOnce(
   field: 'quotaShard' | 'memberShard',
   shard: number,
   counterKey: ItemKey,
+  alsoMarked: readonly ItemKey[] = [],
 ): Promise<boolean> {
   try {
     await store.documents.send(
@@ -118,6 +123,16 @@ async function countOnce(
               ExpressionAttributeValues: { ':shard': shard },
             },
           },
+          ...alsoMarked.map((key) => ({
+            Update: {
+              TableName: store.tableName,
+              Key: key,
+              UpdateExpression: 'SET #field = :shard',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#field': field },
+              ExpressionAttributeValues: { ':shard': shard },
+            },
+          })),
           {
             Update: {
               TableName: store.tableName,

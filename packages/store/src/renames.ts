@@ -16,10 +16,19 @@
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
+  accessKeyItemPrefix,
   accessKeyLookupKey,
+  attachedPolicyPrefix,
+  groupMemberKey,
+  groupMemberPrefix,
   type ItemKey,
+  inlinePolicyPrefix,
+  membershipKey,
+  membershipPrefix,
+  mfaAssignmentPrefix,
+  movedChildKey,
   parseMfaSerial,
-  principalItemKey,
+  policyAttachmentKey,
   principalListKey,
   virtualMfaDeviceKey,
 } from './keys.ts';
@@ -85,7 +94,7 @@ export async function renamePrincipal(
     arn: rename.newArn,
     version: current.version + 1,
   };
-  const newPartitionKey = (sk: string) => principalItemKey(accountId, KIND_KEY[kind], newName, sk);
+  const newPartitionKey = (sk: string) => movedChildKey(accountId, KIND_KEY[kind], newName, sk);
   const userOwner = { kind: 'user', userName: newName };
 
   // The new record first: a failed condition on it means the name is taken.
@@ -125,9 +134,9 @@ export async function renamePrincipal(
     if (sk === KIND_KEY[kind]) continue;
     const moved: Item = { ...item, ...newPartitionKey(sk) };
     let unchanged: Unchanged = EXISTS;
-    if (sk.startsWith('INLINE#')) {
+    if (sk.startsWith(inlinePolicyPrefix)) {
       unchanged = { expression: 'document = :document', values: { ':document': item.document } };
-    } else if (sk.startsWith('ACCESS-KEY#')) {
+    } else if (sk.startsWith(accessKeyItemPrefix)) {
       unchanged = {
         expression: '#status = :status',
         names: { '#status': 'status' },
@@ -145,7 +154,7 @@ export async function renamePrincipal(
     } else if (sk === 'LOGIN-PROFILE') {
       moved.owner = userOwner;
       unchanged = { expression: 'version = :version', values: { ':version': item.version } };
-    } else if (sk.startsWith('MFA#')) {
+    } else if (sk.startsWith(mfaAssignmentPrefix)) {
       moved.owner = userOwner;
       unchanged = { expression: 'lastUsedStep = :step', values: { ':step': item.lastUsedStep } };
       const serial = parseMfaSerial(String(item.serialNumber));
@@ -159,40 +168,35 @@ export async function renamePrincipal(
           raced,
         ),
       );
-    } else if (sk.startsWith('MEMBER-OF#')) {
+    } else if (sk.startsWith(membershipPrefix)) {
       // The group's side of the membership names this user.
       const group = String(item.groupName);
       writes.push(
         ...moveItem(
-          principalItemKey(accountId, 'GROUP', group, `MEMBER#${name.toLowerCase()}`),
-          principalItemKey(accountId, 'GROUP', group, `MEMBER#${newName.toLowerCase()}`),
-          { entity: 'member', userName: newName },
+          groupMemberKey(accountId, group, name),
+          groupMemberKey(accountId, group, newName),
+          { entity: 'member', userName: newName, ...memberShardOf(item) },
           EXISTS,
           raced,
         ),
       );
-    } else if (sk.startsWith('MEMBER#')) {
+    } else if (sk.startsWith(groupMemberPrefix)) {
       // The user's side of the membership names this group.
       const user = String(item.userName);
       writes.push(
         ...moveItem(
-          principalItemKey(accountId, 'USER', user, `MEMBER-OF#${name.toLowerCase()}`),
-          principalItemKey(accountId, 'USER', user, `MEMBER-OF#${newName.toLowerCase()}`),
-          { entity: 'membership', groupName: newName },
+          membershipKey(accountId, user, name),
+          membershipKey(accountId, user, newName),
+          { entity: 'membership', groupName: newName, ...memberShardOf(item) },
           EXISTS,
           raced,
         ),
       );
-    } else if (sk.startsWith('ATTACHED#') && isCustomerPolicyOf(accountId, String(item.policyArn))) {
+    } else if (sk.startsWith(attachedPolicyPrefix) && isCustomerPolicyOf(accountId, String(item.policyArn))) {
       // A customer policy's reverse attachment item names this principal.
       const policy = String(item.policyName);
       const reverse = (principal: string) =>
-        principalItemKey(
-          accountId,
-          'POLICY',
-          policy,
-          `ATTACHMENT#${KIND_KEY[kind]}#${principal.toLowerCase()}`,
-        );
+        policyAttachmentKey(accountId, policy, KIND_KEY[kind], principal);
       writes.push(
         ...moveItem(
           reverse(name),
@@ -236,6 +240,11 @@ function recordCondition(current: PrincipalRecord): Unchanged {
 }
 
 /** Moves one item: delete where it was (if unchanged), put where it goes (if free); in place when the key stays. */
+/** The member-count shard a membership was counted in, carried to both of its items (counter-shards.ts). */
+function memberShardOf(item: Item): Item {
+  return typeof item.memberShard === 'number' ? { memberShard: item.memberShard } : {};
+}
+
 function moveItem(
   from: ItemKey,
   to: ItemKey,
