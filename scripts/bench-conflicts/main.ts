@@ -13,7 +13,13 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { iamOperations, type OperationHandler, operatorCaller, rootCaller } from '@palisade/iam';
-import { createStoreContext, ensureTable, getAccountSummary, getPrincipal } from '@palisade/store';
+import {
+  createStoreContext,
+  ensureTable,
+  getAccountSummary,
+  getPrincipal,
+  systemChangeOrigin,
+} from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { type ConflictEmulator, installConflictEmulator } from '../../test/fixtures/conflict-emulator.ts';
 import { runOperation } from '../../test/fixtures/run-operation.ts';
@@ -73,6 +79,8 @@ async function main(): Promise<void> {
       partition: 'aws',
     },
     () => {},
+    undefined,
+    systemChangeOrigin('BenchSetUp'),
   );
   const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), 'conflicts');
   if (!created.ok) throw new Error(created.message);

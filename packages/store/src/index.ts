@@ -1,6 +1,7 @@
 /** The single DynamoDB table: definition, keys, client and repositories. */
 export * from './access-keys.ts';
 export * from './accounts.ts';
+export * from './change-records.ts';
 export * from './client.ts';
 export * from './decision-log.ts';
 export * from './inline-policies.ts';

@@ -52,6 +52,9 @@
  * | an account's own service catalog           | table | pk = ACCT#<a>#SERVICE-CATALOG, sk = <prefix>         | serviceCatalogKey     |
  * | an account's decisions in a time range     | table | pk = ACCT#<a>#DECISIONS, sk BETWEEN <from> AND <to>  | decisionLogKey        |
  * |   (TTL-expired through expiresAt)          |       |   (sk = <ISO time>#<request id>#<index>)             | decisionLogPartition  |
+ * | the change records (outbox) of an account  | table | pk = ACCT#<a>#CHANGES#<yyyy-mm-dd>,                  | changeRecordKey       |
+ * |   on a day, in commit order (TTL 7 days)   |       |   sk = <ISO time>#<request id>#<n>                   | changeRecordPartition |
+ * |   (platform-wide changes: no account)      |       |   pk = PLATFORM#CHANGES#<yyyy-mm-dd>                 |                       |
  */
 
 /** A table key: partition and sort key values. */
@@ -397,4 +400,25 @@ export function signingKeyKey(kid: string): ItemKey {
 /** The pointer to the key that signs now (the rotation race is decided on it). */
 export function currentSigningKeyKey(): ItemKey {
   return { pk: signingKeysPartition, sk: 'CURRENT' };
+}
+
+/** Whose change log a change record is filed in: an account's, or the platform's (signing keys, catalog). */
+export type ChangeScope = { readonly accountId: string } | 'platform';
+
+const CHANGE_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[\w.-]{1,128}#\d{1,6}$/;
+
+/** The partition holding one day's change records of a scope (`day` = yyyy-mm-dd). */
+export function changeRecordPartition(scope: ChangeScope, day: string): string {
+  checked(day, DAY, 'day');
+  return scope === 'platform'
+    ? `PLATFORM#CHANGES#${day}`
+    : `ACCT#${checked(scope.accountId, ACCOUNT_ID, 'account id')}#CHANGES#${day}`;
+}
+
+/** One change record: filed by the day of `at`, sorted by time, request id and position in the request. */
+export function changeRecordKey(scope: ChangeScope, at: string, requestId: string, n: number): ItemKey {
+  return {
+    pk: changeRecordPartition(scope, at.slice(0, 10)),
+    sk: checked(`${at}#${requestId}#${n}`, CHANGE_SORT_KEY, 'change record sort key'),
+  };
 }
