@@ -2,6 +2,7 @@
 export * from './access-keys.ts';
 export * from './accounts.ts';
 export * from './change-records.ts';
+export * from './change-stream.ts';
 export * from './client.ts';
 export * from './decision-log.ts';
 export * from './inline-policies.ts';
