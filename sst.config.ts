@@ -55,6 +55,20 @@ export default $config({
       for (const route of routes) api.route(route, fn.arn);
     }
 
+    // Change records (outbox items) reach their consumers through the table's stream; the filter
+    // keeps every other item's change from invoking the function.
+    table.subscribe(
+      'ChangeStream',
+      {
+        handler: 'functions/change-stream.handler',
+        runtime: 'nodejs22.x',
+        architecture: 'arm64',
+        memory: '512 MB',
+        timeout: '30 seconds',
+      },
+      { filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['change-record'] } } } }] },
+    );
+
     return { api: api.url, table: table.name };
   },
 });

@@ -5,7 +5,9 @@
  */
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
-import { createStoreContext, ensureTable } from '@palisade/store';
+import { stdoutLog } from '@palisade/api';
+import { createStoreContext, ensureTable, startChangeStreamReader } from '@palisade/store';
+import { changeConsumers } from '../functions/wiring/change-consumers.ts';
 import { devAllowLoopbackOidc, type PlatformConfig } from '../functions/wiring/config.ts';
 import { createPlatform } from '../functions/wiring/platform.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
@@ -48,6 +50,15 @@ const created = await ensureTable(createStoreContext({ tableName, endpoint }));
 if (created) console.log(`palisade: created table ${tableName}`);
 
 const platform = createPlatform(config);
+// Change records reach their consumers from DynamoDB Local's stream, in this process (in AWS: the
+// stream subscriber function, functions/change-stream.ts).
+const changeStream = startChangeStreamReader({
+  tableName,
+  endpoint,
+  consume: changeConsumers(stdoutLog),
+  onError: (error) =>
+    console.error(`palisade: change stream: ${error instanceof Error ? error.message : String(error)}`),
+});
 const server = serve({ fetch: platform.app.fetch, hostname: host, port }, (info) => {
   console.log(`palisade: listening on http://${host}:${info.port}`);
 });
@@ -62,6 +73,7 @@ async function stop(signal: string): Promise<void> {
     // Keep-alive connections would hold close() open; a stopping server owes them nothing.
     if ('closeAllConnections' in server) server.closeAllConnections();
   });
+  await changeStream.stop();
   await dynamodb?.stop();
   process.exit(0);
 }

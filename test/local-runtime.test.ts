@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createStoreContext, getAccount, putNewAccount } from '@palisade/store';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/dynamodb-local.ts';
+import { TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
 
 interface Started {
   child: ChildProcess;
@@ -70,7 +71,11 @@ describe('npm start', () => {
     expect(credentials.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
     expect(statSync(join(dataDir, 'dynamodb')).mode & 0o777).toBe(0o700);
 
-    const store = createStoreContext({ tableName: 'palisade', endpoint: first.dynamodbEndpoint });
+    const store = createStoreContext({
+      tableName: 'palisade',
+      endpoint: first.dynamodbEndpoint,
+      systemOrigin: TEST_CHANGE_ORIGIN,
+    });
     const written = await putNewAccount(store, {
       accountId: '555555555555',
       alias: 'survivor',

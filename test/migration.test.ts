@@ -50,6 +50,7 @@ import { iamClientAt, stsClientAt } from './fixtures/pinned-clock-clients.ts';
 import { runOperation } from './fixtures/run-operation.ts';
 import type { SigningKey } from './fixtures/signed-fetch.ts';
 import { canonicalJson, scanTableItems } from './fixtures/table-items.ts';
+import { TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
 
 const { accounts, users, policies, roles } = layoutV1;
 const A = accounts.a.accountId;
@@ -407,6 +408,7 @@ async function serveMigrated(store: StoreContext): Promise<Migrated & { close():
     },
     () => {},
     () => MIGRATED_AT,
+    TEST_CHANGE_ORIGIN,
   );
   const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => server.once('listening', done));

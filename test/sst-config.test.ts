@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { tableDefinition } from '@palisade/store';
+import { CHANGE_RECORD_ENTITY, tableDefinition } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handlerDeployments } from '../functions/wiring/deployment.ts';
 
@@ -13,9 +13,10 @@ interface Recorded {
   secrets: string[];
   functions: { name: string; handler: string; link: unknown[]; esbuild: unknown }[];
   routes: { route: string; handler: string }[];
+  subscribers: { name: string; handler: string; filters: unknown }[];
 }
 
-const recorded: Recorded = { dynamo: [], secrets: [], functions: [], routes: [] };
+const recorded: Recorded = { dynamo: [], secrets: [], functions: [], routes: [], subscribers: [] };
 
 function installStandIns(): void {
   const globals = globalThis as Record<string, unknown>;
@@ -27,9 +28,12 @@ function installStandIns(): void {
       this.name = name;
     },
     aws: {
-      Dynamo: function Dynamo(this: { name: string }, name: string, args: Record<string, unknown>) {
+      Dynamo: function Dynamo(this: Record<string, unknown>, name: string, args: Record<string, unknown>) {
         recorded.dynamo.push({ name, ...args });
         this.name = name;
+        this.subscribe = (subscriber: string, fn: { handler: string }, options?: { filters?: unknown }) => {
+          recorded.subscribers.push({ name: subscriber, handler: fn.handler, filters: options?.filters });
+        };
       },
       Function: function SstFunction(
         this: { arn: string },
@@ -64,10 +68,12 @@ beforeAll(async () => {
 });
 
 describe('sst.config.ts', () => {
-  it('wires every handler file in functions/ to an HTTP route', () => {
+  it('wires every handler file in functions/ to an HTTP route or the table stream', () => {
     const files = readdirSync('functions').filter((file) => file.endsWith('.ts'));
     const wired = new Set(
-      recorded.routes.map((r) => r.handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '')),
+      [...recorded.routes, ...recorded.subscribers].map((r) =>
+        r.handler.replace(/\.handler$/, '.ts').replace(/^functions\//, ''),
+      ),
     );
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect(wired, `functions/${file} is not wired`).toContain(file);
@@ -120,6 +126,18 @@ describe('sst.config.ts', () => {
         external: handlerDeployments[fn.handler]?.bundle.external,
         mainFields: handlerDeployments[fn.handler]?.bundle.mainFields,
       });
+  });
+
+  it('subscribes the change-stream function to the table stream, for change records only', () => {
+    expect(recorded.subscribers).toEqual([
+      {
+        name: 'ChangeStream',
+        handler: 'functions/change-stream.handler',
+        filters: [
+          { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: [CHANGE_RECORD_ENTITY] } } } },
+        ],
+      },
+    ]);
   });
 
   it('retains and protects production data', () => {

@@ -30,7 +30,7 @@ import {
   tenantAccountOperations,
   verifyMfaCode,
 } from '@palisade/iam';
-import { createStoreContext, pingTable, type StoreContext } from '@palisade/store';
+import { type ChangeOrigin, createStoreContext, pingTable, type StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,
   type StsContext,
@@ -59,16 +59,22 @@ export interface Platform {
   };
 }
 
-/** Wires the platform's dependencies from its configuration. */
+/**
+ * Wires the platform's dependencies from its configuration. `systemOrigin` is for tests and
+ * scripts that call the services directly, outside any request; a serving process passes none, so
+ * every change it commits names the request that made it (change-records.ts).
+ */
 export function createPlatform(
   config: PlatformConfig,
   log: LogSink = stdoutLog,
   now: () => Date = () => new Date(),
+  systemOrigin?: ChangeOrigin,
 ): Platform {
   const store = createStoreContext({
     tableName: config.tableName,
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
     ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
+    ...(systemOrigin ? { systemOrigin } : {}),
   });
   const secrets = createSecretBoxFromConfig(config.masterKey);
   const iam: IamContext = {

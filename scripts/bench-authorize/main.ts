@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
-import { createStoreContext, ensureTable } from '@palisade/store';
+import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -170,7 +170,7 @@ async function main() {
   };
   // The whole platform sets up accounts and answers in-process questions; HTTP load goes to the
   // authorize function's app as it ships (functions/authorize.ts), with the no-op route beside it.
-  const newPlatform = () => createPlatform(config, () => {});
+  const newPlatform = () => createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));
   const platform = newPlatform();
   const authorizeApp = createAuthorizeFunction(config, () => {});
   addReferenceRoutes(authorizeApp, operator, platform.decisions.decisions);

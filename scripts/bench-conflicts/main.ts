@@ -14,7 +14,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
-import { createStoreContext, ensureTable } from '@palisade/store';
+import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { installConflictEmulator } from '../../test/fixtures/conflict-emulator.ts';
 import {
@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       partition: 'aws',
     },
     () => {},
+    undefined,
+    systemChangeOrigin('BenchSetUp'),
   );
   const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), 'conflicts');
   if (!created.ok) throw new Error(created.message);

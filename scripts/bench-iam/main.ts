@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { serve } from '@hono/node-server';
 import { operatorCaller } from '@palisade/iam';
-import { createStoreContext, ensureTable } from '@palisade/store';
+import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { startDynamoDbLocalUntilStopped, startMotoServer, stopOnExit } from './child-processes.ts';
 import {
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
       partition: 'aws',
     },
     () => {},
+    undefined,
+    systemChangeOrigin('BenchSetUp'),
   );
   const recorder = attachRecorder(platform.store.dynamodb);
 

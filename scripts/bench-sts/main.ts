@@ -30,7 +30,7 @@ import {
   verifyPassword,
 } from '@palisade/credentials';
 import { authenticateBearerToken, operatorCaller } from '@palisade/iam';
-import { createStoreContext, ensureTable, readSigningKeys } from '@palisade/store';
+import { createStoreContext, ensureTable, readSigningKeys, systemChangeOrigin } from '@palisade/store';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { startDynamoDbLocalUntilStopped, stopOnExit } from '../bench-iam/child-processes.ts';
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     partition: 'aws',
     issuer: ISSUER,
   };
-  const platform = createPlatform(config, () => {});
+  const platform = createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));
   recorder = attachRecorder(platform.store.dynamodb);
   const server = serve({ fetch: platform.app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((listening) => server.once('listening', listening));

@@ -13,6 +13,7 @@ import {
   stsQueryService,
 } from './aws-query/query-services.ts';
 import { renderQueryResponse } from './aws-query/render-query-response.ts';
+import { runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';
 import { type Authenticate, readSignedRequest } from './signed-request.ts';
 
@@ -62,7 +63,7 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
     const unsigned = service.scope === 'sts' ? deps.unsignedSts?.[action] : undefined;
     let result: Awaited<ReturnType<OperationTable[string]>>;
     if (unsigned) {
-      result = await unsigned(input, origin);
+      result = await runAsChange(c, 'sts-query', action, undefined, () => unsigned(input, origin));
     } else {
       const operation = service.operations[action];
       if (!operation) {
@@ -78,7 +79,9 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
       }
       const authenticated = await deps.authenticate(received, service.scope, origin);
       if (!authenticated.ok) return failureResponse(c, authenticated, 'aws-query', namespace);
-      result = await operation(authenticated.value.caller, input);
+      const { caller } = authenticated.value;
+      const via = service.scope === 'iam' ? 'iam-query' : 'sts-query';
+      result = await runAsChange(c, via, action, caller, () => operation(caller, input));
     }
     if (!result.ok) return failureResponse(c, result, 'aws-query', namespace);
     const xml = renderQueryResponse(action, result.value, { requestId: c.get('requestId'), namespace });

@@ -7,6 +7,7 @@
 import type { Result } from '@palisade/failures';
 import type { Caller, OperationTable } from '@palisade/iam';
 import { type Context, Hono } from 'hono';
+import { runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';
 import { parseJsonBody } from './json-body.ts';
 import { type Authenticate, readSignedRequest } from './signed-request.ts';
@@ -58,7 +59,12 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
 
   /** Authenticates, parses the JSON body, runs the service and renders its result. */
   const serve =
-    (route: DecisionRoute, params: (c: Context) => Record<string, string> = () => ({}), success = 200) =>
+    (
+      operation: string,
+      route: DecisionRoute,
+      params: (c: Context) => Record<string, string> = () => ({}),
+      success = 200,
+    ) =>
     async (c: Context) => {
       const read = await readSignedRequest(c);
       if (!read.ok) return failureResponse(c, read, 'rest');
@@ -67,12 +73,15 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
       if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
       const body = parseJsonBody(bodyText);
       if (!body.ok) return failureResponse(c, body, 'rest');
-      const result = await route(authenticated.value.caller, {
-        body: body.value,
-        params: params(c),
-        query: c.req.query(),
-        requestId: c.get('requestId'),
-      });
+      const caller = authenticated.value.caller;
+      const result = await runAsChange(c, 'decisions', operation, caller, () =>
+        route(caller, {
+          body: body.value,
+          params: params(c),
+          query: c.req.query(),
+          requestId: c.get('requestId'),
+        }),
+      );
       if (!result.ok) return failureResponse(c, result, 'rest');
       if (result.value === undefined) return c.body(null, 204);
       // INVARIANT: a decision the platform could not make is a deny and a 503, never an allow.
@@ -93,33 +102,41 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
   };
   const prefixParam = (c: Context) => ({ prefix: c.req.param('prefix') ?? '' });
 
+  // Each route's operation name is what its change records (if it makes any) are filed as.
   const mount = (
     method: 'get' | 'post' | 'put' | 'delete',
     path: string,
+    operation: string,
     route: DecisionRoute | undefined,
     params?: (c: Context) => Record<string, string>,
   ) => {
-    if (route) app.on(method.toUpperCase(), path, serve(route, params));
+    if (route) app.on(method.toUpperCase(), path, serve(operation, route, params));
   };
-  mount('post', '/v1/authorize', deps.authorize);
-  mount('post', '/v1/authorize/batch', deps.authorizeBatch);
-  mount('put', '/v1/resource-policies/*', deps.putResourcePolicy, arnParam);
-  mount('get', '/v1/resource-policies/*', deps.getResourcePolicy, arnParam);
-  mount('delete', '/v1/resource-policies/*', deps.deleteResourcePolicy, arnParam);
-  mount('get', '/v1/service-catalog', deps.listServiceDefinitions);
-  mount('put', '/v1/service-catalog/:prefix', deps.putServiceDefinition, prefixParam);
-  mount('get', '/v1/service-catalog/:prefix', deps.getServiceDefinition, prefixParam);
-  mount('delete', '/v1/service-catalog/:prefix', deps.deleteServiceDefinition, prefixParam);
-  mount('post', '/v1/allowed-actions', deps.allowedActions);
-  mount('post', '/v1/validate-policy', deps.validatePolicy);
-  mount('get', '/v1/decision-log', deps.queryDecisionLog);
-  mount('put', '/v1/decision-log/settings', deps.configureDecisionLog);
+  mount('post', '/v1/authorize', 'Authorize', deps.authorize);
+  mount('post', '/v1/authorize/batch', 'AuthorizeBatch', deps.authorizeBatch);
+  mount('put', '/v1/resource-policies/*', 'PutResourcePolicy', deps.putResourcePolicy, arnParam);
+  mount('get', '/v1/resource-policies/*', 'GetResourcePolicy', deps.getResourcePolicy, arnParam);
+  mount('delete', '/v1/resource-policies/*', 'DeleteResourcePolicy', deps.deleteResourcePolicy, arnParam);
+  mount('get', '/v1/service-catalog', 'ListServiceDefinitions', deps.listServiceDefinitions);
+  mount('put', '/v1/service-catalog/:prefix', 'PutServiceDefinition', deps.putServiceDefinition, prefixParam);
+  mount('get', '/v1/service-catalog/:prefix', 'GetServiceDefinition', deps.getServiceDefinition, prefixParam);
+  mount(
+    'delete',
+    '/v1/service-catalog/:prefix',
+    'DeleteServiceDefinition',
+    deps.deleteServiceDefinition,
+    prefixParam,
+  );
+  mount('post', '/v1/allowed-actions', 'AllowedActions', deps.allowedActions);
+  mount('post', '/v1/validate-policy', 'ValidatePolicy', deps.validatePolicy);
+  mount('get', '/v1/decision-log', 'QueryDecisionLog', deps.queryDecisionLog);
+  mount('put', '/v1/decision-log/settings', 'ConfigureDecisionLog', deps.configureDecisionLog);
   for (const [path, action] of [
     ['/v1/simulate/principal', 'SimulatePrincipalPolicy'],
     ['/v1/simulate/custom', 'SimulateCustomPolicy'],
   ] as const) {
     const simulate = deps.simulation?.[action];
-    mount('post', path, simulate && ((caller, input) => simulate(caller, input.body)));
+    mount('post', path, action, simulate && ((caller, input) => simulate(caller, input.body)));
   }
   return app;
 }

@@ -3,6 +3,7 @@ export * from './access-log.ts';
 export * from './authorization-schemes.ts';
 export * from './aws-query/index.ts';
 export * from './aws-query-app.ts';
+export * from './change-origin.ts';
 export * from './client-address.ts';
 export * from './decisions-app.ts';
 export * from './error-responses.ts';

@@ -10,6 +10,7 @@ import { bearerTokenOf, type Caller } from '@palisade/iam';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from './authorization-schemes.ts';
+import { runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';
 import { parseJsonBody } from './json-body.ts';
 import { readSignedRequest } from './signed-request.ts';
@@ -92,14 +93,16 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
     const body = await jsonBody(c, signInBody);
     if (!body.ok) return failureResponse(c, body, 'rest');
     const { account, userName, password, mfaCode } = body.value;
-    const signedIn = await deps.signIn(
-      {
-        account,
-        password,
-        ...(userName !== undefined ? { userName } : {}),
-        ...(mfaCode !== undefined ? { mfaCode } : {}),
-      },
-      body.sourceIp ? { sourceIp: body.sourceIp } : {},
+    const signedIn = await runAsChange(c, 'sign-in', 'SignIn', undefined, () =>
+      deps.signIn(
+        {
+          account,
+          password,
+          ...(userName !== undefined ? { userName } : {}),
+          ...(mfaCode !== undefined ? { mfaCode } : {}),
+        },
+        body.sourceIp ? { sourceIp: body.sourceIp } : {},
+      ),
     );
     if (!signedIn.ok) return failureResponse(c, signedIn, 'rest');
     return c.json(signedIn.value, 200, NO_STORE);
@@ -108,7 +111,9 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
   app.post('/v1/sign-in/refresh', async (c) => {
     const body = await jsonBody(c, refreshBody);
     if (!body.ok) return failureResponse(c, body, 'rest');
-    const refreshed = await deps.refresh(body.value.refreshToken);
+    const refreshed = await runAsChange(c, 'sign-in', 'RefreshSession', undefined, () =>
+      deps.refresh(body.value.refreshToken),
+    );
     if (!refreshed.ok) return failureResponse(c, refreshed, 'rest');
     return c.json(refreshed.value, 200, NO_STORE);
   });
@@ -116,7 +121,7 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
   app.post('/v1/sign-out', async (c) => {
     const token = bearerOf(c);
     if (!token.ok) return failureResponse(c, token, 'rest');
-    const signedOut = await deps.signOut(token.value);
+    const signedOut = await runAsChange(c, 'sign-in', 'SignOut', undefined, () => deps.signOut(token.value));
     if (!signedOut.ok) return failureResponse(c, signedOut, 'rest');
     return c.body(null, 204);
   });
@@ -134,7 +139,11 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
     const origin = read.ok && read.value.sourceIp ? { sourceIp: read.value.sourceIp } : {};
     const authenticated = await deps.authenticateBearer(token.value, origin);
     if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
-    const issued = await deps.issueCredentials(token.value, authenticated.value.caller);
+    const { caller } = authenticated.value;
+    const issue = deps.issueCredentials;
+    const issued = await runAsChange(c, 'sign-in', 'GetSessionToken', caller, () =>
+      issue(token.value, caller),
+    );
     if (!issued.ok) return failureResponse(c, issued, 'rest');
     return c.json(issued.value, 200, NO_STORE);
   });

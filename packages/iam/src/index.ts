@@ -17,6 +17,7 @@ export * from './action-context.ts';
 export * from './arns.ts';
 export * from './bearer-authentication.ts';
 export * from './caller.ts';
+export * from './change-origins.ts';
 export * from './effective-policies.ts';
 export * from './iam-context.ts';
 export * from './login-profiles.ts';

@@ -2,15 +2,7 @@
  * Accounts (tenants) and their global alias lookup. Creation writes the account, its alias claim
  * and its quota counters in one transaction, so an alias can never belong to two accounts.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { readAccountCounters } from './counter-shards.ts';
@@ -44,63 +36,59 @@ export async function putNewAccount(
   account: { accountId: string; alias: string; createdAt: string },
 ): Promise<Result<AccountRecord>> {
   const record: AccountRecord = { ...account, status: 'active', version: 1 };
-  try {
-    await context.documents.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: context.tableName,
-              Item: {
-                ...accountKey(account.accountId),
-                ...accountListKey(account.accountId),
-                entity: 'account',
-                ...record,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+  const written = await transact(context, [
+    {
+      write: {
+        Put: {
+          Item: {
+            ...accountKey(account.accountId),
+            ...accountListKey(account.accountId),
+            entity: 'account',
+            ...record,
           },
-          {
-            Put: {
-              TableName: context.tableName,
-              Item: { ...aliasKey(account.alias), entity: 'alias', accountId: account.accountId },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail(
+        'entity.already-exists',
+        `An account with id ${account.accountId} already exists.`,
+      ),
+    },
+    {
+      write: {
+        Put: {
+          Item: { ...aliasKey(account.alias), entity: 'alias', accountId: account.accountId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail(
+        'entity.already-exists',
+        `The account alias ${account.alias} is already in use.`,
+      ),
+    },
+    {
+      write: {
+        Put: {
+          Item: { ...accountSummaryKey(account.accountId), entity: 'account-summary' },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    },
+    {
+      // The root principal's record: its counters cap root access keys like a user's.
+      write: {
+        Put: {
+          Item: {
+            ...rootRecordKey(account.accountId),
+            entity: 'root',
+            accountId: account.accountId,
+            counters: zeroCounters,
           },
-          {
-            Put: {
-              TableName: context.tableName,
-              Item: { ...accountSummaryKey(account.accountId), entity: 'account-summary' },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            // The root principal's record: its counters cap root access keys like a user's.
-            Put: {
-              TableName: context.tableName,
-              Item: {
-                ...rootRecordKey(account.accountId),
-                entity: 'root',
-                accountId: account.accountId,
-                counters: zeroCounters,
-              },
-            },
-          },
-        ],
-      }),
-    );
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) {
-      const [accountReason, aliasReason] = error.CancellationReasons ?? [];
-      if (aliasReason?.Code === 'ConditionalCheckFailed') {
-        return fail('entity.already-exists', `The account alias ${account.alias} is already in use.`);
-      }
-      if (accountReason?.Code === 'ConditionalCheckFailed') {
-        return fail('entity.already-exists', `An account with id ${account.accountId} already exists.`);
-      }
-    }
-    throw error;
-  }
+        },
+      },
+    },
+  ]);
+  if (!written.ok) return written;
   return ok(record);
 }
 
@@ -157,25 +145,29 @@ export async function setAccountStatus(
   status: AccountStatus,
   expectedVersion: number,
 ): Promise<Result<AccountRecord>> {
-  try {
-    const result = await context.documents.send(
-      new UpdateCommand({
-        TableName: context.tableName,
-        Key: accountKey(accountId),
-        UpdateExpression: 'SET #status = :status, version = version + :one',
-        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':one': 1, ':expected': expectedVersion },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return ok(toAccount(result.Attributes ?? {}));
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
-      return fail('entity.concurrent-modification', `Account ${accountId} changed or does not exist; retry.`);
-    }
-    throw error;
-  }
+  const written = await transact(context, [
+    {
+      write: {
+        Update: {
+          Key: accountKey(accountId),
+          UpdateExpression: 'SET #status = :status, version = version + :one',
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':one': 1, ':expected': expectedVersion },
+        },
+      },
+      onConditionFailed: fail(
+        'entity.concurrent-modification',
+        `Account ${accountId} changed or does not exist; retry.`,
+      ),
+    },
+  ]);
+  if (!written.ok) return written;
+  // A transaction returns no item: read the account as committed (strongly consistent).
+  const account = await getAccount(context, accountId);
+  return account
+    ? ok(account)
+    : fail('entity.concurrent-modification', `Account ${accountId} changed or does not exist; retry.`);
 }
 
 function toAccount(item: Record<string, unknown>): AccountRecord {
@@ -231,29 +223,21 @@ export async function putPasswordPolicy(
   accountId: string,
   policy: Record<string, boolean | number>,
 ): Promise<void> {
-  await context.documents.send(
-    new PutCommand({
-      TableName: context.tableName,
-      Item: { ...passwordPolicyKey(accountId), entity: 'password-policy', policy },
-    }),
-  );
+  const written = await transact(context, [
+    { write: { Put: { Item: { ...passwordPolicyKey(accountId), entity: 'password-policy', policy } } } },
+  ]);
+  if (!written.ok) throw new Error(`password policy write failed: ${written.code}`);
 }
 
 /** Removes the account's password policy; false when there was none. */
 export async function deletePasswordPolicy(context: StoreContext, accountId: string): Promise<boolean> {
-  try {
-    await context.documents.send(
-      new DeleteCommand({
-        TableName: context.tableName,
-        Key: passwordPolicyKey(accountId),
-        ConditionExpression: 'attribute_exists(pk)',
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-    throw error;
-  }
+  const deleted = await transact(context, [
+    {
+      write: { Delete: { Key: passwordPolicyKey(accountId), ConditionExpression: 'attribute_exists(pk)' } },
+      onConditionFailed: fail('entity.not-found', 'No password policy.'),
+    },
+  ]);
+  return deleted.ok;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { platformUnavailableError } from '@palisade/failures';
+import type { ChangeOrigin } from './change-records.ts';
 import { keyAttributes, type TableDefinition, tableDefinition } from './table-definition.ts';
 
 /** Where the table lives and the client that reaches it. */
@@ -19,6 +20,11 @@ export interface StoreContext {
   readonly tableName: string;
   readonly documents: DynamoDBDocumentClient;
   readonly dynamodb: DynamoDBClient;
+  /**
+   * The origin of changes made outside any `withChangeOrigin` scope: set for bootstrap, migration
+   * and test stores; absent in a serving process, where every change must come from a request.
+   */
+  readonly systemOrigin?: ChangeOrigin;
 }
 
 /** Options for reaching DynamoDB: a local endpoint, or the Lambda's default AWS configuration. */
@@ -34,6 +40,8 @@ export interface StoreOptions {
    */
   readonly requestTimeoutMs?: number;
   readonly maxAttempts?: number;
+  /** See StoreContext.systemOrigin. */
+  readonly systemOrigin?: ChangeOrigin;
 }
 
 /** Builds the store context: one DynamoDB client with marshalling that drops undefined values. */
@@ -77,7 +85,12 @@ export function createStoreContext(options: StoreOptions): StoreContext {
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   });
-  return { tableName: options.tableName, documents, dynamodb };
+  return {
+    tableName: options.tableName,
+    documents,
+    dynamodb,
+    ...(options.systemOrigin ? { systemOrigin: options.systemOrigin } : {}),
+  };
 }
 
 /** Creates the table from the one definition when it is missing; returns whether it created it. */

@@ -1,6 +1,8 @@
 /** The single DynamoDB table: definition, keys, client and repositories. */
 export * from './access-keys.ts';
 export * from './accounts.ts';
+export * from './change-records.ts';
+export * from './change-stream.ts';
 export * from './client.ts';
 export * from './counter-shards.ts';
 export * from './decision-log.ts';

@@ -58,6 +58,9 @@
  * | the table's layout (schema) version        | table | pk = SCHEMA, sk = VERSION                            | schemaVersionKey      |
  * | the lease of the migration runner (+ its   | table | pk = SCHEMA, sk = MIGRATION-LEASE                    | migrationLeaseKey     |
  * |   progress through the running migration)  |       |                                                      |                       |
+ * | the change records (outbox) of an account  | table | pk = ACCT#<a>#CHANGES#<yyyy-mm-dd>,                  | changeRecordKey       |
+ * |   on a day, in commit order (TTL 7 days)   |       |   sk = <ISO time>#<request id>#<n>                   | changeRecordPartition |
+ * |   (platform-wide changes: no account)      |       |   pk = PLATFORM#CHANGES#<yyyy-mm-dd>                 |                       |
  */
 
 /** A table key: partition and sort key values. */
@@ -573,4 +576,25 @@ export function schemaVersionKey(): ItemKey {
 /** The one migration runner's lease, holding its progress through the migration it runs. */
 export function migrationLeaseKey(): ItemKey {
   return { pk: 'SCHEMA', sk: 'MIGRATION-LEASE' };
+}
+
+/** Whose change log a change record is filed in: an account's, or the platform's (signing keys, catalog). */
+export type ChangeScope = { readonly accountId: string } | 'platform';
+
+const CHANGE_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[\w.-]{1,128}#\d{1,6}$/;
+
+/** The partition holding one day's change records of a scope (`day` = yyyy-mm-dd). */
+export function changeRecordPartition(scope: ChangeScope, day: string): string {
+  checked(day, DAY, 'day');
+  return scope === 'platform'
+    ? `PLATFORM#CHANGES#${day}`
+    : `ACCT#${checked(scope.accountId, ACCOUNT_ID, 'account id')}#CHANGES#${day}`;
+}
+
+/** One change record: filed by the day of `at`, sorted by time, request id and position in the request. */
+export function changeRecordKey(scope: ChangeScope, at: string, requestId: string, n: number): ItemKey {
+  return {
+    pk: changeRecordPartition(scope, at.slice(0, 10)),
+    sk: checked(`${at}#${requestId}#${n}`, CHANGE_SORT_KEY, 'change record sort key'),
+  };
 }

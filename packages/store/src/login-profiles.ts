@@ -3,11 +3,11 @@
  * partition. Creation and deletion move the owner's `counters.loginProfiles` in the same
  * transaction, so DeleteUser stays refused while a profile exists.
  */
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { type CredentialOwnerKey, credentialOwnerRecordKey, loginProfileKey } from './keys.ts';
-import { isConditionFailure, transact, versionedSet } from './transactions.ts';
+import { transact, versionedSet } from './transactions.ts';
 
 /** Whose login profile: an IAM user, or the account's root. */
 export type LoginProfileOwner = CredentialOwnerKey;
@@ -123,28 +123,27 @@ export async function updateLoginProfile(
   >,
 ): Promise<Result<LoginProfileRecord>> {
   const { names, values, sets } = versionedSet(changes, current.version);
-  try {
-    const result = await context.documents.send(
-      new UpdateCommand({
-        TableName: context.tableName,
-        Key: loginProfileKey(current.accountId, current.owner),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return ok(toLoginProfile(result.Attributes ?? {}));
-  } catch (error) {
-    if (isConditionFailure(error)) {
-      return fail(
+  const written = await transact(context, [
+    {
+      write: {
+        Update: {
+          Key: loginProfileKey(current.accountId, current.owner),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+      onConditionFailed: fail(
         'entity.concurrent-modification',
         `The login profile of ${ownerLabel(current.owner)} changed meanwhile; retry.`,
-      );
-    }
-    throw error;
-  }
+      ),
+    },
+  ]);
+  if (!written.ok) return written;
+  // A transaction returns no item: the version condition held, so the result is `current` changed.
+  const defined = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  return ok({ ...current, ...defined, version: current.version + 1 });
 }
 
 /** Deletes a login profile and releases the owner's counter. */

@@ -5,7 +5,7 @@
  * (policy edit, attachment, membership, boundary, key status, resource policy) is seen within the
  * revalidation window.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import { accountKey, decisionLogSettingsKey, type ItemKey, isAccountId, policyEpochKey } from './keys.ts';
 import type { TransactItem } from './transactions.ts';
@@ -38,18 +38,6 @@ export function policyEpochBumps(writes: readonly { readonly write: TransactItem
       ExpressionAttributeValues: { ':one': 1 },
     },
   }));
-}
-
-/** Bumps the epoch after a single-item write (for the few writes that are not transactions). */
-export async function bumpPolicyEpoch(context: StoreContext, accountId: string): Promise<void> {
-  await context.documents.send(
-    new UpdateCommand({
-      TableName: context.tableName,
-      Key: policyEpochKey(accountId),
-      UpdateExpression: 'ADD epoch :one',
-      ExpressionAttributeValues: { ':one': 1 },
-    }),
-  );
 }
 
 /** What a decision cache revalidates an account with, read in one round trip. */

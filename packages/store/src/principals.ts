@@ -3,7 +3,7 @@
  * owns (inline policies, attachments, memberships, access keys). Counters on the principal item
  * guard per-principal quotas and deletion; counters on the account summary guard account quotas.
  */
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { allShards, releaseCount, transactCounted } from './counter-shards.ts';
@@ -15,8 +15,7 @@ import {
   principalPartition,
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
-import { bumpPolicyEpoch } from './policy-epochs.ts';
-import { type GuardedWrite, isConditionFailure, transact, versionedSet } from './transactions.ts';
+import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
 
 /** The principal kinds an account holds. */
 export type PrincipalKind = 'user' | 'group' | 'role';
@@ -170,7 +169,10 @@ export async function listPrincipals(
   return { items: listed.items.map(toPrincipal), ...(listed.next ? { next: listed.next } : {}) };
 }
 
-/** Applies field changes to a principal if it still has `expectedVersion`. */
+/**
+ * Applies field changes to a principal if it still has `expectedVersion` (one transaction, so it
+ * carries its change record). The counters returned are those of `current`.
+ */
 export async function updatePrincipal(
   context: StoreContext,
   current: PrincipalRecord,
@@ -199,30 +201,32 @@ export async function updatePrincipal(
   }
   for (const field of remove) names[`#${field}`] = field;
   const removal = remove.length ? ` REMOVE ${remove.map((f) => `#${f}`).join(', ')}` : '';
-  try {
-    const result = await context.documents.send(
-      new UpdateCommand({
-        TableName: context.tableName,
-        Key: principalKey(current.accountId, current.kind, current.name),
-        UpdateExpression: `SET ${sets.join(', ')}${removal}`,
-        ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-        ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    // Tags and trust policies feed decisions: tell decision caches (a single write, so bumped after it).
-    await bumpPolicyEpoch(context, current.accountId);
-    return ok(toPrincipal(result.Attributes ?? {}));
-  } catch (error) {
-    if (isConditionFailure(error)) {
-      return fail(
+  const written = await transact(context, [
+    {
+      write: {
+        Update: {
+          Key: principalKey(current.accountId, current.kind, current.name),
+          UpdateExpression: `SET ${sets.join(', ')}${removal}`,
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+        },
+      },
+      onConditionFailed: fail(
         'entity.concurrent-modification',
         `${capitalised(current.kind)} ${current.name} changed meanwhile; retry.`,
-      );
-    }
-    throw error;
-  }
+      ),
+    },
+  ]);
+  if (!written.ok) return written;
+  // A transaction returns no item: the version condition held, so the result is `current` changed.
+  const next: Record<string, unknown> = {
+    ...current,
+    ...definedFields(changes),
+    version: current.version + 1,
+  };
+  for (const field of remove) delete next[field];
+  return ok(toPrincipal(next));
 }
 
 /**
@@ -384,4 +388,8 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
     counters,
     ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
+}
+
+function definedFields(changes: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
 }

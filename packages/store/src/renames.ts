@@ -210,11 +210,11 @@ export async function renamePrincipal(
     writes.push(...moveItem(keyOf(item), keyOf(moved), stripKeys(moved), unchanged, raced));
   }
 
-  // The epoch bump transact() appends is one more item.
-  if (writes.length + 1 > MAX_RENAME_TRANSACTION_ITEMS) {
+  // The epoch bump and the change record transact() appends are two more items.
+  if (writes.length + 2 > MAX_RENAME_TRANSACTION_ITEMS) {
     return fail(
       'quota.exceeded',
-      `Cannot rename ${kind} ${current.name}: too many items to rename in one step (${writes.length + 1} > ${MAX_RENAME_TRANSACTION_ITEMS}); detach policies, memberships or credentials first.`,
+      `Cannot rename ${kind} ${current.name}: too many items to rename in one step (${writes.length + 2} > ${MAX_RENAME_TRANSACTION_ITEMS}); detach policies, memberships or credentials first.`,
     );
   }
   const written = await transact(context, writes);

@@ -5,7 +5,7 @@
  * bounded: the account summary counts its services and their bytes, in the same transaction as
  * each write, under a condition that holds the quota.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { accountSummaryKey, serviceCatalogKey } from './keys.ts';
@@ -89,13 +89,15 @@ export async function putServiceDefinition(
   quota: CatalogQuota,
 ): Promise<Result<void>> {
   if (scope === 'platform') {
-    await context.documents.send(
-      new PutCommand({
-        TableName: context.tableName,
-        Item: { ...serviceCatalogKey(scope, record.prefix), entity: 'service-definition', ...record },
-      }),
-    );
-    return ok(undefined);
+    return transact(context, [
+      {
+        write: {
+          Put: {
+            Item: { ...serviceCatalogKey(scope, record.prefix), entity: 'service-definition', ...record },
+          },
+        },
+      },
+    ]);
   }
   const bytes = serviceDefinitionBytes(record.definition);
   const current = await currentEntry(context, scope.accountId, record.prefix);
@@ -175,19 +177,15 @@ export async function deleteServiceDefinition(
     ]);
     return removed.ok ? ok(true) : removed;
   }
-  try {
-    await context.documents.send(
-      new DeleteCommand({
-        TableName: context.tableName,
-        Key: serviceCatalogKey(scope, prefix),
-        ConditionExpression: 'attribute_exists(pk)',
-      }),
-    );
-    return ok(true);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return ok(false);
-    throw error;
-  }
+  const removed = await transact(context, [
+    {
+      write: {
+        Delete: { Key: serviceCatalogKey(scope, prefix), ConditionExpression: 'attribute_exists(pk)' },
+      },
+      onConditionFailed: fail('entity.not-found', `No service ${prefix}.`),
+    },
+  ]);
+  return ok(removed.ok);
 }
 
 /** Every service registered in a scope, in prefix order. */

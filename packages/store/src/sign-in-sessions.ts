@@ -11,6 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { fail } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
   type CredentialOwnerKey,
@@ -20,7 +21,7 @@ import {
   signInThrottleLock,
   signInThrottlePartition,
 } from './keys.ts';
-import { updateIfCondition } from './transactions.ts';
+import { type TransactItem, transact } from './transactions.ts';
 
 /** A signed-in session: who, how, and the hash of its current refresh token. */
 export interface SignInSessionRecord {
@@ -50,13 +51,17 @@ export async function putNewSignInSession(
   context: StoreContext,
   session: SignInSessionRecord,
 ): Promise<void> {
-  await context.documents.send(
-    new PutCommand({
-      TableName: context.tableName,
-      Item: { ...signInSessionKey(session.sessionId), entity: 'sign-in-session', ...session },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  const written = await transact(context, [
+    {
+      write: {
+        Put: {
+          Item: { ...signInSessionKey(session.sessionId), entity: 'sign-in-session', ...session },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    },
+  ]);
+  if (!written.ok) throw new Error(`sign-in session id collision: ${written.code}`);
 }
 
 /** Reads a session by id (strongly consistent: a sign-out must take effect at once). */
@@ -81,7 +86,7 @@ export async function rotateSessionRefreshHash(
   nextHash: string,
   at: string,
 ): Promise<boolean> {
-  return updateIfCondition(context, {
+  return updateIfStill(context, {
     Key: signInSessionKey(sessionId),
     UpdateExpression: 'SET refreshHash = :next, refreshedAt = :at',
     ConditionExpression: 'attribute_exists(pk) AND #status = :active AND refreshHash = :expected',
@@ -102,13 +107,24 @@ export async function revokeSignInSession(
   reason: string,
   at: string,
 ): Promise<boolean> {
-  return updateIfCondition(context, {
+  return updateIfStill(context, {
     Key: signInSessionKey(sessionId),
     UpdateExpression: 'SET #status = :revoked, revokedReason = :reason, revokedAt = :at',
     ConditionExpression: 'attribute_exists(pk)',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':revoked': 'revoked', ':reason': reason, ':at': at },
   });
+}
+
+/** One conditional update as a transaction (so it carries its change record); false when the condition failed. */
+async function updateIfStill(
+  context: StoreContext,
+  update: NonNullable<TransactItem['Update']>,
+): Promise<boolean> {
+  const written = await transact(context, [
+    { write: { Update: update }, onConditionFailed: fail('entity.concurrent-modification', 'Not current.') },
+  ]);
+  return written.ok;
 }
 
 /** Converts a stored item into a session record. */

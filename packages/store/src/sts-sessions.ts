@@ -7,8 +7,8 @@
  * (account, role, session name), sorted by expiry, so a decision about that ARN finds every live
  * session that carries it.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { fail, ok, type Result } from '@palisade/failures';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { fail, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
   type CredentialOwnerKey,
@@ -18,7 +18,7 @@ import {
   stsSessionKey,
 } from './keys.ts';
 import type { Tag } from './principals.ts';
-import { isConditionFailure } from './transactions.ts';
+import { transact } from './transactions.ts';
 
 /** Whose permissions a session carries: a role (AssumeRole*), or a user or root (GetSessionToken). */
 export type StsSessionSubject =
@@ -88,36 +88,32 @@ export interface StsSessionRecord {
 
 /** Stores a new session; its key id must be unused (a collision is a retryable failure). */
 export async function putStsSession(context: StoreContext, record: StsSessionRecord): Promise<Result<void>> {
-  try {
-    await context.documents.send(
-      new PutCommand({
-        TableName: context.tableName,
-        Item: {
-          ...stsSessionKey(record.accessKeyId),
-          // In the same put: no session can sign requests without being filed under its ARN.
-          ...(record.subject.kind === 'role'
-            ? roleSessionIndexKey(
-                record.accountId,
-                record.subject.roleName,
-                record.subject.sessionName,
-                record.expiration,
-              )
-            : {}),
-          entity: 'sts-session',
-          ...record,
-          // TTL attribute: epoch seconds. Deletion is lazy, so readers check `expiration` too.
-          expiresAt: Math.floor(Date.parse(record.expiration) / 1000),
+  return transact(context, [
+    {
+      write: {
+        Put: {
+          Item: {
+            ...stsSessionKey(record.accessKeyId),
+            // In the same put: no session can sign requests without being filed under its ARN.
+            ...(record.subject.kind === 'role'
+              ? roleSessionIndexKey(
+                  record.accountId,
+                  record.subject.roleName,
+                  record.subject.sessionName,
+                  record.expiration,
+                )
+              : {}),
+            entity: 'sts-session',
+            ...record,
+            // TTL attribute: epoch seconds. Deletion is lazy, so readers check `expiration` too.
+            expiresAt: Math.floor(Date.parse(record.expiration) / 1000),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return ok(undefined);
-  } catch (error) {
-    if (isConditionFailure(error)) {
-      return fail('entity.concurrent-modification', 'Temporary access key id collision; retry.');
-    }
-    throw error;
-  }
+      },
+      onConditionFailed: fail('entity.concurrent-modification', 'Temporary access key id collision; retry.'),
+    },
+  ]);
 }
 
 /** The one lookup a request signed with a temporary key makes (strongly consistent: fresh keys work at once). */

@@ -11,6 +11,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { changeRecordItem } from './change-records.ts';
 import type { StoreContext } from './client.ts';
 import { policyEpochBumps } from './policy-epochs.ts';
 
@@ -31,13 +32,20 @@ export interface TransactItem {
   readonly ConditionCheck?: Omit<NonNullable<SdkTransactItem['ConditionCheck']>, 'TableName'>;
 }
 
-/** Runs the writes atomically; a failed condition becomes the failure its write names. */
+/**
+ * Runs the writes atomically, with the change record of the current origin (change-records.ts);
+ * a failed condition becomes the failure its write names.
+ */
 export async function transact(
   context: StoreContext,
   writes: readonly GuardedWrite[],
 ): Promise<Result<void>> {
+  const own = writes.map(({ write }) => write);
   // Every write in an account bumps its policy epoch atomically, so cached decisions see it (policy-epochs.ts).
-  const items = [...writes.map(({ write }) => write), ...policyEpochBumps(writes)].map((write) =>
+  // The change's record rides in the same transaction (change-records.ts); appended last, so
+  // cancellation indexes keep their meaning.
+  const record = changeRecordItem(context, own, new Date());
+  const items = [...own, ...policyEpochBumps(writes), ...(record ? [record] : [])].map((write) =>
     withTable(write, context.tableName),
   );
   for (let attempt = 0; ; attempt++) {

@@ -6,6 +6,7 @@ import { fail, ok, type Result } from '@palisade/failures';
 import type { CreatedAccount, OperationTable, tenantAccountOperations } from '@palisade/iam';
 import type { Context, Handler } from 'hono';
 import { z } from 'zod';
+import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountTag, versionFromIfMatch } from './entity-tags.ts';
@@ -33,6 +34,12 @@ export interface AccountRoute {
 type AccountRecord = CreatedAccount['account'];
 
 const ACCOUNT_ID = /^\d{12}$/;
+/** What each status change is called in its change records. */
+const STATUS_OPERATIONS = {
+  active: 'ReactivateAccount',
+  suspended: 'SuspendAccount',
+  closed: 'CloseAccount',
+};
 const DEFAULT_PAGE = 100;
 
 /** The alias rule IAM applies to CreateAccountAlias, taken from that operation's schema. */
@@ -94,7 +101,10 @@ export function accountRoutes(deps: AccountDependencies): AccountRoute[] {
     if (unknown) return failureResponse(c, unknown, 'rest');
     const parsed = alias.safeParse(body.value);
     if (!parsed.success) return failureResponse(c, validationFailure(parsed.error), 'rest');
-    const created = await deps.accounts.createAccount(request.value.caller, parsed.data.alias);
+    const { caller } = request.value;
+    const created = await runAsChange(c, 'operator', 'CreateAccount', caller, () =>
+      deps.accounts.createAccount(caller, parsed.data.alias),
+    );
     if (!created.ok) return failureResponse(c, created, 'rest');
     const { account, rootAccessKey } = created.value;
     return c.json(
@@ -161,7 +171,10 @@ export function accountRoutes(deps: AccountDependencies): AccountRoute[] {
           'rest',
         );
       }
-      const changed = await deps.accounts.setStatus(request.value.caller, accountId.value, status, version);
+      const { caller } = request.value;
+      const changed = await runAsChange(c, 'operator', STATUS_OPERATIONS[status], caller, () =>
+        deps.accounts.setStatus(caller, accountId.value, status, version),
+      );
       if (!changed.ok) return failureResponse(c, changed, 'rest');
       if (status === 'closed') return c.body(null, 204);
       return c.json(accountJson(changed.value), 200, { etag: accountTag(changed.value.version) });

@@ -5,6 +5,7 @@
 import { fail, isFailure, ok, type Result } from '@palisade/failures';
 import type { Caller, OperationTable } from '@palisade/iam';
 import type { Context, Handler } from 'hono';
+import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { entityTag, ifMatchSatisfied } from './entity-tags.ts';
@@ -67,7 +68,7 @@ export function identityHandler(route: IdentityRoute, deps: IdentityDependencies
       }
     }
 
-    const result = await operation(caller, complete);
+    const result = await runAsChange(c, 'rest', route.operation, caller, () => operation(caller, complete));
     if (!result.ok) return failureResponse(c, result, 'rest');
     if (route.status === 204) return c.body(null, 204);
 

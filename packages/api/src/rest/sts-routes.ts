@@ -9,6 +9,7 @@ import type { Caller, OperationTable } from '@palisade/iam';
 import type { Context, Handler } from 'hono';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
+import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import { type Authenticate, readSignedRequest } from '../signed-request.ts';
 import { isPlainObject, memberName, toRestJson } from './json-shapes.ts';
@@ -187,10 +188,9 @@ function stsHandler(route: StsRoute, deps: StsRestDependencies): Handler {
 
     const input = stsInput(route, bodyText);
     if (!input.ok) return noStore(failureResponse(c, input, 'rest'));
-    const result =
-      signed && caller
-        ? await signed(caller, input.value)
-        : await (unsigned as UnsignedOperation)(input.value, origin);
+    const result = await runAsChange(c, 'sts-rest', route.action, caller, () =>
+      signed && caller ? signed(caller, input.value) : (unsigned as UnsignedOperation)(input.value, origin),
+    );
     if (!result.ok) return noStore(failureResponse(c, result, 'rest'));
     return c.json(toRestJson(result.value ?? {}), 200, NO_STORE);
   };

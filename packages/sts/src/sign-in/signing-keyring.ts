@@ -26,6 +26,8 @@ import {
   rotateSigningKey,
   type SigningKeyRecord,
   type SigningKeySet,
+  systemChangeOrigin,
+  withChangeOrigin,
 } from '@palisade/store';
 import type { SignInContext } from './sign-in-context.ts';
 
@@ -100,17 +102,20 @@ export function createSigningKeyring(
       const age = key ? (now.getTime() - Date.parse(key.createdAt)) / 1000 : Number.POSITIVE_INFINITY;
       if (key && age < context.signingKeyRotationSeconds) return key;
       const next = await generateSessionSigningKey();
-      const rotated = await rotateSigningKey(
-        context.store,
-        {
-          kid: next.kid,
-          publicJwk: { ...next.publicJwk },
-          sealedPrivateJwk: sealSigningKey(context.secrets, next),
-          createdAt: now.toISOString(),
-        },
-        set.currentKid,
-        // The replaced key is deleted by TTL a day after its last token could have expired.
-        Math.floor(now.getTime() / 1000) + context.accessTokenTtlSeconds + 86_400,
+      // A deployment-wide act, whichever request happened to need the key: its own system origin.
+      const rotated = await withChangeOrigin(systemChangeOrigin('RotateSigningKey'), () =>
+        rotateSigningKey(
+          context.store,
+          {
+            kid: next.kid,
+            publicJwk: { ...next.publicJwk },
+            sealedPrivateJwk: sealSigningKey(context.secrets, next),
+            createdAt: now.toISOString(),
+          },
+          set.currentKid,
+          // The replaced key is deleted by TTL a day after its last token could have expired.
+          Math.floor(now.getTime() / 1000) + context.accessTokenTtlSeconds + 86_400,
+        ),
       );
       // Lost the race: another instance rotated; read again and use its key.
       if (!rotated.ok && rotated.code !== 'entity.concurrent-modification') throw new Error(rotated.message);

@@ -1,0 +1,35 @@
+/**
+ * The consumers of change records, wired once for the AWS stream subscriber and for `npm start`'s
+ * local stream reader. Later consumers (audit trail, outbound webhooks, cache invalidation) join
+ * the list here.
+ */
+import type { LogSink } from '@palisade/api';
+import { type ChangeConsumer, type ChangeRecord, fanOut } from '@palisade/store';
+
+/** A one-line summary of a record: identifiers only, as the record itself holds no secret. */
+export function changeSummary(record: ChangeRecord): Record<string, unknown> {
+  const { origin } = record;
+  return {
+    level: 'info',
+    msg: 'change',
+    at: record.at,
+    accountId: record.accountId,
+    operation: record.operation,
+    via: origin.via,
+    by: origin.principal?.arn ?? origin.principal?.type ?? 'system',
+    requestId: origin.requestId,
+    items: record.items.length,
+  };
+}
+
+/** Logs one summary line per change record. */
+export function logChanges(log: LogSink): ChangeConsumer {
+  return async function logChangeSummaries(records) {
+    for (const record of records) log(changeSummary(record));
+  };
+}
+
+/** Every consumer of change records this deployment runs. */
+export function changeConsumers(log: LogSink): ChangeConsumer {
+  return fanOut([logChanges(log)]);
+}

@@ -1,0 +1,230 @@
+/**
+ * Change records: every committed change carries, in its own transaction, an outbox item saying
+ * what changed (entity, key, put/update/delete: never item values, so no secret can leak), who
+ * changed it and through which interface. The table's stream carries them to consumers.
+ *
+ * Who and how reach `transact()` through an AsyncLocalStorage scope the API layer opens around
+ * each operation (`withChangeOrigin`), so store signatures need not carry them. Writers outside any
+ * request (bootstrap, migrations, tests) give their store context a `systemOrigin` instead.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoreContext } from './client.ts';
+import { type ChangeScope, changeRecordKey, changeRecordPartition, type ItemKey } from './keys.ts';
+import type { TransactItem } from './transactions.ts';
+
+/** The interface a change came through. */
+export type ChangeInterface =
+  | 'iam-query'
+  | 'sts-query'
+  | 'rest'
+  | 'sts-rest'
+  | 'operator'
+  | 'sign-in'
+  | 'decisions'
+  | 'system';
+
+/** Who made a change (identifiers only: never a secret, token or hash). */
+export interface ChangePrincipal {
+  /** `root`, `user`, `assumed-role`, `operator`, or `anonymous` before authentication (sign-in, web identity). */
+  readonly type: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  /** AWS's UserId (`AIDA…`, `AROA…:<session>`, the account id for root). */
+  readonly principalId?: string;
+  /** The access key id the request was signed with (long-term or temporary). */
+  readonly accessKeyId?: string;
+  /** The sign-in session the caller acts for (Bearer, or keys minted from one). */
+  readonly signInSessionId?: string;
+}
+
+/** Who made a change, through which interface and operation, from where. */
+export interface ChangeOrigin {
+  readonly via: ChangeInterface;
+  /** The operation's name: AWS's where AWS has one (`CreateUser`, `AssumeRole`), else Palisade's. */
+  readonly operation: string;
+  /** The request id the client saw (`x-amzn-RequestId`); a fresh id for system writers. */
+  readonly requestId: string;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+  readonly principal?: ChangePrincipal;
+}
+
+/** What a change did to one item. */
+export interface ChangedItem {
+  /** The item's entity type (`user`, `inline-policy`, `access-key`, …). */
+  readonly entity: string;
+  readonly key: ItemKey;
+  readonly change: 'put' | 'update' | 'delete';
+}
+
+/** The typed, secret-free record of one committed change (one transaction). */
+export interface ChangeRecord {
+  readonly recordId: string;
+  /** The account the change belongs to, or `platform` for deployment-wide items. */
+  readonly accountId: string;
+  /** ISO instant of the commit attempt that succeeded. */
+  readonly at: string;
+  readonly operation: string;
+  readonly origin: ChangeOrigin;
+  readonly items: readonly ChangedItem[];
+}
+
+/** How long change records stay in the table (TTL): consumers read them off the stream within seconds. */
+export const CHANGE_RECORD_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/** The entity value that marks an outbox item (what stream consumers filter on). */
+export const CHANGE_RECORD_ENTITY = 'change-record';
+
+/**
+ * The writes that are not changes, so carry no record: each is one item sent outside `transact()`,
+ * and this is the one list of them (the write-path test refuses any other single-item write).
+ */
+export const unrecordedWrites = {
+  recordAccessKeyUse: 'telemetry: when and where a key was last used (GetAccessKeyLastUsed)',
+  claimMfaStep: 'replay guard: marks a TOTP time step as spent',
+  addSignInThrottleCount: 'abuse counters that expire by TTL',
+  lockSignInThrottle: 'an abuse lockout that expires by TTL',
+  clearSignInThrottle: 'forgets abuse counters after a successful sign-in',
+  recordSignInAttempt: 'the attempt log is itself the record of what happened',
+  putDecisionLogRecords: 'decisions are reads; the decision log records them',
+} as const;
+
+interface OriginScope {
+  readonly origin: ChangeOrigin;
+  sequence: number;
+}
+
+const scopes = new AsyncLocalStorage<OriginScope>();
+let systemSequence = 0;
+
+/** Runs `run` with `origin` as the origin of every change it commits. */
+export function withChangeOrigin<T>(origin: ChangeOrigin, run: () => Promise<T>): Promise<T> {
+  return scopes.run({ origin, sequence: 0 }, run);
+}
+
+/** The origin of writes made outside any request, e.g. by bootstrap, migrations or key rotation. */
+export function systemChangeOrigin(operation: string): ChangeOrigin {
+  return { via: 'system', operation, requestId: `system-${randomUUID()}` };
+}
+
+const ACCOUNT_PARTITION = /^ACCT#(\d{12})(?:#|$)/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+function keyOf(write: TransactItem): ItemKey | undefined {
+  const key = write.Put?.Item ?? write.Update?.Key ?? write.Delete?.Key;
+  if (!key || typeof key.pk !== 'string' || typeof key.sk !== 'string') return undefined;
+  return { pk: key.pk, sk: key.sk };
+}
+
+/** The items a transaction changes: its puts, updates and deletes (condition checks change nothing). */
+export function changedItems(writes: readonly TransactItem[]): ChangedItem[] {
+  const items: ChangedItem[] = [];
+  for (const write of writes) {
+    const key = keyOf(write);
+    if (!key) continue;
+    const change = write.Put ? 'put' : write.Update ? 'update' : 'delete';
+    const declared = write.Put?.Item?.entity;
+    // Updates and deletes do not restate the entity: the sort key's first segment names it.
+    const entity = typeof declared === 'string' ? declared : (key.sk.split('#')[0] ?? '').toLowerCase();
+    items.push({ entity, key, change });
+  }
+  return items;
+}
+
+/** The account a change belongs to: the first account partition it writes, else an account an item names. */
+function scopeOf(writes: readonly TransactItem[], origin: ChangeOrigin): ChangeScope {
+  for (const write of writes) {
+    const account = ACCOUNT_PARTITION.exec(keyOf(write)?.pk ?? '')?.[1];
+    if (account) return { accountId: account };
+  }
+  for (const write of writes) {
+    const named = write.Put?.Item?.accountId;
+    if (typeof named === 'string' && ACCOUNT_ID.test(named)) return { accountId: named };
+  }
+  const callerAccount = origin.principal?.accountId;
+  return callerAccount && ACCOUNT_ID.test(callerAccount) ? { accountId: callerAccount } : 'platform';
+}
+
+/**
+ * The outbox item a transaction of `writes` carries, or undefined when it changes nothing.
+ * INVARIANT: no change without its record: a change with no origin (no `withChangeOrigin` scope,
+ * no `systemOrigin` on the store) is a programming error and throws before anything is written.
+ */
+export function changeRecordItem(
+  context: StoreContext,
+  writes: readonly TransactItem[],
+  at: Date,
+): TransactItem | undefined {
+  const items = changedItems(writes);
+  if (items.length === 0) return undefined;
+  const scope = scopes.getStore();
+  const origin = scope?.origin ?? context.systemOrigin;
+  if (!origin) {
+    throw new Error(
+      `a change needs its origin: run it inside withChangeOrigin or give the store a systemOrigin (${items[0]?.key.pk})`,
+    );
+  }
+  const n = scope ? ++scope.sequence : ++systemSequence;
+  const filed = scopeOf(writes, origin);
+  const instant = at.toISOString();
+  const record: ChangeRecord = {
+    recordId: randomUUID(),
+    accountId: filed === 'platform' ? 'platform' : filed.accountId,
+    at: instant,
+    operation: origin.operation,
+    origin,
+    items,
+  };
+  return {
+    Put: {
+      Item: {
+        ...changeRecordKey(filed, instant, origin.requestId, n),
+        entity: CHANGE_RECORD_ENTITY,
+        ...record,
+        expiresAt: Math.floor(at.getTime() / 1000) + CHANGE_RECORD_RETENTION_SECONDS,
+      },
+    },
+  };
+}
+
+/** Converts a stored (or streamed, unmarshalled) outbox item into its record; undefined for any other item. */
+export function toChangeRecord(item: Record<string, unknown>): ChangeRecord | undefined {
+  if (item.entity !== CHANGE_RECORD_ENTITY) return undefined;
+  return {
+    recordId: String(item.recordId),
+    accountId: String(item.accountId),
+    at: String(item.at),
+    operation: String(item.operation),
+    origin: item.origin as ChangeOrigin,
+    items: (item.items as ChangedItem[] | undefined) ?? [],
+  };
+}
+
+/** The change records of a scope on one day (`yyyy-mm-dd`), in commit order. */
+export async function listChangeRecords(
+  context: StoreContext,
+  scope: ChangeScope,
+  day: string,
+): Promise<ChangeRecord[]> {
+  const records: ChangeRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const result = await context.documents.send(
+      new QueryCommand({
+        TableName: context.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': changeRecordPartition(scope, day) },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of result.Items ?? []) {
+      const record = toChangeRecord(item);
+      if (record) records.push(record);
+    }
+    start = result.LastEvaluatedKey;
+  } while (start);
+  return records;
+}
