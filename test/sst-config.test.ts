@@ -1,21 +1,30 @@
 /**
- * Checks sst.config.ts offline: runs its `run()` with stand-in SST globals that record what it
- * declares, then compares that with functions/ and with the store's table definition.
+ * Checks sst.config.ts offline: runs its `run()` with stand-in SST (and Pulumi `aws`) globals that
+ * record what it declares, then compares that with functions/ and with the store's table definition.
  */
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { tableDefinition } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handlerDeployments } from '../functions/wiring/deployment.ts';
+import { handlerDeployments, migrationDeployment } from '../functions/wiring/deployment.ts';
 
 interface Recorded {
   dynamo: Record<string, unknown>[];
   secrets: string[];
-  functions: { name: string; handler: string; link: unknown[]; esbuild: unknown }[];
+  functions: {
+    name: string;
+    handler: string;
+    link: unknown[];
+    esbuild: unknown;
+    timeout: string;
+    dependsOn: unknown[];
+    self: { name: string; nodes: { function: { lastModified: string } } };
+  }[];
   routes: { route: string; handler: string }[];
+  invocations: { name: string; self: object; functionName: string; triggers: Record<string, unknown> }[];
 }
 
-const recorded: Recorded = { dynamo: [], secrets: [], functions: [], routes: [] };
+const recorded: Recorded = { dynamo: [], secrets: [], functions: [], routes: [], invocations: [] };
 
 function installStandIns(): void {
   const globals = globalThis as Record<string, unknown>;
@@ -32,17 +41,23 @@ function installStandIns(): void {
         this.name = name;
       },
       Function: function SstFunction(
-        this: { arn: string },
+        this: { arn: string; name: string; nodes: { function: { lastModified: string } } },
         name: string,
-        args: { handler: string; link: unknown[]; nodejs?: { esbuild?: unknown } },
+        args: { handler: string; link: unknown[]; timeout: string; nodejs?: { esbuild?: unknown } },
+        options?: { dependsOn?: unknown[] },
       ) {
+        this.arn = `arn:aws:lambda:us-east-1:123456789012:function:${args.handler}`;
+        this.name = `function-name-of-${name}`;
+        this.nodes = { function: { lastModified: `last-modified-of-${name}` } };
         recorded.functions.push({
           name,
           handler: args.handler,
           link: args.link,
           esbuild: args.nodejs?.esbuild,
+          timeout: args.timeout,
+          dependsOn: options?.dependsOn ?? [],
+          self: this,
         });
-        this.arn = `arn:aws:lambda:us-east-1:123456789012:function:${args.handler}`;
       },
       ApiGatewayV2: function ApiGatewayV2(this: Record<string, unknown>) {
         this.url = 'https://example.invalid';
@@ -52,7 +67,28 @@ function installStandIns(): void {
       },
     },
   };
+  globals.aws = {
+    lambda: {
+      Invocation: function Invocation(
+        this: object,
+        name: string,
+        args: { functionName: string; triggers: Record<string, unknown> },
+      ) {
+        recorded.invocations.push({ name, self: this, ...args });
+      },
+    },
+  };
 }
+
+/** The function the deploy-time invocation runs. */
+function migrator() {
+  const invoked = recorded.invocations[0]?.functionName;
+  const fn = recorded.functions.find((f) => f.self.name === invoked);
+  if (!fn) throw new Error(`no function is invoked on deploy (${invoked})`);
+  return fn;
+}
+
+const routedFunctions = () => recorded.functions.filter((f) => f !== migrator());
 
 let config: { run(): Promise<unknown>; app(input: { stage: string }): Record<string, unknown> };
 
@@ -64,11 +100,10 @@ beforeAll(async () => {
 });
 
 describe('sst.config.ts', () => {
-  it('wires every handler file in functions/ to an HTTP route', () => {
+  it('wires every handler file in functions/ to an HTTP route or to the deploy-time migration', () => {
     const files = readdirSync('functions').filter((file) => file.endsWith('.ts'));
-    const wired = new Set(
-      recorded.routes.map((r) => r.handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '')),
-    );
+    const asFile = (handler: string) => handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '');
+    const wired = new Set([...recorded.routes.map((r) => asFile(r.handler)), asFile(migrator().handler)]);
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect(wired, `functions/${file} is not wired`).toContain(file);
   });
@@ -96,12 +131,24 @@ describe('sst.config.ts', () => {
     for (const field of Object.values(table.fields)) expect(field).toBe('string');
   });
 
-  it('links the table and every secret to every handler', () => {
+  it('links the table and every secret to every HTTP handler, and only the table to the migration', () => {
     expect(recorded.secrets.sort()).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey']);
-    for (const fn of recorded.functions) {
-      const names = fn.link.map((l) => (l as { name: string }).name).sort();
-      expect(names).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey', 'Table']);
+    const linked = (fn: Recorded['functions'][number]) =>
+      fn.link.map((l) => (l as { name: string }).name).sort();
+    for (const fn of routedFunctions()) {
+      expect(linked(fn)).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey', 'Table']);
     }
+    expect(linked(migrator())).toEqual(['Table']);
+  });
+
+  it('invokes the migration function on each deploy of new code, before the HTTP handlers are replaced', () => {
+    expect(recorded.invocations).toHaveLength(1);
+    const fn = migrator();
+    expect(fn.handler).toBe(migrationDeployment.handler);
+    expect(fn.timeout).toBe('15 minutes');
+    expect(recorded.invocations[0]?.triggers).toEqual({ code: fn.self.nodes.function.lastModified });
+    expect(routedFunctions().length).toBeGreaterThan(0);
+    for (const routed of routedFunctions()) expect(routed.dependsOn).toContain(recorded.invocations[0]?.self);
   });
 
   it('builds one function per handler and routes the decision calls to the authorize function', () => {
@@ -115,11 +162,14 @@ describe('sst.config.ts', () => {
   });
 
   it('bundles each function as the deployment table says (what the benchmark measures)', () => {
-    for (const fn of recorded.functions)
+    for (const fn of recorded.functions) {
+      const deployment =
+        handlerDeployments[fn.handler] ?? (fn === migrator() ? migrationDeployment : undefined);
       expect(fn.esbuild).toEqual({
-        external: handlerDeployments[fn.handler]?.bundle.external,
-        mainFields: handlerDeployments[fn.handler]?.bundle.mainFields,
+        external: deployment?.bundle.external,
+        mainFields: deployment?.bundle.mainFields,
       });
+    }
   });
 
   it('retains and protects production data', () => {
