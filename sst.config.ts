@@ -68,22 +68,24 @@ export default $config({
     const api = new sst.aws.ApiGatewayV2('Api');
     for (const [handler, { routes, bundle }] of Object.entries(handlerDeployments)) {
       // One function per handler, however many routes it serves: one pool of warm instances.
-      const fn = new sst.aws.Function(
-        handler.replace(/^functions\/|\.handler$/g, ''),
-        {
-          handler,
-          // The AWS SDK v3 requires Node 22 for releases from 2027 on.
-          runtime: 'nodejs22.x',
-          architecture: 'arm64',
-          memory: '1024 MB',
-          timeout: '15 seconds',
-          nodejs: { esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] } },
-          link: [table, ...secrets],
-          // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
-          environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},
+      const fn = new sst.aws.Function(handler.replace(/^functions\/|\.handler$/g, ''), {
+        handler,
+        // The AWS SDK v3 requires Node 22 for releases from 2027 on.
+        runtime: 'nodejs22.x',
+        architecture: 'arm64',
+        memory: '1024 MB',
+        timeout: '15 seconds',
+        nodejs: { esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] } },
+        link: [table, ...secrets],
+        // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
+        environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},
+        transform: {
+          // On the Lambda itself, not its SST component: new code goes live after the migration.
+          function: (_args: unknown, opts: { dependsOn?: unknown }) => {
+            opts.dependsOn = [...[opts.dependsOn ?? []].flat(), migration];
+          },
         },
-        { dependsOn: [migration] },
-      );
+      });
       for (const route of routes) api.route(route, fn.arn);
     }
 

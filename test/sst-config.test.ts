@@ -43,9 +43,17 @@ function installStandIns(): void {
       Function: function SstFunction(
         this: { arn: string; name: string; nodes: { function: { lastModified: string } } },
         name: string,
-        args: { handler: string; link: unknown[]; timeout: string; nodejs?: { esbuild?: unknown } },
-        options?: { dependsOn?: unknown[] },
+        args: {
+          handler: string;
+          link: unknown[];
+          timeout: string;
+          nodejs?: { esbuild?: unknown };
+          transform?: { function?: (args: object, opts: { dependsOn?: unknown[] }, name: string) => void };
+        },
       ) {
+        // What SST hands the Lambda resource's options through: a dependency SST itself declared.
+        const lambdaOptions: { dependsOn?: unknown[] } = { dependsOn: ['log-group'] };
+        args.transform?.function?.({}, lambdaOptions, `${name}Function`);
         this.arn = `arn:aws:lambda:us-east-1:123456789012:function:${args.handler}`;
         this.name = `function-name-of-${name}`;
         this.nodes = { function: { lastModified: `last-modified-of-${name}` } };
@@ -55,7 +63,7 @@ function installStandIns(): void {
           link: args.link,
           esbuild: args.nodejs?.esbuild,
           timeout: args.timeout,
-          dependsOn: options?.dependsOn ?? [],
+          dependsOn: lambdaOptions.dependsOn ?? [],
           self: this,
         });
       },
@@ -148,7 +156,9 @@ describe('sst.config.ts', () => {
     expect(fn.timeout).toBe('15 minutes');
     expect(recorded.invocations[0]?.triggers).toEqual({ code: fn.self.nodes.function.lastModified });
     expect(routedFunctions().length).toBeGreaterThan(0);
-    for (const routed of routedFunctions()) expect(routed.dependsOn).toContain(recorded.invocations[0]?.self);
+    for (const routed of routedFunctions()) {
+      expect(routed.dependsOn).toEqual(['log-group', recorded.invocations[0]?.self]);
+    }
   });
 
   it('builds one function per handler and routes the decision calls to the authorize function', () => {
