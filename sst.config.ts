@@ -1,8 +1,9 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
 /**
- * Palisade on AWS: one DynamoDB table (from the store's single definition), the secrets, and an
- * HTTP API whose routes run the Lambda handlers in functions/. `npx sst deploy --stage prod`.
+ * Palisade on AWS: one DynamoDB table (from the store's single definition), the secrets, the
+ * deploy-time migration of the table's data, and an HTTP API whose routes run the Lambda handlers
+ * in functions/. `npx sst deploy --stage prod`.
  */
 
 export default $config({
@@ -16,7 +17,7 @@ export default $config({
   },
   async run() {
     const { tableDefinition, keyAttributes } = await import('./packages/store/src/table-definition.ts');
-    const { handlerDeployments } = await import('./functions/wiring/deployment.ts');
+    const { handlerDeployments, migrationDeployment } = await import('./functions/wiring/deployment.ts');
 
     const table = new sst.aws.Dynamo('Table', {
       fields: Object.fromEntries(keyAttributes(tableDefinition).map((name) => [name, 'string' as const])),
@@ -37,6 +38,33 @@ export default $config({
       new sst.Secret('MasterKey'),
     ];
 
+    // The table's data is brought to this code's layout during the deploy: the migration function
+    // is invoked once the table exists and again whenever the function is updated (each deploy of
+    // new code), and the HTTP handlers are replaced only after it succeeded. A failed invocation
+    // fails the deploy; the next deploy invokes it again.
+    const migrator = new sst.aws.Function('Migrate', {
+      handler: migrationDeployment.handler,
+      runtime: 'nodejs22.x',
+      architecture: 'arm64',
+      memory: '1024 MB',
+      // A migration checkpoints as it goes: one cut short by the limit resumes on the next invocation.
+      timeout: '15 minutes',
+      nodejs: {
+        esbuild: {
+          external: [...migrationDeployment.bundle.external],
+          mainFields: [...migrationDeployment.bundle.mainFields],
+        },
+      },
+      // The table only: migrations read and write items, and need no secret.
+      link: [table],
+    });
+    const migration = new aws.lambda.Invocation('MigrateOnDeploy', {
+      functionName: migrator.name,
+      input: JSON.stringify({}),
+      // Changes whenever the function is updated: a new migration ships as new code.
+      triggers: { code: migrator.nodes.function.lastModified },
+    });
+
     const api = new sst.aws.ApiGatewayV2('Api');
     for (const [handler, { routes, bundle }] of Object.entries(handlerDeployments)) {
       // One function per handler, however many routes it serves: one pool of warm instances.
@@ -51,6 +79,12 @@ export default $config({
         link: [table, ...secrets],
         // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
         environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},
+        transform: {
+          // On the Lambda itself, not its SST component: new code goes live after the migration.
+          function: (_args: unknown, opts: { dependsOn?: unknown }) => {
+            opts.dependsOn = [...[opts.dependsOn ?? []].flat(), migration];
+          },
+        },
       });
       for (const route of routes) api.route(route, fn.arn);
     }
@@ -69,6 +103,6 @@ export default $config({
       { filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['change-record'] } } } }] },
     );
 
-    return { api: api.url, table: table.name };
+    return { api: api.url, table: table.name, migrator: migrator.name };
   },
 });

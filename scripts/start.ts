@@ -1,7 +1,7 @@
 /**
  * `npm start`: the platform on this machine. Starts DynamoDB Local (data under .data/) unless
- * DYNAMODB_ENDPOINT is set, creates the table when missing, and serves the same app the Lambda
- * handlers serve, on @hono/node-server.
+ * DYNAMODB_ENDPOINT is set, creates the table when missing, migrates its data to this code's
+ * layout, and serves the same app the Lambda handlers serve, on @hono/node-server.
  */
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
@@ -9,6 +9,7 @@ import { stdoutLog } from '@palisade/api';
 import { createStoreContext, ensureTable, startChangeStreamReader } from '@palisade/store';
 import { changeConsumers } from '../functions/wiring/change-consumers.ts';
 import { devAllowLoopbackOidc, type PlatformConfig } from '../functions/wiring/config.ts';
+import { migrateTable } from '../functions/wiring/migration.ts';
 import { createPlatform } from '../functions/wiring/platform.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateMasterKey, loadOrCreateOperatorCredentials } from './local-secrets.ts';
@@ -46,8 +47,19 @@ const config: PlatformConfig = {
   devAllowLoopbackOidc: devAllowLoopbackOidc(process.env),
 };
 
-const created = await ensureTable(createStoreContext({ tableName, endpoint }));
+const store = createStoreContext({ tableName, endpoint });
+const created = await ensureTable(store);
 if (created) console.log(`palisade: created table ${tableName}`);
+// The data is brought to this code's layout before anything serves it; a failure stops start-up.
+try {
+  await migrateTable(store, (entry) => console.log(`palisade: ${describeMigrationStep(entry)}`));
+} catch (error) {
+  console.error(
+    `palisade: migrating table ${tableName} failed: ${error instanceof Error ? error.message : error}`,
+  );
+  await dynamodb?.stop();
+  process.exit(1);
+}
 
 const platform = createPlatform(config);
 // Change records reach their consumers from DynamoDB Local's stream, in this process (in AWS: the
@@ -88,4 +100,14 @@ function resolveOperatorCredentials(): { accessKeyId: string; secretAccessKey: s
   const { credentials, created: generated } = loadOrCreateOperatorCredentials(path);
   console.log(`palisade: operator credentials ${generated ? 'generated in' : 'read from'} ${path}`);
   return credentials;
+}
+
+/** One line for a migration log entry: a step (`migration applied v2 …`) or the outcome. */
+function describeMigrationStep(entry: Readonly<Record<string, unknown>>): string {
+  const { msg, version, name, to, applied } = entry;
+  if (Array.isArray(applied)) {
+    const list = applied.map((m: { version: number; name: string }) => `v${m.version} ${m.name}`).join(', ');
+    return `${msg}: layout v${to}${list ? ` (applied ${list})` : ''}`;
+  }
+  return `${msg} v${version} ${name}`;
 }

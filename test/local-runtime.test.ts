@@ -1,15 +1,25 @@
 /**
  * `npm start` end to end: boots on DynamoDB Local with data under a data directory, keeps data
- * across a restart, stops DynamoDB Local on SIGINT, and explains a missing Java.
+ * across a restart, migrates an older layout before serving, stops DynamoDB Local on SIGINT, and
+ * explains a missing Java.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStoreContext, getAccount, putNewAccount } from '@palisade/store';
+import {
+  createStoreContext,
+  getAccount,
+  type Migration,
+  migrate,
+  migrations,
+  putNewAccount,
+  readSchemaVersion,
+} from '@palisade/store';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/dynamodb-local.ts';
-import { TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
+import { createLayoutV1Table } from './fixtures/layout-v1.ts';
+import { createTestTable, TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
 
 interface Started {
   child: ChildProcess;
@@ -58,6 +68,42 @@ function javaListening(endpoint: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Runs `npm start` on the suite's DynamoDB Local and `tableName` until it serves or exits. */
+async function startOnTable(
+  tableName: string,
+): Promise<{ served: boolean; code: number | null; output: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      TABLE_NAME: tableName,
+      PALISADE_DATA_DIR: mkdtempSync(join(tmpdir(), 'palisade-migrate-')),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((done) => child.once('exit', done));
+  const deadline = Date.now() + 30_000;
+  let served = false;
+  while (Date.now() < deadline && !served && child.exitCode === null) {
+    served = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (!served) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (child.exitCode === null) child.kill('SIGTERM');
+  const code = await exited;
+  return { served, code, output };
 }
 
 describe('npm start', () => {
@@ -147,4 +193,32 @@ describe('npm start', () => {
     expect(output).toMatch(/needs Java 17/);
     expect(output).toMatch(/openjdk-17-jre-headless/);
   }, 30_000);
+  it('migrates a table of an older layout before it serves, and says what it applied', async () => {
+    const store = await createLayoutV1Table('start');
+    const started = await startOnTable(store.tableName);
+    expect(started.served, started.output).toBe(true);
+    const latest = migrations.at(-1)?.version;
+    expect(await readSchemaVersion(store)).toBe(latest);
+    expect(started.output).toContain(`migration applied v1 ${migrations[0]?.name}`);
+    expect(started.output).toMatch(new RegExp(`table migrated: layout v${latest} \\(applied v1 `));
+    expect(started.output.indexOf('table migrated')).toBeLessThan(started.output.indexOf('listening on'));
+
+    const again = await startOnTable(store.tableName);
+    expect(again.output).toContain(`table layout is current: layout v${latest}`);
+  }, 60_000);
+
+  it('refuses to serve a table whose layout is newer than the code', async () => {
+    const store = await createTestTable('start');
+    const future: Migration = {
+      version: migrations.length + 1,
+      name: 'from the future',
+      run: async () => {},
+    };
+    await migrate(store, { migrations: [...migrations, future] });
+    const started = await startOnTable(store.tableName);
+    expect(started.served).toBe(false);
+    expect(started.code).toBe(1);
+    expect(started.output).toMatch(/migrating table .* failed: .*newer than this code knows/);
+    expect(started.output).not.toContain('listening on');
+  }, 45_000);
 });

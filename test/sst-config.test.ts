@@ -1,22 +1,38 @@
 /**
- * Checks sst.config.ts offline: runs its `run()` with stand-in SST globals that record what it
- * declares, then compares that with functions/ and with the store's table definition.
+ * Checks sst.config.ts offline: runs its `run()` with stand-in SST (and Pulumi `aws`) globals that
+ * record what it declares, then compares that with functions/ and with the store's table definition.
  */
 import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CHANGE_RECORD_ENTITY, tableDefinition } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handlerDeployments } from '../functions/wiring/deployment.ts';
+import { handlerDeployments, migrationDeployment } from '../functions/wiring/deployment.ts';
 
 interface Recorded {
   dynamo: Record<string, unknown>[];
   secrets: string[];
-  functions: { name: string; handler: string; link: unknown[]; esbuild: unknown }[];
+  functions: {
+    name: string;
+    handler: string;
+    link: unknown[];
+    esbuild: unknown;
+    timeout: string;
+    dependsOn: unknown[];
+    self: { name: string; nodes: { function: { lastModified: string } } };
+  }[];
   routes: { route: string; handler: string }[];
   subscribers: { name: string; handler: string; filters: unknown }[];
+  invocations: { name: string; self: object; functionName: string; triggers: Record<string, unknown> }[];
 }
 
-const recorded: Recorded = { dynamo: [], secrets: [], functions: [], routes: [], subscribers: [] };
+const recorded: Recorded = {
+  dynamo: [],
+  secrets: [],
+  functions: [],
+  routes: [],
+  subscribers: [],
+  invocations: [],
+};
 
 function installStandIns(): void {
   const globals = globalThis as Record<string, unknown>;
@@ -36,17 +52,31 @@ function installStandIns(): void {
         };
       },
       Function: function SstFunction(
-        this: { arn: string },
+        this: { arn: string; name: string; nodes: { function: { lastModified: string } } },
         name: string,
-        args: { handler: string; link: unknown[]; nodejs?: { esbuild?: unknown } },
+        args: {
+          handler: string;
+          link: unknown[];
+          timeout: string;
+          nodejs?: { esbuild?: unknown };
+          transform?: { function?: (args: object, opts: { dependsOn?: unknown[] }, name: string) => void };
+        },
       ) {
+        // What SST hands the Lambda resource's options through: a dependency SST itself declared.
+        const lambdaOptions: { dependsOn?: unknown[] } = { dependsOn: ['log-group'] };
+        args.transform?.function?.({}, lambdaOptions, `${name}Function`);
+        this.arn = `arn:aws:lambda:us-east-1:123456789012:function:${args.handler}`;
+        this.name = `function-name-of-${name}`;
+        this.nodes = { function: { lastModified: `last-modified-of-${name}` } };
         recorded.functions.push({
           name,
           handler: args.handler,
           link: args.link,
           esbuild: args.nodejs?.esbuild,
+          timeout: args.timeout,
+          dependsOn: lambdaOptions.dependsOn ?? [],
+          self: this,
         });
-        this.arn = `arn:aws:lambda:us-east-1:123456789012:function:${args.handler}`;
       },
       ApiGatewayV2: function ApiGatewayV2(this: Record<string, unknown>) {
         this.url = 'https://example.invalid';
@@ -56,7 +86,28 @@ function installStandIns(): void {
       },
     },
   };
+  globals.aws = {
+    lambda: {
+      Invocation: function Invocation(
+        this: object,
+        name: string,
+        args: { functionName: string; triggers: Record<string, unknown> },
+      ) {
+        recorded.invocations.push({ name, self: this, ...args });
+      },
+    },
+  };
 }
+
+/** The function the deploy-time invocation runs. */
+function migrator() {
+  const invoked = recorded.invocations[0]?.functionName;
+  const fn = recorded.functions.find((f) => f.self.name === invoked);
+  if (!fn) throw new Error(`no function is invoked on deploy (${invoked})`);
+  return fn;
+}
+
+const routedFunctions = () => recorded.functions.filter((f) => f !== migrator());
 
 let config: { run(): Promise<unknown>; app(input: { stage: string }): Record<string, unknown> };
 
@@ -68,13 +119,13 @@ beforeAll(async () => {
 });
 
 describe('sst.config.ts', () => {
-  it('wires every handler file in functions/ to an HTTP route or the table stream', () => {
+  it('wires every handler file in functions/ to an HTTP route, the table stream or the deploy-time migration', () => {
     const files = readdirSync('functions').filter((file) => file.endsWith('.ts'));
-    const wired = new Set(
-      [...recorded.routes, ...recorded.subscribers].map((r) =>
-        r.handler.replace(/\.handler$/, '.ts').replace(/^functions\//, ''),
-      ),
-    );
+    const asFile = (handler: string) => handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '');
+    const wired = new Set([
+      ...[...recorded.routes, ...recorded.subscribers].map((r) => asFile(r.handler)),
+      asFile(migrator().handler),
+    ]);
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) expect(wired, `functions/${file} is not wired`).toContain(file);
   });
@@ -102,11 +153,25 @@ describe('sst.config.ts', () => {
     for (const field of Object.values(table.fields)) expect(field).toBe('string');
   });
 
-  it('links the table and every secret to every handler', () => {
+  it('links the table and every secret to every HTTP handler, and only the table to the migration', () => {
     expect(recorded.secrets.sort()).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey']);
-    for (const fn of recorded.functions) {
-      const names = fn.link.map((l) => (l as { name: string }).name).sort();
-      expect(names).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey', 'Table']);
+    const linked = (fn: Recorded['functions'][number]) =>
+      fn.link.map((l) => (l as { name: string }).name).sort();
+    for (const fn of routedFunctions()) {
+      expect(linked(fn)).toEqual(['MasterKey', 'OperatorAccessKeyId', 'OperatorSecretAccessKey', 'Table']);
+    }
+    expect(linked(migrator())).toEqual(['Table']);
+  });
+
+  it('invokes the migration function on each deploy of new code, before the HTTP handlers are replaced', () => {
+    expect(recorded.invocations).toHaveLength(1);
+    const fn = migrator();
+    expect(fn.handler).toBe(migrationDeployment.handler);
+    expect(fn.timeout).toBe('15 minutes');
+    expect(recorded.invocations[0]?.triggers).toEqual({ code: fn.self.nodes.function.lastModified });
+    expect(routedFunctions().length).toBeGreaterThan(0);
+    for (const routed of routedFunctions()) {
+      expect(routed.dependsOn).toEqual(['log-group', recorded.invocations[0]?.self]);
     }
   });
 
@@ -121,11 +186,14 @@ describe('sst.config.ts', () => {
   });
 
   it('bundles each function as the deployment table says (what the benchmark measures)', () => {
-    for (const fn of recorded.functions)
+    for (const fn of recorded.functions) {
+      const deployment =
+        handlerDeployments[fn.handler] ?? (fn === migrator() ? migrationDeployment : undefined);
       expect(fn.esbuild).toEqual({
-        external: handlerDeployments[fn.handler]?.bundle.external,
-        mainFields: handlerDeployments[fn.handler]?.bundle.mainFields,
+        external: deployment?.bundle.external,
+        mainFields: deployment?.bundle.mainFields,
       });
+    }
   });
 
   it('subscribes the change-stream function to the table stream, for change records only', () => {

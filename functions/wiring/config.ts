@@ -44,16 +44,33 @@ function linkedValue(name: string, field: 'name' | 'value'): string | undefined 
   return (Resource as unknown as Linked)[name]?.[field];
 }
 
-/** Reads the configuration, preferring SST links and falling back to environment variables. */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
-  const pick = (link: string, field: 'name' | 'value', variable: string): string => {
+/** Where the table is: all the migration function needs (it is linked to no secret). */
+export type StoreConfig = Pick<PlatformConfig, 'tableName' | 'dynamodbEndpoint' | 'dynamodbTimeoutMs'>;
+
+function picker(env: NodeJS.ProcessEnv) {
+  return (link: string, field: 'name' | 'value', variable: string): string => {
     const value = linkedValue(link, field) ?? env[variable];
     if (!value) throw new Error(`Missing configuration: link ${link} or set ${variable}.`);
     return value;
   };
+}
+
+/** Reads where the table is, preferring the SST link and falling back to environment variables. */
+export function readStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConfig {
   return {
-    tableName: pick('Table', 'name', 'TABLE_NAME'),
+    tableName: picker(env)('Table', 'name', 'TABLE_NAME'),
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...(env.DYNAMODB_TIMEOUT_MS
+      ? { dynamodbTimeoutMs: positiveInteger(env.DYNAMODB_TIMEOUT_MS, 'DYNAMODB_TIMEOUT_MS') }
+      : {}),
+  };
+}
+
+/** Reads the configuration, preferring SST links and falling back to environment variables. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  const pick = picker(env);
+  return {
+    ...readStoreConfig(env),
     operatorAccessKeyId: pick('OperatorAccessKeyId', 'value', 'PALISADE_OPERATOR_ACCESS_KEY_ID'),
     operatorSecretAccessKey: pick('OperatorSecretAccessKey', 'value', 'PALISADE_OPERATOR_SECRET_ACCESS_KEY'),
     masterKey: pick('MasterKey', 'value', 'PALISADE_MASTER_KEY'),
@@ -61,9 +78,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
     devAllowLoopbackOidc: devAllowLoopbackOidc(env),
     ...trustedProxyOf(env),
-    ...(env.DYNAMODB_TIMEOUT_MS
-      ? { dynamodbTimeoutMs: positiveInteger(env.DYNAMODB_TIMEOUT_MS, 'DYNAMODB_TIMEOUT_MS') }
-      : {}),
   };
 }
 

@@ -48,3 +48,12 @@ export const handlerDeployments: Readonly<Record<string, HandlerDeployment>> = {
     bundle: BUNDLE,
   },
 };
+
+/**
+ * The one-shot function that brings the table's data to the latest layout (no HTTP route): SST
+ * invokes it during each deploy, after the table exists and before the HTTP handlers are replaced.
+ */
+export const migrationDeployment: { readonly handler: string; readonly bundle: BundleOptions } = {
+  handler: 'functions/migrate.handler',
+  bundle: BUNDLE,
+};

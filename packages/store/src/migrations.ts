@@ -8,7 +8,9 @@
  *
  * The contract of a migration: idempotent and resumable. It pages through items (`forEachTablePage`
  * checkpoints after each page), writes with conditions that make a second application a no-op, and
- * may be re-run from any checkpoint after a crash at any point.
+ * may be re-run from any checkpoint after a crash at any point. It checkpoints more often than the
+ * lease lasts (`leaseMs`, 60 s by default): a runner silent for longer is presumed dead, and its
+ * next checkpoint or record fails (`isMigrationLeaseLost`) so it stops writing.
  */
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
