@@ -61,9 +61,9 @@ describe('decision cache', () => {
     const decide = () => decisions.authorize(operator, question(), 'req');
     sends = 0;
     expect(await decide()).toMatchObject({ ok: true, value: { decision: 'allowed' } });
-    // Cold: the account state; then the user's partition → its group's → the managed policy, in
-    // parallel with the resource's registration (four round trips, five calls).
-    expect(sends).toBeLessThanOrEqual(5);
+    // Cold: the account state; then the user's name item → its partition (by id) → its group's →
+    // the managed policy, in parallel with the resource's registration (five round trips, six calls).
+    expect(sends).toBeLessThanOrEqual(6);
     await decide();
     sends = 0;
     for (let i = 0; i < 50; i++) await decide();

@@ -113,9 +113,9 @@ describe('decisions about a role session ARN', () => {
     const decide = () => decisions.authorize(operator, question('warm'), 'req');
     sends = 0;
     expect(await decide()).toMatchObject({ ok: true, value: { decision: 'allowed' } });
-    // Cold: the account state and the session list together, then the role's partition and the
-    // resource's registration together (two round trips, four calls).
-    expect(sends).toBe(4);
+    // Cold: the account state and the session list together, then the role's name item (its id)
+    // and the resource's registration together, then the role's partition (three round trips, five calls).
+    expect(sends).toBe(5);
     sends = 0;
     for (let i = 0; i < 50; i++) await decide();
     expect(sends).toBe(0);

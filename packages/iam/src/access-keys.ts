@@ -9,6 +9,7 @@ import {
   type AccessKeyRecord,
   deleteAccessKey,
   getAccessKey,
+  getPrincipalById,
   listAccessKeys,
   putNewAccessKey,
   setAccessKeyStatus,
@@ -69,8 +70,7 @@ async function ownedKey(
     key !== undefined &&
     key.accountId === accountId &&
     key.owner.kind === owner.kind &&
-    (owner.kind === 'root' ||
-      (key.owner.kind === 'user' && key.owner.userName.toLowerCase() === owner.userName.toLowerCase()));
+    (owner.kind === 'root' || (key.owner.kind === 'user' && key.owner.userId === owner.userId));
   return sameOwner ? ok(key) : fail('entity.not-found', `The Access Key with id ${id} cannot be found.`);
 }
 
@@ -145,7 +145,11 @@ export function accessKeyOperations(context: IamContext): OperationTable {
       if (!key || key.accountId !== caller.accountId) {
         return fail('entity.not-found', `The Access Key with id ${input.AccessKeyId} cannot be found.`);
       }
-      const owner = key.owner.kind === 'user' ? key.owner.userName : undefined;
+      // Keys name their owner by id: the user's record gives the name to authorize on and answer with.
+      const owner =
+        key.owner.kind === 'user'
+          ? ((await getPrincipalById(context.store, key.accountId, 'user', key.owner.userId))?.name ?? '')
+          : undefined;
       const resource = owner
         ? await loadAuthorized(context, caller, 'user', owner, 'iam:GetAccessKeyLastUsed')
         : (denialOf(caller, 'iam:GetAccessKeyLastUsed', rootArn(context.partition, caller.accountId)) ??

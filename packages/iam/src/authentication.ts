@@ -30,7 +30,11 @@ import {
 import type { Caller } from './caller.ts';
 import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
-import { type EffectivePolicies, loadEffectivePolicies } from './effective-policies.ts';
+import {
+  type EffectivePolicies,
+  loadEffectivePolicies,
+  loadEffectivePoliciesById,
+} from './effective-policies.ts';
 import { signInBindingStands } from './sign-in-standing.ts';
 
 /** What authentication needs. */
@@ -159,12 +163,12 @@ export async function authenticateSignedRequest(
       );
     }
     if (owned.owner.kind === 'user') {
-      effective = await loadEffectivePolicies(
+      effective = await loadEffectivePoliciesById(
         context.store,
         context.partition,
         owned.accountId,
         'user',
-        owned.owner.userName,
+        owned.owner.userId,
       );
       if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
     }

@@ -1,6 +1,7 @@
 /** GetAccountAuthorizationDetails: everything in an account, in IAM's export shape. */
 import { ok } from '@palisade/failures';
 import {
+  getPrincipalsByIds,
   listManagedPolicies,
   listPolicyVersions,
   listPrincipals,
@@ -46,14 +47,18 @@ async function everyPolicy(store: StoreContext, accountId: string): Promise<Mana
 }
 
 async function principalDetails(store: StoreContext, record: PrincipalRecord) {
-  const items = await readPrincipalPartition(store, record.accountId, record.kind, record.name);
+  const items = await readPrincipalPartition(store, record);
   const inline = items
     .filter((item) => item.entity === 'inline-policy')
     .map((item) => ({ PolicyName: String(item.name), PolicyDocument: String(item.document) }));
   const attached = items
     .filter((item) => item.entity === 'attachment')
     .map((item) => ({ PolicyName: String(item.policyName), PolicyArn: String(item.policyArn) }));
-  const groups = items.filter((item) => item.entity === 'membership').map((item) => String(item.groupName));
+  // Memberships name groups by id: one BatchGet of the group records gives their names.
+  const groupIds = items.filter((item) => item.entity === 'membership').map((item) => String(item.groupId));
+  const groups = groupIds.length
+    ? (await getPrincipalsByIds(store, record.accountId, 'group', groupIds)).map((group) => group.name)
+    : [];
   const boundary = record.permissionsBoundary
     ? {
         PermissionsBoundary: {
@@ -118,14 +123,12 @@ export function authorizationDetailsOperations(context: IamContext): OperationTa
           Policies: await Promise.all(
             policies.map(async (policy) => ({
               ...customerPolicyShape(policy),
-              PolicyVersionList: (await listPolicyVersions(store, caller.accountId, policy.name)).map(
-                (v) => ({
-                  Document: v.document,
-                  VersionId: v.versionId,
-                  IsDefaultVersion: v.versionId === policy.defaultVersionId,
-                  CreateDate: new Date(v.createdAt),
-                }),
-              ),
+              PolicyVersionList: (await listPolicyVersions(store, policy)).map((v) => ({
+                Document: v.document,
+                VersionId: v.versionId,
+                IsDefaultVersion: v.versionId === policy.defaultVersionId,
+                CreateDate: new Date(v.createdAt),
+              })),
             })),
           ),
           IsTruncated: false,

@@ -5,11 +5,12 @@
  * active, and its principal be the same one that signed in (a user deleted, or re-created under
  * the same name, or whose login profile was deleted, is refused). A session that must reset its
  * password may do only that; whatever the caller mints is bound to the session.
- * The store reads run in parallel. Every refusal is a typed failure; nothing throws through.
+ * The store reads run in parallel, then the login profile (keyed by the user's id). Every refusal is a typed failure; nothing throws through.
  */
 import type { AccessTokenClaims } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
 import {
+  type CredentialOwnerKey,
   getAccount,
   getLoginProfile,
   getSignInSession,
@@ -77,16 +78,19 @@ async function sessionCaller(
   const user = isRoot ? undefined : USER_ARN.exec(claims.sub);
   if (!isRoot && (!user || user[1] !== claims.account)) return fail('credentials.invalid-token', INVALID);
   const userName = user?.[2];
-  const owner = userName === undefined ? ({ kind: 'root' } as const) : ({ kind: 'user', userName } as const);
-
-  const [session, account, profile, effective] = await Promise.all([
+  const [session, account, effective] = await Promise.all([
     getSignInSession(context.store, claims.sid),
     getAccount(context.store, claims.account),
-    getLoginProfile(context.store, claims.account, owner),
     userName === undefined
       ? undefined
       : loadEffectivePolicies(context.store, context.partition, claims.account, 'user', userName),
   ]);
+  if (userName !== undefined && !effective) return fail('credentials.invalid-token', INVALID);
+  // Login profiles are keyed by the user's id, which the user's record gives.
+  const owner: CredentialOwnerKey = effective
+    ? { kind: 'user', userId: effective.principal.id }
+    : { kind: 'root' };
+  const profile = await getLoginProfile(context.store, claims.account, owner);
   if (!signInSessionStands(session, profile, now) || session.accountId !== claims.account) {
     return fail('credentials.invalid-token', INVALID);
   }

@@ -5,6 +5,7 @@
  */
 import {
   getManagedPolicies,
+  getPrincipal,
   type PrincipalKind,
   type PrincipalRecord,
   readPrincipalPartition,
@@ -25,7 +26,7 @@ export interface EffectivePolicies {
   readonly identityPolicies: readonly PolicySource[];
   /** Absent when the principal has no boundary. */
   readonly boundary?: PolicySource;
-  /** Group names, for users. */
+  /** Group names, for users (resolved from the group records: memberships hold ids). */
   readonly groups: readonly string[];
 }
 
@@ -46,8 +47,8 @@ function policiesOf(ownerArn: string, items: readonly Record<string, unknown>[])
 }
 
 /**
- * Loads a principal's effective policies: its partition, then its groups' partitions, then the
- * customer-managed documents in one batch. Undefined when the principal does not exist.
+ * Loads a principal's effective policies by name: its name item (the id), then as
+ * `loadEffectivePoliciesById`. Undefined when the principal does not exist.
  */
 export async function loadEffectivePolicies(
   store: Parameters<typeof readPrincipalPartition>[0],
@@ -56,20 +57,40 @@ export async function loadEffectivePolicies(
   kind: PrincipalKind,
   name: string,
 ): Promise<EffectivePolicies | undefined> {
-  const items = await readPrincipalPartition(store, accountId, kind, name);
+  const named = await getPrincipal(store, accountId, kind, name);
+  return named ? loadEffectivePoliciesById(store, partition, accountId, kind, named.id) : undefined;
+}
+
+/**
+ * Loads a principal's effective policies by id: its partition, then its groups' partitions (by
+ * the group ids its memberships hold), then the customer-managed documents in one batch.
+ * Undefined when the principal does not exist.
+ */
+export async function loadEffectivePoliciesById(
+  store: Parameters<typeof readPrincipalPartition>[0],
+  partition: string,
+  accountId: string,
+  kind: PrincipalKind,
+  id: string,
+): Promise<EffectivePolicies | undefined> {
+  const items = await readPrincipalPartition(store, { accountId, kind, id });
   const recordItem = items.find((item) => item.entity === kind);
   if (!recordItem) return undefined;
   const principal = toPrincipal(recordItem);
   const own = policiesOf(principal.arn, items);
-  const groups = items.filter((item) => item.entity === 'membership').map((item) => String(item.groupName));
+  const groupIds = items.filter((item) => item.entity === 'membership').map((item) => String(item.groupId));
 
-  const groupPolicies = await Promise.all(
-    groups.map(async (group) => {
-      const groupItems = await readPrincipalPartition(store, accountId, 'group', group);
+  const groupPartitions = await Promise.all(
+    groupIds.map(async (groupId) => {
+      const groupItems = await readPrincipalPartition(store, { accountId, kind: 'group', id: groupId });
       const groupItem = groupItems.find((item) => item.entity === 'group');
-      return groupItem ? policiesOf(String(groupItem.arn), groupItems) : { inline: [], attachedArns: [] };
+      return groupItem
+        ? { name: String(groupItem.name), ...policiesOf(String(groupItem.arn), groupItems) }
+        : undefined;
     }),
   );
+  const groupPolicies = groupPartitions.flatMap((group) => (group ? [group] : []));
+  const groups = groupPolicies.map((group) => group.name);
 
   const attached = [...new Set([...own.attachedArns, ...groupPolicies.flatMap((g) => g.attachedArns)])];
   const managedArns = principal.permissionsBoundary ? [...attached, principal.permissionsBoundary] : attached;

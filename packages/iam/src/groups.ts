@@ -3,8 +3,8 @@ import { ok } from '@palisade/failures';
 import {
   addMembership,
   getPrincipal,
-  listGroupNamesForUser,
-  listMemberNames,
+  listGroupsForUser,
+  listMembers,
   removeMembership,
   renamePrincipal,
 } from '@palisade/store';
@@ -42,13 +42,11 @@ export function groupOperations(context: IamContext): OperationTable {
     GetGroup: operation(z.object({ GroupName: groupName, ...paging }), async (caller, input) => {
       const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:GetGroup');
       if (!group.ok) return group;
-      const names = await listMemberNames(context.store, caller.accountId, group.value.name);
-      const users = await Promise.all(
-        names.map((name) => getPrincipal(context.store, caller.accountId, 'user', name)),
-      );
+      // The member ids, then one BatchGet of their records.
+      const users = byName(await listMembers(context.store, group.value));
       return ok({
         Group: groupShape(group.value),
-        Users: users.flatMap((user) => (user ? [userShape(user)] : [])),
+        Users: users.map((user) => userShape(user)),
         IsTruncated: false,
       });
     }),
@@ -76,10 +74,7 @@ export function groupOperations(context: IamContext): OperationTable {
           if (denied) return denied;
         }
         if (input.NewGroupName !== undefined && input.NewGroupName !== group.value.name) {
-          const renamed = await renamePrincipal(context.store, {
-            accountId: caller.accountId,
-            kind: 'group',
-            name: group.value.name,
+          const renamed = await renamePrincipal(context.store, group.value, {
             newName: input.NewGroupName,
             newPath,
             newArn,
@@ -105,13 +100,7 @@ export function groupOperations(context: IamContext): OperationTable {
         if (!group.ok) return group;
         const user = await getPrincipal(context.store, caller.accountId, 'user', input.UserName);
         if (!user) return noSuch('user', input.UserName);
-        const added = await addMembership(
-          context.store,
-          caller.accountId,
-          user.name,
-          group.value.name,
-          context.quotas.groupsPerUser,
-        );
+        const added = await addMembership(context.store, user, group.value, context.quotas.groupsPerUser);
         // Adding a member twice is not an error in IAM.
         return added.ok || added.code === 'entity.already-exists' ? ok(undefined) : added;
       },
@@ -128,12 +117,9 @@ export function groupOperations(context: IamContext): OperationTable {
           'iam:RemoveUserFromGroup',
         );
         if (!group.ok) return group;
-        const removed = await removeMembership(
-          context.store,
-          caller.accountId,
-          input.UserName,
-          group.value.name,
-        );
+        const user = await getPrincipal(context.store, caller.accountId, 'user', input.UserName);
+        if (!user) return noSuch('user', input.UserName);
+        const removed = await removeMembership(context.store, user, group.value);
         return removed.ok ? ok(undefined) : removed;
       },
     ),
@@ -141,11 +127,14 @@ export function groupOperations(context: IamContext): OperationTable {
     ListGroupsForUser: operation(z.object({ UserName: userName, ...paging }), async (caller, input) => {
       const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:ListGroupsForUser');
       if (!user.ok) return user;
-      const names = await listGroupNamesForUser(context.store, caller.accountId, user.value.name);
-      const groups = await Promise.all(
-        names.map((name) => getPrincipal(context.store, caller.accountId, 'group', name)),
-      );
-      return ok({ Groups: groups.flatMap((g) => (g ? [groupShape(g)] : [])), IsTruncated: false });
+      // The group ids, then one BatchGet of their records.
+      const groups = byName(await listGroupsForUser(context.store, user.value));
+      return ok({ Groups: groups.map((group) => groupShape(group)), IsTruncated: false });
     }),
   };
+}
+
+/** Records in name order (relations are keyed by id, whose order means nothing to a reader). */
+function byName<T extends { readonly name: string }>(records: readonly T[]): T[] {
+  return [...records].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()));
 }

@@ -96,8 +96,8 @@ export function passwordExpired(
 }
 
 /** The name a password may not equal: the user's, or nothing for the root. */
-function nameOf(owner: LoginProfileOwner): string {
-  return owner.kind === 'user' ? owner.userName : '';
+function nameOf(owner: LoginProfileOwner, displayName: string): string {
+  return owner.kind === 'user' ? displayName : '';
 }
 
 /**
@@ -109,9 +109,10 @@ async function acceptablePassword(
   candidate: string,
   rules: AccountPasswordRules,
   owner: LoginProfileOwner,
+  displayName: string,
   current: LoginProfileRecord | undefined,
 ): Promise<Result<void>> {
-  const content = checkPasswordPolicy(candidate, rules.content, nameOf(owner));
+  const content = checkPasswordPolicy(candidate, rules.content, nameOf(owner, displayName));
   if (!content.ok) return content;
   const remembered = rules.passwordReusePrevention ?? 0;
   if (current && remembered > 0) {
@@ -144,9 +145,7 @@ function nextSignInGeneration(caller: Caller, accountId: string, owner: LoginPro
     binding !== undefined &&
     binding.accountId === accountId &&
     binding.owner.kind === owner.kind &&
-    (owner.kind === 'root' ||
-      (binding.owner.kind === 'user' &&
-        binding.owner.userName.toLowerCase() === owner.userName.toLowerCase()));
+    (owner.kind === 'root' || (binding.owner.kind === 'user' && binding.owner.userId === owner.userId));
   return { id: randomUUID(), ...(own ? { keptSessionId: binding.sessionId } : {}) };
 }
 
@@ -179,19 +178,23 @@ export function loginProfileOperations(context: IamContext): OperationTable {
         if (!target.ok) return target;
         const { owner, displayName } = target.value;
         const rules = await accountPasswordRules(context.store, caller.accountId);
-        const acceptable = await acceptablePassword(input.Password, rules, owner, undefined);
+        const acceptable = await acceptablePassword(input.Password, rules, owner, displayName, undefined);
         if (!acceptable.ok) return acceptable;
         const now = context.now().toISOString();
-        const created = await putNewLoginProfile(context.store, {
-          accountId: caller.accountId,
-          owner,
-          passwordHash: await hashPassword(input.Password),
-          passwordResetRequired: input.PasswordResetRequired ?? false,
-          createdAt: now,
-          passwordChangedAt: now,
-          // A re-created profile stands behind none of the sessions of the one deleted before it.
-          signInGeneration: { id: randomUUID() },
-        });
+        const created = await putNewLoginProfile(
+          context.store,
+          {
+            accountId: caller.accountId,
+            owner,
+            passwordHash: await hashPassword(input.Password),
+            passwordResetRequired: input.PasswordResetRequired ?? false,
+            createdAt: now,
+            passwordChangedAt: now,
+            // A re-created profile stands behind none of the sessions of the one deleted before it.
+            signInGeneration: { id: randomUUID() },
+          },
+          displayName,
+        );
         return created.ok ? ok(profileShape(displayName, created.value)) : created;
       },
     ),
@@ -202,7 +205,7 @@ export function loginProfileOperations(context: IamContext): OperationTable {
       const profile = await getLoginProfile(context.store, caller.accountId, target.value.owner);
       return profile
         ? ok(profileShape(target.value.displayName, profile))
-        : noLoginProfile(target.value.owner);
+        : noLoginProfile(target.value.owner, target.value.displayName);
     }),
 
     UpdateLoginProfile: operation(
@@ -219,9 +222,9 @@ export function loginProfileOperations(context: IamContext): OperationTable {
           'iam:UpdateLoginProfile',
         );
         if (!target.ok) return target;
-        const { owner } = target.value;
+        const { owner, displayName } = target.value;
         const current = await getLoginProfile(context.store, caller.accountId, owner);
-        if (!current) return noLoginProfile(owner);
+        if (!current) return noLoginProfile(owner, displayName);
         if (input.Password === undefined) {
           if (input.PasswordResetRequired === undefined) return ok(undefined);
           const updated = await updateLoginProfile(context.store, current, {
@@ -230,7 +233,7 @@ export function loginProfileOperations(context: IamContext): OperationTable {
           return updated.ok ? ok(undefined) : updated;
         }
         const rules = await accountPasswordRules(context.store, caller.accountId);
-        const acceptable = await acceptablePassword(input.Password, rules, owner, current);
+        const acceptable = await acceptablePassword(input.Password, rules, owner, displayName, current);
         if (!acceptable.ok) return acceptable;
         const updated = await updateLoginProfile(context.store, current, {
           passwordHash: await hashPassword(input.Password),
@@ -248,7 +251,12 @@ export function loginProfileOperations(context: IamContext): OperationTable {
     DeleteLoginProfile: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
       const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:DeleteLoginProfile');
       if (!target.ok) return target;
-      const deleted = await deleteLoginProfile(context.store, caller.accountId, target.value.owner);
+      const deleted = await deleteLoginProfile(
+        context.store,
+        caller.accountId,
+        target.value.owner,
+        target.value.displayName,
+      );
       return deleted.ok ? ok(undefined) : deleted;
     }),
 
@@ -256,10 +264,12 @@ export function loginProfileOperations(context: IamContext): OperationTable {
       z.object({ OldPassword: password, NewPassword: password }),
       async (caller, input) => {
         // IAM: only a user changes its own password this way (the root uses its own flows).
-        if (caller.kind !== 'user' || caller.userName === undefined) {
+        const userId = callerFacts(caller)?.userId;
+        if (caller.kind !== 'user' || caller.userName === undefined || userId === undefined) {
           return fail('request.invalid', 'ChangePassword is only for IAM users changing their own password.');
         }
-        const owner: LoginProfileOwner = { kind: 'user', userName: caller.userName };
+        const displayName = caller.userName;
+        const owner: LoginProfileOwner = { kind: 'user', userId };
         const rules = await accountPasswordRules(context.store, caller.accountId);
         // The account policy's AllowUsersToChangePassword grants this to every user, as in IAM.
         if (!rules.allowUsersToChangePassword) {
@@ -269,10 +279,10 @@ export function loginProfileOperations(context: IamContext): OperationTable {
           if (denied) return denied;
         }
         const current = await getLoginProfile(context.store, caller.accountId, owner);
-        if (!current) return noLoginProfile(owner);
+        if (!current) return noLoginProfile(owner, displayName);
         const matches = await verifyPassword(input.OldPassword, current.passwordHash);
         if (!matches.ok) return fail('credentials.invalid-password', 'The old password is incorrect.');
-        const acceptable = await acceptablePassword(input.NewPassword, rules, owner, current);
+        const acceptable = await acceptablePassword(input.NewPassword, rules, owner, displayName, current);
         if (!acceptable.ok) return acceptable;
         const updated = await updateLoginProfile(context.store, current, {
           passwordHash: await hashPassword(input.NewPassword),

@@ -256,7 +256,7 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
           });
         }
         const record = ref.value.record;
-        const version = await getPolicyVersion(context.store, caller.accountId, record.name, input.VersionId);
+        const version = await getPolicyVersion(context.store, record, input.VersionId);
         if (!version)
           return fail(
             'entity.not-found',
@@ -286,7 +286,7 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
         });
       }
       const record = ref.value.record;
-      const versions = await listPolicyVersions(context.store, caller.accountId, record.name);
+      const versions = await listPolicyVersions(context.store, record);
       return ok({
         // Newest first, as IAM lists them.
         Versions: versions.reverse().map((v) => ({
@@ -305,12 +305,7 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
         if (!ref.ok) return ref;
         const record = customerOnly(ref.value);
         if (!record.ok) return record;
-        const version = await getPolicyVersion(
-          context.store,
-          caller.accountId,
-          record.value.name,
-          input.VersionId,
-        );
+        const version = await getPolicyVersion(context.store, record.value, input.VersionId);
         if (!version)
           return fail(
             'entity.not-found',

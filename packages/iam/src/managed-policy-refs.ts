@@ -5,7 +5,7 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import {
-  boundaryUsageWrite,
+  boundaryUsageChange,
   type GuardedWrite,
   getManagedPolicy,
   type ManagedPolicyRecord,
@@ -41,13 +41,12 @@ export async function resolveManagedPolicy(
 
 /** The counter writes that move boundary usage from `previous` to `next` (customer policies only). */
 export function boundaryUsageWrites(
-  accountId: string,
   previous: ManagedPolicyRef | undefined,
   next: ManagedPolicyRef | undefined,
 ): GuardedWrite[] {
   const writes: GuardedWrite[] = [];
   if (previous?.arn === next?.arn) return writes;
-  if (next?.scope === 'customer') writes.push(boundaryUsageWrite(accountId, next.record.name, 1));
-  if (previous?.scope === 'customer') writes.push(boundaryUsageWrite(accountId, previous.record.name, -1));
+  if (next?.scope === 'customer') writes.push(...boundaryUsageChange(next.record, 1));
+  if (previous?.scope === 'customer') writes.push(...boundaryUsageChange(previous.record, -1));
   return writes;
 }

@@ -23,7 +23,7 @@ import {
   enableMfaDevice,
   getAccount,
   getAssignedMfaDevice,
-  getPrincipal,
+  getPrincipalById,
   getVirtualMfaDevice,
   listAssignedMfaDevices,
   listVirtualMfaDevices,
@@ -73,7 +73,7 @@ const lockedDevice = (): Failure =>
 
 function sameOwner(a: MfaDeviceOwner | undefined, b: MfaDeviceOwner): boolean {
   if (!a || a.kind !== b.kind) return false;
-  return a.kind === 'root' || (b.kind === 'user' && a.userName.toLowerCase() === b.userName.toLowerCase());
+  return a.kind === 'root' || (b.kind === 'user' && a.userId === b.userId);
 }
 
 /**
@@ -359,7 +359,7 @@ async function virtualDeviceShape(context: IamContext, device: VirtualMfaDeviceR
       CreateDate: new Date(0),
     };
   } else if (owner?.kind === 'user') {
-    const record = await getPrincipal(context.store, device.accountId, 'user', owner.userName);
+    const record = await getPrincipalById(context.store, device.accountId, 'user', owner.userId);
     if (record) {
       user = {
         Path: record.path,

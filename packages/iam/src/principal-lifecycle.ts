@@ -124,7 +124,7 @@ export async function createPrincipal(
       ...extra,
     },
     context.quotas[QUOTA[kind]],
-    boundaryUsageWrites(caller.accountId, undefined, boundary),
+    boundaryUsageWrites(undefined, boundary),
   );
 }
 
@@ -213,7 +213,7 @@ export async function changeBoundary(
     context.store,
     current,
     next?.arn,
-    boundaryUsageWrites(current.accountId, previous?.ok ? previous.value : undefined, next),
+    boundaryUsageWrites(previous?.ok ? previous.value : undefined, next),
   );
 }
 
@@ -225,14 +225,12 @@ export async function removePrincipal(context: IamContext, current: PrincipalRec
   return deletePrincipal(
     context.store,
     current,
-    boundaryUsageWrites(current.accountId, previous?.ok ? previous.value : undefined, undefined),
+    boundaryUsageWrites(previous?.ok ? previous.value : undefined, undefined),
   );
 }
 
 /** Who owns a credential (access key, login profile, MFA device): an IAM user or the root. */
-export type CredentialOwner =
-  | { readonly kind: 'user'; readonly userName: string }
-  | { readonly kind: 'root' };
+export type CredentialOwner = { readonly kind: 'user'; readonly userId: string } | { readonly kind: 'root' };
 
 /**
  * The owner a credential request means: the named user, else the calling user, else the root
@@ -254,6 +252,6 @@ export async function resolveCredentialOwner(
   }
   const user = await loadAuthorized(context, caller, 'user', target, action);
   return user.ok
-    ? ok({ owner: { kind: 'user', userName: user.value.name }, displayName: user.value.name })
+    ? ok({ owner: { kind: 'user', userId: user.value.id }, displayName: user.value.name })
     : user;
 }

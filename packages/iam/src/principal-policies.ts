@@ -103,9 +103,9 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
         const name = ref.scope === 'customer' ? ref.record.name : ref.policy.name;
         const attached = await attachPolicy(
           context.store,
-          { accountId: caller.accountId, kind, principal: principal.name },
+          principal,
           { policyArn: ref.arn, policyName: name },
-          ref.scope === 'customer' ? { accountId: caller.accountId, name } : undefined,
+          ref.scope === 'customer' ? ref.record : undefined,
           attachedQuota(context, kind),
         );
         // Attaching an attached policy again changes nothing and is not an error in IAM.
@@ -128,9 +128,9 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
         const { principal, ref } = authorized.value;
         const detached = await detachPolicy(
           context.store,
-          { accountId: caller.accountId, kind, principal: principal.name },
+          principal,
           ref.arn,
-          ref.scope === 'customer' ? { accountId: caller.accountId, name: ref.record.name } : undefined,
+          ref.scope === 'customer' ? ref.record : undefined,
         );
         return detached.ok ? ok(undefined) : detached;
       },
@@ -147,12 +147,7 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
           `iam:ListAttached${label}Policies`,
         );
         if (!principal.ok) return principal;
-        const attached = await listAttachedPolicies(
-          context.store,
-          caller.accountId,
-          kind,
-          principal.value.name,
-        );
+        const attached = await listAttachedPolicies(context.store, principal.value);
         return ok({
           AttachedPolicies: attached.map((a) => ({ PolicyName: a.policyName, PolicyArn: a.policyArn })),
           IsTruncated: false,
@@ -169,16 +164,10 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
         const checked = context.checkPolicy(document, 'identity');
         if (!checked.ok) return checked;
         const name = input.PolicyName as string;
-        const previous = await getInlinePolicy(
-          context.store,
-          caller.accountId,
-          kind,
-          principal.value.name,
-          name,
-        );
+        const previous = await getInlinePolicy(context.store, principal.value, name);
         const put = await putInlinePolicy(
           context.store,
-          { accountId: caller.accountId, kind, principal: principal.value.name },
+          principal.value,
           // Replacing keeps the name as first written; IAM names are case-insensitive.
           { name: previous?.name ?? name, document, size: checked.value.size },
           previous,
@@ -193,13 +182,7 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
       async (caller, input) => {
         const principal = await loadAuthorized(context, caller, kind, nameOf(input), `iam:Get${label}Policy`);
         if (!principal.ok) return principal;
-        const policy = await getInlinePolicy(
-          context.store,
-          caller.accountId,
-          kind,
-          principal.value.name,
-          input.PolicyName as string,
-        );
+        const policy = await getInlinePolicy(context.store, principal.value, input.PolicyName as string);
         if (!policy)
           return fail(
             'entity.not-found',
@@ -224,14 +207,8 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
           `iam:Delete${label}Policy`,
         );
         if (!principal.ok) return principal;
-        const target = { accountId: caller.accountId, kind, principal: principal.value.name };
-        const existing = await getInlinePolicy(
-          context.store,
-          caller.accountId,
-          kind,
-          principal.value.name,
-          input.PolicyName as string,
-        );
+        const target = principal.value;
+        const existing = await getInlinePolicy(context.store, principal.value, input.PolicyName as string);
         if (!existing)
           return fail(
             'entity.not-found',
@@ -253,12 +230,7 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
           `iam:List${label}Policies`,
         );
         if (!principal.ok) return principal;
-        const policies = await listInlinePolicies(
-          context.store,
-          caller.accountId,
-          kind,
-          principal.value.name,
-        );
+        const policies = await listInlinePolicies(context.store, principal.value);
         return ok({ PolicyNames: policies.map((p) => p.name), IsTruncated: false });
       },
     );

@@ -90,10 +90,7 @@ export function userOperations(context: IamContext): OperationTable {
           if (denied) return denied;
         }
         if (input.NewUserName !== undefined && input.NewUserName !== user.value.name) {
-          const renamed = await renamePrincipal(context.store, {
-            accountId: caller.accountId,
-            kind: 'user',
-            name: user.value.name,
+          const renamed = await renamePrincipal(context.store, user.value, {
             newName: input.NewUserName,
             newPath,
             newArn,

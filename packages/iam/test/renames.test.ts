@@ -1,9 +1,11 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { generateTotpCode } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
 import {
+  entityNameKey,
+  entityPartition,
   getAccessKey,
-  principalPartition,
+  getPrincipal,
   putNewAccount,
   readPrincipalPartition,
   type StoreContext,
@@ -32,9 +34,33 @@ const allow = (action: string, resource = '*') =>
     Statement: [{ Effect: 'Allow', Action: action, Resource: resource }],
   });
 
+/** The keys a captured transaction writes, less what every transaction carries (its change record, the epoch). */
+function entityWrites(transaction: { TransactItems?: unknown[] }): string[] {
+  return (transaction.TransactItems ?? []).flatMap((entry) => {
+    const write = entry as Record<string, { Key?: Record<string, unknown>; Item?: Record<string, unknown> }>;
+    const op = Object.keys(write)[0] as string;
+    const key = write[op]?.Key ?? write[op]?.Item ?? {};
+    const pk = String(key.pk);
+    if (pk.includes('#CHANGES#') || key.sk === 'POLICY-EPOCH') return [];
+    return [`${op} ${pk} ${String(key.sk)}`];
+  });
+}
+
+/** The TransactWriteItems inputs sent while `capturing` is set (what a rename writes). */
+let transactions: { TransactItems?: unknown[] }[] = [];
+let capturing = false;
+
 beforeAll(async () => {
   const context = await createIamTestContext('renames', () => NOW);
   store = context.store;
+  store.documents.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { TransactItems?: unknown[] };
+      if (capturing && Array.isArray(input.TransactItems)) transactions.push(input);
+      return next(args);
+    },
+    { step: 'initialize', name: 'captureTransactions' },
+  );
   ops = iamOperations(context);
   await putNewAccount(store, { accountId: A, alias: 'renames', createdAt: NOW.toISOString() });
   root = rootCaller('aws', A);
@@ -45,16 +71,29 @@ const run = (caller: Caller, action: string, input: object): Promise<Result<unkn
 const call = <T = Record<string, unknown>>(caller: Caller, action: string, input: object): Promise<T> =>
   mustRunOperation<T>(ops, caller, action, input);
 
-async function policyPartition(name: string): Promise<Record<string, unknown>[]> {
+async function policyPartition(policyId: string): Promise<Record<string, unknown>[]> {
   const result = await store.documents.send(
     new QueryCommand({
       TableName: store.tableName,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': principalPartition(A, 'POLICY', name) },
+      ExpressionAttributeValues: { ':pk': entityPartition(A, 'POLICY', policyId) },
       ConsistentRead: true,
     }),
   );
   return result.Items ?? [];
+}
+
+/** The user's partition (by id) with its record, everything it holds, and nothing else. */
+async function userPartition(userId: string): Promise<Record<string, unknown>[]> {
+  return readPrincipalPartition(store, { accountId: A, kind: 'user', id: userId });
+}
+
+/** The name item of a user or group, as stored (undefined when the name is free). */
+async function nameItem(kind: 'USER' | 'GROUP', name: string): Promise<Record<string, unknown> | undefined> {
+  const result = await store.documents.send(
+    new GetCommand({ TableName: store.tableName, Key: entityNameKey(A, kind, name), ConsistentRead: true }),
+  );
+  return result.Item;
 }
 
 /** A user holding one of everything a user can hold. */
@@ -69,7 +108,7 @@ async function fullyEquippedUser(name: string, suffix: string) {
     PolicyName: 'inline',
     PolicyDocument: allow('s3:GetObject'),
   });
-  const policy = await call<{ Policy: { Arn: string } }>(root, 'CreatePolicy', {
+  const policy = await call<{ Policy: { Arn: string; PolicyId: string } }>(root, 'CreatePolicy', {
     PolicyName: `managed-${suffix}`,
     PolicyDocument: allow('sqs:*'),
   });
@@ -93,20 +132,40 @@ async function fullyEquippedUser(name: string, suffix: string) {
     userId: created.User.UserId,
     accessKeyId: key.AccessKey.AccessKeyId,
     policyArn: policy.Policy.Arn,
-    policyName: `managed-${suffix}`,
+    policyId: policy.Policy.PolicyId,
     group: `team-${suffix}`,
     serial: device.VirtualMFADevice.SerialNumber,
   };
 }
 
 describe('UpdateUser with NewUserName', () => {
-  it('moves the user and everything it holds to the new name, keeping its id', async () => {
+  it('renames the user in three items, keeping its id and everything it holds in place', async () => {
     const held = await fullyEquippedUser('alice', 'a');
+    const before = await userPartition(held.userId);
+    transactions = [];
+    capturing = true;
     expect(
       await run(root, 'UpdateUser', { UserName: 'ALICE', NewUserName: 'Alicia', NewPath: '/ops/' }),
     ).toEqual({
       ok: true,
       value: undefined,
+    });
+    capturing = false;
+    // The record, the old name item and the new one; the change record rides along.
+    expect(transactions).toHaveLength(1);
+    expect(entityWrites(transactions[0] ?? {}).sort()).toEqual([
+      `Delete ACCT#${A}#USER-NAME#alice NAME`,
+      `Put ACCT#${A}#USER-NAME#alicia NAME`,
+      `Update ACCT#${A}#USER#${held.userId} USER`,
+    ]);
+    const after = await userPartition(held.userId);
+    const children = (items: Record<string, unknown>[]) => items.filter((item) => item.sk !== 'USER');
+    expect(children(after)).toEqual(children(before));
+    expect(await nameItem('USER', 'alice')).toBeUndefined();
+    expect(await nameItem('USER', 'alicia')).toMatchObject({
+      id: held.userId,
+      name: 'Alicia',
+      path: '/ops/',
     });
 
     expect(await call(root, 'GetUser', { UserName: 'alicia' })).toMatchObject({
@@ -119,7 +178,6 @@ describe('UpdateUser with NewUserName', () => {
       },
     });
     expect(await run(root, 'GetUser', { UserName: 'alice' })).toMatchObject({ code: 'entity.not-found' });
-    expect(await readPrincipalPartition(store, A, 'user', 'alice')).toEqual([]);
 
     expect(await call(root, 'ListUserPolicies', { UserName: 'Alicia' })).toMatchObject({
       PolicyNames: ['inline'],
@@ -145,14 +203,14 @@ describe('UpdateUser with NewUserName', () => {
     expect(await call(root, 'GetLoginProfile', { UserName: 'Alicia' })).toMatchObject({
       LoginProfile: { UserName: 'Alicia' },
     });
-    const reverse = (await policyPartition(held.policyName)).filter((item) =>
+    const reverse = (await policyPartition(held.policyId)).filter((item) =>
       String(item.sk).startsWith('ATTACHMENT#'),
     );
-    expect(reverse).toMatchObject([{ sk: 'ATTACHMENT#USER#alicia', principal: 'Alicia' }]);
+    expect(reverse).toMatchObject([{ sk: `ATTACHMENT#USER#${held.userId}`, principalId: held.userId }]);
 
-    // The key now authenticates as the new ARN, with the moved policies.
+    // The key names its owner by id, and now authenticates as the new ARN with the same policies.
     const key = await getAccessKey(store, held.accessKeyId);
-    expect(key?.owner).toEqual({ kind: 'user', userName: 'Alicia' });
+    expect(key?.owner).toEqual({ kind: 'user', userId: held.userId });
     const effective = await loadEffectivePolicies(store, 'aws', A, 'user', 'Alicia');
     const caller = userCaller(effective ?? expect.fail('no effective policies'), () => NOW);
     expect(caller.arn).toBe(`arn:aws:iam::${A}:user/ops/Alicia`);
@@ -165,17 +223,17 @@ describe('UpdateUser with NewUserName', () => {
   });
 
   it('refuses a name taken in another case and changes nothing', async () => {
-    await call(root, 'CreateUser', { UserName: 'bob' });
+    const bob = await call<{ User: { UserId: string } }>(root, 'CreateUser', { UserName: 'bob' });
     await call(root, 'CreateAccessKey', { UserName: 'bob' });
-    await call(root, 'CreateUser', { UserName: 'Carol' });
-    const bobBefore = await readPrincipalPartition(store, A, 'user', 'bob');
-    const carolBefore = await readPrincipalPartition(store, A, 'user', 'carol');
+    const carol = await call<{ User: { UserId: string } }>(root, 'CreateUser', { UserName: 'Carol' });
+    const bobBefore = [await userPartition(bob.User.UserId), await nameItem('USER', 'bob')];
+    const carolBefore = [await userPartition(carol.User.UserId), await nameItem('USER', 'carol')];
     expect(await run(root, 'UpdateUser', { UserName: 'bob', NewUserName: 'CAROL' })).toMatchObject({
       ok: false,
       code: 'entity.already-exists',
     });
-    expect(await readPrincipalPartition(store, A, 'user', 'bob')).toEqual(bobBefore);
-    expect(await readPrincipalPartition(store, A, 'user', 'carol')).toEqual(carolBefore);
+    expect([await userPartition(bob.User.UserId), await nameItem('USER', 'bob')]).toEqual(bobBefore);
+    expect([await userPartition(carol.User.UserId), await nameItem('USER', 'carol')]).toEqual(carolBefore);
   });
 
   it('changes only the case of a name in place', async () => {
@@ -216,34 +274,42 @@ describe('UpdateUser with NewUserName', () => {
     const names = ['frank', 'frank-one', 'frank-two'];
     const present = [];
     for (const name of names) {
-      if ((await readPrincipalPartition(store, A, 'user', name)).length > 0) present.push(name);
+      if (await nameItem('USER', name)) present.push(name);
     }
     expect(present).toHaveLength(1);
     const [name] = present as [string];
     expect(name).toBe(winners.length === 1 ? (first.ok ? 'frank-one' : 'frank-two') : 'frank');
-    expect((await getAccessKey(store, held.accessKeyId))?.owner).toEqual({ kind: 'user', userName: name });
+    // The record and its one name item agree, and the name item is an exact copy of it.
+    const record = (await userPartition(held.userId)).find((item) => item.sk === 'USER');
+    expect(record).toMatchObject({ name, arn: `arn:aws:iam::${A}:user/${name}` });
+    const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, counters: _c, entity: _e, ...copied } = record ?? {};
+    expect(await nameItem('USER', name)).toMatchObject({ ...copied, entity: 'user-name' });
+    expect((await getAccessKey(store, held.accessKeyId))?.owner).toEqual({
+      kind: 'user',
+      userId: held.userId,
+    });
     expect(await call(root, 'GetGroup', { GroupName: held.group })).toMatchObject({
       Users: [{ UserName: name }],
     });
     expect(await call(root, 'ListUserPolicies', { UserName: name })).toMatchObject({
       PolicyNames: ['inline'],
     });
-    const reverse = (await policyPartition(held.policyName)).filter((item) =>
+    const reverse = (await policyPartition(held.policyId)).filter((item) =>
       String(item.sk).startsWith('ATTACHMENT#'),
     );
-    expect(reverse).toMatchObject([{ principal: name }]);
+    expect(reverse).toMatchObject([{ principalId: held.userId }]);
   });
 });
 
 describe('UpdateGroup with NewGroupName', () => {
-  it('moves the group, its policies and its members to the new name', async () => {
+  it('renames the group; its policies and members stay where they are and answer to the new name', async () => {
     const created = await call<{ Group: { GroupId: string } }>(root, 'CreateGroup', { GroupName: 'devs' });
     await call(root, 'PutGroupPolicy', {
       GroupName: 'devs',
       PolicyName: 'gp',
       PolicyDocument: allow('ec2:*'),
     });
-    const policy = await call<{ Policy: { Arn: string } }>(root, 'CreatePolicy', {
+    const policy = await call<{ Policy: { Arn: string; PolicyId: string } }>(root, 'CreatePolicy', {
       PolicyName: 'group-managed',
       PolicyDocument: allow('sns:*'),
     });
@@ -273,8 +339,12 @@ describe('UpdateGroup with NewGroupName', () => {
       AttachedPolicies: [{ PolicyArn: policy.Policy.Arn }],
     });
     expect(
-      (await policyPartition('group-managed')).filter((item) => String(item.sk).startsWith('ATTACHMENT#')),
-    ).toMatchObject([{ sk: 'ATTACHMENT#GROUP#developers', principal: 'Developers' }]);
+      (await policyPartition(policy.Policy.PolicyId)).filter((item) =>
+        String(item.sk).startsWith('ATTACHMENT#'),
+      ),
+    ).toMatchObject([
+      { sk: `ATTACHMENT#GROUP#${created.Group.GroupId}`, principalId: created.Group.GroupId },
+    ]);
     // A member's policies now come through the renamed group.
     const effective = await loadEffectivePolicies(store, 'aws', A, 'user', 'hank');
     const hank = userCaller(effective ?? expect.fail('no hank'), () => NOW);
@@ -282,20 +352,48 @@ describe('UpdateGroup with NewGroupName', () => {
     expect(hank.authorize('sns:Publish', '*').allowed).toBe(true);
   });
 
-  it('refuses a move needing more than 100 transaction items and changes nothing', async () => {
-    await call(root, 'CreateGroup', { GroupName: 'crowd' });
-    await Promise.all(
-      Array.from({ length: 25 }, async (_, i) => {
-        await call(root, 'CreateUser', { UserName: `member-${i}` });
-        await call(root, 'AddUserToGroup', { GroupName: 'crowd', UserName: `member-${i}` });
-      }),
+  it('renames a group with 300 members in one small transaction', async () => {
+    const created = await call<{ Group: { GroupId: string } }>(root, 'CreateGroup', { GroupName: 'crowd' });
+    const members = Array.from({ length: 300 }, (_, i) => `member-${i}`);
+    for (let start = 0; start < members.length; start += 20) {
+      await Promise.all(
+        members.slice(start, start + 20).map(async (user) => {
+          await call(root, 'CreateUser', { UserName: user });
+          await call(root, 'AddUserToGroup', { GroupName: 'crowd', UserName: user });
+        }),
+      );
+    }
+    const groupRef = { accountId: A, kind: 'group' as const, id: created.Group.GroupId };
+    const childrenBefore = (await readPrincipalPartition(store, groupRef)).filter(
+      (item) => item.sk !== 'GROUP',
     );
-    const before = await readPrincipalPartition(store, A, 'group', 'crowd');
-    expect(await run(root, 'UpdateGroup', { GroupName: 'crowd', NewGroupName: 'throng' })).toMatchObject({
-      code: 'quota.exceeded',
-      message: expect.stringContaining('too many items to rename in one step'),
+    expect(childrenBefore.length).toBeGreaterThanOrEqual(300);
+    transactions = [];
+    capturing = true;
+    expect(await run(root, 'UpdateGroup', { GroupName: 'crowd', NewGroupName: 'throng' })).toEqual({
+      ok: true,
+      value: undefined,
     });
-    expect(await readPrincipalPartition(store, A, 'group', 'crowd')).toEqual(before);
-    expect(await readPrincipalPartition(store, A, 'group', 'throng')).toEqual([]);
-  });
+    capturing = false;
+    expect(transactions.map(entityWrites)).toEqual([
+      [
+        `Update ACCT#${A}#GROUP#${created.Group.GroupId} GROUP`,
+        `Delete ACCT#${A}#GROUP-NAME#crowd NAME`,
+        `Put ACCT#${A}#GROUP-NAME#throng NAME`,
+      ],
+    ]);
+    const childrenAfter = (await readPrincipalPartition(store, groupRef)).filter(
+      (item) => item.sk !== 'GROUP',
+    );
+    expect(childrenAfter).toEqual(childrenBefore);
+    const group = await call<{ Group: { GroupName: string }; Users: unknown[] }>(root, 'GetGroup', {
+      GroupName: 'THRONG',
+    });
+    expect(group.Group.GroupName).toBe('throng');
+    expect(group.Users).toHaveLength(300);
+    expect(await call(root, 'ListGroupsForUser', { UserName: 'member-7' })).toMatchObject({
+      Groups: [{ GroupName: 'throng' }],
+    });
+    expect(await getPrincipal(store, A, 'group', 'crowd')).toBeUndefined();
+  }, 180_000);
 });

@@ -10,14 +10,14 @@ import {
   accessKeyItemKey,
   accessKeyItemPrefix,
   accessKeyLookupKey,
-  principalItemKey,
-  principalPartition,
-  rootRecordKey,
+  type CredentialOwnerKey,
+  credentialOwnerPartition,
+  credentialOwnerRecordKey,
 } from './keys.ts';
 import { isConditionFailure, transact } from './transactions.ts';
 
-/** Who owns a long-term access key: an IAM user, or the account's root. */
-export type AccessKeyOwner = { readonly kind: 'user'; readonly userName: string } | { readonly kind: 'root' };
+/** Who owns a long-term access key: an IAM user (by its immutable id, so a rename touches no key), or the account's root. */
+export type AccessKeyOwner = CredentialOwnerKey;
 
 /** Whether a key may sign requests. */
 export type AccessKeyStatus = 'Active' | 'Inactive';
@@ -36,17 +36,8 @@ export interface AccessKeyRecord {
   readonly lastUsedRegion?: string;
 }
 
-function ownerPartition(accountId: string, owner: AccessKeyOwner) {
-  return owner.kind === 'root'
-    ? principalPartition(accountId, 'ROOT')
-    : principalPartition(accountId, 'USER', owner.userName);
-}
-
-function ownerRecordKey(accountId: string, owner: AccessKeyOwner) {
-  return owner.kind === 'root'
-    ? rootRecordKey(accountId)
-    : principalItemKey(accountId, 'USER', owner.userName);
-}
+const ownerPartition = credentialOwnerPartition;
+const ownerRecordKey = credentialOwnerRecordKey;
 
 /** Stores a new key for its owner unless the owner already has `maxKeys`. */
 export async function putNewAccessKey(

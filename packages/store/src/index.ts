@@ -18,7 +18,6 @@ export * from './oidc-providers.ts';
 export * from './path-listings.ts';
 export * from './policy-epochs.ts';
 export * from './principals.ts';
-export * from './renames.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
 export * from './sign-in-sessions.ts';

@@ -5,8 +5,8 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { inlinePolicyKey, inlinePolicyPrefix, principalPartition } from './keys.ts';
-import { type PrincipalKind, principalKey } from './principals.ts';
+import { inlinePolicyKey, inlinePolicyPrefix } from './keys.ts';
+import { type PrincipalKind, type PrincipalRef, principalKey, principalPartitionOf } from './principals.ts';
 import { transact } from './transactions.ts';
 
 /** An inline policy as stored. */
@@ -19,22 +19,23 @@ export interface InlinePolicyRecord {
 
 const KIND_KEY = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
 
-function inlineKey(accountId: string, kind: PrincipalKind, principal: string, policyName: string) {
-  return inlinePolicyKey(accountId, KIND_KEY[kind], principal, policyName);
+/** A principal addressed by id (the partition) with its name (for messages). */
+type Owner = Pick<PrincipalRef, 'accountId' | 'kind' | 'id'> & { readonly name?: string };
+
+function inlineKey(owner: Owner, policyName: string) {
+  return inlinePolicyKey(owner.accountId, KIND_KEY[owner.kind as PrincipalKind], owner.id, policyName);
 }
 
 /** Reads one inline policy of a principal. */
 export async function getInlinePolicy(
   context: StoreContext,
-  accountId: string,
-  kind: PrincipalKind,
-  principal: string,
+  principal: Owner,
   policyName: string,
 ): Promise<InlinePolicyRecord | undefined> {
   const result = await context.documents.send(
     new GetCommand({
       TableName: context.tableName,
-      Key: inlineKey(accountId, kind, principal, policyName),
+      Key: inlineKey(principal, policyName),
       ConsistentRead: true,
     }),
   );
@@ -44,16 +45,14 @@ export async function getInlinePolicy(
 /** Lists a principal's inline policies by name. */
 export async function listInlinePolicies(
   context: StoreContext,
-  accountId: string,
-  kind: PrincipalKind,
-  principal: string,
+  principal: Owner,
 ): Promise<InlinePolicyRecord[]> {
   const result = await context.documents.send(
     new QueryCommand({
       TableName: context.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inline)',
       ExpressionAttributeValues: {
-        ':pk': principalPartition(accountId, KIND_KEY[kind], principal),
+        ':pk': principalPartitionOf(principal),
         ':inline': inlinePolicyPrefix,
       },
       ConsistentRead: true,
@@ -68,13 +67,13 @@ export async function listInlinePolicies(
  */
 export async function putInlinePolicy(
   context: StoreContext,
-  target: { accountId: string; kind: PrincipalKind; principal: string },
+  target: PrincipalRef,
   policy: InlinePolicyRecord,
   previous: InlinePolicyRecord | undefined,
   maxBytes: number,
 ): Promise<Result<void>> {
   const delta = policy.size - (previous?.size ?? 0);
-  const key = inlineKey(target.accountId, target.kind, target.principal, policy.name);
+  const key = inlineKey(target, policy.name);
   return transact(context, [
     {
       write: {
@@ -97,7 +96,7 @@ export async function putInlinePolicy(
     {
       write: {
         Update: {
-          Key: principalKey(target.accountId, target.kind, target.principal),
+          Key: principalKey(target.accountId, target.kind, target.id),
           UpdateExpression:
             'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes + :delta, counters.inlinePolicies = counters.inlinePolicies + :added',
           // DynamoDB conditions cannot add, so the bound moves instead: bytes + delta <= max.
@@ -111,7 +110,7 @@ export async function putInlinePolicy(
       },
       onConditionFailed: fail(
         'policy.too-large',
-        `Maximum policy size of ${maxBytes} bytes exceeded for ${target.kind} ${target.principal}.`,
+        `Maximum policy size of ${maxBytes} bytes exceeded for ${target.kind} ${target.name}.`,
       ),
     },
   ]);
@@ -120,14 +119,14 @@ export async function putInlinePolicy(
 /** Deletes an inline policy and releases its share of the aggregate size. */
 export async function deleteInlinePolicy(
   context: StoreContext,
-  target: { accountId: string; kind: PrincipalKind; principal: string },
+  target: PrincipalRef,
   existing: InlinePolicyRecord,
 ): Promise<Result<void>> {
   const result = await transact(context, [
     {
       write: {
         Delete: {
-          Key: inlineKey(target.accountId, target.kind, target.principal, existing.name),
+          Key: inlineKey(target, existing.name),
           ConditionExpression: '#size = :size',
           ExpressionAttributeNames: { '#size': 'size' },
           ExpressionAttributeValues: { ':size': existing.size },
@@ -141,7 +140,7 @@ export async function deleteInlinePolicy(
     {
       write: {
         Update: {
-          Key: principalKey(target.accountId, target.kind, target.principal),
+          Key: principalKey(target.accountId, target.kind, target.id),
           UpdateExpression:
             'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes - :size, counters.inlinePolicies = counters.inlinePolicies - :one',
           ConditionExpression: 'attribute_exists(pk)',

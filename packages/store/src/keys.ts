@@ -14,22 +14,31 @@
  * | every account (operator listing)           | gsi1  | gsi1pk = ACCOUNTS, gsi1sk > cursor                   | accountListKey        |
  * | the account with this alias                | table | pk = ALIAS#<alias>, sk = ALIAS                       | aliasKey              |
  * | the owner and secret of this access key    | table | pk = AKID#<key id>, sk = ACCESS-KEY                  | accessKeyLookupKey    |
- * | a principal and everything it holds        | table | pk = ACCT#<a>#<KIND>#<name>                          | principalPartition    |
- * |   (user/group/role item, inline policies,  |       |   sk = <KIND> / INLINE#… / ATTACHED#… / MEMBER…#… /  | principalItemKey      |
- * |    attachments, memberships, keys, MFA)    |       |   ACCESS-KEY#… / MFA#…                               |                       |
+ * | a user/group/role/managed policy by its    | table | pk = ACCT#<a>#<KIND>#<id>, sk = <KIND>               | entityRecordKey       |
+ * |   immutable id (the authoritative record)  |       |   (id = AIDA…/AGPA…/AROA…/ANPA…)                     |                       |
+ * | …and everything it holds (inline policies, | table | pk = ACCT#<a>#<KIND>#<id>, sk = INLINE#… /           | entityPartition       |
+ * |   attachments, memberships, member shards, |       |   ATTACHED#… / MEMBER-OF#<group id> / MEMBER#<user   |                       |
+ * |   keys, login profile, MFA, versions)      |       |   id> / MEMBERS#nn / ACCESS-KEY#… / MFA#… / VERSION#…|                       |
+ * | a user/group/role/managed policy by name   | table | pk = ACCT#<a>#<KIND>-NAME#<lower-cased name>,        | entityNameKey         |
+ * |   (case-insensitive; the id and an exact   |       |   sk = NAME (written with the record in the same     |                       |
+ * |   copy of the record: one GetItem)         |       |   transaction; attribute_not_exists = name is free)  |                       |
  * | every principal of a kind in an account    | gsi1  | gsi1pk = ACCT#<a>#<KIND>S, begins_with(gsi1sk, path) | principalListKey      |
- * | a managed policy and its versions          | table | pk = ACCT#<a>#POLICY#<name>, sk = POLICY / VERSION#… | policyPartition       |
+ * |   (only the authoritative records carry it)|       |                                                      |                       |
+ * | a managed policy's versions                | table | pk = ACCT#<a>#POLICY#<id>, begins_with(sk, VERSION#) | policyVersionKey      |
  * | every managed policy of an account         | gsi1  | gsi1pk = ACCT#<a>#POLICYS, begins_with(gsi1sk, path) | principalListKey      |
  * | the account's catalog counters (bytes)     | table | pk = ACCT#<a>, sk = SUMMARY                          | accountSummaryKey     |
  * | one shard of an account-wide quota counter | table | pk = ACCT#<a>#COUNTERS, sk = <counter>#<nn>          | accountCounterShardKey|
  * |   every shard of every counter (summary)   | table | pk = ACCT#<a>#COUNTERS                               | accountCounterPartition |
- * | one shard of a group's member count         | table | pk = ACCT#<a>#GROUP#<g>, sk = MEMBERS#<nn>           | groupMemberShardKey   |
+ * | one shard of a group's member count         | table | pk = ACCT#<a>#GROUP#<group id>, sk = MEMBERS#<nn>    | groupMemberShardKey   |
  * | the account's password policy              | table | pk = ACCT#<a>, sk = PASSWORD-POLICY                  | passwordPolicyKey     |
- * | the root principal's record and its keys   | table | pk = ACCT#<a>#ROOT, sk = ROOT / ACCESS-KEY#…         | principalPartition    |
- * | the groups a user is in                    | table | pk = ACCT#<a>#USER#<u>, begins_with(sk, MEMBER-OF#)  | principalPartition    |
- * | the members of a group                     | table | pk = ACCT#<a>#GROUP#<g>, begins_with(sk, MEMBER#)    | principalPartition    |
- * | the principals a managed policy is on      | table | pk = ACCT#<a>#POLICY#<p>, begins_with(sk, ATTACHMENT#) | principalPartition  |
- * | a user's (or root's) login profile         | table | pk = <principal partition>, sk = LOGIN-PROFILE       | loginProfileKey       |
+ * | the root principal's record and its keys   | table | pk = ACCT#<a>#ROOT, sk = ROOT / ACCESS-KEY#…         | rootPartition         |
+ * | the ids of the groups a user is in         | table | pk = ACCT#<a>#USER#<user id>,                        | membershipKey         |
+ * |   (then BatchGet of the group records)     |       |   begins_with(sk, MEMBER-OF#) (sk = …#<group id>)    |                       |
+ * | the ids of a group's members               | table | pk = ACCT#<a>#GROUP#<group id>,                      | groupMemberKey        |
+ * |   (then BatchGet of the user records)      |       |   begins_with(sk, MEMBER#) (sk = …#<user id>)        |                       |
+ * | the principals a managed policy is on      | table | pk = ACCT#<a>#POLICY#<policy id>,                    | policyAttachmentKey   |
+ * |                                            |       |   begins_with(sk, ATTACHMENT#<KIND>#<principal id>)  |                       |
+ * | a user's (or root's) login profile         | table | pk = <user id's (root's) partition>, sk = LOGIN-PROFILE | loginProfileKey    |
  * | an enabled MFA device of a user (or root)  | table | pk = <principal partition>, sk = MFA#<serial ARN>    | assignedMfaDeviceKey  |
  * |   every enabled MFA device of a user       | table | pk = <principal partition>, begins_with(sk, MFA#)    | mfaAssignmentPrefix   |
  * | a virtual MFA device (seed, assignment)    | table | pk = ACCT#<a>#MFA#<name>, sk = MFA-DEVICE            | virtualMfaDeviceKey   |
@@ -72,11 +81,21 @@ export interface ItemKey {
 /** The kinds of principal-like partitions an account holds (policies share the listing shape). */
 export type PartitionKind = 'USER' | 'GROUP' | 'ROLE' | 'POLICY' | 'ROOT';
 
+/** The kinds of entity keyed by an immutable id, with a name → id item beside them. */
+export type EntityKind = Exclude<PartitionKind, 'ROOT'>;
+
 const ACCOUNT_ID = /^\d{12}$/;
 const ALIAS = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 // IAM names: letters, digits and +=,.@_- (1–128); '#' never appears, so it can separate segments.
 const ENTITY_NAME = /^[\w+=,.@-]{1,128}$/;
+// Immutable ids (credentials' generateUniqueId: a four-letter prefix, then base32); the prefix names the kind.
+const ENTITY_ID: Readonly<Record<EntityKind, RegExp>> = {
+  USER: /^AIDA[A-Z0-9]{8,60}$/,
+  GROUP: /^AGPA[A-Z0-9]{8,60}$/,
+  ROLE: /^AROA[A-Z0-9]{8,60}$/,
+  POLICY: /^ANPA[A-Z0-9]{8,60}$/,
+};
 
 function checked(value: string, pattern: RegExp, what: string): string {
   // INVARIANT: no unvalidated input becomes part of a key, so no input can address another tenant.
@@ -140,19 +159,17 @@ export function parseAccountCounterSortKey(
   return { counter: counter as AccountCounter, shard: Number(shard) };
 }
 
-/** A user's membership in a group, in the user's partition (sk = `MEMBER-OF#<group>`). */
-export function membershipKey(accountId: string, userName: string, groupName: string): ItemKey {
-  const group = checked(groupName, ENTITY_NAME, 'group name').toLowerCase();
-  return childOf(accountId, 'USER', userName, `${membershipPrefix}${group}`);
+/** A user's membership in a group, in the user's partition (sk = `MEMBER-OF#<group id>`). */
+export function membershipKey(accountId: string, userId: string, groupId: string): ItemKey {
+  return childOf(accountId, 'USER', userId, `${membershipPrefix}${checkedId('GROUP', groupId)}`);
 }
 
 /** The sort-key prefix of a user's memberships. */
 export const membershipPrefix = 'MEMBER-OF#';
 
-/** A group's member, in the group's partition (sk = `MEMBER#<user>`). */
-export function groupMemberKey(accountId: string, groupName: string, userName: string): ItemKey {
-  const user = checked(userName, ENTITY_NAME, 'user name').toLowerCase();
-  return childOf(accountId, 'GROUP', groupName, `${groupMemberPrefix}${user}`);
+/** A group's member, in the group's partition (sk = `MEMBER#<user id>`). */
+export function groupMemberKey(accountId: string, groupId: string, userId: string): ItemKey {
+  return childOf(accountId, 'GROUP', groupId, `${groupMemberPrefix}${checkedId('USER', userId)}`);
 }
 
 /** The sort-key prefix of a group's members. */
@@ -162,14 +179,8 @@ export const groupMemberPrefix = 'MEMBER#';
 export const groupMemberShardPrefix = 'MEMBERS#';
 
 /** One shard of a group's member count, in the group's partition (created and deleted with the group). */
-export function groupMemberShardKey(accountId: string, groupName: string, shard: number): ItemKey {
-  return childOf(accountId, 'GROUP', groupName, `${groupMemberShardPrefix}${checkedShard(shard)}`);
-}
-
-/** A member-count shard in the group partition `groupPartition` (as read from a member item's pk). */
-export function memberShardKeyIn(groupPartition: string, shard: number): ItemKey {
-  checked(groupPartition, /^ACCT#\d{12}#GROUP#[\w+=,.@-]{1,128}$/, 'group partition');
-  return { pk: groupPartition, sk: `${groupMemberShardPrefix}${checkedShard(shard)}` };
+export function groupMemberShardKey(accountId: string, groupId: string, shard: number): ItemKey {
+  return childOf(accountId, 'GROUP', groupId, `${groupMemberShardPrefix}${checkedShard(shard)}`);
 }
 
 /** The account's password policy. */
@@ -187,40 +198,50 @@ export function accessKeyLookupKey(accessKeyId: string): ItemKey {
   return { pk: `AKID#${checked(accessKeyId, ACCESS_KEY_ID, 'access key id')}`, sk: 'ACCESS-KEY' };
 }
 
-/** The partition key holding one principal (or managed policy) and everything it owns. */
-export function principalPartition(accountId: string, kind: PartitionKind, name = ''): string {
-  const account = checked(accountId, ACCOUNT_ID, 'account id');
-  if (kind === 'ROOT') return `ACCT#${account}#ROOT`;
-  return `ACCT#${account}#${kind}#${checked(name, ENTITY_NAME, 'entity name').toLowerCase()}`;
+function checkedId(kind: EntityKind, id: string): string {
+  return checked(id, ENTITY_ID[kind], `${kind.toLowerCase()} id`);
 }
 
-/** A principal's (or managed policy's) own record: `sk` = its kind (`USER`, `GROUP`, `ROLE`, `POLICY`, `ROOT`). */
-export function principalItemKey(accountId: string, kind: PartitionKind, name: string): ItemKey {
-  return { pk: principalPartition(accountId, kind, name), sk: kind };
+/** True when `id` is an immutable id of `kind` (AIDA…, AGPA…, AROA…, ANPA…). */
+export function isEntityId(kind: EntityKind, id: string): boolean {
+  return ENTITY_ID[kind].test(id);
+}
+
+/** The partition holding one user, group, role or managed policy (by immutable id) and everything it owns. */
+export function entityPartition(accountId: string, kind: EntityKind, id: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#${kind}#${checkedId(kind, id)}`;
+}
+
+/** The authoritative record of a user, group, role or managed policy: `sk` = its kind. */
+export function entityRecordKey(accountId: string, kind: EntityKind, id: string): ItemKey {
+  return { pk: entityPartition(accountId, kind, id), sk: kind };
+}
+
+/**
+ * The name → id item of an entity (names unique case-insensitively): the id and an exact copy of
+ * the record, written in the same transaction as the record, so a read by name is one GetItem.
+ */
+export function entityNameKey(accountId: string, kind: EntityKind, name: string): ItemKey {
+  const account = checked(accountId, ACCOUNT_ID, 'account id');
+  return {
+    pk: `ACCT#${account}#${kind}-NAME#${checked(name, ENTITY_NAME, 'entity name').toLowerCase()}`,
+    sk: 'NAME',
+  };
+}
+
+/** The partition of the account's root principal (its record, access keys, login profile, MFA). */
+export function rootPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#ROOT`;
 }
 
 /** The root principal's own record (its counters cap root access keys like a user's). */
 export function rootRecordKey(accountId: string): ItemKey {
-  return principalItemKey(accountId, 'ROOT', '');
+  return { pk: rootPartition(accountId), sk: 'ROOT' };
 }
 
-/** A child item in a principal's partition; `sk` is built by one of the typed functions below. */
-function childOf(accountId: string, kind: PartitionKind, name: string, sk: string): ItemKey {
-  return { pk: principalPartition(accountId, kind, name), sk };
-}
-
-// The sort keys a principal's children have: a record never moves, only what it holds.
-const CHILD_SORT_KEY =
-  /^(?:INLINE|ATTACHED|MEMBER-OF|MEMBER|MEMBERS|ACCESS-KEY|MFA)#[\x21-\x7e]{1,1700}$|^LOGIN-PROFILE$/;
-
-/** Where an existing child item of a principal goes when the principal is renamed: same sort key, new partition. */
-export function movedChildKey(
-  accountId: string,
-  kind: 'USER' | 'GROUP' | 'ROLE',
-  newName: string,
-  sk: string,
-): ItemKey {
-  return childOf(accountId, kind, newName, checked(sk, CHILD_SORT_KEY, 'child sort key'));
+/** A child item in an entity's partition; `sk` is built by one of the typed functions below. */
+function childOf(accountId: string, kind: EntityKind, id: string, sk: string): ItemKey {
+  return { pk: entityPartition(accountId, kind, id), sk };
 }
 
 // IAM policy names (inline policies): letters, digits and +=,.@_- (1–128).
@@ -236,11 +257,11 @@ export const inlinePolicyPrefix = 'INLINE#';
 export function inlinePolicyKey(
   accountId: string,
   kind: 'USER' | 'GROUP' | 'ROLE',
-  principal: string,
+  principalId: string,
   policyName: string,
 ): ItemKey {
   const name = checked(policyName, POLICY_NAME, 'policy name').toLowerCase();
-  return childOf(accountId, kind, principal, `${inlinePolicyPrefix}${name}`);
+  return childOf(accountId, kind, principalId, `${inlinePolicyPrefix}${name}`);
 }
 
 /** The sort-key prefix of the managed policies attached to a principal. */
@@ -250,40 +271,47 @@ export const attachedPolicyPrefix = 'ATTACHED#';
 export function attachedPolicyKey(
   accountId: string,
   kind: 'USER' | 'GROUP' | 'ROLE',
-  principal: string,
+  principalId: string,
   policyArn: string,
 ): ItemKey {
   return childOf(
     accountId,
     kind,
-    principal,
+    principalId,
     `${attachedPolicyPrefix}${checked(policyArn, POLICY_ARN, 'policy ARN')}`,
   );
 }
 
-/** A customer managed policy's record. */
-export function policyRecordKey(accountId: string, policyName: string): ItemKey {
-  return principalItemKey(accountId, 'POLICY', policyName);
+/** A customer managed policy's record, by its id (ANPA…). */
+export function policyRecordKey(accountId: string, policyId: string): ItemKey {
+  return entityRecordKey(accountId, 'POLICY', policyId);
 }
 
 /** The sort-key prefix of a managed policy's versions. */
 export const policyVersionPrefix = 'VERSION#';
 
 /** One version of a managed policy (zero-padded, so versions sort numerically). */
-export function policyVersionKey(accountId: string, policyName: string, versionId: string): ItemKey {
+export function policyVersionKey(accountId: string, policyId: string, versionId: string): ItemKey {
   const number = checked(versionId, VERSION_ID, 'policy version id').slice(1).padStart(6, '0');
-  return childOf(accountId, 'POLICY', policyName, `${policyVersionPrefix}${number}`);
+  return childOf(accountId, 'POLICY', policyId, `${policyVersionPrefix}${number}`);
 }
 
-/** The reverse item of an attachment, in the policy's partition (kind and principal name). */
+/** The sort-key prefix of a managed policy's reverse attachment items. */
+export const policyAttachmentPrefix = 'ATTACHMENT#';
+
+/** The reverse item of an attachment, in the policy's partition (kind and principal id). */
 export function policyAttachmentKey(
   accountId: string,
-  policyName: string,
+  policyId: string,
   kind: 'USER' | 'GROUP' | 'ROLE',
-  principal: string,
+  principalId: string,
 ): ItemKey {
-  const name = checked(principal, ENTITY_NAME, 'principal name').toLowerCase();
-  return childOf(accountId, 'POLICY', policyName, `ATTACHMENT#${kind}#${name}`);
+  return childOf(
+    accountId,
+    'POLICY',
+    policyId,
+    `${policyAttachmentPrefix}${kind}#${checkedId(kind, principalId)}`,
+  );
 }
 
 /** The sort-key prefix of a principal's (or root's) access keys. */
@@ -448,15 +476,13 @@ export const keyPatterns = {
   oidcProviderId: OIDC_PROVIDER_ID,
 };
 
-/** Whose sign-in credentials (login profile, MFA devices) an item belongs to. */
+/** Whose credentials (access keys, login profile, MFA devices) an item belongs to: a user by id, or root. */
 export type CredentialOwnerKey =
-  | { readonly kind: 'user'; readonly userName: string }
+  | { readonly kind: 'user'; readonly userId: string }
   | { readonly kind: 'root' };
 
 function ownerPartitionOf(accountId: string, owner: CredentialOwnerKey): string {
-  return owner.kind === 'root'
-    ? principalPartition(accountId, 'ROOT')
-    : principalPartition(accountId, 'USER', owner.userName);
+  return owner.kind === 'root' ? rootPartition(accountId) : entityPartition(accountId, 'USER', owner.userId);
 }
 
 /** The partition key of a credential owner (a user's partition, or the root's). */
@@ -466,9 +492,7 @@ export function credentialOwnerPartition(accountId: string, owner: CredentialOwn
 
 /** The owner's own record (user item or root item), whose counters guard deletion. */
 export function credentialOwnerRecordKey(accountId: string, owner: CredentialOwnerKey): ItemKey {
-  return owner.kind === 'root'
-    ? rootRecordKey(accountId)
-    : principalItemKey(accountId, 'USER', owner.userName);
+  return owner.kind === 'root' ? rootRecordKey(accountId) : entityRecordKey(accountId, 'USER', owner.userId);
 }
 
 /** A user's (or the root's) login profile, in the owner's partition. */
@@ -598,3 +622,38 @@ export function changeRecordKey(scope: ChangeScope, at: string, requestId: strin
     sk: checked(`${at}#${requestId}#${n}`, CHANGE_SORT_KEY, 'change record sort key'),
   };
 }
+
+/**
+ * The name-keyed layout of v1/v2 (`ACCT#<a>#<KIND>#<lower-cased name>`), for the migrations that
+ * read it (migration-spread-counters.ts, migration-id-keys.ts) and nothing else.
+ */
+export const nameKeyedLayout = {
+  /** The v2 partition of an entity by name. */
+  partition(accountId: string, kind: EntityKind, name: string): string {
+    const account = checked(accountId, ACCOUNT_ID, 'account id');
+    return `ACCT#${account}#${kind}#${checked(name, ENTITY_NAME, 'entity name').toLowerCase()}`;
+  },
+  /** The account, kind and lower-cased name of a v2 entity partition key, or undefined for another key. */
+  parsePartition(pk: string): { accountId: string; kind: EntityKind; name: string } | undefined {
+    const m = /^ACCT#(\d{12})#(USER|GROUP|ROLE|POLICY)#([\w+=,.@-]{1,128})$/.exec(pk);
+    if (!m || isEntityId(m[2] as EntityKind, m[3] as string)) return undefined;
+    return { accountId: m[1] as string, kind: m[2] as EntityKind, name: m[3] as string };
+  },
+  /** One of a group's member-count shards in its v2 partition. */
+  groupMemberShardKey(accountId: string, groupName: string, shard: number): ItemKey {
+    return {
+      pk: nameKeyedLayout.partition(accountId, 'GROUP', groupName),
+      sk: `${groupMemberShardPrefix}${checkedShard(shard)}`,
+    };
+  },
+  /** A member-count shard in a v2 group partition (as read from a member item's pk). */
+  memberShardKeyIn(groupPartition: string, shard: number): ItemKey {
+    checked(groupPartition, /^ACCT#\d{12}#GROUP#[\w+=,.@-]{1,128}$/, 'group partition');
+    return { pk: groupPartition, sk: `${groupMemberShardPrefix}${checkedShard(shard)}` };
+  },
+  /** A user's v2 membership item (`MEMBER-OF#<group name>` in the user's name partition). */
+  membershipKey(accountId: string, userName: string, groupName: string): ItemKey {
+    const group = checked(groupName, ENTITY_NAME, 'group name').toLowerCase();
+    return { pk: nameKeyedLayout.partition(accountId, 'USER', userName), sk: `${membershipPrefix}${group}` };
+  },
+};

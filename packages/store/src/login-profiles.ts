@@ -39,15 +39,16 @@ export interface SignInGeneration {
   readonly keptSessionId?: string;
 }
 
-function ownerLabel(owner: LoginProfileOwner): string {
-  return owner.kind === 'root' ? 'the root user' : `user ${owner.userName}`;
+// Owners are keyed by id; messages name the user when the caller knows the name (it is not stored here).
+function ownerLabel(owner: LoginProfileOwner, ownerName?: string): string {
+  return owner.kind === 'root' ? 'the root user' : `user ${ownerName ?? owner.userId}`;
 }
 
-/** The NoSuchEntity IAM answers for a missing login profile. */
-export function noLoginProfile(owner: LoginProfileOwner) {
+/** The NoSuchEntity IAM answers for a missing login profile (`ownerName`: the user's name, for the message). */
+export function noLoginProfile(owner: LoginProfileOwner, ownerName?: string) {
   return fail(
     'entity.not-found',
-    `Login Profile for ${owner.kind === 'root' ? 'the root user' : `User ${owner.userName}`} cannot be found.`,
+    `Login Profile for ${owner.kind === 'root' ? 'the root user' : `User ${ownerName ?? owner.userId}`} cannot be found.`,
   );
 }
 
@@ -55,6 +56,7 @@ export function noLoginProfile(owner: LoginProfileOwner) {
 export async function putNewLoginProfile(
   context: StoreContext,
   record: Omit<LoginProfileRecord, 'version' | 'previousPasswordHashes'>,
+  ownerName?: string,
 ): Promise<Result<LoginProfileRecord>> {
   const stored: LoginProfileRecord = { ...record, previousPasswordHashes: [], version: 1 };
   const written = await transact(context, [
@@ -67,7 +69,7 @@ export async function putNewLoginProfile(
       },
       onConditionFailed: fail(
         'entity.already-exists',
-        `Login Profile for ${ownerLabel(record.owner)} already exists.`,
+        `Login Profile for ${ownerLabel(record.owner, ownerName)} already exists.`,
       ),
     },
     {
@@ -84,7 +86,7 @@ export async function putNewLoginProfile(
         'entity.not-found',
         record.owner.kind === 'root'
           ? 'The account cannot be found.'
-          : `The user with name ${record.owner.userName} cannot be found.`,
+          : `The user with name ${ownerName ?? record.owner.userId} cannot be found.`,
       ),
     },
   ]);
@@ -151,13 +153,14 @@ export async function deleteLoginProfile(
   context: StoreContext,
   accountId: string,
   owner: LoginProfileOwner,
+  ownerName?: string,
 ): Promise<Result<void>> {
   return transact(context, [
     {
       write: {
         Delete: { Key: loginProfileKey(accountId, owner), ConditionExpression: 'attribute_exists(pk)' },
       },
-      onConditionFailed: noLoginProfile(owner),
+      onConditionFailed: noLoginProfile(owner, ownerName),
     },
     {
       write: {

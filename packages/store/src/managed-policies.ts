@@ -1,25 +1,38 @@
 /**
  * Customer-managed policies, their versions (at most five) and their attachments to principals.
- * A policy's partition holds its record, its versions and a reverse item per attachment, so
- * deletion can be refused while anything still uses it.
+ * A policy's partition (keyed by its id, ANPA…) holds its record, its versions and a reverse item
+ * per attachment (naming the principal by id), so deletion can be refused while anything still
+ * uses it. Its name item holds a complete copy of the record (GetPolicy and the documents a
+ * principal's policies need are one read by name), changed in the same transaction as the record.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { releaseCount, transactCounted } from './counter-shards.ts';
 import {
   attachedPolicyKey,
   attachedPolicyPrefix,
+  entityNameKey,
+  entityPartition,
   policyAttachmentKey,
-  policyRecordKey,
   policyVersionKey,
   policyVersionPrefix,
   principalListKey,
   principalListPartition,
-  principalPartition,
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
-import { capitalised, type PrincipalKind, principalKey, type Tag } from './principals.ts';
+import {
+  batchGetItems,
+  capitalised,
+  type NamedEntityRef,
+  type PrincipalRef,
+  principalKey,
+  principalPartitionOf,
+  recordCreationWrites,
+  recordDeletionWrites,
+  recordUpdateWrites,
+  type Tag,
+} from './principals.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
 /** A customer-managed policy as stored. */
@@ -60,7 +73,12 @@ export interface AttachmentRecord {
 
 const KIND_KEY = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
 
-const policyKey = policyRecordKey;
+/** A customer managed policy as writes name it: its id (the key) and name (its name item). */
+export type StoredPolicyRef = Pick<ManagedPolicyRecord, 'accountId' | 'id' | 'name'>;
+
+function entityOf(policy: StoredPolicyRef): NamedEntityRef {
+  return { accountId: policy.accountId, kind: 'POLICY', id: policy.id, name: policy.name };
+}
 
 /** Creates a policy with its first (default) version, if the name is free and the quota allows. */
 export async function putNewManagedPolicy(
@@ -95,29 +113,24 @@ export async function putNewManagedPolicy(
     accountQuota,
     fail('quota.exceeded', `Cannot exceed quota for PoliciesPerAccount: ${accountQuota}.`),
     (quotaShard) => [
-      {
-        write: {
-          Put: {
-            Item: {
-              ...policyKey(policy.accountId, policy.name),
-              ...principalListKey(policy.accountId, 'POLICY', policy.path, policy.name),
-              entity: 'managed-policy',
-              ...record,
-              quotaShard,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+      ...recordCreationWrites(
+        entityOf(policy),
+        {
+          ...principalListKey(policy.accountId, 'POLICY', policy.path, policy.name),
+          entity: 'managed-policy',
+          ...record,
+          quotaShard,
         },
-        onConditionFailed: fail(
+        fail(
           'entity.already-exists',
           `A policy called ${policy.name} already exists. Duplicate names are not allowed.`,
         ),
-      },
+      ),
       {
         write: {
           Put: {
             Item: {
-              ...policyVersionKey(policy.accountId, policy.name, 'v1'),
+              ...policyVersionKey(policy.accountId, policy.id, 'v1'),
               entity: 'policy-version',
               versionId: 'v1',
               document,
@@ -131,14 +144,18 @@ export async function putNewManagedPolicy(
   return counted.ok ? ok({ ...record, quotaShard: counted.value }) : counted;
 }
 
-/** Reads a managed policy's record by name. */
+/** Reads a managed policy's record by name (one GetItem of its name item, a complete copy). */
 export async function getManagedPolicy(
   context: StoreContext,
   accountId: string,
   name: string,
 ): Promise<ManagedPolicyRecord | undefined> {
   const result = await context.documents.send(
-    new GetCommand({ TableName: context.tableName, Key: policyKey(accountId, name), ConsistentRead: true }),
+    new GetCommand({
+      TableName: context.tableName,
+      Key: entityNameKey(accountId, 'POLICY', name),
+      ConsistentRead: true,
+    }),
   );
   return result.Item ? toManagedPolicy(result.Item) : undefined;
 }
@@ -146,15 +163,14 @@ export async function getManagedPolicy(
 /** Reads one version of a managed policy. */
 export async function getPolicyVersion(
   context: StoreContext,
-  accountId: string,
-  name: string,
+  policy: Pick<StoredPolicyRef, 'accountId' | 'id'>,
   versionId: string,
 ): Promise<PolicyVersionRecord | undefined> {
   if (!/^v[1-9]\d{0,5}$/.test(versionId)) return undefined;
   const result = await context.documents.send(
     new GetCommand({
       TableName: context.tableName,
-      Key: policyVersionKey(accountId, name, versionId),
+      Key: policyVersionKey(policy.accountId, policy.id, versionId),
       ConsistentRead: true,
     }),
   );
@@ -164,15 +180,14 @@ export async function getPolicyVersion(
 /** Lists a policy's versions, oldest first. */
 export async function listPolicyVersions(
   context: StoreContext,
-  accountId: string,
-  name: string,
+  policy: Pick<StoredPolicyRef, 'accountId' | 'id'>,
 ): Promise<PolicyVersionRecord[]> {
   const result = await context.documents.send(
     new QueryCommand({
       TableName: context.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :v)',
       ExpressionAttributeValues: {
-        ':pk': principalPartition(accountId, 'POLICY', name),
+        ':pk': entityPartition(policy.accountId, 'POLICY', policy.id),
         ':v': policyVersionPrefix,
       },
       ConsistentRead: true,
@@ -213,32 +228,35 @@ export async function putPolicyVersion(
   }
   const versionId = `v${current.nextVersion}`;
   const written = await transact(context, [
-    {
-      write: {
-        Update: {
-          Key: policyKey(current.accountId, current.name),
-          UpdateExpression: `SET nextVersion = :next, versionCount = versionCount + :one, updatedAt = :now${setAsDefault ? ', defaultVersionId = :v, defaultDocument = :doc' : ''}`,
-          ConditionExpression: 'nextVersion = :current AND versionCount < :max',
-          ExpressionAttributeValues: {
-            ':next': current.nextVersion + 1,
-            ':current': current.nextVersion,
-            ':one': 1,
-            ':max': maxVersions,
-            ':now': createdAt,
-            ...(setAsDefault ? { ':v': versionId, ':doc': document } : {}),
-          },
+    ...recordUpdateWrites(
+      entityOf(current),
+      {
+        set: [
+          'nextVersion = :next',
+          'versionCount = versionCount + :one',
+          'updatedAt = :now',
+          ...(setAsDefault ? ['defaultVersionId = :v', 'defaultDocument = :doc'] : []),
+        ],
+        condition: 'nextVersion = :current AND versionCount < :max',
+        values: {
+          ':next': current.nextVersion + 1,
+          ':current': current.nextVersion,
+          ':one': 1,
+          ':max': maxVersions,
+          ':now': createdAt,
+          ...(setAsDefault ? { ':v': versionId, ':doc': document } : {}),
         },
       },
-      onConditionFailed: fail(
+      fail(
         'entity.concurrent-modification',
         'The policy changed meanwhile (another version was created or deleted); retry.',
       ),
-    },
+    ),
     {
       write: {
         Put: {
           Item: {
-            ...policyVersionKey(current.accountId, current.name, versionId),
+            ...policyVersionKey(current.accountId, current.id, versionId),
             entity: 'policy-version',
             versionId,
             document,
@@ -264,7 +282,7 @@ export async function setDefaultPolicyVersion(
     {
       write: {
         ConditionCheck: {
-          Key: policyVersionKey(current.accountId, current.name, versionId),
+          Key: policyVersionKey(current.accountId, current.id, versionId),
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
@@ -273,18 +291,16 @@ export async function setDefaultPolicyVersion(
         `Policy ${current.arn} version ${versionId} does not exist or is not attachable.`,
       ),
     },
-    {
-      write: {
-        Update: {
-          Key: policyKey(current.accountId, current.name),
-          UpdateExpression: 'SET defaultVersionId = :v, defaultDocument = :doc, updatedAt = :now',
-          ConditionExpression: 'attribute_exists(pk)',
-          // Versions are immutable, so the document read with the version is still its document.
-          ExpressionAttributeValues: { ':v': versionId, ':doc': version.document, ':now': now },
-        },
+    ...recordUpdateWrites(
+      entityOf(current),
+      {
+        set: ['defaultVersionId = :v', 'defaultDocument = :doc', 'updatedAt = :now'],
+        condition: 'attribute_exists(pk)',
+        // Versions are immutable, so the document read with the version is still its document.
+        values: { ':v': versionId, ':doc': version.document, ':now': now },
       },
-      onConditionFailed: fail('entity.not-found', `Policy ${current.arn} does not exist.`),
-    },
+      fail('entity.not-found', `Policy ${current.arn} does not exist.`),
+    ),
   ]);
 }
 
@@ -301,7 +317,7 @@ export async function deletePolicyVersion(
     {
       write: {
         Delete: {
-          Key: policyVersionKey(current.accountId, current.name, versionId),
+          Key: policyVersionKey(current.accountId, current.id, versionId),
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
@@ -310,17 +326,15 @@ export async function deletePolicyVersion(
         `Policy ${current.arn} version ${versionId} does not exist.`,
       ),
     },
-    {
-      write: {
-        Update: {
-          Key: policyKey(current.accountId, current.name),
-          UpdateExpression: 'SET versionCount = versionCount - :one',
-          ConditionExpression: 'defaultVersionId <> :v',
-          ExpressionAttributeValues: { ':one': 1, ':v': versionId },
-        },
+    ...recordUpdateWrites(
+      entityOf(current),
+      {
+        set: ['versionCount = versionCount - :one'],
+        condition: 'defaultVersionId <> :v',
+        values: { ':one': 1, ':v': versionId },
       },
-      onConditionFailed: fail('entity.delete-conflict', 'Cannot delete the default version of a policy.'),
-    },
+      fail('entity.delete-conflict', 'Cannot delete the default version of a policy.'),
+    ),
   ]);
 }
 
@@ -342,23 +356,20 @@ export async function deleteManagedPolicy(
     );
   }
   return transact(context, [
-    {
-      write: {
-        Delete: {
-          Key: policyKey(current.accountId, current.name),
-          ConditionExpression:
-            'attachmentCount = :zero AND boundaryUsageCount = :zero AND versionCount = :one',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
-        },
+    ...recordDeletionWrites(
+      entityOf(current),
+      {
+        expression: 'attachmentCount = :zero AND boundaryUsageCount = :zero AND versionCount = :one',
+        values: { ':zero': 0, ':one': 1 },
       },
-      onConditionFailed: fail(
+      fail(
         'entity.delete-conflict',
         'Cannot delete a policy attached to entities, in use as a permissions boundary, or with non-default versions.',
       ),
-    },
+    ),
     {
       write: {
-        Delete: { Key: policyVersionKey(current.accountId, current.name, current.defaultVersionId) },
+        Delete: { Key: policyVersionKey(current.accountId, current.id, current.defaultVersionId) },
       },
     },
     ...releaseCount(current.accountId, 'policies', current.quotaShard),
@@ -366,22 +377,22 @@ export async function deleteManagedPolicy(
 }
 
 /**
- * Attaches a managed policy to a principal within the per-principal quota. `customer` names the
- * account and policy name when the policy is customer-managed (its counter and reverse item are
- * written too); platform policies have neither.
+ * Attaches a managed policy to a principal within the per-principal quota. `customer` is the
+ * policy when it is customer-managed (its counter and reverse item are written too); platform
+ * policies have neither.
  */
 export async function attachPolicy(
   context: StoreContext,
-  target: { accountId: string; kind: PrincipalKind; principal: string },
+  target: PrincipalRef,
   attachment: AttachmentRecord,
-  customer: { accountId: string; name: string } | undefined,
+  customer: StoredPolicyRef | undefined,
   maxAttached: number,
 ): Promise<Result<void>> {
   const writes: GuardedWrite[] = [
     {
       write: {
         Update: {
-          Key: principalKey(target.accountId, target.kind, target.principal),
+          Key: principalKey(target.accountId, target.kind, target.id),
           UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies + :one',
           ConditionExpression: 'attribute_exists(pk) AND counters.attachedPolicies < :max',
           ExpressionAttributeValues: { ':one': 1, ':max': maxAttached },
@@ -396,12 +407,7 @@ export async function attachPolicy(
       write: {
         Put: {
           Item: {
-            ...attachedPolicyKey(
-              target.accountId,
-              KIND_KEY[target.kind],
-              target.principal,
-              attachment.policyArn,
-            ),
+            ...attachedPolicyKey(target.accountId, KIND_KEY[target.kind], target.id, attachment.policyArn),
             entity: 'attachment',
             ...attachment,
           },
@@ -414,33 +420,23 @@ export async function attachPolicy(
   ];
   if (customer) {
     writes.push(
-      {
-        write: {
-          Update: {
-            Key: policyKey(customer.accountId, customer.name),
-            UpdateExpression: 'SET attachmentCount = attachmentCount + :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1 },
-          },
+      ...recordUpdateWrites(
+        entityOf(customer),
+        {
+          set: ['attachmentCount = attachmentCount + :one'],
+          condition: 'attribute_exists(pk)',
+          values: { ':one': 1 },
         },
-        onConditionFailed: fail(
-          'entity.not-found',
-          `Policy ${attachment.policyArn} does not exist or is not attachable.`,
-        ),
-      },
+        fail('entity.not-found', `Policy ${attachment.policyArn} does not exist or is not attachable.`),
+      ),
       {
         write: {
           Put: {
             Item: {
-              ...policyAttachmentKey(
-                customer.accountId,
-                customer.name,
-                KIND_KEY[target.kind],
-                target.principal,
-              ),
+              ...policyAttachmentKey(customer.accountId, customer.id, KIND_KEY[target.kind], target.id),
               entity: 'policy-attachment',
               kind: target.kind,
-              principal: target.principal,
+              principalId: target.id,
             },
           },
         },
@@ -453,15 +449,15 @@ export async function attachPolicy(
 /** Detaches a managed policy from a principal. */
 export async function detachPolicy(
   context: StoreContext,
-  target: { accountId: string; kind: PrincipalKind; principal: string },
+  target: PrincipalRef,
   policyArn: string,
-  customer: { accountId: string; name: string } | undefined,
+  customer: StoredPolicyRef | undefined,
 ): Promise<Result<void>> {
   const writes: GuardedWrite[] = [
     {
       write: {
         Delete: {
-          Key: attachedPolicyKey(target.accountId, KIND_KEY[target.kind], target.principal, policyArn),
+          Key: attachedPolicyKey(target.accountId, KIND_KEY[target.kind], target.id, policyArn),
           ConditionExpression: 'attribute_exists(pk)',
         },
       },
@@ -470,7 +466,7 @@ export async function detachPolicy(
     {
       write: {
         Update: {
-          Key: principalKey(target.accountId, target.kind, target.principal),
+          Key: principalKey(target.accountId, target.kind, target.id),
           UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies - :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
@@ -480,25 +476,19 @@ export async function detachPolicy(
   ];
   if (customer) {
     writes.push(
-      {
-        write: {
-          Update: {
-            Key: policyKey(customer.accountId, customer.name),
-            UpdateExpression: 'SET attachmentCount = attachmentCount - :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1 },
-          },
+      ...recordUpdateWrites(
+        entityOf(customer),
+        {
+          set: ['attachmentCount = attachmentCount - :one'],
+          condition: 'attribute_exists(pk)',
+          values: { ':one': 1 },
         },
-      },
+        fail('entity.not-found', `Policy ${policyArn} does not exist.`),
+      ),
       {
         write: {
           Delete: {
-            Key: policyAttachmentKey(
-              customer.accountId,
-              customer.name,
-              KIND_KEY[target.kind],
-              target.principal,
-            ),
+            Key: policyAttachmentKey(customer.accountId, customer.id, KIND_KEY[target.kind], target.id),
           },
         },
       },
@@ -510,16 +500,14 @@ export async function detachPolicy(
 /** Lists the managed policies attached to a principal. */
 export async function listAttachedPolicies(
   context: StoreContext,
-  accountId: string,
-  kind: PrincipalKind,
-  principal: string,
+  principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
 ): Promise<AttachmentRecord[]> {
   const result = await context.documents.send(
     new QueryCommand({
       TableName: context.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
       ExpressionAttributeValues: {
-        ':pk': principalPartition(accountId, KIND_KEY[kind], principal),
+        ':pk': principalPartitionOf(principal),
         ':a': attachedPolicyPrefix,
       },
       ConsistentRead: true,
@@ -532,18 +520,16 @@ export async function listAttachedPolicies(
 }
 
 /** Counts a customer policy's use as a permissions boundary up or down (deletion is refused while used). */
-export function boundaryUsageWrite(accountId: string, name: string, delta: 1 | -1): GuardedWrite {
-  return {
-    write: {
-      Update: {
-        Key: policyKey(accountId, name),
-        UpdateExpression: 'SET boundaryUsageCount = boundaryUsageCount + :d',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':d': delta },
-      },
+export function boundaryUsageChange(policy: StoredPolicyRef, delta: 1 | -1): GuardedWrite[] {
+  return recordUpdateWrites(
+    entityOf(policy),
+    {
+      set: ['boundaryUsageCount = boundaryUsageCount + :d'],
+      condition: 'attribute_exists(pk)',
+      values: { ':d': delta },
     },
-    onConditionFailed: fail('entity.not-found', `Policy ${name} does not exist.`),
-  };
+    fail('entity.not-found', `Policy ${policy.name} does not exist.`),
+  );
 }
 
 function toVersion(item: Record<string, unknown>): PolicyVersionRecord {
@@ -576,27 +562,16 @@ export function toManagedPolicy(item: Record<string, unknown>): ManagedPolicyRec
   };
 }
 
-/** Reads several managed policy records of one account in one round trip (BatchGetItem). */
+/** Reads several managed policy records of one account by name in one round trip (BatchGetItem of name items). */
 export async function getManagedPolicies(
   context: StoreContext,
   accountId: string,
   names: readonly string[],
 ): Promise<ManagedPolicyRecord[]> {
   const unique = [...new Set(names.map((name) => name.toLowerCase()))];
-  const records: ManagedPolicyRecord[] = [];
-  for (let start = 0; start < unique.length; start += 100) {
-    let keys: Record<string, unknown>[] | undefined = unique
-      .slice(start, start + 100)
-      .map((name) => ({ ...policyKey(accountId, name) }));
-    while (keys && keys.length > 0) {
-      const result: BatchGetCommandOutput = await context.documents.send(
-        new BatchGetCommand({ RequestItems: { [context.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      records.push(...(result.Responses?.[context.tableName] ?? []).map(toManagedPolicy));
-      keys = result.UnprocessedKeys?.[context.tableName]?.Keys;
-      // Throttled keys come back unprocessed: back off briefly before asking again.
-      if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  return records;
+  const items = await batchGetItems(
+    context,
+    unique.map((name) => entityNameKey(accountId, 'POLICY', name)),
+  );
+  return items.map(toManagedPolicy);
 }

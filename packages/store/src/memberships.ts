@@ -1,7 +1,8 @@
 /**
  * Group memberships, written on both sides in one transaction: the user's partition says which
- * groups it is in (read when loading its policies), the group's says who its members are. The
- * group's member count lives in its member shards (counter-shards.ts), never on the group's item.
+ * groups it is in (read when loading its policies), the group's says who its members are. Both
+ * sides name the other by immutable id, so a rename of either touches neither. The group's member
+ * count lives in its member shards (counter-shards.ts), never on the group's item.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, type Result } from '@palisade/failures';
@@ -14,9 +15,14 @@ import {
   groupMemberShardPrefix,
   membershipKey,
   membershipPrefix,
-  principalPartition,
 } from './keys.ts';
-import { principalKey } from './principals.ts';
+import {
+  getPrincipalsByIds,
+  type PrincipalRecord,
+  type PrincipalRef,
+  principalKey,
+  principalPartitionOf,
+} from './principals.ts';
 import { transact } from './transactions.ts';
 
 /**
@@ -27,12 +33,13 @@ import { transact } from './transactions.ts';
  */
 export async function addMembership(
   context: StoreContext,
-  accountId: string,
-  user: string,
-  group: string,
+  userRef: PrincipalRef,
+  groupRef: PrincipalRef,
   maxGroupsPerUser: number,
 ): Promise<Result<void>> {
-  const members = `${principalPartition(accountId, 'GROUP', group)}|members`;
+  const { accountId } = userRef;
+  const [user, group] = [userRef.id, groupRef.id];
+  const members = `${principalPartitionOf(groupRef)}|members`;
   return withShard(members, (memberShard) =>
     transact(context, [
       {
@@ -41,13 +48,16 @@ export async function addMembership(
             Item: {
               ...membershipKey(accountId, user, group),
               entity: 'membership',
-              groupName: group,
+              groupId: group,
               memberShard,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        onConditionFailed: fail('entity.already-exists', `User ${user} is already in group ${group}.`),
+        onConditionFailed: fail(
+          'entity.already-exists',
+          `User ${userRef.name} is already in group ${groupRef.name}.`,
+        ),
       },
       {
         write: {
@@ -55,7 +65,7 @@ export async function addMembership(
             Item: {
               ...groupMemberKey(accountId, group, user),
               entity: 'member',
-              userName: user,
+              userId: user,
               memberShard,
             },
           },
@@ -84,7 +94,7 @@ export async function addMembership(
             ExpressionAttributeValues: { ':one': 1 },
           },
         },
-        onConditionFailed: fail('entity.not-found', `The group with name ${group} cannot be found.`),
+        onConditionFailed: fail('entity.not-found', `The group with name ${groupRef.name} cannot be found.`),
       },
     ]),
   );
@@ -93,10 +103,11 @@ export async function addMembership(
 /** Removes a user from a group, giving the count back to the member shard it was taken from. */
 export async function removeMembership(
   context: StoreContext,
-  accountId: string,
-  user: string,
-  group: string,
+  userRef: PrincipalRef,
+  groupRef: PrincipalRef,
 ): Promise<Result<void>> {
+  const { accountId } = userRef;
+  const [user, group] = [userRef.id, groupRef.id];
   const member = await context.documents.send(
     new GetCommand({
       TableName: context.tableName,
@@ -105,7 +116,7 @@ export async function removeMembership(
     }),
   );
   const memberShard = member.Item?.memberShard;
-  const notMember = fail('entity.not-found', `User ${user} is not in group ${group}.`);
+  const notMember = fail('entity.not-found', `User ${userRef.name} is not in group ${groupRef.name}.`);
   if (!member.Item) return notMember;
   return transact(context, [
     {
@@ -128,7 +139,7 @@ export async function removeMembership(
       },
       onConditionFailed: fail(
         'entity.concurrent-modification',
-        `The membership of ${user} in ${group} changed meanwhile; retry.`,
+        `The membership of ${userRef.name} in ${groupRef.name} changed meanwhile; retry.`,
       ),
     },
     {
@@ -158,22 +169,36 @@ export async function removeMembership(
   ]);
 }
 
-/** Names of the groups a user is in. */
-export async function listGroupNamesForUser(
+/** Ids of the groups a user is in (one query of the user's partition). */
+export async function listGroupIdsForUser(
   context: StoreContext,
-  accountId: string,
-  user: string,
+  user: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
 ): Promise<string[]> {
-  return listChildren(context, principalPartition(accountId, 'USER', user), membershipPrefix, 'groupName');
+  return listChildren(context, principalPartitionOf(user), membershipPrefix, 'groupId');
 }
 
-/** Names of a group's members. */
-export async function listMemberNames(
+/** The records of the groups a user is in: the ids, then one BatchGet of the records. */
+export async function listGroupsForUser(
   context: StoreContext,
-  accountId: string,
-  group: string,
+  user: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
+): Promise<PrincipalRecord[]> {
+  return getPrincipalsByIds(context, user.accountId, 'group', await listGroupIdsForUser(context, user));
+}
+
+/** Ids of a group's members (one query of the group's partition). */
+export async function listMemberIds(
+  context: StoreContext,
+  group: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
 ): Promise<string[]> {
-  return listChildren(context, principalPartition(accountId, 'GROUP', group), groupMemberPrefix, 'userName');
+  return listChildren(context, principalPartitionOf(group), groupMemberPrefix, 'userId');
+}
+
+/** The records of a group's members: the ids, then BatchGets of the records (100 a request). */
+export async function listMembers(
+  context: StoreContext,
+  group: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
+): Promise<PrincipalRecord[]> {
+  return getPrincipalsByIds(context, group.accountId, 'user', await listMemberIds(context, group));
 }
 
 async function listChildren(
@@ -203,13 +228,8 @@ async function listChildren(
 /** How many members a group has, summed over its member-count shards (one query). */
 export async function countGroupMembers(
   context: StoreContext,
-  accountId: string,
-  group: string,
+  group: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
 ): Promise<number> {
-  const counts = await readShardCounts(
-    context,
-    principalPartition(accountId, 'GROUP', group),
-    groupMemberShardPrefix,
-  );
+  const counts = await readShardCounts(context, principalPartitionOf(group), groupMemberShardPrefix);
   return [...counts.values()].reduce((sum, n) => sum + n, 0);
 }

@@ -1,5 +1,6 @@
 /**
  * Layout v2: counters spread over shards (counter-shards.ts) and no account-wide policy epoch.
+ * It reads and writes the name-keyed layout of its time (keys.ts `nameKeyedLayout`).
  *
  * For every account: each user, group, role, managed policy and OIDC provider is counted in one
  * shard of its account counter (the least-filled, so shards stay within their caps whenever the
@@ -18,11 +19,9 @@ import {
   type AccountCounter,
   accountCounterPartition,
   accountCounterShardKey,
-  groupMemberShardKey,
   groupMemberShardPrefix,
   type ItemKey,
-  memberShardKeyIn,
-  membershipKey,
+  nameKeyedLayout,
 } from './keys.ts';
 import { forEachTablePage } from './migration-pages.ts';
 import type { Migration } from './migrations.ts';
@@ -77,16 +76,23 @@ export const spreadCounters: Migration = {
         }
         if (item.entity === 'group' && sk === 'GROUP' && accountId !== undefined) {
           for (const shard of allShards) {
-            await ensureShard(store, groupMemberShardKey(accountId, String(item.name), shard));
+            await ensureShard(
+              store,
+              nameKeyedLayout.groupMemberShardKey(accountId, String(item.name), shard),
+            );
           }
         }
         if (item.entity === 'member' && typeof item.memberShard !== 'number') {
           const known = await countsOf(pk, groupMemberShardPrefix);
           const shard = leastFilled(known);
-          const key = memberShardKeyIn(pk, shard);
+          const key = nameKeyedLayout.memberShardKeyIn(pk, shard);
           // The user's side of the membership records the shard too, so a rename can carry it.
           const [, account, , group] = pk.split('#');
-          const userSide = membershipKey(String(account), String(item.userName), String(group));
+          const userSide = nameKeyedLayout.membershipKey(
+            String(account),
+            String(item.userName),
+            String(group),
+          );
           if (await countOnce(store, { pk, sk }, 'memberShard', shard, key, [userSide])) counted++;
           known.set(shard, (known.get(shard) ?? 0) + 1);
         }

@@ -1,18 +1,25 @@
 /**
- * Users, groups and roles: one partition each, holding the principal's own item and everything it
- * owns (inline policies, attachments, memberships, access keys). Counters on the principal item
- * guard per-principal quotas and deletion; counters on the account summary guard account quotas.
+ * Users, groups and roles: one partition each, keyed by the immutable id (AIDA…/AGPA…/AROA…),
+ * holding the authoritative record and everything the principal owns (inline policies,
+ * attachments, memberships, access keys, …). A name item beside it (`entityNameKey`) holds the id
+ * and a copy of the record, written in the same transaction as every change of the record's
+ * fields, so a read by name is one GetItem and a rename rewrites three items whatever the
+ * principal holds. Counters live on the authoritative record only: the writes that move them (a
+ * key, a membership, an MFA device) know the owner by id, never by name.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { fail, ok, type Result } from '@palisade/failures';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { allShards, releaseCount, transactCounted } from './counter-shards.ts';
 import {
+  type EntityKind,
+  entityNameKey,
+  entityPartition,
+  entityRecordKey,
   groupMemberShardKey,
-  principalItemKey,
+  type ItemKey,
   principalListKey,
   principalListPartition,
-  principalPartition,
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
@@ -73,15 +80,184 @@ export const zeroCounters: PrincipalCounters = {
   loginProfiles: 0,
 };
 
-/** The item key of a principal's own record. */
-export function principalKey(accountId: string, kind: PrincipalKind, name: string) {
-  return principalItemKey(accountId, KIND_KEY[kind], name);
+/** A principal as the writes of its children name it: by id (the key), with its name for messages. */
+export interface PrincipalRef {
+  readonly accountId: string;
+  readonly kind: PrincipalKind;
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The item key of a principal's authoritative record (by id). */
+export function principalKey(accountId: string, kind: PrincipalKind, id: string): ItemKey {
+  return entityRecordKey(accountId, KIND_KEY[kind], id);
+}
+
+/** The partition holding a principal's record and everything it owns. */
+export function principalPartitionOf(principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>): string {
+  return entityPartition(principal.accountId, KIND_KEY[principal.kind], principal.id);
+}
+
+/** An entity (principal or managed policy) whose record has a name item beside it. */
+export interface NamedEntityRef {
+  readonly accountId: string;
+  readonly kind: EntityKind;
+  readonly id: string;
+  readonly name: string;
+}
+
+/** The entity key kind of a principal kind. */
+export function entityKindOf(kind: PrincipalKind): EntityKind {
+  return KIND_KEY[kind];
+}
+
+// Never copied to the name item: the listing attributes (one listing entry per entity) and the
+// counters (moved by child writes that know the owner by id only; read them by id).
+const RECORD_ONLY = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'counters']);
+
+/** The attributes of a record that its name item copies. */
+export function nameItemCopy(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([field]) => !RECORD_ONLY.has(field)));
 }
 
 /**
- * Creates a principal if its name is free (case-insensitively) and the account quota allows. The
- * count goes to one shard of the account's counter (counter-shards.ts), recorded on the principal;
- * a group also gets its member-count shards, so memberships never write the group's own item.
+ * The pair of writes that change a record's fields: the Update on the authoritative item (with the
+ * condition) and the same SET/REMOVE on its name item, less what the name item does not copy.
+ * INVARIANT: every write of a record's copied fields goes through here, so the copy stays exact.
+ */
+export function recordUpdateWrites(
+  entity: NamedEntityRef,
+  update: {
+    readonly set: readonly string[];
+    readonly remove?: readonly string[];
+    readonly condition: string;
+    readonly names?: Readonly<Record<string, string>>;
+    readonly values: Readonly<Record<string, unknown>>;
+  },
+  onConditionFailed: Failure,
+): GuardedWrite[] {
+  const remove = update.remove ?? [];
+  const expression = (set: readonly string[], removed: readonly string[]) =>
+    [set.length ? `SET ${set.join(', ')}` : '', removed.length ? `REMOVE ${removed.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
+  const recordExpression = expression(update.set, remove);
+  const copied = (part: string) => !/^(?:counters\.|gsi1sk\b|gsi1pk\b)/.test(part.trim());
+  const nameExpression = expression(update.set.filter(copied), remove.filter(copied));
+  const writes: GuardedWrite[] = [
+    {
+      write: {
+        Update: {
+          Key: entityRecordKey(entity.accountId, entity.kind, entity.id),
+          UpdateExpression: recordExpression,
+          ConditionExpression: update.condition,
+          ...referenced(`${recordExpression} ${update.condition}`, update.names, update.values),
+        },
+      },
+      onConditionFailed,
+    },
+  ];
+  if (nameExpression) {
+    writes.push({
+      write: {
+        Update: {
+          Key: entityNameKey(entity.accountId, entity.kind, entity.name),
+          UpdateExpression: nameExpression,
+          ...referenced(nameExpression, update.names, update.values),
+        },
+      },
+    });
+  }
+  return writes;
+}
+
+/** The expression attribute names and values an expression uses (DynamoDB refuses unused ones). */
+function referenced(
+  expression: string,
+  names: Readonly<Record<string, string>> | undefined,
+  values: Readonly<Record<string, unknown>>,
+): {
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  const used = (placeholder: string) => new RegExp(`${placeholder}(?![\\w])`).test(expression);
+  const usedNames = Object.fromEntries(Object.entries(names ?? {}).filter(([n]) => used(n)));
+  const usedValues = Object.fromEntries(Object.entries(values).filter(([v]) => used(v)));
+  return {
+    ...(Object.keys(usedNames).length ? { ExpressionAttributeNames: usedNames } : {}),
+    ...(Object.keys(usedValues).length ? { ExpressionAttributeValues: usedValues } : {}),
+  };
+}
+
+/** The pair of writes that create a record and its name item (the name item's condition: the name is free). */
+export function recordCreationWrites(
+  entity: NamedEntityRef,
+  item: Readonly<Record<string, unknown>>,
+  nameTaken: Failure,
+): GuardedWrite[] {
+  return [
+    {
+      write: {
+        Put: {
+          Item: { ...item, ...entityRecordKey(entity.accountId, entity.kind, entity.id) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail('entity.concurrent-modification', `Id collision for ${entity.id}; retry.`),
+    },
+    {
+      write: {
+        Put: {
+          Item: {
+            ...nameItemCopy(item),
+            ...entityNameKey(entity.accountId, entity.kind, entity.name),
+            entity: `${String(item.entity)}-name`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: nameTaken,
+    },
+  ];
+}
+
+/** The pair of writes that delete a record (under `condition`, which should pin its name) and its name item. */
+export function recordDeletionWrites(
+  entity: NamedEntityRef,
+  condition: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+  onConditionFailed: Failure,
+): GuardedWrite[] {
+  return [
+    {
+      write: {
+        Delete: {
+          Key: entityRecordKey(entity.accountId, entity.kind, entity.id),
+          ConditionExpression: condition.expression,
+          ...(condition.names ? { ExpressionAttributeNames: condition.names } : {}),
+          ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+        },
+      },
+      onConditionFailed,
+    },
+    {
+      write: {
+        Delete: {
+          Key: entityNameKey(entity.accountId, entity.kind, entity.name),
+          // INVARIANT: only the name item pointing at this record goes (the record's condition pins the name).
+          ConditionExpression: 'attribute_not_exists(pk) OR id = :id',
+          ExpressionAttributeValues: { ':id': entity.id },
+        },
+      },
+      onConditionFailed,
+    },
+  ];
+}
+
+/**
+ * Creates a principal if its name is free (case-insensitively: the name item's condition) and the
+ * account quota allows. The count goes to one shard of the account's counter (counter-shards.ts),
+ * recorded on the principal; a group also gets its member-count shards, so memberships never write
+ * the group's own item.
  */
 export async function putNewPrincipal(
   context: StoreContext,
@@ -99,27 +275,19 @@ export async function putNewPrincipal(
       `Cannot exceed quota for ${capitalised(record.kind)}sPerAccount: ${accountQuota}.`,
     ),
     (quotaShard) => [
-      {
-        write: {
-          Put: {
-            Item: {
-              ...principalKey(record.accountId, record.kind, record.name),
-              ...principalListKey(record.accountId, KIND_KEY[record.kind], record.path, record.name),
-              entity: record.kind,
-              ...record,
-              version: 1,
-              counters: zeroCounters,
-              quotaShard,
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+      ...recordCreationWrites(
+        { ...record, kind: KIND_KEY[record.kind] },
+        {
+          ...principalListKey(record.accountId, KIND_KEY[record.kind], record.path, record.name),
+          entity: record.kind,
+          ...record,
+          version: 1,
+          counters: zeroCounters,
+          quotaShard,
         },
-        onConditionFailed: fail(
-          'entity.already-exists',
-          `${capitalised(record.kind)} with name ${record.name} already exists.`,
-        ),
-      },
-      ...(record.kind === 'group' ? memberShardCreation(record.accountId, record.name) : []),
+        fail('entity.already-exists', `${capitalised(record.kind)} with name ${record.name} already exists.`),
+      ),
+      ...(record.kind === 'group' ? memberShardCreation(record.accountId, record.id) : []),
       ...alongside,
     ],
   );
@@ -128,15 +296,18 @@ export async function putNewPrincipal(
     : counted;
 }
 
-function memberShardCreation(accountId: string, group: string): GuardedWrite[] {
+function memberShardCreation(accountId: string, groupId: string): GuardedWrite[] {
   return allShards.map((shard) => ({
     write: {
-      Put: { Item: { ...groupMemberShardKey(accountId, group, shard), entity: 'member-count', n: 0 } },
+      Put: { Item: { ...groupMemberShardKey(accountId, groupId, shard), entity: 'member-count', n: 0 } },
     },
   }));
 }
 
-/** Reads a principal by name (case-insensitive), strongly consistent. */
+/**
+ * Reads a principal by name (case-insensitive), strongly consistent: one GetItem of its name item.
+ * The name item copies every field but the counters (returned as zero): read by id when they matter.
+ */
 export async function getPrincipal(
   context: StoreContext,
   accountId: string,
@@ -146,11 +317,66 @@ export async function getPrincipal(
   const result = await context.documents.send(
     new GetCommand({
       TableName: context.tableName,
-      Key: principalKey(accountId, kind, name),
+      Key: entityNameKey(accountId, KIND_KEY[kind], name),
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item && result.Item.kind === kind ? toPrincipal(result.Item) : undefined;
+}
+
+/** Reads a principal's authoritative record (with its counters) by id, strongly consistent. */
+export async function getPrincipalById(
+  context: StoreContext,
+  accountId: string,
+  kind: PrincipalKind,
+  id: string,
+): Promise<PrincipalRecord | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({
+      TableName: context.tableName,
+      Key: principalKey(accountId, kind, id),
       ConsistentRead: true,
     }),
   );
   return result.Item ? toPrincipal(result.Item) : undefined;
+}
+
+/** Reads the records of principals by id (BatchGetItem, 100 a request), in the order of `ids`; gone ones are skipped. */
+export async function getPrincipalsByIds(
+  context: StoreContext,
+  accountId: string,
+  kind: PrincipalKind,
+  ids: readonly string[],
+): Promise<PrincipalRecord[]> {
+  const items = await batchGetItems(
+    context,
+    [...new Set(ids)].map((id) => principalKey(accountId, kind, id)),
+  );
+  const byId = new Map(items.map((item) => [String(item.id), toPrincipal(item)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** Reads items by key with BatchGetItem (100 keys a request, unprocessed keys retried), strongly consistent. */
+export async function batchGetItems(
+  context: StoreContext,
+  keys: readonly ItemKey[],
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    let batch: Record<string, unknown>[] | undefined = keys
+      .slice(start, start + 100)
+      .map((key) => ({ ...key }));
+    while (batch && batch.length > 0) {
+      const result: BatchGetCommandOutput = await context.documents.send(
+        new BatchGetCommand({ RequestItems: { [context.tableName]: { Keys: batch, ConsistentRead: true } } }),
+      );
+      items.push(...(result.Responses?.[context.tableName] ?? []));
+      batch = result.UnprocessedKeys?.[context.tableName]?.Keys;
+      // Throttled keys come back unprocessed: back off briefly before asking again.
+      if (batch?.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  return items;
 }
 
 /** Lists principals of a kind whose path starts with `pathPrefix`, in path-then-name order. */
@@ -171,7 +397,8 @@ export async function listPrincipals(
 
 /**
  * Applies field changes to a principal if it still has `expectedVersion` (one transaction, so it
- * carries its change record). The counters returned are those of `current`.
+ * carries its change record; the name item's copy changes with it). The counters returned are
+ * those of `current`.
  */
 export async function updatePrincipal(
   context: StoreContext,
@@ -180,6 +407,7 @@ export async function updatePrincipal(
     Pick<
       PrincipalRecord,
       | 'path'
+      | 'arn'
       | 'tags'
       | 'permissionsBoundary'
       | 'description'
@@ -188,6 +416,7 @@ export async function updatePrincipal(
     >
   >,
   remove: readonly ('permissionsBoundary' | 'description')[] = [],
+  alongside: readonly GuardedWrite[] = [],
 ): Promise<Result<PrincipalRecord>> {
   const { names, values, sets } = versionedSet(changes, current.version);
   if (changes.path !== undefined) {
@@ -200,23 +429,19 @@ export async function updatePrincipal(
     ).gsi1sk;
   }
   for (const field of remove) names[`#${field}`] = field;
-  const removal = remove.length ? ` REMOVE ${remove.map((f) => `#${f}`).join(', ')}` : '';
   const written = await transact(context, [
-    {
-      write: {
-        Update: {
-          Key: principalKey(current.accountId, current.kind, current.name),
-          UpdateExpression: `SET ${sets.join(', ')}${removal}`,
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-        },
+    ...recordUpdateWrites(
+      refOf(current),
+      {
+        set: sets,
+        remove: remove.map((field) => `#${field}`),
+        condition: 'attribute_exists(pk) AND version = :expected',
+        names,
+        values,
       },
-      onConditionFailed: fail(
-        'entity.concurrent-modification',
-        `${capitalised(current.kind)} ${current.name} changed meanwhile; retry.`,
-      ),
-    },
+      changedMeanwhile(current),
+    ),
+    ...alongside,
   ]);
   if (!written.ok) return written;
   // A transaction returns no item: the version condition held, so the result is `current` changed.
@@ -227,6 +452,110 @@ export async function updatePrincipal(
   };
   for (const field of remove) delete next[field];
   return ok(toPrincipal(next));
+}
+
+/** What to rename a user or group to: a new name, path and ARN (IAM cannot rename roles or policies). */
+export interface PrincipalRename {
+  readonly newName: string;
+  readonly newPath: string;
+  readonly newArn: string;
+}
+
+/**
+ * Renames a user or group if it still has `current.version`: three writes whatever it holds (the
+ * record's name, ARN, path and listing key; the old name item deleted; the new one put where the
+ * name is free, case-insensitively). Its children are keyed by its id and do not move.
+ */
+export async function renamePrincipal(
+  context: StoreContext,
+  current: PrincipalRecord,
+  rename: PrincipalRename,
+): Promise<Result<PrincipalRecord>> {
+  const kind = KIND_KEY[current.kind];
+  const renamed: PrincipalRecord = {
+    ...current,
+    name: rename.newName,
+    path: rename.newPath,
+    arn: rename.newArn,
+    version: current.version + 1,
+  };
+  const oldNameKey = entityNameKey(current.accountId, kind, current.name);
+  const newNameKey = entityNameKey(current.accountId, kind, rename.newName);
+  const sameName = oldNameKey.pk === newNameKey.pk;
+  const raced = changedMeanwhile(current);
+  const nameItem = {
+    ...nameItemCopy({ ...recordFields(renamed) }),
+    ...newNameKey,
+    entity: `${current.kind}-name`,
+  };
+  return transact(context, [
+    {
+      write: {
+        Update: {
+          Key: principalKey(current.accountId, current.kind, current.id),
+          UpdateExpression:
+            'SET #name = :name, #path = :path, arn = :arn, gsi1sk = :gsi1sk, version = version + :one',
+          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+          ExpressionAttributeNames: { '#name': 'name', '#path': 'path' },
+          ExpressionAttributeValues: {
+            ':name': renamed.name,
+            ':path': renamed.path,
+            ':arn': renamed.arn,
+            ':gsi1sk': principalListKey(current.accountId, kind, renamed.path, renamed.name).gsi1sk,
+            ':one': 1,
+            ':expected': current.version,
+          },
+        },
+      },
+      onConditionFailed: raced,
+    },
+    ...(sameName
+      ? []
+      : [
+          {
+            write: {
+              Delete: {
+                Key: oldNameKey,
+                ConditionExpression: 'id = :id',
+                ExpressionAttributeValues: { ':id': current.id },
+              },
+            },
+            onConditionFailed: raced,
+          },
+        ]),
+    {
+      write: {
+        Put: {
+          Item: nameItem,
+          ...(sameName
+            ? { ConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': current.id } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      },
+      onConditionFailed: sameName
+        ? raced
+        : fail(
+            'entity.already-exists',
+            `${capitalised(current.kind)} with name ${rename.newName} already exists.`,
+          ),
+    },
+  ]).then((written) => (written.ok ? ok(renamed) : written));
+}
+
+/** The stored fields of a record (what its item holds besides keys). */
+function recordFields(record: PrincipalRecord): Record<string, unknown> {
+  return { entity: record.kind, ...record };
+}
+
+function refOf(record: PrincipalRef): NamedEntityRef {
+  return { accountId: record.accountId, kind: KIND_KEY[record.kind], id: record.id, name: record.name };
+}
+
+function changedMeanwhile(current: PrincipalRef): Failure {
+  return fail(
+    'entity.concurrent-modification',
+    `${capitalised(current.kind)} ${current.name} changed meanwhile; retry.`,
+  );
 }
 
 /**
@@ -240,41 +569,33 @@ export async function setPermissionsBoundary(
   alongside: readonly GuardedWrite[],
 ): Promise<Result<void>> {
   return transact(context, [
-    {
-      write: {
-        Update: {
-          Key: principalKey(current.accountId, current.kind, current.name),
-          UpdateExpression: boundary
-            ? 'SET permissionsBoundary = :b, version = version + :one'
-            : 'REMOVE permissionsBoundary SET version = version + :one',
-          ConditionExpression: 'attribute_exists(pk) AND version = :expected',
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':expected': current.version,
-            ...(boundary ? { ':b': boundary } : {}),
-          },
-        },
+    ...recordUpdateWrites(
+      refOf(current),
+      {
+        set: ['version = version + :one', ...(boundary ? ['permissionsBoundary = :b'] : [])],
+        ...(boundary ? {} : { remove: ['permissionsBoundary'] }),
+        condition: 'attribute_exists(pk) AND version = :expected',
+        values: { ':one': 1, ':expected': current.version, ...(boundary ? { ':b': boundary } : {}) },
       },
-      onConditionFailed: fail(
-        'entity.concurrent-modification',
-        `${capitalised(current.kind)} ${current.name} changed meanwhile; retry.`,
-      ),
-    },
+      changedMeanwhile(current),
+    ),
     ...alongside,
   ]);
 }
 
 /**
- * Deletes a principal when it owns nothing any more; DeleteConflict names what remains. A group's
- * members are counted by its member shards (not its own item), which are deleted with it only
- * while every one is zero, so a membership racing the deletion either lands first (and the
- * deletion is refused) or finds no group.
+ * Deletes a principal when it owns nothing any more; DeleteConflict names what remains (read from
+ * the authoritative record: the name item has no counters). A group's members are counted by its
+ * member shards (not its own item), which are deleted with it only while every one is zero, so a
+ * membership racing the deletion either lands first (and the deletion is refused) or finds no group.
  */
 export async function deletePrincipal(
   context: StoreContext,
-  current: PrincipalRecord,
+  named: PrincipalRecord,
   alongside: readonly GuardedWrite[] = [],
 ): Promise<Result<void>> {
+  const current = await getPrincipalById(context, named.accountId, named.kind, named.id);
+  if (!current || current.name !== named.name) return changedMeanwhile(named);
   const guarded = Object.keys(zeroCounters).filter(
     (field) => field !== 'inlinePolicyBytes' && !(current.kind === 'group' && field === 'memberships'),
   );
@@ -291,25 +612,25 @@ export async function deletePrincipal(
     'Cannot delete entity, must remove users from group first.',
   );
   return transact(context, [
-    {
-      write: {
-        Delete: {
-          Key: principalKey(current.accountId, current.kind, current.name),
-          ConditionExpression: `attribute_exists(pk) AND ${zero}`,
-          ExpressionAttributeValues: { ':zero': 0 },
-        },
+    ...recordDeletionWrites(
+      refOf(current),
+      {
+        // The name pins which name item goes with it (a rename in between cancels the deletion).
+        expression: `attribute_exists(pk) AND #name = :name AND ${zero}`,
+        names: { '#name': 'name' },
+        values: { ':zero': 0, ':name': current.name },
       },
-      onConditionFailed: fail(
+      fail(
         'entity.delete-conflict',
-        `Cannot delete ${current.kind} ${current.name}: it gained dependents meanwhile; detach them first.`,
+        `Cannot delete ${current.kind} ${current.name}: it gained dependents or changed meanwhile; retry or detach them first.`,
       ),
-    },
+    ),
     ...(current.kind === 'group'
       ? allShards.map(
           (shard): GuardedWrite => ({
             write: {
               Delete: {
-                Key: groupMemberShardKey(current.accountId, current.name, shard),
+                Key: groupMemberShardKey(current.accountId, current.id, shard),
                 ConditionExpression: 'attribute_not_exists(n) OR n = :zero',
                 ExpressionAttributeValues: { ':zero': 0 },
               },
@@ -326,9 +647,7 @@ export async function deletePrincipal(
 /** Reads every item in a principal's partition (its record and all it owns), paging as needed. */
 export async function readPrincipalPartition(
   context: StoreContext,
-  accountId: string,
-  kind: PrincipalKind,
-  name: string,
+  principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
   consistent = true,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
@@ -338,7 +657,7 @@ export async function readPrincipalPartition(
       new QueryCommand({
         TableName: context.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': principalPartition(accountId, KIND_KEY[kind], name) },
+        ExpressionAttributeValues: { ':pk': principalPartitionOf(principal) },
         ConsistentRead: consistent,
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),

@@ -8,8 +8,9 @@ import {
   deletePrincipal,
   getAccountSummary,
   getPrincipal,
-  listGroupNamesForUser,
-  listMemberNames,
+  listGroupIdsForUser,
+  listMemberIds,
+  listMembers,
   type PrincipalKind,
   putNewAccount,
   putNewPrincipal,
@@ -125,11 +126,14 @@ describe('counter shards', () => {
     const users = Array.from({ length: 40 }, (_, i) => `m${i}`);
     for (const user of users) await putNewPrincipal(store, principal(accountId, 'user', user), 5000);
     emulator = installConflictEmulator(store.dynamodb, { holdMs: 3 });
-    const added = await Promise.all(users.map((user) => addMembership(store, accountId, user, 'crowd', 10)));
+    const crowd = principal(accountId, 'group', 'crowd');
+    const added = await Promise.all(
+      users.map((user) => addMembership(store, principal(accountId, 'user', user), crowd, 10)),
+    );
     expect(added.every((result) => result.ok)).toBe(true);
     expect(emulator.conflictsByItem()).toEqual([]);
-    expect(await countGroupMembers(store, accountId, 'crowd')).toBe(users.length);
-    expect((await listMemberNames(store, accountId, 'crowd')).sort()).toEqual([...users].sort());
+    expect(await countGroupMembers(store, crowd)).toBe(users.length);
+    expect((await listMembers(store, crowd)).map((user) => user.name).sort()).toEqual([...users].sort());
   });
 
   it('refuses to delete a group with members and lets a deletion and a membership never both win', async () => {
@@ -137,7 +141,7 @@ describe('counter shards', () => {
     for (const user of ['x', 'y']) await putNewPrincipal(store, principal(accountId, 'user', user), 5000);
     const created = await putNewPrincipal(store, principal(accountId, 'group', 'team'), 300);
     if (!created.ok) throw new Error(created.message);
-    expect((await addMembership(store, accountId, 'x', 'team', 10)).ok).toBe(true);
+    expect((await addMembership(store, principal(accountId, 'user', 'x'), created.value, 10)).ok).toBe(true);
     expect(await deletePrincipal(store, created.value)).toMatchObject({
       ok: false,
       code: 'entity.delete-conflict',
@@ -151,20 +155,21 @@ describe('counter shards', () => {
       emulator = installConflictEmulator(store.dynamodb, { holdMs: 3 });
       const [deleted, joined] = await Promise.all([
         deletePrincipal(store, raced.value),
-        addMembership(store, accountId, 'y', name, 10),
+        addMembership(store, principal(accountId, 'user', 'y'), raced.value, 10),
       ]);
       emulator.uninstall();
       emulator = undefined;
       expect(deleted.ok && joined.ok).toBe(false);
       const groupLeft = await getPrincipal(store, accountId, 'group', name);
-      const membersLeft = await listMemberNames(store, accountId, name);
-      const userGroups = await listGroupNamesForUser(store, accountId, 'y');
+      // Ids, not records: a dangling relation must show up, not be filtered out by the record lookup.
+      const membersLeft = await listMemberIds(store, raced.value);
+      const userGroups = await listGroupIdsForUser(store, principal(accountId, 'user', 'y'));
       if (groupLeft) {
-        expect(membersLeft).toEqual(joined.ok ? ['y'] : []);
+        expect(membersLeft).toEqual(joined.ok ? [principal(accountId, 'user', 'y').id] : []);
       } else {
         // The group is gone: no member item and no membership of the user may point at it.
         expect(membersLeft).toEqual([]);
-        expect(userGroups).not.toContain(name);
+        expect(userGroups).not.toContain(raced.value.id);
       }
       if (joined.ok) {
         expect((await deletePrincipal(store, raced.value)).ok).toBe(false);

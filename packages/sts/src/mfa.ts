@@ -4,7 +4,7 @@
  * `aws:MultiFactorAuthAge` into the decision.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import type { Caller } from '@palisade/iam';
+import { type Caller, callerFacts } from '@palisade/iam';
 import type { MfaOwner, StsContext } from './sts-context.ts';
 
 /** Verifies the MFA code of a request for the caller's own device; returns the authentication time. */
@@ -22,9 +22,10 @@ export async function verifyRequestMfa(
     );
   }
   let owner: MfaOwner;
+  const userId = callerFacts(caller)?.userId;
   if (caller.kind === 'root') owner = { kind: 'root' };
-  else if (caller.kind === 'user' && caller.userName !== undefined)
-    owner = { kind: 'user', userName: caller.userName };
+  // MFA devices are owned by the user's immutable id (the caller's AWS UserId, AIDA…).
+  else if (caller.kind === 'user' && userId !== undefined) owner = { kind: 'user', userId };
   // Role sessions have no MFA devices of their own.
   else
     return fail(

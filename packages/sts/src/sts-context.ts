@@ -9,8 +9,8 @@ import type { Result } from '@palisade/failures';
 import type { OidcProviderRecord, StoreContext } from '@palisade/store';
 import type { TokenSessionTags } from './web-identity-tags.ts';
 
-/** Whose MFA device a code is checked against. */
-export type MfaOwner = { readonly kind: 'user'; readonly userName: string } | { readonly kind: 'root' };
+/** Whose MFA device a code is checked against (a user by its immutable id). */
+export type MfaOwner = { readonly kind: 'user'; readonly userId: string } | { readonly kind: 'root' };
 
 /**
  * Checks a TOTP code from an MFA device enabled for `owner`, accepting each code once; returns when

@@ -6,7 +6,7 @@
  */
 import { generateTotpCode } from '@palisade/credentials';
 import { type Caller, iamOperations, type OperationTable, rootCaller, verifyMfaCode } from '@palisade/iam';
-import { listSignInAttempts } from '@palisade/store';
+import { getPrincipal, listSignInAttempts } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../functions/wiring/platform.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
@@ -261,19 +261,20 @@ describe('MFA', () => {
     const code = generateTotpCode(seed, clock);
     const store = platform.store;
     const secrets = platform.iam.secrets;
+    const mia = await getPrincipal(store, accountId, 'user', 'MIA');
     expect(
       await verifyMfaCode(store, secrets, accountId, serial, code, clock, {
         kind: 'user',
-        userName: 'someone-else',
+        userId: 'AIDASOMEONEELSEXXXXXX',
       }),
     ).toMatchObject({ ok: false, code: 'credentials.invalid-mfa' });
     const first = await verifyMfaCode(store, secrets, accountId, serial, code, clock, {
       kind: 'user',
-      userName: 'MIA',
+      userId: String(mia?.id),
     });
     expect(first).toMatchObject({
       ok: true,
-      value: { authTime: clock, owner: { kind: 'user', userName: 'mia' } },
+      value: { authTime: clock, owner: { kind: 'user', userId: mia?.id } },
     });
     expect(await verifyMfaCode(store, secrets, accountId, serial, code, clock)).toMatchObject({ ok: false });
     expect(await verifyMfaCode(store, secrets, '999999999999', serial, code, clock)).toMatchObject({

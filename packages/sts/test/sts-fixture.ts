@@ -13,7 +13,7 @@ import {
   rootCaller,
   userCaller,
 } from '@palisade/iam';
-import { getStsSession, putNewAccount, type StoreContext } from '@palisade/store';
+import { getPrincipalById, getStsSession, putNewAccount, type StoreContext } from '@palisade/store';
 import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
 import { type StsContext, stsOperations } from '../src/index.ts';
@@ -70,9 +70,9 @@ export async function createStsFixture(prefix: string): Promise<StsFixture> {
     partition: 'aws',
     now,
     secrets,
-    verifyMfa: async ({ owner, serialNumber, tokenCode, now: at }) =>
+    verifyMfa: async ({ accountId, owner, serialNumber, tokenCode, now: at }) =>
       owner.kind === 'user' &&
-      owner.userName === 'alice' &&
+      (await getPrincipalById(store, accountId, 'user', owner.userId))?.name === 'alice' &&
       serialNumber === MFA_SERIAL &&
       tokenCode === MFA_CODE
         ? ok({ authTime: at })

@@ -11,7 +11,7 @@ import {
   type CredentialOwnerKey,
   getAccount,
   getLoginProfile,
-  getPrincipal,
+  getPrincipalById,
   getSignInSession,
   putNewSignInSession,
   revokeSignInSession,
@@ -86,13 +86,16 @@ export function createSessionIssuer(context: SignInContext, keyring: SigningKeyr
     const [account, user, profile] = await Promise.all([
       getAccount(context.store, session.accountId),
       session.owner.kind === 'user'
-        ? getPrincipal(context.store, session.accountId, 'user', session.owner.userName)
+        ? getPrincipalById(context.store, session.accountId, 'user', session.owner.userId)
         : undefined,
       getLoginProfile(context.store, session.accountId, session.owner),
     ]);
     if (account?.status !== 'active') return false;
     if (!signInSessionStands(session, profile, now)) return false;
-    return session.owner.kind === 'root' || user?.id === session.principalId;
+    // The owner is keyed by id: a renamed user (another ARN) no longer stands behind the session.
+    return (
+      session.owner.kind === 'root' || (user?.id === session.principalId && user.arn === session.principalArn)
+    );
   }
 
   return {

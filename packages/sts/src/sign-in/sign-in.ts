@@ -75,15 +75,14 @@ async function resolve(context: SignInContext, request: SignInRequest): Promise<
     };
   }
   if (!USER_NAME.test(request.userName)) return { accountId };
-  const owner = { kind: 'user', userName: request.userName } as const;
-  const [user, profile] = await Promise.all([
-    getPrincipal(context.store, accountId, 'user', request.userName),
-    getLoginProfile(context.store, accountId, owner),
-  ]);
+  // The name item gives the user's id, which keys its login profile: two reads in sequence.
+  const user = await getPrincipal(context.store, accountId, 'user', request.userName);
   if (!user) return { accountId };
+  const owner = { kind: 'user', userId: user.id } as const;
+  const profile = await getLoginProfile(context.store, accountId, owner);
   return {
     accountId,
-    owner: { kind: 'user', userName: user.name },
+    owner,
     principal: { arn: user.arn, id: user.id },
     ...(profile ? { profile } : {}),
   };
