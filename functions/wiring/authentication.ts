@@ -7,13 +7,12 @@ import { type Authenticate, authenticateByScheme } from '@palisade/api';
 import type { SecretBox } from '@palisade/credentials';
 import {
   type AccessTokenCheck,
-  type AccountStates,
   type AuthenticationContext,
   authenticateBearerToken,
   authenticateSignedRequest,
   createCredentialCache,
 } from '@palisade/iam';
-import type { StoreContext } from '@palisade/store';
+import type { StampReader, StoreContext } from '@palisade/store';
 import type { PlatformConfig } from './config.ts';
 
 /** Authenticates a sign-in session's access token, reporting its claims as well as its caller. */
@@ -37,10 +36,10 @@ export const DECISION_FRESHNESS_MS = 250;
 
 /**
  * Builds the platform's authentication over the store and the access-token verifier. A cached key
- * is confirmed on every call against its account's epoch and status: read each time for the
- * management interfaces, where a change must apply to the very next call; from `accountStates`
- * when given, which the decision routes set to their bundle cache's (one windowed, single-flight
- * read shared with the decisions, so the caller's key is held to the decisions' bound).
+ * is confirmed on every call of the management interfaces (where a change must apply to the very
+ * next call) by one read of the stamps it was built from, and within `revalidateAfterMs` as is on
+ * the decision routes, whose bundle cache lends its stamp reader (`readStamps`) so the caller's
+ * revalidation shares the decision's round trip.
  */
 export function createPlatformAuthentication(
   config: PlatformConfig,
@@ -48,7 +47,7 @@ export function createPlatformAuthentication(
   secrets: SecretBox,
   verifyAccessToken: AccessTokenCheck,
   now: () => Date,
-  accountStates?: AccountStates,
+  decisionRoutes?: { readonly readStamps: StampReader; readonly revalidateAfterMs: number },
 ): PlatformAuthentication {
   const context: AuthenticationContext = {
     store,
@@ -56,9 +55,9 @@ export function createPlatformAuthentication(
     secrets,
     now,
     operator: { accessKeyId: config.operatorAccessKeyId, secretAccessKey: config.operatorSecretAccessKey },
-    // Confirming a cached key costs one read of the account's epoch and status, not three to five.
-    credentialCache: createCredentialCache({ revalidateAfterMs: 0 }),
-    ...(accountStates ? { accountStates } : {}),
+    // Confirming a cached key costs one read of its stamps, not three to five reads to reload it.
+    credentialCache: createCredentialCache({ revalidateAfterMs: decisionRoutes?.revalidateAfterMs ?? 0 }),
+    ...(decisionRoutes ? { readStamps: decisionRoutes.readStamps } : {}),
   };
   const authenticateBearer: BearerAuthentication = (token, origin) =>
     authenticateBearerToken({ store, partition: config.partition, now, verifyAccessToken }, token, origin);

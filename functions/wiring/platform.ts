@@ -143,7 +143,7 @@ export function createPlatform(
     secrets,
     signIn.verifyAccessToken,
     now,
-    decisions.cache.accountStates,
+    { readStamps: decisions.cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
   );
   const simulation = simulationOperations({ store, partition: config.partition });
   // STS: temporary credentials. OIDC issuers are fetched only from public https addresses unless

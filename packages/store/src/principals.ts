@@ -14,7 +14,7 @@ import {
   principalPartition,
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
-import { bumpPolicyEpoch } from './policy-epochs.ts';
+import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, isConditionFailure, transact, versionedSet } from './transactions.ts';
 
 /** The principal kinds an account holds. */
@@ -197,8 +197,6 @@ export async function updatePrincipal(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    // Tags and trust policies feed decisions: tell decision caches (a single write, so bumped after it).
-    await bumpPolicyEpoch(context, current.accountId);
     return ok(toPrincipal(result.Attributes ?? {}));
   } catch (error) {
     if (isConditionFailure(error)) {
@@ -291,6 +289,21 @@ export async function deletePrincipal(
     },
     ...alongside,
   ]);
+}
+
+/**
+ * The stamp of a principal's record among the items of its partition (absent when it is not
+ * there): every change to what the partition holds for decisions bumps the record's version.
+ */
+export function principalRecordStamp(
+  items: readonly Record<string, unknown>[],
+  accountId: string,
+  kind: PrincipalKind,
+  name: string,
+): RecordStamp {
+  const key = principalKey(accountId, kind, name);
+  const record = items.find((item) => item.pk === key.pk && item.sk === key.sk);
+  return record ? recordStamp(record) : absentStamp(key);
 }
 
 /** Reads every item in a principal's partition (its record and all it owns), paging as needed. */

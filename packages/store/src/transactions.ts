@@ -12,7 +12,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { policyEpochBumps } from './policy-epochs.ts';
 
 /** One write of a transaction, without the table name (added here), and the failure its condition means. */
 export interface GuardedWrite {
@@ -36,10 +35,7 @@ export async function transact(
   context: StoreContext,
   writes: readonly GuardedWrite[],
 ): Promise<Result<void>> {
-  // Every write in an account bumps its policy epoch atomically, so cached decisions see it (policy-epochs.ts).
-  const items = [...writes.map(({ write }) => write), ...policyEpochBumps(writes)].map((write) =>
-    withTable(write, context.tableName),
-  );
+  const items = writes.map(({ write }) => withTable(write, context.tableName));
   for (let attempt = 0; ; attempt++) {
     try {
       await context.documents.send(new TransactWriteCommand({ TransactItems: items }));
