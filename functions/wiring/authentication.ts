@@ -3,13 +3,14 @@
  * operator's key) or a sign-in session's Bearer access JWT. Built once per process and shared by
  * the full API and the authorize function, so both accept exactly the same credentials.
  */
-import { type Authenticate, authenticateByScheme } from '@palisade/api';
+import { type Authenticate, type AuthenticateOverlapped, authenticateByScheme } from '@palisade/api';
 import type { SecretBox } from '@palisade/credentials';
 import {
   type AccessTokenCheck,
   type AuthenticationContext,
   authenticateBearerToken,
   authenticateSignedRequest,
+  authenticateSignedRequestOverlapped,
   createCredentialCache,
 } from '@palisade/iam';
 import type { StampReader, StoreContext } from '@palisade/store';
@@ -24,6 +25,8 @@ export type BearerAuthentication = (
 /** The two ways a request proves who it is, and the scheme dispatcher over both. */
 export interface PlatformAuthentication {
   readonly authenticate: Authenticate;
+  /** The same, for the Query API's operations: a remembered key's revalidation overlaps the operation. */
+  readonly authenticateOverlapped: AuthenticateOverlapped;
   readonly authenticateBearer: BearerAuthentication;
 }
 
@@ -63,8 +66,11 @@ export function createPlatformAuthentication(
     authenticateBearerToken({ store, partition: config.partition, now, verifyAccessToken }, token, origin);
   const authenticateSignature: Authenticate = (request, service, origin) =>
     authenticateSignedRequest(context, request, service, origin);
+  const authenticateSignatureOverlapped: AuthenticateOverlapped = (request, service, origin) =>
+    authenticateSignedRequestOverlapped(context, request, service, origin);
   return {
     authenticate: authenticateByScheme(authenticateSignature, authenticateBearer),
+    authenticateOverlapped: authenticateByScheme(authenticateSignatureOverlapped, authenticateBearer),
     authenticateBearer,
   };
 }

@@ -91,7 +91,7 @@ export function createPlatform(
     now,
     issuer: issuerOf(config),
   });
-  const { authenticate, authenticateBearer } = createPlatformAuthentication(
+  const { authenticate, authenticateOverlapped, authenticateBearer } = createPlatformAuthentication(
     config,
     store,
     secrets,
@@ -168,6 +168,7 @@ export function createPlatform(
       sts: querySts,
       unsignedSts,
       authenticate,
+      authenticateOverlapped,
     }),
   );
   // The questions SaaS backends ask on every request trust a cached key for as long as they trust

@@ -34,6 +34,7 @@ import {
 } from '@palisade/store';
 import type { Caller } from './caller.ts';
 import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
+import { holdWritesUntilConfirmed } from './confirmed-operations.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
 import { type EffectivePolicies, loadEffectivePolicies } from './effective-policies.ts';
 import { signInBindingStands } from './sign-in-standing.ts';
@@ -92,7 +93,7 @@ export async function authenticateSignedRequest(
 /**
  * Like authenticateSignedRequest, but a remembered credential past its window is returned at once
  * with its revalidation still running (`confirmation`), so the caller's operation can overlap its
- * own reads with it; `runConfirmed` (operation.ts) holds every write and the answer until then.
+ * own reads with it; `runConfirmed` (confirmed-operations.ts) holds every write and the answer until then.
  */
 export function authenticateSignedRequestOverlapped(
   context: AuthenticationContext,
@@ -100,6 +101,8 @@ export function authenticateSignedRequestOverlapped(
   service: string,
   origin: { readonly sourceIp?: string } = {},
 ): Promise<Result<Authenticated>> {
+  // INVARIANT: a caller is only ever handed out unconfirmed with its store's writes held for it.
+  holdWritesUntilConfirmed(context.store);
   return authenticateOnce(context, request, service, origin);
 }
 
