@@ -67,9 +67,12 @@ async function authorizeAttachment(
   action: string,
   requested: string,
 ): Promise<Result<{ principal: PrincipalRecord; ref: ManagedPolicyRef }>> {
-  const principal = await loadAuthorized(context, caller, kind, name, action, { policyArn: requested });
+  // Read in parallel (one round trip), answered in the same order: the principal's check comes first.
+  const [principal, ref] = await Promise.all([
+    loadAuthorized(context, caller, kind, name, action, { policyArn: requested }),
+    resolveManagedPolicy(context, caller.accountId, requested),
+  ]);
   if (!principal.ok) return principal;
-  const ref = await resolveManagedPolicy(context, caller.accountId, requested);
   if (!ref.ok) return ref;
   const canonical =
     ref.value.arn === requested
@@ -163,19 +166,17 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
     table[`Put${label}Policy`] = operation(
       z.object({ [nameMember]: nameSchema, PolicyName: policyName, PolicyDocument: policyDocument }),
       async (caller, input) => {
-        const principal = await loadAuthorized(context, caller, kind, nameOf(input), `iam:Put${label}Policy`);
+        const name = input.PolicyName as string;
+        // The principal and the policy it may already have, read in one round trip (names are
+        // case-insensitive in keys, so the requested spelling finds the stored one).
+        const [principal, previous] = await Promise.all([
+          loadAuthorized(context, caller, kind, nameOf(input), `iam:Put${label}Policy`),
+          getInlinePolicy(context.store, caller.accountId, kind, nameOf(input), name),
+        ]);
         if (!principal.ok) return principal;
         const document = input.PolicyDocument as string;
         const checked = context.checkPolicy(document, 'identity');
         if (!checked.ok) return checked;
-        const name = input.PolicyName as string;
-        const previous = await getInlinePolicy(
-          context.store,
-          caller.accountId,
-          kind,
-          principal.value.name,
-          name,
-        );
         const put = await putInlinePolicy(
           context.store,
           { accountId: caller.accountId, kind, principal: principal.value.name },

@@ -99,12 +99,13 @@ export async function putInlinePolicy(
         Update: {
           Key: principalKey(target.accountId, target.kind, target.principal),
           UpdateExpression:
-            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes + :delta, counters.inlinePolicies = counters.inlinePolicies + :added',
+            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes + :delta, counters.inlinePolicies = counters.inlinePolicies + :added, version = version + :one',
           // DynamoDB conditions cannot add, so the bound moves instead: bytes + delta <= max.
           ConditionExpression: 'attribute_exists(pk) AND counters.inlinePolicyBytes <= :room',
           ExpressionAttributeValues: {
             ':delta': delta,
             ':added': previous ? 0 : 1,
+            ':one': 1,
             ':room': maxBytes - delta,
           },
         },
@@ -143,7 +144,7 @@ export async function deleteInlinePolicy(
         Update: {
           Key: principalKey(target.accountId, target.kind, target.principal),
           UpdateExpression:
-            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes - :size, counters.inlinePolicies = counters.inlinePolicies - :one',
+            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes - :size, counters.inlinePolicies = counters.inlinePolicies - :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':size': existing.size, ':one': 1 },
         },

@@ -20,6 +20,7 @@ import {
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
 import { capitalised, type PrincipalKind, principalKey, type Tag } from './principals.ts';
+import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
 /** A customer-managed policy as stored. */
@@ -104,6 +105,8 @@ export async function putNewManagedPolicy(
               entity: 'managed-policy',
               ...record,
               quotaShard,
+              // Bumped whenever the default document changes: the stamp cached bundles revalidate against.
+              version: 1,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -217,7 +220,7 @@ export async function putPolicyVersion(
       write: {
         Update: {
           Key: policyKey(current.accountId, current.name),
-          UpdateExpression: `SET nextVersion = :next, versionCount = versionCount + :one, updatedAt = :now${setAsDefault ? ', defaultVersionId = :v, defaultDocument = :doc' : ''}`,
+          UpdateExpression: `SET nextVersion = :next, versionCount = versionCount + :one, updatedAt = :now${setAsDefault ? ', defaultVersionId = :v, defaultDocument = :doc, version = if_not_exists(version, :zero) + :one' : ''}`,
           ConditionExpression: 'nextVersion = :current AND versionCount < :max',
           ExpressionAttributeValues: {
             ':next': current.nextVersion + 1,
@@ -225,7 +228,7 @@ export async function putPolicyVersion(
             ':one': 1,
             ':max': maxVersions,
             ':now': createdAt,
-            ...(setAsDefault ? { ':v': versionId, ':doc': document } : {}),
+            ...(setAsDefault ? { ':v': versionId, ':doc': document, ':zero': 0 } : {}),
           },
         },
       },
@@ -277,10 +280,17 @@ export async function setDefaultPolicyVersion(
       write: {
         Update: {
           Key: policyKey(current.accountId, current.name),
-          UpdateExpression: 'SET defaultVersionId = :v, defaultDocument = :doc, updatedAt = :now',
+          UpdateExpression:
+            'SET defaultVersionId = :v, defaultDocument = :doc, updatedAt = :now, version = if_not_exists(version, :zero) + :one',
           ConditionExpression: 'attribute_exists(pk)',
           // Versions are immutable, so the document read with the version is still its document.
-          ExpressionAttributeValues: { ':v': versionId, ':doc': version.document, ':now': now },
+          ExpressionAttributeValues: {
+            ':v': versionId,
+            ':doc': version.document,
+            ':now': now,
+            ':zero': 0,
+            ':one': 1,
+          },
         },
       },
       onConditionFailed: fail('entity.not-found', `Policy ${current.arn} does not exist.`),
@@ -382,7 +392,8 @@ export async function attachPolicy(
       write: {
         Update: {
           Key: principalKey(target.accountId, target.kind, target.principal),
-          UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies + :one',
+          UpdateExpression:
+            'SET counters.attachedPolicies = counters.attachedPolicies + :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk) AND counters.attachedPolicies < :max',
           ExpressionAttributeValues: { ':one': 1, ':max': maxAttached },
         },
@@ -471,7 +482,8 @@ export async function detachPolicy(
       write: {
         Update: {
           Key: principalKey(target.accountId, target.kind, target.principal),
-          UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies - :one',
+          UpdateExpression:
+            'SET counters.attachedPolicies = counters.attachedPolicies - :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
         },
@@ -582,8 +594,17 @@ export async function getManagedPolicies(
   accountId: string,
   names: readonly string[],
 ): Promise<ManagedPolicyRecord[]> {
+  return (await getManagedPoliciesStamped(context, accountId, names)).records;
+}
+
+/** Like getManagedPolicies, with the stamp of each record read (absent ones included) for caches. */
+export async function getManagedPoliciesStamped(
+  context: StoreContext,
+  accountId: string,
+  names: readonly string[],
+): Promise<{ records: ManagedPolicyRecord[]; stamps: RecordStamp[] }> {
   const unique = [...new Set(names.map((name) => name.toLowerCase()))];
-  const records: ManagedPolicyRecord[] = [];
+  const items: Record<string, unknown>[] = [];
   for (let start = 0; start < unique.length; start += 100) {
     let keys: Record<string, unknown>[] | undefined = unique
       .slice(start, start + 100)
@@ -592,11 +613,16 @@ export async function getManagedPolicies(
       const result: BatchGetCommandOutput = await context.documents.send(
         new BatchGetCommand({ RequestItems: { [context.tableName]: { Keys: keys, ConsistentRead: true } } }),
       );
-      records.push(...(result.Responses?.[context.tableName] ?? []).map(toManagedPolicy));
+      items.push(...(result.Responses?.[context.tableName] ?? []));
       keys = result.UnprocessedKeys?.[context.tableName]?.Keys;
       // Throttled keys come back unprocessed: back off briefly before asking again.
       if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-  return records;
+  const stamps = unique.map((name) => {
+    const key = policyKey(accountId, name);
+    const item = items.find((found) => found.pk === key.pk && found.sk === key.sk);
+    return item ? recordStamp(item) : absentStamp(key);
+  });
+  return { records: items.map(toManagedPolicy), stamps };
 }

@@ -65,7 +65,9 @@ export async function addMembership(
         write: {
           Update: {
             Key: principalKey(accountId, 'user', user),
-            UpdateExpression: 'SET counters.memberships = counters.memberships + :one',
+            // The user's record owns its memberships (its bundle's stamp); the group's is not written.
+            UpdateExpression:
+              'SET counters.memberships = counters.memberships + :one, version = version + :one',
             ConditionExpression: 'attribute_exists(pk) AND counters.memberships < :max',
             ExpressionAttributeValues: { ':one': 1, ':max': maxGroupsPerUser },
           },
@@ -135,7 +137,8 @@ export async function removeMembership(
       write: {
         Update: {
           Key: principalKey(accountId, 'user', user),
-          UpdateExpression: 'SET counters.memberships = counters.memberships - :one',
+          UpdateExpression:
+            'SET counters.memberships = counters.memberships - :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
         },

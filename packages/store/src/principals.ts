@@ -15,6 +15,7 @@ import {
   principalPartition,
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
+import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
 
 /** The principal kinds an account holds. */
@@ -321,6 +322,21 @@ export async function deletePrincipal(
     ...releaseCount(current.accountId, SUMMARY_COUNTER[current.kind], current.quotaShard),
     ...alongside,
   ]);
+}
+
+/**
+ * The stamp of a principal's record among the items of its partition (absent when it is not
+ * there): every change to what the partition holds for decisions bumps the record's version.
+ */
+export function principalRecordStamp(
+  items: readonly Record<string, unknown>[],
+  accountId: string,
+  kind: PrincipalKind,
+  name: string,
+): RecordStamp {
+  const key = principalKey(accountId, kind, name);
+  const record = items.find((item) => item.pk === key.pk && item.sk === key.sk);
+  return record ? recordStamp(record) : absentStamp(key);
 }
 
 /** Reads every item in a principal's partition (its record and all it owns), paging as needed. */

@@ -42,7 +42,7 @@ import {
 } from './principals.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
-/** TransactWriteItems' limit; the policy epoch bump takes one of them. */
+/** TransactWriteItems' limit. */
 export const MAX_RENAME_TRANSACTION_ITEMS = 100;
 
 /** What to rename: a user or group, to a new name and optionally a new path (with its new ARN). */
@@ -210,11 +210,11 @@ export async function renamePrincipal(
     writes.push(...moveItem(keyOf(item), keyOf(moved), stripKeys(moved), unchanged, raced));
   }
 
-  // The epoch bump and the change record transact() appends are two more items.
-  if (writes.length + 2 > MAX_RENAME_TRANSACTION_ITEMS) {
+  // The change record transact() appends is one more item.
+  if (writes.length + 1 > MAX_RENAME_TRANSACTION_ITEMS) {
     return fail(
       'quota.exceeded',
-      `Cannot rename ${kind} ${current.name}: too many items to rename in one step (${writes.length + 2} > ${MAX_RENAME_TRANSACTION_ITEMS}); detach policies, memberships or credentials first.`,
+      `Cannot rename ${kind} ${current.name}: too many items to rename in one step (${writes.length + 1} > ${MAX_RENAME_TRANSACTION_ITEMS}); detach policies, memberships or credentials first.`,
     );
   }
   const written = await transact(context, writes);
