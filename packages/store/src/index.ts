@@ -16,6 +16,7 @@ export * from './mfa-devices.ts';
 export * from './migration-pages.ts';
 export * from './migrations.ts';
 export * from './oidc-providers.ts';
+export * from './partition-queries.ts';
 export * from './path-listings.ts';
 export * from './principals.ts';
 export * from './record-stamps.ts';
