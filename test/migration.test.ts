@@ -354,6 +354,7 @@ const checks: readonly MigratedCheck[] = [
       );
       expect(counted.length).toBeGreaterThan(0);
       expect(counted.filter((item) => item.quotaShard?.N === undefined)).toEqual([]);
+      expect(items.filter((item) => item.sk?.S === 'POLICY-EPOCH')).toEqual([]);
       const quotaOf = { users: 5000, groups: 300, roles: 1000, policies: 1500, oidcProviders: 100 };
       for (const shard of items.filter((item) => item.entity?.S === 'counter-shard')) {
         const [counter, index] = String(shard.sk?.S).split('#') as [keyof typeof quotaOf, string];

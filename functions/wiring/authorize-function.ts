@@ -42,7 +42,7 @@ export function createAuthorizeFunction(
     secrets,
     keyring.verify,
     now,
-    cache.accountStates,
+    { readStamps: cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
   );
   const decisions = createDecisionService({
     store,

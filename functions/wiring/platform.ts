@@ -97,7 +97,7 @@ export function createPlatform(
     now,
     issuer: issuerOf(config),
   });
-  const { authenticate, authenticateBearer } = createPlatformAuthentication(
+  const { authenticate, authenticateOverlapped, authenticateBearer } = createPlatformAuthentication(
     config,
     store,
     secrets,
@@ -149,7 +149,7 @@ export function createPlatform(
     secrets,
     signIn.verifyAccessToken,
     now,
-    decisions.cache.accountStates,
+    { readStamps: decisions.cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
   );
   const simulation = simulationOperations({ store, partition: config.partition });
   // STS: temporary credentials. OIDC issuers are fetched only from public https addresses unless
@@ -174,6 +174,7 @@ export function createPlatform(
       sts: querySts,
       unsignedSts,
       authenticate,
+      authenticateOverlapped,
     }),
   );
   // The questions SaaS backends ask on every request trust a cached key for as long as they trust

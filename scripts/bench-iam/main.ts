@@ -1,5 +1,6 @@
 /**
- * `npm run bench:iam` (issue #4): p50/p99 of CreateUser, GetUser, AttachUserPolicy and ListUsers
+ * `npm run bench:iam` (issue #4): p50/p99 of CreateUser, GetUser, AttachUserPolicy, AddUserToGroup,
+ * PutUserPolicy and ListUsers
  * (1,000 users in pages of 100, timed as one operation) over HTTP with @aws-sdk/client-iam, against
  * Palisade on DynamoDB Local and against moto_server, next to the raw DynamoDB Local latency of the
  * very requests Palisade made (recorded by an SDK middleware, replayed with a document client into
@@ -12,12 +13,15 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { availableParallelism, loadavg } from 'node:os';
 import {
+  AddUserToGroupCommand,
   AttachUserPolicyCommand,
+  CreateGroupCommand,
   CreatePolicyCommand,
   CreateUserCommand,
   GetUserCommand,
   IAMClient,
   ListUsersCommand,
+  PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { serve } from '@hono/node-server';
 import { operatorCaller } from '@palisade/iam';
@@ -303,6 +307,30 @@ async function main(): Promise<void> {
     }),
   );
 
+  // A group in each account (and moto): AddUserToGroup reads the group and the user, then writes.
+  const groupCreate = new CreateGroupCommand({ GroupName: 'bench-group' });
+  await palisade.send(groupCreate);
+  await seeders[1]?.send(groupCreate);
+  if (motoClient) await motoClient.send(groupCreate);
+  results.push(
+    await scenario('AddUserToGroup', 1, WARMUP, ITERATIONS, async (client, index) => {
+      await client.send(
+        new AddUserToGroupCommand({ GroupName: 'bench-group', UserName: userName(index % TOTAL_USERS) }),
+      );
+    }),
+  );
+  results.push(
+    await scenario('PutUserPolicy', 1, WARMUP, ITERATIONS, async (client, index) => {
+      await client.send(
+        new PutUserPolicyCommand({
+          UserName: userName(index % TOTAL_USERS),
+          PolicyName: 'bench-inline',
+          PolicyDocument: POLICY_DOCUMENT,
+        }),
+      );
+    }),
+  );
+
   const listWarmup = Math.min(WARMUP, 3);
   results.push(
     await scenario(
@@ -546,7 +574,7 @@ function verdicts(rows: readonly Row[], hasMoto: boolean): string[] {
   };
   read(byName('GetUser'), 3);
   read(byName('ListUsers'), 40);
-  for (const name of ['CreateUser', 'AttachUserPolicy']) {
+  for (const name of ['CreateUser', 'AttachUserPolicy', 'AddUserToGroup', 'PutUserPolicy']) {
     const row = byName(name);
     if (!row) continue;
     if (hasMoto && row.motoP50 !== undefined)
@@ -559,6 +587,8 @@ function verdicts(rows: readonly Row[], hasMoto: boolean): string[] {
     ['ListUsers', 1],
     ['CreateUser', 2],
     ['AttachUserPolicy', 2],
+    ['AddUserToGroup', 2],
+    ['PutUserPolicy', 2],
   ] as const) {
     const row = byName(name);
     if (!row) continue;

@@ -6,7 +6,7 @@
 import type { ReceivedRequest } from '@palisade/credentials';
 import { fail, type Result } from '@palisade/failures';
 import { bearerTokenOf, type Caller } from '@palisade/iam';
-import type { Authenticate } from './signed-request.ts';
+import type { Authenticate, AuthenticateOverlapped } from './signed-request.ts';
 
 /** Authenticates a sign-in session's access token. */
 export type AuthenticateBearer = (
@@ -22,9 +22,13 @@ function authorizationOf(request: ReceivedRequest): string | readonly string[] |
   return undefined;
 }
 
-/** An Authenticate that dispatches on the Authorization scheme. */
-export function authenticateByScheme(signed: Authenticate, bearer: AuthenticateBearer): Authenticate {
-  return async function authenticate(request, service, origin) {
+/** An Authenticate (or AuthenticateOverlapped) that dispatches on the Authorization scheme. */
+export function authenticateByScheme<A extends Authenticate | AuthenticateOverlapped>(
+  signed: A,
+  bearer: AuthenticateBearer,
+): A {
+  // The answer is whatever `signed` answers (a pending confirmation included) or the bearer's caller.
+  const authenticate: AuthenticateOverlapped = async function authenticate(request, service, origin) {
     const header = authorizationOf(request);
     if (typeof header !== 'string') {
       // INVARIANT: two Authorization headers are ambiguous; refuse rather than pick one.
@@ -36,4 +40,5 @@ export function authenticateByScheme(signed: Authenticate, bearer: AuthenticateB
     if (!token) return fail('credentials.invalid-token', 'The session token is invalid.');
     return bearer(token, origin);
   };
+  return authenticate as A;
 }

@@ -3,7 +3,7 @@
  * and STS (`Version=2011-06-15`) actions, so the unchanged AWS CLI and SDKs work against Palisade.
  * Parse once, authenticate with the scope service the version names, run the operation, render XML.
  */
-import type { OperationTable } from '@palisade/iam';
+import { type OperationTable, runConfirmed } from '@palisade/iam';
 import { Hono } from 'hono';
 import { parseQueryRequest, queryParameterText } from './aws-query/parse-query-request.ts';
 import {
@@ -15,7 +15,7 @@ import {
 import { renderQueryResponse } from './aws-query/render-query-response.ts';
 import { runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';
-import { type Authenticate, readSignedRequest } from './signed-request.ts';
+import { type Authenticate, type AuthenticateOverlapped, readSignedRequest } from './signed-request.ts';
 
 /** An action that carries its own proof of identity (a web identity token) instead of a signature. */
 export type UnsignedOperation = (
@@ -30,6 +30,11 @@ export interface QueryAppDependencies {
   /** STS actions that are not signed (AssumeRoleWithWebIdentity, AssumeRoleWithSAML). */
   readonly unsignedSts?: Readonly<Record<string, UnsignedOperation>>;
   readonly authenticate: Authenticate;
+  /**
+   * When given, signed operations run through `runConfirmed`: a remembered credential's
+   * revalidation overlaps the operation's reads, and its writes and answer wait for it.
+   */
+  readonly authenticateOverlapped?: AuthenticateOverlapped;
 }
 
 interface ServiceBinding {
@@ -77,11 +82,12 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
           namespace,
         );
       }
-      const authenticated = await deps.authenticate(received, service.scope, origin);
-      if (!authenticated.ok) return failureResponse(c, authenticated, 'aws-query', namespace);
-      const { caller } = authenticated.value;
+      const authenticate = deps.authenticateOverlapped ?? deps.authenticate;
       const via = service.scope === 'iam' ? 'iam-query' : 'sts-query';
-      result = await runAsChange(c, via, action, caller, () => operation(caller, input));
+      result = await runConfirmed(
+        () => authenticate(received, service.scope, origin),
+        (caller) => runAsChange(c, via, action, caller, () => operation(caller, input)),
+      );
     }
     if (!result.ok) return failureResponse(c, result, 'aws-query', namespace);
     const xml = renderQueryResponse(action, result.value, { requestId: c.get('requestId'), namespace });

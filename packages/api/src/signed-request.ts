@@ -5,7 +5,7 @@
  */
 import type { ReceivedRequest } from '@palisade/credentials';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import type { Caller } from '@palisade/iam';
+import type { Caller, OverlappedCaller } from '@palisade/iam';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
 
@@ -22,6 +22,17 @@ export type Authenticate = (
   service: string,
   origin: { readonly sourceIp?: string },
 ) => Promise<Result<{ readonly caller: Caller }>>;
+
+/**
+ * Like Authenticate, but a remembered credential may come back before it is confirmed: only for
+ * consumers that run the operation through `runConfirmed` (@palisade/iam), which holds its writes
+ * and its answer until then.
+ */
+export type AuthenticateOverlapped = (
+  request: ReceivedRequest,
+  service: string,
+  origin: { readonly sourceIp?: string },
+) => Promise<Result<OverlappedCaller>>;
 
 /** The largest body any API accepts: a 131,072-character policy URL-encoded, with room to spare. */
 export const MAX_BODY_BYTES = 1024 * 1024;

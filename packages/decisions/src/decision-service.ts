@@ -1,6 +1,6 @@
 /**
  * The decision service: "may this principal do this action on this resource?", answered from
- * cached, epoch-validated policy bundles with the engine's explanation. The hot path is: parse →
+ * cached, stamp-validated policy bundles with the engine's explanation. The hot path is: parse →
  * may the caller ask? → account states (cached) → principal and resource bundles (cached, loaded
  * in parallel) → evaluate. Every error on the way is a deny with a reason (fail closed).
  *
@@ -287,10 +287,13 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     // principal's ARN (a resource policy registered by that account) must both allow.
     if (caller.kind !== 'root' && denialOf(caller, ASK_ACTION, target.arn) !== undefined)
       return refused(caller, target.arn);
-    const states = await deps.cache.accountStates([target.accountId]);
+    // Revalidated together: the account state and the grant cost one round trip.
+    const [states, grant] = await Promise.all([
+      deps.cache.accountStates([target.accountId]),
+      deps.cache.resource(target.arn, target.accountId),
+    ]);
     const state = states.get(target.accountId);
     if (state?.status !== 'active') return refused(caller, target.arn);
-    const grant = await deps.cache.resource(target.arn, target.accountId, state.epoch);
     const verdict = evaluate(
       { principal: caller.arn, action: ASK_ACTION, resource: target.arn, resourceAccount: target.accountId },
       IDENTITY_ALLOWS_ASKING,
@@ -355,11 +358,13 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         'A role session named by its ARN has no single policy set to list; ask POST /v1/authorize about it.',
       );
     }
-    const states = await deps.cache.accountStates([ref.accountId]);
+    const [states, bundle] = await Promise.all([
+      deps.cache.accountStates([ref.accountId]),
+      deps.cache.principal(ref),
+    ]);
     const state = states.get(ref.accountId);
     if (state?.status !== 'active')
       return fail('account.suspended', `The account ${ref.accountId} is not active.`);
-    const bundle = await deps.cache.principal(ref, state.epoch);
     if (!bundle.found || (bundle.effective && bundle.effective.principal.arn !== ref.arn))
       return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
     return ok({
@@ -428,9 +433,10 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     requestId: string,
   ): Promise<DecisionResult> => {
     const resourceAccount = arnAccount(request.resource);
-    const states = await deps.cache.accountStates(
-      resourceAccount ? [caller.accountId, resourceAccount] : [caller.accountId],
-    );
+    const [states, resource] = await Promise.all([
+      deps.cache.accountStates(resourceAccount ? [caller.accountId, resourceAccount] : [caller.accountId]),
+      deps.cache.resource(request.resource, resourceAccount),
+    ]);
     if (states.get(caller.accountId)?.status !== 'active') {
       return platformDenial(
         request,
@@ -440,11 +446,6 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         `The account ${caller.accountId} is not active.`,
       );
     }
-    const resource = await deps.cache.resource(
-      request.resource,
-      resourceAccount,
-      (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
-    );
     const visibility = answerVisibility(caller, caller.accountId, resourceAccount);
     const { result } = decideAsSessions(
       [facts],
@@ -526,9 +527,15 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       ]);
     }
     const now = deps.now();
-    const [states, listed] = await Promise.all([
+    const [states, listed, role] = await Promise.all([
       deps.cache.accountStates([ref.accountId]),
       deps.cache.roleSessions(ref, now),
+      deps.cache.principal({
+        kind: 'role',
+        arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
+        accountId: ref.accountId,
+        name: ref.roleName,
+      }),
     ]);
     const state = states.get(ref.accountId);
     if (state?.status !== 'active')
@@ -538,15 +545,6 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         'quota.exceeded',
         `More than ${MAX_SESSIONS_PER_ARN} live sessions carry ${ref.arn}; ask as one of them instead.`,
       );
-    const role = await deps.cache.principal(
-      {
-        kind: 'role',
-        arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
-        accountId: ref.accountId,
-        name: ref.roleName,
-      },
-      state.epoch,
-    );
     const live = liveSessions(ref, listed.sessions, role.effective, now);
     if (live.length === 0) return fail('entity.not-found', `There is no active session with ARN ${ref.arn}.`);
     return ok(live.map((session) => sessionEvaluator(session.facts)));
@@ -567,10 +565,18 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
   ): Promise<Result<DecisionResult>> => {
     const resourceAccount = arnAccount(request.resource);
     const now = deps.now();
-    // The session list is not epoch-validated: read it in the same round trip as the epochs.
-    const [states, listed] = await Promise.all([
+    const roleRef = {
+      kind: 'role',
+      arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
+      accountId: ref.accountId,
+      name: ref.roleName,
+    } as const;
+    // The session list is not stamped: it is re-read in the same round trip as the revalidations.
+    const [states, listed, role, resource] = await Promise.all([
       deps.cache.accountStates(resourceAccount ? [ref.accountId, resourceAccount] : [ref.accountId]),
       deps.cache.roleSessions(ref, now),
+      deps.cache.principal(roleRef),
+      deps.cache.resource(request.resource, resourceAccount),
     ]);
     const state = states.get(ref.accountId);
     if (state?.status !== 'active') {
@@ -584,20 +590,6 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
         ),
       );
     }
-    const roleRef = {
-      kind: 'role',
-      arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
-      accountId: ref.accountId,
-      name: ref.roleName,
-    } as const;
-    const [role, resource] = await Promise.all([
-      deps.cache.principal(roleRef, state.epoch),
-      deps.cache.resource(
-        request.resource,
-        resourceAccount,
-        (resourceAccount && states.get(resourceAccount)?.epoch) || 0,
-      ),
-    ]);
     if (listed.overLimit) {
       return ok(
         platformDenial(
@@ -770,11 +762,13 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       if (ref.kind === 'assumed-role')
         return await decideAboutSessionArn(caller, ref, request, requestId, index, log);
       const resourceAccount = arnAccount(request.resource);
-      const states = await deps.cache.accountStates(
-        resourceAccount ? [ref.accountId, resourceAccount] : [ref.accountId],
-      );
+      // The account state, the principal and the resource revalidate together: one round trip.
+      const [states, bundle, resource] = await Promise.all([
+        deps.cache.accountStates(resourceAccount ? [ref.accountId, resourceAccount] : [ref.accountId]),
+        deps.cache.principal(ref),
+        deps.cache.resource(request.resource, resourceAccount),
+      ]);
       const state = states.get(ref.accountId);
-      const resourceState = resourceAccount ? states.get(resourceAccount) : undefined;
       if (state?.status !== 'active') {
         return ok(
           platformDenial(
@@ -786,10 +780,6 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
           ),
         );
       }
-      const [bundle, resource] = await Promise.all([
-        deps.cache.principal(ref, state.epoch),
-        deps.cache.resource(request.resource, resourceAccount, resourceState?.epoch ?? 0),
-      ]);
       if (!bundle.found || (bundle.effective && bundle.effective.principal.arn !== ref.arn))
         return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
       const registered = resource.record !== undefined;

@@ -1,20 +1,25 @@
 /**
  * The warm process's cache of compiled policies: principal bundles (keyed by account + principal)
- * and resource bundles (keyed by resource ARN) in one LRU, each tagged with its account's policy
- * epoch as read BEFORE the bundle was loaded. Every transaction in an account bumps the epoch
- * atomically (store/policy-epochs.ts), so a bundle whose epoch still equals the account's current
- * one is exactly as fresh as the table.
+ * and resource bundles (keyed by resource ARN) in one LRU. Each bundle carries the stamps of the
+ * records it was built from ({pk, sk, version} of the principal, each group, each customer-managed
+ * policy incl. the boundary; of the resource's policy item), read with the load, never after it.
+ * Every write that changes something a bundle reads bumps the version of the record that owns it
+ * in the same transaction (store/record-stamps.ts), so a bundle whose stamps all still hold is as
+ * fresh as the table, and a change invalidates only the bundles that read its record: a write to
+ * another user of the account leaves this one warm (no reload, no recompile).
  *
- * Freshness bound: an account's epoch (with its status and log settings) is re-read at most every
- * `revalidateAfterMs`, in one BatchGetItem for every account a decision touches; a change is
- * therefore served stale for at most `revalidateAfterMs` plus one round trip. Within the window a
- * warm decision makes no DynamoDB call. A failed revalidation is an error, never a reason to serve
- * the old entry (fail closed).
+ * Freshness bound: a bundle (and an account's status and log settings) is trusted for
+ * `revalidateAfterMs`; after that, the next decision re-reads exactly its stamped keys in one
+ * strongly consistent BatchGetItem (merged with the other revalidations the decision starts, so
+ * one round trip) and keeps it only if every version is unchanged (an item gone or appeared is a
+ * change). A change is therefore served stale for at most `revalidateAfterMs` plus one round trip.
+ * Within the window a warm decision makes no DynamoDB call. A failed revalidation is an error,
+ * never a reason to serve the old entry (fail closed).
  *
- * Role sessions are not covered by the epoch (they are single puts, outside any transaction), so
- * the list of sessions carrying an assumed-role ARN is simply re-read once it is older than the
- * same window. Expiry is not left to the list: the decision service drops sessions that expired
- * since, against its own clock, on every decision.
+ * Role sessions are not stamped (they are single puts, not owned by any record), so the list of
+ * sessions carrying an assumed-role ARN is simply re-read once it is older than the same window.
+ * Expiry is not left to the list: the decision service drops sessions that expired since, against
+ * its own clock, on every decision.
  */
 import {
   compileEffectivePolicies,
@@ -30,13 +35,19 @@ import {
 } from '@palisade/policy';
 import {
   type AccountDecisionState,
+  absentStamp,
+  createStampReader,
   findRoleSessions,
-  getResourcePolicy,
+  getResourcePolicyStamped,
   isResourceArn,
+  principalKey,
+  type RecordStamp,
   type ResourcePolicyRecord,
   readAccountDecisionStates,
+  type StampReader,
   type StoreContext,
   type StsSessionRecord,
+  stampsHold,
 } from '@palisade/store';
 import type { PrincipalRef } from './principal-arn.ts';
 
@@ -47,14 +58,16 @@ export interface PrincipalBundle {
   readonly found: boolean;
   readonly effective: EffectivePolicies | undefined;
   readonly compiled: PrincipalPolicies;
-  readonly epoch: number;
+  /** The records it was built from (for a missing principal: its absent record). */
+  readonly stamps: readonly RecordStamp[];
 }
 
 /** A resource's compiled policy and tags; `record` is undefined when nothing is registered. */
 export interface ResourceBundle {
   readonly record: ResourcePolicyRecord | undefined;
   readonly compiled: ResourcePolicies;
-  readonly epoch: number;
+  /** The resource's policy item, or its absence. */
+  readonly stamps: readonly RecordStamp[];
 }
 
 /** At most this many live sessions may share one assumed-role ARN; beyond it, decisions deny. */
@@ -74,7 +87,7 @@ export interface BundleCacheOptions {
   readonly partition: string;
   /** Milliseconds on a monotonic clock (tests pass their own). */
   readonly clock?: () => number;
-  /** How old an account's epoch may be before a decision re-reads it (the freshness window). */
+  /** How old a bundle or account state may be before a decision re-reads its stamps (the freshness window). */
   readonly revalidateAfterMs?: number;
   readonly maxEntries?: number;
 }
@@ -82,7 +95,11 @@ export interface BundleCacheOptions {
 /** Counters for tests and the benchmark. */
 export interface BundleCacheStats {
   hits: number;
+  /** Bundles and session lists read from the table. */
   loads: number;
+  /** Policy sets compiled (principal and resource bundles). */
+  compiles: number;
+  /** Stamp and account-state reads started after a window ran out. */
   revalidations: number;
 }
 
@@ -90,9 +107,11 @@ export interface BundleCacheStats {
 export interface BundleCache {
   /** The current state of each account, revalidated when older than the window. */
   accountStates(accountIds: readonly string[]): Promise<Map<string, AccountDecisionState>>;
-  principal(ref: PrincipalRef, epoch: number): Promise<PrincipalBundle>;
+  principal(ref: PrincipalRef): Promise<PrincipalBundle>;
   /** `accountId` is the ARN's account segment (undefined when the ARN has none). */
-  resource(arn: string, accountId: string | undefined, epoch: number): Promise<ResourceBundle>;
+  resource(arn: string, accountId: string | undefined): Promise<ResourceBundle>;
+  /** The stamp reader revalidations go through (shared with authentication, so they share round trips). */
+  readonly readStamps: StampReader;
   /** The sessions carrying an assumed-role ARN, re-read when older than the window; `now` bounds the read. */
   roleSessions(ref: AssumedRoleRef, now: Date): Promise<RoleSessionList>;
   readonly stats: BundleCacheStats;
@@ -105,6 +124,12 @@ interface AccountEntry {
   checkedAt: number;
 }
 
+interface BundleEntry {
+  value: PrincipalBundle | ResourceBundle;
+  /** When the stamps were last known to hold (the start of the read that showed it). */
+  checkedAt: number;
+}
+
 const EMPTY_PRINCIPAL = compilePrincipalPolicies({ identityPolicies: [] });
 const NO_RESOURCE = compileResourcePolicies({});
 
@@ -113,55 +138,76 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
   const clock = options.clock ?? (() => performance.now());
   const window = options.revalidateAfterMs ?? 250;
   const maxEntries = options.maxEntries ?? 10_000;
+  const readStamps = createStampReader(options.store);
   const accounts = new Map<string, AccountEntry>();
   const inFlightStates = new Map<string, Promise<Map<string, AccountDecisionState>>>();
-  const entries = new Map<string, PrincipalBundle | ResourceBundle>();
-  const inFlightLoads = new Map<string, Promise<PrincipalBundle | ResourceBundle>>();
-  const stats: BundleCacheStats = { hits: 0, loads: 0, revalidations: 0 };
+  const entries = new Map<string, BundleEntry>();
+  const inFlight = new Map<string, Promise<PrincipalBundle | ResourceBundle>>();
+  const stats: BundleCacheStats = { hits: 0, loads: 0, compiles: 0, revalidations: 0 };
   const sessionLists = new Map<string, { list: RoleSessionList; checkedAt: number }>();
   const inFlightSessions = new Map<string, Promise<RoleSessionList>>();
 
-  const remember = (key: string, value: PrincipalBundle | ResourceBundle) => {
+  const remember = (key: string, entry: BundleEntry) => {
     entries.delete(key);
-    entries.set(key, value);
+    entries.set(key, entry);
     if (entries.size > maxEntries) {
       const oldest = entries.keys().next().value;
       if (oldest !== undefined) entries.delete(oldest);
     }
   };
 
-  // One load per key and epoch at a time: a batch of 100 decisions about one principal loads it once.
-  const through = async <T extends PrincipalBundle | ResourceBundle>(
+  const loadInto = async <T extends PrincipalBundle | ResourceBundle>(
     key: string,
-    epoch: number,
+    load: () => Promise<T>,
+  ): Promise<T> => {
+    const startedAt = clock();
+    const value = await load();
+    stats.loads++;
+    // INVARIANT: the stamps were read with the load, so a change racing it leaves an older version
+    // in them and the next revalidation reloads; the window counts from before the load.
+    remember(key, { value, checkedAt: startedAt });
+    return value;
+  };
+
+  // One load or revalidation per key at a time: a batch of 100 decisions about one principal loads it once.
+  const through = <T extends PrincipalBundle | ResourceBundle>(
+    key: string,
     load: () => Promise<T>,
   ): Promise<T> => {
     const cached = entries.get(key);
-    if (cached && cached.epoch === epoch) {
+    if (cached && clock() - cached.checkedAt < window) {
       stats.hits++;
       remember(key, cached);
-      return cached as T;
+      return Promise.resolve(cached.value as T);
     }
-    const flightKey = `${key}@${epoch}`;
-    const running = inFlightLoads.get(flightKey);
+    const running = inFlight.get(key);
     if (running) return running as Promise<T>;
-    const loading = load().then((value) => {
-      stats.loads++;
-      // INVARIANT: tagged with the epoch read before loading, so a concurrent change only makes it reload.
-      remember(key, value);
-      return value;
-    });
-    inFlightLoads.set(flightKey, loading);
-    try {
-      return await loading;
-    } finally {
-      inFlightLoads.delete(flightKey);
-    }
+    const work = async (): Promise<T> => {
+      if (!cached) return loadInto(key, load);
+      stats.revalidations++;
+      const startedAt = clock();
+      // A failed read rejects: never a reason to serve the old entry.
+      const current = await readStamps(cached.value.stamps);
+      if (stampsHold(cached.value.stamps, current)) {
+        stats.hits++;
+        remember(key, { value: cached.value, checkedAt: startedAt });
+        return cached.value as T;
+      }
+      return loadInto(key, load);
+    };
+    const flight = work();
+    inFlight.set(key, flight);
+    const settle = () => {
+      if (inFlight.get(key) === flight) inFlight.delete(key);
+    };
+    flight.then(settle, settle);
+    return flight;
   };
 
   return {
     stats,
     revalidateAfterMs: window,
+    readStamps,
     async accountStates(accountIds) {
       const now = clock();
       const result = new Map<string, AccountDecisionState>();
@@ -182,12 +228,12 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
       if (stale.length > 0) {
         stats.revalidations++;
         const startedAt = clock();
-        const reading = readAccountDecisionStates(options.store, stale);
+        const reading = readAccountDecisionStates(options.store, stale, readStamps);
         for (const id of stale) inFlightStates.set(id, reading);
         try {
           const states = await reading;
           for (const id of stale) {
-            const state = states.get(id) ?? { epoch: 0, status: 'missing', logSampleRate: 0 };
+            const state = states.get(id) ?? { status: 'missing', logSampleRate: 0, stamps: [] };
             // The window counts from when the read started: the state is at least that fresh.
             accounts.set(id, { state, checkedAt: startedAt });
             result.set(id, state);
@@ -200,13 +246,13 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
       return result;
     },
 
-    principal(ref, epoch) {
+    principal(ref) {
       if (ref.kind === 'root') {
-        return Promise.resolve({ found: true, effective: undefined, compiled: EMPTY_PRINCIPAL, epoch });
+        return Promise.resolve({ found: true, effective: undefined, compiled: EMPTY_PRINCIPAL, stamps: [] });
       }
       if (ref.kind === 'assumed-role') throw new Error('role sessions are resolved by the decision service');
       const key = `P|${ref.accountId}|${ref.kind}|${ref.name.toLowerCase()}`;
-      return through(key, epoch, async (): Promise<PrincipalBundle> => {
+      return through(key, async (): Promise<PrincipalBundle> => {
         const effective = await loadEffectivePolicies(
           options.store,
           options.partition,
@@ -214,8 +260,17 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
           ref.kind,
           ref.name,
         );
-        if (!effective) return { found: false, effective: undefined, compiled: EMPTY_PRINCIPAL, epoch };
-        return { found: true, effective, compiled: compileEffectivePolicies(effective), epoch };
+        if (!effective) {
+          const missing = absentStamp(principalKey(ref.accountId, ref.kind, ref.name));
+          return { found: false, effective: undefined, compiled: EMPTY_PRINCIPAL, stamps: [missing] };
+        }
+        stats.compiles++;
+        return {
+          found: true,
+          effective,
+          compiled: compileEffectivePolicies(effective),
+          stamps: effective.stamps,
+        };
       });
     },
 
@@ -254,17 +309,16 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
       }
     },
 
-    resource(arn, accountId, epoch) {
+    resource(arn, accountId) {
       if (accountId === undefined || !isResourceArn(arn)) {
-        return Promise.resolve({ record: undefined, compiled: NO_RESOURCE, epoch });
+        return Promise.resolve({ record: undefined, compiled: NO_RESOURCE, stamps: [] });
       }
-      return through(`R|${arn}`, epoch, async (): Promise<ResourceBundle> => {
-        const record = await getResourcePolicy(options.store, accountId, arn);
-        const compiled =
-          record?.policy === undefined
-            ? NO_RESOURCE
-            : compileResourcePolicies({ resourcePolicy: { id: arn, document: record.policy } });
-        return { record, compiled, epoch };
+      return through(`R|${arn}`, async (): Promise<ResourceBundle> => {
+        const { record, stamp } = await getResourcePolicyStamped(options.store, accountId, arn);
+        if (record?.policy === undefined) return { record, compiled: NO_RESOURCE, stamps: [stamp] };
+        stats.compiles++;
+        const compiled = compileResourcePolicies({ resourcePolicy: { id: arn, document: record.policy } });
+        return { record, compiled, stamps: [stamp] };
       });
     },
   };

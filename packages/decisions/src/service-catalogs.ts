@@ -272,14 +272,9 @@ export function allowedActionsService(deps: {
       anyResource = true;
     }
     const resourceAccount = arnAccount(resource);
-    const states = await deps.cache.accountStates(resourceAccount ? [resourceAccount] : []);
     const resourceBundle = anyResource
-      ? await deps.cache.resource('*', undefined, 0)
-      : await deps.cache.resource(
-          resource,
-          resourceAccount,
-          resourceAccount ? (states.get(resourceAccount)?.epoch ?? 0) : 0,
-        );
+      ? await deps.cache.resource('*', undefined)
+      : await deps.cache.resource(resource, resourceAccount);
     const visibility = answerVisibility(caller, subject.value.accountId, resourceAccount);
     const { accepted: context } = questionContext(
       input.context as ContextInput | undefined,

@@ -51,7 +51,7 @@ const question = () => ({
 });
 
 describe('decision cache', () => {
-  it('makes no DynamoDB call when warm and re-reads only the epoch after the window', async () => {
+  it('makes no DynamoDB call when warm and re-reads only its stamps after the window', async () => {
     const { decisions } = createDecisions({
       store,
       partition: 'aws',

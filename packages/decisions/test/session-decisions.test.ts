@@ -102,7 +102,7 @@ beforeAll(async () => {
 });
 
 describe('decisions about a role session ARN', () => {
-  it('makes no DynamoDB call when warm and one round trip (epochs and session list) after the window', async () => {
+  it('makes no DynamoDB call when warm and one round trip (stamps and session list) after the window', async () => {
     await session('warm');
     const { decisions } = createDecisions({
       store,

@@ -18,17 +18,23 @@ import {
 import { fail, ok, type Result } from '@palisade/failures';
 import {
   type AccessKeyRecord,
-  type AccountDecisionState,
-  getAccessKey,
+  accountStampKey,
+  getAccessKeyStamped,
   getAccount,
   getStsSession,
+  type RecordStamp,
   readAccountDecisionStates,
+  readStamps,
   recordAccessKeyUse,
+  type StampReader,
   type StoreContext,
   type StsSessionRecord,
+  stampId,
+  stampsHold,
 } from '@palisade/store';
 import type { Caller } from './caller.ts';
 import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
+import { holdWritesUntilConfirmed } from './confirmed-operations.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
 import {
   type EffectivePolicies,
@@ -48,27 +54,24 @@ export interface AuthenticationContext {
   /** The operator's long-term key (from SST secrets or the local credentials file). */
   readonly operator: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /**
-   * Where account epochs and statuses come from (absent: one strongly consistent read each time).
-   * The decision routes pass their bundle cache's, so authentication and decisions share one
-   * windowed, single-flight read per account and hold the caller's key to the decisions' bound.
+   * How a remembered credential's stamps are re-read (absent: one strongly consistent BatchGetItem
+   * each time). The decision routes pass their bundle cache's, so a caller's revalidation shares
+   * the round trip of the decision's own.
    */
-  readonly accountStates?: AccountStates;
-}
-
-/** Reads the epoch and status of accounts (possibly from a windowed cache). */
-export type AccountStates = (
-  accountIds: readonly string[],
-) => Promise<ReadonlyMap<string, AccountDecisionState>>;
-
-function accountState(context: AuthenticationContext, accountId: string) {
-  const read = context.accountStates ?? ((ids) => readAccountDecisionStates(context.store, ids));
-  return read([accountId]).then((states) => states.get(accountId));
+  readonly readStamps?: StampReader;
 }
 
 /** An authenticated request: the caller and what its signature proved. */
 export interface Authenticated {
   readonly caller: Caller;
   readonly signature: VerifiedSignature;
+  /**
+   * Present only from `authenticateSignedRequestOverlapped`, when the caller came from a remembered
+   * credential whose window had passed: resolves true once its stamps are confirmed unchanged,
+   * false when anything changed (the credential is then forgotten), and rejects when the store
+   * cannot say. Nothing may be written or answered for this caller before it resolves true.
+   */
+  readonly confirmation?: Promise<boolean>;
 }
 
 /** How often a key's last use is written: GetAccessKeyLastUsed reports it to the minute. */
@@ -76,18 +79,48 @@ const ACCESS_KEY_USE_GRANULARITY_MS = 60_000;
 
 const INVALID_TOKEN = 'The security token included in the request is invalid.';
 
-/** Verifies a signed request for `service` and builds its caller. */
+/** Verifies a signed request for `service` and builds its caller, confirmed fresh. */
 export async function authenticateSignedRequest(
   context: AuthenticationContext,
   request: ReceivedRequest,
   service: string,
   origin: { readonly sourceIp?: string } = {},
 ): Promise<Result<Authenticated>> {
+  const authenticated = await authenticateOnce(context, request, service, origin);
+  if (!authenticated.ok || authenticated.value.confirmation === undefined) return authenticated;
+  const { confirmation, ...confirmed } = authenticated.value;
+  if (await confirmation) return ok(confirmed);
+  // Something the remembered credential was built from changed (and it was forgotten): start over.
+  return authenticateOnce(context, request, service, origin);
+}
+
+/**
+ * Like authenticateSignedRequest, but a remembered credential past its window is returned at once
+ * with its revalidation still running (`confirmation`), so the caller's operation can overlap its
+ * own reads with it; `runConfirmed` (confirmed-operations.ts) holds every write and the answer until then.
+ */
+export function authenticateSignedRequestOverlapped(
+  context: AuthenticationContext,
+  request: ReceivedRequest,
+  service: string,
+  origin: { readonly sourceIp?: string } = {},
+): Promise<Result<Authenticated>> {
+  // INVARIANT: a caller is only ever handed out unconfirmed with its store's writes held for it.
+  holdWritesUntilConfirmed(context.store);
+  return authenticateOnce(context, request, service, origin);
+}
+
+async function authenticateOnce(
+  context: AuthenticationContext,
+  request: ReceivedRequest,
+  service: string,
+  origin: { readonly sourceIp?: string },
+): Promise<Result<Authenticated>> {
   let key: AccessKeyRecord | undefined;
+  let keyStamp: RecordStamp | undefined;
   let session: StsSessionRecord | undefined;
   let cached: CachedCredential | undefined;
-  let epochBeforeLoad: number | undefined;
-  let accountStatus: string | undefined;
+  let confirmation: Promise<boolean> | undefined;
   let openedSecret: string | undefined;
   const lookupSecret = async (accessKeyId: string): Promise<Result<SigningSecret>> => {
     if (accessKeyId === context.operator.accessKeyId) {
@@ -106,21 +139,16 @@ export async function authenticateSignedRequest(
         sessionTokenHash: session.sessionTokenHash,
       });
     }
-    const remembered = await rememberedCredential(context, accessKeyId);
+    const remembered = rememberedCredential(context, accessKeyId);
     if (remembered) {
-      cached = remembered;
-      key = remembered.key;
-      return ok({ temporary: false, secretAccessKey: remembered.secretAccessKey });
+      cached = remembered.entry;
+      confirmation = remembered.confirmation;
+      key = remembered.entry.key;
+      return ok({ temporary: false, secretAccessKey: remembered.entry.secretAccessKey });
     }
-    key = await getAccessKey(context.store, accessKeyId);
-    if (key && context.credentialCache) {
-      // INVARIANT: what gets cached is read after the epoch it is tagged with, so a change racing
-      // this load leaves an older epoch on the entry and it is reloaded at the next revalidation.
-      const state = await accountState(context, key.accountId);
-      epochBeforeLoad = state?.epoch;
-      accountStatus = state?.status;
-      key = await getAccessKey(context.store, accessKeyId);
-    }
+    const found = await getAccessKeyStamped(context.store, accessKeyId);
+    key = found?.key;
+    keyStamp = found?.stamp;
     if (!key) return fail('credentials.unknown-key', INVALID_TOKEN);
     if (key.status !== 'Active') return fail('credentials.inactive', INVALID_TOKEN);
     const secret = context.secrets.open(key.encryptedSecret, key.accessKeyId);
@@ -132,6 +160,8 @@ export async function authenticateSignedRequest(
 
   const now = context.now();
   const verified = await verifySigV4({ request, service, now, lookupSecret });
+  // A revalidation started for a request that fails anyway must not surface as an unhandled rejection.
+  confirmation?.catch(() => {});
   if (!verified.ok) return verified;
   const signature = verified.value;
   const extraContext = {
@@ -153,31 +183,40 @@ export async function authenticateSignedRequest(
 
   let effective: EffectivePolicies | undefined = cached?.effective;
   if (!cached) {
-    // A remembered credential was confirmed active with its account's state; a fresh one reads it
-    // (already read with the epoch when caching).
-    const status = accountStatus ?? (await getAccount(context.store, owned.accountId))?.status;
-    if (status !== 'active') {
+    // The account's state and the owner's policies are independent reads: one round trip for both.
+    const [states, loaded] = await Promise.all([
+      readAccountDecisionStates(context.store, [owned.accountId], stampReader(context)),
+      owned.owner.kind === 'user'
+        ? loadEffectivePoliciesById(
+            context.store,
+            context.partition,
+            owned.accountId,
+            'user',
+            owned.owner.userId,
+          )
+        : Promise.resolve(undefined),
+    ]);
+    const state = states.get(owned.accountId);
+    if (state?.status !== 'active') {
       return fail(
         'account.suspended',
-        `The account ${owned.accountId} is ${status ?? 'closed'}; its credentials are disabled.`,
+        `The account ${owned.accountId} is ${state?.status === 'missing' || !state ? 'closed' : state.status}; its credentials are disabled.`,
       );
     }
     if (owned.owner.kind === 'user') {
-      effective = await loadEffectivePoliciesById(
-        context.store,
-        context.partition,
-        owned.accountId,
-        'user',
-        owned.owner.userId,
-      );
-      if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
+      if (!loaded) return fail('credentials.unknown-key', INVALID_TOKEN);
+      effective = loaded;
     }
-    if (context.credentialCache && epochBeforeLoad !== undefined && openedSecret !== undefined) {
+    const accountStamp = state.stamps.find(
+      (stamp) => stampId(stamp) === stampId(accountStampKey(owned.accountId)),
+    );
+    if (context.credentialCache && keyStamp && accountStamp && openedSecret !== undefined) {
       context.credentialCache.set(owned.accessKeyId, {
         key: owned,
         secretAccessKey: openedSecret,
         ...(effective ? { effective } : {}),
-        epoch: epochBeforeLoad,
+        // INVARIANT: every stamp was read with (never after) what it stands for.
+        stamps: [keyStamp, accountStamp, ...(effective?.stamps ?? [])],
         checkedAt: now.getTime(),
         lastRecordedAt: owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0,
       });
@@ -198,6 +237,7 @@ export async function authenticateSignedRequest(
   const remembered = context.credentialCache?.get(owned.accessKeyId);
   const lastUsed = remembered?.lastRecordedAt ?? (owned.lastUsedAt ? Date.parse(owned.lastUsedAt) : 0);
   if (now.getTime() - lastUsed >= ACCESS_KEY_USE_GRANULARITY_MS) {
+    // Recorded in parallel with the revalidation: a use of a key is a fact whatever its state now.
     await recordAccessKeyUse(
       context.store,
       owned.accessKeyId,
@@ -207,7 +247,11 @@ export async function authenticateSignedRequest(
     // Written, or refused because another process wrote within the minute: either way it is recent.
     if (remembered) remembered.lastRecordedAt = now.getTime();
   }
-  return ok({ caller, signature });
+  return ok({ caller, signature, ...(confirmation ? { confirmation } : {}) });
+}
+
+function stampReader(context: AuthenticationContext): StampReader {
+  return context.readStamps ?? ((keys) => readStamps(context.store, keys));
 }
 
 const EXPIRED_TOKEN = 'The security token included in the request is expired';
@@ -264,23 +308,34 @@ async function sessionCaller(
 }
 
 /**
- * A remembered credential still valid: within the window as is, after it only if the account's
- * epoch is unchanged and the account active (one read). Anything else forgets it.
+ * A remembered credential: within the window as is; after it, with a revalidation started (one
+ * read of exactly its stamped keys) that confirms it only if every version is unchanged and the
+ * account still active, and forgets it otherwise.
  */
-async function rememberedCredential(
+function rememberedCredential(
   context: AuthenticationContext,
   accessKeyId: string,
-): Promise<CachedCredential | undefined> {
+): { entry: CachedCredential; confirmation?: Promise<boolean> } | undefined {
   const cache = context.credentialCache;
   const entry = cache?.get(accessKeyId);
   if (!cache || !entry) return undefined;
-  const now = context.now().getTime();
-  if (now - entry.checkedAt < cache.revalidateAfterMs) return entry;
-  const state = await accountState(context, entry.key.accountId);
-  if (state?.status === 'active' && state.epoch === entry.epoch) {
-    entry.checkedAt = now;
-    return entry;
-  }
-  cache.delete(accessKeyId);
-  return undefined;
+  const startedAt = context.now().getTime();
+  if (startedAt - entry.checkedAt < cache.revalidateAfterMs) return { entry };
+  const confirmation = stampReader(context)(entry.stamps).then(
+    (current) => {
+      const account = current.get(stampId(accountStampKey(entry.key.accountId)));
+      if (account?.status === 'active' && stampsHold(entry.stamps, current)) {
+        entry.checkedAt = startedAt;
+        return true;
+      }
+      if (cache.get(accessKeyId) === entry) cache.delete(accessKeyId);
+      return false;
+    },
+    (error: unknown) => {
+      // Fail closed: an entry that could not be confirmed is not served again unconfirmed.
+      if (cache.get(accessKeyId) === entry) cache.delete(accessKeyId);
+      throw error;
+    },
+  );
+  return { entry, confirmation };
 }

@@ -1,12 +1,15 @@
 /**
  * Warm-process memory of long-term access keys: the key record, its opened secret and its owner's
- * effective policies, tagged with the account's policy epoch read before they were loaded. Within
- * the revalidation window a signed request needs no DynamoDB read to authenticate; after it, one
- * read of the account's epoch and status confirms the entry or drops it. Every committed change to
- * the key, the owner's policies or the account bumps the epoch (or is the status itself), so a
- * revocation reaches authentication within the window plus one round trip.
+ * effective policies, with the stamps ({pk, sk, version}) of every record they were read from: the
+ * key's lookup item, the account item, the owner's record, each of its groups' and each
+ * customer-managed policy's (incl. the boundary). Within the revalidation window a signed request
+ * needs no DynamoDB read to authenticate; after it, one BatchGetItem of exactly those keys
+ * confirms the entry (every version unchanged, the account active) or drops it. Every committed
+ * change to the key, the owner's policies or the account bumps one of those versions (or removes
+ * the item), so a revocation reaches authentication within the window plus one round trip, and a
+ * change to another user of the account leaves the entry as it is.
  */
-import type { AccessKeyRecord } from '@palisade/store';
+import type { AccessKeyRecord, RecordStamp } from '@palisade/store';
 import type { EffectivePolicies } from './effective-policies.ts';
 
 /** What authentication remembers about one key. */
@@ -15,7 +18,8 @@ export interface CachedCredential {
   readonly secretAccessKey: string;
   /** The owning user's policies; absent for the root. */
   readonly effective?: EffectivePolicies;
-  readonly epoch: number;
+  /** The records the entry was built from, as read with it. */
+  readonly stamps: readonly RecordStamp[];
   checkedAt: number;
   /** When this process last recorded the key's use (epoch ms), so it writes at most once a minute. */
   lastRecordedAt: number;

@@ -4,10 +4,12 @@
  * every decision about the principal.
  */
 import {
-  getManagedPolicies,
+  getManagedPoliciesStamped,
   getPrincipal,
   type PrincipalKind,
   type PrincipalRecord,
+  principalRecordStamp,
+  type RecordStamp,
   readPrincipalPartition,
   toPrincipal,
 } from '@palisade/store';
@@ -28,6 +30,11 @@ export interface EffectivePolicies {
   readonly boundary?: PolicySource;
   /** Group names, for users (resolved from the group records: memberships hold ids). */
   readonly groups: readonly string[];
+  /**
+   * The records these policies were read from, with their versions (the principal's, each group's,
+   * each customer-managed policy's incl. the boundary): a cache keeps them while all still hold.
+   */
+  readonly stamps: readonly RecordStamp[];
 }
 
 interface PartitionPolicies {
@@ -80,9 +87,13 @@ export async function loadEffectivePoliciesById(
   const own = policiesOf(principal.arn, items);
   const groupIds = items.filter((item) => item.entity === 'membership').map((item) => String(item.groupId));
 
+  // INVARIANT: each stamp is read with (never after) what it stands for, so a change racing this
+  // load leaves an older version in the stamps and the next revalidation reloads.
+  const stamps: RecordStamp[] = [principalRecordStamp(items, { accountId, kind, id })];
   const groupPartitions = await Promise.all(
     groupIds.map(async (groupId) => {
       const groupItems = await readPrincipalPartition(store, { accountId, kind: 'group', id: groupId });
+      stamps.push(principalRecordStamp(groupItems, { accountId, kind: 'group', id: groupId }));
       const groupItem = groupItems.find((item) => item.entity === 'group');
       return groupItem
         ? { name: String(groupItem.name), ...policiesOf(String(groupItem.arn), groupItems) }
@@ -94,7 +105,7 @@ export async function loadEffectivePoliciesById(
 
   const attached = [...new Set([...own.attachedArns, ...groupPolicies.flatMap((g) => g.attachedArns)])];
   const managedArns = principal.permissionsBoundary ? [...attached, principal.permissionsBoundary] : attached;
-  const documents = await managedDocuments(store, partition, accountId, managedArns);
+  const documents = await managedDocuments(store, partition, accountId, managedArns, stamps);
 
   const identityPolicies: PolicySource[] = [
     ...own.inline,
@@ -120,15 +131,20 @@ export async function loadEffectivePoliciesById(
         }
       : {}),
     groups,
+    stamps,
   };
 }
 
-/** Default-version documents of managed policies by ARN (operator-managed from code, customer from the table). */
+/**
+ * Default-version documents of managed policies by ARN (operator-managed from code, customer from
+ * the table); the customer records' stamps are added to `stamps` when given.
+ */
 export async function managedDocuments(
   store: Parameters<typeof readPrincipalPartition>[0],
   partition: string,
   accountId: string,
   arns: readonly string[],
+  stamps?: RecordStamp[],
 ): Promise<Map<string, string>> {
   const documents = new Map<string, string>();
   const customerNames: string[] = [];
@@ -142,9 +158,9 @@ export async function managedDocuments(
     }
   }
   if (customerNames.length > 0) {
-    for (const record of await getManagedPolicies(store, accountId, customerNames)) {
-      documents.set(record.arn, record.defaultDocument);
-    }
+    const read = await getManagedPoliciesStamped(store, accountId, customerNames);
+    for (const record of read.records) documents.set(record.arn, record.defaultDocument);
+    stamps?.push(...read.stamps);
   }
   return documents;
 }

@@ -96,9 +96,12 @@ export function groupOperations(context: IamContext): OperationTable {
     AddUserToGroup: operation(
       z.object({ GroupName: groupName, UserName: userName }),
       async (caller, input) => {
-        const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:AddUserToGroup');
+        // Both read in one round trip, answered in the same order: the group's check comes first.
+        const [group, user] = await Promise.all([
+          loadAuthorized(context, caller, 'group', input.GroupName, 'iam:AddUserToGroup'),
+          getPrincipal(context.store, caller.accountId, 'user', input.UserName),
+        ]);
         if (!group.ok) return group;
-        const user = await getPrincipal(context.store, caller.accountId, 'user', input.UserName);
         if (!user) return noSuch('user', input.UserName);
         const added = await addMembership(context.store, user, group.value, context.quotas.groupsPerUser);
         // Adding a member twice is not an error in IAM.

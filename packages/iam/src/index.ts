@@ -46,6 +46,7 @@ export function iamOperations(context: IamContext): OperationTable {
 }
 export * from './authentication.ts';
 export * from './callers.ts';
+export * from './confirmed-operations.ts';
 export * from './credential-cache.ts';
 export { boolean, integer, list, parseInput, tag } from './iam-inputs.ts';
 export * from './policy-checks.ts';

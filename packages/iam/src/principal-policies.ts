@@ -8,6 +8,7 @@ import {
   deleteInlinePolicy,
   detachPolicy,
   getInlinePolicy,
+  type InlinePolicyRecord,
   listAttachedPolicies,
   listInlinePolicies,
   type PrincipalKind,
@@ -67,9 +68,12 @@ async function authorizeAttachment(
   action: string,
   requested: string,
 ): Promise<Result<{ principal: PrincipalRecord; ref: ManagedPolicyRef }>> {
-  const principal = await loadAuthorized(context, caller, kind, name, action, { policyArn: requested });
+  // Read in parallel (one round trip), answered in the same order: the principal's check comes first.
+  const [principal, ref] = await Promise.all([
+    loadAuthorized(context, caller, kind, name, action, { policyArn: requested }),
+    resolveManagedPolicy(context, caller.accountId, requested),
+  ]);
   if (!principal.ok) return principal;
-  const ref = await resolveManagedPolicy(context, caller.accountId, requested);
   if (!ref.ok) return ref;
   const canonical =
     ref.value.arn === requested
@@ -158,21 +162,28 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
     table[`Put${label}Policy`] = operation(
       z.object({ [nameMember]: nameSchema, PolicyName: policyName, PolicyDocument: policyDocument }),
       async (caller, input) => {
+        const name = input.PolicyName as string;
         const principal = await loadAuthorized(context, caller, kind, nameOf(input), `iam:Put${label}Policy`);
         if (!principal.ok) return principal;
         const document = input.PolicyDocument as string;
         const checked = context.checkPolicy(document, 'identity');
         if (!checked.ok) return checked;
-        const name = input.PolicyName as string;
-        const previous = await getInlinePolicy(context.store, principal.value, name);
-        const put = await putInlinePolicy(
-          context.store,
-          principal.value,
-          // Replacing keeps the name as first written; IAM names are case-insensitive.
-          { name: previous?.name ?? name, document, size: checked.value.size },
-          previous,
-          inlineQuota(context, kind),
-        );
+        const write = (previous: InlinePolicyRecord | undefined) =>
+          putInlinePolicy(
+            context.store,
+            principal.value,
+            // Replacing keeps the name as first written; IAM names are case-insensitive.
+            { name: previous?.name ?? name, document, size: checked.value.size },
+            previous,
+            inlineQuota(context, kind),
+          );
+        // Most puts create: tried as a creation first (the principal's id comes with its record, so
+        // reading the old policy first would add a round trip); a replacement reads what it replaces.
+        let put = await write(undefined);
+        if (!put.ok && put.code === 'entity.concurrent-modification') {
+          const previous = await getInlinePolicy(context.store, principal.value, name);
+          if (previous) put = await write(previous);
+        }
         return put.ok ? ok(undefined) : put;
       },
     );

@@ -14,6 +14,7 @@ import {
   credentialOwnerPartition,
   credentialOwnerRecordKey,
 } from './keys.ts';
+import { type RecordStamp, recordStamp } from './record-stamps.ts';
 import { isConditionFailure, transact } from './transactions.ts';
 
 /** Who owns a long-term access key: an IAM user (by its immutable id, so a rename touches no key), or the account's root. */
@@ -60,7 +61,8 @@ export async function putNewAccessKey(
     {
       write: {
         Put: {
-          Item: { ...accessKeyLookupKey(key.accessKeyId), entity: 'access-key', ...key },
+          // The lookup item's version is a remembered credential's stamp: status changes bump it.
+          Item: { ...accessKeyLookupKey(key.accessKeyId), entity: 'access-key', ...key, version: 1 },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -97,6 +99,21 @@ export async function getAccessKey(
   return result.Item ? toAccessKey(result.Item) : undefined;
 }
 
+/** Like getAccessKey, with the lookup item's stamp for a credential cache. */
+export async function getAccessKeyStamped(
+  context: StoreContext,
+  accessKeyId: string,
+): Promise<{ key: AccessKeyRecord; stamp: RecordStamp } | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({
+      TableName: context.tableName,
+      Key: accessKeyLookupKey(accessKeyId),
+      ConsistentRead: true,
+    }),
+  );
+  return result.Item ? { key: toAccessKey(result.Item), stamp: recordStamp(result.Item) } : undefined;
+}
+
 /** Lists an owner's keys (ids, statuses, creation dates; never secrets). */
 export async function listAccessKeys(
   context: StoreContext,
@@ -129,10 +146,10 @@ export async function setAccessKeyStatus(
       write: {
         Update: {
           Key: accessKeyLookupKey(key.accessKeyId),
-          UpdateExpression: 'SET #s = :s',
+          UpdateExpression: 'SET #s = :s, version = if_not_exists(version, :zero) + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': status },
+          ExpressionAttributeValues: { ':s': status, ':zero': 0, ':one': 1 },
         },
       },
       onConditionFailed: fail(

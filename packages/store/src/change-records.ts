@@ -9,9 +9,9 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import { type ChangeScope, changeRecordKey, changeRecordPartition, type ItemKey } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import type { TransactItem } from './transactions.ts';
 
 /** The interface a change came through. */
@@ -208,23 +208,7 @@ export async function listChangeRecords(
   scope: ChangeScope,
   day: string,
 ): Promise<ChangeRecord[]> {
-  const records: ChangeRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': changeRecordPartition(scope, day) },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of result.Items ?? []) {
-      const record = toChangeRecord(item);
-      if (record) records.push(record);
-    }
-    start = result.LastEvaluatedKey;
-  } while (start);
+  const items = await queryWholePartition(context, changeRecordPartition(scope, day));
+  const records = items.map(toChangeRecord).filter((record): record is ChangeRecord => record !== undefined);
   return records;
 }

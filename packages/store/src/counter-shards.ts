@@ -13,7 +13,6 @@
  * counter pick the same shard with probability 1/COUNTER_SHARDS; that rare collision is a
  * TransactionConflict, which `transact()` retries after the other writer commits.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
@@ -23,6 +22,7 @@ import {
   COUNTER_SHARDS,
   parseAccountCounterSortKey,
 } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
 /** The cap of shard `shard` when `quota` is spread over every shard: the caps sum exactly to `quota`. */
@@ -101,23 +101,10 @@ export async function readShardCounts(
   prefix: string,
 ): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition, ':prefix': prefix },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of result.Items ?? []) {
-      const shard = Number(String(item.sk).slice(prefix.length));
-      if (Number.isInteger(shard)) counts.set(shard, Number(item.n ?? 0));
-    }
-    start = result.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryWholePartition(context, partition, prefix)) {
+    const shard = Number(String(item.sk).slice(prefix.length));
+    if (Number.isInteger(shard)) counts.set(shard, Number(item.n ?? 0));
+  }
   return counts;
 }
 
@@ -198,22 +185,9 @@ export async function readAccountCounters(
   accountId: string,
 ): Promise<Partial<Record<AccountCounter, number>>> {
   const totals: Partial<Record<AccountCounter, number>> = {};
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': accountCounterPartition(accountId) },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of result.Items ?? []) {
-      const parsed = parseAccountCounterSortKey(String(item.sk));
-      if (parsed) totals[parsed.counter] = (totals[parsed.counter] ?? 0) + Number(item.n ?? 0);
-    }
-    start = result.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryWholePartition(context, accountCounterPartition(accountId))) {
+    const parsed = parseAccountCounterSortKey(String(item.sk));
+    if (parsed) totals[parsed.counter] = (totals[parsed.counter] ?? 0) + Number(item.n ?? 0);
+  }
   return totals;
 }

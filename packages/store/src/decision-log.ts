@@ -1,7 +1,7 @@
 /**
  * The decision log: sampled authorization decisions per account, queryable by time and expired by
- * TTL. Items are written without a transaction (they change no policy, so no epoch bump); the
- * sampling rate lives on the account and changes through `transact`, so caches pick it up.
+ * TTL. Items are written without a transaction (they change no policy); the sampling rate lives
+ * on its own item whose version every change bumps, so cached account states pick it up.
  */
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Result } from '@palisade/failures';
@@ -106,7 +106,18 @@ export async function putDecisionLogSettings(
   return transact(context, [
     {
       write: {
-        Put: { Item: { ...decisionLogSettingsKey(accountId), entity: 'decision-log-settings', sampleRate } },
+        // An update, so the version (what cached account states revalidate against) counts up.
+        Update: {
+          Key: decisionLogSettingsKey(accountId),
+          UpdateExpression:
+            'SET entity = :entity, sampleRate = :rate, version = if_not_exists(version, :zero) + :one',
+          ExpressionAttributeValues: {
+            ':entity': 'decision-log-settings',
+            ':rate': sampleRate,
+            ':zero': 0,
+            ':one': 1,
+          },
+        },
       },
     },
   ]);

@@ -1,5 +1,6 @@
 /** The single DynamoDB table: definition, keys, client and repositories. */
 export * from './access-keys.ts';
+export * from './account-decision-states.ts';
 export * from './accounts.ts';
 export * from './change-records.ts';
 export * from './change-stream.ts';
@@ -15,9 +16,10 @@ export * from './mfa-devices.ts';
 export * from './migration-pages.ts';
 export * from './migrations.ts';
 export * from './oidc-providers.ts';
+export * from './partition-queries.ts';
 export * from './path-listings.ts';
-export * from './policy-epochs.ts';
 export * from './principals.ts';
+export * from './record-stamps.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
 export * from './sign-in-sessions.ts';

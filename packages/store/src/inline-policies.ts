@@ -6,7 +6,13 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { inlinePolicyKey, inlinePolicyPrefix } from './keys.ts';
-import { type PrincipalKind, type PrincipalRef, principalKey, principalPartitionOf } from './principals.ts';
+import {
+  nameVersionBump,
+  type PrincipalKind,
+  type PrincipalRef,
+  principalKey,
+  principalPartitionOf,
+} from './principals.ts';
 import { transact } from './transactions.ts';
 
 /** An inline policy as stored. */
@@ -98,12 +104,13 @@ export async function putInlinePolicy(
         Update: {
           Key: principalKey(target.accountId, target.kind, target.id),
           UpdateExpression:
-            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes + :delta, counters.inlinePolicies = counters.inlinePolicies + :added',
+            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes + :delta, counters.inlinePolicies = counters.inlinePolicies + :added, version = version + :one',
           // DynamoDB conditions cannot add, so the bound moves instead: bytes + delta <= max.
           ConditionExpression: 'attribute_exists(pk) AND counters.inlinePolicyBytes <= :room',
           ExpressionAttributeValues: {
             ':delta': delta,
             ':added': previous ? 0 : 1,
+            ':one': 1,
             ':room': maxBytes - delta,
           },
         },
@@ -113,6 +120,7 @@ export async function putInlinePolicy(
         `Maximum policy size of ${maxBytes} bytes exceeded for ${target.kind} ${target.name}.`,
       ),
     },
+    nameVersionBump(target),
   ]);
 }
 
@@ -142,12 +150,13 @@ export async function deleteInlinePolicy(
         Update: {
           Key: principalKey(target.accountId, target.kind, target.id),
           UpdateExpression:
-            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes - :size, counters.inlinePolicies = counters.inlinePolicies - :one',
+            'SET counters.inlinePolicyBytes = counters.inlinePolicyBytes - :size, counters.inlinePolicies = counters.inlinePolicies - :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':size': existing.size, ':one': 1 },
         },
       },
     },
+    nameVersionBump(target),
   ]);
   return result.ok ? ok(undefined) : result;
 }

@@ -55,8 +55,6 @@
  * |   ARN (AssumeRole*, not GetSessionToken)   |       |   gsi1sk > <now> (gsi1sk = expiration, ISO time)     | roleSessionPartition  |
  * | an account's OIDC provider by host/path    | table | pk = ACCT#<a>#OIDC-PROVIDERS, sk = OIDC#<host/path>  | oidcProviderKey       |
  * | every OIDC provider of an account          | table | pk = ACCT#<a>#OIDC-PROVIDERS, begins_with(sk, OIDC#) | oidcProviderPartition |
- * | the account's policy epoch (bumped by every  | table | pk = ACCT#<a>, sk = POLICY-EPOCH                     | policyEpochKey        |
- * |   transaction that writes in the account)  |       |                                                      |                       |
  * | the account's decision-log settings        | table | pk = ACCT#<a>, sk = DECISION-LOG-SETTINGS            | decisionLogSettingsKey|
  * | the policy and tags of a tenant resource   | table | pk = ACCT#<a>#RESOURCE#<arn>, sk = RESOURCE-POLICY   | resourcePolicyKey     |
  * | every registered resource of an account    | gsi1  | gsi1pk = ACCT#<a>#RESOURCES, gsi1sk > cursor (ARN)   | resourcePolicyListKey |
@@ -348,11 +346,6 @@ const RESOURCE_ARN = /^arn:[a-z0-9-]{1,63}:[a-zA-Z0-9-]{1,63}:[a-z0-9-]{0,63}:\d
 const SERVICE_PREFIX = /^[a-z0-9-]{1,64}$/;
 // ISO-8601 instants (as Date.toISOString writes them), optionally followed by #-separated suffixes.
 const LOG_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(#[\w.-]{1,128}){0,2}$/;
-
-/** The account's policy epoch: a counter every transaction writing in the account bumps. */
-export function policyEpochKey(accountId: string): ItemKey {
-  return { pk: accountKey(accountId).pk, sk: 'POLICY-EPOCH' };
-}
 
 /** The account's decision-log settings (sampling rate). */
 export function decisionLogSettingsKey(accountId: string): ItemKey {

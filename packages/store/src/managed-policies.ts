@@ -25,6 +25,7 @@ import {
   batchGetItems,
   capitalised,
   type NamedEntityRef,
+  nameVersionBump,
   type PrincipalRef,
   principalKey,
   principalPartitionOf,
@@ -33,6 +34,7 @@ import {
   recordUpdateWrites,
   type Tag,
 } from './principals.ts';
+import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
 /** A customer-managed policy as stored. */
@@ -120,6 +122,8 @@ export async function putNewManagedPolicy(
           entity: 'managed-policy',
           ...record,
           quotaShard,
+          // Bumped whenever the default document changes: the stamp cached bundles revalidate against.
+          version: 1,
         },
         fail(
           'entity.already-exists',
@@ -235,7 +239,13 @@ export async function putPolicyVersion(
           'nextVersion = :next',
           'versionCount = versionCount + :one',
           'updatedAt = :now',
-          ...(setAsDefault ? ['defaultVersionId = :v', 'defaultDocument = :doc'] : []),
+          ...(setAsDefault
+            ? [
+                'defaultVersionId = :v',
+                'defaultDocument = :doc',
+                'version = if_not_exists(version, :zero) + :one',
+              ]
+            : []),
         ],
         condition: 'nextVersion = :current AND versionCount < :max',
         values: {
@@ -244,7 +254,7 @@ export async function putPolicyVersion(
           ':one': 1,
           ':max': maxVersions,
           ':now': createdAt,
-          ...(setAsDefault ? { ':v': versionId, ':doc': document } : {}),
+          ...(setAsDefault ? { ':v': versionId, ':doc': document, ':zero': 0 } : {}),
         },
       },
       fail(
@@ -294,10 +304,15 @@ export async function setDefaultPolicyVersion(
     ...recordUpdateWrites(
       entityOf(current),
       {
-        set: ['defaultVersionId = :v', 'defaultDocument = :doc', 'updatedAt = :now'],
+        set: [
+          'defaultVersionId = :v',
+          'defaultDocument = :doc',
+          'updatedAt = :now',
+          'version = if_not_exists(version, :zero) + :one',
+        ],
         condition: 'attribute_exists(pk)',
         // Versions are immutable, so the document read with the version is still its document.
-        values: { ':v': versionId, ':doc': version.document, ':now': now },
+        values: { ':v': versionId, ':doc': version.document, ':now': now, ':zero': 0, ':one': 1 },
       },
       fail('entity.not-found', `Policy ${current.arn} does not exist.`),
     ),
@@ -393,7 +408,8 @@ export async function attachPolicy(
       write: {
         Update: {
           Key: principalKey(target.accountId, target.kind, target.id),
-          UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies + :one',
+          UpdateExpression:
+            'SET counters.attachedPolicies = counters.attachedPolicies + :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk) AND counters.attachedPolicies < :max',
           ExpressionAttributeValues: { ':one': 1, ':max': maxAttached },
         },
@@ -443,7 +459,7 @@ export async function attachPolicy(
       },
     );
   }
-  return transact(context, writes);
+  return transact(context, [...writes, nameVersionBump(target)]);
 }
 
 /** Detaches a managed policy from a principal. */
@@ -467,7 +483,8 @@ export async function detachPolicy(
       write: {
         Update: {
           Key: principalKey(target.accountId, target.kind, target.id),
-          UpdateExpression: 'SET counters.attachedPolicies = counters.attachedPolicies - :one',
+          UpdateExpression:
+            'SET counters.attachedPolicies = counters.attachedPolicies - :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
         },
@@ -494,7 +511,7 @@ export async function detachPolicy(
       },
     );
   }
-  return transact(context, writes);
+  return transact(context, [...writes, nameVersionBump(target)]);
 }
 
 /** Lists the managed policies attached to a principal. */
@@ -568,10 +585,23 @@ export async function getManagedPolicies(
   accountId: string,
   names: readonly string[],
 ): Promise<ManagedPolicyRecord[]> {
+  return (await getManagedPoliciesStamped(context, accountId, names)).records;
+}
+
+/** Like getManagedPolicies, with the stamp of each record read (absent ones included) for caches. */
+export async function getManagedPoliciesStamped(
+  context: StoreContext,
+  accountId: string,
+  names: readonly string[],
+): Promise<{ records: ManagedPolicyRecord[]; stamps: RecordStamp[] }> {
   const unique = [...new Set(names.map((name) => name.toLowerCase()))];
-  const items = await batchGetItems(
-    context,
-    unique.map((name) => entityNameKey(accountId, 'POLICY', name)),
-  );
-  return items.map(toManagedPolicy);
+  const keys = unique.map((name) => entityNameKey(accountId, 'POLICY', name));
+  const items = await batchGetItems(context, keys);
+  // The name items are exact copies of the records (version included), and their id tells a policy
+  // deleted and created again apart: what a cached bundle naming the policy by ARN must follow.
+  const stamps = keys.map((key) => {
+    const item = items.find((found) => found.pk === key.pk && found.sk === key.sk);
+    return item ? recordStamp(item) : absentStamp(key);
+  });
+  return { records: items.map(toManagedPolicy), stamps };
 }

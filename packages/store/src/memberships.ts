@@ -18,6 +18,7 @@ import {
 } from './keys.ts';
 import {
   getPrincipalsByIds,
+  nameVersionBump,
   type PrincipalRecord,
   type PrincipalRef,
   principalKey,
@@ -75,7 +76,9 @@ export async function addMembership(
         write: {
           Update: {
             Key: principalKey(accountId, 'user', user),
-            UpdateExpression: 'SET counters.memberships = counters.memberships + :one',
+            // The user's record owns its memberships (its bundle's stamp); the group's is not written.
+            UpdateExpression:
+              'SET counters.memberships = counters.memberships + :one, version = version + :one',
             ConditionExpression: 'attribute_exists(pk) AND counters.memberships < :max',
             ExpressionAttributeValues: { ':one': 1, ':max': maxGroupsPerUser },
           },
@@ -96,6 +99,7 @@ export async function addMembership(
         },
         onConditionFailed: fail('entity.not-found', `The group with name ${groupRef.name} cannot be found.`),
       },
+      nameVersionBump(userRef),
     ]),
   );
 }
@@ -146,7 +150,8 @@ export async function removeMembership(
       write: {
         Update: {
           Key: principalKey(accountId, 'user', user),
-          UpdateExpression: 'SET counters.memberships = counters.memberships - :one',
+          UpdateExpression:
+            'SET counters.memberships = counters.memberships - :one, version = version + :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },
         },
@@ -166,6 +171,7 @@ export async function removeMembership(
           },
         ]
       : []),
+    nameVersionBump(userRef),
   ]);
 }
 

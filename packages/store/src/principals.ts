@@ -22,6 +22,7 @@ import {
   principalListPartition,
 } from './keys.ts';
 import { queryPathListing } from './path-listings.ts';
+import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
 
 /** The principal kinds an account holds. */
@@ -104,6 +105,29 @@ export interface NamedEntityRef {
   readonly kind: EntityKind;
   readonly id: string;
   readonly name: string;
+}
+
+/**
+ * The name item's side of a change to what a principal owns (inline policies, attachments,
+ * memberships): the record's version moves (cached bundles are stamped with it), and the name
+ * item's copy of the version must move with it, or the next update of the record's fields, which
+ * expects the version the name item shows, would be refused.
+ */
+export function nameVersionBump(principal: PrincipalRef): GuardedWrite {
+  return {
+    write: {
+      Update: {
+        Key: entityNameKey(principal.accountId, KIND_KEY[principal.kind], principal.name),
+        UpdateExpression: 'SET version = version + :one',
+        ConditionExpression: 'id = :id',
+        ExpressionAttributeValues: { ':one': 1, ':id': principal.id },
+      },
+    },
+    onConditionFailed: fail(
+      'entity.concurrent-modification',
+      `${capitalised(principal.kind)} ${principal.name} changed meanwhile; retry.`,
+    ),
+  };
 }
 
 /** The entity key kind of a principal kind. */
@@ -642,6 +666,19 @@ export async function deletePrincipal(
     ...releaseCount(current.accountId, SUMMARY_COUNTER[current.kind], current.quotaShard),
     ...alongside,
   ]);
+}
+
+/**
+ * The stamp of a principal's record among the items of its partition (absent when it is not
+ * there): every change to what the partition holds for decisions bumps the record's version.
+ */
+export function principalRecordStamp(
+  items: readonly Record<string, unknown>[],
+  principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
+): RecordStamp {
+  const key = principalKey(principal.accountId, principal.kind, principal.id);
+  const record = items.find((item) => item.pk === key.pk && item.sk === key.sk);
+  return record ? recordStamp(record) : absentStamp(key);
 }
 
 /** Reads every item in a principal's partition (its record and all it owns), paging as needed. */

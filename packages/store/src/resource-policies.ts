@@ -1,13 +1,14 @@
 /**
  * Resource-based policies and tags of tenant resources (any ARN with an account segment). The
- * ARN's account owns the item; writes go through `transact`, so they bump that account's policy
- * epoch and cached decisions on the resource see them within the revalidation window.
+ * ARN's account owns the item; every put bumps its version and a delete removes it, so cached
+ * decisions on the resource (stamped with that item) see either within the revalidation window.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { resourcePolicyKey, resourcePolicyListKey } from './keys.ts';
 import type { Tag } from './principals.ts';
+import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { transact } from './transactions.ts';
 
 /** A registered resource: its policy document (if any) and its tags. */
@@ -35,6 +36,21 @@ export async function getResourcePolicy(
     }),
   );
   return result.Item ? toResourcePolicy(result.Item) : undefined;
+}
+
+/** Like getResourcePolicy, with the item's stamp (or its absence's) for caches. */
+export async function getResourcePolicyStamped(
+  context: StoreContext,
+  accountId: string,
+  resourceArn: string,
+): Promise<{ record: ResourcePolicyRecord | undefined; stamp: RecordStamp }> {
+  const key = resourcePolicyKey(accountId, resourceArn);
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: key, ConsistentRead: true }),
+  );
+  return result.Item
+    ? { record: toResourcePolicy(result.Item), stamp: recordStamp(result.Item) }
+    : { record: undefined, stamp: absentStamp(key) };
 }
 
 /** Writes (replaces) a resource's policy and tags; `expectedVersion` guards against lost updates. */

@@ -5,10 +5,11 @@
  * bounded: the account summary counts its services and their bytes, in the same transaction as
  * each write, under a condition that holds the quota.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { accountSummaryKey, serviceCatalogKey } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import { type GuardedWrite, transact } from './transactions.ts';
 
 /** Who registered a service: the operator for every account, or one account for itself. */
@@ -193,26 +194,13 @@ export async function listServiceDefinitions(
   context: StoreContext,
   scope: CatalogScope,
 ): Promise<ServiceCatalogRecord[]> {
-  const records: ServiceCatalogRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': serviceCatalogKey(scope).pk },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of result.Items ?? []) {
-      records.push({
-        prefix: String(item.prefix),
-        definition: item.definition as ServiceCatalogRecord['definition'],
-        updatedAt: String(item.updatedAt),
-      });
-    }
-    start = result.LastEvaluatedKey;
-  } while (start);
+  const items = await queryWholePartition(context, serviceCatalogKey(scope).pk);
+  const records = items.map(
+    (item): ServiceCatalogRecord => ({
+      prefix: String(item.prefix),
+      definition: item.definition as ServiceCatalogRecord['definition'],
+      updatedAt: String(item.updatedAt),
+    }),
+  );
   return records;
 }

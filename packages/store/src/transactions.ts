@@ -13,7 +13,6 @@ import {
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import { changeRecordItem } from './change-records.ts';
 import type { StoreContext } from './client.ts';
-import { policyEpochBumps } from './policy-epochs.ts';
 
 /** One write of a transaction, without the table name (added here), and the failure its condition means. */
 export interface GuardedWrite {
@@ -41,13 +40,10 @@ export async function transact(
   writes: readonly GuardedWrite[],
 ): Promise<Result<void>> {
   const own = writes.map(({ write }) => write);
-  // Every write in an account bumps its policy epoch atomically, so cached decisions see it (policy-epochs.ts).
   // The change's record rides in the same transaction (change-records.ts); appended last, so
   // cancellation indexes keep their meaning.
   const record = changeRecordItem(context, own, new Date());
-  const items = [...own, ...policyEpochBumps(writes), ...(record ? [record] : [])].map((write) =>
-    withTable(write, context.tableName),
-  );
+  const items = [...own, ...(record ? [record] : [])].map((write) => withTable(write, context.tableName));
   for (let attempt = 0; ; attempt++) {
     try {
       await context.documents.send(new TransactWriteCommand({ TransactItems: items }));

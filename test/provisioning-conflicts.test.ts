@@ -1,0 +1,63 @@
+import { iamOperations, rootCaller } from '@palisade/iam';
+import { putNewAccount } from '@palisade/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConflictEmulator, installConflictEmulator } from './fixtures/conflict-emulator.ts';
+import { createIamTestContext } from './fixtures/iam-context.ts';
+import {
+  attachOnePolicyPhase,
+  type PhaseResult,
+  type ProvisioningHarness,
+  runProvisioningPhases,
+} from './fixtures/provisioning-phases.ts';
+
+const accountId = '700000000001';
+let harness: ProvisioningHarness;
+let emulator: ConflictEmulator;
+let phases: PhaseResult[];
+
+beforeAll(async () => {
+  const now = () => new Date('2026-12-07T12:00:00.000Z');
+  const iam = await createIamTestContext('provisioning', now, { requestTimeoutMs: 20_000 });
+  const created = await putNewAccount(iam.store, {
+    accountId,
+    alias: 'provisioning',
+    createdAt: now().toISOString(),
+  });
+  if (!created.ok) throw new Error(created.message);
+  emulator = installConflictEmulator(iam.store.dynamodb, { holdMs: 5 });
+  harness = {
+    ops: iamOperations(iam),
+    caller: rootCaller('aws', accountId),
+    store: iam.store,
+    accountId,
+    quotas: iam.quotas,
+    emulator,
+    concurrency: 200,
+    groups: 10,
+  };
+  phases = await runProvisioningPhases(harness);
+}, 300_000);
+
+afterAll(() => emulator?.uninstall());
+
+describe('the store under provisioning load (TransactionConflict emulated)', () => {
+  it.each([0, 1, 2])(
+    'runs phase %i with every call succeeding, zero conflicts and every invariant met',
+    (index) => {
+      const phase = phases[index] as PhaseResult;
+      expect({ phase: phase.name, failed: phase.outcomes.filter((outcome) => outcome !== 'ok') }).toEqual({
+        phase: phase.name,
+        failed: [],
+      });
+      expect(phase.conflicts).toEqual([]);
+      expect(phase.checks.filter((check) => !check.met)).toEqual([]);
+    },
+  );
+
+  it('sees the conflicts of writers sharing an item (one policy attached by every user), losing nothing', async () => {
+    const control = await attachOnePolicyPhase(harness);
+    expect(control.conflicts.length).toBeGreaterThan(0);
+    expect(control.conflicts[0]?.sk).toBe('POLICY');
+    expect(control.checks.filter((check) => !check.met)).toEqual([]);
+  }, 300_000);
+});
