@@ -31,6 +31,7 @@ import {
   UpdateUserCommand,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serve } from '@hono/node-server';
 import { generateTotpCode } from '@palisade/credentials';
 import { defaultQuotas, iamOperations, rootCaller } from '@palisade/iam';
@@ -39,6 +40,7 @@ import {
   getPrincipal,
   migrate,
   migrations,
+  nameKeyedLayout,
   readSchemaVersion,
   type StoreContext,
   shardCap,
@@ -385,7 +387,76 @@ const checks: readonly MigratedCheck[] = [
       expect(group.Users?.map((u) => u.UserName)).toEqual(['bob']);
     },
   },
+  {
+    it: 'keys every user, group, role and policy by its id, with a name item copying its record; no name-keyed item is left (v3)',
+    async run({ store }) {
+      const items = (await scanTableItems(store)).map((item) => unmarshall(item));
+      expect(items.filter((item) => nameKeyedLayout.parsePartition(String(item.pk)))).toEqual([]);
+      const records = items.filter((item) => /^ACCT#\d{12}#(USER|GROUP|ROLE|POLICY)#A[A-Z]{3}/.test(item.pk));
+      const kinds = new Set(
+        records.filter((item) => item.sk === item.pk.split('#')[2]).map((item) => item.sk),
+      );
+      expect([...kinds].sort()).toEqual(['GROUP', 'POLICY', 'ROLE', 'USER']);
+      for (const record of records.filter((item) => item.sk === item.pk.split('#')[2])) {
+        const name = items.find(
+          (item) =>
+            item.pk === `ACCT#${record.accountId}#${record.sk}-NAME#${String(record.name).toLowerCase()}`,
+        );
+        const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, counters: _c, entity, ...copied } = record;
+        expect(name).toEqual({ ...name, ...copied, entity: `${entity}-name`, sk: 'NAME' });
+      }
+      // Relations name ids: every membership's group and every member's user exists by id.
+      const byKey = new Set(items.map((item) => `${item.pk}|${item.sk}`));
+      for (const item of items.filter((i) => i.entity === 'membership')) {
+        expect(
+          byKey.has(`ACCT#${A}#GROUP#${item.groupId}|GROUP`) ||
+            byKey.has(`ACCT#${B}#GROUP#${item.groupId}|GROUP`),
+        ).toBe(true);
+      }
+      for (const item of items.filter((i) => i.entity === 'access-key' && i.owner?.kind === 'user')) {
+        expect(item.owner).toEqual({ kind: 'user', userId: expect.stringMatching(/^AIDA/) });
+      }
+    },
+  },
+  {
+    it: 'renames a migrated user by writing three items; its keys, groups and policies follow it by id (v3)',
+    async run({ iam, sts, store }) {
+      const root = iam(accounts.a.root);
+      const before = new Map(
+        (await scanTableItems(store)).map((item) => [keyOfRaw(item), canonicalJson([item])]),
+      );
+      await root.send(new UpdateUserCommand({ UserName: 'alice', NewUserName: 'alicia' }));
+      const after = await scanTableItems(store);
+      const changed = new Set([
+        ...after.filter((item) => before.get(keyOfRaw(item)) !== canonicalJson([item])).map(keyOfRaw),
+        ...[...before.keys()].filter((key) => !after.some((item) => keyOfRaw(item) === key)),
+      ]);
+      const entityChanges = [...changed].filter(
+        (key) => !key.includes('#CHANGES#') && !key.endsWith('|POLICY-EPOCH'),
+      );
+      expect(entityChanges.map((key) => key.replace(/#[^#|]*\|/, '#…|')).sort()).toEqual([
+        `ACCT#${A}#USER#…|USER`,
+        `ACCT#${A}#USER-NAME#…|NAME`,
+        `ACCT#${A}#USER-NAME#…|NAME`,
+      ]);
+      const identity = await sts(users.alice.activeKey).send(new GetCallerIdentityCommand({}));
+      expect(identity.Arn).toBe(`arn:aws:iam::${A}:user/engineering/alicia`);
+      const groups = await root.send(new ListGroupsForUserCommand({ UserName: 'alicia' }));
+      const before2 = await root.send(new ListAttachedUserPoliciesCommand({ UserName: 'alicia' }));
+      await root.send(new UpdateUserCommand({ UserName: 'alicia', NewUserName: 'alice' }));
+      expect(await root.send(new ListGroupsForUserCommand({ UserName: 'alice' }))).toMatchObject({
+        Groups: groups.Groups,
+      });
+      expect(await root.send(new ListAttachedUserPoliciesCommand({ UserName: 'alice' }))).toMatchObject({
+        AttachedPolicies: before2.AttachedPolicies,
+      });
+    },
+  },
 ];
+
+function keyOfRaw(item: Record<string, { S?: string }>): string {
+  return `${item.pk?.S}|${item.sk?.S}`;
+}
 
 const anyRead = JSON.stringify({
   Version: '2012-10-17',

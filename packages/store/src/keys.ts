@@ -650,3 +650,12 @@ export const nameKeyedLayout = {
     return { pk: nameKeyedLayout.partition(accountId, 'USER', userName), sk: `${membershipPrefix}${group}` };
   },
 };
+
+// The children that keep their sort key when migration 3 moves them into their owner's id partition.
+const SAME_SORT_KEY_CHILD =
+  /^(?:INLINE|ATTACHED|MEMBERS|ACCESS-KEY|MFA|VERSION)#[\x21-\x7e]{1,1700}$|^LOGIN-PROFILE$/;
+
+/** Where migration 3 puts a v2 child that keeps its sort key: the same `sk` in its owner's id partition. */
+export function childKeyInIdPartition(accountId: string, kind: EntityKind, id: string, sk: string): ItemKey {
+  return { pk: entityPartition(accountId, kind, id), sk: checked(sk, SAME_SORT_KEY_CHILD, 'child sort key') };
+}

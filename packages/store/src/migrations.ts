@@ -17,6 +17,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import { migrationLeaseKey, schemaVersionKey } from './keys.ts';
+import { idKeys } from './migration-id-keys.ts';
 import { spreadCounters } from './migration-spread-counters.ts';
 import { isConditionFailure } from './transactions.ts';
 
@@ -90,7 +91,7 @@ const baseline: Migration = {
 };
 
 /** Every migration of the table's layout, oldest first. Append new ones at the end. */
-export const migrations: readonly Migration[] = [baseline, spreadCounters];
+export const migrations: readonly Migration[] = [baseline, spreadCounters, idKeys];
 
 const SCHEMA_ENTITY = 'schema-version';
 const LEASE_ENTITY = 'migration-lease';
