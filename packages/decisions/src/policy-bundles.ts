@@ -40,7 +40,7 @@ import {
   findRoleSessions,
   getResourcePolicyStamped,
   isResourceArn,
-  principalKey,
+  principalNameKey,
   type RecordStamp,
   type ResourcePolicyRecord,
   readAccountDecisionStates,
@@ -261,7 +261,8 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
           ref.name,
         );
         if (!effective) {
-          const missing = absentStamp(principalKey(ref.accountId, ref.kind, ref.name));
+          // Nothing answers to the name: the name item is what a principal created later would write.
+          const missing = absentStamp(principalNameKey(ref.accountId, ref.kind, ref.name));
           return { found: false, effective: undefined, compiled: EMPTY_PRINCIPAL, stamps: [missing] };
         }
         stats.compiles++;

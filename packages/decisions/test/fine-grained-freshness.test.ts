@@ -130,6 +130,31 @@ const changes: readonly ChangeCase[] = [
     after: 'implicitDeny',
   },
   {
+    change: 'a user deleted and another created under its name (a new id)',
+    setup: async (user) => {
+      await run('AttachUserPolicy', { UserName: user, PolicyArn: readPolicyArn() });
+    },
+    commit: async (user) => {
+      await run('DetachUserPolicy', { UserName: user, PolicyArn: readPolicyArn() });
+      await run('DeleteUser', { UserName: user });
+      await run('CreateUser', { UserName: user });
+    },
+    before: 'allowed',
+    after: 'implicitDeny',
+  },
+  {
+    change: 'a user renamed away and its name taken by a new user',
+    setup: async (user) => {
+      await run('AttachUserPolicy', { UserName: user, PolicyArn: readPolicyArn() });
+    },
+    commit: async (user) => {
+      await run('UpdateUser', { UserName: user, NewUserName: `${user}-moved` });
+      await run('CreateUser', { UserName: user });
+    },
+    before: 'allowed',
+    after: 'implicitDeny',
+  },
+  {
     change: 'a membership added',
     setup: async (user) => {
       await run('CreateGroup', { GroupName: `${user}-g` });

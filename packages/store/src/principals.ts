@@ -94,6 +94,11 @@ export function principalKey(accountId: string, kind: PrincipalKind, id: string)
   return entityRecordKey(accountId, KIND_KEY[kind], id);
 }
 
+/** The key of a principal's name item (name → id, with a copy of the record). */
+export function principalNameKey(accountId: string, kind: PrincipalKind, name: string): ItemKey {
+  return entityNameKey(accountId, KIND_KEY[kind], name);
+}
+
 /** The partition holding a principal's record and everything it owns. */
 export function principalPartitionOf(principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>): string {
   return entityPartition(principal.accountId, KIND_KEY[principal.kind], principal.id);
