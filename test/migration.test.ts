@@ -534,6 +534,34 @@ describe('migrate on the v1 dump', () => {
     expect(canonicalJson(await scanTableItems(store))).toBe(once);
   });
 
+  it.each([3, 25, 60])(
+    'resumes after a crash at write %i of the data migrations and ends where a clean run ends',
+    async (crashAt) => {
+      const clean = await createLayoutV1Table('migration');
+      await migrate(clean, { now: () => MIGRATED_AT });
+      const crashed = await createLayoutV1Table('migration');
+      // The runner dies mid-page: its writes so far stay, its checkpoint is the page's start.
+      let writes = 0;
+      crashed.dynamodb.middlewareStack.add(
+        (next, context) =>
+          async function crashMidway(args) {
+            if (context.commandName === 'TransactWriteItemsCommand' && ++writes === crashAt) {
+              throw new Error('the runner died');
+            }
+            return next(args);
+          },
+        { step: 'initialize', name: 'crashMidway' },
+      );
+      await expect(migrate(crashed, { now: () => MIGRATED_AT })).rejects.toThrow('the runner died');
+      crashed.dynamodb.middlewareStack.remove('crashMidway');
+      const resumed = await migrate(crashed, { now: () => MIGRATED_AT });
+      expect(resumed.to).toBe(latest);
+      const data = async (store: StoreContext) =>
+        canonicalJson((await scanTableItems(store)).filter((item) => item.pk?.S !== 'SCHEMA'));
+      expect(await data(crashed)).toBe(await data(clean));
+    },
+  );
+
   it('lets one of two concurrent runners apply, and leaves the table a single runner leaves', async () => {
     const single = await createLayoutV1Table('migration');
     await migrate(single, { now: () => MIGRATED_AT });
