@@ -4,7 +4,7 @@
  * sides name the other by immutable id, so a rename of either touches neither. The group's member
  * count lives in its member shards (counter-shards.ts), never on the group's item.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { readShardCounts, withShard } from './counter-shards.ts';
@@ -16,6 +16,7 @@ import {
   membershipKey,
   membershipPrefix,
 } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import {
   getPrincipalsByIds,
   nameVersionBump,
@@ -213,22 +214,7 @@ async function listChildren(
   prefix: string,
   field: string,
 ): Promise<string[]> {
-  const names: string[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of result.Items ?? []) names.push(String(item[field]));
-    start = result.LastEvaluatedKey;
-  } while (start);
-  return names;
+  return (await queryWholePartition(context, pk, prefix)).map((item) => String(item[field]));
 }
 
 /** How many members a group has, summed over its member-count shards (one query). */

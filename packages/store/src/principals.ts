@@ -7,7 +7,7 @@
  * principal holds. Counters live on the authoritative record only: the writes that move them (a
  * key, a membership, an MFA device) know the owner by id, never by name.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { allShards, releaseCount, transactCounted } from './counter-shards.ts';
@@ -21,6 +21,7 @@ import {
   principalListKey,
   principalListPartition,
 } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import { queryPathListing } from './path-listings.ts';
 import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
@@ -690,24 +691,8 @@ export function principalRecordStamp(
 export async function readPrincipalPartition(
   context: StoreContext,
   principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
-  consistent = true,
 ): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': principalPartitionOf(principal) },
-        ConsistentRead: consistent,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(result.Items ?? []));
-    start = result.LastEvaluatedKey;
-  } while (start);
-  return items;
+  return queryWholePartition(context, principalPartitionOf(principal));
 }
 
 const DEPENDENT_HINT: Record<keyof PrincipalCounters, string> = {
