@@ -17,7 +17,7 @@ let phases: PhaseResult[];
 
 beforeAll(async () => {
   const now = () => new Date('2026-12-07T12:00:00.000Z');
-  const iam = await createIamTestContext('provisioning', now, { requestTimeoutMs: 20_000 });
+  const iam = await createIamTestContext('provisioning', now, { requestTimeoutMs: 20_000, maxAttempts: 6 });
   const created = await putNewAccount(iam.store, {
     accountId,
     alias: 'provisioning',

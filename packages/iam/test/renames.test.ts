@@ -41,7 +41,7 @@ function entityWrites(transaction: { TransactItems?: unknown[] }): string[] {
     const op = Object.keys(write)[0] as string;
     const key = write[op]?.Key ?? write[op]?.Item ?? {};
     const pk = String(key.pk);
-    if (pk.includes('#CHANGES#') || key.sk === 'POLICY-EPOCH') return [];
+    if (pk.includes('#CHANGES#')) return [];
     return [`${op} ${pk} ${String(key.sk)}`];
   });
 }
