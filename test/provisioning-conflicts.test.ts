@@ -1,6 +1,7 @@
 import { iamOperations, rootCaller } from '@palisade/iam';
-import { putNewAccount } from '@palisade/store';
+import { createStoreContext, ensureTable, putNewAccount } from '@palisade/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../scripts/dynamodb-local.ts';
 import { type ConflictEmulator, installConflictEmulator } from './fixtures/conflict-emulator.ts';
 import { createIamTestContext } from './fixtures/iam-context.ts';
 import {
@@ -9,15 +10,31 @@ import {
   type ProvisioningHarness,
   runProvisioningPhases,
 } from './fixtures/provisioning-phases.ts';
+import { TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
 
 const accountId = '700000000001';
 let harness: ProvisioningHarness;
 let emulator: ConflictEmulator;
 let phases: PhaseResult[];
 
+let local: DynamoDbLocal | undefined;
+
 beforeAll(async () => {
   const now = () => new Date('2026-12-07T12:00:00.000Z');
-  const iam = await createIamTestContext('provisioning', now, { requestTimeoutMs: 20_000, maxAttempts: 6 });
+  // Its own DynamoDB Local: 200 calls at once are what this test measures, and one DynamoDB Local
+  // serves every table from one store, so beside the rest of the suite it would time out (and
+  // time the suite out). Retries and a long timeout still absorb a slow JVM on a shared machine;
+  // the SDK never retries a TransactionConflict, so they hide no conflict.
+  local = await startDynamoDbLocal();
+  const store = createStoreContext({
+    tableName: 'provisioning',
+    endpoint: local.endpoint,
+    requestTimeoutMs: 20_000,
+    maxAttempts: 6,
+    systemOrigin: TEST_CHANGE_ORIGIN,
+  });
+  await ensureTable(store);
+  const iam = { ...(await createIamTestContext('provisioning', now)), store };
   const created = await putNewAccount(iam.store, {
     accountId,
     alias: 'provisioning',
@@ -38,7 +55,10 @@ beforeAll(async () => {
   phases = await runProvisioningPhases(harness);
 }, 300_000);
 
-afterAll(() => emulator?.uninstall());
+afterAll(async () => {
+  emulator?.uninstall();
+  await local?.stop();
+});
 
 describe('the store under provisioning load (TransactionConflict emulated)', () => {
   it.each([0, 1, 2])(
