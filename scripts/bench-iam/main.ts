@@ -27,6 +27,7 @@ import { serve } from '@hono/node-server';
 import { operatorCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
+import { inParallel } from '../../test/fixtures/in-parallel.ts';
 import { startDynamoDbLocalUntilStopped, startMotoServer, stopOnExit } from './child-processes.ts';
 import {
   attachRecorder,
@@ -356,19 +357,6 @@ async function main(): Promise<void> {
     hasMoto: motoClient !== undefined,
     load: `${loadAtStart.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`,
   });
-}
-
-async function inParallel(
-  count: number,
-  width: number,
-  task: (index: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
 }
 
 function report(
