@@ -179,3 +179,18 @@ export function sequentialRoundTrips(calls: readonly RecordedCall[]): number {
   }
   return chain;
 }
+
+/** Milliseconds during which at least one of the calls was in flight (the union of their spans). */
+export function inFlight(calls: readonly RecordedCall[]): number {
+  const spans = calls
+    .map((call) => [call.startedAt, call.startedAt + call.durationMs] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of spans) {
+    if (to <= end) continue;
+    total += to - Math.max(from, end);
+    end = to;
+  }
+  return total;
+}
