@@ -81,4 +81,21 @@ describe('request body limits', () => {
     },
     20_000,
   );
+
+  it.each([
+    ['/v1/authorize', MIB, 'application/json'],
+    ['/', MIB, 'application/x-www-form-urlencoded'],
+  ])(
+    'answers 413 on %s to a body past the limit that declares a smaller length (a Lambda event arrives whole)',
+    async (path, limit, type) => {
+      const response = await running.platform.app.request(path, {
+        method: 'POST',
+        headers: { 'content-type': type, 'content-length': '10' },
+        body: 'a'.repeat(limit + 1),
+      });
+      expect(response.status).toBe(413);
+      expect(await response.text()).toMatch(/request\.too-large|RequestEntityTooLarge/);
+    },
+  );
+
 });
