@@ -82,6 +82,8 @@ interface Load {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** This process's CPU (the server's: the load generator is another process) per request, µs. */
+  readonly cpuPerRequest: number;
 }
 
 function median(values: number[]): number {
@@ -96,12 +98,15 @@ async function load(
 ): Promise<Load> {
   const runs: Load[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const cpuBefore = process.cpuUsage();
     const result = await autocannon({ url, connections, duration: DURATION_S, ...request });
+    const cpu = process.cpuUsage(cpuBefore);
     runs.push({
       rps: result.requests.average,
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.errors + result.non2xx,
+      cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests.average * DURATION_S),
     });
   }
   return {
@@ -109,6 +114,7 @@ async function load(
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)),
   };
 }
 
@@ -282,15 +288,15 @@ async function main() {
   console.log(
     `\nPOST /v1/authorize on DynamoDB Local — medians of ${RUNS} runs of ${DURATION_S} s (freshness window ${platform.decisions.cache.revalidateAfterMs} ms)\n`,
   );
-  console.log('| scenario | conns | req/s | p50 ms | p99 ms | vs no-op | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('| scenario | conns | req/s | p50 ms | p99 ms | vs no-op | server CPU µs/req | errors |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const { name, connections, result } of rows) {
     console.log(
-      `| ${name} | ${connections} | ${Math.round(result.rps)} | ${result.p50} | ${result.p99} | ${(result.rps / ceiling(connections)).toFixed(2)} | ${result.errors} |`,
+      `| ${name} | ${connections} | ${Math.round(result.rps)} | ${result.p50} | ${result.p99} | ${(result.rps / ceiling(connections)).toFixed(2)} | ${Math.round(result.cpuPerRequest)} | ${result.errors} |`,
     );
   }
   console.log(
-    `| in-process decisions (no HTTP, no authentication) | – | ${Math.round(inProcessRate)} | – | – | ${(inProcessRate / ceiling(50)).toFixed(2)} | – |`,
+    `| in-process decisions (no HTTP, no authentication) | – | ${Math.round(inProcessRate)} | – | – | ${(inProcessRate / ceiling(50)).toFixed(2)} | – | – |`,
   );
 
   const targets: string[] = [];
