@@ -196,12 +196,14 @@ export async function readPolicyUses(
 
 /**
  * The use counts of several policies of one account, in their order: every shard of each read by
- * consistent BatchGetItem (16 keys a policy, 100 a request), at most `width` requests at once.
+ * consistent BatchGetItem (16 keys a policy, 100 a request), at most `width` requests at once (a
+ * ListPolicies page of 100 is 16 requests, all at once: measured on DynamoDB Local, it beat one
+ * Query per policy at 8–32 at once, and BatchGets one after another).
  */
 export async function readPoliciesUses(
   context: StoreContext,
   policies: readonly Pick<StoredPolicyRef, 'accountId' | 'id'>[],
-  width = 8,
+  width = 16,
 ): Promise<PolicyUses[]> {
   const keys = policies.flatMap((policy) =>
     allShards.map((shard) => policyUseShardKey(policy.accountId, policy.id, shard)),
