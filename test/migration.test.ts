@@ -12,6 +12,10 @@ import {
   CreateRoleCommand,
   CreateUserCommand,
   DeleteGroupCommand,
+  DeletePolicyCommand,
+  DeleteUserPermissionsBoundaryCommand,
+  DetachGroupPolicyCommand,
+  DetachUserPolicyCommand,
   GetAccountPasswordPolicyCommand,
   GetAccountSummaryCommand,
   GetGroupCommand,
@@ -448,6 +452,38 @@ const checks: readonly MigratedCheck[] = [
       expect(await root.send(new ListAttachedUserPoliciesCommand({ UserName: 'alice' }))).toMatchObject({
         AttachedPolicies: before2.AttachedPolicies,
       });
+    },
+  },
+  {
+    it: "counts a migrated policy's attachments and boundary uses in its shards, refusing DeletePolicy until each is given back (v4)",
+    async run({ iam, store }) {
+      const root = iam(accounts.a.root);
+      const counts = async (PolicyArn: string) => {
+        const { Policy } = await root.send(new GetPolicyCommand({ PolicyArn }));
+        return { attached: Policy?.AttachmentCount, boundaries: Policy?.PermissionsBoundaryUsageCount };
+      };
+      expect(await counts(policies.docsReader)).toEqual({ attached: 2, boundaries: 0 });
+      expect(await counts(policies.iamReader)).toEqual({ attached: 2, boundaries: 0 });
+      expect(await counts(policies.boundary)).toEqual({ attached: 0, boundaries: 1 });
+      const items = (await scanTableItems(store)).map((item) => unmarshall(item));
+      expect(items.filter((item) => 'attachmentCount' in item || 'boundaryUsageCount' in item)).toEqual([]);
+      const reverse = items.filter((item) => item.entity === 'policy-attachment');
+      expect(reverse.length).toBeGreaterThan(0);
+      expect(reverse.filter((item) => typeof item.useShard !== 'number')).toEqual([]);
+
+      const deleting = (PolicyArn: string) => refusal(root.send(new DeletePolicyCommand({ PolicyArn })));
+      expect(await deleting(policies.iamReader)).toBe('DeleteConflict');
+      await root.send(new DetachUserPolicyCommand({ UserName: 'alice', PolicyArn: policies.iamReader }));
+      expect(await deleting(policies.iamReader)).toBe('DeleteConflict');
+      await root.send(
+        new DetachGroupPolicyCommand({ GroupName: 'operations', PolicyArn: policies.iamReader }),
+      );
+      expect(await counts(policies.iamReader)).toEqual({ attached: 0, boundaries: 0 });
+      expect(await deleting(policies.boundary)).toBe('DeleteConflict');
+      await root.send(new DeleteUserPermissionsBoundaryCommand({ UserName: 'alice' }));
+      expect(await counts(policies.boundary)).toEqual({ attached: 0, boundaries: 0 });
+      expect(await deleting(policies.iamReader)).toBeUndefined();
+      expect(await deleting(policies.boundary)).toBeUndefined();
     },
   },
 ];

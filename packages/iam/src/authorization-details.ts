@@ -8,6 +8,7 @@ import {
   type ManagedPolicyRecord,
   type PrincipalKind,
   type PrincipalRecord,
+  readPoliciesUses,
   readPrincipalPartition,
   type StoreContext,
 } from '@palisade/store';
@@ -116,13 +117,14 @@ export function authorizationDetailsOperations(context: IamContext): OperationTa
           wanted.has('Role') ? everyPrincipal(store, caller.accountId, 'role') : [],
           wanted.has('LocalManagedPolicy') ? everyPolicy(store, caller.accountId) : [],
         ]);
+        const uses = await readPoliciesUses(store, policies);
         return ok({
           UserDetailList: await Promise.all(users.map((u) => principalDetails(store, u))),
           GroupDetailList: await Promise.all(groups.map((g) => principalDetails(store, g))),
           RoleDetailList: await Promise.all(roles.map((r) => principalDetails(store, r))),
           Policies: await Promise.all(
-            policies.map(async (policy) => ({
-              ...customerPolicyShape(policy),
+            policies.map(async (policy, index) => ({
+              ...customerPolicyShape(policy, uses[index] ?? { attachments: 0, boundaries: 0 }),
               PolicyVersionList: (await listPolicyVersions(store, policy)).map((v) => ({
                 Document: v.document,
                 VersionId: v.versionId,

@@ -12,8 +12,11 @@ import {
   listManagedPolicies,
   listPolicyVersions,
   type ManagedPolicyRecord,
+  type PolicyUses,
   putNewManagedPolicy,
   putPolicyVersion,
+  readPoliciesUses,
+  readPolicyUses,
   setDefaultPolicyVersion,
 } from '@palisade/store';
 import { z } from 'zod';
@@ -36,16 +39,16 @@ import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-re
 import { checkMarker, listing, type OperationTable, operation } from './operation.ts';
 import { listPlatformPolicies, type PlatformPolicy, platformPolicyArn } from './platform-policies.ts';
 
-/** IAM's `Policy` structure for a customer-managed policy. */
-export function customerPolicyShape(record: ManagedPolicyRecord, withTags = false) {
+/** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
+export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUses, withTags = false) {
   return {
     PolicyName: record.name,
     PolicyId: record.id,
     Arn: record.arn,
     Path: record.path,
     DefaultVersionId: record.defaultVersionId,
-    AttachmentCount: record.attachmentCount,
-    PermissionsBoundaryUsageCount: record.boundaryUsageCount,
+    AttachmentCount: uses.attachments,
+    PermissionsBoundaryUsageCount: uses.boundaries,
     IsAttachable: true,
     ...(record.description ? { Description: record.description } : {}),
     CreateDate: new Date(record.createdAt),
@@ -139,7 +142,9 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
           input.PolicyDocument,
           context.quotas.policiesPerAccount,
         );
-        return created.ok ? ok({ Policy: customerPolicyShape(created.value, true) }) : created;
+        return created.ok
+          ? ok({ Policy: customerPolicyShape(created.value, { attachments: 0, boundaries: 0 }, true) })
+          : created;
       },
     ),
 
@@ -149,7 +154,11 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
       return ok({
         Policy:
           ref.value.scope === 'customer'
-            ? customerPolicyShape(ref.value.record, true)
+            ? customerPolicyShape(
+                ref.value.record,
+                await readPolicyUses(context.store, ref.value.record),
+                true,
+              )
             : platformPolicyShape(context.partition, ref.value.policy),
       });
     }),
@@ -182,16 +191,18 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
           pathPrefix: prefix,
           ...(after.value ? { after: after.value } : {}),
         });
+        const uses = await readPoliciesUses(context.store, page.items);
         const customer = page.items
-          .filter((p) => !input.OnlyAttached || p.attachmentCount > 0 || p.boundaryUsageCount > 0)
-          .filter((p) =>
+          .map((record, index) => ({ record, uses: uses[index] ?? { attachments: 0, boundaries: 0 } }))
+          .filter(({ uses }) => !input.OnlyAttached || uses.attachments > 0 || uses.boundaries > 0)
+          .filter(({ uses }) =>
             input.PolicyUsageFilter === 'PermissionsPolicy'
-              ? !input.OnlyAttached || p.attachmentCount > 0
+              ? !input.OnlyAttached || uses.attachments > 0
               : input.PolicyUsageFilter === 'PermissionsBoundary'
-                ? !input.OnlyAttached || p.boundaryUsageCount > 0
+                ? !input.OnlyAttached || uses.boundaries > 0
                 : true,
           )
-          .map((p) => customerPolicyShape(p));
+          .map(({ record, uses }) => customerPolicyShape(record, uses));
         return ok(listing('Policies', [...platform, ...customer], page.next));
       },
     ),

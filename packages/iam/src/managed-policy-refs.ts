@@ -9,6 +9,7 @@ import {
   type GuardedWrite,
   getManagedPolicy,
   type ManagedPolicyRecord,
+  withPolicyUseShard,
 } from '@palisade/store';
 import { parsePolicyArn } from './arns.ts';
 import type { IamContext } from './iam-context.ts';
@@ -39,14 +40,44 @@ export async function resolveManagedPolicy(
   return ok({ scope: 'customer', arn: record.arn, record });
 }
 
+/** A policy in use as a principal's boundary, with the use shard it is counted in (customer policies). */
+export interface BoundaryUse {
+  readonly ref: ManagedPolicyRef;
+  readonly shard: number | undefined;
+}
+
+/**
+ * Runs `write` with the use shard a new boundary use of `next` is counted in: one of the customer
+ * policy's shards that no other write of this process holds (none for an operator policy or none).
+ * The shard `previous`'s use is given back to is held too, so this process's writers of each shard
+ * take turns rather than collide.
+ */
+export function withBoundaryShard<T>(
+  previous: BoundaryUse | undefined,
+  next: ManagedPolicyRef | undefined,
+  write: (shard: number | undefined) => Promise<T>,
+): Promise<T> {
+  const given = previous?.ref.scope === 'customer' ? previous.ref.record : undefined;
+  const givenShard = previous?.shard;
+  const holdingGiven = <U>(inner: () => Promise<U>): Promise<U> =>
+    given && givenShard !== undefined ? withPolicyUseShard(given, inner, givenShard) : inner();
+  if (next?.scope !== 'customer') return holdingGiven(() => write(undefined));
+  const taken = next.record;
+  // INVARIANT: two policies' shards are taken in id order, so moves between them never wait on each other.
+  if (given && given.id < taken.id) return holdingGiven(() => withPolicyUseShard(taken, write));
+  return withPolicyUseShard(taken, (shard) => holdingGiven(() => write(shard)));
+}
+
 /** The counter writes that move boundary usage from `previous` to `next` (customer policies only). */
 export function boundaryUsageWrites(
-  previous: ManagedPolicyRef | undefined,
-  next: ManagedPolicyRef | undefined,
+  previous: BoundaryUse | undefined,
+  next: BoundaryUse | undefined,
 ): GuardedWrite[] {
   const writes: GuardedWrite[] = [];
-  if (previous?.arn === next?.arn) return writes;
-  if (next?.scope === 'customer') writes.push(...boundaryUsageChange(next.record, 1));
-  if (previous?.scope === 'customer') writes.push(...boundaryUsageChange(previous.record, -1));
+  if (previous?.ref.arn === next?.ref.arn) return writes;
+  if (next?.ref.scope === 'customer') writes.push(...boundaryUsageChange(next.ref.record, 1, next.shard));
+  if (previous?.ref.scope === 'customer') {
+    writes.push(...boundaryUsageChange(previous.ref.record, -1, previous.shard));
+  }
   return writes;
 }

@@ -21,7 +21,13 @@ import type { RequestFacts } from './action-context.ts';
 import { entityArn, rootArn } from './arns.ts';
 import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
-import { boundaryUsageWrites, type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
+import {
+  type BoundaryUse,
+  boundaryUsageWrites,
+  type ManagedPolicyRef,
+  resolveManagedPolicy,
+  withBoundaryShard,
+} from './managed-policy-refs.ts';
 import { checkMarker } from './operation.ts';
 
 const QUOTA = { user: 'usersPerAccount', group: 'groupsPerAccount', role: 'rolesPerAccount' } as const;
@@ -109,22 +115,25 @@ export async function createPrincipal(
     if (!resolved.ok) return resolved;
     boundary = resolved.value;
   }
-  return putNewPrincipal(
-    context.store,
-    {
-      kind,
-      accountId: caller.accountId,
-      name: input.name,
-      path,
-      id: generateUniqueId(ID_KIND[kind]),
-      arn,
-      createdAt: context.now().toISOString(),
-      tags: input.tags ?? [],
-      ...(boundary ? { permissionsBoundary: boundary.arn } : {}),
-      ...extra,
-    },
-    context.quotas[QUOTA[kind]],
-    boundaryUsageWrites(undefined, boundary),
+  return withBoundaryShard(undefined, boundary, (boundaryShard) =>
+    putNewPrincipal(
+      context.store,
+      {
+        kind,
+        accountId: caller.accountId,
+        name: input.name,
+        path,
+        id: generateUniqueId(ID_KIND[kind]),
+        arn,
+        createdAt: context.now().toISOString(),
+        tags: input.tags ?? [],
+        ...(boundary ? { permissionsBoundary: boundary.arn } : {}),
+        ...(boundaryShard !== undefined ? { permissionsBoundaryShard: boundaryShard } : {}),
+        ...extra,
+      },
+      context.quotas[QUOTA[kind]],
+      boundaryUsageWrites(undefined, boundary && { ref: boundary, shard: boundaryShard }),
+    ),
   );
 }
 
@@ -206,26 +215,37 @@ export async function changeBoundary(
       `The ${LABEL[current.kind]} ${current.name} has no permissions boundary.`,
     );
   }
-  const previous = current.permissionsBoundary
-    ? await resolveManagedPolicy(context, current.accountId, current.permissionsBoundary)
-    : undefined;
-  return setPermissionsBoundary(
-    context.store,
-    current,
-    next?.arn,
-    boundaryUsageWrites(previous?.ok ? previous.value : undefined, next),
+  const previous = await currentBoundary(context, current);
+  if (next && previous?.ref.arn === next.arn) {
+    // The same boundary again: its use stays counted where it is.
+    return setPermissionsBoundary(context.store, current, next.arn, [], previous.shard);
+  }
+  return withBoundaryShard(previous, next, (shard) =>
+    setPermissionsBoundary(
+      context.store,
+      current,
+      next?.arn,
+      boundaryUsageWrites(previous, next && { ref: next, shard }),
+      shard,
+    ),
   );
+}
+
+/** A principal's boundary as it holds it: the policy (when it still resolves) and the shard counting the use. */
+async function currentBoundary(
+  context: IamContext,
+  current: PrincipalRecord,
+): Promise<BoundaryUse | undefined> {
+  if (!current.permissionsBoundary) return undefined;
+  const resolved = await resolveManagedPolicy(context, current.accountId, current.permissionsBoundary);
+  return resolved.ok ? { ref: resolved.value, shard: current.permissionsBoundaryShard } : undefined;
 }
 
 /** Deletes a principal that owns nothing, releasing its boundary's usage count. */
 export async function removePrincipal(context: IamContext, current: PrincipalRecord): Promise<Result<void>> {
-  const previous = current.permissionsBoundary
-    ? await resolveManagedPolicy(context, current.accountId, current.permissionsBoundary)
-    : undefined;
-  return deletePrincipal(
-    context.store,
-    current,
-    boundaryUsageWrites(previous?.ok ? previous.value : undefined, undefined),
+  const previous = await currentBoundary(context, current);
+  return withBoundaryShard(previous, undefined, () =>
+    deletePrincipal(context.store, current, boundaryUsageWrites(previous, undefined)),
   );
 }
 

@@ -1,7 +1,8 @@
 /**
- * Spread counters. A counter many writers move at once (an account's users, a group's members) is
- * split over `COUNTER_SHARDS` items, so concurrent writers of distinct entities update distinct
- * items and DynamoDB does not cancel them for touching one item at the same moment.
+ * Spread counters. A counter many writers move at once (an account's users, a group's members, a
+ * customer policy's uses) is split over `COUNTER_SHARDS` items, so concurrent writers of distinct
+ * entities update distinct items and DynamoDB does not cancel them for touching one item at the
+ * same moment.
  *
  * Quotas stay exact: shard `i` of a counter bounded by `quota` has its own cap, and the caps sum to
  * the quota, so no interleaving of writers can pass it. An entity records the shard it was counted

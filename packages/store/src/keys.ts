@@ -18,7 +18,8 @@
  * |   immutable id (the authoritative record)  |       |   (id = AIDA…/AGPA…/AROA…/ANPA…)                     |                       |
  * | …and everything it holds (inline policies, | table | pk = ACCT#<a>#<KIND>#<id>, sk = INLINE#… /           | entityPartition       |
  * |   attachments, memberships, member shards, |       |   ATTACHED#… / MEMBER-OF#<group id> / MEMBER#<user   |                       |
- * |   keys, login profile, MFA, versions)      |       |   id> / MEMBERS#nn / ACCESS-KEY#… / MFA#… / VERSION#…|                       |
+ * |   keys, login profile, MFA, versions,      |       |   id> / MEMBERS#nn / ACCESS-KEY#… / MFA#… / VERSION#…|                       |
+ * |   a policy's use shards)                   |       |   / USES#nn                                          |                       |
  * | a user/group/role/managed policy by name   | table | pk = ACCT#<a>#<KIND>-NAME#<lower-cased name>,        | entityNameKey         |
  * |   (case-insensitive; the id and an exact   |       |   sk = NAME (written with the record in the same     |                       |
  * |   copy of the record: one GetItem)         |       |   transaction; attribute_not_exists = name is free)  |                       |
@@ -30,6 +31,9 @@
  * | one shard of an account-wide quota counter | table | pk = ACCT#<a>#COUNTERS, sk = <counter>#<nn>          | accountCounterShardKey|
  * |   every shard of every counter (summary)   | table | pk = ACCT#<a>#COUNTERS                               | accountCounterPartition |
  * | one shard of a group's member count         | table | pk = ACCT#<a>#GROUP#<group id>, sk = MEMBERS#<nn>    | groupMemberShardKey   |
+ * | one shard of a managed policy's use counts  | table | pk = ACCT#<a>#POLICY#<policy id>, sk = USES#<nn>     | policyUseShardKey     |
+ * |   (attachments, boundary uses; all shards: |       |   (all: begins_with(sk, USES#), one consistent Query |                       |
+ * |   GetPolicy, ListPolicies, DeletePolicy)   |       |   per policy)                                        |                       |
  * | the account's password policy              | table | pk = ACCT#<a>, sk = PASSWORD-POLICY                  | passwordPolicyKey     |
  * | the root principal's record and its keys   | table | pk = ACCT#<a>#ROOT, sk = ROOT / ACCESS-KEY#…         | rootPartition         |
  * | the ids of the groups a user is in         | table | pk = ACCT#<a>#USER#<user id>,                        | membershipKey         |
@@ -122,7 +126,7 @@ export function accountSummaryKey(accountId: string): ItemKey {
   return { pk: accountKey(accountId).pk, sk: 'SUMMARY' };
 }
 
-/** How many shards each spread counter has (quota counters, group member counts). */
+/** How many shards each spread counter has (quota counters, group member counts, policy use counts). */
 export const COUNTER_SHARDS = 16;
 
 /** The account-wide counters that quotas bound, each spread over `COUNTER_SHARDS` items. */
@@ -292,6 +296,17 @@ export const policyVersionPrefix = 'VERSION#';
 export function policyVersionKey(accountId: string, policyId: string, versionId: string): ItemKey {
   const number = checked(versionId, VERSION_ID, 'policy version id').slice(1).padStart(6, '0');
   return childOf(accountId, 'POLICY', policyId, `${policyVersionPrefix}${number}`);
+}
+
+/** The sort-key prefix of a managed policy's use-count shards. */
+export const policyUseShardPrefix = 'USES#';
+
+/**
+ * One shard of a managed policy's use counts (attachments and permissions-boundary uses), in the
+ * policy's partition: created and deleted with the policy, so attaching never writes its record.
+ */
+export function policyUseShardKey(accountId: string, policyId: string, shard: number): ItemKey {
+  return childOf(accountId, 'POLICY', policyId, `${policyUseShardPrefix}${checkedShard(shard)}`);
 }
 
 /** The sort-key prefix of a managed policy's reverse attachment items. */

@@ -58,6 +58,8 @@ export interface PrincipalRecord {
   readonly createdAt: string;
   readonly tags: readonly Tag[];
   readonly permissionsBoundary?: string;
+  /** The use shard of the boundary (a customer policy) this principal is counted in (managed-policies.ts). */
+  readonly permissionsBoundaryShard?: number;
   readonly description?: string;
   /** Roles only. */
   readonly assumeRolePolicyDocument?: string;
@@ -386,13 +388,18 @@ export async function getPrincipalsByIds(
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** Reads items by key with BatchGetItem (100 keys a request, unprocessed keys retried), strongly consistent. */
+/**
+ * Reads items by key with BatchGetItem (100 keys a request, unprocessed keys retried), strongly
+ * consistent; up to `width` requests in flight at once (default one after another).
+ */
 export async function batchGetItems(
   context: StoreContext,
   keys: readonly ItemKey[],
+  width = 1,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  for (let start = 0; start < keys.length; start += 100) {
+  const starts = Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => i * 100);
+  const readChunk = async (start: number) => {
     let batch: Record<string, unknown>[] | undefined = keys
       .slice(start, start + 100)
       .map((key) => ({ ...key }));
@@ -405,7 +412,13 @@ export async function batchGetItems(
       // Throttled keys come back unprocessed: back off briefly before asking again.
       if (batch?.length) await new Promise((resolve) => setTimeout(resolve, 20));
     }
-  }
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, width), starts.length) }, async () => {
+      while (next < starts.length) await readChunk(starts[next++] as number);
+    }),
+  );
   return items;
 }
 
@@ -590,22 +603,37 @@ function changedMeanwhile(current: PrincipalRef): Failure {
 
 /**
  * Sets or removes a principal's permissions boundary if it still has `current.version`, together
- * with `alongside` writes (the boundary policies' usage counters).
+ * with `alongside` writes (the boundary policies' usage counters); `boundaryShard` is the use shard
+ * of the new boundary the principal is counted in (absent: none, e.g. an operator-managed policy).
  */
 export async function setPermissionsBoundary(
   context: StoreContext,
   current: PrincipalRecord,
   boundary: string | undefined,
   alongside: readonly GuardedWrite[],
+  boundaryShard?: number,
 ): Promise<Result<void>> {
+  const shardKept = boundary !== undefined && boundaryShard !== undefined;
   return transact(context, [
     ...recordUpdateWrites(
       refOf(current),
       {
-        set: ['version = version + :one', ...(boundary ? ['permissionsBoundary = :b'] : [])],
-        ...(boundary ? {} : { remove: ['permissionsBoundary'] }),
+        set: [
+          'version = version + :one',
+          ...(boundary ? ['permissionsBoundary = :b'] : []),
+          ...(shardKept ? ['permissionsBoundaryShard = :bs'] : []),
+        ],
+        remove: [
+          ...(boundary ? [] : ['permissionsBoundary']),
+          ...(shardKept ? [] : ['permissionsBoundaryShard']),
+        ],
         condition: 'attribute_exists(pk) AND version = :expected',
-        values: { ':one': 1, ':expected': current.version, ...(boundary ? { ':b': boundary } : {}) },
+        values: {
+          ':one': 1,
+          ':expected': current.version,
+          ...(boundary ? { ':b': boundary } : {}),
+          ...(shardKept ? { ':bs': boundaryShard } : {}),
+        },
       },
       changedMeanwhile(current),
     ),
@@ -724,6 +752,9 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
     tags: (item.tags as Tag[] | undefined) ?? [],
     ...(typeof item.permissionsBoundary === 'string'
       ? { permissionsBoundary: item.permissionsBoundary }
+      : {}),
+    ...(typeof item.permissionsBoundaryShard === 'number'
+      ? { permissionsBoundaryShard: item.permissionsBoundaryShard }
       : {}),
     ...(typeof item.description === 'string' ? { description: item.description } : {}),
     ...(typeof item.assumeRolePolicyDocument === 'string'
