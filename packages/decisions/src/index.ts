@@ -1,22 +1,26 @@
 /** @palisade/decisions — authorization decisions for SaaS backends: cached, explained, fail-closed. */
 import type { StoreContext } from '@palisade/store';
+import { allowedActionsRequestSchema, allowedActionsService } from './allowed-actions.ts';
 import { decisionLogService, decisionLogSettingsRequestSchema } from './decision-log.ts';
 import { decisionRequestSchema } from './decision-request.ts';
 import { createDecisionService, type ResolveToken } from './decision-service.ts';
 import { createBundleCache } from './policy-bundles.ts';
 import { policyValidationService, validatePolicyRequestSchema } from './policy-validation.ts';
 import { resourcePolicyRequestSchema, resourcePolicyService } from './resource-policies.ts';
-import {
-  allowedActionsRequestSchema,
-  allowedActionsService,
-  serviceCatalogService,
-  serviceDefinitionRequestSchema,
-} from './service-catalogs.ts';
+import { serviceCatalogService, serviceDefinitionRequestSchema } from './service-catalogs.ts';
 import { simulateCustomPolicySchema, simulatePrincipalPolicySchema } from './simulation.ts';
 
+export * from './allowed-actions.ts';
+export * from './answer-visibility.ts';
+export * from './asking.ts';
+export * from './decide.ts';
 export * from './decision-log.ts';
 export * from './decision-request.ts';
+export * from './decision-result.ts';
+export * from './decision-sampling.ts';
 export * from './decision-service.ts';
+export * from './judge-subject.ts';
+export * from './load-subject.ts';
 export * from './platform-context.ts';
 export * from './policy-bundles.ts';
 export * from './policy-validation.ts';
@@ -24,6 +28,7 @@ export * from './principal-arn.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
 export * from './simulation.ts';
+export * from './subject.ts';
 export * from './token-sessions.ts';
 
 /** The request bodies the decision routes accept, by route: what the OpenAPI document publishes. */

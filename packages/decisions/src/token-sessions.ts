@@ -7,7 +7,7 @@
  * Failures are not remembered, so a token that failed once is checked afresh next time.
  */
 import { ok, type Result } from '@palisade/failures';
-import type { ResolveToken, TokenSession } from './decision-service.ts';
+import type { ResolveToken, TokenSession } from './asking.ts';
 
 interface Remembered {
   readonly session: TokenSession;
