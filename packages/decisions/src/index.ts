@@ -56,14 +56,16 @@ export interface DecisionsOptions {
   readonly reportError?: (error: unknown, requestId: string) => void;
 }
 
-/** Builds every decision service over one shared bundle cache. */
-export function createDecisions(options: DecisionsOptions) {
+/**
+ * The questions alone (`/v1/authorize`, `/v1/authorize/batch`): the bundle cache and the decision
+ * service over it. The authorize function serves these; `createDecisions` builds them the same way.
+ */
+export function createDecisionQuestions(options: DecisionsOptions) {
   const cache = createBundleCache({
     store: options.store,
     partition: options.partition,
     ...(options.revalidateAfterMs !== undefined ? { revalidateAfterMs: options.revalidateAfterMs } : {}),
   });
-  const catalogs = serviceCatalogService(options);
   const decisions = createDecisionService({
     store: options.store,
     partition: options.partition,
@@ -73,6 +75,16 @@ export function createDecisions(options: DecisionsOptions) {
     ...(options.random ? { random: options.random } : {}),
     ...(options.reportError ? { reportError: options.reportError } : {}),
   });
+  return { cache, decisions };
+}
+
+/** The decision questions' cache and service. */
+export type DecisionQuestions = ReturnType<typeof createDecisionQuestions>;
+
+/** Builds every decision service over one shared bundle cache. */
+export function createDecisions(options: DecisionsOptions) {
+  const { cache, decisions } = createDecisionQuestions(options);
+  const catalogs = serviceCatalogService(options);
   return {
     cache,
     decisions,
