@@ -94,6 +94,7 @@ export function createDecide(deps: {
       if (!loaded.ok) return loaded;
       if (!loaded.value.loaded) return ok(refusal(request, requestId, target.value, loaded.value.refusal));
       const { subject, state } = loaded.value;
+      // INVARIANT: a resource asked for is loaded with the subject.
       const resource = loaded.value.resource as NonNullable<typeof loaded.value.resource>;
       const registered = resource.record !== undefined;
       const visibility = answerVisibility(caller, subject.accountId, resourceAccount);
