@@ -6,11 +6,12 @@
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { stdoutLog } from '@palisade/api';
-import { createStoreContext, ensureTable, startChangeStreamReader } from '@palisade/store';
+import { ensureTable, startChangeStreamReader } from '@palisade/store';
 import { changeConsumers } from '../functions/wiring/change-consumers.ts';
 import { devAllowLoopbackOidc, type PlatformConfig } from '../functions/wiring/config.ts';
 import { migrateTable } from '../functions/wiring/migration.ts';
 import { createPlatform } from '../functions/wiring/platform.ts';
+import { storeFor } from '../functions/wiring/store.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { loadOrCreateMasterKey, loadOrCreateOperatorCredentials } from './local-secrets.ts';
 
@@ -47,7 +48,8 @@ const config: PlatformConfig = {
   devAllowLoopbackOidc: devAllowLoopbackOidc(process.env),
 };
 
-const store = createStoreContext({ tableName, endpoint });
+// The same store and app the Lambda handlers build from their configuration.
+const store = storeFor(config);
 const created = await ensureTable(store);
 if (created) console.log(`palisade: created table ${tableName}`);
 // The data is brought to this code's layout before anything serves it; a failure stops start-up.

@@ -1,17 +1,16 @@
 /**
  * The authorize function: only `/v1/authorize` and `/v1/authorize/batch`, the calls SaaS backends
- * make on every request. It shares the full API's authentication and decision service but none of
- * its other interfaces, so its bundle and cold start stay small (see `npm run bench:authorize`).
+ * make on every request. It builds and mounts the decision questions exactly as the full API does
+ * (decision-wiring.ts) but none of its other interfaces, so its bundle and cold start stay small
+ * (see `npm run bench:authorize`).
  */
-import { createDecisionsApp, createPlatformApp, type LogSink, stdoutLog } from '@palisade/api';
-import { createSecretBoxFromConfig } from '@palisade/credentials';
-import { createBundleCache, createDecisionService } from '@palisade/decisions';
-import { createStoreContext, pingTable } from '@palisade/store';
+import { type LogSink, stdoutLog } from '@palisade/api';
+import { createDecisionQuestions } from '@palisade/decisions';
 import { createSigningKeyring, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
-import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { decisionQuestions, storeErrorReporter, tokenResolver } from './decision-wiring.ts';
+import { decisionOptions, decisionQuestionRoutes } from './decision-wiring.ts';
+import { createRuntime, platformShell } from './runtime.ts';
 
 /** Builds the authorize function's app from its configuration. */
 export function createAuthorizeFunction(
@@ -19,44 +18,17 @@ export function createAuthorizeFunction(
   log: LogSink = stdoutLog,
   now: () => Date = () => new Date(),
 ): Hono {
-  const store = createStoreContext({
-    tableName: config.tableName,
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-    ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
-  });
-  const secrets = createSecretBoxFromConfig(config.masterKey);
-  const keyring = createSigningKeyring({
+  const runtime = createRuntime(config, log, now);
+  // Access tokens are verified against the sign-in service's keys; nothing else of sign-in is needed.
+  const { verify } = createSigningKeyring({
     ...defaultSignInSettings,
-    store,
-    secrets,
+    store: runtime.store,
+    secrets: runtime.secrets,
     issuer: issuerOf(config),
   });
-  const cache = createBundleCache({
-    store,
-    partition: config.partition,
-    revalidateAfterMs: DECISION_FRESHNESS_MS,
-  });
-  const { authenticate, authenticateBearer } = createPlatformAuthentication(
-    config,
-    store,
-    secrets,
-    keyring.verify,
-    now,
-    { readStamps: cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
-  );
-  const decisions = createDecisionService({
-    store,
-    partition: config.partition,
-    now,
-    cache,
-    resolveToken: tokenResolver(authenticateBearer, now),
-    reportError: storeErrorReporter(log),
-  });
-  const app = createPlatformApp({
-    checkHealth: () => pingTable(store),
-    log,
-    ...(config.trustedProxy ? { trustedProxy: config.trustedProxy } : {}),
-  });
-  app.route('/', createDecisionsApp({ authenticate, ...decisionQuestions(decisions) }));
+  const questions = createDecisionQuestions(decisionOptions(runtime, verify));
+
+  const app = platformShell(runtime);
+  app.route('/', decisionQuestionRoutes(runtime, verify, questions));
   return app;
 }

@@ -1,40 +1,87 @@
 /**
- * The decision service as both the full API and the authorize function build it: `"token"`
- * questions are about the sign-in session behind an access JWT, checked exactly as a Bearer
- * caller is (signature, claims, session still active, account active), then remembered for the
- * decisions' freshness window.
+ * The decision API as every root mounts it: the services built from the same options (token
+ * questions checked as Bearer callers are, the freshness window, the error log), the question
+ * routes authenticated with a key trusted as long as cached policies, and the management routes.
  */
-import type { DecisionServices, LogSink } from '@palisade/api';
-import { cachedTokenResolver, type DecisionService, type ResolveToken } from '@palisade/decisions';
-import { ok } from '@palisade/failures';
-import { type BearerAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
+import { type Authenticate, createDecisionsApp, type LogSink } from '@palisade/api';
+import {
+  accessTokenResolver,
+  type DecisionQuestions,
+  type Decisions,
+  type DecisionsOptions,
+  type simulationOperations,
+} from '@palisade/decisions';
+import type { AccessTokenCheck } from '@palisade/iam';
+import type { Hono } from 'hono';
+import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
+import type { Runtime } from './runtime.ts';
 
-/** Resolves an access JWT in a decision request to the session it stands for. */
-export function tokenResolver(authenticateBearer: BearerAuthentication, now: () => Date): ResolveToken {
-  const resolve: ResolveToken = async (token) => {
-    const session = await authenticateBearer(token, {});
-    if (!session.ok) return session;
-    const { claims } = session.value;
-    return ok({
-      principalArn: claims.sub,
-      accountId: claims.account,
-      mfa: claims.mfa,
-      authTime: claims.auth_time,
-      sessionId: claims.sid,
-      expiresAt: claims.exp,
-    });
+/** The decision services' options, the same in every root. */
+export function decisionOptions(runtime: Runtime, verifyAccessToken: AccessTokenCheck): DecisionsOptions {
+  const { store, config, now } = runtime;
+  return {
+    store,
+    partition: config.partition,
+    now,
+    resolveToken: accessTokenResolver({
+      store,
+      partition: config.partition,
+      now,
+      verifyAccessToken,
+      revalidateAfterMs: DECISION_FRESHNESS_MS,
+    }),
+    revalidateAfterMs: DECISION_FRESHNESS_MS,
+    reportError: storeErrorReporter(runtime.log),
   };
-  return cachedTokenResolver({ resolve, revalidateAfterMs: DECISION_FRESHNESS_MS, now });
 }
 
-/** The two question routes (`/v1/authorize`, `/v1/authorize/batch`) over the decision service. */
-export function decisionQuestions(
-  service: DecisionService,
-): Pick<DecisionServices, 'authorize' | 'authorizeBatch'> {
-  return {
-    authorize: (caller, { body, requestId }) => service.authorize(caller, body, requestId),
-    authorizeBatch: (caller, { body, requestId }) => service.authorizeBatch(caller, body, requestId),
-  };
+/**
+ * `/v1/authorize` and `/v1/authorize/batch`: the questions SaaS backends ask on every request trust
+ * a cached key for as long as they trust cached policies (the bundle cache lends its stamp reader,
+ * so the caller's revalidation shares the decision's round trip).
+ */
+export function decisionQuestionRoutes(
+  runtime: Runtime,
+  verifyAccessToken: AccessTokenCheck,
+  { cache, decisions }: DecisionQuestions,
+): Hono {
+  const { authenticate } = createPlatformAuthentication(
+    runtime.config,
+    runtime.store,
+    runtime.secrets,
+    verifyAccessToken,
+    runtime.now,
+    { readStamps: cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
+  );
+  return createDecisionsApp({
+    authenticate,
+    authorize: (caller, { body, requestId }) => decisions.authorize(caller, body, requestId),
+    authorizeBatch: (caller, { body, requestId }) => decisions.authorizeBatch(caller, body, requestId),
+  });
+}
+
+/** The decision API's other routes (resource policies, catalogs, simulation, the log), authenticated like every other interface. */
+export function decisionManagementRoutes(
+  authenticate: Authenticate,
+  decisions: Decisions,
+  simulation: ReturnType<typeof simulationOperations>,
+): Hono {
+  const { resourcePolicies, catalogs } = decisions;
+  return createDecisionsApp({
+    authenticate,
+    simulation,
+    putResourcePolicy: (caller, { body, params }) => resourcePolicies.put(caller, params.arn ?? '', body),
+    getResourcePolicy: (caller, { params }) => resourcePolicies.get(caller, params.arn ?? ''),
+    deleteResourcePolicy: (caller, { params }) => resourcePolicies.remove(caller, params.arn ?? ''),
+    putServiceDefinition: (caller, { body, params }) => catalogs.put(caller, params.prefix ?? '', body),
+    getServiceDefinition: (caller, { params }) => catalogs.get(caller, params.prefix ?? ''),
+    deleteServiceDefinition: (caller, { params }) => catalogs.remove(caller, params.prefix ?? ''),
+    listServiceDefinitions: (caller) => catalogs.list(caller),
+    allowedActions: (caller, { body }) => decisions.allowedActions(caller, body),
+    queryDecisionLog: (caller, { query }) => decisions.decisionLog.query(caller, query),
+    configureDecisionLog: (caller, { body }) => decisions.decisionLog.configure(caller, body),
+    validatePolicy: (caller, { body }) => decisions.validation.validate(caller, body),
+  });
 }
 
 /** Logs the internal error behind a `platform-unavailable` deny, whose answer carries only the request id. */

@@ -3,8 +3,9 @@
  * before it serves. Both log each step and what was applied.
  */
 import type { LogSink } from '@palisade/api';
-import { createStoreContext, type MigrationReport, migrate, type StoreContext } from '@palisade/store';
+import { type MigrationReport, migrate, type StoreContext } from '@palisade/store';
 import type { StoreConfig } from './config.ts';
+import { storeFor } from './store.ts';
 
 /** Migrates the table, logging each migration as it starts and is applied, then the outcome. */
 export async function migrateTable(
@@ -32,10 +33,6 @@ export function createMigrationHandler(
   log: LogSink,
   now?: () => Date,
 ): () => Promise<MigrationReport> {
-  const store = createStoreContext({
-    tableName: config.tableName,
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-    ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
-  });
+  const store = storeFor(config);
   return () => migrateTable(store, log, now);
 }

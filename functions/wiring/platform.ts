@@ -1,25 +1,16 @@
 /**
- * Builds the whole platform from configuration: the store, the services and the Hono app. Lambda
- * handlers and the local runtime both call this, so they serve the same app.
+ * Builds the whole platform from configuration: the shared runtime (runtime.ts), the services, and
+ * the app as a list of mounts (sign-in, Query, decision questions, decision management, REST).
+ * The API function and `npm start` serve this app; the authorize function mounts the same decision
+ * questions (decision-wiring.ts) on its own.
  */
-import {
-  createDecisionsApp,
-  createPlatformApp,
-  createQueryApp,
-  createRestApp,
-  createSignInApp,
-  type DecisionServices,
-  type LogSink,
-  stdoutLog,
-} from '@palisade/api';
-import { createSecretBoxFromConfig } from '@palisade/credentials';
+import { createQueryApp, createRestApp, createSignInApp, type LogSink, stdoutLog } from '@palisade/api';
 import {
   createDecisions,
   type Decisions,
   decisionRequestSchemas,
   simulationOperations,
 } from '@palisade/decisions';
-import { ok } from '@palisade/failures';
 import {
   checkPolicyWithEngine,
   defaultQuotas,
@@ -30,19 +21,20 @@ import {
   tenantAccountOperations,
   verifyMfaCode,
 } from '@palisade/iam';
-import { type ChangeOrigin, createStoreContext, pingTable, type StoreContext } from '@palisade/store';
+import type { ChangeOrigin, StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,
   type StsContext,
-  sessionTokenForSignIn,
+  signInCredentialIssuer,
   stsOperations,
   unsignedStsOperations,
 } from '@palisade/sts';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
-import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
+import { createPlatformAuthentication } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { decisionQuestions, storeErrorReporter, tokenResolver } from './decision-wiring.ts';
+import { decisionManagementRoutes, decisionOptions, decisionQuestionRoutes } from './decision-wiring.ts';
+import { createRuntime, platformShell } from './runtime.ts';
 
 /** The assembled platform. */
 export interface Platform {
@@ -70,13 +62,8 @@ export function createPlatform(
   now: () => Date = () => new Date(),
   systemOrigin?: ChangeOrigin,
 ): Platform {
-  const store = createStoreContext({
-    tableName: config.tableName,
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-    ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
-    ...(systemOrigin ? { systemOrigin } : {}),
-  });
-  const secrets = createSecretBoxFromConfig(config.masterKey);
+  const runtime = createRuntime(config, log, now, systemOrigin);
+  const { store, secrets } = runtime;
   const iam: IamContext = {
     store,
     partition: config.partition,
@@ -85,9 +72,6 @@ export function createPlatform(
     checkPolicy: checkPolicyWithEngine,
     secrets,
   };
-  // Built once: every interface serves the same operation tables.
-  const iamTable = iamOperations(iam);
-  const accounts = tenantAccountOperations(iam);
   // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
   const signIn = createSignInService({
     ...defaultSignInSettings,
@@ -104,54 +88,6 @@ export function createPlatform(
     signIn.verifyAccessToken,
     now,
   );
-
-  const app = createPlatformApp({
-    checkHealth: () => pingTable(store),
-    log,
-    ...(config.trustedProxy ? { trustedProxy: config.trustedProxy } : {}),
-  });
-  app.route(
-    '/',
-    createSignInApp({
-      ...signIn,
-      authenticateBearer,
-      // CLI keys for a signed-in session: GetSessionToken as the session's caller, for an hour,
-      // carrying the sign-in's MFA (its time is the token's auth_time) as the console's keys do.
-      issueCredentials: async (token, caller) => {
-        const claims = await signIn.verifyAccessToken(token, now());
-        if (!claims.ok) return claims;
-        const minted = await sessionTokenForSignIn(sts, caller, {
-          durationSeconds: 3600,
-          ...(claims.value.mfa ? { mfaAuthenticatedAt: new Date(claims.value.auth_time * 1000) } : {}),
-        });
-        if (!minted.ok) return minted;
-        const { Credentials } = minted.value;
-        return ok({
-          accessKeyId: Credentials.AccessKeyId,
-          secretAccessKey: Credentials.SecretAccessKey,
-          sessionToken: Credentials.SessionToken,
-          expiration: Credentials.Expiration.toISOString(),
-        });
-      },
-    }),
-  );
-  const decisions = createDecisions({
-    store,
-    partition: config.partition,
-    now,
-    resolveToken: tokenResolver(authenticateBearer, now),
-    revalidateAfterMs: DECISION_FRESHNESS_MS,
-    reportError: storeErrorReporter(log),
-  });
-  const decisionAuthentication = createPlatformAuthentication(
-    config,
-    store,
-    secrets,
-    signIn.verifyAccessToken,
-    now,
-    { readStamps: decisions.cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
-  );
-  const simulation = simulationOperations({ store, partition: config.partition });
   // STS: temporary credentials. OIDC issuers are fetched only from public https addresses unless
   // the explicit development flag says otherwise (nothing else, such as running locally, implies it).
   const allowLoopbackIssuers = config.devAllowLoopbackOidc === true;
@@ -164,36 +100,38 @@ export function createPlatform(
       verifyMfaCode(store, secrets, accountId, serialNumber, tokenCode, at, owner),
     verifyWebIdentity: createWebIdentityVerifier({ allowLoopbackIssuers }),
   };
+  const decisions = createDecisions(decisionOptions(runtime, signIn.verifyAccessToken));
+
+  // Built once: every interface serves the same operation tables.
+  const iamTable = iamOperations(iam);
+  const accounts = tenantAccountOperations(iam);
+  const simulation = simulationOperations({ store, partition: config.partition });
   const queryIam = { ...iamTable, ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation };
   const querySts = stsOperations(sts);
   const unsignedSts = unsignedStsOperations(sts);
+
+  const app = platformShell(runtime);
   app.route(
     '/',
-    createQueryApp({
-      iam: queryIam,
-      sts: querySts,
-      unsignedSts,
-      authenticate,
-      authenticateOverlapped,
+    createSignInApp({
+      ...signIn,
+      authenticateBearer,
+      issueCredentials: signInCredentialIssuer(sts, signIn.verifyAccessToken),
     }),
   );
-  // The questions SaaS backends ask on every request trust a cached key for as long as they trust
-  // cached policies; the decision API's management routes authenticate like every other interface.
   app.route(
     '/',
-    createDecisionsApp({
-      authenticate: decisionAuthentication.authenticate,
-      ...decisionQuestions(decisions.decisions),
-    }),
+    createQueryApp({ iam: queryIam, sts: querySts, unsignedSts, authenticate, authenticateOverlapped }),
   );
-  app.route('/', createDecisionsApp({ authenticate, ...decisionManagement(decisions, simulation) }));
+  app.route('/', decisionQuestionRoutes(runtime, signIn.verifyAccessToken, decisions));
+  app.route('/', decisionManagementRoutes(authenticate, decisions, simulation));
   app.route(
     '/',
     createRestApp({
       operations: iamTable,
       accounts,
       authenticate,
-      sts: { operations: stsOperations(sts), unsigned: unsignedStsOperations(sts) },
+      sts: { operations: querySts, unsigned: unsignedSts },
       // The decision API is mounted above: /openapi.json describes it too, with its services' schemas.
       decisionRoutes: decisionRequestSchemas,
     }),
@@ -205,27 +143,5 @@ export function createPlatform(
     accounts,
     decisions,
     queryActions: { iam: queryIam, sts: querySts, unsignedSts: Object.keys(unsignedSts) },
-  };
-}
-
-/** The decision API's other routes: resource policies, catalogs, simulation, the decision log. */
-function decisionManagement(
-  decisions: Decisions,
-  simulation: ReturnType<typeof simulationOperations>,
-): Omit<DecisionServices, 'authorize' | 'authorizeBatch'> {
-  const { resourcePolicies, catalogs } = decisions;
-  return {
-    simulation,
-    putResourcePolicy: (caller, { body, params }) => resourcePolicies.put(caller, params.arn ?? '', body),
-    getResourcePolicy: (caller, { params }) => resourcePolicies.get(caller, params.arn ?? ''),
-    deleteResourcePolicy: (caller, { params }) => resourcePolicies.remove(caller, params.arn ?? ''),
-    putServiceDefinition: (caller, { body, params }) => catalogs.put(caller, params.prefix ?? '', body),
-    getServiceDefinition: (caller, { params }) => catalogs.get(caller, params.prefix ?? ''),
-    deleteServiceDefinition: (caller, { params }) => catalogs.remove(caller, params.prefix ?? ''),
-    listServiceDefinitions: (caller) => catalogs.list(caller),
-    allowedActions: (caller, { body }) => decisions.allowedActions(caller, body),
-    queryDecisionLog: (caller, { query }) => decisions.decisionLog.query(caller, query),
-    configureDecisionLog: (caller, { body }) => decisions.decisionLog.configure(caller, body),
-    validatePolicy: (caller, { body }) => decisions.validation.validate(caller, body),
   };
 }

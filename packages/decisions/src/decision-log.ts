@@ -13,7 +13,7 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { z } from 'zod';
-import { describeIssues } from './decision-service.ts';
+import { describeIssues } from './decision-request.ts';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 /** An instant the calendar has: Date rolls `02-31` over to March, so the round trip must agree. */

@@ -1,22 +1,26 @@
 /** @palisade/decisions — authorization decisions for SaaS backends: cached, explained, fail-closed. */
 import type { StoreContext } from '@palisade/store';
+import { allowedActionsRequestSchema, allowedActionsService } from './allowed-actions.ts';
 import { decisionLogService, decisionLogSettingsRequestSchema } from './decision-log.ts';
 import { decisionRequestSchema } from './decision-request.ts';
 import { createDecisionService, type ResolveToken } from './decision-service.ts';
 import { createBundleCache } from './policy-bundles.ts';
 import { policyValidationService, validatePolicyRequestSchema } from './policy-validation.ts';
 import { resourcePolicyRequestSchema, resourcePolicyService } from './resource-policies.ts';
-import {
-  allowedActionsRequestSchema,
-  allowedActionsService,
-  serviceCatalogService,
-  serviceDefinitionRequestSchema,
-} from './service-catalogs.ts';
+import { serviceCatalogService, serviceDefinitionRequestSchema } from './service-catalogs.ts';
 import { simulateCustomPolicySchema, simulatePrincipalPolicySchema } from './simulation.ts';
 
+export * from './allowed-actions.ts';
+export * from './answer-visibility.ts';
+export * from './asking.ts';
+export * from './decide.ts';
 export * from './decision-log.ts';
 export * from './decision-request.ts';
+export * from './decision-result.ts';
+export * from './decision-sampling.ts';
 export * from './decision-service.ts';
+export * from './judge-subject.ts';
+export * from './load-subject.ts';
 export * from './platform-context.ts';
 export * from './policy-bundles.ts';
 export * from './policy-validation.ts';
@@ -24,6 +28,7 @@ export * from './principal-arn.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';
 export * from './simulation.ts';
+export * from './subject.ts';
 export * from './token-sessions.ts';
 
 /** The request bodies the decision routes accept, by route: what the OpenAPI document publishes. */
@@ -51,14 +56,16 @@ export interface DecisionsOptions {
   readonly reportError?: (error: unknown, requestId: string) => void;
 }
 
-/** Builds every decision service over one shared bundle cache. */
-export function createDecisions(options: DecisionsOptions) {
+/**
+ * The questions alone (`/v1/authorize`, `/v1/authorize/batch`): the bundle cache and the decision
+ * service over it. The authorize function serves these; `createDecisions` builds them the same way.
+ */
+export function createDecisionQuestions(options: DecisionsOptions) {
   const cache = createBundleCache({
     store: options.store,
     partition: options.partition,
     ...(options.revalidateAfterMs !== undefined ? { revalidateAfterMs: options.revalidateAfterMs } : {}),
   });
-  const catalogs = serviceCatalogService(options);
   const decisions = createDecisionService({
     store: options.store,
     partition: options.partition,
@@ -68,6 +75,16 @@ export function createDecisions(options: DecisionsOptions) {
     ...(options.random ? { random: options.random } : {}),
     ...(options.reportError ? { reportError: options.reportError } : {}),
   });
+  return { cache, decisions };
+}
+
+/** The decision questions' cache and service. */
+export type DecisionQuestions = ReturnType<typeof createDecisionQuestions>;
+
+/** Builds every decision service over one shared bundle cache. */
+export function createDecisions(options: DecisionsOptions) {
+  const { cache, decisions } = createDecisionQuestions(options);
+  const catalogs = serviceCatalogService(options);
   return {
     cache,
     decisions,

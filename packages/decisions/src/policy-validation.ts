@@ -8,7 +8,7 @@ import { fail, ok, type Result } from '@palisade/failures';
 import { actionCatalog, type Caller, denialOf } from '@palisade/iam';
 import { type Finding, type PolicyType, type ServiceCatalog, validatePolicy } from '@palisade/policy';
 import { z } from 'zod';
-import { describeIssues } from './decision-service.ts';
+import { describeIssues } from './decision-request.ts';
 
 /** Access Analyzer's policy type names, mapped to the engine's. */
 const POLICY_TYPES: Readonly<Record<string, PolicyType>> = {

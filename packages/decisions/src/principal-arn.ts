@@ -52,3 +52,9 @@ export function parsePrincipalArn(partition: string, arn: string): Result<Princi
     `"principal" must be the ARN of a user, role, root or assumed-role session in partition ${partition}: ${arn.slice(0, 200)}`,
   );
 }
+
+/** The account segment of an ARN when it is a 12-digit id. */
+export function arnAccount(arn: string): string | undefined {
+  const account = arn.split(':', 6)[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}

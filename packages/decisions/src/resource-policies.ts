@@ -15,7 +15,7 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { z } from 'zod';
-import { describeIssues } from './decision-service.ts';
+import { describeIssues } from './decision-request.ts';
 
 /** What the resource-policy service needs. */
 export interface ResourcePolicyDependencies {

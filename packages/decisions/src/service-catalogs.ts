@@ -5,7 +5,7 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import { type Caller, denialOf, isBuiltInService } from '@palisade/iam';
-import type { ContextInput, ServiceCatalog, ServiceDefinition } from '@palisade/policy';
+import type { ServiceCatalog, ServiceDefinition } from '@palisade/policy';
 import {
   type CatalogScope,
   deleteServiceDefinition,
@@ -16,14 +16,7 @@ import {
   serviceDefinitionBytes,
 } from '@palisade/store';
 import { z } from 'zod';
-import {
-  answerVisibility,
-  arnAccount,
-  type DecisionService,
-  describeIssues,
-  questionContext,
-} from './decision-service.ts';
-import type { BundleCache } from './policy-bundles.ts';
+import { describeIssues } from './decision-request.ts';
 
 const KEY_TYPES = [
   'String',
@@ -189,136 +182,3 @@ export function serviceCatalogService(deps: CatalogDependencies) {
 
 /** The catalog service's type. */
 export type ServiceCatalogService = ReturnType<typeof serviceCatalogService>;
-
-/** `POST /v1/allowed-actions`: a principal and a resource (or resource type). */
-export const allowedActionsRequestSchema = z
-  .object({
-    principal: z.string().min(1).max(2048).optional().describe('Defaults to the caller.'),
-    resource: z
-      .string()
-      .min(1)
-      .max(2048)
-      .optional()
-      .describe('A resource ARN; exclusive with `resourceType`.'),
-    resourceType: z
-      .string()
-      .regex(/^[a-z0-9-]{1,64}:[A-Za-z0-9_-]{1,64}$/, 'must be "service:resourceType"')
-      .optional()
-      .describe('`service:resourceType` from the catalog: "on some resource of this type".'),
-    service: z
-      .string()
-      .regex(/^[a-z0-9-]{1,64}$/)
-      .optional()
-      .describe("Only this service's actions."),
-    context: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
-    maxItems: z.number().int().min(1).max(1000).optional(),
-    cursor: z.string().max(300).optional().describe('The `cursor` of the previous page.'),
-  })
-  .strict()
-  .refine((body) => (body.resource === undefined) !== (body.resourceType === undefined), {
-    message: 'give exactly one of "resource" and "resourceType"',
-  });
-
-/** One allowed action. */
-export interface AllowedAction {
-  readonly action: string;
-  readonly reason: string;
-}
-
-/**
- * "What can this principal do": every catalog action the principal may perform on a resource (or
- * on some resource of a type), complete and in name order, a page at a time.
- */
-export function allowedActionsService(deps: {
-  readonly decisions: DecisionService;
-  readonly catalogs: ServiceCatalogService;
-  readonly cache: BundleCache;
-  readonly partition: string;
-}) {
-  return async (
-    caller: Caller,
-    body: unknown,
-  ): Promise<
-    Result<{
-      principal: string;
-      resource: string;
-      allowedActions: AllowedAction[];
-      isTruncated: boolean;
-      cursor?: string;
-    }>
-  > => {
-    const parsed = allowedActionsRequestSchema.safeParse(body);
-    if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
-    const input = parsed.data;
-    const subject = await deps.decisions.resolveSubject(caller, input.principal);
-    if (!subject.ok) return subject;
-    const evaluators = await deps.decisions.subjectEvaluators(caller, subject.value);
-    if (!evaluators.ok) return evaluators;
-    const catalog = await deps.catalogs.catalogFor(subject.value.accountId);
-
-    let resource: string;
-    let anyResource = false;
-    if (input.resource !== undefined) {
-      resource = input.resource;
-    } else {
-      const [prefix, typeName] = (input.resourceType as string).split(':') as [string, string];
-      const type = catalog.find((s) => s.prefix === prefix)?.resourceTypes?.find((t) => t.name === typeName);
-      if (!type)
-        return fail('entity.not-found', `The resource type ${input.resourceType} is not registered.`);
-      resource = type.arnPattern
-        .replace(/\$\{Partition\}/g, deps.partition)
-        .replace(/\$\{Account\}/g, subject.value.accountId)
-        .replace(/\$\{[^}]*\}/g, '*');
-      anyResource = true;
-    }
-    const resourceAccount = arnAccount(resource);
-    const resourceBundle = anyResource
-      ? await deps.cache.resource('*', undefined)
-      : await deps.cache.resource(resource, resourceAccount);
-    const visibility = answerVisibility(caller, subject.value.accountId, resourceAccount);
-    const { accepted: context } = questionContext(
-      input.context as ContextInput | undefined,
-      resourceBundle.record !== undefined,
-      visibility,
-    );
-
-    const actions = catalog
-      .filter((service) => input.service === undefined || service.prefix === input.service)
-      .flatMap((service) => service.actions.map((action) => `${service.prefix}:${action}`))
-      .sort();
-    const limit = input.maxItems ?? 100;
-    const allowed: AllowedAction[] = [];
-    let cursor: string | undefined;
-    for (const action of actions) {
-      if (input.cursor !== undefined && action <= input.cursor) continue;
-      const question = {
-        action,
-        resource,
-        context,
-        resourceTags: resourceBundle.record?.tags,
-        resourcePolicies: resourceBundle.compiled,
-        ...(anyResource ? { anyResource } : {}),
-      };
-      // INVARIANT: allowed only when every policy set of the subject allows (all live sessions).
-      let explanation = evaluators.value[0]?.(question);
-      for (const judge of evaluators.value.slice(1)) {
-        if (explanation?.decision !== 'allowed') break;
-        explanation = judge(question);
-      }
-      if (explanation?.decision !== 'allowed') continue;
-      if (allowed.length === limit) {
-        cursor = allowed.at(-1)?.action;
-        break;
-      }
-      // Which side granted it is another account's business when its policies took part.
-      allowed.push({ action, reason: visibility.decisionOnly ? 'cross-account' : explanation.reason });
-    }
-    return ok({
-      principal: subject.value.arn,
-      resource,
-      allowedActions: allowed,
-      isTruncated: cursor !== undefined,
-      ...(cursor !== undefined ? { cursor } : {}),
-    });
-  };
-}

@@ -24,10 +24,9 @@ import {
   type ContextInput,
   compilePrincipalPolicies,
   compileResourcePolicies,
-  type Decision,
   type Explanation,
-  evaluate,
   malformedPolicyMessage,
+  mostRestrictive,
   type PolicyTypeResult,
   type StatementRef,
   validatePolicy,
@@ -40,7 +39,10 @@ import {
   MAX_SIMULATION_EVALUATIONS,
   withinContextTotals,
 } from './context-limits.ts';
+import { judgeSubject } from './judge-subject.ts';
 import { contextKeySpellings, type StatementSpan, statementSpans } from './policy-text.ts';
+import { arnAccount } from './principal-arn.ts';
+import { policyEvaluator } from './subject.ts';
 
 /** What the simulator needs. */
 export interface SimulationDependencies {
@@ -148,10 +150,6 @@ const DETAIL_NAMES: Record<string, string> = {
   rcp: 'Resource Control Policy',
 };
 
-// Most restrictive first loses: explicitDeny > implicitDeny > allowed.
-const SEVERITY: Readonly<Record<Decision, number>> = { allowed: 0, implicitDeny: 1, explicitDeny: 2 };
-const stricter = <T extends Decision>(a: T, b: T): T => (SEVERITY[b] > SEVERITY[a] ? b : a);
-
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const VALUE_CHECKS: Readonly<Record<string, (value: string) => boolean>> = {
@@ -239,12 +237,6 @@ function parseEntity(partition: string, arn: string): IamEntity | undefined {
   };
 }
 
-/** The 12-digit account segment of an ARN, if it has one. */
-function accountOf(arn: string): string | undefined {
-  const account = arn.split(':', 6)[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
-}
-
 /** Checks the options that IAM answers InvalidInput for. */
 function checkOptions(partition: string, input: SimulationInput): Result<{ owner: string | undefined }> {
   const option = input.ResourceHandlingOption;
@@ -263,7 +255,7 @@ function checkOptions(partition: string, input: SimulationInput): Result<{ owner
   const owner = input.ResourceOwner;
   if (owner === undefined) return ok({ owner: undefined });
   // An account id, or an ARN naming the account (`arn:aws:iam::111122223333:root`).
-  const account = /^\d{12}$/.test(owner) ? owner : owner.startsWith('arn:') ? accountOf(owner) : undefined;
+  const account = /^\d{12}$/.test(owner) ? owner : owner.startsWith('arn:') ? arnAccount(owner) : undefined;
   return account
     ? ok({ owner: account })
     : fail(
@@ -300,6 +292,8 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
     const resourcePolicies = compileResourcePolicies(
       resourcePolicy ? { resourcePolicy: { id: resourcePolicy.id, document: resourcePolicy.text } } : {},
     );
+    // The simulated caller is a subject of one policy set, judged as every decision's subject is.
+    const subject = { evaluators: [policyEvaluator(caller.arn, principalPolicies, () => ({}))] as const };
     const report = reporter(policies);
     // `*` (explicitly, or no ResourceArns at all) simulates every resource at once; listed
     // resources each get their ResourceSpecificResult.
@@ -320,19 +314,16 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
         resources.map((resource) => {
           // AWS: a resource whose ARN names no account (an S3 bucket, `*`) belongs to
           // ResourceOwner, or else to the simulated caller's account.
-          const resourceAccount = accountOf(resource) ?? owner ?? caller.accountId;
-          const explanation = evaluate(
-            {
-              principal: caller.arn,
-              action,
-              resource,
-              resourceAccount,
-              context: context.value,
-              ...(resource === '*' ? { anyResource: true } : {}),
-            },
-            principalPolicies,
+          const resourceAccount = arnAccount(resource) ?? owner ?? caller.accountId;
+          const { explanation } = judgeSubject(subject, {
+            action,
+            resource,
+            resourceAccount,
+            context: context.value,
+            ...(resource === '*' ? { anyResource: true } : {}),
+            resourceTags: undefined,
             resourcePolicies,
-          );
+          });
           return { resource, explanation, crossAccount: resourceAccount !== caller.accountId };
         }),
         listed,
@@ -386,7 +377,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
       const callerArn = input.CallerArn ?? input.PolicySourceArn;
       return simulate(
         input,
-        { arn: callerArn, accountId: accountOf(callerArn) ?? source.accountId },
+        { arn: callerArn, accountId: arnAccount(callerArn) ?? source.accountId },
         options.value.owner,
         storedPolicies(deps.partition, effective),
       );
@@ -413,7 +404,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
         input.CallerArn ?? `arn:${deps.partition}:iam::${caller.accountId}:user/simulated-caller`;
       return simulate(
         input,
-        { arn: callerArn, accountId: accountOf(callerArn) ?? caller.accountId },
+        { arn: callerArn, accountId: arnAccount(callerArn) ?? caller.accountId },
         options.value.owner,
         [],
       );
@@ -599,9 +590,7 @@ function actionResult(
       },
     };
   });
-  const decision = perResource
-    .map(({ result }) => result.EvalResourceDecision)
-    .reduce((a, b) => stricter(a, b), 'allowed' as Decision);
+  const decision = mostRestrictive(perResource.map(({ result }) => result.EvalResourceDecision));
   const deciding = perResource.filter(({ result }) => result.EvalResourceDecision === decision);
   const matched = unique(
     deciding.flatMap(({ result }) => result.MatchedStatements),
@@ -618,7 +607,7 @@ function actionResult(
     details = {};
     for (const { outcome } of crossAccount)
       for (const [name, result] of Object.entries(decisionDetails(outcome.explanation)))
-        details[name] = stricter(details[name] ?? 'allowed', result);
+        details[name] = mostRestrictive([details[name] ?? 'allowed', result]);
   } else if (listed) {
     details = {};
   }

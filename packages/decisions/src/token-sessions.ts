@@ -7,7 +7,8 @@
  * Failures are not remembered, so a token that failed once is checked afresh next time.
  */
 import { ok, type Result } from '@palisade/failures';
-import type { ResolveToken, TokenSession } from './decision-service.ts';
+import { authenticateBearerToken, type BearerAuthenticationContext } from '@palisade/iam';
+import type { ResolveToken, TokenSession } from './asking.ts';
 
 interface Remembered {
   readonly session: TokenSession;
@@ -51,4 +52,28 @@ export function cachedTokenResolver(options: TokenSessionCacheOptions): ResolveT
       inFlight.delete(token);
     }
   };
+}
+
+/**
+ * Resolves a decision request's access token to the sign-in session it stands for, checked
+ * exactly as a Bearer caller is (signature, claims, session still active, account active), then
+ * remembered for the decisions' freshness window.
+ */
+export function accessTokenResolver(
+  context: BearerAuthenticationContext & { readonly revalidateAfterMs: number },
+): ResolveToken {
+  const resolve: ResolveToken = async (token) => {
+    const session = await authenticateBearerToken(context, token, {});
+    if (!session.ok) return session;
+    const { claims } = session.value;
+    return ok({
+      principalArn: claims.sub,
+      accountId: claims.account,
+      mfa: claims.mfa,
+      authTime: claims.auth_time,
+      sessionId: claims.sid,
+      expiresAt: claims.exp,
+    });
+  };
+  return cachedTokenResolver({ resolve, revalidateAfterMs: context.revalidateAfterMs, now: context.now });
 }

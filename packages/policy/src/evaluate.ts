@@ -506,6 +506,31 @@ export function decisionFor(reason: DecisionReason): Decision {
   }
 }
 
+/** How restrictive a decision is when answers to one request combine (higher overrides lower). */
+export function restrictiveness(decision: Decision): number {
+  switch (decision) {
+    // An explicit Deny in any answer overrides every other answer.
+    case 'explicitDeny':
+      return 2;
+    // No grant in one answer still refuses: it overrides an allow.
+    case 'implicitDeny':
+      return 1;
+    // Allowed only when every answer allows.
+    case 'allowed':
+      return 0;
+  }
+}
+
+/**
+ * "Most restrictive": the combined decision of several answers to one request (sessions sharing an
+ * ARN, a simulation's resources, the policy types of several outcomes). No answers at all allow.
+ */
+export function mostRestrictive<T extends Decision>(decisions: readonly T[]): T | 'allowed' {
+  let most: T | 'allowed' = 'allowed';
+  for (const decision of decisions) if (restrictiveness(decision) > restrictiveness(most)) most = decision;
+  return most;
+}
+
 function explain(
   reason: DecisionReason,
   facts: Facts,

@@ -12,11 +12,13 @@ export {
   decisionFor,
   type Explanation,
   evaluate,
+  mostRestrictive,
   type PolicyTypeResult,
   type PrincipalPolicies,
   type PrincipalPolicyInputs,
   type ResourcePolicies,
   type ResourcePolicyInputs,
+  restrictiveness,
 } from './evaluate.ts';
 export { type EvaluateError, type EvaluateResult, evaluateRequest } from './evaluate-request.ts';
 export { type Finding, type FindingKind, type FindingLocation, malformedPolicyMessage } from './findings.ts';

@@ -24,7 +24,12 @@ export {
 export type { TemporaryCredentials } from './session-credentials.ts';
 export { PACKED_POLICY_LIMIT } from './session-policies.ts';
 export { MAX_SESSION_TAGS } from './session-tags.ts';
-export { sessionTokenForSignIn } from './session-token.ts';
+export {
+  type SignInCredentials,
+  sessionTokenForSignIn,
+  signInCredentialIssuer,
+  type VerifyAccessToken,
+} from './session-token.ts';
 export type {
   MfaOwner,
   MfaVerifier,

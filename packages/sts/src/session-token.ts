@@ -68,6 +68,46 @@ export function sessionTokenForSignIn(
   );
 }
 
+/** The claims of a verified sign-in access token that its CLI keys carry on. */
+export type VerifyAccessToken = (
+  token: string,
+  at: Date,
+) => Promise<Result<{ readonly mfa: boolean; readonly auth_time: number }>>;
+
+/** CLI keys for a signed-in session, as `POST /v1/sign-in/credentials` answers them. */
+export interface SignInCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: string;
+}
+
+/**
+ * CLI keys for a signed-in session: GetSessionToken as the session's caller, for an hour, carrying
+ * the sign-in's MFA (its time is the token's `auth_time`) as the console's keys do.
+ */
+export function signInCredentialIssuer(
+  context: StsContext,
+  verifyAccessToken: VerifyAccessToken,
+): (accessToken: string, caller: Caller) => Promise<Result<SignInCredentials>> {
+  return async (accessToken, caller) => {
+    const claims = await verifyAccessToken(accessToken, context.now());
+    if (!claims.ok) return claims;
+    const minted = await sessionTokenForSignIn(context, caller, {
+      durationSeconds: 3600,
+      ...(claims.value.mfa ? { mfaAuthenticatedAt: new Date(claims.value.auth_time * 1000) } : {}),
+    });
+    if (!minted.ok) return minted;
+    const { Credentials } = minted.value;
+    return ok({
+      accessKeyId: Credentials.AccessKeyId,
+      secretAccessKey: Credentials.SecretAccessKey,
+      sessionToken: Credentials.SessionToken,
+      expiration: Credentials.Expiration.toISOString(),
+    });
+  };
+}
+
 async function issueSessionToken(
   context: StsContext,
   caller: Caller,
