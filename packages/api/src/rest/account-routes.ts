@@ -3,7 +3,12 @@
  * (with an ETag from the stored version), suspend, reactivate and close (honouring If-Match).
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import type { CreatedAccount, OperationTable, tenantAccountOperations } from '@palisade/iam';
+import {
+  type CreatedAccount,
+  type OperationTable,
+  type tenantAccountOperations,
+  validationFailure,
+} from '@palisade/iam';
 import type { Context, Handler } from 'hono';
 import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
@@ -12,7 +17,6 @@ import type { Authenticate } from '../signed-request.ts';
 import { accountTag, versionFromIfMatch } from './entity-tags.ts';
 import { authenticateRequest, parseJsonObject, unknownFieldFailure } from './rest-request.ts';
 import type { Method } from './route-model.ts';
-import { validationFailure } from './validation.ts';
 
 /** The operator's account operations. */
 export type TenantAccounts = ReturnType<typeof tenantAccountOperations>;
