@@ -21,7 +21,7 @@ import {
   type Representation,
   type ResponseShape,
 } from './route-model.ts';
-import { operationId, type RouteSpec } from './route-spec.ts';
+import { once, operationId, type RouteSpec } from './route-spec.ts';
 
 const DOCUMENT_MEMBERS = new Set(['PolicyDocument', 'AssumeRolePolicyDocument']);
 
@@ -158,7 +158,9 @@ export function identityRouteSpec(route: IdentityRoute, operations: IamOperation
   const paramNames = pathParamsOf(route.path);
 
   return {
-    route: identityRouteConfig(route, operations),
+    method: route.method,
+    path: route.path,
+    route: once(() => identityRouteConfig(route, operations)),
     ...(route.query
       ? { repeatedQuery: Object.keys(route.query).filter((name) => route.query?.[name]?.repeated) }
       : {}),

@@ -17,8 +17,8 @@ import {
 } from './decision-routes-openapi.ts';
 import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
-import { type JsonSchema, openApiDocument, registerComponents, routeDocConfig } from './openapi-document.ts';
-import { mountRoutes, type RestEnv } from './route-spec.ts';
+import { openApiDocument, registerComponents, routeDocConfig } from './openapi-document.ts';
+import { mountRoutes, once, type RestEnv } from './route-spec.ts';
 import { type StsOperations, stsRoutes } from './sts-routes.ts';
 
 export type { TenantAccounts } from './account-routes.ts';
@@ -43,7 +43,7 @@ export interface RestDependencies {
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
 export function createRestApp(deps: RestDependencies): Hono {
   const app = new OpenAPIHono<RestEnv>();
-  mountRoutes(
+  const registerRoutes = mountRoutes(
     app,
     [
       ...accountRoutes(deps),
@@ -52,18 +52,17 @@ export function createRestApp(deps: RestDependencies): Hono {
     ],
     deps.authenticate,
   );
-  // The decision API is served by its own app; only its description joins this document.
-  for (const doc of deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []) {
-    app.openAPIRegistry.registerPath(routeDocConfig(doc));
-  }
-  registerComponents(app, deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {});
-
   // Generated on first request, not at start-up: only readers of the documentation need it.
-  let document: JsonSchema | undefined;
-  app.get('/openapi.json', (c) => {
-    document ??= openApiDocument(app);
-    return c.json(document);
+  const document = once(() => {
+    registerRoutes();
+    // The decision API is served by its own app; only its description joins this document.
+    for (const doc of deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []) {
+      app.openAPIRegistry.registerPath(routeDocConfig(doc));
+    }
+    registerComponents(app, deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {});
+    return openApiDocument(app);
   });
+  app.get('/openapi.json', (c) => c.json(document()));
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Palisade API' }));
   // Mounted like any Hono app; its own environment (the caller on the context) stays inside.
   return app as unknown as Hono;

@@ -39,8 +39,15 @@ export interface RouteInput {
 
 /** One REST route, declared once. */
 export interface RouteSpec {
-  /** The OpenAPI route; its `request` schemas validate the input, `security: []` marks it unsigned. */
-  readonly route: RouteConfig;
+  readonly method: Method;
+  readonly path: string;
+  /** Not signed: the body carries its own proof of identity (documented with `security: []`). */
+  readonly unsigned?: boolean;
+  /**
+   * The OpenAPI route; its `request` schemas validate the input. Built on first use (memoized):
+   * describing every schema is most of a cold start's app construction otherwise.
+   */
+  readonly route: () => RouteConfig;
   /** Query parameters that may repeat (`?keys=a&keys=b`), validated as lists. */
   readonly repeatedQuery?: readonly string[];
   /** Refuses any body field when the route declares no body (catches misdirected requests). */
@@ -107,14 +114,14 @@ function parsePart(schema: unknown, value: unknown): Result<Record<string, unkno
 }
 
 function bodySchemaOf(spec: RouteSpec): unknown {
-  const media = spec.route.request?.body?.content['application/json'];
+  const media = spec.route().request?.body?.content['application/json'];
   const schema = media && 'schema' in media ? media.schema : undefined;
   return schema ?? (spec.refusesBody ? NO_FIELDS : undefined);
 }
 
 /** Reads the route's parameters, query and body through its declared schemas. */
 function routeInput(c: Context<RestEnv>, spec: RouteSpec): Result<RouteInput> {
-  const request = spec.route.request;
+  const request = spec.route().request;
   const body = c.get('body');
   const bodySchema = bodySchemaOf(spec);
   if (bodySchema !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
@@ -140,20 +147,28 @@ function noStore(): MiddlewareHandler {
   };
 }
 
+/** Memoizes a route config builder. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
+
 /**
- * Registers each spec in the app's OpenAPI registry and serves it; then answers a known path with
- * another method 405 (with `Allow`), not the platform's 404.
+ * Serves each spec, then answers a known path with another method 405 (with `Allow`), not the
+ * platform's 404. Returns the function that registers the specs in the app's OpenAPI registry.
  */
 export function mountRoutes(
   app: OpenAPIHono<RestEnv>,
   specs: readonly RouteSpec[],
   authenticate: Authenticate,
-): void {
+): () => void {
   const methodsByPath = new Map<string, string[]>();
   for (const spec of specs) {
-    const { route } = spec;
-    app.openAPIRegistry.registerPath(route);
-    const signed = !(Array.isArray(route.security) && route.security.length === 0);
+    const route = { method: spec.method, path: spec.path };
+    const signed = spec.unsigned !== true;
     const serveRoute: MiddlewareHandler<RestEnv> = async function serveRoute(c) {
       const input = routeInput(c, spec);
       if (!input.ok) return failureResponse(c, input, 'rest');
@@ -184,4 +199,7 @@ export function mountRoutes(
       return response;
     });
   }
+  return once(() => {
+    for (const spec of specs) app.openAPIRegistry.registerPath(spec.route());
+  });
 }

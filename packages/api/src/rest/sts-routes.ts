@@ -14,7 +14,7 @@ import type { Authenticate } from '../signed-request.ts';
 import { isPlainObject, memberName, toRestJson } from './json-shapes.ts';
 import { documented, errorResponses, jsonSchemaOf } from './openapi-document.ts';
 import type { BodyField } from './route-model.ts';
-import { type Method, operationId, type RouteSpec } from './route-spec.ts';
+import { type Method, once, operationId, type RouteSpec } from './route-spec.ts';
 
 /** The STS operations the REST routes call. */
 export interface StsOperations {
@@ -212,7 +212,10 @@ export function stsRoutes(deps: StsRestDependencies): RouteSpec[] {
     const unsigned = route.signed ? undefined : deps.sts.unsigned[route.action];
     if (!signed && !unsigned) throw new Error(`REST route ${route.path} needs STS action ${route.action}`);
     return {
-      route: stsRouteConfig(route, deps.sts.operations),
+      method: route.method,
+      path: route.path,
+      ...(route.signed ? {} : { unsigned: true }),
+      route: once(() => stsRouteConfig(route, deps.sts.operations)),
       refusesBody: true,
       noStore: true,
       async handle(c, { caller, body }) {
