@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
-import { iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
+import { type IamOperations, iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -189,7 +189,7 @@ async function main() {
   const A = created.value.account.accountId;
   const ops = iamOperations(platform.iam);
   const root = rootCaller('aws', A);
-  const call = async (action: string, input: object) => {
+  const call = async (action: keyof IamOperations, input: object) => {
     const result = await ops[action]?.(root, input);
     if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
     return result.value as Record<string, never>;

@@ -6,7 +6,7 @@
  */
 import type { Failure, Result } from '@palisade/failures';
 import { fail } from '@palisade/failures';
-import { bearerTokenOf, type Caller } from '@palisade/iam';
+import { bearerTokenOf, type Caller, validationFailure } from '@palisade/iam';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from './authorization-schemes.ts';
@@ -69,12 +69,7 @@ async function jsonBody<S extends z.ZodType>(
   const parsed = parseJsonBody(read.value.bodyText);
   if (!parsed.ok) return parsed;
   const checked = schema.safeParse(parsed.value);
-  if (!checked.success) {
-    const first = checked.error.issues[0];
-    const at = first?.path.length ? first.path.join('.') : 'body';
-    // Never echo values: the body holds a password.
-    return fail('request.invalid', `Invalid request: ${at}: ${first?.message ?? 'invalid'}.`);
-  }
+  if (!checked.success) return validationFailure(checked.error);
   return { ok: true, value: checked.data, ...(read.value.sourceIp ? { sourceIp: read.value.sourceIp } : {}) };
 }
 

@@ -190,16 +190,12 @@ describe('decision routes in GET /openapi.json', () => {
     });
   });
 
-  it('renders the decision routes and their schemas on /docs without scripts or links out', async () => {
+  it('serves /docs as the reference page for the document that holds the decision routes', async () => {
     const app = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
     app.route('/', createRestApp(rest));
-    const html = await (await app.request('/docs')).text();
-    expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i);
-    for (const key of servedRoutes(decisionsApp)) {
-      const [method, path] = key.split(' ') as [string, string];
-      expect(html, key).toContain(`${method.toUpperCase()}</span> <code>${path}</code>`);
-    }
-    expect(html).toContain('id="schema-SimulationResult"');
+    const response = await app.request('/docs');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('/openapi.json');
   });
 
   it('leaves the decision routes out when the decision API is not served beside the REST app', async () => {

@@ -1,6 +1,6 @@
 /**
  * The published contract: `/openapi.json` is an OpenAPI 3.1 document naming every route the REST
- * app serves, with schemas derived from the operations, and `/docs` renders it as plain HTML.
+ * app serves, with schemas derived from the operations, and `/docs` is the reference page for it.
  */
 import { fail } from '@palisade/failures';
 import { iamOperations, tenantAccountOperations } from '@palisade/iam';
@@ -139,19 +139,12 @@ describe('GET /openapi.json', () => {
 });
 
 describe('GET /docs', () => {
-  it('renders every operation as self-contained HTML without scripts', async () => {
+  it('serves the API reference page for the published document', async () => {
     const response = await app.request('/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
     const html = await response.text();
-    expect(html).toMatch(/^<!doctype html>/);
-    expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i);
-    for (const { key, operation } of operationsOf(document)) {
-      const [method, path] = key.split(' ') as [string, string];
-      expect(html, key).toContain(`${method.toUpperCase()}</span> <code>${path}</code>`);
-      expect(html, key).toContain(String(operation.summary).replaceAll("'", '&#39;'));
-    }
-    expect(html).toContain('id="schema-User"');
-    expect(html).toContain('<code>userName</code>');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('/openapi.json');
   });
 });

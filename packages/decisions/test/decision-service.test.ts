@@ -1,6 +1,7 @@
 /** The decision service in-process, on DynamoDB Local: cache round trips, freshness, fail-closed. */
 import {
   type IamContext,
+  type IamOperations,
   iamOperations,
   operatorCaller,
   rootCaller,
@@ -19,7 +20,7 @@ let sends = 0;
 const operator = operatorCaller('AKIAOPERATOR0000TEST');
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
-async function run(action: string, input: object) {
+async function run(action: keyof IamOperations, input: object) {
   const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
   if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   return result.value;

@@ -5,6 +5,7 @@
  */
 import {
   type IamContext,
+  type IamOperations,
   iamOperations,
   operatorCaller,
   rootCaller,
@@ -39,7 +40,7 @@ let clock = 0;
 let cache: BundleCache;
 let service: ReturnType<typeof createDecisionService>;
 
-async function run(action: string, input: object) {
+async function run(action: keyof IamOperations, input: object) {
   const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
   if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   return result.value as Record<string, unknown>;

@@ -4,6 +4,7 @@
  */
 import {
   type IamContext,
+  type IamOperations,
   iamOperations,
   operatorCaller,
   rootCaller,
@@ -32,7 +33,7 @@ const NOW = new Date('2026-11-28T12:00:00.000Z');
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 let serial = 0;
 
-async function run(action: string, input: object) {
+async function run(action: keyof IamOperations, input: object) {
   const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
   if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   return result.value as Record<string, never>;

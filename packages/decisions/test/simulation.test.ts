@@ -6,6 +6,7 @@ import type { Result } from '@palisade/failures';
 import {
   type Caller,
   type IamContext,
+  type IamOperations,
   iamOperations,
   operatorCaller,
   rootCaller,
@@ -40,7 +41,7 @@ const MULTI_LINE = [
   '}',
 ].join('\r\n');
 
-async function run(action: string, input: object) {
+async function run(action: keyof IamOperations, input: object) {
   const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
   if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   return result.value;

@@ -75,7 +75,7 @@ async function ownedKey(
 }
 
 /** The access-key operations, by AWS action name. */
-export function accessKeyOperations(context: IamContext): OperationTable {
+export function accessKeyOperations(context: IamContext) {
   return {
     CreateAccessKey: operation(z.object({ UserName: userName.optional() }), async (caller, input) => {
       const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:CreateAccessKey');
@@ -164,5 +164,5 @@ export function accessKeyOperations(context: IamContext): OperationTable {
         },
       });
     }),
-  };
+  } satisfies OperationTable;
 }

@@ -18,7 +18,7 @@ import { accountAlias, boolean, integer, paging } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';
 
 /** The account settings operations, by AWS action name. */
-export function accountSettingsOperations(context: IamContext): OperationTable {
+export function accountSettingsOperations(context: IamContext) {
   return {
     CreateAccountAlias: operation(z.object({ AccountAlias: accountAlias }), async (caller, input) => {
       const denied = denialOf(caller, 'iam:CreateAccountAlias', '*');
@@ -142,5 +142,5 @@ export function accountSettingsOperations(context: IamContext): OperationTable {
             `The Password Policy with domain name ${caller.accountId} cannot be found.`,
           );
     }),
-  };
+  } satisfies OperationTable;
 }

@@ -102,7 +102,7 @@ async function principalDetails(store: StoreContext, record: PrincipalRecord) {
 }
 
 /** The export operation, by AWS action name. */
-export function authorizationDetailsOperations(context: IamContext): OperationTable {
+export function authorizationDetailsOperations(context: IamContext) {
   return {
     GetAccountAuthorizationDetails: operation(
       z.object({ Filter: list(z.enum(FILTERS), 5).optional(), ...paging }),
@@ -137,5 +137,5 @@ export function authorizationDetailsOperations(context: IamContext): OperationTa
         });
       },
     ),
-  };
+  } satisfies OperationTable;
 }

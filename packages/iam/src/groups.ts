@@ -26,7 +26,7 @@ import {
 import { groupShape, userShape } from './principal-shapes.ts';
 
 /** The group operations, by AWS action name. */
-export function groupOperations(context: IamContext): OperationTable {
+export function groupOperations(context: IamContext) {
   return {
     CreateGroup: operation(
       z.object({ GroupName: groupName, Path: path.optional() }),
@@ -134,7 +134,7 @@ export function groupOperations(context: IamContext): OperationTable {
       const groups = byName(await listGroupsForUser(context.store, user.value));
       return ok({ Groups: groups.map((group) => groupShape(group)), IsTruncated: false });
     }),
-  };
+  } satisfies OperationTable;
 }
 
 /** Records in name order (relations are keyed by id, whose order means nothing to a reader). */

@@ -7,7 +7,7 @@ import type { IamContext } from './iam-context.ts';
 import { loginProfileOperations } from './login-profiles.ts';
 import { managedPolicyOperations } from './managed-policies.ts';
 import { mfaDeviceOperations } from './mfa-devices.ts';
-import { type OperationTable, tenantOperations } from './operation.ts';
+import { tenantOperations } from './operation.ts';
 import { principalPolicyOperations } from './principal-policies.ts';
 import { roleOperations } from './roles.ts';
 import { userOperations } from './users.ts';
@@ -30,7 +30,7 @@ export * from './sign-in-standing.ts';
 export * from './tenant-accounts.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */
-export function iamOperations(context: IamContext): OperationTable {
+export function iamOperations(context: IamContext) {
   return tenantOperations({
     ...userOperations(context),
     ...groupOperations(context),
@@ -44,9 +44,12 @@ export function iamOperations(context: IamContext): OperationTable {
     ...mfaDeviceOperations(context),
   });
 }
+
+/** The IAM operations by action name, each with its input and output types. */
+export type IamOperations = ReturnType<typeof iamOperations>;
 export * from './authentication.ts';
 export * from './callers.ts';
 export * from './confirmed-operations.ts';
 export * from './credential-cache.ts';
-export { boolean, integer, list, parseInput, tag } from './iam-inputs.ts';
+export { boolean, integer, list, parseInput, tag, validationFailure } from './iam-inputs.ts';
 export * from './policy-checks.ts';

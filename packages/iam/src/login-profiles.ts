@@ -160,7 +160,7 @@ function profileShape(displayName: string, profile: LoginProfileRecord) {
 }
 
 /** The login profile operations, by AWS action name. */
-export function loginProfileOperations(context: IamContext): OperationTable {
+export function loginProfileOperations(context: IamContext) {
   return {
     CreateLoginProfile: operation(
       z.object({
@@ -294,5 +294,5 @@ export function loginProfileOperations(context: IamContext): OperationTable {
         return updated.ok ? ok(undefined) : updated;
       },
     ),
-  };
+  } satisfies OperationTable;
 }

@@ -75,7 +75,7 @@ export function platformPolicyShape(partition: string, policy: PlatformPolicy) {
 }
 
 /** The managed policy operations, by AWS action name. */
-export function managedPolicyOperations(context: IamContext): OperationTable {
+export function managedPolicyOperations(context: IamContext) {
   const checkDocument = (document: string): Result<void> => {
     const checked = context.checkPolicy(document, 'identity');
     if (!checked.ok) return checked;
@@ -343,5 +343,5 @@ export function managedPolicyOperations(context: IamContext): OperationTable {
         return deleted.ok ? ok(undefined) : deleted;
       },
     ),
-  };
+  } satisfies OperationTable;
 }

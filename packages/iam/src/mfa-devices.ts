@@ -191,7 +191,7 @@ async function deviceBySerial(
 }
 
 /** The MFA device operations, by AWS action name. */
-export function mfaDeviceOperations(context: IamContext): OperationTable {
+export function mfaDeviceOperations(context: IamContext) {
   return {
     CreateVirtualMFADevice: operation(
       z.object({ VirtualMFADeviceName: deviceName, Path: path.optional() }),
@@ -343,7 +343,7 @@ export function mfaDeviceOperations(context: IamContext): OperationTable {
       const deleted = await deleteVirtualMfaDevice(context.store, device.value);
       return deleted.ok ? ok(undefined) : deleted;
     }),
-  };
+  } satisfies OperationTable;
 }
 
 /** IAM's VirtualMFADevice structure (never the seed or QR code after creation). */

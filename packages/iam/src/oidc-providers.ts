@@ -78,7 +78,7 @@ const thumbprint = z
 const thumbprints = list(thumbprint, 5);
 
 /** The OIDC provider operations, by AWS action name. */
-export function oidcProviderOperations(context: IamContext, options: OidcProviderOptions): OperationTable {
+export function oidcProviderOperations(context: IamContext, options: OidcProviderOptions) {
   /** Loads the caller's own provider named by an ARN after authorizing `action` on it. */
   const loadAuthorizedProvider = async (
     caller: Caller,
@@ -245,5 +245,5 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
         return updated.ok ? ok(undefined) : updated;
       },
     ),
-  });
+  } satisfies OperationTable);
 }

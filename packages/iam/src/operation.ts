@@ -8,33 +8,42 @@ import type { z } from 'zod';
 import type { Caller } from './caller.ts';
 import { parseInput } from './iam-inputs.ts';
 
-/** An operation as the interfaces call it; `schema` describes its input (for OpenAPI). */
-export interface OperationHandler {
-  (caller: Caller, input: unknown): Promise<Result<object | undefined>>;
-  readonly schema: z.ZodType;
+/**
+ * An operation as the interfaces call it: it takes what arrived (and validates it with `schema`,
+ * which also describes it for OpenAPI) and answers `Out`, AWS's output shape.
+ */
+export interface Operation<In = unknown, Out extends object | undefined = object | undefined> {
+  (caller: Caller, input: unknown): Promise<Result<Out>>;
+  readonly schema: z.ZodType<In>;
 }
 
-/** A table of operations by AWS action name (`CreateUser`, …). */
-export type OperationTable = Readonly<Record<string, OperationHandler>>;
+/** An operation of any input and output. */
+export type OperationHandler = Operation;
+
+/** A table of operations by AWS action name (`CreateUser`, …); concrete tables keep their keys. */
+export type OperationTable = Readonly<Record<string, Operation>>;
+
+/** What an operation answers when it succeeds. */
+export type OperationOutput<O> = O extends Operation<unknown, infer Out> ? Out : never;
 
 /** Builds an operation that validates its input with `schema` before running. */
 export function operation<S extends z.ZodType, O extends object | undefined>(
   schema: S,
   run: (caller: Caller, input: z.output<S>) => Promise<Result<O>>,
-): OperationHandler {
+): Operation<z.output<S>, O> {
   const handler = async (caller: Caller, input: unknown) => {
     const parsed = parseInput(schema, input);
     if (!parsed.ok) return parsed;
     return run(caller, parsed.value);
   };
-  return Object.assign(handler, { schema });
+  return Object.assign(handler, { schema: schema as z.ZodType<z.output<S>> });
 }
 
 /**
  * The operations of a table that act inside the caller's account, refused to the operator: it
  * manages accounts but belongs to none, so no lookup is ever keyed by its placeholder account.
  */
-export function tenantOperations(table: OperationTable): OperationTable {
+export function tenantOperations<T extends OperationTable>(table: T): T {
   return Object.fromEntries(
     Object.entries(table).map(([action, handler]) => {
       const guarded = async (caller: Caller, input: unknown) =>
@@ -46,7 +55,7 @@ export function tenantOperations(table: OperationTable): OperationTable {
           : handler(caller, input);
       return [action, Object.assign(guarded, { schema: handler.schema })];
     }),
-  );
+  ) as T;
 }
 
 /** An opaque paging marker from a store cursor. */

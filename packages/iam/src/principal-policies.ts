@@ -29,7 +29,7 @@ import {
   userName,
 } from './iam-inputs.ts';
 import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
-import { type OperationHandler, type OperationTable, operation } from './operation.ts';
+import { type Operation, type OperationHandler, operation } from './operation.ts';
 import { loadAuthorized, targetFacts } from './principal-lifecycle.ts';
 
 const KINDS = [
@@ -85,8 +85,28 @@ async function authorizeAttachment(
   return canonical ?? ok({ principal: principal.value, ref: ref.value });
 }
 
+type Label = (typeof KINDS)[number]['label'];
+type NamedInput = Record<string, unknown>;
+
+/** The attachment and inline-policy operations of every principal kind, with their outputs. */
+export type PrincipalPolicyOperations = Readonly<
+  Record<
+    `Attach${Label}Policy` | `Detach${Label}Policy` | `Put${Label}Policy` | `Delete${Label}Policy`,
+    Operation<NamedInput, undefined>
+  > &
+    Record<
+      `ListAttached${Label}Policies`,
+      Operation<
+        NamedInput,
+        { AttachedPolicies: { PolicyName: string; PolicyArn: string }[]; IsTruncated: boolean }
+      >
+    > &
+    Record<`Get${Label}Policy`, Operation<NamedInput, { PolicyName: string; PolicyDocument: string }>> &
+    Record<`List${Label}Policies`, Operation<NamedInput, { PolicyNames: string[]; IsTruncated: boolean }>>
+>;
+
 /** The attachment and inline-policy operations for every principal kind, by AWS action name. */
-export function principalPolicyOperations(context: IamContext): OperationTable {
+export function principalPolicyOperations(context: IamContext): PrincipalPolicyOperations {
   const table: Record<string, OperationHandler> = {};
   for (const { kind, label, nameMember, nameSchema } of KINDS) {
     const nameOf = (input: Record<string, unknown>) => input[nameMember] as string;
@@ -246,5 +266,6 @@ export function principalPolicyOperations(context: IamContext): OperationTable {
       },
     );
   }
-  return table;
+  // The loop fills every key of every kind: the table has the shape the type names.
+  return table as PrincipalPolicyOperations;
 }

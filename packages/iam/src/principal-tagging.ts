@@ -7,8 +7,7 @@ import { z } from 'zod';
 import type { RequestFacts } from './action-context.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, policyArn, roleName, tagKeys, tags, userName } from './iam-inputs.ts';
-import type { OperationTable } from './operation.ts';
-import { operation } from './operation.ts';
+import { type Operation, operation } from './operation.ts';
 import { changeBoundary, loadAuthorized, tagPrincipal, untagPrincipal } from './principal-lifecycle.ts';
 
 const KINDS = {
@@ -16,8 +15,26 @@ const KINDS = {
   role: { label: 'Role', nameMember: 'RoleName', nameSchema: roleName },
 } as const;
 
+type Label<K extends keyof typeof KINDS> = (typeof KINDS)[K]['label'];
+type NamedInput = Record<string, unknown>;
+
+/** The tag and boundary operations of a user or role, with their outputs. */
+export type TaggingOperations<L extends string> = Readonly<
+  Record<
+    `Tag${L}` | `Untag${L}` | `Put${L}PermissionsBoundary` | `Delete${L}PermissionsBoundary`,
+    Operation<NamedInput, undefined>
+  > &
+    Record<
+      `List${L}Tags`,
+      Operation<NamedInput, { Tags: { Key: string; Value: string }[]; IsTruncated: boolean }>
+    >
+>;
+
 /** The tag and boundary operations of users or roles, by AWS action name. */
-export function taggingOperations(context: IamContext, kind: 'user' | 'role'): OperationTable {
+export function taggingOperations<K extends keyof typeof KINDS>(
+  context: IamContext,
+  kind: K,
+): TaggingOperations<Label<K>> {
   const { label, nameMember, nameSchema } = KINDS[kind];
   const load = (
     caller: Parameters<typeof loadAuthorized>[1],
@@ -25,6 +42,7 @@ export function taggingOperations(context: IamContext, kind: 'user' | 'role'): O
     action: string,
     facts: RequestFacts = {},
   ) => loadAuthorized(context, caller, kind, input[nameMember] as string, `iam:${action}`, facts);
+  // Computed keys widen to `string`: the object has exactly the keys the type names.
   return {
     [`Tag${label}`]: operation(z.object({ [nameMember]: nameSchema, Tags: tags }), async (caller, input) => {
       const principal = await load(caller, input, `Tag${label}`, {
@@ -77,5 +95,5 @@ export function taggingOperations(context: IamContext, kind: 'user' | 'role'): O
         return changed.ok ? ok(undefined) : changed;
       },
     ),
-  };
+  } as TaggingOperations<Label<K>>;
 }

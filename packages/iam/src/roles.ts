@@ -28,7 +28,7 @@ import { taggingOperations } from './principal-tagging.ts';
 const maxSessionDuration = integer(3600, 43200);
 
 /** The role operations, by AWS action name. */
-export function roleOperations(context: IamContext): OperationTable {
+export function roleOperations(context: IamContext) {
   const checkTrustPolicy = (document: string): Result<string> => {
     const checked = context.checkPolicy(document, 'trust');
     if (!checked.ok) return checked;
@@ -140,5 +140,5 @@ export function roleOperations(context: IamContext): OperationTable {
     }),
 
     ...taggingOperations(context, 'role'),
-  };
+  } satisfies OperationTable;
 }

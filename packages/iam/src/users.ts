@@ -20,7 +20,7 @@ import { userShape } from './principal-shapes.ts';
 import { taggingOperations } from './principal-tagging.ts';
 
 /** The user operations, by AWS action name. */
-export function userOperations(context: IamContext): OperationTable {
+export function userOperations(context: IamContext) {
   return {
     CreateUser: operation(
       z.object({
@@ -110,5 +110,5 @@ export function userOperations(context: IamContext): OperationTable {
     }),
 
     ...taggingOperations(context, 'user'),
-  };
+  } satisfies OperationTable;
 }

@@ -9,6 +9,7 @@ import {
   authenticateSignedRequestOverlapped,
   createCredentialCache,
   type IamContext,
+  type IamOperations,
   iamOperations,
   operatorCaller,
   rootCaller,
@@ -32,7 +33,7 @@ let A: string;
 let sends = 0;
 let now = START;
 
-async function run(action: string, input: object) {
+async function run(action: keyof IamOperations, input: object) {
   const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
   if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   return result.value as Record<string, unknown>;

@@ -5,14 +5,7 @@
  * Role chaining caps the session at an hour and carries transitive tags and source identity on.
  */
 import { fail, ok } from '@palisade/failures';
-import {
-  actionContext,
-  callerFacts,
-  type OperationHandler,
-  operation,
-  passwordResetDenial,
-  signInBindingOf,
-} from '@palisade/iam';
+import { actionContext, callerFacts, operation, passwordResetDenial, signInBindingOf } from '@palisade/iam';
 import type { Tag } from '@palisade/store';
 import { z } from 'zod';
 import { mfaContext, verifyRequestMfa } from './mfa.ts';
@@ -55,7 +48,7 @@ const assumeRoleInput = z.object({
 });
 
 /** The AssumeRole operation. */
-export function assumeRoleOperation(context: StsContext): OperationHandler {
+export function assumeRoleOperation(context: StsContext) {
   return operation(assumeRoleInput, async (caller, input) => {
     const facts = callerFacts(caller);
     const denied = (action: string) =>

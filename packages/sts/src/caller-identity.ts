@@ -3,11 +3,11 @@
  * it; only a sign-in session that must reset its password is refused (it may do nothing else).
  */
 import { ok } from '@palisade/failures';
-import { callerFacts, type OperationHandler, operation, passwordResetDenial } from '@palisade/iam';
+import { callerFacts, operation, passwordResetDenial } from '@palisade/iam';
 import { z } from 'zod';
 
 /** The GetCallerIdentity operation: UserId, Account and Arn of the caller. */
-export function getCallerIdentityOperation(): OperationHandler {
+export function getCallerIdentityOperation() {
   return operation(z.object({}), async (caller) => {
     const facts = callerFacts(caller);
     if (facts?.passwordResetRequired) return passwordResetDenial(caller, 'sts:GetCallerIdentity');

@@ -47,13 +47,16 @@ export {
 } from './web-identity-tags.ts';
 
 /** The signed STS actions, by AWS action name. */
-export function stsOperations(context: StsContext): OperationTable {
+export function stsOperations(context: StsContext) {
   return {
     AssumeRole: assumeRoleOperation(context),
     GetSessionToken: getSessionTokenOperation(context),
     GetCallerIdentity: getCallerIdentityOperation(),
-  };
+  } satisfies OperationTable;
 }
+
+/** The signed STS operations by action name, each with its input and output types. */
+export type StsOperationTable = ReturnType<typeof stsOperations>;
 
 /** The STS actions whose input carries its own proof of identity (not signed). */
 export function unsignedStsOperations(context: StsContext): Readonly<Record<string, UnsignedStsOperation>> {

@@ -4,14 +4,7 @@
  * and the root's sessions last at most an hour.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import {
-  type Caller,
-  callerFacts,
-  type OperationHandler,
-  operation,
-  passwordResetDenial,
-  signInBindingOf,
-} from '@palisade/iam';
+import { type Caller, callerFacts, operation, passwordResetDenial, signInBindingOf } from '@palisade/iam';
 import { z } from 'zod';
 import { verifyRequestMfa } from './mfa.ts';
 import { issueSession, type TemporaryCredentials } from './session-credentials.ts';
@@ -24,7 +17,7 @@ export const DEFAULT_SESSION_TOKEN_SECONDS = 43200;
 export const ROOT_SESSION_TOKEN_LIMIT_SECONDS = 3600;
 
 /** The GetSessionToken operation. */
-export function getSessionTokenOperation(context: StsContext): OperationHandler {
+export function getSessionTokenOperation(context: StsContext) {
   return operation(
     z.object({
       DurationSeconds: sessionTokenDurationSeconds.optional(),

@@ -2,17 +2,19 @@
  * The operator's routes over tenant accounts: create (the root's secret is shown once), list, read
  * (with an ETag from the stored version), suspend, reactivate and close (honouring If-Match).
  */
+import type { RouteConfig } from '@hono/zod-openapi';
 import { fail, ok, type Result } from '@palisade/failures';
-import type { CreatedAccount, OperationTable, tenantAccountOperations } from '@palisade/iam';
-import type { Context, Handler } from 'hono';
+import type { Caller, CreatedAccount, OperationTable, tenantAccountOperations } from '@palisade/iam';
 import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountTag, versionFromIfMatch } from './entity-tags.ts';
-import { authenticateRequest, parseJsonObject, unknownFieldFailure } from './rest-request.ts';
-import type { Method } from './route-model.ts';
-import { validationFailure } from './validation.ts';
+import { errorResponses, ref } from './openapi-document.ts';
+import { type Method, operationId, type RouteSpec } from './route-spec.ts';
+
+/** An account route with its OpenAPI route built at once. */
+type AccountSpec = Omit<RouteSpec, 'route' | 'method' | 'path'> & { readonly route: RouteConfig };
 
 /** The operator's account operations. */
 export type TenantAccounts = ReturnType<typeof tenantAccountOperations>;
@@ -22,13 +24,6 @@ export interface AccountDependencies {
   readonly operations: OperationTable;
   readonly accounts: TenantAccounts;
   readonly authenticate: Authenticate;
-}
-
-/** A route over accounts. */
-export interface AccountRoute {
-  readonly method: Method;
-  readonly path: string;
-  readonly handler: Handler;
 }
 
 type AccountRecord = CreatedAccount['account'];
@@ -53,12 +48,54 @@ export function aliasRule(operations: OperationTable): z.ZodType<string> {
 
 /** Query parameters of `GET /v1/accounts`. */
 export const accountPageSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Largest number of items to return (1–1000, default 100).'),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
-    .optional(),
+    .optional()
+    .describe('The `nextCursor` of the previous page.'),
 });
+
+const accountIdParams = z.object({
+  accountId: z.string().regex(ACCOUNT_ID, 'Member must be 12 digits').describe('A 12-digit account id.'),
+});
+
+const ifMatchHeader = z.object({
+  'If-Match': z
+    .string()
+    .optional()
+    .describe("Apply the change only if the account is still at this ETag's version (412 otherwise)."),
+});
+
+const TAG = 'Accounts (operator)';
+const ONLY = 'Only the operator may call this.';
+const ETAG = {
+  ETag: { description: 'Strong ETag of the account; send it back in If-Match.', schema: { type: 'string' } },
+} as const;
+
+/** The OpenAPI route of an account route. */
+function accountRoute(
+  method: 'get' | 'post' | 'delete',
+  path: string,
+  summary: string,
+  rest: Partial<RouteConfig> & Pick<RouteConfig, 'responses'>,
+): RouteConfig {
+  return {
+    method,
+    path,
+    operationId: operationId(method, path),
+    summary,
+    description: ONLY,
+    tags: [TAG],
+    ...rest,
+  };
+}
 
 /** An account as REST answers it. */
 function accountJson(account: AccountRecord) {
@@ -81,111 +118,151 @@ function decodeCursor(cursor: string): Result<string> {
     : fail('request.invalid', 'The cursor is not one this API issued.');
 }
 
-function accountIdParam(c: Context): Result<string> {
-  const accountId = c.req.param('accountId') ?? '';
-  return ACCOUNT_ID.test(accountId)
-    ? ok(accountId)
-    : fail('request.invalid', `Value at 'accountId' failed to satisfy constraint: Member must be 12 digits`);
-}
+/** The account routes, each a spec over the operator's account operations. */
+export function accountRoutes(deps: AccountDependencies): RouteSpec[] {
+  const alias = z.strictObject({ alias: aliasRule(deps.operations) });
+  const accountResponse = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: ref('Account') } },
+    headers: ETAG,
+  });
 
-/** The account routes, each a handler over the operator's account operations. */
-export function accountRoutes(deps: AccountDependencies): AccountRoute[] {
-  const alias = z.object({ alias: aliasRule(deps.operations) });
-
-  const createAccount: Handler = async (c) => {
-    const request = await authenticateRequest(c, deps.authenticate);
-    if (!request.ok) return failureResponse(c, request, 'rest');
-    const body = parseJsonObject(request.value.bodyText);
-    if (!body.ok) return failureResponse(c, body, 'rest');
-    const unknown = unknownFieldFailure(body.value, ['alias']);
-    if (unknown) return failureResponse(c, unknown, 'rest');
-    const parsed = alias.safeParse(body.value);
-    if (!parsed.success) return failureResponse(c, validationFailure(parsed.error), 'rest');
-    const { caller } = request.value;
-    const created = await runAsChange(c, 'operator', 'CreateAccount', caller, () =>
-      deps.accounts.createAccount(caller, parsed.data.alias),
-    );
-    if (!created.ok) return failureResponse(c, created, 'rest');
-    const { account, rootAccessKey } = created.value;
-    return c.json(
-      {
-        ...accountJson(account),
-        rootAccessKey: {
-          accessKeyId: rootAccessKey.accessKeyId,
-          secretAccessKey: rootAccessKey.secretAccessKey,
-        },
-      },
-      201,
-      { location: `/v1/accounts/${account.accountId}`, etag: accountTag(account.version) },
-    );
-  };
-
-  const listAccounts: Handler = async (c) => {
-    const request = await authenticateRequest(c, deps.authenticate);
-    if (!request.ok) return failureResponse(c, request, 'rest');
-    const query = accountPageSchema.safeParse({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
-    if (!query.success) return failureResponse(c, validationFailure(query.error), 'rest');
-    let after: string | undefined;
-    if (query.data.cursor !== undefined) {
-      const decoded = decodeCursor(query.data.cursor);
-      if (!decoded.ok) return failureResponse(c, decoded, 'rest');
-      after = decoded.value;
-    }
-    const page = await deps.accounts.listAccounts(request.value.caller, {
-      limit: query.data.limit ?? DEFAULT_PAGE,
-      ...(after ? { after } : {}),
-    });
-    if (!page.ok) return failureResponse(c, page, 'rest');
-    return c.json({
-      items: page.value.accounts.map(accountJson),
-      ...(page.value.next ? { nextCursor: encodeCursor(page.value.next) } : {}),
-    });
-  };
-
-  const getAccount: Handler = async (c) => {
-    const request = await authenticateRequest(c, deps.authenticate);
-    if (!request.ok) return failureResponse(c, request, 'rest');
-    const accountId = accountIdParam(c);
-    if (!accountId.ok) return failureResponse(c, accountId, 'rest');
-    const account = await deps.accounts.getAccount(request.value.caller, accountId.value);
-    if (!account.ok) return failureResponse(c, account, 'rest');
-    return c.json(accountJson(account.value), 200, { etag: accountTag(account.value.version) });
-  };
-
-  const changeStatus =
-    (status: 'active' | 'suspended' | 'closed'): Handler =>
-    async (c) => {
-      const request = await authenticateRequest(c, deps.authenticate);
-      if (!request.ok) return failureResponse(c, request, 'rest');
-      const accountId = accountIdParam(c);
-      if (!accountId.ok) return failureResponse(c, accountId, 'rest');
+  const changeStatus = (status: 'active' | 'suspended' | 'closed', route: RouteConfig): AccountSpec => ({
+    route,
+    async handle(c, { caller, params }) {
+      const accountId = String(params.accountId);
       const ifMatch = c.req.header('if-match');
       const version = ifMatch === undefined ? undefined : versionFromIfMatch(ifMatch);
       if (Number.isNaN(version)) {
         return failureResponse(
           c,
-          fail(
-            'entity.precondition-failed',
-            `If-Match ${ifMatch} names no version of account ${accountId.value}.`,
-          ),
+          fail('entity.precondition-failed', `If-Match ${ifMatch} names no version of account ${accountId}.`),
           'rest',
         );
       }
-      const { caller } = request.value;
       const changed = await runAsChange(c, 'operator', STATUS_OPERATIONS[status], caller, () =>
-        deps.accounts.setStatus(caller, accountId.value, status, version),
+        deps.accounts.setStatus(caller as Caller, accountId, status, version),
       );
       if (!changed.ok) return failureResponse(c, changed, 'rest');
       if (status === 'closed') return c.body(null, 204);
       return c.json(accountJson(changed.value), 200, { etag: accountTag(changed.value.version) });
-    };
+    },
+  });
+  const statusRoute = (verb: string, summary: string) =>
+    accountRoute('post', `/v1/accounts/{accountId}/${verb}`, summary, {
+      request: { params: accountIdParams, headers: ifMatchHeader },
+      responses: {
+        200: accountResponse('The account after the change.'),
+        ...errorResponses([400, 401, 403, 404, 409, 412]),
+      },
+    });
 
-  return [
-    { method: 'post', path: '/v1/accounts', handler: createAccount },
-    { method: 'get', path: '/v1/accounts', handler: listAccounts },
-    { method: 'get', path: '/v1/accounts/{accountId}', handler: getAccount },
-    { method: 'post', path: '/v1/accounts/{accountId}/suspend', handler: changeStatus('suspended') },
-    { method: 'post', path: '/v1/accounts/{accountId}/reactivate', handler: changeStatus('active') },
-    { method: 'delete', path: '/v1/accounts/{accountId}', handler: changeStatus('closed') },
+  const specs: AccountSpec[] = [
+    {
+      route: accountRoute('post', '/v1/accounts', 'Create a tenant account and its root access key', {
+        description: `${ONLY} The root's secret access key is in this response only.`,
+        request: { body: { required: true, content: { 'application/json': { schema: alias } } } },
+        responses: {
+          201: {
+            description: 'Created.',
+            content: { 'application/json': { schema: ref('CreatedAccount') } },
+            headers: {
+              ...ETAG,
+              Location: { description: 'URL of the created resource.', schema: { type: 'string' } },
+            },
+          },
+          ...errorResponses([400, 401, 403, 409]),
+        },
+      }),
+      async handle(c, { caller, body }) {
+        const created = await runAsChange(c, 'operator', 'CreateAccount', caller, () =>
+          deps.accounts.createAccount(caller as Caller, String(body.alias)),
+        );
+        if (!created.ok) return failureResponse(c, created, 'rest');
+        const { account, rootAccessKey } = created.value;
+        return c.json(
+          {
+            ...accountJson(account),
+            rootAccessKey: {
+              accessKeyId: rootAccessKey.accessKeyId,
+              secretAccessKey: rootAccessKey.secretAccessKey,
+            },
+          },
+          201,
+          { location: `/v1/accounts/${account.accountId}`, etag: accountTag(account.version) },
+        );
+      },
+    },
+    {
+      route: accountRoute('get', '/v1/accounts', 'List tenant accounts in id order', {
+        request: { query: accountPageSchema },
+        responses: {
+          200: {
+            description: 'OK.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    items: { type: 'array', items: ref('Account') },
+                    nextCursor: { type: 'string', description: 'Present when there is another page.' },
+                  },
+                  required: ['items'],
+                },
+              },
+            },
+          },
+          ...errorResponses([400, 401, 403]),
+        },
+      }),
+      async handle(c, { caller, query }) {
+        let after: string | undefined;
+        if (query.cursor !== undefined) {
+          const decoded = decodeCursor(String(query.cursor));
+          if (!decoded.ok) return failureResponse(c, decoded, 'rest');
+          after = decoded.value;
+        }
+        const limit = typeof query.limit === 'number' ? query.limit : DEFAULT_PAGE;
+        const page = await deps.accounts.listAccounts(caller as Caller, {
+          limit,
+          ...(after ? { after } : {}),
+        });
+        if (!page.ok) return failureResponse(c, page, 'rest');
+        return c.json({
+          items: page.value.accounts.map(accountJson),
+          ...(page.value.next ? { nextCursor: encodeCursor(page.value.next) } : {}),
+        });
+      },
+    },
+    {
+      route: accountRoute('get', '/v1/accounts/{accountId}', 'Read a tenant account', {
+        request: { params: accountIdParams },
+        responses: { 200: accountResponse('OK.'), ...errorResponses([400, 401, 403, 404]) },
+      }),
+      async handle(c, { caller, params }) {
+        const account = await deps.accounts.getAccount(caller as Caller, String(params.accountId));
+        if (!account.ok) return failureResponse(c, account, 'rest');
+        return c.json(accountJson(account.value), 200, { etag: accountTag(account.value.version) });
+      },
+    },
+    changeStatus(
+      'suspended',
+      statusRoute('suspend', 'Suspend an account: every credential of it stops working'),
+    ),
+    changeStatus('active', statusRoute('reactivate', 'Reactivate a suspended account')),
+    changeStatus(
+      'closed',
+      accountRoute('delete', '/v1/accounts/{accountId}', 'Close an account (final)', {
+        request: { params: accountIdParams, headers: ifMatchHeader },
+        responses: { 204: { description: 'Closed.' }, ...errorResponses([400, 401, 403, 404, 409, 412]) },
+      }),
+    ),
   ];
+  // Six small schemas: built at once, unlike the identity routes' many.
+  return specs.map(({ route, ...spec }) => ({
+    ...spec,
+    method: route.method as Method,
+    path: route.path,
+    route: () => route,
+  }));
 }

@@ -1,16 +1,17 @@
 /**
- * The one handler behind every identity route: authenticate, map the request to the operation's
- * input, check `If-Match`, run the operation, render its output as REST JSON.
+ * An identity route as a route spec: its parameter, query and body schemas are the operation's own
+ * member schemas under REST names, and its one handler maps the validated input to the operation,
+ * checks `If-Match`, runs the operation and renders its output as REST JSON.
  */
+import type { RouteConfig } from '@hono/zod-openapi';
 import { fail, isFailure, ok, type Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
-import type { Context, Handler } from 'hono';
+import { type Caller, type IamOperations, type Operation, tag } from '@palisade/iam';
+import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
-import type { Authenticate } from '../signed-request.ts';
 import { entityTag, ifMatchSatisfied } from './entity-tags.ts';
 import { toMemberValue, toRestJson } from './json-shapes.ts';
-import { authenticateRequest, parseJsonObject, unknownFieldFailure } from './rest-request.ts';
+import { documented, errorResponses, ref } from './openapi-document.ts';
 import {
   type AwsOutput,
   type IdentityRoute,
@@ -18,107 +19,227 @@ import {
   type PathParams,
   pathParamsOf,
   type Representation,
+  type ResponseShape,
 } from './route-model.ts';
+import { once, operationId, type RouteSpec } from './route-spec.ts';
 
-/** What the identity routes need. */
-export interface IdentityDependencies {
-  readonly operations: OperationTable;
-  readonly authenticate: Authenticate;
-}
+const DOCUMENT_MEMBERS = new Set(['PolicyDocument', 'AssumeRolePolicyDocument']);
 
-/** Builds the handler for one route; throws at start-up if the route names a missing operation. */
-export function identityHandler(route: IdentityRoute, deps: IdentityDependencies): Handler {
-  const operation = deps.operations[route.operation];
-  if (!operation)
-    throw new Error(`REST route ${route.method} ${route.path} needs operation ${route.operation}`);
-  for (const needed of [route.representation?.operation].filter((name) => name !== undefined)) {
-    if (!deps.operations[needed]) throw new Error(`REST route ${route.path} needs operation ${needed}`);
-  }
-  const paramNames = pathParamsOf(route.path);
+/** A policy document on the wire: a JSON object, or the same as JSON text. */
+const restDocument = z
+  .union([z.record(z.string(), z.unknown()), z.string()])
+  .describe('A policy document: a JSON object, or the same as JSON text.');
 
-  return async function identityRoute(c: Context) {
-    const request = await authenticateRequest(c, deps.authenticate);
-    if (!request.ok) return failureResponse(c, request, 'rest');
-    const { caller, bodyText } = request.value;
-    const params: PathParams = Object.fromEntries(paramNames.map((name) => [name, c.req.param(name) ?? '']));
+/** Tags on the wire, `[{"key", "value"}]`; IAM's own rules check them again as `Key`/`Value`. */
+const restTags = z.array(z.object({ key: tag.shape.Key, value: tag.shape.Value })).max(50);
 
-    const input = routeInput(route, c, bodyText, params);
-    if (!input.ok) return failureResponse(c, input, 'rest');
-    let complete = input.value;
-    if (route.prepare) {
-      const prepared = await route.prepare({ caller, operations: deps.operations, input: complete });
-      if (!prepared.ok) return failureResponse(c, prepared, 'rest');
-      complete = { ...complete, ...prepared.value };
-    }
+const IF_MATCH_DESCRIPTION =
+  'Apply the change only if the entity still has this ETag (412 otherwise). Checked by reading the entity just before the write: not atomic with it.';
 
-    const ifMatch = c.req.header('if-match');
-    if (route.representation && route.method !== 'get' && ifMatch !== undefined) {
-      // Read-then-write: the check narrows the window for lost updates but is not atomic with the write.
-      const current = await currentTag(route.representation, deps.operations, caller, params);
-      if (!current.ok) return failureResponse(c, current, 'rest');
-      if (!ifMatchSatisfied(ifMatch, current.value)) {
-        return failureResponse(
-          c,
-          fail(
-            'entity.precondition-failed',
-            `If-Match ${ifMatch} does not match the current ETag ${current.value}.`,
-          ),
-          'rest',
-        );
-      }
-    }
-
-    const result = await runAsChange(c, 'rest', route.operation, caller, () => operation(caller, complete));
-    if (!result.ok) return failureResponse(c, result, 'rest');
-    if (route.status === 204) return c.body(null, 204);
-
-    const output: AwsOutput = (result.value ?? {}) as AwsOutput;
-    const rendered = route.render ? route.render(output, params) : output;
-    if (isFailure(rendered)) return failureResponse(c, rendered, 'rest');
-    const headers: Record<string, string> = {};
-    if (route.location) headers.location = route.location(params, output);
-    if (route.representation && route.method === 'get') {
-      headers.etag = entityTag(toRestJson(route.representation.render(output)));
-    }
-    return c.json(toRestJson(rendered), route.status, headers);
+function responseSchema(shape: ResponseShape) {
+  const item = shape.schema === 'string' ? { type: 'string' } : ref(shape.schema);
+  if (!shape.list) return item;
+  return {
+    type: 'object',
+    properties: {
+      items: { type: 'array', items: item },
+      ...(shape.paged
+        ? { nextCursor: { type: 'string', description: 'Present when there is another page.' } }
+        : {}),
+    },
+    required: ['items'],
   };
 }
 
-/** Maps path parameters, query parameters and the JSON body to the operation's members. */
+/** The operation's input schema by member name. */
+function membersOf(operations: IamOperations, action: keyof IamOperations): Record<string, z.ZodType> {
+  const schema = operations[action].schema;
+  return schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
+}
+
+/** The OpenAPI route of an identity route, built from its operation's member schemas. */
+function identityRouteConfig(route: IdentityRoute, operations: IamOperations): RouteConfig {
+  const members = membersOf(operations, route.operation);
+  const member = (name: string, description?: string) => documented(members[name] ?? z.string(), description);
+  const pathNames = pathParamsOf(route.path);
+  const writes = route.representation !== undefined && route.method !== 'get';
+  const body = route.body
+    ? z.strictObject(
+        Object.fromEntries(
+          Object.entries(route.body).map(([field, spec]) => {
+            const base = DOCUMENT_MEMBERS.has(spec.member)
+              ? restDocument
+              : spec.member === 'Tags'
+                ? restTags
+                : documented(members[spec.member] ?? z.unknown());
+            const described = spec.description ? base.describe(spec.description) : base;
+            return [field, spec.required ? described : described.optional()];
+          }),
+        ),
+      )
+    : undefined;
+  const headers: Record<string, { description: string; schema: { type: 'string' } }> = {};
+  if (route.representation && route.method === 'get') {
+    headers.ETag = {
+      description: 'Strong ETag of the representation; send it back in If-Match.',
+      schema: { type: 'string' },
+    };
+  }
+  if (route.location)
+    headers.Location = { description: 'URL of the created resource.', schema: { type: 'string' } };
+  const errors = [
+    400,
+    401,
+    403,
+    ...(pathNames.length ? [404] : []),
+    ...(route.method === 'get' ? [] : [409]),
+    ...(writes ? [412] : []),
+  ];
+  return {
+    method: route.method,
+    path: route.path,
+    operationId: operationId(route.method, route.path),
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    'x-iam-action': route.operation,
+    request: {
+      ...(pathNames.length
+        ? {
+            params: z.object(
+              Object.fromEntries(
+                pathNames.map((name) => [
+                  name,
+                  member(
+                    memberOfParam(name),
+                    name === 'policyArn' ? 'The policy ARN, URL-encoded.' : undefined,
+                  ),
+                ]),
+              ),
+            ),
+          }
+        : {}),
+      ...(route.query
+        ? {
+            query: z.object(
+              Object.fromEntries(
+                Object.entries(route.query).map(([name, field]) => [
+                  name,
+                  member(field.member, field.description).optional(),
+                ]),
+              ),
+            ),
+          }
+        : {}),
+      ...(writes
+        ? { headers: z.object({ 'If-Match': z.string().optional().describe(IF_MATCH_DESCRIPTION) }) }
+        : {}),
+      ...(body ? { body: { required: true, content: { 'application/json': { schema: body } } } } : {}),
+    },
+    responses: {
+      [route.status]: {
+        description: route.status === 204 ? 'Done; no content.' : route.status === 201 ? 'Created.' : 'OK.',
+        ...(route.response && route.status !== 204
+          ? { content: { 'application/json': { schema: responseSchema(route.response) } } }
+          : {}),
+        ...(Object.keys(headers).length ? { headers } : {}),
+      },
+      ...errorResponses(errors),
+    },
+  };
+}
+
+/** The spec of one identity route; throws at start-up if the route names a missing operation. */
+export function identityRouteSpec(route: IdentityRoute, operations: IamOperations): RouteSpec {
+  // One handler serves every operation: here any operation's output is an AWS-shaped object.
+  const operation: Operation = operations[route.operation];
+  if (!operation)
+    throw new Error(`REST route ${route.method} ${route.path} needs operation ${route.operation}`);
+  const paramNames = pathParamsOf(route.path);
+
+  return {
+    method: route.method,
+    path: route.path,
+    route: once(() => identityRouteConfig(route, operations)),
+    ...(route.query
+      ? { repeatedQuery: Object.keys(route.query).filter((name) => route.query?.[name]?.repeated) }
+      : {}),
+    refusesBody: route.body === undefined,
+    async handle(c, request) {
+      const caller = request.caller as Caller;
+      // Path parameters as sent (decoded): the operation validates them again in its own terms.
+      const params: PathParams = Object.fromEntries(
+        paramNames.map((name) => [name, c.req.param(name) ?? '']),
+      );
+      let input = routeInput(route, request.body, c.req.queries(), params);
+      if (route.prepare) {
+        const prepared = await route.prepare({ caller, operations, input });
+        if (!prepared.ok) return failureResponse(c, prepared, 'rest');
+        input = { ...input, ...prepared.value };
+      }
+
+      const ifMatch = c.req.header('if-match');
+      if (route.representation && route.method !== 'get' && ifMatch !== undefined) {
+        // Read-then-write: the check narrows the window for lost updates but is not atomic with the write.
+        const current = await currentTag(route.representation, operations, caller, params);
+        if (!current.ok) return failureResponse(c, current, 'rest');
+        if (!ifMatchSatisfied(ifMatch, current.value)) {
+          return failureResponse(
+            c,
+            fail(
+              'entity.precondition-failed',
+              `If-Match ${ifMatch} does not match the current ETag ${current.value}.`,
+            ),
+            'rest',
+          );
+        }
+      }
+
+      const result = await runAsChange(c, 'rest', route.operation, caller, () => operation(caller, input));
+      if (!result.ok) return failureResponse(c, result, 'rest');
+      if (route.status === 204) return c.body(null, 204);
+
+      const output = (result.value ?? {}) as AwsOutput;
+      const rendered = route.render ? route.render(output, params) : output;
+      if (isFailure(rendered)) return failureResponse(c, rendered, 'rest');
+      const headers: Record<string, string> = {};
+      if (route.location) headers.location = route.location(params, output);
+      if (route.representation && route.method === 'get') {
+        headers.etag = entityTag(toRestJson(route.representation.render(output)));
+      }
+      return c.json(toRestJson(rendered), route.status, headers);
+    },
+  };
+}
+
+/** Maps path parameters, query parameters and the validated body to the operation's members. */
 function routeInput(
   route: IdentityRoute,
-  c: Context,
-  bodyText: string,
+  body: Record<string, unknown>,
+  queries: Record<string, string[]>,
   params: PathParams,
-): Result<Record<string, unknown>> {
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
-  const fields = route.body ?? {};
-  const body = parseJsonObject(bodyText);
-  if (!body.ok) return body;
-  const unknown = unknownFieldFailure(body.value, Object.keys(fields));
-  if (unknown) return unknown;
-  for (const [field, spec] of Object.entries(fields)) {
-    if (field in body.value) input[spec.member] = toMemberValue(spec.member, body.value[field]);
+  for (const [field, spec] of Object.entries(route.body ?? {})) {
+    if (body[field] !== undefined) input[spec.member] = toMemberValue(spec.member, body[field]);
   }
   for (const [name, spec] of Object.entries(route.query ?? {})) {
-    const values = c.req.queries(name);
+    const values = queries[name];
     if (values?.length) input[spec.member] = spec.repeated ? values : values[0];
   }
   // INVARIANT: the path names the entity; no body or query field can point the operation elsewhere.
   for (const [name, value] of Object.entries(params)) input[memberOfParam(name)] = value;
-  return ok(input);
+  return input;
 }
 
 /** The ETag of an entity's representation as it is now. */
 async function currentTag(
   representation: Representation,
-  operations: OperationTable,
+  operations: IamOperations,
   caller: Caller,
   params: PathParams,
 ): Promise<Result<string>> {
-  const read = operations[representation.operation];
-  if (!read) return fail('request.unknown-action', `${representation.operation} is not available.`);
-  const current = await read(caller, representation.input(params));
+  const current = await operations[representation.operation](caller, representation.input(params));
   if (!current.ok) return current;
-  return ok(entityTag(toRestJson(representation.render((current.value ?? {}) as AwsOutput))));
+  return ok(entityTag(toRestJson(representation.render(current.value ?? {}))));
 }

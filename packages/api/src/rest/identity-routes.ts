@@ -58,15 +58,15 @@ const tagsField = optional('Tags', 'Tags as `[{"key": "…", "value": "…"}]`.'
 const segment = (value: string) => encodeURIComponent(value);
 
 /** A principal kind with the names its operations and routes use. */
-interface PrincipalKind {
-  readonly label: 'User' | 'Group' | 'Role';
+interface PrincipalKind<L extends 'User' | 'Group' | 'Role' = 'User' | 'Group' | 'Role'> {
+  readonly label: L;
   readonly collection: string;
   readonly param: string;
   readonly tag: string;
   readonly representation: Representation;
 }
 
-const user: PrincipalKind = {
+const user: PrincipalKind<'User'> = {
   label: 'User',
   collection: '/v1/users',
   param: 'userName',
@@ -88,7 +88,7 @@ const group: PrincipalKind = {
     render: (output) => output.Group,
   },
 };
-const role: PrincipalKind = {
+const role: PrincipalKind<'Role'> = {
   label: 'Role',
   collection: '/v1/roles',
   param: 'roleName',
@@ -180,7 +180,7 @@ function principalPolicyRoutes(kind: PrincipalKind): IdentityRoute[] {
 }
 
 /** Tags and permissions boundary of a user or role; changes honour If-Match on the principal. */
-function tagAndBoundaryRoutes(kind: PrincipalKind): IdentityRoute[] {
+function tagAndBoundaryRoutes(kind: PrincipalKind<'User' | 'Role'>): IdentityRoute[] {
   const { label, tag, representation } = kind;
   const base = `${kind.collection}/{${kind.param}}`;
   const noun = label.toLowerCase();

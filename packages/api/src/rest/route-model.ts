@@ -5,11 +5,12 @@
  * document is generated from the same data.
  */
 import type { Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { Caller, IamOperations } from '@palisade/iam';
 import type { SchemaName } from './response-schemas.ts';
+import type { Method } from './route-spec.ts';
 
-/** The HTTP methods the API uses. */
-export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** An IAM operation the compiler knows, by action name. */
+export type IamAction = keyof IamOperations;
 
 /** An operation's output as the operations return it (AWS member names). */
 export type AwsOutput = Readonly<Record<string, unknown>>;
@@ -44,7 +45,7 @@ export interface ResponseShape {
  * writes to the entity compare `If-Match` with the ETag of the representation read just before.
  */
 export interface Representation {
-  readonly operation: string;
+  readonly operation: IamAction;
   readonly input: (params: PathParams) => Record<string, unknown>;
   readonly render: (output: AwsOutput) => unknown;
 }
@@ -52,7 +53,7 @@ export interface Representation {
 /** What a route's `prepare` hook sees. */
 export interface PrepareContext {
   readonly caller: Caller;
-  readonly operations: OperationTable;
+  readonly operations: IamOperations;
   readonly input: Record<string, unknown>;
 }
 
@@ -61,7 +62,7 @@ export interface IdentityRoute {
   readonly method: Method;
   /** OpenAPI-style template (`/v1/users/{userName}`); each `{param}` fills the member `Param`. */
   readonly path: string;
-  readonly operation: string;
+  readonly operation: IamAction;
   readonly summary: string;
   readonly tag: string;
   readonly description?: string;
@@ -87,9 +88,4 @@ export function memberOfParam(param: string): string {
 /** The `{param}` names in a path template, in order. */
 export function pathParamsOf(path: string): string[] {
   return [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
-}
-
-/** Hono's form of a path template (`{userName}` → `:userName`). */
-export function honoPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, ':$1');
 }

@@ -4,18 +4,17 @@
  * responses follow the REST naming convention (`roleArn`, `credentials.sessionToken`); responses
  * carry secrets or identity, so none may be cached.
  */
-import { ok, type Result } from '@palisade/failures';
+import type { RouteConfig } from '@hono/zod-openapi';
 import type { Caller, OperationTable } from '@palisade/iam';
-import type { Context, Handler } from 'hono';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
-import { type Authenticate, readSignedRequest } from '../signed-request.ts';
+import type { Authenticate } from '../signed-request.ts';
 import { isPlainObject, memberName, toRestJson } from './json-shapes.ts';
-import { identityRouteDoc, type JsonSchema, jsonSchemaOf, type RouteDoc } from './openapi-document.ts';
-import { authenticateRequest, parseJsonObject, unknownFieldFailure } from './rest-request.ts';
-import type { BodyField, Method } from './route-model.ts';
+import { documented, errorResponses, jsonSchemaOf } from './openapi-document.ts';
+import type { BodyField } from './route-model.ts';
+import { type Method, once, operationId, type RouteSpec } from './route-spec.ts';
 
 /** The STS operations the REST routes call. */
 export interface StsOperations {
@@ -43,7 +42,6 @@ interface StsRoute {
 }
 
 const TAG = 'STS';
-const NO_STORE = { 'cache-control': 'no-store' } as const;
 
 const field = (member: string, required = false, description?: string): BodyField => ({
   member,
@@ -156,123 +154,102 @@ const STS_ROUTES: readonly StsRoute[] = [
   },
 ];
 
-/** The STS routes with their handlers; throws at start-up if an action is missing. */
-export function stsRoutes(deps: StsRestDependencies): { method: Method; path: string; handler: Handler }[] {
-  return STS_ROUTES.map((route) => ({
+/** Fields whose shape on the wire is not the operation member's (documents; the unsigned token). */
+const WIRE_FIELDS: Readonly<Record<string, z.ZodType>> = {
+  policy: z
+    .union([z.record(z.string(), z.unknown()), z.string().min(1).max(2048)])
+    .describe(POLICY_DESCRIPTION),
+  webIdentityToken: z.string().min(4).max(20000),
+  tags: z.array(z.object({ key: z.string(), value: z.string() })),
+};
+
+/** The OpenAPI route of an STS route; field schemas are the operations' members under REST names. */
+function stsRouteConfig(route: StsRoute, operations: OperationTable): RouteConfig {
+  const memberSchemas = (action: string) => {
+    const schema = operations[action]?.schema;
+    return schema instanceof z.ZodObject ? (schema.shape as Record<string, z.ZodType>) : {};
+  };
+  // The unsigned action has no schema in the table: its shared fields read as AssumeRole's do.
+  const members = { ...memberSchemas('AssumeRole'), ...(route.signed ? memberSchemas(route.action) : {}) };
+  const fields = Object.entries(route.body).map(([name, spec]) => {
+    const wire = WIRE_FIELDS[name] ?? documented(members[spec.member] ?? z.string());
+    const described = spec.description ? wire.describe(spec.description) : wire;
+    return [name, spec.required ? described : described.optional()] as const;
+  });
+  return {
     method: route.method,
     path: route.path,
-    handler: stsHandler(route, deps),
-  }));
-}
-
-function stsHandler(route: StsRoute, deps: StsRestDependencies): Handler {
-  const signed = route.signed ? deps.sts.operations[route.action] : undefined;
-  const unsigned = route.signed ? undefined : deps.sts.unsigned[route.action];
-  if (!signed && !unsigned) throw new Error(`REST route ${route.path} needs STS action ${route.action}`);
-
-  return async function stsRoute(c: Context) {
-    let caller: Caller | undefined;
-    let bodyText: string;
-    let origin: { sourceIp?: string } = {};
-    if (signed) {
-      const request = await authenticateRequest(c, deps.authenticate);
-      if (!request.ok) return noStore(failureResponse(c, request, 'rest'));
-      ({ caller, bodyText } = request.value);
-    } else {
-      // The token in the body is the proof of identity; any signature on the request is ignored.
-      const read = await readSignedRequest(c);
-      if (!read.ok) return noStore(failureResponse(c, read, 'rest'));
-      bodyText = read.value.bodyText;
-      if (read.value.sourceIp) origin = { sourceIp: read.value.sourceIp };
-    }
-
-    const input = stsInput(route, bodyText);
-    if (!input.ok) return noStore(failureResponse(c, input, 'rest'));
-    const result = await runAsChange(c, 'sts-rest', route.action, caller, () =>
-      signed && caller ? signed(caller, input.value) : (unsigned as UnsignedOperation)(input.value, origin),
-    );
-    if (!result.ok) return noStore(failureResponse(c, result, 'rest'));
-    return c.json(toRestJson(result.value ?? {}), 200, NO_STORE);
+    operationId: operationId(route.method, route.path),
+    summary: route.summary,
+    description: route.description,
+    tags: [TAG],
+    'x-iam-action': route.action,
+    ...(route.signed ? {} : { security: [] }),
+    ...(fields.length
+      ? {
+          request: {
+            body: {
+              required: true,
+              content: { 'application/json': { schema: z.strictObject(Object.fromEntries(fields)) } },
+            },
+          },
+        }
+      : {}),
+    responses: {
+      200: {
+        description: 'OK. Never cached.',
+        content: { 'application/json': { schema: jsonSchemaOf(route.response, 'input') } },
+      },
+      ...errorResponses([400, 401, 403]),
+    },
   };
 }
 
-function noStore(response: Response): Response {
-  response.headers.set('cache-control', NO_STORE['cache-control']);
-  return response;
+/** The STS routes as specs; throws at start-up if an action is missing. */
+export function stsRoutes(deps: StsRestDependencies): RouteSpec[] {
+  return STS_ROUTES.map((route) => {
+    const signed = route.signed ? deps.sts.operations[route.action] : undefined;
+    const unsigned = route.signed ? undefined : deps.sts.unsigned[route.action];
+    if (!signed && !unsigned) throw new Error(`REST route ${route.path} needs STS action ${route.action}`);
+    return {
+      method: route.method,
+      path: route.path,
+      ...(route.signed ? {} : { unsigned: true }),
+      route: once(() => stsRouteConfig(route, deps.sts.operations)),
+      refusesBody: true,
+      noStore: true,
+      async handle(c, { caller, body }) {
+        const input = stsInput(route, body);
+        const sourceIp = c.get('sourceIp');
+        const result = await runAsChange(c, 'sts-rest', route.action, caller, () =>
+          signed
+            ? signed(caller as Caller, input)
+            : (unsigned as UnsignedOperation)(input, sourceIp ? { sourceIp } : {}),
+        );
+        if (!result.ok) return failureResponse(c, result, 'rest');
+        return c.json(toRestJson(result.value ?? {}), 200);
+      },
+    };
+  });
 }
 
 /**
  * Maps the JSON body to STS members. A session policy may come as an object (sent on as JSON
  * text); tags get STS's `Key`/`Value`; managed session policies keep STS's own lower-case `arn`.
  */
-function stsInput(route: StsRoute, bodyText: string): Result<Record<string, unknown>> {
-  const body = parseJsonObject(bodyText);
-  if (!body.ok) return body;
-  const unknown = unknownFieldFailure(body.value, Object.keys(route.body));
-  if (unknown) return unknown;
+function stsInput(route: StsRoute, body: Record<string, unknown>): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(route.body)) {
-    if (!(name in body.value)) continue;
-    const value = body.value[name];
+    if (body[name] === undefined) continue;
+    const value = body[name];
     if (spec.member === 'Policy') input.Policy = isPlainObject(value) ? JSON.stringify(value) : value;
     else if (spec.member === 'Tags' && Array.isArray(value)) input.Tags = value.map(renameKeys);
     else input[spec.member] = value;
   }
-  return ok(input);
+  return input;
 }
 
 function renameKeys(item: unknown): unknown {
   if (!isPlainObject(item)) return item;
   return Object.fromEntries(Object.entries(item).map(([key, inner]) => [memberName(key), inner]));
-}
-
-/** Fields whose documented shape is not the operation member's (documents; the unsigned token). */
-const OVERRIDES: Readonly<Record<string, JsonSchema>> = {
-  policy: { oneOf: [{ type: 'object' }, { type: 'string', minLength: 1, maxLength: 2048 }] },
-  webIdentityToken: { type: 'string', minLength: 4, maxLength: 20000 },
-};
-
-/** Describes the STS routes; body schemas derive from the operations' input schemas. */
-export function stsRouteDocs(sts: StsOperations): RouteDoc[] {
-  const assumeRole = STS_ROUTES[0] as StsRoute;
-  const base = (route: StsRoute) =>
-    identityRouteDoc(
-      {
-        method: route.method,
-        path: route.path,
-        operation: route.action,
-        summary: route.summary,
-        description: route.description,
-        tag: TAG,
-        ...(Object.keys(route.body).length ? { body: route.body } : {}),
-        status: 200,
-      },
-      sts.operations,
-    );
-  // The unsigned action has no schema in the table: its shared fields read as AssumeRole's do.
-  const shared = (base(assumeRole).requestBody?.properties ?? {}) as Record<string, JsonSchema>;
-  return STS_ROUTES.map((route) => {
-    const doc = base(route);
-    const properties = (doc.requestBody?.properties ?? {}) as Record<string, JsonSchema>;
-    const described = Object.fromEntries(
-      Object.entries(properties).map(([name, schema]) => {
-        const description = route.body[name]?.description;
-        const own = route.signed ? schema : (shared[name] ?? schema);
-        const shaped = OVERRIDES[name] ?? own;
-        return [name, description ? { ...shaped, description } : shaped];
-      }),
-    );
-    const requestBody = doc.requestBody ? { ...doc.requestBody, properties: described } : undefined;
-    return {
-      ...doc,
-      ...(requestBody ? { requestBody } : {}),
-      ...(route.signed ? {} : { unauthenticated: true }),
-      success: {
-        status: 200,
-        description: 'OK. Never cached.',
-        schema: jsonSchemaOf(route.response, 'input'),
-      },
-      errors: [400, 401, 403],
-    };
-  });
 }

@@ -1,0 +1,205 @@
+/**
+ * The one shape of a REST route: its OpenAPI route config (method, path, authentication, input and
+ * output schemas, from `@hono/zod-openapi`'s createRoute) and the service call. Mounting a spec
+ * registers it in the app's OpenAPI registry and serves it with the same schemas, so the published
+ * document and the handler cannot differ.
+ */
+import type { RouteConfig } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Result } from '@palisade/failures';
+import { fail, ok } from '@palisade/failures';
+import { type Caller, validationFailure } from '@palisade/iam';
+import type { Context, MiddlewareHandler } from 'hono';
+import { failureResponse } from '../error-responses.ts';
+import { parseJsonBody } from '../json-body.ts';
+import { type Authenticate, readSignedRequest } from '../signed-request.ts';
+
+/** The scope service REST requests are signed for (`--aws-sigv4 "aws:amz:<region>:palisade"`). */
+export const REST_SIGNING_SERVICE = 'palisade';
+
+/** What the authentication middleware leaves on the context. */
+export interface RestVariables {
+  /** Absent on unsigned routes (their body carries its own proof of identity). */
+  caller: Caller | undefined;
+  /** The JSON body, parsed once from the bytes the signature covered. */
+  body: unknown;
+  sourceIp: string | undefined;
+}
+
+/** The Hono environment of every REST route. */
+export type RestEnv = { Variables: RestVariables };
+
+/** A REST route's validated input. */
+export interface RouteInput {
+  readonly caller: Caller | undefined;
+  readonly params: Record<string, unknown>;
+  readonly query: Record<string, unknown>;
+  readonly body: Record<string, unknown>;
+}
+
+/** One REST route, declared once. */
+export interface RouteSpec {
+  readonly method: Method;
+  readonly path: string;
+  /** Not signed: the body carries its own proof of identity (documented with `security: []`). */
+  readonly unsigned?: boolean;
+  /**
+   * The OpenAPI route; its `request` schemas validate the input. Built on first use (memoized):
+   * describing every schema is most of a cold start's app construction otherwise.
+   */
+  readonly route: () => RouteConfig;
+  /** Query parameters that may repeat (`?keys=a&keys=b`), validated as lists. */
+  readonly repeatedQuery?: readonly string[];
+  /** Refuses any body field when the route declares no body (catches misdirected requests). */
+  readonly refusesBody?: boolean;
+  /** Responses (errors too) carry secrets or identity: never cached. */
+  readonly noStore?: boolean;
+  readonly handle: (c: Context<RestEnv>, input: RouteInput) => Promise<Response>;
+}
+
+/** The HTTP methods the API uses. */
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** Hono's form of a path template (`{userName}` → `:userName`). */
+export function honoPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** The path template's operation id: `get /v1/users/{userName}/tags` → `getUsersByUserNameTags`. */
+export function operationId(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter((part) => part !== '' && part !== 'v1')
+    .map((part) => {
+      const param = /^\{(\w+)\}$/.exec(part);
+      return (param ? `By-${param[1]}` : part)
+        .split('-')
+        .map((piece) => piece.charAt(0).toUpperCase() + piece.slice(1))
+        .join('');
+    });
+  return `${method}${words.join('')}`;
+}
+
+/**
+ * The one authentication step: reads the request once (bounded), verifies its SigV4 signature for
+ * the `palisade` scope service when the route is signed, and puts the caller and the parsed body on
+ * the context.
+ */
+export function restAuthentication(authenticate: Authenticate, signed: boolean): MiddlewareHandler<RestEnv> {
+  return async function restAuthentication(c, next) {
+    const read = await readSignedRequest(c);
+    if (!read.ok) return failureResponse(c, read, 'rest');
+    const { received, bodyText, sourceIp } = read.value;
+    if (signed) {
+      const authenticated = await authenticate(received, REST_SIGNING_SERVICE, sourceIp ? { sourceIp } : {});
+      if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
+      c.set('caller', authenticated.value.caller);
+    }
+    const body = parseJsonBody(bodyText);
+    if (!body.ok) return failureResponse(c, body, 'rest');
+    c.set('body', body.value);
+    c.set('sourceIp', sourceIp);
+    await next();
+  };
+}
+
+const NO_FIELDS = z.strictObject({});
+
+/** Parses one part of the request with the route's schema; a problem is the one validation failure. */
+function parsePart(schema: unknown, value: unknown): Result<Record<string, unknown>> {
+  if (!(schema instanceof z.ZodType)) return ok({});
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) return validationFailure(parsed.error);
+  return ok(parsed.data as Record<string, unknown>);
+}
+
+function bodySchemaOf(spec: RouteSpec): unknown {
+  const media = spec.route().request?.body?.content['application/json'];
+  const schema = media && 'schema' in media ? media.schema : undefined;
+  return schema ?? (spec.refusesBody ? NO_FIELDS : undefined);
+}
+
+/** Reads the route's parameters, query and body through its declared schemas. */
+function routeInput(c: Context<RestEnv>, spec: RouteSpec): Result<RouteInput> {
+  const request = spec.route().request;
+  const body = c.get('body');
+  const bodySchema = bodySchemaOf(spec);
+  if (bodySchema !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    return fail('request.invalid', 'The request body must be a JSON object.');
+  }
+  const params = parsePart(request?.params, c.req.param());
+  if (!params.ok) return params;
+  const repeated = new Set(spec.repeatedQuery ?? []);
+  const rawQuery = Object.fromEntries(
+    Object.entries(c.req.queries()).map(([name, values]) => [name, repeated.has(name) ? values : values[0]]),
+  );
+  const query = parsePart(request?.query, rawQuery);
+  if (!query.ok) return query;
+  const parsedBody = parsePart(bodySchema, body);
+  if (!parsedBody.ok) return parsedBody;
+  return ok({ caller: c.get('caller'), params: params.value, query: query.value, body: parsedBody.value });
+}
+
+function noStore(): MiddlewareHandler {
+  return async function noStore(c, next) {
+    await next();
+    c.res.headers.set('cache-control', 'no-store');
+  };
+}
+
+/** Memoizes a route config builder. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+}
+
+/**
+ * Serves each spec, then answers a known path with another method 405 (with `Allow`), not the
+ * platform's 404. Returns the function that registers the specs in the app's OpenAPI registry.
+ */
+export function mountRoutes(
+  app: OpenAPIHono<RestEnv>,
+  specs: readonly RouteSpec[],
+  authenticate: Authenticate,
+): () => void {
+  const methodsByPath = new Map<string, string[]>();
+  for (const spec of specs) {
+    const route = { method: spec.method, path: spec.path };
+    const signed = spec.unsigned !== true;
+    const serveRoute: MiddlewareHandler<RestEnv> = async function serveRoute(c) {
+      const input = routeInput(c, spec);
+      if (!input.ok) return failureResponse(c, input, 'rest');
+      return spec.handle(c, input.value);
+    };
+    const handlers = [
+      ...(spec.noStore ? [noStore()] : []),
+      restAuthentication(authenticate, signed),
+      serveRoute,
+    ];
+    app.on(route.method.toUpperCase(), [honoPath(route.path)], ...handlers);
+    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [
+      ...new Set(methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]))),
+    ].join(', ');
+    app.all(honoPath(path), (c) => {
+      const response = failureResponse(
+        c,
+        {
+          code: 'request.method-not-allowed',
+          message: `${c.req.method} is not allowed on ${path}; allowed: ${allow}.`,
+        },
+        'rest',
+      );
+      response.headers.set('allow', allow);
+      return response;
+    });
+  }
+  return once(() => {
+    for (const spec of specs) app.openAPIRegistry.registerPath(spec.route());
+  });
+}
