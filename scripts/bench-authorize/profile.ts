@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
+import { type IamOperations, iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
 import { createPlatform } from '../../functions/wiring/platform.ts';
@@ -46,7 +46,7 @@ async function main(endpoint: string): Promise<void> {
   const accountId = created.value.account.accountId;
   const operations = iamOperations(platform.iam);
   const root = rootCaller('aws', accountId);
-  const call = async (action: string, input: object) => {
+  const call = async (action: keyof IamOperations, input: object) => {
     const result = await operations[action]?.(root, input);
     if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
     return result.value as Record<string, never>;

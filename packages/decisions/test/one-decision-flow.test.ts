@@ -8,6 +8,7 @@ import { fail, ok } from '@palisade/failures';
 import {
   type Caller,
   type IamContext,
+  type IamOperations,
   iamOperations,
   loadEffectivePolicies,
   operatorCaller,
@@ -40,7 +41,7 @@ let serial = 0;
 const resource = () => `arn:aws:docs:us-east-1:${A}:doc/1`;
 const sessionArn = (name: string) => `arn:aws:sts::${A}:assumed-role/reader/${name}`;
 
-async function run(action: string, input: object) {
+async function run(action: keyof IamOperations, input: object) {
   const result = await iamOperations(iam)[action]?.(rootCaller('aws', A), input);
   if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   return result.value as Record<string, never>;
