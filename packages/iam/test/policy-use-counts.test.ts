@@ -1,9 +1,11 @@
-import { putNewAccount } from '@palisade/store';
+import { getPrincipal, putNewAccount } from '@palisade/store';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConflictEmulator, installConflictEmulator } from '../../../test/fixtures/conflict-emulator.ts';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
+import type { IamContext } from '../src/iam-context.ts';
 import { type Caller, iamOperations, type OperationTable, rootCaller } from '../src/index.ts';
+import { removePrincipal } from '../src/principal-lifecycle.ts';
 
 const NOW = new Date('2026-12-08T12:00:00Z');
 const A = '100000000031';
@@ -11,9 +13,11 @@ let ops: OperationTable;
 let root: Caller;
 let emulator: ConflictEmulator | undefined;
 let dynamodb: Parameters<typeof installConflictEmulator>[0];
+let iam: IamContext;
 
 beforeAll(async () => {
   const context = await createIamTestContext('policy-uses', () => NOW);
+  iam = context;
   dynamodb = context.store.dynamodb;
   ops = iamOperations(context);
   await putNewAccount(context.store, { accountId: A, alias: 'policy-uses', createdAt: NOW.toISOString() });
@@ -143,4 +147,30 @@ describe('managed policy use counts', () => {
       code: 'entity.not-found',
     });
   }, 120_000);
+
+  it('refuses to delete a user whose boundary changed since it was read, so the right use is given back', async () => {
+    const arnOf = async (name: string) =>
+      (
+        await must<{ Policy: { Arn: string } }>('CreatePolicy', {
+          PolicyName: name,
+          PolicyDocument: document,
+        })
+      ).Policy.Arn;
+    const [first, second] = [await arnOf('race-first'), await arnOf('race-second')];
+    await must('CreateUser', { UserName: 'race-user', PermissionsBoundary: first });
+    const stale = await getPrincipal(iam.store, A, 'user', 'race-user');
+    if (!stale) throw new Error('race-user was not created');
+    // Between DeleteUser's read and its write, the boundary moves to another policy.
+    await must('PutUserPermissionsBoundary', { UserName: 'race-user', PermissionsBoundary: second });
+
+    expect(await removePrincipal(iam, stale)).toMatchObject({
+      ok: false,
+      code: 'entity.concurrent-modification',
+    });
+    expect(await usesOf(first)).toEqual({ attachments: 0, boundaries: 0 });
+    expect(await usesOf(second)).toEqual({ attachments: 0, boundaries: 1 });
+    // Read afresh, the deletion goes through and gives the second policy's use back.
+    await must('DeleteUser', { UserName: 'race-user' });
+    expect(await usesOf(second)).toEqual({ attachments: 0, boundaries: 0 });
+  });
 });

@@ -653,7 +653,15 @@ export async function deletePrincipal(
   alongside: readonly GuardedWrite[] = [],
 ): Promise<Result<void>> {
   const current = await getPrincipalById(context, named.accountId, named.kind, named.id);
-  if (!current || current.name !== named.name) return changedMeanwhile(named);
+  // The caller gives back the boundary use it read (`alongside`): a boundary changed since then
+  // would release the wrong policy's use, so the deletion is refused and retried afresh.
+  if (
+    !current ||
+    current.name !== named.name ||
+    current.permissionsBoundary !== named.permissionsBoundary ||
+    current.permissionsBoundaryShard !== named.permissionsBoundaryShard
+  )
+    return changedMeanwhile(named);
   const guarded = Object.keys(zeroCounters).filter(
     (field) => field !== 'inlinePolicyBytes' && !(current.kind === 'group' && field === 'memberships'),
   );
@@ -673,10 +681,24 @@ export async function deletePrincipal(
     ...recordDeletionWrites(
       refOf(current),
       {
-        // The name pins which name item goes with it (a rename in between cancels the deletion).
-        expression: `attribute_exists(pk) AND #name = :name AND ${zero}`,
+        // The name pins which name item goes with it (a rename in between cancels the deletion),
+        // the boundary which use is given back (a boundary change in between cancels it too).
+        expression: `attribute_exists(pk) AND #name = :name AND ${zero} AND ${
+          current.permissionsBoundary === undefined
+            ? 'attribute_not_exists(permissionsBoundary)'
+            : current.permissionsBoundaryShard === undefined
+              ? 'permissionsBoundary = :boundary AND attribute_not_exists(permissionsBoundaryShard)'
+              : 'permissionsBoundary = :boundary AND permissionsBoundaryShard = :boundaryShard'
+        }`,
         names: { '#name': 'name' },
-        values: { ':zero': 0, ':name': current.name },
+        values: {
+          ':zero': 0,
+          ':name': current.name,
+          ...(current.permissionsBoundary === undefined ? {} : { ':boundary': current.permissionsBoundary }),
+          ...(current.permissionsBoundary === undefined || current.permissionsBoundaryShard === undefined
+            ? {}
+            : { ':boundaryShard': current.permissionsBoundaryShard }),
+        },
       },
       fail(
         'entity.delete-conflict',
