@@ -13,7 +13,7 @@ import {
   authenticateSignedRequestOverlapped,
   createCredentialCache,
   holdWritesUntilConfirmed,
-} from '@palisade/iam';
+} from '@palisade/principals';
 import type { StampReader, StoreContext } from '@palisade/store';
 import type { PlatformConfig } from './config.ts';
 

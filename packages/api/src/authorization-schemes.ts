@@ -5,7 +5,7 @@
  */
 import type { ReceivedRequest } from '@palisade/credentials';
 import { fail, type Result } from '@palisade/failures';
-import { bearerTokenOf, type Caller } from '@palisade/iam';
+import { bearerTokenOf, type Caller } from '@palisade/principals';
 import type { Authenticate, AuthenticateOverlapped } from './signed-request.ts';
 
 /** Authenticates a sign-in session's access token. */

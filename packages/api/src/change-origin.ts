@@ -3,7 +3,7 @@
  * `withChangeOrigin` scope naming the request (id, source, user agent), the interface, the
  * operation and the authenticated caller, so the store files each change under who made it.
  */
-import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/iam';
+import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
 

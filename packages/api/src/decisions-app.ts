@@ -5,7 +5,8 @@
  * HTTP only: the services it calls are handed in as functions, so this module knows no store.
  */
 import type { Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import { type Context, Hono } from 'hono';
 import { runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';

@@ -6,7 +6,7 @@
  */
 import type { Failure, Result } from '@palisade/failures';
 import { fail } from '@palisade/failures';
-import { bearerTokenOf, type Caller } from '@palisade/iam';
+import { bearerTokenOf, type Caller } from '@palisade/principals';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from './authorization-schemes.ts';

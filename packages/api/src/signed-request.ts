@@ -5,7 +5,7 @@
  */
 import type { ReceivedRequest } from '@palisade/credentials';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import type { Caller, OverlappedCaller } from '@palisade/iam';
+import type { Caller, OverlappedCaller } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
 
@@ -25,7 +25,7 @@ export type Authenticate = (
 
 /**
  * Like Authenticate, but a remembered credential may come back before it is confirmed: only for
- * consumers that run the operation through `runConfirmed` (@palisade/iam), which holds its writes
+ * consumers that run the operation through `runConfirmed` (@palisade/principals), which holds its writes
  * and its answer until then.
  */
 export type AuthenticateOverlapped = (

@@ -3,7 +3,8 @@
  * sampled decisions by time, a page at a time. Items expire through DynamoDB TTL.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, decodeMarker, denialOf, encodeMarker } from '@palisade/iam';
+import { decodeMarker, encodeMarker } from '@palisade/iam';
+import { type Caller, denialOf } from '@palisade/principals';
 import {
   type DecisionLogRecord,
   isAccountId,

@@ -10,7 +10,6 @@
  * and the most restrictive answer is returned.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, type CallerFacts, callerFacts, denialOf, roleSessionCaller } from '@palisade/iam';
 import {
   type ContextInput,
   compilePrincipalPolicies,
@@ -19,6 +18,13 @@ import {
   type PrincipalPolicies,
   type StatementRef,
 } from '@palisade/policy';
+import {
+  type Caller,
+  type CallerFacts,
+  callerFacts,
+  denialOf,
+  roleSessionCaller,
+} from '@palisade/principals';
 import {
   type AccountDecisionState,
   type DecisionLogRecord,

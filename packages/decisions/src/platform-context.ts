@@ -4,8 +4,8 @@
  * backend must not be able to claim, say, MFA for a session that had none.
  */
 
-import type { EffectivePolicies } from '@palisade/iam';
 import type { ContextInput } from '@palisade/policy';
+import type { EffectivePolicies } from '@palisade/principals';
 import type { Tag } from '@palisade/store';
 
 const OWNED_KEYS = new Set(

@@ -4,8 +4,8 @@
  * AccessDenied whether or not anything is registered.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf } from '@palisade/iam';
 import { malformedPolicyMessage, type ServiceCatalog, validatePolicy } from '@palisade/policy';
+import { type Caller, denialOf } from '@palisade/principals';
 import {
   deleteResourcePolicy,
   getResourcePolicy,

@@ -4,8 +4,8 @@
  * unknown actions and mistyped keys, and "what can this principal do" enumerates its actions.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf, isBuiltInService } from '@palisade/iam';
 import type { ContextInput, ServiceCatalog, ServiceDefinition } from '@palisade/policy';
+import { type Caller, denialOf, isBuiltInService } from '@palisade/principals';
 import {
   type CatalogScope,
   deleteServiceDefinition,

@@ -8,18 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import {
-  actionCanCarry,
-  type Caller,
-  decodeMarker,
-  denialOf,
-  type EffectivePolicies,
-  encodeMarker,
-  loadEffectivePolicies,
-  type OperationTable,
-  operation,
-  parsePolicyArn,
-} from '@palisade/iam';
+import { decodeMarker, encodeMarker, type OperationTable, operation } from '@palisade/iam';
 import {
   type ContextInput,
   compilePrincipalPolicies,
@@ -32,6 +21,14 @@ import {
   type StatementRef,
   validatePolicy,
 } from '@palisade/policy';
+import {
+  actionCanCarry,
+  type Caller,
+  denialOf,
+  type EffectivePolicies,
+  loadEffectivePolicies,
+  parsePolicyArn,
+} from '@palisade/principals';
 import type { StoreContext } from '@palisade/store';
 import { z } from 'zod';
 import {

@@ -4,15 +4,14 @@
  * policies do not exist as far as the caller can tell.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { findPlatformPolicy, type PlatformPolicy, parsePolicyArn } from '@palisade/principals';
 import {
   boundaryUsageChange,
   type GuardedWrite,
   getManagedPolicy,
   type ManagedPolicyRecord,
 } from '@palisade/store';
-import { parsePolicyArn } from './arns.ts';
 import type { IamContext } from './iam-context.ts';
-import { findPlatformPolicy, type PlatformPolicy } from './platform-policies.ts';
 
 /** A managed policy that a request named and that exists. */
 export type ManagedPolicyRef =

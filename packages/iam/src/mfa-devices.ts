@@ -15,6 +15,7 @@ import {
   verifyTwoConsecutiveCodes,
 } from '@palisade/credentials';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf, rootArn } from '@palisade/principals';
 import {
   type AssignedMfaDeviceRecord,
   claimMfaStep,
@@ -34,8 +35,6 @@ import {
   type VirtualMfaDeviceRecord,
 } from '@palisade/store';
 import { z } from 'zod';
-import { rootArn } from './arns.ts';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, userName } from './iam-inputs.ts';
 import { beginMfaAttempt, mfaAttemptFailed, mfaAttemptSucceeded } from './mfa-throttle.ts';

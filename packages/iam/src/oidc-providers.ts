@@ -5,6 +5,7 @@
  * (`arn:<p>:iam::<account>:oidc-provider/<host/path>`) the `Federated` principal of trust policies.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf } from '@palisade/principals';
 import {
   deleteOidcProvider,
   getOidcProvider,
@@ -15,7 +16,6 @@ import {
   updateOidcProvider,
 } from '@palisade/store';
 import { z } from 'zod';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { list, tags } from './iam-inputs.ts';
 import { type OperationTable, operation, tenantOperations } from './operation.ts';

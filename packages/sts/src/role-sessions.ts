@@ -3,8 +3,8 @@
  * rules, the role's trust policy as the engine's resource policy, and minting the session.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { assumedRoleArn } from '@palisade/iam';
 import { compileResourcePolicies, type ResourcePolicies } from '@palisade/policy';
+import { assumedRoleArn } from '@palisade/principals';
 import {
   getAccount,
   getPrincipal,

@@ -5,8 +5,9 @@
  * provider's ARN as the principal and `<provider>:aud`, `:sub` and `:amr` as context.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { actionContext, parseInput, parseOidcProviderUrl } from '@palisade/iam';
+import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
+import { actionContext } from '@palisade/principals';
 import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
 import { z } from 'zod';
 import { unverifiedIssuer } from './oidc-tokens.ts';

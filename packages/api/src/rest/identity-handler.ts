@@ -3,7 +3,8 @@
  * input, check `If-Match`, run the operation, render its output as REST JSON.
  */
 import { fail, isFailure, ok, type Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import type { Context, Handler } from 'hono';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';

@@ -3,7 +3,7 @@
  * `palisade` scope service, and parse its JSON body.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import type { Caller } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import type { Context } from 'hono';
 import { parseJsonBody } from '../json-body.ts';
 import { type Authenticate, readSignedRequest } from '../signed-request.ts';

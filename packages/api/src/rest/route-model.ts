@@ -5,7 +5,8 @@
  * document is generated from the same data.
  */
 import type { Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import type { SchemaName } from './response-schemas.ts';
 
 /** The HTTP methods the API uses. */

@@ -5,7 +5,8 @@
  * carry secrets or identity, so none may be cached.
  */
 import { ok, type Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import type { Context, Handler } from 'hono';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
