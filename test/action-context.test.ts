@@ -210,8 +210,7 @@ async function actorWith(...documents: string[]): Promise<{ caller: Caller; reso
     identityPolicies: documents.map((document, i) => ({ id: `policy-${i}`, document })),
   };
   const caller = userCaller(effective, () => NOW, {
-    'aws:SourceIp': '203.0.113.7',
-    'aws:RequestedRegion': 'us-east-1',
+    origin: { sourceIp: '203.0.113.7', requestedRegion: 'us-east-1', secureTransport: true },
   });
   // Records every resource the operation authorizes on, to check it against the table's type.
   const resources: string[] = [];

@@ -6,9 +6,9 @@
 import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
+import { MAX_USER_AGENT } from './signed-request.ts';
 
 const SIGNING_KEY_ID = /Credential=([A-Z0-9]{16,128})\//;
-const MAX_USER_AGENT = 256;
 
 /** The access key id a SigV4 request names (header or presigned query); the request is already verified. */
 function signingKeyIdOf(c: Context): string | undefined {

@@ -75,7 +75,11 @@ async function jsonBody<S extends z.ZodType>(
     // Never echo values: the body holds a password.
     return fail('request.invalid', `Invalid request: ${at}: ${first?.message ?? 'invalid'}.`);
   }
-  return { ok: true, value: checked.data, ...(read.value.sourceIp ? { sourceIp: read.value.sourceIp } : {}) };
+  return {
+    ok: true,
+    value: checked.data,
+    ...(read.value.origin.sourceIp ? { sourceIp: read.value.origin.sourceIp } : {}),
+  };
 }
 
 function bearerOf(c: Context): Result<string> {
@@ -136,8 +140,7 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
     const token = bearerOf(c);
     if (!token.ok) return failureResponse(c, token, 'rest');
     const read = await readSignedRequest(c, 16 * 1024);
-    const origin = read.ok && read.value.sourceIp ? { sourceIp: read.value.sourceIp } : {};
-    const authenticated = await deps.authenticateBearer(token.value, origin);
+    const authenticated = await deps.authenticateBearer(token.value, read.ok ? read.value.origin : {});
     if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
     const { caller } = authenticated.value;
     const issue = deps.issueCredentials;

@@ -11,6 +11,7 @@ export * from './caller.ts';
 export * from './callers.ts';
 export * from './change-origins.ts';
 export * from './confirmed-operations.ts';
+export * from './context-keys.ts';
 export * from './credential-cache.ts';
 export * from './effective-policies.ts';
 export * from './platform-policies.ts';

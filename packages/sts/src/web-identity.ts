@@ -7,7 +7,7 @@
 import { fail, ok, type Result } from '@palisade/failures';
 import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
-import { actionContext } from '@palisade/principals';
+import { contextKeys, type RequestOrigin } from '@palisade/principals';
 import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
 import { z } from 'zod';
 import { unverifiedIssuer } from './oidc-tokens.ts';
@@ -34,7 +34,7 @@ import {
 /** An STS action that is not signed: its input carries its own proof of identity. */
 export type UnsignedStsOperation = (
   input: unknown,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ) => Promise<Result<object | undefined>>;
 
 const webIdentityInput = z.object({
@@ -104,15 +104,18 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
             [`${provider.providerId}:sub`]: claims.value.subject,
             ...(claims.value.amr.length > 0 ? { [`${provider.providerId}:amr`]: [...claims.value.amr] } : {}),
             'aws:FederatedProvider': provider.arn,
-            ...actionContext('sts:AssumeRoleWithWebIdentity', {
-              roleSessionName: input.RoleSessionName,
-              resourceTags: role.tags,
-              ...(source !== undefined ? { sourceIdentity: source } : {}),
+            ...contextKeys({
+              now,
+              origin,
+              action: {
+                name: 'sts:AssumeRoleWithWebIdentity',
+                facts: {
+                  roleSessionName: input.RoleSessionName,
+                  resourceTags: role.tags,
+                  ...(source !== undefined ? { sourceIdentity: source } : {}),
+                },
+              },
             }),
-            'aws:CurrentTime': now.toISOString(),
-            'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-            'aws:SecureTransport': 'true',
-            ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
             ...tags.value.context,
           },
         },

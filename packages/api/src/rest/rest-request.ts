@@ -25,8 +25,8 @@ export async function authenticateRequest(
 ): Promise<Result<AuthenticatedRequest>> {
   const read = await readSignedRequest(c);
   if (!read.ok) return read;
-  const { received, bodyText, sourceIp } = read.value;
-  const authenticated = await authenticate(received, REST_SIGNING_SERVICE, sourceIp ? { sourceIp } : {});
+  const { received, bodyText, origin } = read.value;
+  const authenticated = await authenticate(received, REST_SIGNING_SERVICE, origin);
   if (!authenticated.ok) return authenticated;
   return ok({ caller: authenticated.value.caller, bodyText });
 }

@@ -6,7 +6,7 @@
  */
 import { ok, type Result } from '@palisade/failures';
 import type { OperationTable } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { Caller, RequestOrigin } from '@palisade/principals';
 import type { Context, Handler } from 'hono';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
@@ -174,7 +174,7 @@ function stsHandler(route: StsRoute, deps: StsRestDependencies): Handler {
   return async function stsRoute(c: Context) {
     let caller: Caller | undefined;
     let bodyText: string;
-    let origin: { sourceIp?: string } = {};
+    let origin: RequestOrigin = {};
     if (signed) {
       const request = await authenticateRequest(c, deps.authenticate);
       if (!request.ok) return noStore(failureResponse(c, request, 'rest'));
@@ -184,7 +184,7 @@ function stsHandler(route: StsRoute, deps: StsRestDependencies): Handler {
       const read = await readSignedRequest(c);
       if (!read.ok) return noStore(failureResponse(c, read, 'rest'));
       bodyText = read.value.bodyText;
-      if (read.value.sourceIp) origin = { sourceIp: read.value.sourceIp };
+      origin = read.value.origin;
     }
 
     const input = stsInput(route, bodyText);
