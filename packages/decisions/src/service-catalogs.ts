@@ -5,7 +5,7 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import type { ContextInput, ServiceCatalog, ServiceDefinition } from '@palisade/policy';
-import { type Caller, denialOf, isBuiltInService } from '@palisade/principals';
+import { type Caller, denialOf, isBuiltInService, palisadeArn } from '@palisade/principals';
 import {
   type CatalogScope,
   deleteServiceDefinition,
@@ -104,7 +104,7 @@ export function serviceCatalogService(deps: CatalogDependencies) {
   const quotas = deps.quotas ?? defaultCatalogQuotas;
   const scopeFor = (caller: Caller, prefix: string, action: string): Result<CatalogScope> => {
     if (caller.kind === 'operator') return ok('platform');
-    const arn = `arn:${deps.partition}:palisade::${caller.accountId}:service/${prefix}`;
+    const arn = palisadeArn(deps.partition, caller.accountId, `service/${prefix}`);
     if (caller.kind === 'root') return ok({ accountId: caller.accountId });
     return denialOf(caller, action, arn) ?? ok({ accountId: caller.accountId });
   };

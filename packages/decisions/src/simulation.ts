@@ -23,10 +23,14 @@ import {
 } from '@palisade/policy';
 import {
   actionCanCarry,
+  arnAccount,
   type Caller,
   denialOf,
   type EffectivePolicies,
+  entityArn,
   loadEffectivePolicies,
+  parseInlinePolicyId,
+  parsePalisadeArn,
   parsePolicyArn,
 } from '@palisade/principals';
 import type { StoreContext } from '@palisade/store';
@@ -225,21 +229,12 @@ interface IamEntity {
 }
 
 function parseEntity(partition: string, arn: string): IamEntity | undefined {
-  const match = /^arn:([\w-]+):iam::(\d{12}):(user|group|role)\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,128})$/.exec(
-    arn,
-  );
-  if (!match || match[1] !== partition) return undefined;
-  return {
-    kind: match[3] as IamEntity['kind'],
-    accountId: match[2] as string,
-    name: match[4] as string,
-  };
-}
-
-/** The 12-digit account segment of an ARN, if it has one. */
-function accountOf(arn: string): string | undefined {
-  const account = arn.split(':', 6)[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+  const parsed = parsePalisadeArn(arn);
+  if (parsed?.partition !== partition) return undefined;
+  const { kind } = parsed;
+  return kind === 'user' || kind === 'group' || kind === 'role'
+    ? { kind, accountId: parsed.accountId, name: parsed.name }
+    : undefined;
 }
 
 /** Checks the options that IAM answers InvalidInput for. */
@@ -260,7 +255,7 @@ function checkOptions(partition: string, input: SimulationInput): Result<{ owner
   const owner = input.ResourceOwner;
   if (owner === undefined) return ok({ owner: undefined });
   // An account id, or an ARN naming the account (`arn:aws:iam::111122223333:root`).
-  const account = /^\d{12}$/.test(owner) ? owner : owner.startsWith('arn:') ? accountOf(owner) : undefined;
+  const account = /^\d{12}$/.test(owner) ? owner : owner.startsWith('arn:') ? arnAccount(owner) : undefined;
   return account
     ? ok({ owner: account })
     : fail(
@@ -317,7 +312,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
         resources.map((resource) => {
           // AWS: a resource whose ARN names no account (an S3 bucket, `*`) belongs to
           // ResourceOwner, or else to the simulated caller's account.
-          const resourceAccount = accountOf(resource) ?? owner ?? caller.accountId;
+          const resourceAccount = arnAccount(resource) ?? owner ?? caller.accountId;
           const explanation = evaluate(
             {
               principal: caller.arn,
@@ -383,7 +378,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
       const callerArn = input.CallerArn ?? input.PolicySourceArn;
       return simulate(
         input,
-        { arn: callerArn, accountId: accountOf(callerArn) ?? source.accountId },
+        { arn: callerArn, accountId: arnAccount(callerArn) ?? source.accountId },
         options.value.owner,
         storedPolicies(deps.partition, effective),
       );
@@ -407,10 +402,10 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
       // With no CallerArn (and so no resource policy to name it), the caller stands for an IAM
       // user of the caller's account: only its account and user-ness reach the policies.
       const callerArn =
-        input.CallerArn ?? `arn:${deps.partition}:iam::${caller.accountId}:user/simulated-caller`;
+        input.CallerArn ?? entityArn(deps.partition, caller.accountId, 'user', '/', 'simulated-caller');
       return simulate(
         input,
-        { arn: callerArn, accountId: accountOf(callerArn) ?? caller.accountId },
+        { arn: callerArn, accountId: arnAccount(callerArn) ?? caller.accountId },
         options.value.owner,
         [],
       );
@@ -459,8 +454,8 @@ function simulatedPolicies(input: SimulationInput, stored: readonly SimulatedPol
 /** A principal's stored policies, named as the simulator reports them. */
 function storedPolicies(partition: string, effective: EffectivePolicies): SimulatedPolicy[] {
   const source = (id: string): SourceInfo => {
-    const inline = /^arn:[\w-]+:iam::\d{12}:(user|group|role)\/(?:.*\/)?[^/]+\/inline\/(.+)$/.exec(id);
-    if (inline) return { SourcePolicyId: inline[2] as string, SourcePolicyType: inline[1] as 'user' };
+    const inline = parseInlinePolicyId(id);
+    if (inline) return { SourcePolicyId: inline.policyName, SourcePolicyType: inline.ownerKind as 'user' };
     return {
       SourcePolicyId: id,
       SourcePolicyType: parsePolicyArn(partition, id)?.scope === 'platform' ? 'aws-managed' : 'user-managed',

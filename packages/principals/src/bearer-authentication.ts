@@ -18,7 +18,7 @@ import {
   type SignInBinding,
   type StoreContext,
 } from '@palisade/store';
-import { rootArn } from './arns.ts';
+import { parseArnOf, rootArn } from './arns.ts';
 import type { Caller } from './caller.ts';
 import { type CallerRequest, type FactualCaller, rootCaller, userCaller } from './callers.ts';
 import { type RequestOrigin, signInSessionFacts } from './context-keys.ts';
@@ -43,7 +43,6 @@ export interface BearerAuthenticated {
 }
 
 const INVALID = 'The session token is invalid.';
-const USER_ARN = /^arn:[\w-]+:iam::(\d{12}):user\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
 
 /** The token in an `Authorization: Bearer …` header value, or undefined when it is not one. */
 export function bearerTokenOf(authorization: string | undefined): string | undefined {
@@ -76,9 +75,9 @@ async function sessionCaller(
   origin: RequestOrigin,
 ): Promise<Result<BearerAuthenticated>> {
   const isRoot = claims.sub === rootArn(context.partition, claims.account);
-  const user = isRoot ? undefined : USER_ARN.exec(claims.sub);
-  if (!isRoot && (!user || user[1] !== claims.account)) return fail('credentials.invalid-token', INVALID);
-  const userName = user?.[2];
+  const user = isRoot ? undefined : parseArnOf(context.partition, 'user', claims.sub);
+  if (!isRoot && user?.accountId !== claims.account) return fail('credentials.invalid-token', INVALID);
+  const userName = user?.name;
   const [session, account, effective] = await Promise.all([
     getSignInSession(context.store, claims.sid),
     getAccount(context.store, claims.account),

@@ -10,7 +10,7 @@ import {
   type ResourcePolicies,
 } from '@palisade/policy';
 import type { PrincipalRecord, SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
-import { rootArn } from './arns.ts';
+import { arnAccount, arnPartition, assumedRoleArn, rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
 import {
   type ContextPrincipal,
@@ -146,12 +146,6 @@ export function effectivePrincipalTags(roleTags: readonly Tag[], sessionTags: re
   return [...roleTags.filter((tag) => !overridden.has(tag.Key.toLowerCase())), ...sessionTags];
 }
 
-/** The account segment of an ARN (`arn:partition:service:region:account:resource`), if any. */
-export function arnAccount(arn: string): string | undefined {
-  const parts = arn.split(':', 6);
-  return parts.length === 6 && parts[0] === 'arn' && parts[4] ? parts[4] : undefined;
-}
-
 /** A stored principal as the condition keys describe it (a role asked about stands as its sessions would). */
 export function contextPrincipalOf(principal: PrincipalRecord): ContextPrincipal {
   return {
@@ -250,7 +244,12 @@ export function roleSessionCaller(
 ): FactualCaller {
   const { principal } = role;
   const sessionName = session.subject.kind === 'role' ? session.subject.sessionName : '';
-  const arn = assumedRoleArn(principal.arn, principal.accountId, principal.name, sessionName);
+  const arn = assumedRoleArn(
+    arnPartition(principal.arn) ?? 'aws',
+    principal.accountId,
+    principal.name,
+    sessionName,
+  );
   const userId = `${principal.id}:${sessionName}`;
   const compiled = compileSessionPolicies(role, session);
   const principalTags = effectivePrincipalTags(principal.tags, session.tags);
@@ -288,17 +287,6 @@ function authorizeInAccount(facts: CallerFacts, accountId: string): Caller['auth
     verdictOf(
       facts.evaluate({ action, resource, resourceAccount: accountId, ...(context ? { context } : {}) }),
     );
-}
-
-/** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (the role's partition). */
-export function assumedRoleArn(
-  roleArn: string,
-  accountId: string,
-  roleName: string,
-  sessionName: string,
-): string {
-  const partition = roleArn.split(':')[1] ?? 'aws';
-  return `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
 }
 
 function engineFacts(input: {

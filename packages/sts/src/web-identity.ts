@@ -7,14 +7,13 @@
 import { fail, ok, type Result } from '@palisade/failures';
 import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
-import { contextKeys, type RequestOrigin } from '@palisade/principals';
+import { contextKeys, parseArnOf, type RequestOrigin } from '@palisade/principals';
 import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
 import { z } from 'zod';
 import { unverifiedIssuer } from './oidc-tokens.ts';
 import {
   findAssumableRole,
   openRoleSession,
-  parseRoleArn,
   roleSessionArn,
   roleSessionDuration,
   trustPolicyOf,
@@ -65,7 +64,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     const issuer = unverifiedIssuer(input.WebIdentityToken);
     if (issuer === undefined)
       return fail('credentials.invalid-identity-token', 'The web identity token is not a valid JWT.');
-    const roleAccountId = parseRoleArn(context.partition, input.RoleArn)?.accountId;
+    const roleAccountId = parseArnOf(context.partition, 'role', input.RoleArn)?.accountId;
     // Any scheme finds the provider; the verifier then refuses issuers this deployment may not fetch.
     const providerId = parseOidcProviderUrl(issuer, { allowLoopbackIssuers: true })?.providerId;
     const provider: OidcProviderRecord | undefined =
