@@ -11,6 +11,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { policyValidationService, serviceCatalogService, simulationOperations } from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
+import { type OperationTable, oidcProviderOperations } from '@palisade/iam';
+import { compileResourcePolicies } from '@palisade/policy';
 import {
   ACTION_CONTEXT,
   actionKeys,
@@ -18,12 +20,9 @@ import {
   type Caller,
   callerFacts,
   loadEffectivePolicies,
-  type OperationTable,
-  oidcProviderOperations,
   RESOURCE_TYPE_ARNS,
   userCaller,
-} from '@palisade/iam';
-import { compileResourcePolicies } from '@palisade/policy';
+} from '@palisade/principals';
 import { type StsContext, unsignedStsOperations } from '@palisade/sts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signAsClient } from '../packages/credentials/test/support/client-signing.ts';
@@ -211,8 +210,7 @@ async function actorWith(...documents: string[]): Promise<{ caller: Caller; reso
     identityPolicies: documents.map((document, i) => ({ id: `policy-${i}`, document })),
   };
   const caller = userCaller(effective, () => NOW, {
-    'aws:SourceIp': '203.0.113.7',
-    'aws:RequestedRegion': 'us-east-1',
+    origin: { sourceIp: '203.0.113.7', requestedRegion: 'us-east-1', secureTransport: true },
   });
   // Records every resource the operation authorizes on, to check it against the table's type.
   const resources: string[] = [];

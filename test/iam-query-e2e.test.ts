@@ -109,7 +109,7 @@ describe('IAM Query API with @aws-sdk/client-iam', () => {
     const other = await running.createAccount('e2e-suspended');
     const otherRoot = client(other.accessKeyId, other.secretAccessKey);
     await otherRoot.send(new ListUsersCommand({}));
-    const { operatorCaller } = await import('@palisade/iam');
+    const { operatorCaller } = await import('@palisade/principals');
     const suspended = await running.platform.accounts.setStatus(
       operatorCaller(running.operator.accessKeyId),
       other.accountId,

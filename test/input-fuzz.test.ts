@@ -11,7 +11,8 @@
  */
 
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type Caller, iamOperations, rootCaller } from '@palisade/iam';
+import { iamOperations } from '@palisade/iam';
+import { type Caller, rootCaller } from '@palisade/principals';
 import fc from 'fast-check';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -38,7 +38,8 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aw
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serve } from '@hono/node-server';
 import { generateTotpCode } from '@palisade/credentials';
-import { defaultQuotas, iamOperations, rootCaller } from '@palisade/iam';
+import { defaultQuotas, iamOperations } from '@palisade/iam';
+import { rootCaller } from '@palisade/principals';
 import {
   countGroupMembers,
   getPrincipal,

@@ -1,4 +1,5 @@
-import { iamOperations, rootCaller } from '@palisade/iam';
+import { iamOperations } from '@palisade/iam';
+import { rootCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, putNewAccount } from '@palisade/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../scripts/dynamodb-local.ts';

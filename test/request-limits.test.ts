@@ -97,5 +97,4 @@ describe('request body limits', () => {
       expect(await response.text()).toMatch(/request\.too-large|RequestEntityTooLarge/);
     },
   );
-
 });

@@ -23,7 +23,7 @@ import {
 import { fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { generateTotpCode } from '@palisade/credentials';
-import { operatorCaller } from '@palisade/iam';
+import { operatorCaller } from '@palisade/principals';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -13,14 +13,15 @@ import {
   authenticateSignedRequestOverlapped,
   createCredentialCache,
   holdWritesUntilConfirmed,
-} from '@palisade/iam';
+  type RequestOrigin,
+} from '@palisade/principals';
 import type { StampReader, StoreContext } from '@palisade/store';
 import type { PlatformConfig } from './config.ts';
 
 /** Authenticates a sign-in session's access token, reporting its claims as well as its caller. */
 export type BearerAuthentication = (
   token: string,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ) => ReturnType<typeof authenticateBearerToken>;
 
 /** The two ways a request proves who it is, and the scheme dispatcher over both. */

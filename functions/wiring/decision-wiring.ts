@@ -11,7 +11,7 @@ import {
   type DecisionsOptions,
   type simulationOperations,
 } from '@palisade/decisions';
-import type { AccessTokenCheck } from '@palisade/iam';
+import type { AccessTokenCheck } from '@palisade/principals';
 import type { Hono } from 'hono';
 import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
 import type { Runtime } from './runtime.ts';

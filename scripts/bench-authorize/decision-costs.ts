@@ -4,7 +4,8 @@
  * All in-process through the decision service, on the platform's own store client.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultQuotas, iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
+import { defaultQuotas, iamOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import type { createPlatform } from '../../functions/wiring/platform.ts';
 import { attachRecorder, type DynamoDbRecorder, type RecordedCall } from '../bench-iam/dynamodb-recorder.ts';
 import { median, percentile } from '../bench-iam/statistics.ts';

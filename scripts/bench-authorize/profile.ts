@@ -7,7 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { type IamOperations, iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
+import { type IamOperations, iamOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
 import { createPlatform } from '../../functions/wiring/platform.ts';

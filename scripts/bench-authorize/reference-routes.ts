@@ -7,7 +7,7 @@
 import { readSignedRequest } from '@palisade/api';
 import { verifySigV4 } from '@palisade/credentials';
 import type { DecisionService } from '@palisade/decisions';
-import { operatorCaller } from '@palisade/iam';
+import { operatorCaller } from '@palisade/principals';
 import type { Hono } from 'hono';
 
 /** Adds `/bench/noop`, `/bench/sigv4-only` and `/bench/decision-only` to `app`. */

@@ -14,7 +14,8 @@
  * the emulator's in-flight hold per request, see the emulator's notes on what the window includes).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { iamOperations, operatorCaller, rootCaller } from '@palisade/iam';
+import { iamOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { installConflictEmulator } from '../../test/fixtures/conflict-emulator.ts';

@@ -12,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
-import { operatorCaller } from '@palisade/iam';
+import { operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { signedQueryRequest } from '../../test/fixtures/signed-requests.ts';

@@ -24,7 +24,7 @@ import {
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { serve } from '@hono/node-server';
-import { operatorCaller } from '@palisade/iam';
+import { operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { inParallel } from '../../test/fixtures/in-parallel.ts';

@@ -29,7 +29,7 @@ import {
   toPublicSigningJwk,
   verifyPassword,
 } from '@palisade/credentials';
-import { authenticateBearerToken, operatorCaller } from '@palisade/iam';
+import { authenticateBearerToken, operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, readSigningKeys, systemChangeOrigin } from '@palisade/store';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import { createPlatform } from '../../functions/wiring/platform.ts';

@@ -5,13 +5,13 @@
  */
 import type { ReceivedRequest } from '@palisade/credentials';
 import { fail, type Result } from '@palisade/failures';
-import { bearerTokenOf, type Caller } from '@palisade/iam';
+import { bearerTokenOf, type Caller, type RequestOrigin } from '@palisade/principals';
 import type { Authenticate, AuthenticateOverlapped } from './signed-request.ts';
 
 /** Authenticates a sign-in session's access token. */
 export type AuthenticateBearer = (
   token: string,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ) => Promise<Result<{ readonly caller: Caller }>>;
 
 /** The Authorization header of a received request; undefined when absent, an array when repeated. */

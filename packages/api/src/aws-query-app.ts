@@ -3,7 +3,8 @@
  * and STS (`Version=2011-06-15`) actions, so the unchanged AWS CLI and SDKs work against Palisade.
  * Parse once, authenticate with the scope service the version names, run the operation, render XML.
  */
-import { type OperationTable, runConfirmed } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import { type RequestOrigin, runConfirmed } from '@palisade/principals';
 import { Hono } from 'hono';
 import { parseQueryRequest, queryParameterText } from './aws-query/parse-query-request.ts';
 import {
@@ -18,10 +19,7 @@ import { failureResponse } from './error-responses.ts';
 import { type Authenticate, type AuthenticateOverlapped, readSignedRequest } from './signed-request.ts';
 
 /** An action that carries its own proof of identity (a web identity token) instead of a signature. */
-export type UnsignedOperation = (
-  input: unknown,
-  origin: { readonly sourceIp?: string },
-) => ReturnType<OperationTable[string]>;
+export type UnsignedOperation = (input: unknown, origin: RequestOrigin) => ReturnType<OperationTable[string]>;
 
 /** What the Query app serves. */
 export interface QueryAppDependencies {
@@ -54,7 +52,7 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
   app.on(['GET', 'POST'], '/', async (c) => {
     const read = await readSignedRequest(c);
     if (!read.ok) return failureResponse(c, read, 'aws-query');
-    const { received, bodyText, sourceIp } = read.value;
+    const { received, bodyText, origin } = read.value;
     const parsed = parseQueryRequest(queryParameterText(received.url, bodyText), {
       versions: services.map((s) => s.wire.version),
     });
@@ -63,7 +61,6 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
     // INVARIANT: parseQueryRequest accepted the version, so exactly one service matches it.
     const service = services.find((s) => s.wire.version === version) as ServiceBinding;
     const namespace = service.wire.namespace;
-    const origin = sourceIp ? { sourceIp } : {};
 
     const unsigned = service.scope === 'sts' ? deps.unsignedSts?.[action] : undefined;
     let result: Awaited<ReturnType<OperationTable[string]>>;

@@ -3,12 +3,12 @@
  * `withChangeOrigin` scope naming the request (id, source, user agent), the interface, the
  * operation and the authenticated caller, so the store files each change under who made it.
  */
-import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/iam';
+import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
+import { MAX_USER_AGENT } from './signed-request.ts';
 
 const SIGNING_KEY_ID = /Credential=([A-Z0-9]{16,128})\//;
-const MAX_USER_AGENT = 256;
 
 /** The access key id a SigV4 request names (header or presigned query); the request is already verified. */
 function signingKeyIdOf(c: Context): string | undefined {

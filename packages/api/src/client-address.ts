@@ -3,7 +3,10 @@
  * or API Gateway's `sourceIp` on Lambda), unless the deployment names a header its own proxies set
  * (config PALISADE_TRUSTED_PROXY_HEADER, e.g. `x-forwarded-for`) and how many of them there are.
  * Then the address is the one the outermost trusted proxy saw: the `hops`-th entry from the right.
- * Never read from a header that was not configured: any client can write one.
+ * Never read from a header that was not configured: any client can write one. The transport, for
+ * `aws:SecureTransport`, is read the same way: the URL's scheme (Node's socket; always HTTPS
+ * behind API Gateway or a function URL), or what the outermost trusted proxy received
+ * (`X-Forwarded-Proto`) when proxies are configured.
  */
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
@@ -11,6 +14,7 @@ import type { MiddlewareHandler } from 'hono';
 declare module 'hono' {
   interface ContextVariableMap {
     clientAddress: string | undefined;
+    secureTransport: boolean | undefined;
   }
 }
 
@@ -49,12 +53,35 @@ export function clientAddressOf(
   return chosen !== undefined && entries.length >= trustedProxy.hops && isIP(chosen) ? chosen : peer;
 }
 
-/** Sets `clientAddress` for every later handler (readSignedRequest reports it as the source IP). */
+/**
+ * True when the request reached the platform over TLS: the outermost trusted proxy's
+ * `X-Forwarded-Proto` entry when proxies are configured and the chain is whole, else the URL's scheme.
+ */
+export function secureTransportOf(
+  url: string,
+  forwardedProto: string | undefined,
+  trustedProxy: TrustedProxy | undefined,
+): boolean {
+  if (trustedProxy && forwardedProto !== undefined) {
+    const entries = forwardedProto.split(',').map((entry) => entry.trim().toLowerCase());
+    const chosen =
+      entries.length >= trustedProxy.hops ? entries[entries.length - trustedProxy.hops] : undefined;
+    if (chosen === 'https' || chosen === 'http') return chosen === 'https';
+  }
+  return url.startsWith('https:');
+}
+
+/**
+ * Sets `clientAddress` and `secureTransport` for every later handler (readSignedRequest reports
+ * them as the request's origin).
+ */
 export function clientAddress(trustedProxy: TrustedProxy | undefined): MiddlewareHandler {
   return async function clientAddress(c, next) {
     // Repeated headers arrive joined with ", ", which reads as one longer chain.
     const header = trustedProxy ? c.req.header(trustedProxy.header) : undefined;
     c.set('clientAddress', clientAddressOf(peerAddressOf(c.env), header, trustedProxy));
+    const proto = trustedProxy ? c.req.header('x-forwarded-proto') : undefined;
+    c.set('secureTransport', secureTransportOf(c.req.url, proto, trustedProxy));
     await next();
   };
 }

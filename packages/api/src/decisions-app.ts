@@ -5,7 +5,8 @@
  * HTTP only: the services it calls are handed in as functions, so this module knows no store.
  */
 import type { Result } from '@palisade/failures';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import { type Context, Hono } from 'hono';
 import { runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';
@@ -68,8 +69,8 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
     async (c: Context) => {
       const read = await readSignedRequest(c);
       if (!read.ok) return failureResponse(c, read, 'rest');
-      const { received, bodyText, sourceIp } = read.value;
-      const authenticated = await deps.authenticate(received, SCOPE_SERVICE, sourceIp ? { sourceIp } : {});
+      const { received, bodyText, origin } = read.value;
+      const authenticated = await deps.authenticate(received, SCOPE_SERVICE, origin);
       if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
       const body = parseJsonBody(bodyText);
       if (!body.ok) return failureResponse(c, body, 'rest');

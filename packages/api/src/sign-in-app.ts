@@ -6,7 +6,8 @@
  */
 import type { Failure, Result } from '@palisade/failures';
 import { fail } from '@palisade/failures';
-import { bearerTokenOf, type Caller, validationFailure } from '@palisade/iam';
+import { validationFailure } from '@palisade/iam';
+import { bearerTokenOf, type Caller } from '@palisade/principals';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from './authorization-schemes.ts';
@@ -70,7 +71,11 @@ async function jsonBody<S extends z.ZodType>(
   if (!parsed.ok) return parsed;
   const checked = schema.safeParse(parsed.value);
   if (!checked.success) return validationFailure(checked.error);
-  return { ok: true, value: checked.data, ...(read.value.sourceIp ? { sourceIp: read.value.sourceIp } : {}) };
+  return {
+    ok: true,
+    value: checked.data,
+    ...(read.value.origin.sourceIp ? { sourceIp: read.value.origin.sourceIp } : {}),
+  };
 }
 
 function bearerOf(c: Context): Result<string> {
@@ -131,8 +136,7 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
     const token = bearerOf(c);
     if (!token.ok) return failureResponse(c, token, 'rest');
     const read = await readSignedRequest(c, 16 * 1024);
-    const origin = read.ok && read.value.sourceIp ? { sourceIp: read.value.sourceIp } : {};
-    const authenticated = await deps.authenticateBearer(token.value, origin);
+    const authenticated = await deps.authenticateBearer(token.value, read.ok ? read.value.origin : {});
     if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
     const { caller } = authenticated.value;
     const issue = deps.issueCredentials;

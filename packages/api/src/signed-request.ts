@@ -5,7 +5,7 @@
  */
 import type { ReceivedRequest } from '@palisade/credentials';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import type { Caller, OverlappedCaller } from '@palisade/iam';
+import type { Caller, OverlappedCaller, RequestOrigin } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
 
@@ -13,26 +13,30 @@ import { peerAddressOf } from './client-address.ts';
 export interface SignedRequest {
   readonly received: ReceivedRequest;
   readonly bodyText: string;
-  readonly sourceIp?: string;
+  /** Where the request came from and how: source address, user agent, TLS. */
+  readonly origin: RequestOrigin;
 }
 
 /** Authenticates a signed request for a pinned scope service (`iam`, `sts`, `palisade`). */
 export type Authenticate = (
   request: ReceivedRequest,
   service: string,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ) => Promise<Result<{ readonly caller: Caller }>>;
 
 /**
  * Like Authenticate, but a remembered credential may come back before it is confirmed: only for
- * consumers that run the operation through `runConfirmed` (@palisade/iam), which holds its writes
+ * consumers that run the operation through `runConfirmed` (@palisade/principals), which holds its writes
  * and its answer until then.
  */
 export type AuthenticateOverlapped = (
   request: ReceivedRequest,
   service: string,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ) => Promise<Result<OverlappedCaller>>;
+
+/** The longest user agent a request's origin keeps (`aws:UserAgent`, change records). */
+export const MAX_USER_AGENT = 256;
 
 /** The largest body any API accepts: a 131,072-character policy URL-encoded, with room to spare. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -79,8 +83,15 @@ export async function readSignedRequest(
       headers[name] = value;
     });
   }
-  // The platform app's clientAddress middleware decides (trusted proxy header); apps without it use the peer.
+  // The platform app's clientAddress middleware decides (trusted proxy headers); apps without it use
+  // the peer and the URL's scheme.
   const sourceIp = c.get('clientAddress') ?? peerAddressOf(c.env);
+  const userAgent = c.req.header('user-agent')?.slice(0, MAX_USER_AGENT);
+  const origin: RequestOrigin = {
+    ...(sourceIp ? { sourceIp } : {}),
+    ...(userAgent ? { userAgent } : {}),
+    secureTransport: c.get('secureTransport') ?? url.protocol === 'https:',
+  };
   return ok({
     received: {
       method: c.req.method,
@@ -90,7 +101,7 @@ export async function readSignedRequest(
       body,
     },
     bodyText,
-    ...(sourceIp ? { sourceIp } : {}),
+    origin,
   });
 }
 

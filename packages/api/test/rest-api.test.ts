@@ -4,7 +4,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import { authenticateSignedRequest, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { authenticateSignedRequest } from '@palisade/principals';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';

@@ -4,15 +4,15 @@
  * and judged exactly as a decision's (load-subject.ts, judge-subject.ts).
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import type { Caller } from '@palisade/iam';
 import type { ContextInput } from '@palisade/policy';
+import type { Caller } from '@palisade/principals';
+import { arnAccount } from '@palisade/principals';
 import { z } from 'zod';
 import { answerVisibility, questionContext } from './answer-visibility.ts';
 import { describeIssues } from './decision-request.ts';
 import type { DecisionService } from './decision-service.ts';
 import { judgeSubject } from './judge-subject.ts';
 import { type BundleCache, MAX_SESSIONS_PER_ARN } from './policy-bundles.ts';
-import { arnAccount } from './principal-arn.ts';
 import type { ServiceCatalogService } from './service-catalogs.ts';
 
 /** `POST /v1/allowed-actions`: a principal and a resource (or resource type). */

@@ -4,8 +4,9 @@
  * principal, asked about under its grant) the answer is the decision alone, so a question cannot
  * read that account's statements, condition keys, tags or whether it registered the resource.
  */
-import type { Caller } from '@palisade/iam';
+
 import type { ContextInput } from '@palisade/policy';
+import type { Caller } from '@palisade/principals';
 import { callerContext } from './platform-context.ts';
 
 /** How much of an answer the asker sees. */

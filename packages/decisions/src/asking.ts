@@ -4,8 +4,8 @@
  * reads the same whether or not the subject exists.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, callerFacts, denialOf } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
+import { type Caller, callerFacts, denialOf } from '@palisade/principals';
 import type { SessionFacts } from './platform-context.ts';
 import type { BundleCache } from './policy-bundles.ts';
 import { type PrincipalRef, parsePrincipalArn } from './principal-arn.ts';

@@ -5,8 +5,9 @@
  * the way is a deny with a reason (fail closed).
  */
 import { ok, type Result } from '@palisade/failures';
-import type { Caller } from '@palisade/iam';
 import type { ContextInput } from '@palisade/policy';
+import type { Caller } from '@palisade/principals';
+import { arnAccount } from '@palisade/principals';
 import type { DecisionLogRecord } from '@palisade/store';
 import { answerVisibility, questionContext } from './answer-visibility.ts';
 import type { Asking } from './asking.ts';
@@ -16,7 +17,6 @@ import type { SampleDecision } from './decision-sampling.ts';
 import { judgeSubject } from './judge-subject.ts';
 import type { LoadSubject, SubjectRefusal, SubjectTarget } from './load-subject.ts';
 import { MAX_SESSIONS_PER_ARN } from './policy-bundles.ts';
-import { arnAccount } from './principal-arn.ts';
 import type { Subject } from './subject.ts';
 
 /** Decides one parsed request, adding its sampled record to `log`; never throws. */

@@ -3,7 +3,8 @@
  * sampled decisions by time, a page at a time. Items expire through DynamoDB TTL.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, decodeMarker, denialOf, encodeMarker } from '@palisade/iam';
+import { decodeMarker, encodeMarker } from '@palisade/iam';
+import { type Caller, denialOf, palisadeArn } from '@palisade/principals';
 import {
   type DecisionLogRecord,
   isAccountId,
@@ -55,9 +56,7 @@ export function decisionLogService(deps: { store: StoreContext; partition: strin
         `User: ${caller.arn} is not authorized to perform: ${action} on account ${requested}`,
       );
     if (caller.kind === 'root') return ok(accountId);
-    return (
-      denialOf(caller, action, `arn:${deps.partition}:palisade::${accountId}:decision-log`) ?? ok(accountId)
-    );
+    return denialOf(caller, action, palisadeArn(deps.partition, accountId, 'decision-log')) ?? ok(accountId);
   };
 
   return {

@@ -3,6 +3,7 @@
  * with the account's sampling rate, and a request's records are written once, after its answers.
  */
 import type { Explanation, StatementRef } from '@palisade/policy';
+import { arnAccount } from '@palisade/principals';
 import {
   type AccountDecisionState,
   type DecisionLogRecord,
@@ -11,7 +12,6 @@ import {
 } from '@palisade/store';
 import type { DecisionRequest } from './decision-request.ts';
 import { statementName } from './decision-result.ts';
-import { arnAccount } from './principal-arn.ts';
 
 /** One judged decision, as the log may record it. */
 export interface SampledDecision {

@@ -5,11 +5,18 @@
  * carrying the ARN, each evaluated exactly as its own signed requests are.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, type CallerFacts, callerFacts, roleSessionCaller } from '@palisade/iam';
+import {
+  arnAccount,
+  type Caller,
+  type CallerFacts,
+  callerFacts,
+  entityArn,
+  roleSessionCaller,
+} from '@palisade/principals';
 import type { AccountDecisionState, StsSessionRecord } from '@palisade/store';
 import { platformContext, type SessionFacts } from './platform-context.ts';
 import type { BundleCache, PrincipalBundle, ResourceBundle } from './policy-bundles.ts';
-import { arnAccount, type PrincipalRef } from './principal-arn.ts';
+import type { PrincipalRef } from './principal-arn.ts';
 import { policyEvaluator, type Subject, sessionEvaluator } from './subject.ts';
 
 /** Whom to load: a resolved principal, and for a token question the facts of its sign-in session. */
@@ -121,7 +128,7 @@ export function createSubjectLoader(deps: {
       cache.roleSessions(ref, now),
       cache.principal({
         kind: 'role',
-        arn: `arn:${deps.partition}:iam::${ref.accountId}:role/${ref.roleName}`,
+        arn: entityArn(deps.partition, ref.accountId, 'role', '/', ref.roleName),
         accountId: ref.accountId,
         name: ref.roleName,
       }),

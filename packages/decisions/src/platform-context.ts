@@ -4,8 +4,14 @@
  * backend must not be able to claim, say, MFA for a session that had none.
  */
 
-import type { EffectivePolicies } from '@palisade/iam';
 import type { ContextInput } from '@palisade/policy';
+import {
+  contextPrincipalOf,
+  type EffectivePolicies,
+  originContextKeys,
+  principalContextKeys,
+  signInSessionFacts,
+} from '@palisade/principals';
 import type { Tag } from '@palisade/store';
 
 const OWNED_KEYS = new Set(
@@ -43,13 +49,20 @@ export interface SessionFacts {
   readonly sessionId: string;
 }
 
-/** Splits a caller's context into the keys it may supply and the ones the platform owns. */
+/**
+ * Splits a caller's context into the keys it may supply and the ones the platform owns. The
+ * request's own keys (`aws:SecureTransport`, `aws:SourceIp`, `aws:UserAgent`,
+ * `aws:RequestedRegion`) describe the asker's client request, so they are the asker's to give;
+ * they are rebuilt by the one builder, and `aws:SecureTransport` is always present (false unless
+ * the asker says true), so a Deny on plain HTTP never silently passes.
+ */
 export function callerContext(
   context: ContextInput | undefined,
   resourceRegistered: boolean,
 ): { accepted: Record<string, ContextInput[string]>; ignored: string[] } {
   const accepted: Record<string, ContextInput[string]> = {};
   const ignored: string[] = [];
+  let secureTransport = false;
   for (const [key, value] of Object.entries(context ?? {})) {
     const lower = key.toLowerCase();
     const owned =
@@ -57,12 +70,15 @@ export function callerContext(
       OWNED_PREFIXES.some((prefix) => lower.startsWith(prefix)) ||
       (resourceRegistered && (lower.startsWith('aws:resourcetag/') || lower === 'aws:resourcetagkeys'));
     if (owned) ignored.push(key);
+    else if (lower === 'aws:securetransport')
+      secureTransport = value === true || String(value).toLowerCase() === 'true';
     else accepted[key] = value;
   }
+  Object.assign(accepted, originContextKeys({ secureTransport }));
   return { accepted, ignored };
 }
 
-/** The platform's own context keys for one decision. */
+/** The platform's own context keys for one decision (the one builder's principal and session keys). */
 export function platformContext(input: {
   readonly principal: EffectivePolicies['principal'] | undefined;
   readonly principalArn: string;
@@ -74,29 +90,19 @@ export function platformContext(input: {
   readonly now: Date;
 }): Record<string, string | string[]> {
   const { principal, now, session } = input;
-  const keys: Record<string, string | string[]> = {
-    'aws:PrincipalArn': input.principalArn,
-    'aws:PrincipalAccount': input.principalAccount,
-    'aws:CurrentTime': now.toISOString(),
-    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-  };
-  if (principal) {
-    keys['aws:PrincipalType'] = principal.kind === 'user' ? 'User' : 'AssumedRole';
-    keys['aws:userid'] = principal.id;
-    if (principal.kind === 'user') keys['aws:username'] = principal.name;
-    for (const tag of principal.tags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
-    if (principal.tags.length) keys['aws:PrincipalTagKeys'] = principal.tags.map((t) => t.Key);
-  } else {
-    keys['aws:PrincipalType'] = 'Account';
-  }
-  if (session) {
-    keys['aws:MultiFactorAuthPresent'] = session.mfa ? 'true' : 'false';
-    if (session.mfa)
-      keys['aws:MultiFactorAuthAge'] = String(
-        Math.max(0, Math.floor(now.getTime() / 1000) - session.authTime),
-      );
-    keys['aws:TokenIssueTime'] = new Date(session.authTime * 1000).toISOString();
-  }
+  const keys = principalContextKeys({
+    now,
+    principal: principal
+      ? { ...contextPrincipalOf(principal), arn: input.principalArn, accountId: input.principalAccount }
+      : {
+          arn: input.principalArn,
+          accountId: input.principalAccount,
+          type: 'Account',
+          userId: input.principalAccount,
+          tags: [],
+        },
+    ...(session ? { session: signInSessionFacts({ ...session, issuedAt: session.authTime }) } : {}),
+  });
   if (input.resourceAccount) keys['aws:ResourceAccount'] = input.resourceAccount;
   if (input.resourceTags) {
     for (const tag of input.resourceTags) keys[`aws:ResourceTag/${tag.Key}`] = tag.Value;

@@ -21,18 +21,19 @@
  * Expiry is not left to the list: the decision service drops sessions that expired since, against
  * its own clock, on every decision.
  */
-import {
-  compileEffectivePolicies,
-  type EffectivePolicies,
-  loadEffectivePolicies,
-  signInBindingStands,
-} from '@palisade/iam';
+
 import {
   compilePrincipalPolicies,
   compileResourcePolicies,
   type PrincipalPolicies,
   type ResourcePolicies,
 } from '@palisade/policy';
+import {
+  compileEffectivePolicies,
+  type EffectivePolicies,
+  loadEffectivePolicies,
+  signInBindingStands,
+} from '@palisade/principals';
 import {
   type AccountDecisionState,
   absentStamp,

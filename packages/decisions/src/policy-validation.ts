@@ -5,8 +5,8 @@
  * "did you mean" before the policy is ever saved.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { actionCatalog, type Caller, denialOf } from '@palisade/iam';
 import { type Finding, type PolicyType, type ServiceCatalog, validatePolicy } from '@palisade/policy';
+import { actionCatalog, type Caller, denialOf } from '@palisade/principals';
 import { z } from 'zod';
 import { describeIssues } from './decision-request.ts';
 

@@ -4,6 +4,7 @@
  * principals: nothing can act as a group.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { parsePalisadeArn } from '@palisade/principals';
 
 /** A principal named by ARN. */
 export type PrincipalRef =
@@ -22,39 +23,21 @@ export type PrincipalRef =
       readonly sessionName: string;
     };
 
-const NAME = '[\\w+=,.@-]{1,128}';
-const IAM_PRINCIPAL = new RegExp(
-  `^arn:([\\w-]+):iam::(\\d{12}):(user|role)(/(?:[\\x21-\\x7e]*/)?)(${NAME})$`,
-);
-const ROOT = /^arn:([\w-]+):iam::(\d{12}):root$/;
-const SESSION = new RegExp(`^arn:([\\w-]+):sts::(\\d{12}):assumed-role/(${NAME})/([\\w+=,.@-]{2,64})$`);
-
 /** Reads a principal ARN in this deployment's partition; a typed 400 for anything else. */
 export function parsePrincipalArn(partition: string, arn: string): Result<PrincipalRef> {
-  const iam = IAM_PRINCIPAL.exec(arn);
-  if (iam?.[1] === partition) {
-    return ok({ kind: iam[3] as 'user' | 'role', arn, accountId: iam[2] as string, name: iam[5] as string });
-  }
-  const root = ROOT.exec(arn);
-  if (root?.[1] === partition) return ok({ kind: 'root', arn, accountId: root[2] as string });
-  const session = SESSION.exec(arn);
-  if (session?.[1] === partition) {
-    return ok({
-      kind: 'assumed-role',
-      arn,
-      accountId: session[2] as string,
-      roleName: session[3] as string,
-      sessionName: session[4] as string,
-    });
+  const parsed = parsePalisadeArn(arn);
+  if (parsed?.partition === partition) {
+    const { accountId } = parsed;
+    if (parsed.kind === 'user' || parsed.kind === 'role')
+      return ok({ kind: parsed.kind, arn, accountId, name: parsed.name });
+    if (parsed.kind === 'root') return ok({ kind: 'root', arn, accountId });
+    if (parsed.kind === 'assumed-role') {
+      const { roleName, sessionName } = parsed;
+      return ok({ kind: 'assumed-role', arn, accountId, roleName, sessionName });
+    }
   }
   return fail(
     'request.invalid',
     `"principal" must be the ARN of a user, role, root or assumed-role session in partition ${partition}: ${arn.slice(0, 200)}`,
   );
-}
-
-/** The account segment of an ARN when it is a 12-digit id. */
-export function arnAccount(arn: string): string | undefined {
-  const account = arn.split(':', 6)[4];
-  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }

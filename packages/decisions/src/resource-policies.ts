@@ -4,8 +4,8 @@
  * AccessDenied whether or not anything is registered.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf } from '@palisade/iam';
 import { malformedPolicyMessage, type ServiceCatalog, validatePolicy } from '@palisade/policy';
+import { arnAccount, type Caller, denialOf } from '@palisade/principals';
 import {
   deleteResourcePolicy,
   getResourcePolicy,
@@ -84,7 +84,7 @@ export function resourcePolicyService(deps: ResourcePolicyDependencies) {
   const owned = (caller: Caller, arn: string, action: string): Result<string> => {
     if (!isResourceArn(arn))
       return fail('request.invalid', 'The resource must be an ARN with a 12-digit account segment.');
-    const accountId = arn.split(':', 6)[4] as string;
+    const accountId = arnAccount(arn) as string;
     const denied = fail(
       'access.denied',
       `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${arn}`,

@@ -4,8 +4,8 @@
  * unknown actions and mistyped keys, and "what can this principal do" enumerates its actions.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf, isBuiltInService } from '@palisade/iam';
 import type { ServiceCatalog, ServiceDefinition } from '@palisade/policy';
+import { type Caller, denialOf, isBuiltInService, palisadeArn } from '@palisade/principals';
 import {
   type CatalogScope,
   deleteServiceDefinition,
@@ -97,7 +97,7 @@ export function serviceCatalogService(deps: CatalogDependencies) {
   const quotas = deps.quotas ?? defaultCatalogQuotas;
   const scopeFor = (caller: Caller, prefix: string, action: string): Result<CatalogScope> => {
     if (caller.kind === 'operator') return ok('platform');
-    const arn = `arn:${deps.partition}:palisade::${caller.accountId}:service/${prefix}`;
+    const arn = palisadeArn(deps.partition, caller.accountId, `service/${prefix}`);
     if (caller.kind === 'root') return ok({ accountId: caller.accountId });
     return denialOf(caller, action, arn) ?? ok({ accountId: caller.accountId });
   };

@@ -8,18 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import {
-  actionCanCarry,
-  type Caller,
-  decodeMarker,
-  denialOf,
-  type EffectivePolicies,
-  encodeMarker,
-  loadEffectivePolicies,
-  type OperationTable,
-  operation,
-  parsePolicyArn,
-} from '@palisade/iam';
+import { decodeMarker, encodeMarker, type OperationTable, operation } from '@palisade/iam';
 import {
   type ContextInput,
   compilePrincipalPolicies,
@@ -31,6 +20,18 @@ import {
   type StatementRef,
   validatePolicy,
 } from '@palisade/policy';
+import {
+  actionCanCarry,
+  arnAccount,
+  type Caller,
+  denialOf,
+  type EffectivePolicies,
+  entityArn,
+  loadEffectivePolicies,
+  parseInlinePolicyId,
+  parsePalisadeArn,
+  parsePolicyArn,
+} from '@palisade/principals';
 import type { StoreContext } from '@palisade/store';
 import { z } from 'zod';
 import {
@@ -41,7 +42,6 @@ import {
 } from './context-limits.ts';
 import { judgeSubject } from './judge-subject.ts';
 import { contextKeySpellings, type StatementSpan, statementSpans } from './policy-text.ts';
-import { arnAccount } from './principal-arn.ts';
 import { policyEvaluator } from './subject.ts';
 
 /** What the simulator needs. */
@@ -226,15 +226,12 @@ interface IamEntity {
 }
 
 function parseEntity(partition: string, arn: string): IamEntity | undefined {
-  const match = /^arn:([\w-]+):iam::(\d{12}):(user|group|role)\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,128})$/.exec(
-    arn,
-  );
-  if (!match || match[1] !== partition) return undefined;
-  return {
-    kind: match[3] as IamEntity['kind'],
-    accountId: match[2] as string,
-    name: match[4] as string,
-  };
+  const parsed = parsePalisadeArn(arn);
+  if (parsed?.partition !== partition) return undefined;
+  const { kind } = parsed;
+  return kind === 'user' || kind === 'group' || kind === 'role'
+    ? { kind, accountId: parsed.accountId, name: parsed.name }
+    : undefined;
 }
 
 /** Checks the options that IAM answers InvalidInput for. */
@@ -401,7 +398,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
       // With no CallerArn (and so no resource policy to name it), the caller stands for an IAM
       // user of the caller's account: only its account and user-ness reach the policies.
       const callerArn =
-        input.CallerArn ?? `arn:${deps.partition}:iam::${caller.accountId}:user/simulated-caller`;
+        input.CallerArn ?? entityArn(deps.partition, caller.accountId, 'user', '/', 'simulated-caller');
       return simulate(
         input,
         { arn: callerArn, accountId: arnAccount(callerArn) ?? caller.accountId },
@@ -453,8 +450,8 @@ function simulatedPolicies(input: SimulationInput, stored: readonly SimulatedPol
 /** A principal's stored policies, named as the simulator reports them. */
 function storedPolicies(partition: string, effective: EffectivePolicies): SimulatedPolicy[] {
   const source = (id: string): SourceInfo => {
-    const inline = /^arn:[\w-]+:iam::\d{12}:(user|group|role)\/(?:.*\/)?[^/]+\/inline\/(.+)$/.exec(id);
-    if (inline) return { SourcePolicyId: inline[2] as string, SourcePolicyType: inline[1] as 'user' };
+    const inline = parseInlinePolicyId(id);
+    if (inline) return { SourcePolicyId: inline.policyName, SourcePolicyType: inline.ownerKind as 'user' };
     return {
       SourcePolicyId: id,
       SourcePolicyType: parsePolicyArn(partition, id)?.scope === 'platform' ? 'aws-managed' : 'user-managed',

@@ -3,7 +3,7 @@
  * about itself; the live sessions carrying a role session's ARN; a token's sign-in session) as the
  * evaluators of its policy sets. Every question about a subject is judged through these.
  */
-import type { CallerFacts } from '@palisade/iam';
+
 import {
   type ContextInput,
   type Explanation,
@@ -11,8 +11,9 @@ import {
   type PrincipalPolicies,
   type ResourcePolicies,
 } from '@palisade/policy';
+import type { CallerFacts } from '@palisade/principals';
+import { arnAccount } from '@palisade/principals';
 import type { StsSessionRecord } from '@palisade/store';
-import { arnAccount } from './principal-arn.ts';
 
 /** A registered resource's tags (undefined when the resource is not registered). */
 export type DecisionResourceTags = readonly { Key: string; Value: string }[] | undefined;

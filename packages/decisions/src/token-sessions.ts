@@ -7,7 +7,7 @@
  * Failures are not remembered, so a token that failed once is checked afresh next time.
  */
 import { ok, type Result } from '@palisade/failures';
-import { authenticateBearerToken, type BearerAuthenticationContext } from '@palisade/iam';
+import { authenticateBearerToken, type BearerAuthenticationContext } from '@palisade/principals';
 import type { ResolveToken, TokenSession } from './asking.ts';
 
 interface Remembered {

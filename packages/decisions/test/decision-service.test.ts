@@ -1,12 +1,6 @@
 /** The decision service in-process, on DynamoDB Local: cache round trips, freshness, fail-closed. */
-import {
-  type IamContext,
-  type IamOperations,
-  iamOperations,
-  operatorCaller,
-  rootCaller,
-  tenantAccountOperations,
-} from '@palisade/iam';
+import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import { createStoreContext, getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';

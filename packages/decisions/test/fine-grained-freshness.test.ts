@@ -3,14 +3,8 @@
  * change reaches a warm decision once the window has passed (one revalidation read later), and
  * only the bundles that read the changed record reload.
  */
-import {
-  type IamContext,
-  type IamOperations,
-  iamOperations,
-  operatorCaller,
-  rootCaller,
-  tenantAccountOperations,
-} from '@palisade/iam';
+import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import {
   deleteResourcePolicy,
   getAccount,

@@ -5,18 +5,15 @@
  * and the simulator, and the decision log records every kind alike.
  */
 import { fail, ok } from '@palisade/failures';
+import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import type { Decision } from '@palisade/policy';
 import {
   type Caller,
-  type IamContext,
-  type IamOperations,
-  iamOperations,
   loadEffectivePolicies,
   operatorCaller,
   roleSessionCaller,
   rootCaller,
-  tenantAccountOperations,
-} from '@palisade/iam';
-import type { Decision } from '@palisade/policy';
+} from '@palisade/principals';
 import { putStsSession, type StsSessionRecord } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';

@@ -1,5 +1,6 @@
 /** The service catalog service in-process, on DynamoDB Local: per-account quotas on count and size. */
-import { operatorCaller, rootCaller, tenantAccountOperations } from '@palisade/iam';
+import { tenantAccountOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import type { StoreContext } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installConflictEmulator } from '../../../test/fixtures/conflict-emulator.ts';

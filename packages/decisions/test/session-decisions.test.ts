@@ -2,14 +2,8 @@
  * Decisions about a role session named by its ARN, in-process on DynamoDB Local: round trips,
  * the freshness of the session list, the pinned clock, the account state and fail-closed reads.
  */
-import {
-  type IamContext,
-  type IamOperations,
-  iamOperations,
-  operatorCaller,
-  rootCaller,
-  tenantAccountOperations,
-} from '@palisade/iam';
+import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import {
   createStoreContext,
   getAccount,

@@ -3,15 +3,8 @@
  * written, ResourceHandlingOption, the per-resource and boundary details, groups and CallerArn.
  */
 import type { Result } from '@palisade/failures';
-import {
-  type Caller,
-  type IamContext,
-  type IamOperations,
-  iamOperations,
-  operatorCaller,
-  rootCaller,
-  tenantAccountOperations,
-} from '@palisade/iam';
+import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { type Caller, operatorCaller, rootCaller } from '@palisade/principals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { contextKeySpellings, statementSpans } from '../src/policy-text.ts';

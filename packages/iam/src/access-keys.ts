@@ -4,6 +4,7 @@
  */
 import { generateAccessKeyId, generateSecretAccessKey, isAccessKeyId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
+import { denialOf, rootArn } from '@palisade/principals';
 import {
   type AccessKeyOwner,
   type AccessKeyRecord,
@@ -15,8 +16,6 @@ import {
   setAccessKeyStatus,
 } from '@palisade/store';
 import { z } from 'zod';
-import { rootArn } from './arns.ts';
-import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { accessKeyId, paging, userName } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';

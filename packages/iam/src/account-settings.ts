@@ -3,6 +3,7 @@
  * password policy (Update/Get/DeleteAccountPasswordPolicy).
  */
 import { fail, ok } from '@palisade/failures';
+import { denialOf } from '@palisade/principals';
 import {
   changeAccountAlias,
   deletePasswordPolicy,
@@ -12,7 +13,6 @@ import {
   putPasswordPolicy,
 } from '@palisade/store';
 import { z } from 'zod';
-import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { accountAlias, boolean, integer, paging } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';

@@ -1,5 +1,6 @@
 /** GetAccountAuthorizationDetails: everything in an account, in IAM's export shape. */
 import { ok } from '@palisade/failures';
+import { denialOf } from '@palisade/principals';
 import {
   getPrincipalsByIds,
   listManagedPolicies,
@@ -13,7 +14,6 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { z } from 'zod';
-import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { list, paging } from './iam-inputs.ts';
 import { customerPolicyShape } from './managed-policies.ts';

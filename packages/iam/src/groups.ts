@@ -1,5 +1,6 @@
 /** IAM groups and membership: Create/Get/List/Update/DeleteGroup, Add/RemoveUserToGroup, ListGroupsForUser. */
 import { ok } from '@palisade/failures';
+import { denialOf } from '@palisade/principals';
 import {
   addMembership,
   getPrincipal,
@@ -9,7 +10,6 @@ import {
   renamePrincipal,
 } from '@palisade/store';
 import { z } from 'zod';
-import { denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { groupName, paging, path, pathPrefix, userName } from './iam-inputs.ts';
 import { listing, type OperationTable, operation } from './operation.ts';

@@ -13,20 +13,12 @@ import { roleOperations } from './roles.ts';
 import { userOperations } from './users.ts';
 
 export * from './access-keys.ts';
-export * from './action-context.ts';
-export * from './arns.ts';
-export * from './bearer-authentication.ts';
-export * from './caller.ts';
-export * from './change-origins.ts';
-export * from './effective-policies.ts';
 export * from './iam-context.ts';
 export * from './login-profiles.ts';
 export * from './mfa-devices.ts';
 export * from './mfa-throttle.ts';
 export * from './oidc-providers.ts';
 export * from './operation.ts';
-export * from './platform-policies.ts';
-export * from './sign-in-standing.ts';
 export * from './tenant-accounts.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */
@@ -47,9 +39,5 @@ export function iamOperations(context: IamContext) {
 
 /** The IAM operations by action name, each with its input and output types. */
 export type IamOperations = ReturnType<typeof iamOperations>;
-export * from './authentication.ts';
-export * from './callers.ts';
-export * from './confirmed-operations.ts';
-export * from './credential-cache.ts';
 export { boolean, integer, list, parseInput, tag, validationFailure } from './iam-inputs.ts';
 export * from './policy-checks.ts';

@@ -15,6 +15,7 @@ import {
   verifyPassword,
 } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, callerFacts, denialOf, signInBindingOf } from '@palisade/principals';
 import {
   deleteLoginProfile,
   getLoginProfile,
@@ -28,8 +29,6 @@ import {
   updateLoginProfile,
 } from '@palisade/store';
 import { z } from 'zod';
-import { type Caller, denialOf } from './caller.ts';
-import { callerFacts, signInBindingOf } from './callers.ts';
 import type { IamContext } from './iam-context.ts';
 import { boolean, userName } from './iam-inputs.ts';
 import { type OperationTable, operation } from './operation.ts';

@@ -6,6 +6,14 @@
 import { generateUniqueId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
 import {
+  type Caller,
+  denialOf,
+  entityArn,
+  listPlatformPolicies,
+  type PlatformPolicy,
+  platformPolicyArn,
+} from '@palisade/principals';
+import {
   deleteManagedPolicy,
   deletePolicyVersion,
   getPolicyVersion,
@@ -20,8 +28,6 @@ import {
   setDefaultPolicyVersion,
 } from '@palisade/store';
 import { z } from 'zod';
-import { entityArn } from './arns.ts';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import {
   boolean,
@@ -37,7 +43,6 @@ import {
 } from './iam-inputs.ts';
 import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
 import { checkMarker, listing, type OperationTable, operation } from './operation.ts';
-import { listPlatformPolicies, type PlatformPolicy, platformPolicyArn } from './platform-policies.ts';
 
 /** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
 export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUses, withTags = false) {

@@ -4,6 +4,7 @@
  * policies do not exist as far as the caller can tell.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { findPlatformPolicy, type PlatformPolicy, parsePolicyArn } from '@palisade/principals';
 import {
   boundaryUsageChange,
   type GuardedWrite,
@@ -11,9 +12,7 @@ import {
   type ManagedPolicyRecord,
   withPolicyUseShard,
 } from '@palisade/store';
-import { parsePolicyArn } from './arns.ts';
 import type { IamContext } from './iam-context.ts';
-import { findPlatformPolicy, type PlatformPolicy } from './platform-policies.ts';
 
 /** A managed policy that a request named and that exists. */
 export type ManagedPolicyRef =

@@ -15,6 +15,7 @@ import {
   verifyTwoConsecutiveCodes,
 } from '@palisade/credentials';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf, mfaSerialArn, rootArn } from '@palisade/principals';
 import {
   type AssignedMfaDeviceRecord,
   claimMfaStep,
@@ -34,8 +35,6 @@ import {
   type VirtualMfaDeviceRecord,
 } from '@palisade/store';
 import { z } from 'zod';
-import { rootArn } from './arns.ts';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, userName } from './iam-inputs.ts';
 import { beginMfaAttempt, mfaAttemptFailed, mfaAttemptSucceeded } from './mfa-throttle.ts';
@@ -58,11 +57,6 @@ const serialNumber = z
 const authenticationCode = z
   .string()
   .regex(/^\d{6}$/, 'Member must satisfy regular expression pattern: [\\d]+ of length 6');
-
-/** The ARN (serial number) of a virtual MFA device. */
-export function mfaSerialArn(partition: string, accountId: string, devicePath: string, name: string): string {
-  return `arn:${partition}:iam::${accountId}:mfa${devicePath}${name}`;
-}
 
 const invalidCode = (): Failure => fail('credentials.invalid-mfa', 'The MFA code is not valid.');
 const lockedDevice = (): Failure =>

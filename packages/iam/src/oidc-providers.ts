@@ -5,6 +5,7 @@
  * (`arn:<p>:iam::<account>:oidc-provider/<host/path>`) the `Federated` principal of trust policies.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf, oidcProviderArn, parseArnOf } from '@palisade/principals';
 import {
   deleteOidcProvider,
   getOidcProvider,
@@ -15,7 +16,6 @@ import {
   updateOidcProvider,
 } from '@palisade/store';
 import { z } from 'zod';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { list, tags } from './iam-inputs.ts';
 import { type OperationTable, operation, tenantOperations } from './operation.ts';
@@ -59,13 +59,6 @@ export function parseOidcProviderUrl(
   return { issuer: `${parsed.protocol}//${providerId}`, providerId };
 }
 
-/** The ARN of an OIDC provider. */
-export function oidcProviderArn(partition: string, accountId: string, providerId: string): string {
-  return `arn:${partition}:iam::${accountId}:oidc-provider/${providerId}`;
-}
-
-const PROVIDER_ARN = /^arn:([\w-]+):iam::(\d{12}):oidc-provider\/(.+)$/;
-
 const providerArnInput = z.string().min(20).max(2048);
 const clientId = z
   .string()
@@ -85,11 +78,10 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
     arn: string,
     action: string,
   ): Promise<Result<OidcProviderRecord>> => {
-    const match = PROVIDER_ARN.exec(arn);
-    const providerId = match?.[3];
+    const parts = parseArnOf(context.partition, 'oidc-provider', arn);
+    const providerId = parts?.providerId;
     const valid =
-      match?.[1] === context.partition &&
-      match[2] === caller.accountId &&
+      parts?.accountId === caller.accountId &&
       providerId !== undefined &&
       providerId.length <= 255 &&
       keyPatterns.oidcProviderId.test(providerId);

@@ -4,8 +4,8 @@
  * operations through this one signature.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import type { Caller } from '@palisade/principals';
 import type { z } from 'zod';
-import type { Caller } from './caller.ts';
 import { parseInput } from './iam-inputs.ts';
 
 /**

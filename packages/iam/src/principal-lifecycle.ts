@@ -6,6 +6,7 @@
 
 import { generateUniqueId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf, entityArn, type RequestFacts, rootArn } from '@palisade/principals';
 import {
   deletePrincipal,
   getPrincipal,
@@ -17,9 +18,6 @@ import {
   type Tag,
   updatePrincipal,
 } from '@palisade/store';
-import type { RequestFacts } from './action-context.ts';
-import { entityArn, rootArn } from './arns.ts';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import {
   type BoundaryUse,

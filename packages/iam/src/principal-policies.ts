@@ -3,6 +3,7 @@
  * ListAttached<Kind>Policies, and the inline Put/Get/Delete/List<Kind>Policy operations.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { type Caller, denialOf } from '@palisade/principals';
 import {
   attachPolicy,
   deleteInlinePolicy,
@@ -16,7 +17,6 @@ import {
   putInlinePolicy,
 } from '@palisade/store';
 import { z } from 'zod';
-import { type Caller, denialOf } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import {
   groupName,

@@ -3,8 +3,8 @@
  * Tag<Kind>, Untag<Kind>, List<Kind>Tags, Put<Kind>PermissionsBoundary, Delete<Kind>PermissionsBoundary.
  */
 import { ok } from '@palisade/failures';
+import type { RequestFacts } from '@palisade/principals';
 import { z } from 'zod';
-import type { RequestFacts } from './action-context.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, policyArn, roleName, tagKeys, tags, userName } from './iam-inputs.ts';
 import { type Operation, operation } from './operation.ts';

@@ -4,6 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { fail, ok, type Result } from '@palisade/failures';
+import type { Caller } from '@palisade/principals';
 import {
   type AccountRecord,
   type AccountStatus,
@@ -13,7 +14,6 @@ import {
   setAccountStatus,
 } from '@palisade/store';
 import { type CreatedAccessKey, issueAccessKey } from './access-keys.ts';
-import type { Caller } from './caller.ts';
 import type { IamContext } from './iam-context.ts';
 import { accountAlias, parseInput } from './iam-inputs.ts';
 

@@ -3,18 +3,15 @@
  * window by one read of exactly the records it was built from, so each kind of change reaches the
  * next request after the window, and writes to other users leave it as it is.
  */
+import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
 import {
   type AuthenticationContext,
   authenticateSignedRequest,
   authenticateSignedRequestOverlapped,
   createCredentialCache,
-  type IamContext,
-  type IamOperations,
-  iamOperations,
   operatorCaller,
   rootCaller,
-  tenantAccountOperations,
-} from '@palisade/iam';
+} from '@palisade/principals';
 import { getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';

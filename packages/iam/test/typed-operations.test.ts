@@ -2,6 +2,8 @@
  * Operations keep their types: a table names each operation the compiler knows, with the output
  * it answers, and every interface turns a zod error into the same typed failure.
  */
+
+import { operatorCaller, rootCaller } from '@palisade/principals';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -9,8 +11,6 @@ import {
   type Operation,
   type OperationOutput,
   operation,
-  operatorCaller,
-  rootCaller,
   tenantOperations,
   validationFailure,
 } from '../src/index.ts';

@@ -5,7 +5,8 @@
  * Role chaining caps the session at an hour and carries transitive tags and source identity on.
  */
 import { fail, ok } from '@palisade/failures';
-import { actionContext, callerFacts, operation, passwordResetDenial, signInBindingOf } from '@palisade/iam';
+import { operation } from '@palisade/iam';
+import { actionContext, callerFacts, passwordResetDenial, signInBindingOf } from '@palisade/principals';
 import type { Tag } from '@palisade/store';
 import { z } from 'zod';
 import { mfaContext, verifyRequestMfa } from './mfa.ts';

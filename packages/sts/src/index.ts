@@ -19,7 +19,6 @@ export {
 export {
   CHAINED_SESSION_LIMIT_SECONDS,
   DEFAULT_ROLE_SESSION_SECONDS,
-  parseRoleArn,
 } from './role-sessions.ts';
 export type { TemporaryCredentials } from './session-credentials.ts';
 export { PACKED_POLICY_LIMIT } from './session-policies.ts';

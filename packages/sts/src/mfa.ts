@@ -4,7 +4,7 @@
  * `aws:MultiFactorAuthAge` into the decision.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, callerFacts } from '@palisade/iam';
+import { type Caller, callerFacts } from '@palisade/principals';
 import type { MfaOwner, StsContext } from './sts-context.ts';
 
 /** Verifies the MFA code of a request for the caller's own device; returns the authentication time. */

@@ -3,8 +3,8 @@
  * rules, the role's trust policy as the engine's resource policy, and minting the session.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { assumedRoleArn } from '@palisade/iam';
 import { compileResourcePolicies, type ResourcePolicies } from '@palisade/policy';
+import { arnPartition, assumedRoleArn, parseArnOf } from '@palisade/principals';
 import {
   getAccount,
   getPrincipal,
@@ -23,18 +23,6 @@ export const DEFAULT_ROLE_SESSION_SECONDS = 3600;
 /** Role chaining caps a session at one hour. */
 export const CHAINED_SESSION_LIMIT_SECONDS = 3600;
 
-const ROLE_ARN = /^arn:([\w-]+):iam::(\d{12}):role(\/|\/[\x21-\x7e]*\/)([\w+=,.@-]{1,64})$/;
-
-/** The account, path and name in a role ARN of this deployment's partition; undefined otherwise. */
-export function parseRoleArn(
-  partition: string,
-  arn: string,
-): { accountId: string; path: string; name: string } | undefined {
-  const match = ROLE_ARN.exec(arn);
-  if (!match || match[1] !== partition) return undefined;
-  return { accountId: match[2] as string, path: match[3] as string, name: match[4] as string };
-}
-
 /**
  * The role an ARN names, in an active account. Undefined when there is none, so that callers
  * answer AccessDenied and learn nothing about which roles exist.
@@ -43,7 +31,7 @@ export async function findAssumableRole(
   context: StsContext,
   arn: string,
 ): Promise<PrincipalRecord | undefined> {
-  const parts = parseRoleArn(context.partition, arn);
+  const parts = parseArnOf(context.partition, 'role', arn);
   if (!parts) return undefined;
   const [account, role] = await Promise.all([
     getAccount(context.store, parts.accountId),
@@ -92,7 +80,7 @@ export interface AssumedRoleUser {
 
 /** The assumed-role session ARN a role and session name give. */
 export function roleSessionArn(role: PrincipalRecord, sessionName: string): string {
-  return assumedRoleArn(role.arn, role.accountId, role.name, sessionName);
+  return assumedRoleArn(arnPartition(role.arn) ?? 'aws', role.accountId, role.name, sessionName);
 }
 
 /** Mints a role session and returns its credentials and AssumedRoleUser. */

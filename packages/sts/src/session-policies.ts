@@ -4,8 +4,8 @@
  * the session tags against the packed-policy limit AWS reports as PackedPolicySize.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { managedDocuments } from '@palisade/iam';
 import { malformedPolicyMessage, policySize, validatePolicy } from '@palisade/policy';
+import { managedDocuments } from '@palisade/principals';
 import type { SessionPolicySnapshot, Tag } from '@palisade/store';
 import type { StsContext } from './sts-context.ts';
 

@@ -5,15 +5,15 @@
  * provider's ARN as the principal and `<provider>:aud`, `:sub` and `:amr` as context.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { actionContext, parseInput, parseOidcProviderUrl } from '@palisade/iam';
+import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
+import { contextKeys, parseArnOf, type RequestOrigin } from '@palisade/principals';
 import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
 import { z } from 'zod';
 import { unverifiedIssuer } from './oidc-tokens.ts';
 import {
   findAssumableRole,
   openRoleSession,
-  parseRoleArn,
   roleSessionArn,
   roleSessionDuration,
   trustPolicyOf,
@@ -33,7 +33,7 @@ import {
 /** An STS action that is not signed: its input carries its own proof of identity. */
 export type UnsignedStsOperation = (
   input: unknown,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ) => Promise<Result<object | undefined>>;
 
 const webIdentityInput = z.object({
@@ -64,7 +64,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     const issuer = unverifiedIssuer(input.WebIdentityToken);
     if (issuer === undefined)
       return fail('credentials.invalid-identity-token', 'The web identity token is not a valid JWT.');
-    const roleAccountId = parseRoleArn(context.partition, input.RoleArn)?.accountId;
+    const roleAccountId = parseArnOf(context.partition, 'role', input.RoleArn)?.accountId;
     // Any scheme finds the provider; the verifier then refuses issuers this deployment may not fetch.
     const providerId = parseOidcProviderUrl(issuer, { allowLoopbackIssuers: true })?.providerId;
     const provider: OidcProviderRecord | undefined =
@@ -103,15 +103,18 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
             [`${provider.providerId}:sub`]: claims.value.subject,
             ...(claims.value.amr.length > 0 ? { [`${provider.providerId}:amr`]: [...claims.value.amr] } : {}),
             'aws:FederatedProvider': provider.arn,
-            ...actionContext('sts:AssumeRoleWithWebIdentity', {
-              roleSessionName: input.RoleSessionName,
-              resourceTags: role.tags,
-              ...(source !== undefined ? { sourceIdentity: source } : {}),
+            ...contextKeys({
+              now,
+              origin,
+              action: {
+                name: 'sts:AssumeRoleWithWebIdentity',
+                facts: {
+                  roleSessionName: input.RoleSessionName,
+                  resourceTags: role.tags,
+                  ...(source !== undefined ? { sourceIdentity: source } : {}),
+                },
+              },
             }),
-            'aws:CurrentTime': now.toISOString(),
-            'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-            'aws:SecureTransport': 'true',
-            ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
             ...tags.value.context,
           },
         },

@@ -5,7 +5,8 @@
  * under concurrency.
  */
 import { generateTotpCode } from '@palisade/credentials';
-import { type Caller, iamOperations, type OperationTable, rootCaller, verifyMfaCode } from '@palisade/iam';
+import { iamOperations, type OperationTable, verifyMfaCode } from '@palisade/iam';
+import { type Caller, rootCaller } from '@palisade/principals';
 import { getPrincipal, listSignInAttempts } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../functions/wiring/platform.ts';

@@ -5,7 +5,8 @@
  */
 import { createHmac, createPublicKey } from 'node:crypto';
 import { createSecretBoxFromConfig, openSigningKey } from '@palisade/credentials';
-import { type Caller, iamOperations, type OperationTable, operatorCaller, rootCaller } from '@palisade/iam';
+import { iamOperations, type OperationTable } from '@palisade/iam';
+import { type Caller, operatorCaller, rootCaller } from '@palisade/principals';
 import { readSigningKeys } from '@palisade/store';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';

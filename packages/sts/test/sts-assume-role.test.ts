@@ -1,6 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Caller } from '@palisade/iam';
-import { callerFacts } from '@palisade/iam';
+import { type Caller, callerFacts } from '@palisade/principals';
 import { stsSessionKey } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A, B, createStsFixture, doc, MFA_CODE, MFA_SERIAL, NOW, type StsFixture } from './sts-fixture.ts';

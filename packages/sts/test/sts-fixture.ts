@@ -3,16 +3,14 @@
  * ports (MFA: one device and one code; web identity: refused), for the STS service tests.
  */
 import { fail, ok } from '@palisade/failures';
+import { type IamContext, iamOperations, type OperationTable } from '@palisade/iam';
 import {
   type Caller,
-  type IamContext,
-  iamOperations,
   loadEffectivePolicies,
-  type OperationTable,
   roleSessionCaller,
   rootCaller,
   userCaller,
-} from '@palisade/iam';
+} from '@palisade/principals';
 import { getPrincipalById, getStsSession, putNewAccount, type StoreContext } from '@palisade/store';
 import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';

@@ -1,4 +1,4 @@
-import { type Caller, callerFacts, operatorCaller } from '@palisade/iam';
+import { type Caller, callerFacts, operatorCaller } from '@palisade/principals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { A, B, createStsFixture, doc, MFA_CODE, MFA_SERIAL, NOW, type StsFixture } from './sts-fixture.ts';
 

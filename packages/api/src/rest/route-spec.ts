@@ -8,7 +8,8 @@ import type { RouteConfig } from '@hono/zod-openapi';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Result } from '@palisade/failures';
 import { fail, ok } from '@palisade/failures';
-import { type Caller, validationFailure } from '@palisade/iam';
+import { validationFailure } from '@palisade/iam';
+import type { Caller, RequestOrigin } from '@palisade/principals';
 import type { Context, MiddlewareHandler } from 'hono';
 import { failureResponse } from '../error-responses.ts';
 import { parseJsonBody } from '../json-body.ts';
@@ -23,7 +24,8 @@ export interface RestVariables {
   caller: Caller | undefined;
   /** The JSON body, parsed once from the bytes the signature covered. */
   body: unknown;
-  sourceIp: string | undefined;
+  /** Where the request came from and how (source IP, user agent, TLS): its context keys. */
+  origin: RequestOrigin;
 }
 
 /** The Hono environment of every REST route. */
@@ -89,16 +91,16 @@ export function restAuthentication(authenticate: Authenticate, signed: boolean):
   return async function restAuthentication(c, next) {
     const read = await readSignedRequest(c);
     if (!read.ok) return failureResponse(c, read, 'rest');
-    const { received, bodyText, sourceIp } = read.value;
+    const { received, bodyText, origin } = read.value;
     if (signed) {
-      const authenticated = await authenticate(received, REST_SIGNING_SERVICE, sourceIp ? { sourceIp } : {});
+      const authenticated = await authenticate(received, REST_SIGNING_SERVICE, origin);
       if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
       c.set('caller', authenticated.value.caller);
     }
     const body = parseJsonBody(bodyText);
     if (!body.ok) return failureResponse(c, body, 'rest');
     c.set('body', body.value);
-    c.set('sourceIp', sourceIp);
+    c.set('origin', origin);
     await next();
   };
 }

@@ -5,7 +5,8 @@
  * carry secrets or identity, so none may be cached.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
-import type { Caller, OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/iam';
+import type { Caller } from '@palisade/principals';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
 import { runAsChange } from '../change-origin.ts';
@@ -220,11 +221,8 @@ export function stsRoutes(deps: StsRestDependencies): RouteSpec[] {
       noStore: true,
       async handle(c, { caller, body }) {
         const input = stsInput(route, body);
-        const sourceIp = c.get('sourceIp');
         const result = await runAsChange(c, 'sts-rest', route.action, caller, () =>
-          signed
-            ? signed(caller as Caller, input)
-            : (unsigned as UnsignedOperation)(input, sourceIp ? { sourceIp } : {}),
+          signed ? signed(caller as Caller, input) : (unsigned as UnsignedOperation)(input, c.get('origin')),
         );
         if (!result.ok) return failureResponse(c, result, 'rest');
         return c.json(toRestJson(result.value ?? {}), 200);

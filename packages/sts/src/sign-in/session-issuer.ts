@@ -6,7 +6,7 @@
  */
 import { generateRefreshToken, readRefreshTokenFamily, refreshTokenMatches } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { signInSessionStands } from '@palisade/iam';
+import { signInSessionStands } from '@palisade/principals';
 import {
   type CredentialOwnerKey,
   getAccount,

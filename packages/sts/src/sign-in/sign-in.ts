@@ -8,13 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { dummyVerifyPassword, hashPassword, verifyPassword } from '@palisade/credentials';
 import { fail, type Result } from '@palisade/failures';
-import {
-  accountPasswordRules,
-  hasMfaDevice,
-  passwordExpired,
-  rootArn,
-  verifyOwnerMfaCode,
-} from '@palisade/iam';
+import { accountPasswordRules, hasMfaDevice, passwordExpired, verifyOwnerMfaCode } from '@palisade/iam';
+import { rootArn } from '@palisade/principals';
 import {
   type CredentialOwnerKey,
   findAccountIdByAlias,

@@ -9,9 +9,16 @@ import {
   type PrincipalPolicies,
   type ResourcePolicies,
 } from '@palisade/policy';
-import type { SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
-import { rootArn } from './arns.ts';
+import type { PrincipalRecord, SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
+import { arnAccount, arnPartition, assumedRoleArn, rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
+import {
+  type ContextPrincipal,
+  type ContextSession,
+  contextKeys,
+  type RequestOrigin,
+  stsSessionFacts,
+} from './context-keys.ts';
 import type { EffectivePolicies, PolicySource } from './effective-policies.ts';
 
 /** One authorization question with what only trusted services add: a resource policy and context. */
@@ -67,16 +74,35 @@ export function operatorCaller(accessKeyId: string): Caller {
   };
 }
 
+/**
+ * What a caller's requests tell besides its principal: where they come from, and the session
+ * facts of a caller whose session is not an STS record (a sign-in session's access token).
+ */
+export interface CallerRequest {
+  readonly origin?: RequestOrigin;
+  readonly session?: ContextSession;
+}
+
 /** An account's root: every action on its own account's resources, nothing elsewhere. */
 export function rootCaller(
   partition: string,
   accountId: string,
   now: () => Date = () => new Date(),
   session?: StsSessionRecord,
-  extraContext: Record<string, string | string[]> = {},
+  request: CallerRequest = {},
 ): FactualCaller {
   const arn = rootArn(partition, accountId);
   const compiled = compilePrincipalPolicies({ identityPolicies: [] });
+  const principal: ContextPrincipal = { arn, accountId, type: 'Account', userId: accountId, tags: [] };
+  const facts = engineFacts({
+    principalArn: arn,
+    userId: accountId,
+    compiled,
+    now,
+    principalTags: [],
+    ...(session ? { session } : {}),
+    contextOf: callerContextOf(principal, session, request),
+  });
   return {
     accountId,
     arn,
@@ -87,34 +113,19 @@ export function rootCaller(
         ? { allowed: true }
         : { allowed: false, reason: 'implicit-deny' };
     },
-    facts: {
-      principalArn: arn,
-      userId: accountId,
-      ...(session ? { session } : {}),
-      principalTags: [],
-      evaluate: (request) =>
-        evaluate(
-          {
-            principal: arn,
-            action: request.action,
-            resource: request.resource,
-            ...(request.resourceAccount ? { resourceAccount: request.resourceAccount } : {}),
-            context: {
-              ...extraContext,
-              'aws:PrincipalArn': arn,
-              'aws:PrincipalAccount': accountId,
-              'aws:PrincipalType': 'Account',
-              'aws:userid': accountId,
-              ...timeKeys(now()),
-              ...(session ? sessionContextKeys(session, now()) : {}),
-              ...request.context,
-            },
-          },
-          compiled,
-          request.resourcePolicies,
-        ),
-    },
+    facts,
   };
+}
+
+/** The context keys of a caller's every request, at the time it is asked (the one builder's). */
+function callerContextOf(
+  principal: ContextPrincipal,
+  session: StsSessionRecord | undefined,
+  request: CallerRequest,
+): (now: Date) => Record<string, string | string[]> {
+  const sessionFacts = session ? stsSessionFacts(session) : request.session;
+  const origin = request.origin ?? {};
+  return (now) => contextKeys({ now, origin, principal, ...(sessionFacts ? { session: sessionFacts } : {}) });
 }
 
 /**
@@ -129,63 +140,22 @@ function sessionRestriction(session: StsSessionRecord | undefined, action: strin
   return false;
 }
 
-function timeKeys(now: Date): Record<string, string> {
-  return {
-    'aws:CurrentTime': now.toISOString(),
-    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-    'aws:SecureTransport': 'true',
-  };
-}
-
-/**
- * The context keys a temporary credential adds: MFA state and age, when the token was issued, the
- * source identity, and the web identity provider behind it.
- */
-export function sessionContextKeys(session: StsSessionRecord, now: Date): Record<string, string> {
-  const keys: Record<string, string> = {
-    'aws:MultiFactorAuthPresent': session.mfaAuthenticatedAt === undefined ? 'false' : 'true',
-    'aws:TokenIssueTime': session.issuedAt,
-  };
-  if (session.mfaAuthenticatedAt !== undefined) {
-    const age = Math.floor((now.getTime() - Date.parse(session.mfaAuthenticatedAt)) / 1000);
-    keys['aws:MultiFactorAuthAge'] = String(Math.max(0, age));
-  }
-  if (session.sourceIdentity !== undefined) keys['aws:SourceIdentity'] = session.sourceIdentity;
-  if (session.federation !== undefined) keys['aws:FederatedProvider'] = session.federation.provider;
-  return keys;
-}
-
 /** A role's tags overridden by the session's tags with the same key (compared case-insensitively). */
 export function effectivePrincipalTags(roleTags: readonly Tag[], sessionTags: readonly Tag[]): Tag[] {
   const overridden = new Set(sessionTags.map((tag) => tag.Key.toLowerCase()));
   return [...roleTags.filter((tag) => !overridden.has(tag.Key.toLowerCase())), ...sessionTags];
 }
 
-/** The account segment of an ARN (`arn:partition:service:region:account:resource`), if any. */
-export function arnAccount(arn: string): string | undefined {
-  const parts = arn.split(':', 6);
-  return parts.length === 6 && parts[0] === 'arn' && parts[4] ? parts[4] : undefined;
-}
-
-/** The context keys the platform supplies about a principal (callers cannot override them). */
-export function principalContextKeys(
-  effective: EffectivePolicies,
-  now: Date,
-): Record<string, string | string[]> {
-  const { principal } = effective;
-  const keys: Record<string, string | string[]> = {
-    'aws:PrincipalArn': principal.arn,
-    'aws:PrincipalAccount': principal.accountId,
-    'aws:PrincipalType': principal.kind === 'user' ? 'User' : 'AssumedRole',
-    'aws:userid': principal.id,
-    'aws:CurrentTime': now.toISOString(),
-    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
-    'aws:SecureTransport': 'true',
+/** A stored principal as the condition keys describe it (a role asked about stands as its sessions would). */
+export function contextPrincipalOf(principal: PrincipalRecord): ContextPrincipal {
+  return {
+    arn: principal.arn,
+    accountId: principal.accountId,
+    type: principal.kind === 'user' ? 'User' : 'AssumedRole',
+    userId: principal.id,
+    ...(principal.kind === 'user' ? { userName: principal.name } : {}),
+    tags: principal.tags,
   };
-  if (principal.kind === 'user') keys['aws:username'] = principal.name;
-  for (const tag of principal.tags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
-  if (principal.tags.length) keys['aws:PrincipalTagKeys'] = principal.tags.map((t) => t.Key);
-  return keys;
 }
 
 /** Compiles a principal's effective policies for the engine (once per load). */
@@ -234,7 +204,7 @@ function compileSessionPolicies(role: EffectivePolicies, session: StsSessionReco
 export function userCaller(
   effective: EffectivePolicies,
   now: () => Date,
-  extraContext: Record<string, string | string[]> = {},
+  request: CallerRequest = {},
   session?: StsSessionRecord,
 ): FactualCaller {
   const compiled = compileEffectivePolicies(effective);
@@ -246,11 +216,7 @@ export function userCaller(
     now,
     principalTags: principal.tags,
     ...(session ? { session } : {}),
-    contextOf: (at) => ({
-      ...extraContext,
-      ...principalContextKeys(effective, at),
-      ...(session ? sessionContextKeys(session, at) : {}),
-    }),
+    contextOf: callerContextOf(contextPrincipalOf(principal), session, request),
   });
   return {
     accountId: principal.accountId,
@@ -274,11 +240,16 @@ export function roleSessionCaller(
   role: EffectivePolicies,
   session: StsSessionRecord,
   now: () => Date,
-  extraContext: Record<string, string | string[]> = {},
+  request: CallerRequest = {},
 ): FactualCaller {
   const { principal } = role;
   const sessionName = session.subject.kind === 'role' ? session.subject.sessionName : '';
-  const arn = assumedRoleArn(principal.arn, principal.accountId, principal.name, sessionName);
+  const arn = assumedRoleArn(
+    arnPartition(principal.arn) ?? 'aws',
+    principal.accountId,
+    principal.name,
+    sessionName,
+  );
   const userId = `${principal.id}:${sessionName}`;
   const compiled = compileSessionPolicies(role, session);
   const principalTags = effectivePrincipalTags(principal.tags, session.tags);
@@ -289,20 +260,17 @@ export function roleSessionCaller(
     now,
     session,
     principalTags,
-    contextOf: (at) => {
-      const keys: Record<string, string | string[]> = {
-        ...extraContext,
-        'aws:PrincipalArn': principal.arn,
-        'aws:PrincipalAccount': principal.accountId,
-        'aws:PrincipalType': 'AssumedRole',
-        'aws:userid': userId,
-        ...timeKeys(at),
-        ...sessionContextKeys(session, at),
-      };
-      for (const tag of principalTags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
-      if (principalTags.length) keys['aws:PrincipalTagKeys'] = principalTags.map((t) => t.Key);
-      return keys;
-    },
+    contextOf: callerContextOf(
+      {
+        arn: principal.arn,
+        accountId: principal.accountId,
+        type: 'AssumedRole',
+        userId,
+        tags: principalTags,
+      },
+      session,
+      request,
+    ),
   });
   return {
     accountId: principal.accountId,
@@ -319,17 +287,6 @@ function authorizeInAccount(facts: CallerFacts, accountId: string): Caller['auth
     verdictOf(
       facts.evaluate({ action, resource, resourceAccount: accountId, ...(context ? { context } : {}) }),
     );
-}
-
-/** `arn:<p>:sts::<account>:assumed-role/<role>/<session>` (the role's partition). */
-export function assumedRoleArn(
-  roleArn: string,
-  accountId: string,
-  roleName: string,
-  sessionName: string,
-): string {
-  const partition = roleArn.split(':')[1] ?? 'aws';
-  return `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${sessionName}`;
 }
 
 function engineFacts(input: {

@@ -13,7 +13,7 @@ import {
   readPrincipalPartition,
   toPrincipal,
 } from '@palisade/store';
-import { parsePolicyArn } from './arns.ts';
+import { inlinePolicyId, parsePolicyArn } from './arns.ts';
 import { findPlatformPolicy } from './platform-policies.ts';
 
 /** A policy document with the id explanations cite (`<principal ARN>/inline/<name>` or the policy ARN). */
@@ -47,7 +47,7 @@ function policiesOf(ownerArn: string, items: readonly Record<string, unknown>[])
   const attachedArns: string[] = [];
   for (const item of items) {
     if (item.entity === 'inline-policy')
-      inline.push({ id: `${ownerArn}/inline/${String(item.name)}`, document: String(item.document) });
+      inline.push({ id: inlinePolicyId(ownerArn, String(item.name)), document: String(item.document) });
     if (item.entity === 'attachment') attachedArns.push(String(item.policyArn));
   }
   return { inline, attachedArns };

@@ -33,8 +33,9 @@ import {
   stampsHold,
 } from '@palisade/store';
 import type { Caller } from './caller.ts';
-import { operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
+import { type CallerRequest, operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
 import { holdWritesUntilConfirmed } from './confirmed-operations.ts';
+import type { RequestOrigin } from './context-keys.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
 import {
   type EffectivePolicies,
@@ -84,7 +85,7 @@ export async function authenticateSignedRequest(
   context: AuthenticationContext,
   request: ReceivedRequest,
   service: string,
-  origin: { readonly sourceIp?: string } = {},
+  origin: RequestOrigin = {},
 ): Promise<Result<Authenticated>> {
   const authenticated = await authenticateOnce(context, request, service, origin);
   if (!authenticated.ok || authenticated.value.confirmation === undefined) return authenticated;
@@ -103,7 +104,7 @@ export function authenticateSignedRequestOverlapped(
   context: AuthenticationContext,
   request: ReceivedRequest,
   service: string,
-  origin: { readonly sourceIp?: string } = {},
+  origin: RequestOrigin = {},
 ): Promise<Result<Authenticated>> {
   // INVARIANT: a caller is only ever handed out unconfirmed with its store's writes held for it.
   holdWritesUntilConfirmed(context.store);
@@ -114,7 +115,7 @@ async function authenticateOnce(
   context: AuthenticationContext,
   request: ReceivedRequest,
   service: string,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ): Promise<Result<Authenticated>> {
   let key: AccessKeyRecord | undefined;
   let keyStamp: RecordStamp | undefined;
@@ -164,13 +165,10 @@ async function authenticateOnce(
   confirmation?.catch(() => {});
   if (!verified.ok) return verified;
   const signature = verified.value;
-  const extraContext = {
-    'aws:RequestedRegion': signature.region,
-    ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
-  };
+  const facts: CallerRequest = { origin: { ...origin, requestedRegion: signature.region } };
 
   if (session !== undefined) {
-    const caller = await sessionCaller(context, session, now, extraContext);
+    const caller = await sessionCaller(context, session, now, facts);
     return caller.ok ? ok({ caller: caller.value, signature }) : caller;
   }
   if (key === undefined) {
@@ -225,9 +223,9 @@ async function authenticateOnce(
 
   let caller: Caller;
   if (owned.owner.kind === 'root') {
-    caller = rootCaller(context.partition, owned.accountId, context.now, undefined, extraContext);
+    caller = rootCaller(context.partition, owned.accountId, context.now, undefined, facts);
   } else if (effective) {
-    caller = userCaller(effective, context.now, extraContext);
+    caller = userCaller(effective, context.now, facts);
   } else {
     // INVARIANT: a user key never authenticates without its user's policies (fail closed).
     return fail('credentials.unknown-key', INVALID_TOKEN);
@@ -266,7 +264,7 @@ async function sessionCaller(
   context: AuthenticationContext,
   session: StsSessionRecord,
   now: Date,
-  extraContext: Record<string, string>,
+  request: CallerRequest,
 ): Promise<Result<Caller>> {
   // INVARIANT: an expired session authenticates no one, whatever the table still holds.
   if (!(now.getTime() < Date.parse(session.expiration)))
@@ -287,7 +285,7 @@ async function sessionCaller(
   }
   const subject = session.subject;
   if (subject.kind === 'root')
-    return ok(rootCaller(context.partition, session.accountId, context.now, session, extraContext));
+    return ok(rootCaller(context.partition, session.accountId, context.now, session, request));
   const kind = subject.kind === 'role' ? 'role' : 'user';
   const name = subject.kind === 'role' ? subject.roleName : subject.userName;
   const expectedId = subject.kind === 'role' ? subject.roleId : subject.userId;
@@ -302,8 +300,8 @@ async function sessionCaller(
     return fail('credentials.unknown-key', INVALID_TOKEN);
   return ok(
     kind === 'role'
-      ? roleSessionCaller(effective, session, context.now, extraContext)
-      : userCaller(effective, context.now, extraContext, session),
+      ? roleSessionCaller(effective, session, context.now, request)
+      : userCaller(effective, context.now, request, session),
   );
 }
 

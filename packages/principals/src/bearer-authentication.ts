@@ -18,9 +18,10 @@ import {
   type SignInBinding,
   type StoreContext,
 } from '@palisade/store';
-import { rootArn } from './arns.ts';
+import { parseArnOf, rootArn } from './arns.ts';
 import type { Caller } from './caller.ts';
-import { type FactualCaller, rootCaller, userCaller } from './callers.ts';
+import { type CallerRequest, type FactualCaller, rootCaller, userCaller } from './callers.ts';
+import { type RequestOrigin, signInSessionFacts } from './context-keys.ts';
 import { loadEffectivePolicies } from './effective-policies.ts';
 import { signInMustResetPassword, signInSessionStands } from './sign-in-standing.ts';
 
@@ -42,7 +43,6 @@ export interface BearerAuthenticated {
 }
 
 const INVALID = 'The session token is invalid.';
-const USER_ARN = /^arn:[\w-]+:iam::(\d{12}):user\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
 
 /** The token in an `Authorization: Bearer …` header value, or undefined when it is not one. */
 export function bearerTokenOf(authorization: string | undefined): string | undefined {
@@ -54,7 +54,7 @@ export function bearerTokenOf(authorization: string | undefined): string | undef
 export async function authenticateBearerToken(
   context: BearerAuthenticationContext,
   token: string,
-  origin: { readonly sourceIp?: string } = {},
+  origin: RequestOrigin = {},
 ): Promise<Result<BearerAuthenticated>> {
   const now = context.now();
   const verified = await context.verifyAccessToken(token, now);
@@ -72,12 +72,12 @@ async function sessionCaller(
   context: BearerAuthenticationContext,
   claims: AccessTokenClaims,
   now: Date,
-  origin: { readonly sourceIp?: string },
+  origin: RequestOrigin,
 ): Promise<Result<BearerAuthenticated>> {
   const isRoot = claims.sub === rootArn(context.partition, claims.account);
-  const user = isRoot ? undefined : USER_ARN.exec(claims.sub);
-  if (!isRoot && (!user || user[1] !== claims.account)) return fail('credentials.invalid-token', INVALID);
-  const userName = user?.[2];
+  const user = isRoot ? undefined : parseArnOf(context.partition, 'user', claims.sub);
+  if (!isRoot && user?.accountId !== claims.account) return fail('credentials.invalid-token', INVALID);
+  const userName = user?.name;
   const [session, account, effective] = await Promise.all([
     getSignInSession(context.store, claims.sid),
     getAccount(context.store, claims.account),
@@ -110,18 +110,14 @@ async function sessionCaller(
   };
   const mustReset = signInMustResetPassword(session, profile as LoginProfileRecord);
 
-  const mfaContext: Record<string, string> = {
-    'aws:MultiFactorAuthPresent': claims.mfa ? 'true' : 'false',
-    ...(claims.mfa
-      ? { 'aws:MultiFactorAuthAge': String(Math.max(0, Math.floor(now.getTime() / 1000) - claims.auth_time)) }
-      : {}),
-    'aws:TokenIssueTime': new Date(claims.iat * 1000).toISOString(),
-    ...(origin.sourceIp ? { 'aws:SourceIp': origin.sourceIp } : {}),
+  const request: CallerRequest = {
+    origin,
+    session: signInSessionFacts({ issuedAt: claims.iat, authTime: claims.auth_time, mfa: claims.mfa }),
   };
   if (userName === undefined) {
     if (session.principalId !== claims.account) return fail('credentials.invalid-token', INVALID);
     const caller = bound(
-      rootCaller(context.partition, claims.account, context.now, undefined, mfaContext),
+      rootCaller(context.partition, claims.account, context.now, undefined, request),
       binding,
     );
     return ok({ caller: mustReset ? resetOnly(caller, ROOT_RESET_ACTIONS) : caller, claims });
@@ -134,7 +130,7 @@ async function sessionCaller(
   ) {
     return fail('credentials.invalid-token', INVALID);
   }
-  const caller = bound(userCaller(effective, context.now, mfaContext), binding);
+  const caller = bound(userCaller(effective, context.now, request), binding);
   return ok({ caller: mustReset ? resetOnly(caller, RESET_ACTIONS) : caller, claims });
 }
 

@@ -1,0 +1,18 @@
+/**
+ * Principals: who is calling and what is known of them. The caller and its constructors, the
+ * principal's facts and effective policies, the authentication of signed and bearer requests, the
+ * ARNs Palisade issues, and the one builder of every authorization request's context keys.
+ */
+export * from './action-context.ts';
+export * from './arns.ts';
+export * from './authentication.ts';
+export * from './bearer-authentication.ts';
+export * from './caller.ts';
+export * from './callers.ts';
+export * from './change-origins.ts';
+export * from './confirmed-operations.ts';
+export * from './context-keys.ts';
+export * from './credential-cache.ts';
+export * from './effective-policies.ts';
+export * from './platform-policies.ts';
+export * from './sign-in-standing.ts';
