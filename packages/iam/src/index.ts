@@ -51,5 +51,6 @@ export * from './authentication.ts';
 export * from './callers.ts';
 export * from './confirmed-operations.ts';
 export * from './credential-cache.ts';
-export { boolean, integer, list, parseInput, tag, validationFailure } from './iam-inputs.ts';
+export { boolean, integer, list, parseInput, tag } from './iam-inputs.ts';
 export * from './policy-checks.ts';
+export { validationFailure } from './validation-failure.ts';

@@ -10,18 +10,16 @@ import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono } from 'hono';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
-import {
-  type DecisionRequestSchemas,
-  decisionRouteDocs,
-  decisionSchemaComponents,
-} from './decision-routes-openapi.ts';
+import { decisionRouteConfigs } from './decision-routes.ts';
+import { type DecisionRequestSchemas, decisionSchemaComponents } from './decision-schemas.ts';
 import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
-import { openApiDocument, registerComponents, routeDocConfig } from './openapi-document.ts';
-import { mountRoutes, once, type RestEnv } from './route-spec.ts';
+import { jsonSchemaOf, openApiDocument, registerComponents } from './openapi-document.ts';
+import { mountRoutes, once, type RestEnv, registerRoutes } from './route-spec.ts';
 import { type StsOperations, stsRoutes } from './sts-routes.ts';
 
 export type { TenantAccounts } from './account-routes.ts';
+export type { DecisionRequestSchemas } from './decision-schemas.ts';
 export { identityRoutes } from './identity-routes.ts';
 export { namedSchemas } from './response-schemas.ts';
 export type { StsOperations } from './sts-routes.ts';
@@ -43,22 +41,24 @@ export interface RestDependencies {
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
 export function createRestApp(deps: RestDependencies): Hono {
   const app = new OpenAPIHono<RestEnv>();
-  const registerRoutes = mountRoutes(
-    app,
-    [
-      ...accountRoutes(deps),
-      ...identityRoutes().map((route) => identityRouteSpec(route, deps.operations)),
-      ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
-    ],
-    deps.authenticate,
-  );
+  const specs = [
+    ...accountRoutes(deps),
+    ...identityRoutes().map((route) => identityRouteSpec(route, deps.operations)),
+    ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
+  ];
+  mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
   const document = once(() => {
-    registerRoutes();
-    // The decision API is served by its own app; only its description joins this document.
-    for (const doc of deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []) {
-      app.openAPIRegistry.registerPath(routeDocConfig(doc));
-    }
+    registerRoutes(
+      app,
+      specs.map((spec) => spec.route()),
+    );
+    // The decision API is served by its own app, from the same rows; their routes join this document.
+    if (deps.decisionRoutes)
+      registerRoutes(
+        app,
+        decisionRouteConfigs(deps.decisionRoutes, (schema) => jsonSchemaOf(schema)),
+      );
     registerComponents(app, deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {});
     return openApiDocument(app);
   });
