@@ -24,6 +24,15 @@ export { identityRoutes } from './identity-routes.ts';
 export { namedSchemas } from './response-schemas.ts';
 export type { StsOperations } from './sts-routes.ts';
 
+/**
+ * The reference page's script, pinned to one version: the page runs in an operator's browser next
+ * to their credentials, so it must not change under us the way the CDN's unversioned `latest` can.
+ * Not self-hosted: `@scalar/api-reference` (which ships the standalone bundle) pulls a front-end
+ * toolchain into the install, and its current releases need Node 22. Upgrade together with
+ * `@scalar/hono-api-reference`.
+ */
+const SCALAR_BUNDLE = 'https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.40.0';
+
 /** What the REST app needs. */
 export interface RestDependencies {
   readonly operations: IamOperations;
@@ -63,7 +72,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     return openApiDocument(app);
   });
   app.get('/openapi.json', (c) => c.json(document()));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Palisade API' }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Palisade API', cdn: SCALAR_BUNDLE }));
   // Mounted like any Hono app; its own environment (the caller on the context) stays inside.
   return app as unknown as Hono;
 }
