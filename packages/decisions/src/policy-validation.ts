@@ -4,7 +4,7 @@
  * caller's service catalog, so unknown actions and mistyped condition keys come back with a
  * "did you mean" before the policy is ever saved.
  */
-import { fail, ok, type Result } from '@palisade/failures';
+import { ok, type Result } from '@palisade/failures';
 import { actionCatalog, type Caller, denialOf, validationFailure } from '@palisade/iam';
 import { type Finding, type PolicyType, type ServiceCatalog, validatePolicy } from '@palisade/policy';
 import { z } from 'zod';

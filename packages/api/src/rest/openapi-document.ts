@@ -7,7 +7,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { isPlainObject } from './json-shapes.ts';
 import { namedSchemas } from './response-schemas.ts';
-import { type JsonSchema, ref } from './route-docs.ts';
+import type { JsonSchema } from './route-docs.ts';
 import type { RestEnv } from './route-spec.ts';
 
 export { errorResponses, type JsonSchema, ref } from './route-docs.ts';
