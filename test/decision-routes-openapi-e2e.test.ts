@@ -13,7 +13,7 @@ import {
   findingsSchema,
   resourceRegistrationSchema,
   serviceDefinitionSchema,
-} from '../packages/api/src/rest/decision-routes-openapi.ts';
+} from '../packages/api/src/rest/decision-schemas.ts';
 import { errorSchema } from '../packages/api/src/rest/response-schemas.ts';
 import { type Credentials, signedJson } from '../packages/decisions/test/support/signed-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';

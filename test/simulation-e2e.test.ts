@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { simulationOperations } from '@palisade/decisions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulationResultSchema } from '../packages/api/src/rest/decision-routes-openapi.ts';
+import { simulationResultSchema } from '../packages/api/src/rest/decision-schemas.ts';
 import { jsonSchemaOf } from '../packages/api/src/rest/openapi-document.ts';
 import { type Credentials, signedJson } from '../packages/decisions/test/support/signed-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';

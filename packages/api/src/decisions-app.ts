@@ -2,16 +2,16 @@
  * The decision API (`/v1/authorize`, resource policies, service catalog, allowed actions,
  * simulation, decision log): JSON in and out, authenticated through the platform's Authenticate
  * port with scope service `palisade` (SigV4, or whatever the port accepts, such as bearer tokens).
+ * Its routes are route specs (rest/decision-routes.ts), described in /openapi.json by the REST app.
  * HTTP only: the services it calls are handed in as functions, so this module knows no store.
  */
 import type { Result } from '@palisade/failures';
 import type { OperationTable } from '@palisade/iam';
 import type { Caller } from '@palisade/principals';
-import { type Context, Hono } from 'hono';
-import { runAsChange } from './change-origin.ts';
-import { failureResponse } from './error-responses.ts';
-import { parseJsonBody } from './json-body.ts';
-import { type Authenticate, readSignedRequest } from './signed-request.ts';
+import { Hono } from 'hono';
+import { decisionRouteSpecs } from './rest/decision-routes.ts';
+import { mountRoutes, type RestEnv } from './rest/route-spec.ts';
+import type { Authenticate } from './signed-request.ts';
 
 /** What one route hands its service. */
 export interface DecisionRouteInput {
@@ -21,15 +21,20 @@ export interface DecisionRouteInput {
   readonly requestId: string;
 }
 
-/** A service behind one route. */
-export type DecisionRoute = (
+/** A service behind one route: an answer, nothing (204), or a failure. */
+export type DecisionRoute<Answer extends object | undefined = object | undefined> = (
   caller: Caller,
   input: DecisionRouteInput,
-) => Promise<Result<object | undefined>>;
+) => Promise<Result<Answer>>;
+
+/** A decision as far as HTTP cares: one the platform could not make answers 503. */
+export interface DecisionAnswer {
+  readonly reason?: string;
+}
 
 /** The services behind the decision API's routes. */
 export interface DecisionServices {
-  readonly authorize: DecisionRoute;
+  readonly authorize: DecisionRoute<DecisionAnswer>;
   readonly authorizeBatch: DecisionRoute;
   readonly putResourcePolicy: DecisionRoute;
   readonly getResourcePolicy: DecisionRoute;
@@ -52,92 +57,10 @@ export interface DecisionServices {
  */
 export type DecisionsAppDependencies = { readonly authenticate: Authenticate } & Partial<DecisionServices>;
 
-const SCOPE_SERVICE = 'palisade';
-
 /** Builds the decision API app. */
 export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
-  const app = new Hono();
-
-  /** Authenticates, parses the JSON body, runs the service and renders its result. */
-  const serve =
-    (
-      operation: string,
-      route: DecisionRoute,
-      params: (c: Context) => Record<string, string> = () => ({}),
-      success = 200,
-    ) =>
-    async (c: Context) => {
-      const read = await readSignedRequest(c);
-      if (!read.ok) return failureResponse(c, read, 'rest');
-      const { received, bodyText, origin } = read.value;
-      const authenticated = await deps.authenticate(received, SCOPE_SERVICE, origin);
-      if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
-      const body = parseJsonBody(bodyText);
-      if (!body.ok) return failureResponse(c, body, 'rest');
-      const caller = authenticated.value.caller;
-      const result = await runAsChange(c, 'decisions', operation, caller, () =>
-        route(caller, {
-          body: body.value,
-          params: params(c),
-          query: c.req.query(),
-          requestId: c.get('requestId'),
-        }),
-      );
-      if (!result.ok) return failureResponse(c, result, 'rest');
-      if (result.value === undefined) return c.body(null, 204);
-      // INVARIANT: a decision the platform could not make is a deny and a 503, never an allow.
-      const unavailable = (result.value as { reason?: unknown }).reason === 'platform-unavailable';
-      return c.json(result.value, unavailable ? 503 : (success as 200));
-    };
-
-  // The ARN travels URL-encoded as one segment (`/v1/resource-policies/arn%3Aaws%3A…`).
-  const arnParam = (c: Context) => {
-    const raw = new URL(c.req.url).pathname.slice('/v1/resource-policies/'.length);
-    let arn = raw;
-    try {
-      arn = decodeURIComponent(raw);
-    } catch {
-      // Left as sent; the service refuses it as an invalid ARN.
-    }
-    return { arn };
-  };
-  const prefixParam = (c: Context) => ({ prefix: c.req.param('prefix') ?? '' });
-
-  // Each route's operation name is what its change records (if it makes any) are filed as.
-  const mount = (
-    method: 'get' | 'post' | 'put' | 'delete',
-    path: string,
-    operation: string,
-    route: DecisionRoute | undefined,
-    params?: (c: Context) => Record<string, string>,
-  ) => {
-    if (route) app.on(method.toUpperCase(), path, serve(operation, route, params));
-  };
-  mount('post', '/v1/authorize', 'Authorize', deps.authorize);
-  mount('post', '/v1/authorize/batch', 'AuthorizeBatch', deps.authorizeBatch);
-  mount('put', '/v1/resource-policies/*', 'PutResourcePolicy', deps.putResourcePolicy, arnParam);
-  mount('get', '/v1/resource-policies/*', 'GetResourcePolicy', deps.getResourcePolicy, arnParam);
-  mount('delete', '/v1/resource-policies/*', 'DeleteResourcePolicy', deps.deleteResourcePolicy, arnParam);
-  mount('get', '/v1/service-catalog', 'ListServiceDefinitions', deps.listServiceDefinitions);
-  mount('put', '/v1/service-catalog/:prefix', 'PutServiceDefinition', deps.putServiceDefinition, prefixParam);
-  mount('get', '/v1/service-catalog/:prefix', 'GetServiceDefinition', deps.getServiceDefinition, prefixParam);
-  mount(
-    'delete',
-    '/v1/service-catalog/:prefix',
-    'DeleteServiceDefinition',
-    deps.deleteServiceDefinition,
-    prefixParam,
-  );
-  mount('post', '/v1/allowed-actions', 'AllowedActions', deps.allowedActions);
-  mount('post', '/v1/validate-policy', 'ValidatePolicy', deps.validatePolicy);
-  mount('get', '/v1/decision-log', 'QueryDecisionLog', deps.queryDecisionLog);
-  mount('put', '/v1/decision-log/settings', 'ConfigureDecisionLog', deps.configureDecisionLog);
-  for (const [path, action] of [
-    ['/v1/simulate/principal', 'SimulatePrincipalPolicy'],
-    ['/v1/simulate/custom', 'SimulateCustomPolicy'],
-  ] as const) {
-    const simulate = deps.simulation?.[action];
-    mount('post', path, action, simulate && ((caller, input) => simulate(caller, input.body)));
-  }
-  return app;
+  const app = new Hono<RestEnv>();
+  mountRoutes(app, decisionRouteSpecs(deps), deps.authenticate);
+  // Mounted like any Hono app; its own environment (the caller on the context) stays inside.
+  return app as unknown as Hono;
 }

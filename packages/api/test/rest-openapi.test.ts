@@ -147,4 +147,10 @@ describe('GET /docs', () => {
     expect(html).toMatch(/^<!doctype html>/i);
     expect(html).toContain('/openapi.json');
   });
+
+  it("loads the reference script at one pinned version, never the CDN's latest", async () => {
+    const html = await (await app.request('/docs')).text();
+    const scripts = [...html.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]);
+    expect(scripts).toEqual(['https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.40.0']);
+  });
 });

@@ -4,12 +4,12 @@
  * and judged exactly as a decision's (load-subject.ts, judge-subject.ts).
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { validationFailure } from '@palisade/iam';
 import type { ContextInput } from '@palisade/policy';
 import type { Caller } from '@palisade/principals';
 import { arnAccount } from '@palisade/principals';
 import { z } from 'zod';
 import { answerVisibility, questionContext } from './answer-visibility.ts';
-import { describeIssues } from './decision-request.ts';
 import type { DecisionService } from './decision-service.ts';
 import { judgeSubject } from './judge-subject.ts';
 import { type BundleCache, MAX_SESSIONS_PER_ARN } from './policy-bundles.ts';
@@ -73,7 +73,7 @@ export function allowedActionsService(deps: {
     }>
   > => {
     const parsed = allowedActionsRequestSchema.safeParse(body);
-    if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+    if (!parsed.success) return validationFailure(parsed.error);
     const input = parsed.data;
     const ref = await deps.decisions.resolveSubject(caller, input.principal);
     if (!ref.ok) return ref;

@@ -3,7 +3,7 @@
  * sampled decisions by time, a page at a time. Items expire through DynamoDB TTL.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { decodeMarker, encodeMarker } from '@palisade/iam';
+import { decodeMarker, encodeMarker, validationFailure } from '@palisade/iam';
 import { type Caller, denialOf, palisadeArn } from '@palisade/principals';
 import {
   type DecisionLogRecord,
@@ -14,7 +14,6 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { z } from 'zod';
-import { describeIssues } from './decision-request.ts';
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 /** An instant the calendar has: Date rolls `02-31` over to March, so the round trip must agree. */
@@ -65,7 +64,7 @@ export function decisionLogService(deps: { store: StoreContext; partition: strin
       params: Record<string, string>,
     ): Promise<Result<{ decisions: DecisionLogRecord[]; cursor?: string }>> {
       const parsed = querySchema.safeParse(params);
-      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (!parsed.success) return validationFailure(parsed.error);
       const account = accountFor(caller, parsed.data.account, 'palisade:GetDecisionLog');
       if (!account.ok) return account;
       const to = new Date(parsed.data.to ?? deps.now().toISOString()).toISOString();
@@ -90,7 +89,7 @@ export function decisionLogService(deps: { store: StoreContext; partition: strin
       const account = accountFor(caller, undefined, 'palisade:PutDecisionLogSettings');
       if (!account.ok) return account;
       const parsed = decisionLogSettingsRequestSchema.safeParse(body);
-      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (!parsed.success) return validationFailure(parsed.error);
       const written = await putDecisionLogSettings(deps.store, account.value, parsed.data.sampleRate);
       return written.ok ? ok({ sampleRate: parsed.data.sampleRate }) : written;
     },

@@ -76,13 +76,3 @@ export type DecisionRequest = z.output<typeof decisionRequestSchema>;
 
 /** The most requests one batch may carry. */
 export const MAX_BATCH = 100;
-
-/** Zod issues in one line (path: message; …). */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) =>
-      issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message,
-    )
-    .join('; ');
-}

@@ -12,11 +12,12 @@
  * Steps 2 to 6 are decide.ts; allowed-actions.ts and the simulator judge subjects the same way.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { validationFailure } from '@palisade/iam';
 import type { Caller } from '@palisade/principals';
 import type { DecisionLogRecord, StoreContext } from '@palisade/store';
 import { createAsking, type ResolveToken } from './asking.ts';
 import { createDecide } from './decide.ts';
-import { decisionRequestSchema, describeIssues, MAX_BATCH } from './decision-request.ts';
+import { decisionRequestSchema, MAX_BATCH } from './decision-request.ts';
 import type { BatchEntry, DecisionResult } from './decision-result.ts';
 import { decisionSampler, writeSampledDecisions } from './decision-sampling.ts';
 import { createSubjectLoader, type LoadSubject } from './load-subject.ts';
@@ -72,7 +73,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     loadSubject,
     async authorize(caller, body, requestId) {
       const parsed = decisionRequestSchema.safeParse(body);
-      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (!parsed.success) return validationFailure(parsed.error);
       const log: DecisionLogRecord[] = [];
       const result = await decide(caller, parsed.data, requestId, 0, log);
       await writeSampledDecisions(deps.store, log);
@@ -103,7 +104,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
             return {
               error: {
                 code: 'request.invalid',
-                message: `requests[${index}]: ${describeIssues(parsed.error.issues)}`,
+                message: `requests[${index}]: ${validationFailure(parsed.error).message}`,
               },
             };
           const decided = await decide(caller, parsed.data, requestId, index, log);

@@ -4,11 +4,11 @@
  * caller's service catalog, so unknown actions and mistyped condition keys come back with a
  * "did you mean" before the policy is ever saved.
  */
-import { fail, ok, type Result } from '@palisade/failures';
+import { ok, type Result } from '@palisade/failures';
+import { validationFailure } from '@palisade/iam';
 import { type Finding, type PolicyType, type ServiceCatalog, validatePolicy } from '@palisade/policy';
 import { actionCatalog, type Caller, denialOf } from '@palisade/principals';
 import { z } from 'zod';
-import { describeIssues } from './decision-request.ts';
 
 /** Access Analyzer's policy type names, mapped to the engine's. */
 const POLICY_TYPES: Readonly<Record<string, PolicyType>> = {
@@ -40,7 +40,7 @@ export function policyValidationService(deps: PolicyValidationDependencies) {
     /** Validates a document; any authenticated caller with `palisade:ValidatePolicy` may ask. */
     async validate(caller: Caller, body: unknown): Promise<Result<{ findings: Finding[] }>> {
       const parsed = validatePolicyRequestSchema.safeParse(body);
-      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (!parsed.success) return validationFailure(parsed.error);
       if (caller.kind !== 'operator') {
         const denied = denialOf(caller, 'palisade:ValidatePolicy', '*');
         if (denied) return denied;

@@ -4,6 +4,7 @@
  * AccessDenied whether or not anything is registered.
  */
 import { fail, ok, type Result } from '@palisade/failures';
+import { validationFailure } from '@palisade/iam';
 import { malformedPolicyMessage, type ServiceCatalog, validatePolicy } from '@palisade/policy';
 import { arnAccount, type Caller, denialOf } from '@palisade/principals';
 import {
@@ -15,7 +16,6 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { z } from 'zod';
-import { describeIssues } from './decision-request.ts';
 
 /** What the resource-policy service needs. */
 export interface ResourcePolicyDependencies {
@@ -100,7 +100,7 @@ export function resourcePolicyService(deps: ResourcePolicyDependencies) {
       const account = owned(caller, arn, 'palisade:PutResourcePolicy');
       if (!account.ok) return account;
       const parsed = resourcePolicyRequestSchema.safeParse(body);
-      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (!parsed.success) return validationFailure(parsed.error);
       const current = await getResourcePolicy(deps.store, account.value, arn);
       let policy = current?.policy;
       if (parsed.data.policy !== undefined) {

@@ -4,7 +4,8 @@
  * unknown actions and mistyped keys, and "what can this principal do" enumerates its actions.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import type { ServiceCatalog, ServiceDefinition } from '@palisade/policy';
+import { validationFailure } from '@palisade/iam';
+import { CONDITION_KEY_TYPES, type ServiceCatalog, type ServiceDefinition } from '@palisade/policy';
 import { type Caller, denialOf, isBuiltInService, palisadeArn } from '@palisade/principals';
 import {
   type CatalogScope,
@@ -16,24 +17,6 @@ import {
   serviceDefinitionBytes,
 } from '@palisade/store';
 import { z } from 'zod';
-import { describeIssues } from './decision-request.ts';
-
-const KEY_TYPES = [
-  'String',
-  'ArrayOfString',
-  'Numeric',
-  'ArrayOfNumeric',
-  'Date',
-  'ArrayOfDate',
-  'Bool',
-  'ArrayOfBool',
-  'IPAddress',
-  'ArrayOfIPAddress',
-  'ARN',
-  'ArrayOfARN',
-  'Binary',
-  'ArrayOfBinary',
-] as const;
 
 /** `PUT /v1/service-catalog/{prefix}`: a service's actions, resource types and condition keys. */
 export const serviceDefinitionRequestSchema = z
@@ -56,7 +39,10 @@ export const serviceDefinitionRequestSchema = z
     conditionKeys: z
       .array(
         z
-          .object({ name: z.string().regex(/^[A-Za-z0-9-]+:[\w/.-]{1,128}$/), type: z.enum(KEY_TYPES) })
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9-]+:[\w/.-]{1,128}$/),
+            type: z.enum(CONDITION_KEY_TYPES),
+          })
           .strict(),
       )
       .max(500)
@@ -125,7 +111,7 @@ export function serviceCatalogService(deps: CatalogDependencies) {
       const scope = scopeFor(caller, prefix, 'palisade:PutServiceDefinition');
       if (!scope.ok) return scope;
       const parsed = serviceDefinitionRequestSchema.safeParse(body);
-      if (!parsed.success) return fail('request.invalid', describeIssues(parsed.error.issues));
+      if (!parsed.success) return validationFailure(parsed.error);
       // IAM and STS are described by the platform's own action table (validation reads it first).
       if (isBuiltInService(prefix))
         return fail('entity.already-exists', `The service prefix ${prefix} is built into the platform.`);

@@ -168,3 +168,24 @@ describe('context limits', () => {
     });
   });
 });
+
+describe('bad questions', () => {
+  it("refuses a malformed question in IAM's ValidationError wording, alone and inside a batch", async () => {
+    const { decisions } = createDecisions({ store, partition: 'aws', now: () => new Date() });
+    const bad = { ...question(), action: 'docs:*' };
+    expect(await decisions.authorize(operator, bad, 'req')).toEqual({
+      ok: false,
+      code: 'request.invalid',
+      message:
+        '1 validation error detected: Value at \'action\' failed to satisfy constraint: must be "service:Action" without wildcards',
+    });
+    const batch = await decisions.authorizeBatch(operator, { requests: [question(), bad] }, 'req');
+    expect(batch.ok && batch.value.results[1]).toEqual({
+      error: {
+        code: 'request.invalid',
+        message:
+          'requests[1]: 1 validation error detected: Value at \'action\' failed to satisfy constraint: must be "service:Action" without wildcards',
+      },
+    });
+  });
+});

@@ -3,8 +3,9 @@
  * body and a Query API form (where every scalar arrives as a string), so both interfaces refuse
  * the same inputs with the same ValidationError.
  */
-import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { ok, type Result } from '@palisade/failures';
 import { z } from 'zod';
+import { validationFailure } from './validation-failure.ts';
 
 const NAME_CHARS = /^[\w+=,.@-]+$/;
 
@@ -152,28 +153,4 @@ export const paging = {
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>> {
   const parsed = schema.safeParse(input ?? {});
   return parsed.success ? ok(parsed.data) : validationFailure(parsed.error);
-}
-
-/**
- * The one translation of a zod error into a failure, for every interface: the first few problems
- * as one `request.invalid`, in the wording IAM uses for ValidationError. Never quotes a value (a
- * body may hold a password).
- */
-export function validationFailure(error: z.ZodError): Failure {
-  const problems = error.issues.slice(0, 5).map((issue) => {
-    const at = issue.path.length ? issue.path.map(String).join('.') : 'input';
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
-      return `Value null at '${lowerFirst(at)}' failed to satisfy constraint: Member must not be null`;
-    }
-    return `Value at '${lowerFirst(at)}' failed to satisfy constraint: ${issue.message}`;
-  });
-  const count = error.issues.length;
-  return fail(
-    'request.invalid',
-    `${count} validation error${count === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
-  );
-}
-
-function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
 }

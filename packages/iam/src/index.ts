@@ -39,5 +39,6 @@ export function iamOperations(context: IamContext) {
 
 /** The IAM operations by action name, each with its input and output types. */
 export type IamOperations = ReturnType<typeof iamOperations>;
-export { boolean, integer, list, parseInput, tag, validationFailure } from './iam-inputs.ts';
+export { boolean, integer, list, parseInput, tag } from './iam-inputs.ts';
 export * from './policy-checks.ts';
+export { validationFailure } from './validation-failure.ts';

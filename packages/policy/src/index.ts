@@ -32,6 +32,7 @@ export {
 export { POLICY_TYPES, type PolicyType } from './policy-type.ts';
 export { type ContextInput, normalizeContext } from './request-context.ts';
 export {
+  CONDITION_KEY_TYPES,
   type ConditionKeyType,
   conditionKeyMatches,
   didYouMean,

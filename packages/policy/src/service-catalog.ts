@@ -4,22 +4,26 @@
  * passes to validation; without an entry for a service, any `service:Action` is accepted.
  */
 
-/** Condition key types, as AWS's Service Authorization Reference names them. */
-export type ConditionKeyType =
-  | 'String'
-  | 'ArrayOfString'
-  | 'Numeric'
-  | 'ArrayOfNumeric'
-  | 'Date'
-  | 'ArrayOfDate'
-  | 'Bool'
-  | 'ArrayOfBool'
-  | 'IPAddress'
-  | 'ArrayOfIPAddress'
-  | 'ARN'
-  | 'ArrayOfARN'
-  | 'Binary'
-  | 'ArrayOfBinary';
+/** Condition key types, as AWS's Service Authorization Reference names them (the one list). */
+export const CONDITION_KEY_TYPES = [
+  'String',
+  'ArrayOfString',
+  'Numeric',
+  'ArrayOfNumeric',
+  'Date',
+  'ArrayOfDate',
+  'Bool',
+  'ArrayOfBool',
+  'IPAddress',
+  'ArrayOfIPAddress',
+  'ARN',
+  'ArrayOfARN',
+  'Binary',
+  'ArrayOfBinary',
+] as const;
+
+/** One condition key type. */
+export type ConditionKeyType = (typeof CONDITION_KEY_TYPES)[number];
 
 /** One service namespace. */
 export interface ServiceDefinition {

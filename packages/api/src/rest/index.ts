@@ -10,21 +10,28 @@ import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono } from 'hono';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
-import {
-  type DecisionRequestSchemas,
-  decisionRouteDocs,
-  decisionSchemaComponents,
-} from './decision-routes-openapi.ts';
+import { decisionRouteConfigs } from './decision-routes.ts';
+import { type DecisionRequestSchemas, decisionSchemaComponents } from './decision-schemas.ts';
 import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
-import { openApiDocument, registerComponents, routeDocConfig } from './openapi-document.ts';
-import { mountRoutes, once, type RestEnv } from './route-spec.ts';
+import { jsonSchemaOf, openApiDocument, registerComponents } from './openapi-document.ts';
+import { mountRoutes, once, type RestEnv, registerRoutes } from './route-spec.ts';
 import { type StsOperations, stsRoutes } from './sts-routes.ts';
 
 export type { TenantAccounts } from './account-routes.ts';
+export type { DecisionRequestSchemas } from './decision-schemas.ts';
 export { identityRoutes } from './identity-routes.ts';
 export { namedSchemas } from './response-schemas.ts';
 export type { StsOperations } from './sts-routes.ts';
+
+/**
+ * The reference page's script, pinned to one version: the page runs in an operator's browser next
+ * to their credentials, so it must not change under us the way the CDN's unversioned `latest` can.
+ * Not self-hosted: `@scalar/api-reference` (which ships the standalone bundle) pulls a front-end
+ * toolchain into the install, and its current releases need Node 22. Upgrade together with
+ * `@scalar/hono-api-reference`.
+ */
+const SCALAR_BUNDLE = 'https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.40.0';
 
 /** What the REST app needs. */
 export interface RestDependencies {
@@ -43,27 +50,29 @@ export interface RestDependencies {
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
 export function createRestApp(deps: RestDependencies): Hono {
   const app = new OpenAPIHono<RestEnv>();
-  const registerRoutes = mountRoutes(
-    app,
-    [
-      ...accountRoutes(deps),
-      ...identityRoutes().map((route) => identityRouteSpec(route, deps.operations)),
-      ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
-    ],
-    deps.authenticate,
-  );
+  const specs = [
+    ...accountRoutes(deps),
+    ...identityRoutes().map((route) => identityRouteSpec(route, deps.operations)),
+    ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
+  ];
+  mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
   const document = once(() => {
-    registerRoutes();
-    // The decision API is served by its own app; only its description joins this document.
-    for (const doc of deps.decisionRoutes ? decisionRouteDocs(deps.decisionRoutes) : []) {
-      app.openAPIRegistry.registerPath(routeDocConfig(doc));
-    }
+    registerRoutes(
+      app,
+      specs.map((spec) => spec.route()),
+    );
+    // The decision API is served by its own app, from the same rows; their routes join this document.
+    if (deps.decisionRoutes)
+      registerRoutes(
+        app,
+        decisionRouteConfigs(deps.decisionRoutes, (schema) => jsonSchemaOf(schema)),
+      );
     registerComponents(app, deps.decisionRoutes ? decisionSchemaComponents(deps.decisionRoutes) : {});
     return openApiDocument(app);
   });
   app.get('/openapi.json', (c) => c.json(document()));
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Palisade API' }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Palisade API', cdn: SCALAR_BUNDLE }));
   // Mounted like any Hono app; its own environment (the caller on the context) stays inside.
   return app as unknown as Hono;
 }

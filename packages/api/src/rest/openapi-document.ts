@@ -3,72 +3,14 @@
  * named response schemas, the security schemes and the error responses every route shares.
  * OpenAPI 3.1 schemas are JSON Schema 2020-12, which `z.toJSONSchema` emits.
  */
-import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { isPlainObject } from './json-shapes.ts';
-import { namedSchemas, type SchemaName } from './response-schemas.ts';
-import { type Method, operationId, type RestEnv } from './route-spec.ts';
+import { namedSchemas } from './response-schemas.ts';
+import type { JsonSchema } from './route-docs.ts';
+import type { RestEnv } from './route-spec.ts';
 
-/** A JSON Schema (2020-12) object. */
-export type JsonSchema = Record<string, unknown>;
-
-/** One parameter of an operation (for routes described as data: the decision API). */
-export interface ParameterDoc {
-  readonly name: string;
-  readonly in: 'path' | 'query' | 'header';
-  readonly required: boolean;
-  readonly description?: string;
-  readonly schema: JsonSchema;
-}
-
-/** A route described as data (the decision API, served by its own app). */
-export interface RouteDoc {
-  readonly method: Method;
-  readonly path: string;
-  readonly summary: string;
-  readonly description?: string;
-  readonly tag: string;
-  readonly action?: string;
-  readonly parameters: readonly ParameterDoc[];
-  readonly requestBody?: JsonSchema;
-  readonly success: {
-    readonly status: 200 | 201 | 204;
-    readonly description: string;
-    readonly schema?: JsonSchema;
-  };
-  readonly errors: readonly number[];
-  /** Responses other than the success and the `Error`-shaped errors (a 503 that is still a decision). */
-  readonly extraResponses?: Readonly<
-    Record<number, { readonly description: string; readonly schema: JsonSchema }>
-  >;
-}
-
-const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'Invalid input (`request.invalid`, `request.invalid-input`, `request.malformed-body`, `policy.malformed`, …)',
-  401: 'Missing or invalid credentials (`credentials.*`)',
-  403: 'Not allowed (`access.denied`, `account.suspended`)',
-  404: 'No such entity (`entity.not-found`)',
-  409: 'Conflict (`entity.already-exists`, `entity.delete-conflict`, `quota.exceeded`)',
-  412: 'If-Match does not match the current ETag (`entity.precondition-failed`)',
-};
-
-/** A reference to a schema under `components.schemas`. */
-export function ref(name: SchemaName | (string & {})): JsonSchema {
-  return { $ref: `#/components/schemas/${name}` };
-}
-
-/** The `Error`-shaped responses for these statuses. */
-export function errorResponses(statuses: readonly number[]): RouteConfig['responses'] {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      {
-        description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-        content: { 'application/json': { schema: ref('Error') } },
-      },
-    ]),
-  );
-}
+export { errorResponses, type JsonSchema, ref } from './route-docs.ts';
 
 /** A member schema as the document shows it: as parsed (a Query-form integer reads as an integer). */
 export function documented<S extends z.ZodType>(schema: S, description?: string): S {
@@ -109,36 +51,6 @@ function simplify(value: unknown): unknown {
     out.anyOf = branches;
   }
   return out;
-}
-
-/** Describes a route given as data, for the registry. */
-export function routeDocConfig(route: RouteDoc): RouteConfig {
-  const success = {
-    description: route.success.description,
-    ...(route.success.schema ? { content: { 'application/json': { schema: route.success.schema } } } : {}),
-  };
-  const extra = Object.entries(route.extraResponses ?? {}).map(([status, response]) => [
-    status,
-    { description: response.description, content: { 'application/json': { schema: response.schema } } },
-  ]);
-  return {
-    method: route.method,
-    path: route.path,
-    operationId: operationId(route.method, route.path),
-    summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
-    tags: [route.tag],
-    ...(route.action ? { 'x-iam-action': route.action } : {}),
-    ...(route.parameters.length ? { parameters: [...route.parameters] as RouteConfig['parameters'] } : {}),
-    ...(route.requestBody
-      ? { requestBody: { required: true, content: { 'application/json': { schema: route.requestBody } } } }
-      : {}),
-    responses: {
-      [route.success.status]: success,
-      ...errorResponses(route.errors),
-      ...Object.fromEntries(extra),
-    },
-  };
 }
 
 const DESCRIPTION = `IAM and STS as a product: users, groups, roles, managed and inline policies and access keys

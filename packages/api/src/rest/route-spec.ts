@@ -4,13 +4,15 @@
  * registers it in the app's OpenAPI registry and serves it with the same schemas, so the published
  * document and the handler cannot differ.
  */
-import type { RouteConfig } from '@hono/zod-openapi';
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Result } from '@palisade/failures';
 import { fail, ok } from '@palisade/failures';
 import { validationFailure } from '@palisade/iam';
 import type { Caller, RequestOrigin } from '@palisade/principals';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+// zod/mini, not zod: the decision routes (the authorize function) mount through this module.
+import { safeParse, strictObject } from 'zod/mini';
+import { $ZodType } from 'zod/v4/core';
 import { failureResponse } from '../error-responses.ts';
 import { parseJsonBody } from '../json-body.ts';
 import { type Authenticate, readSignedRequest } from '../signed-request.ts';
@@ -43,10 +45,15 @@ export interface RouteInput {
 export interface RouteSpec {
   readonly method: Method;
   readonly path: string;
+  /** Hono's path when it is not the template's (an ARN segment that may hold slashes: `/*`). */
+  readonly servedAt?: string;
   /** Not signed: the body carries its own proof of identity (documented with `security: []`). */
   readonly unsigned?: boolean;
+  /** The largest body the route reads (default MAX_BODY_BYTES). */
+  readonly bodyLimit?: number;
   /**
-   * The OpenAPI route; its `request` schemas validate the input. Built on first use (memoized):
+   * The OpenAPI route; its `request` schemas, when zod schemas, validate the input (a route whose
+   * service validates its own body documents it as JSON Schema). Built on first use (memoized):
    * describing every schema is most of a cold start's app construction otherwise.
    */
   readonly route: () => RouteConfig;
@@ -87,9 +94,13 @@ export function operationId(method: string, path: string): string {
  * the `palisade` scope service when the route is signed, and puts the caller and the parsed body on
  * the context.
  */
-export function restAuthentication(authenticate: Authenticate, signed: boolean): MiddlewareHandler<RestEnv> {
+export function restAuthentication(
+  authenticate: Authenticate,
+  signed: boolean,
+  bodyLimit?: number,
+): MiddlewareHandler<RestEnv> {
   return async function restAuthentication(c, next) {
-    const read = await readSignedRequest(c);
+    const read = await readSignedRequest(c, bodyLimit);
     if (!read.ok) return failureResponse(c, read, 'rest');
     const { received, bodyText, origin } = read.value;
     if (signed) {
@@ -105,12 +116,12 @@ export function restAuthentication(authenticate: Authenticate, signed: boolean):
   };
 }
 
-const NO_FIELDS = z.strictObject({});
+const NO_FIELDS = strictObject({});
 
 /** Parses one part of the request with the route's schema; a problem is the one validation failure. */
 function parsePart(schema: unknown, value: unknown): Result<Record<string, unknown>> {
-  if (!(schema instanceof z.ZodType)) return ok({});
-  const parsed = schema.safeParse(value);
+  if (!(schema instanceof $ZodType)) return ok({});
+  const parsed = safeParse(schema, value);
   if (!parsed.success) return validationFailure(parsed.error);
   return ok(parsed.data as Record<string, unknown>);
 }
@@ -118,7 +129,8 @@ function parsePart(schema: unknown, value: unknown): Result<Record<string, unkno
 function bodySchemaOf(spec: RouteSpec): unknown {
   const media = spec.route().request?.body?.content['application/json'];
   const schema = media && 'schema' in media ? media.schema : undefined;
-  return schema ?? (spec.refusesBody ? NO_FIELDS : undefined);
+  if (schema instanceof $ZodType) return schema;
+  return spec.refusesBody ? NO_FIELDS : undefined;
 }
 
 /** Reads the route's parameters, query and body through its declared schemas. */
@@ -160,17 +172,16 @@ export function once<T>(build: () => T): () => T {
 
 /**
  * Serves each spec, then answers a known path with another method 405 (with `Allow`), not the
- * platform's 404. Returns the function that registers the specs in the app's OpenAPI registry.
+ * platform's 404.
  */
 export function mountRoutes(
-  app: OpenAPIHono<RestEnv>,
+  app: Hono<RestEnv>,
   specs: readonly RouteSpec[],
   authenticate: Authenticate,
-): () => void {
-  const methodsByPath = new Map<string, string[]>();
+): void {
+  const methodsByPath = new Map<string, { path: string; methods: string[] }>();
   for (const spec of specs) {
-    const route = { method: spec.method, path: spec.path };
-    const signed = spec.unsigned !== true;
+    const served = spec.servedAt ?? honoPath(spec.path);
     const serveRoute: MiddlewareHandler<RestEnv> = async function serveRoute(c) {
       const input = routeInput(c, spec);
       if (!input.ok) return failureResponse(c, input, 'rest');
@@ -178,17 +189,18 @@ export function mountRoutes(
     };
     const handlers = [
       ...(spec.noStore ? [noStore()] : []),
-      restAuthentication(authenticate, signed),
+      restAuthentication(authenticate, spec.unsigned !== true, spec.bodyLimit),
       serveRoute,
     ];
-    app.on(route.method.toUpperCase(), [honoPath(route.path)], ...handlers);
-    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method]);
+    app.on(spec.method.toUpperCase(), [served], ...handlers);
+    const known = methodsByPath.get(served) ?? { path: spec.path, methods: [] };
+    methodsByPath.set(served, { path: spec.path, methods: [...known.methods, spec.method] });
   }
-  for (const [path, methods] of methodsByPath) {
+  for (const [served, { path, methods }] of methodsByPath) {
     const allow = [
       ...new Set(methods.flatMap((m) => (m === 'get' ? ['GET', 'HEAD'] : [m.toUpperCase()]))),
     ].join(', ');
-    app.all(honoPath(path), (c) => {
+    app.all(served, (c) => {
       const response = failureResponse(
         c,
         {
@@ -201,7 +213,9 @@ export function mountRoutes(
       return response;
     });
   }
-  return once(() => {
-    for (const spec of specs) app.openAPIRegistry.registerPath(spec.route());
-  });
+}
+
+/** Registers routes in the app's OpenAPI registry (on first use of the document). */
+export function registerRoutes(app: OpenAPIHono<RestEnv>, routes: readonly RouteConfig[]): void {
+  for (const route of routes) app.openAPIRegistry.registerPath(route);
 }
