@@ -117,12 +117,29 @@ describe('the local change stream reader', () => {
   });
 
   it('stops cleanly and delivers nothing after it stopped', async () => {
+    // A second reader still running shows when the record was there to deliver: no sleep to guess it.
+    const witnessed: ChangeRecord[] = [];
+    const witness = startChangeStreamReader({
+      tableName: store.tableName,
+      endpoint: inject('dynamodbEndpoint'),
+      pollMs: 50,
+      consume: async (records) => {
+        witnessed.push(...records);
+      },
+    });
+    await witness.ready;
     await reader.stop();
     const before = received.length;
     await withChangeOrigin(origin('DeleteAccountPasswordPolicy'), async () => {
       await putPasswordPolicy(store, ACCOUNT, { MinimumPasswordLength: 14 });
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await until(() => witnessed.find((r) => r.operation === 'DeleteAccountPasswordPolicy'));
+    // A later record of the same item comes on the same shard after it: by the time the witness has
+    // it too, a reader still polling at the same pace would have delivered the first.
+    await withChangeOrigin(origin('AfterStopProbe'), () =>
+      putPasswordPolicy(store, ACCOUNT, { MinimumPasswordLength: 15 }),
+    );
+    await until(() => witnessed.find((r) => r.operation === 'AfterStopProbe')).finally(() => witness.stop());
     expect(received.length).toBe(before);
   });
 });

@@ -540,18 +540,22 @@ describe('POST /v1/authorize/batch', () => {
 
 describe('resource policies', () => {
   const shared = () => `arn:aws:docs:us-east-1:${B}:doc/shared`;
+  const sharedPolicy = () => ({
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: aliceArn() }, Action: 'docs:Read', Resource: shared() },
+      ],
+    },
+    tags: [{ Key: 'team', Value: 'blue' }],
+  });
+  const sharedPath = () => `/v1/resource-policies/${encodeURIComponent(shared())}`;
+  /** B's grant to alice, put by each test that needs it (a PUT: the same whichever test ran first). */
+  const grantShared = async () => expect((await rootB.put(sharedPath(), sharedPolicy())).status).toBe(200);
 
   it('lets only the owning account manage a resource policy and validates it', async () => {
-    const body = {
-      policy: {
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { AWS: aliceArn() }, Action: 'docs:Read', Resource: shared() },
-        ],
-      },
-      tags: [{ Key: 'team', Value: 'blue' }],
-    };
-    const path = `/v1/resource-policies/${encodeURIComponent(shared())}`;
+    const body = sharedPolicy();
+    const path = sharedPath();
     expect((await rootA.put(path, body)).status).toBe(403);
     const malformed = await rootB.put(path, {
       policy: { Statement: [{ Effect: 'Allow', Action: 'docs:Read' }] },
@@ -566,6 +570,7 @@ describe('resource policies', () => {
   });
 
   it('needs both sides for a cross-account grant', async () => {
+    await grantShared();
     // Alice's own policy covers only account A's documents: B's grant alone is not enough.
     const before = await alice.post('/v1/authorize', { action: 'docs:Read', resource: shared() });
     expect(before.body.decision).toBe('implicitDeny');
@@ -590,9 +595,12 @@ describe('resource policies', () => {
       resource: `arn:aws:docs:us-east-1:${B}:doc/other`,
     });
     expect(other.body.decision).toBe('implicitDeny');
+    // Alice leaves as she came: no other test sees the grant on her side.
+    await iam(A, 'DeleteUserPolicy', { UserName: 'alice', PolicyName: 'shared' });
   });
 
   it('supplies the registered resource tags and ignores the caller values', async () => {
+    await grantShared();
     const response = await alice.post('/v1/authorize', {
       action: 'docs:Read',
       resource: shared(),
@@ -604,10 +612,17 @@ describe('resource policies', () => {
 
 describe('freshness', () => {
   it('flips a decision within 1 s of a policy change', async () => {
+    // A user of its own: deleting alice's policy would change what every other test asks about her.
+    const dora = clientFor(running.url, await userWithKey(A, 'dora'));
+    await iam(A, 'PutUserPolicy', {
+      UserName: 'dora',
+      PolicyName: 'docs',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Read', Resource: doc('*') }),
+    });
     const ask = async () =>
-      (await alice.post('/v1/authorize', { action: 'docs:Read', resource: doc('fresh') })).body.decision;
+      (await dora.post('/v1/authorize', { action: 'docs:Read', resource: doc('fresh') })).body.decision;
     expect(await ask()).toBe('allowed');
-    await iam(A, 'DeleteUserPolicy', { UserName: 'alice', PolicyName: 'docs' });
+    await iam(A, 'DeleteUserPolicy', { UserName: 'dora', PolicyName: 'docs' });
     const changedAt = performance.now();
     let decision = await ask();
     while (decision === 'allowed' && performance.now() - changedAt < 5000) decision = await ask();

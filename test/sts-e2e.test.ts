@@ -262,7 +262,9 @@ describe('session policies', () => {
       },
       a.alice,
     );
-    await expect(iam(narrowed).send(new ListRolesCommand({}))).resolves.toBeDefined();
+    await expect(iam(narrowed).send(new ListRolesCommand({}))).resolves.toMatchObject({
+      Roles: expect.arrayContaining([expect.objectContaining({ RoleName: 'deployer' })]),
+    });
     await expect(iam(narrowed).send(new ListUsersCommand({}))).rejects.toMatchObject({
       name: 'AccessDenied',
     });
@@ -275,7 +277,11 @@ describe('session policies', () => {
       },
       a.alice,
     );
-    await expect(iam(full).send(new ListUsersCommand({}))).resolves.toBeDefined();
+    // Account B has roles only.
+    await expect(iam(full).send(new ListUsersCommand({}))).resolves.toMatchObject({
+      Users: [],
+      IsTruncated: false,
+    });
   });
 
   it('reports PackedPolicySize and refuses a malformed session policy', async () => {
@@ -321,7 +327,10 @@ describe('expiry', () => {
       secretAccessKey: answer.Credentials?.SecretAccessKey ?? '',
       sessionToken: answer.Credentials?.SessionToken ?? '',
     };
-    await expect(sts(credentials).send(new GetCallerIdentityCommand({}))).resolves.toBeDefined();
+    await expect(sts(credentials).send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({
+      Account: b.accountId,
+      Arn: `arn:aws:sts::${b.accountId}:assumed-role/deployer/short`,
+    });
     // A wrong session token is not the session's.
     await expect(
       sts({ ...credentials, sessionToken: `${credentials.sessionToken.slice(0, -2)}xx` }).send(
@@ -364,7 +373,9 @@ describe('account suspension', () => {
     } finally {
       await running.platform.accounts.setStatus(operator, b.accountId, 'active');
     }
-    await expect(iam(credentials).send(new ListRolesCommand({}))).resolves.toBeDefined();
+    await expect(iam(credentials).send(new ListRolesCommand({}))).resolves.toMatchObject({
+      Roles: expect.arrayContaining([expect.objectContaining({ RoleName: 'deployer' })]),
+    });
   });
 });
 

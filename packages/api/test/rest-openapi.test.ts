@@ -95,7 +95,9 @@ describe('GET /openapi.json', () => {
         Object.keys(responses).some((status) => /^2\d\d$/.test(status)),
         key,
       ).toBe(true);
-      expect(responses['401'], key).toBeDefined();
+      expect(responses['401'], key).toMatchObject({
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      });
       expect(operation.summary, key).toEqual(expect.any(String));
     }
     const schemas = Object.keys((document.components as Json).schemas as Json);

@@ -51,6 +51,8 @@ export interface DecisionsOptions {
   readonly resolveToken?: ResolveToken;
   /** The freshness window (ms); see policy-bundles.ts. */
   readonly revalidateAfterMs?: number;
+  /** The cache's monotonic clock in ms (performance.now by default); tests pass their own. */
+  readonly clock?: () => number;
   readonly random?: () => number;
   /** Hears the internal error behind a `platform-unavailable` deny; see DecisionDependencies. */
   readonly reportError?: (error: unknown, requestId: string) => void;
@@ -65,6 +67,7 @@ export function createDecisionQuestions(options: DecisionsOptions) {
     store: options.store,
     partition: options.partition,
     ...(options.revalidateAfterMs !== undefined ? { revalidateAfterMs: options.revalidateAfterMs } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const decisions = createDecisionService({
     store: options.store,

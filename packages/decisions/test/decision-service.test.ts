@@ -47,10 +47,12 @@ const question = () => ({
 
 describe('decision cache', () => {
   it('makes no DynamoDB call when warm and re-reads only its stamps after the window', async () => {
+    let elapsed = 0;
     const { decisions } = createDecisions({
       store,
       partition: 'aws',
       now: () => new Date(),
+      clock: () => elapsed,
       revalidateAfterMs: 1000,
     });
     const decide = () => decisions.authorize(operator, question(), 'req');
@@ -63,7 +65,10 @@ describe('decision cache', () => {
     sends = 0;
     for (let i = 0; i < 50; i++) await decide();
     expect(sends).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    elapsed = 999;
+    await decide();
+    expect(sends).toBe(0);
+    elapsed = 1000;
     await decide();
     expect(sends).toBe(1);
   });
@@ -83,10 +88,12 @@ describe('decision cache', () => {
   });
 
   it('sees a group membership removal and an account suspension within the window', async () => {
+    let elapsed = 0;
     const { decisions } = createDecisions({
       store,
       partition: 'aws',
       now: () => new Date(),
+      clock: () => elapsed,
       revalidateAfterMs: 100,
     });
     const decide = async () => {
@@ -95,15 +102,15 @@ describe('decision cache', () => {
     };
     expect((await decide())?.decision).toBe('allowed');
     await run('RemoveUserFromGroup', { GroupName: 'readers', UserName: 'carol' });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    elapsed += 100;
     expect((await decide())?.decision).toBe('implicitDeny');
     await run('AddUserToGroup', { GroupName: 'readers', UserName: 'carol' });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    elapsed += 100;
     expect((await decide())?.decision).toBe('allowed');
 
     const account = await getAccount(store, A);
     await setAccountStatus(store, A, 'suspended', account?.version ?? 0);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    elapsed += 100;
     expect(await decide()).toMatchObject({ decision: 'implicitDeny', reason: 'account-not-active' });
     const suspended = await getAccount(store, A);
     await setAccountStatus(store, A, 'active', suspended?.version ?? 0);

@@ -99,10 +99,12 @@ beforeAll(async () => {
 describe('decisions about a role session ARN', () => {
   it('makes no DynamoDB call when warm and one round trip (stamps and session list) after the window', async () => {
     await session('warm');
+    let elapsed = 0;
     const { decisions } = createDecisions({
       store,
       partition: 'aws',
       now: () => NOW,
+      clock: () => elapsed,
       revalidateAfterMs: 1000,
     });
     const decide = () => decisions.authorize(operator, question('warm'), 'req');
@@ -114,7 +116,10 @@ describe('decisions about a role session ARN', () => {
     sends = 0;
     for (let i = 0; i < 50; i++) await decide();
     expect(sends).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    elapsed = 999;
+    await decide();
+    expect(sends).toBe(0);
+    elapsed = 1000;
     await decide();
     expect(sends).toBe(2);
   });

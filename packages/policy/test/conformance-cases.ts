@@ -3,14 +3,11 @@
  * and maps each case onto evaluateRequest's contract.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { conformanceCorpus } from '../../../test/fixtures/conformance-corpus.ts';
 
-/** The corpus location, relative to the repository root. */
-export const CORPUS_DIR = resolve(
-  fileURLToPath(new URL('../../..', import.meta.url)),
-  '../shared/conformance/iam-simulate-cases/core-engine',
-);
+/** The corpus location (see test/fixtures/conformance-corpus.ts). */
+export const CORPUS_DIR = conformanceCorpus('iam-simulate-cases/core-engine').dir;
 
 /** One case as stored upstream (only the fields the runner reads). */
 export interface CorpusCase {

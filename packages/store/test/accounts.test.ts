@@ -28,7 +28,9 @@ describe('accounts store', () => {
   });
 
   it('refuses a second account with a taken alias and writes nothing of it', async () => {
-    const taken = await putNewAccount(store, { accountId: '222222222222', alias: 'acme', createdAt });
+    const first = await putNewAccount(store, { accountId: '222222222221', alias: 'taken', createdAt });
+    expect(first.ok).toBe(true);
+    const taken = await putNewAccount(store, { accountId: '222222222222', alias: 'taken', createdAt });
     expect(taken).toMatchObject({ ok: false, code: 'entity.already-exists' });
     expect(await getAccount(store, '222222222222')).toBeUndefined();
   });
@@ -52,13 +54,19 @@ describe('accounts store', () => {
   });
 
   it('pages through accounts in id order', async () => {
-    const first = await listAccounts(store, { limit: 2 });
-    expect(first.accounts).toHaveLength(2);
-    expect(first.next).toBeDefined();
-    const rest = await listAccounts(store, { limit: 100, after: first.next });
-    const all = [...first.accounts, ...rest.accounts].map((a) => a.accountId);
-    expect(all).toEqual([...all].sort());
-    expect(new Set(all).size).toBe(all.length);
+    // A table of its own: the other tests' accounts would make the pages depend on which ran first.
+    const paged = await createTestTable('accounts-pages');
+    const ids = ['555555555553', '555555555551', '555555555552'];
+    for (const accountId of ids) {
+      expect((await putNewAccount(paged, { accountId, alias: `paged-${accountId}`, createdAt })).ok).toBe(
+        true,
+      );
+    }
+    const first = await listAccounts(paged, { limit: 2 });
+    expect(first.accounts.map((a) => a.accountId)).toEqual(['555555555551', '555555555552']);
+    expect(first.next).toBe('555555555552');
+    const rest = await listAccounts(paged, { limit: 2, after: first.next });
+    expect(rest).toEqual({ accounts: [expect.objectContaining({ accountId: '555555555553' })] });
   });
 
   it('refuses to build a key from an invalid account id', async () => {

@@ -8,7 +8,7 @@ import { generateTotpCode } from '@palisade/credentials';
 import { iamOperations, type OperationTable, verifyMfaCode } from '@palisade/iam';
 import { type Caller, rootCaller } from '@palisade/principals';
 import { getPrincipal, listSignInAttempts } from '@palisade/store';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../functions/wiring/platform.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
 import { requestSignIn } from '../../../test/fixtures/sign-in-request.ts';
@@ -175,9 +175,30 @@ describe('sign-in throttling', () => {
   });
 });
 
+/**
+ * A user of its own with a password and an enabled virtual device, enrolled at `at` with the codes
+ * of the step before and of the step at `at` (both used up), so no test leans on another's device.
+ */
+async function userWithDevice(userName: string, at: Date): Promise<{ serial: string; seed: string }> {
+  clock = at;
+  await call(root, 'CreateUser', { UserName: userName });
+  await call(root, 'CreateLoginProfile', { UserName: userName, Password: PASSWORD });
+  const created = await call(root, 'CreateVirtualMFADevice', { VirtualMFADeviceName: `${userName}-phone` });
+  const device = created.VirtualMFADevice as { SerialNumber: string; Base32StringSeed: Uint8Array };
+  const seed = Buffer.from(device.Base32StringSeed).toString('ascii');
+  await call(root, 'EnableMFADevice', {
+    UserName: userName,
+    SerialNumber: device.SerialNumber,
+    AuthenticationCode1: generateTotpCode(seed, new Date(at.getTime() - 30_000)),
+    AuthenticationCode2: generateTotpCode(seed, at),
+  });
+  return { serial: device.SerialNumber, seed };
+}
+
 describe('MFA', () => {
-  let seed: string;
-  let serial: string;
+  beforeEach(() => {
+    clock = START;
+  });
 
   it('enrols a virtual device with two consecutive codes and then requires a code to sign in', {
     timeout: 60_000,
@@ -191,9 +212,9 @@ describe('MFA', () => {
       Base32StringSeed: Uint8Array;
       QRCodePNG: Uint8Array;
     };
-    serial = device.SerialNumber;
+    const serial = device.SerialNumber;
     expect(serial).toBe(`arn:aws:iam::${accountId}:mfa/mia-phone`);
-    seed = Buffer.from(device.Base32StringSeed).toString('ascii');
+    const seed = Buffer.from(device.Base32StringSeed).toString('ascii');
     expect(seed).toMatch(/^[A-Z2-7]{32}$/);
     expect(Buffer.from(device.QRCodePNG).subarray(1, 4).toString('ascii')).toBe('PNG');
 
@@ -216,8 +237,11 @@ describe('MFA', () => {
     expect(await call(root, 'ListMFADevices', { UserName: 'mia' })).toMatchObject({
       MFADevices: [{ UserName: 'mia', SerialNumber: serial }],
     });
+    // Other tests' users have devices in this account too: mia's is among the assigned ones.
     expect(await call(root, 'ListVirtualMFADevices', { AssignmentStatus: 'Assigned' })).toMatchObject({
-      VirtualMFADevices: [{ SerialNumber: serial, User: { UserName: 'mia' } }],
+      VirtualMFADevices: expect.arrayContaining([
+        expect.objectContaining({ SerialNumber: serial, User: expect.objectContaining({ UserName: 'mia' }) }),
+      ]),
     });
     expect(await run(root, 'DeleteUser', { UserName: 'mia' })).toMatchObject({
       code: 'entity.delete-conflict',
@@ -247,22 +271,24 @@ describe('MFA', () => {
   });
 
   it('accepts a fresh code from exactly one of two concurrent sign-ins', { timeout: 60_000 }, async () => {
+    const { seed } = await userWithDevice('nia', new Date(START.getTime() + 3 * 3600_000));
     clock = new Date(START.getTime() + 3 * 3600_000 + 60_000);
     const code = generateTotpCode(seed, clock);
     const answers = await Promise.all([
-      signIn({ userName: 'mia', password: PASSWORD, mfaCode: code }),
-      signIn({ userName: 'mia', password: PASSWORD, mfaCode: code }),
+      signIn({ userName: 'nia', password: PASSWORD, mfaCode: code }),
+      signIn({ userName: 'nia', password: PASSWORD, mfaCode: code }),
     ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
     expect(answers.find((a) => a.status === 401)?.code).toBe('credentials.invalid-mfa');
   });
 
-  it('verifies codes for STS once per step, for the device owner only', async () => {
+  it('verifies codes for STS once per step, for the device owner only', { timeout: 30_000 }, async () => {
+    const { serial, seed } = await userWithDevice('ola', new Date(START.getTime() + 3 * 3600_000));
     clock = new Date(START.getTime() + 3 * 3600_000 + 90_000);
     const code = generateTotpCode(seed, clock);
     const store = platform.store;
     const secrets = platform.iam.secrets;
-    const mia = await getPrincipal(store, accountId, 'user', 'MIA');
+    const ola = await getPrincipal(store, accountId, 'user', 'OLA');
     expect(
       await verifyMfaCode(store, secrets, accountId, serial, code, clock, {
         kind: 'user',
@@ -271,11 +297,11 @@ describe('MFA', () => {
     ).toMatchObject({ ok: false, code: 'credentials.invalid-mfa' });
     const first = await verifyMfaCode(store, secrets, accountId, serial, code, clock, {
       kind: 'user',
-      userId: String(mia?.id),
+      userId: String(ola?.id),
     });
     expect(first).toMatchObject({
       ok: true,
-      value: { authTime: clock, owner: { kind: 'user', userId: mia?.id } },
+      value: { authTime: clock, owner: { kind: 'user', userId: ola?.id } },
     });
     expect(await verifyMfaCode(store, secrets, accountId, serial, code, clock)).toMatchObject({ ok: false });
     expect(await verifyMfaCode(store, secrets, '999999999999', serial, code, clock)).toMatchObject({
@@ -286,10 +312,17 @@ describe('MFA', () => {
   it('deactivates and deletes the device, after which the user can be deleted', {
     timeout: 30_000,
   }, async () => {
-    await call(root, 'DeactivateMFADevice', { UserName: 'mia', SerialNumber: serial });
+    const { serial } = await userWithDevice('pia', new Date(START.getTime() + 3 * 3600_000));
+    expect(await run(root, 'DeleteUser', { UserName: 'pia' })).toMatchObject({
+      code: 'entity.delete-conflict',
+    });
+    await call(root, 'DeactivateMFADevice', { UserName: 'pia', SerialNumber: serial });
     await call(root, 'DeleteVirtualMFADevice', { SerialNumber: serial });
-    await call(root, 'DeleteLoginProfile', { UserName: 'mia' });
-    expect(await run(root, 'DeleteUser', { UserName: 'mia' })).toMatchObject({ ok: true });
-    clock = START;
+    await call(root, 'DeleteLoginProfile', { UserName: 'pia' });
+    expect(await run(root, 'DeleteUser', { UserName: 'pia' })).toMatchObject({ ok: true });
+    const listed = (await call(root, 'ListVirtualMFADevices', {})) as {
+      VirtualMFADevices: { SerialNumber: string }[];
+    };
+    expect(listed.VirtualMFADevices.map((device) => device.SerialNumber)).not.toContain(serial);
   });
 });

@@ -9,7 +9,7 @@ import { iamOperations, type OperationTable } from '@palisade/iam';
 import { type Caller, operatorCaller, rootCaller } from '@palisade/principals';
 import { readSigningKeys } from '@palisade/store';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../functions/wiring/platform.ts';
 import { mustRunOperation } from '../../../test/fixtures/run-operation.ts';
 import { requestSignIn } from '../../../test/fixtures/sign-in-request.ts';
@@ -80,9 +80,25 @@ beforeAll(async () => {
   }
 }, 60_000);
 
+/** A fresh session of ana's, opened at START. */
+async function anaSession(): Promise<{ accessToken: string; refreshToken: string }> {
+  clock = START;
+  const signedIn = await signIn('ana');
+  expect(signedIn.status).toBe(200);
+  return { accessToken: String(signedIn.body.accessToken), refreshToken: String(signedIn.body.refreshToken) };
+}
+
 describe('bearer sessions', () => {
-  let accessToken: string;
-  let refreshToken: string;
+  // Opened before any test and only read by them (a test that revokes opens its own), so no test
+  // leans on what another did; it also dates the signing key from START.
+  let sharedToken: string;
+  beforeAll(async () => {
+    sharedToken = (await anaSession()).accessToken;
+  }, 30_000);
+  // Every test starts at START whatever the one before it did with the clock.
+  beforeEach(() => {
+    clock = START;
+  });
 
   it('signs a user in and lets the access token call the Query API as that user', {
     timeout: 30_000,
@@ -94,8 +110,7 @@ describe('bearer sessions', () => {
       expiresIn: 900,
       passwordResetRequired: false,
     });
-    accessToken = String(signedIn.body.accessToken);
-    refreshToken = String(signedIn.body.refreshToken);
+    const accessToken = String(signedIn.body.accessToken);
     const header = decode(partsOf(accessToken)[0]);
     const payload = decode(partsOf(accessToken)[1]);
     expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
@@ -115,6 +130,7 @@ describe('bearer sessions', () => {
   });
 
   it('publishes the signing key in the JWKS and the discovery document, unauthenticated', async () => {
+    const accessToken = sharedToken;
     const jwks = (await (await platform.app.request('/.well-known/jwks.json')).json()) as {
       keys: Record<string, unknown>[];
     };
@@ -131,6 +147,7 @@ describe('bearer sessions', () => {
   });
 
   it('refuses forged, tampered and mis-addressed tokens with 401', async () => {
+    const accessToken = sharedToken;
     const [headerPart, payloadPart, signature] = partsOf(accessToken);
     const header = decode(headerPart);
     const payload = decode(payloadPart);
@@ -172,17 +189,15 @@ describe('bearer sessions', () => {
   });
 
   it('refuses an expired access token', async () => {
+    const accessToken = sharedToken;
     clock = new Date(START.getTime() + 16 * 60_000);
-    try {
-      const response = await restRoute(accessToken);
-      expect(response.status).toBe(401);
-      expect(await response.json()).toMatchObject({ error: { code: 'credentials.expired-token' } });
-    } finally {
-      clock = START;
-    }
+    const response = await restRoute(accessToken);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: { code: 'credentials.expired-token' } });
   });
 
   it('mints temporary credentials for the CLI from a session', async () => {
+    const accessToken = sharedToken;
     const response = await post('/v1/sign-in/credentials', {}, { authorization: `Bearer ${accessToken}` });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -195,6 +210,7 @@ describe('bearer sessions', () => {
   });
 
   it('rotates refresh tokens, and revokes the whole family when a used one comes back', async () => {
+    const { accessToken, refreshToken } = await anaSession();
     const first = await post('/v1/sign-in/refresh', { refreshToken });
     expect(first.status).toBe(200);
     const rotated = (await first.json()) as { accessToken: string; refreshToken: string };

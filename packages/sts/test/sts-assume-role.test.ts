@@ -282,9 +282,10 @@ describe('session tags', () => {
       ok: false,
       code: 'request.invalid',
     });
-    await expect(
-      assumeOk(alice, { RoleArn: target, RoleSessionName: 'x50', Tags: tags(50) }),
-    ).resolves.toBeDefined();
+    const fifty = await assumeOk(alice, { RoleArn: target, RoleSessionName: 'x50', Tags: tags(50) });
+    expect(fifty.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${B}:assumed-role/target/x50`);
+    const tagged = await f.session(fifty.Credentials.AccessKeyId);
+    expect(callerFacts(tagged)?.principalTags).toEqual(expect.arrayContaining(tags(50)));
     const duplicate = [
       { Key: 'Project', Value: 'a' },
       { Key: 'project', Value: 'b' },
@@ -307,7 +308,9 @@ describe('session tags', () => {
   });
 
   it('needs sts:TagSession in the trust policy to pass tags', async () => {
-    await expect(assumeOk(alice, { RoleArn: strict, RoleSessionName: 'untagged' })).resolves.toBeDefined();
+    await expect(assumeOk(alice, { RoleArn: strict, RoleSessionName: 'untagged' })).resolves.toMatchObject({
+      AssumedRoleUser: { Arn: `arn:aws:sts::${B}:assumed-role/strict/untagged` },
+    });
     expect(await assume(alice, { RoleArn: strict, RoleSessionName: 'tagged', Tags: tags(1) })).toMatchObject({
       ok: false,
       code: 'access.denied',
@@ -363,9 +366,11 @@ describe('session tags', () => {
       ok: false,
       code: 'request.invalid',
     });
-    await expect(
-      assumeOk(hop1, { RoleArn: next, RoleSessionName: 'hop2d', Tags: tags(49) }),
-    ).resolves.toBeDefined();
+    const full = await assumeOk(hop1, { RoleArn: next, RoleSessionName: 'hop2d', Tags: tags(49) });
+    expect(full.AssumedRoleUser.Arn).toBe(`arn:aws:sts::${B}:assumed-role/next/hop2d`);
+    expect(callerFacts(await f.session(full.Credentials.AccessKeyId))?.principalTags).toEqual(
+      expect.arrayContaining([{ Key: 'project', Value: 'apollo' }, ...tags(49)]),
+    );
   });
 });
 

@@ -55,7 +55,9 @@ describe('GetSessionToken', () => {
         RoleArn: `arn:aws:iam::${B}:role/target`,
         RoleSessionName: 'from-session',
       }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject({
+      AssumedRoleUser: { Arn: `arn:aws:sts::${B}:assumed-role/target/from-session` },
+    });
     expect(callerFacts(session)?.session?.mfaAuthenticatedAt).toBeUndefined();
   });
 
