@@ -14,8 +14,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
-import { type IamOperations, iamOperations } from '@palisade/iam';
-import { operatorCaller, rootCaller } from '@palisade/principals';
+import { operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -30,6 +29,7 @@ import {
   populatedAccount,
 } from './decision-costs.ts';
 import { measureLambdaBundles } from './lambda-bundle.ts';
+import { readerAccount } from './reader-account.ts';
 import { addReferenceRoutes } from './reference-routes.ts';
 
 const run = promisify(execFile);
@@ -185,39 +185,12 @@ async function main() {
   await new Promise((done) => server.once('listening', done));
   const base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 
-  const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), 'bench');
-  if (!created.ok) throw new Error(created.message);
-  const A = created.value.account.accountId;
-  const ops = iamOperations(platform.iam);
-  const root = rootCaller('aws', A);
-  const call = async (action: keyof IamOperations, input: object) => {
-    const result = await ops[action]?.(root, input);
-    if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
-    return result.value as Record<string, never>;
-  };
-  await call('CreateUser', { UserName: 'reader' });
-  await call('PutUserPolicy', {
-    UserName: 'reader',
-    PolicyName: 'docs',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['docs:Read', 'docs:List', 'palisade:Authorize'], Resource: '*' },
-        { Effect: 'Deny', Action: 'docs:*', Resource: `arn:aws:docs:us-east-1:${A}:doc/secret/*` },
-      ],
-    }),
-  });
-  const key = (await call('CreateAccessKey', { UserName: 'reader' })) as unknown as {
-    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
-  };
-  const reader = { accessKeyId: key.AccessKey.AccessKeyId, secretAccessKey: key.AccessKey.SecretAccessKey };
-
-  const question = {
-    principal: `arn:aws:iam::${A}:user/reader`,
-    action: 'docs:Read',
-    resource: `arn:aws:docs:us-east-1:${A}:doc/42`,
-    context: { 'aws:SourceIp': '203.0.113.9' },
-  };
+  const {
+    accountId: A,
+    reader,
+    question,
+    call,
+  } = await readerAccount(platform, operator.accessKeyId, 'bench');
   const body = JSON.stringify(question);
   const authorizeUrl = new URL('/v1/authorize', base).toString();
   const asOperator = { method: 'POST', headers: await sign(base, operator, '/v1/authorize', body), body };

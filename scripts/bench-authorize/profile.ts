@@ -7,14 +7,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { type IamOperations, iamOperations } from '@palisade/iam';
-import { operatorCaller, rootCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { signedJsonRequest } from '../../test/fixtures/signed-requests.ts';
 import { summariseProfile } from '../bench-iam/profile-summary.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
+import { readerAccount } from './reader-account.ts';
 import { addReferenceRoutes } from './reference-routes.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5_000);
@@ -42,38 +41,8 @@ async function main(endpoint: string): Promise<void> {
   const platform = createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));
   const app = createAuthorizeFunction(config, () => {});
   addReferenceRoutes(app, operator, platform.decisions.decisions);
-  const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), 'bench');
-  if (!created.ok) throw new Error(created.message);
-  const accountId = created.value.account.accountId;
-  const operations = iamOperations(platform.iam);
-  const root = rootCaller('aws', accountId);
-  const call = async (action: keyof IamOperations, input: object) => {
-    const result = await operations[action]?.(root, input);
-    if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
-    return result.value as Record<string, never>;
-  };
-  await call('CreateUser', { UserName: 'reader' });
-  await call('PutUserPolicy', {
-    UserName: 'reader',
-    PolicyName: 'docs',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: ['docs:Read', 'palisade:Authorize'], Resource: '*' }],
-    }),
-  });
-  const created2 = (await call('CreateAccessKey', { UserName: 'reader' })) as unknown as {
-    AccessKey: { AccessKeyId: string; SecretAccessKey: string };
-  };
-  const reader = {
-    accessKeyId: created2.AccessKey.AccessKeyId,
-    secretAccessKey: created2.AccessKey.SecretAccessKey,
-  };
-  const body = JSON.stringify({
-    principal: `arn:aws:iam::${accountId}:user/reader`,
-    action: 'docs:Read',
-    resource: `arn:aws:docs:us-east-1:${accountId}:doc/42`,
-    context: { 'aws:SourceIp': '203.0.113.9' },
-  });
+  const { reader, question } = await readerAccount(platform, operator.accessKeyId, 'bench');
+  const body = JSON.stringify(question);
   // A signed request's headers, reused for every copy (its date stays within the allowed skew).
   const copies = async (key: typeof reader, path: string) => {
     const signed = await signedJsonRequest(key, 'POST', path, body);

@@ -15,9 +15,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { iamOperations } from '@palisade/iam';
-import { operatorCaller, rootCaller } from '@palisade/principals';
-import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
-import { createPlatform } from '../../functions/wiring/platform.ts';
+import { rootCaller } from '@palisade/principals';
 import { installConflictEmulator } from '../../test/fixtures/conflict-emulator.ts';
 import {
   oneUserControlPhase,
@@ -26,6 +24,7 @@ import {
 } from '../../test/fixtures/provisioning-phases.ts';
 import { startDynamoDbLocalUntilStopped, stopOnExit } from '../bench-iam/child-processes.ts';
 import { renderTable } from '../bench-iam/statistics.ts';
+import { benchPlatform } from '../bench-platform.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 10);
@@ -45,25 +44,8 @@ async function main(): Promise<void> {
   progress('starting DynamoDB Local (in memory)');
   const dynamodb = await startDynamoDbLocalUntilStopped(stops);
 
-  const tableName = 'bench-conflicts';
-  await ensureTable(createStoreContext({ tableName, endpoint: dynamodb.endpoint }));
-  const operator = { accessKeyId: 'AKIABENCHOPERATOR000', secretAccessKey: 'bench-operator-secret-0000' };
-  const platform = createPlatform(
-    {
-      tableName,
-      dynamodbEndpoint: dynamodb.endpoint,
-      operatorAccessKeyId: operator.accessKeyId,
-      operatorSecretAccessKey: operator.secretAccessKey,
-      masterKey: Buffer.alloc(32, 7).toString('base64'),
-      partition: 'aws',
-    },
-    () => {},
-    undefined,
-    systemChangeOrigin('BenchSetUp'),
-  );
-  const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), 'conflicts');
-  if (!created.ok) throw new Error(created.message);
-  const accountId = created.value.account.accountId;
+  const { platform, createAccount } = await benchPlatform(dynamodb.endpoint, 'bench-conflicts');
+  const { accountId } = await createAccount('conflicts');
   const store = platform.store;
   const emulator = installConflictEmulator(store.dynamodb, { holdMs: HOLD_MS });
   const harness = {

@@ -12,10 +12,9 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { availableParallelism, loadavg } from 'node:os';
-import { operatorCaller } from '@palisade/principals';
-import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
-import { createPlatform } from '../../functions/wiring/platform.ts';
+import { createStoreContext } from '@palisade/store';
 import { signedQueryRequest } from '../../test/fixtures/signed-requests.ts';
+import { benchPlatform } from '../bench-platform.ts';
 import { startDynamoDbLocalUntilStopped, stopOnExit } from './child-processes.ts';
 import { attachRecorder, inFlight, prepareReplay, replay } from './dynamodb-recorder.ts';
 import { summariseProfile } from './profile-summary.ts';
@@ -43,29 +42,9 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
 async function main(): Promise<void> {
   const load = loadavg()[0] ?? 0;
   const dynamodb = await startDynamoDbLocalUntilStopped(stops);
-  const tableName = 'bench-in-app';
-  await ensureTable(createStoreContext({ tableName, endpoint: dynamodb.endpoint }));
-  const operator = { accessKeyId: 'AKIABENCHOPERATOR000', secretAccessKey: 'bench-operator-secret-0000' };
-  const platform = createPlatform(
-    {
-      tableName,
-      dynamodbEndpoint: dynamodb.endpoint,
-      operatorAccessKeyId: operator.accessKeyId,
-      operatorSecretAccessKey: operator.secretAccessKey,
-      masterKey: Buffer.alloc(32, 7).toString('base64'),
-      partition: 'aws',
-    },
-    () => {},
-    undefined,
-    systemChangeOrigin('BenchSetUp'),
-  );
+  const { platform, createAccount: accountOf } = await benchPlatform(dynamodb.endpoint, 'bench-in-app');
   const recorder = attachRecorder(platform.store.dynamodb);
-  const replayStore = createStoreContext({ tableName, endpoint: dynamodb.endpoint });
-  const accountOf = async (alias: string) => {
-    const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), alias);
-    if (!created.ok) throw new Error(created.message);
-    return { accountId: created.value.account.accountId, key: created.value.rootAccessKey };
-  };
+  const replayStore = createStoreContext({ tableName: 'bench-in-app', endpoint: dynamodb.endpoint });
   const measured = await accountOf('in-app-measured');
   const mirror = await accountOf('in-app-mirror');
   const rewrite = (text: string) => text.replaceAll(measured.accountId, mirror.accountId);

@@ -24,10 +24,9 @@ import {
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { serve } from '@hono/node-server';
-import { operatorCaller } from '@palisade/principals';
-import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
-import { createPlatform } from '../../functions/wiring/platform.ts';
+import { createStoreContext } from '@palisade/store';
 import { inParallel } from '../../test/fixtures/in-parallel.ts';
+import { benchPlatform } from '../bench-platform.ts';
 import { startDynamoDbLocalUntilStopped, startMotoServer, stopOnExit } from './child-processes.ts';
 import {
   attachRecorder,
@@ -117,25 +116,7 @@ async function main(): Promise<void> {
   if (!moto.server)
     console.log(`note: moto_server unavailable, moto columns are empty (${moto.unavailable})`);
 
-  const tableName = 'bench-iam';
-  await ensureTable(createStoreContext({ tableName, endpoint: dynamodb.endpoint }));
-  const operator = {
-    accessKeyId: 'AKIABENCHOPERATOR000',
-    secretAccessKey: 'bench-operator-secret-0000000000000000',
-  };
-  const platform = createPlatform(
-    {
-      tableName,
-      dynamodbEndpoint: dynamodb.endpoint,
-      operatorAccessKeyId: operator.accessKeyId,
-      operatorSecretAccessKey: operator.secretAccessKey,
-      masterKey: Buffer.alloc(32, 7).toString('base64'),
-      partition: 'aws',
-    },
-    () => {},
-    undefined,
-    systemChangeOrigin('BenchSetUp'),
-  );
+  const { platform, createAccount: accountOf } = await benchPlatform(dynamodb.endpoint, 'bench-iam');
   const recorder = attachRecorder(platform.store.dynamodb);
 
   // Time spent inside the app (after Node parsed the request, before it writes the response), and
@@ -179,11 +160,6 @@ async function main(): Promise<void> {
     return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }
 
-  const accountOf = async (alias: string) => {
-    const created = await platform.accounts.createAccount(operatorCaller(operator.accessKeyId), alias);
-    if (!created.ok) throw new Error(created.message);
-    return { accountId: created.value.account.accountId, key: created.value.rootAccessKey };
-  };
   // The measured account, and its mirror: replayed requests are rewritten into the mirror, so
   // writes land on fresh keys exactly as the originals did.
   const measured = await accountOf('bench-measured');
@@ -216,7 +192,7 @@ async function main(): Promise<void> {
     clientFor(url, mirror.key, 5),
     ...(moto.server ? [clientFor(moto.server.endpoint, motoKey, 5)] : []),
   ];
-  const replayStore = createStoreContext({ tableName, endpoint: dynamodb.endpoint });
+  const replayStore = createStoreContext({ tableName: 'bench-iam', endpoint: dynamodb.endpoint });
 
   /** Runs `call` once on each target, Palisade first (recorded), then its replay, then moto. */
   const measureOnce = async (call: (client: IAMClient) => Promise<void>) => {

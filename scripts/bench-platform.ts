@@ -1,0 +1,53 @@
+/**
+ * The platform a bench measures: its table created on a running DynamoDB Local, the whole platform
+ * built over it with a bench operator and a fixed master key (test-only secrets), and accounts
+ * created through the operator's interface.
+ */
+import { operatorCaller } from '@palisade/principals';
+import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
+import { createPlatform, type Platform } from '../functions/wiring/platform.ts';
+
+/** The bench operator's key (never a real secret). */
+export const BENCH_OPERATOR = {
+  accessKeyId: 'AKIABENCHOPERATOR000',
+  secretAccessKey: 'bench-operator-secret-0000000000000000',
+} as const;
+
+/** A bench's platform and the way to open accounts in it. */
+export interface BenchPlatform {
+  readonly platform: Platform;
+  /** Creates an account as the operator; its id and root key. */
+  createAccount(alias: string): Promise<{
+    accountId: string;
+    key: { accessKeyId: string; secretAccessKey: string };
+  }>;
+}
+
+/** Creates `tableName` on the DynamoDB at `endpoint` and builds the platform over it. */
+export async function benchPlatform(endpoint: string, tableName: string): Promise<BenchPlatform> {
+  await ensureTable(createStoreContext({ tableName, endpoint }));
+  const platform = createPlatform(
+    {
+      tableName,
+      dynamodbEndpoint: endpoint,
+      operatorAccessKeyId: BENCH_OPERATOR.accessKeyId,
+      operatorSecretAccessKey: BENCH_OPERATOR.secretAccessKey,
+      masterKey: Buffer.alloc(32, 7).toString('base64'),
+      partition: 'aws',
+    },
+    () => {},
+    undefined,
+    systemChangeOrigin('BenchSetUp'),
+  );
+  return {
+    platform,
+    async createAccount(alias) {
+      const created = await platform.accounts.createAccount(
+        operatorCaller(BENCH_OPERATOR.accessKeyId),
+        alias,
+      );
+      if (!created.ok) throw new Error(`${alias}: ${created.message}`);
+      return { accountId: created.value.account.accountId, key: created.value.rootAccessKey };
+    },
+  };
+}
