@@ -72,7 +72,7 @@ export async function readSignedRequest(
     return fail('request.malformed-body', 'The request body is not valid UTF-8.');
   }
   const node = (c.env ?? {}) as NodeBindings;
-  const url = new URL(c.req.url);
+  const url = c.req.url;
   const headers: Record<string, string | readonly string[]> = {};
   if (node.incoming?.headersDistinct) {
     for (const [name, values] of Object.entries(node.incoming.headersDistinct)) {
@@ -90,19 +90,25 @@ export async function readSignedRequest(
   const origin: RequestOrigin = {
     ...(sourceIp ? { sourceIp } : {}),
     ...(userAgent ? { userAgent } : {}),
-    secureTransport: c.get('secureTransport') ?? url.protocol === 'https:',
+    secureTransport: c.get('secureTransport') ?? url.startsWith('https:'),
   };
   return ok({
     received: {
       method: c.req.method,
       // Node gives the target as sent; elsewhere the URL's path and query are the closest form.
-      url: node.incoming?.url ?? `${url.pathname}${url.search}`,
+      url: node.incoming?.url ?? targetOf(url),
       headers,
       body,
     },
     bodyText,
     origin,
   });
+}
+
+/** Path and query of an absolute URL: parsed only where the runtime does not hand over the raw target. */
+function targetOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.pathname}${parsed.search}`;
 }
 
 function tooLarge(maxBytes: number): Failure {

@@ -64,6 +64,7 @@ const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const ACCESS_KEY_ID = /^[A-Za-z0-9]{1,128}$/;
+const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i;
 
 function incomplete(message: string) {
   return fail('credentials.incomplete-signature', message);
@@ -73,7 +74,8 @@ function incomplete(message: string) {
 export function readRequest(request: ReceivedRequest): Result<ReadRequest> {
   let target = request.url;
   // Absolute-form targets (proxies) carry scheme and authority; SigV4 signs only the path.
-  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i.exec(target);
+  // Origin-form (`/...`), what clients send, needs no scheme match.
+  const absolute = target.startsWith('/') ? null : ABSOLUTE_FORM.exec(target);
   if (absolute) target = target.slice(absolute[0].length);
   const hashAt = target.indexOf('#');
   if (hashAt >= 0) target = target.slice(0, hashAt);
@@ -138,7 +140,7 @@ function single(values: readonly string[] | undefined): string | undefined | 're
  */
 export function readSignatureClaim(request: ReadRequest): Result<SignatureClaim> {
   const authorization = single(request.headers.get('authorization'));
-  const presigned = [...PRESIGN_PARAMETERS].some((name) => request.query.has(name));
+  const presigned = request.query.size > 0 && hasAnyPresignParameter(request.query);
   if (authorization !== undefined && presigned) {
     return incomplete('Only one authentication mechanism is allowed: header or query parameters.');
   }
@@ -149,6 +151,11 @@ export function readSignatureClaim(request: ReadRequest): Result<SignatureClaim>
     'credentials.missing',
     'The request is not signed: it has no Authorization header or X-Amz-Signature.',
   );
+}
+
+function hasAnyPresignParameter(query: ReadonlyMap<string, readonly string[]>): boolean {
+  for (const name of PRESIGN_PARAMETERS) if (query.has(name)) return true;
+  return false;
 }
 
 function readHeaderClaim(request: ReadRequest, authorization: string): Result<SignatureClaim> {
@@ -273,8 +280,18 @@ function buildClaim(
 export function parseAmzDate(value: string): Date | undefined {
   const m = AMZ_DATE.exec(value);
   if (!m) return undefined;
-  const date = new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
-  return formatAmzDate(date) === value ? date : undefined;
+  const [year, month, day, hour, minute, second] = [+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
+  const date = new Date(Date.UTC(year, month, day, hour, minute, second));
+  // Date.UTC rolls over what does not exist (month 13, hour 24) and maps years 0-99 to 19xx:
+  // reading every field back refuses those, without formatting the date again on every request.
+  const exists =
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
+  return exists ? date : undefined;
 }
 
 /** Formats an instant as SigV4's `YYYYMMDDTHHMMSSZ`. */

@@ -461,7 +461,10 @@ describe('verifySigV4 on missing and malformed signatures', () => {
 
   it('answers credentials.incomplete-signature for a malformed or impossible X-Amz-Date', async () => {
     const request = await signAsClient(sdkRequest, sdkSigning);
-    for (const date of ['2026-03-14T09:26:53Z', '20260230T092653Z', '20260314T092653']) {
+    const malformed = ['2026-03-14T09:26:53Z', '20260314T092653'];
+    const impossible = ['20260230T092653Z', '20260314T242653Z', '20260314T096053Z', '20261314T092653Z'];
+    // Years 0-99 would otherwise be read as 19xx.
+    for (const date of [...malformed, ...impossible, '00500314T092653Z']) {
       expect(codeOf(await verify(withHeaders(request, { 'x-amz-date': date })))).toBe(
         'credentials.incomplete-signature',
       );

@@ -119,9 +119,9 @@ export function restAuthentication(
 const NO_FIELDS = strictObject({});
 
 /** Parses one part of the request with the route's schema; a problem is the one validation failure. */
-function parsePart(schema: unknown, value: unknown): Result<Record<string, unknown>> {
+function parsePart(schema: unknown, read: () => unknown): Result<Record<string, unknown>> {
   if (!(schema instanceof $ZodType)) return ok({});
-  const parsed = safeParse(schema, value);
+  const parsed = safeParse(schema, read());
   if (!parsed.success) return validationFailure(parsed.error);
   return ok(parsed.data as Record<string, unknown>);
 }
@@ -141,15 +141,20 @@ function routeInput(c: Context<RestEnv>, spec: RouteSpec): Result<RouteInput> {
   if (bodySchema !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     return fail('request.invalid', 'The request body must be a JSON object.');
   }
-  const params = parsePart(request?.params, c.req.param());
+  // Parameters and query are read only for a route that validates them (the decision routes do not).
+  const params = parsePart(request?.params, () => c.req.param());
   if (!params.ok) return params;
-  const repeated = new Set(spec.repeatedQuery ?? []);
-  const rawQuery = Object.fromEntries(
-    Object.entries(c.req.queries()).map(([name, values]) => [name, repeated.has(name) ? values : values[0]]),
-  );
-  const query = parsePart(request?.query, rawQuery);
+  const query = parsePart(request?.query, () => {
+    const repeated = new Set(spec.repeatedQuery ?? []);
+    return Object.fromEntries(
+      Object.entries(c.req.queries()).map(([name, values]) => [
+        name,
+        repeated.has(name) ? values : values[0],
+      ]),
+    );
+  });
   if (!query.ok) return query;
-  const parsedBody = parsePart(bodySchema, body);
+  const parsedBody = parsePart(bodySchema, () => body);
   if (!parsedBody.ok) return parsedBody;
   return ok({ caller: c.get('caller'), params: params.value, query: query.value, body: parsedBody.value });
 }
