@@ -30,8 +30,14 @@ let platform: Platform;
 let accountId: string;
 let root: SigningKey;
 let alice: SigningKey;
-/** Alice's sign-in session: an access JWT for Bearer requests and a refresh token to try. */
+/** Alice's sign-in session: an access JWT for Bearer requests. */
 let session: { accessToken: string; refreshToken: string };
+/**
+ * Stands in for a real refresh token in drawn values; each request that carries it gets a token
+ * from a sign-in of its own. One token replayed would revoke its family (the reuse rule, a refused
+ * request that writes on purpose), so its second use would depend on which test drew it first.
+ */
+const FRESH_REFRESH_TOKEN = `${'FreshRefreshToken'.padEnd(22, '0')}.${'StandsInForARealOne'.padEnd(43, '0')}`;
 const loggedErrors: unknown[] = [];
 
 beforeAll(async () => {
@@ -59,14 +65,26 @@ beforeAll(async () => {
   await asRoot('CreatePolicy', { PolicyName: 'ReadDocs', PolicyDocument: POLICY });
   await asRoot('PutUserPolicy', { UserName: 'alice', PolicyName: 'inline1', PolicyDocument: POLICY });
   await asRoot('CreateLoginProfile', { UserName: 'alice', Password: PASSWORD });
+  // A user no drawn value names, so fuzzed sign-ins and password changes cannot lock it out.
+  await asRoot('CreateUser', { UserName: TOKEN_USER });
+  await asRoot('CreateLoginProfile', { UserName: TOKEN_USER, Password: PASSWORD });
+  session = await signInAs('alice');
+}, 60_000);
+
+/** The user whose sign-ins mint the refresh tokens drawn values stand in for. */
+const TOKEN_USER = 'token-minter-0q7z';
+
+/** Signs a user in: a new sign-in session, with a refresh token nothing has used yet. */
+async function signInAs(userName: string): Promise<{ accessToken: string; refreshToken: string }> {
   const signedIn = await platform.app.request(`${HOST}/v1/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ account: 'fuzz-acme', userName: 'alice', password: PASSWORD }),
+    // By id: drawn requests may change the account's alias.
+    body: JSON.stringify({ account: accountId, userName, password: PASSWORD }),
   });
   expect(signedIn.status).toBe(200);
-  session = (await signedIn.json()) as typeof session;
-}, 60_000);
+  return (await signedIn.json()) as { accessToken: string; refreshToken: string };
+}
 
 const PASSWORD = 'Correct-Horse-9-Battery';
 
@@ -162,8 +180,8 @@ function interestingStrings(): string[] {
     'ASIAAAAAAAAAAAAAAAAA',
     '123456',
     'e30.e30.e30',
-    session.refreshToken,
-    `${session.refreshToken}x`,
+    FRESH_REFRESH_TOKEN,
+    `${FRESH_REFRESH_TOKEN}x`,
     PASSWORD,
     'fuzz-acme',
   ];
@@ -402,7 +420,15 @@ let before: string[] | undefined;
 const answered = { success: 0, refused: 0 };
 
 /** Sends a draft and checks the two promises; returns a description when one is broken. */
-async function check(draft: Draft): Promise<void> {
+async function check(drawn: Draft): Promise<void> {
+  let draft = drawn;
+  if (draft.path.includes(FRESH_REFRESH_TOKEN) || draft.body.includes(FRESH_REFRESH_TOKEN)) {
+    const { refreshToken } = await signInAs(TOKEN_USER);
+    const fresh = (value: string) => value.replaceAll(FRESH_REFRESH_TOKEN, refreshToken);
+    draft = { ...draft, path: fresh(draft.path), body: fresh(draft.body) };
+    // The sign-in is set-up, not the request under test: compare against the table after it.
+    before = undefined;
+  }
   before ??= await snapshot();
   loggedErrors.length = 0;
   const response = await platform.app.request(await build(draft));

@@ -4,7 +4,9 @@
  * The API function and `npm start` serve this app; the authorize function mounts the same decision
  * questions (decision-wiring.ts) on its own.
  */
+
 import { createQueryApp, createRestApp, createSignInApp, type LogSink, stdoutLog } from '@palisade/api';
+import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters } from '@palisade/credentials';
 import {
   createDecisions,
   type Decisions,
@@ -54,13 +56,16 @@ export interface Platform {
 /**
  * Wires the platform's dependencies from its configuration. `systemOrigin` is for tests and
  * scripts that call the services directly, outside any request; a serving process passes none, so
- * every change it commits names the request that made it (change-records.ts).
+ * every change it commits names the request that made it (change-records.ts). `passwordHashing` is
+ * the scrypt cost of new password hashes: OWASP's unless a test injects a cheaper one (never read
+ * from configuration, so no deployment can lower it by accident).
  */
 export function createPlatform(
   config: PlatformConfig,
   log: LogSink = stdoutLog,
   now: () => Date = () => new Date(),
   systemOrigin?: ChangeOrigin,
+  passwordHashing: ScryptParameters = CURRENT_SCRYPT_PARAMETERS,
 ): Platform {
   const runtime = createRuntime(config, log, now, systemOrigin);
   const { store, secrets } = runtime;
@@ -71,6 +76,7 @@ export function createPlatform(
     quotas: defaultQuotas,
     checkPolicy: checkPolicyWithEngine,
     secrets,
+    passwordHashing,
   };
   // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
   const signIn = createSignInService({
@@ -80,6 +86,7 @@ export function createPlatform(
     partition: config.partition,
     now,
     issuer: issuerOf(config),
+    passwordHashing,
   });
   const { authenticate, authenticateOverlapped, authenticateBearer } = createPlatformAuthentication(
     config,

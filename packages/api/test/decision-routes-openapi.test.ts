@@ -18,6 +18,7 @@ import {
 import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { TEST_PASSWORD_HASHING } from '../../../test/fixtures/iam-context.ts';
 import { createTestTable } from '../../../test/fixtures/test-table.ts';
 import { createDecisionsApp } from '../src/decisions-app.ts';
 import { createPlatformApp } from '../src/platform-app.ts';
@@ -87,6 +88,7 @@ beforeAll(async () => {
     quotas: defaultQuotas,
     checkPolicy: checkPolicyWithEngine,
     secrets: createSecretBox([parseMasterKey(Buffer.alloc(32, 5).toString('base64'))]),
+    passwordHashing: TEST_PASSWORD_HASHING,
   };
   rest = {
     operations: iamOperations(context),

@@ -13,7 +13,10 @@ export interface ScryptParameters {
   readonly p: number;
 }
 
-/** OWASP Password Storage Cheat Sheet: N=2^17, r=8, p=1 (128 MiB per hash). */
+/**
+ * OWASP Password Storage Cheat Sheet: N=2^17, r=8, p=1 (128 MiB per hash). What production hashes
+ * with; services take the parameters as a dependency so tests can inject a cheaper cost.
+ */
 export const CURRENT_SCRYPT_PARAMETERS: ScryptParameters = { ln: 17, r: 8, p: 1 };
 
 const KEY_BYTES = 32;
@@ -63,7 +66,7 @@ function encode({ ln, r, p }: ScryptParameters, salt: Buffer, hash: Buffer): str
   return `$scrypt$ln=${ln},r=${r},p=${p}$${b64(salt)}$${b64(hash)}`;
 }
 
-/** Hashes a password with a fresh random salt at the current parameters (async: ~100 ms of CPU). */
+/** Hashes a password with a fresh random salt at the given (current) parameters (async: ~100 ms of CPU at OWASP cost). */
 export async function hashPassword(
   password: string,
   parameters = CURRENT_SCRYPT_PARAMETERS,
@@ -79,28 +82,32 @@ export interface PasswordMatch {
 }
 
 /**
- * Checks a password against a stored hash in constant time. `credentials.invalid-password` when it
- * does not match or the stored value is not a hash this module wrote.
+ * Checks a password against a stored hash in constant time, at the parameters stored with it.
+ * `credentials.invalid-password` when it does not match or the stored value is not a hash this
+ * module wrote; `current` is what a rehash is judged against.
  */
-export async function verifyPassword(password: string, encoded: string): Promise<Result<PasswordMatch>> {
+export async function verifyPassword(
+  password: string,
+  encoded: string,
+  current = CURRENT_SCRYPT_PARAMETERS,
+): Promise<Result<PasswordMatch>> {
   const parsed = parse(encoded);
   if (!parsed) {
     // Still spend the time, so a corrupt record is not distinguishable by timing either.
-    await dummyVerifyPassword(password);
+    await dummyVerifyPassword(password, current);
     return fail('credentials.invalid-password', 'The password is incorrect.');
   }
   const candidate = await derive(password, parsed.salt, parsed.parameters, parsed.hash.length);
   if (!timingSafeEqual(candidate, parsed.hash))
     return fail('credentials.invalid-password', 'The password is incorrect.');
-  return ok({ needsRehash: passwordNeedsRehash(encoded) });
+  return ok({ needsRehash: passwordNeedsRehash(encoded, current) });
 }
 
-/** True when a stored hash is unreadable or uses parameters other than the current ones. */
-export function passwordNeedsRehash(encoded: string): boolean {
+/** True when a stored hash is unreadable or uses parameters other than `current`. */
+export function passwordNeedsRehash(encoded: string, current = CURRENT_SCRYPT_PARAMETERS): boolean {
   const parsed = parse(encoded);
   if (!parsed) return true;
   const { ln, r, p } = parsed.parameters;
-  const current = CURRENT_SCRYPT_PARAMETERS;
   return (
     ln !== current.ln ||
     r !== current.r ||
@@ -111,13 +118,16 @@ export function passwordNeedsRehash(encoded: string): boolean {
 }
 
 /**
- * Spends the same time as `verifyPassword` and always reports no match: call it when the user
+ * Spends the same time as `verifyPassword` (at `current`, the parameters new hashes get) and always reports no match: call it when the user
  * does not exist, so response time does not reveal which user names are real.
  */
-export async function dummyVerifyPassword(password: string): Promise<false> {
+export async function dummyVerifyPassword(
+  password: string,
+  current = CURRENT_SCRYPT_PARAMETERS,
+): Promise<false> {
   // The same work as a real check (one scrypt at current cost, one compare) against a hash that
   // nothing can match, with no stored dummy record to precompute.
-  const candidate = await derive(password, randomBytes(SALT_BYTES), CURRENT_SCRYPT_PARAMETERS, KEY_BYTES);
+  const candidate = await derive(password, randomBytes(SALT_BYTES), current, KEY_BYTES);
   timingSafeEqual(candidate, randomBytes(KEY_BYTES));
   return false;
 }

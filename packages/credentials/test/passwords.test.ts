@@ -54,6 +54,22 @@ describe('verifyPassword', () => {
     expect(await verifyPassword('legacy', encoded)).toEqual({ ok: true, value: { needsRehash: true } });
   });
 
+  it('verifies at the parameters stored with the hash, whatever the verifier currently hashes with', async () => {
+    const older = { ln: 11, r: 8, p: 1 };
+    const encoded = await hashPassword('stored-cost', older);
+    expect(encoded).toMatch(/^\$scrypt\$ln=11,r=8,p=1\$/);
+    expect(await verifyPassword('stored-cost', encoded, CHEAP)).toEqual({
+      ok: true,
+      value: { needsRehash: true },
+    });
+    expect(await verifyPassword('stored-cost', encoded, older)).toEqual({
+      ok: true,
+      value: { needsRehash: false },
+    });
+    expect(await verifyPassword('stored-cost', encoded)).toEqual({ ok: true, value: { needsRehash: true } });
+    expect((await verifyPassword('other', encoded, older)).ok).toBe(false);
+  });
+
   it('refuses malformed or hostile stored values without throwing', async () => {
     for (const stored of [
       '',
@@ -74,6 +90,12 @@ describe('passwordNeedsRehash', () => {
     expect(passwordNeedsRehash(await hashPassword('x'))).toBe(false);
     expect(passwordNeedsRehash(await hashPassword('x', CHEAP))).toBe(true);
     expect(passwordNeedsRehash('not a hash')).toBe(true);
+  });
+
+  it('judges against the parameters it is given', async () => {
+    expect(passwordNeedsRehash(await hashPassword('x', CHEAP), CHEAP)).toBe(false);
+    expect(passwordNeedsRehash(await hashPassword('x', CHEAP), { ...CHEAP, ln: 11 })).toBe(true);
+    expect(passwordNeedsRehash('not a hash', CHEAP)).toBe(true);
   });
 });
 

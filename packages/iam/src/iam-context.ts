@@ -1,8 +1,8 @@
 /**
  * What the IAM services need from the outside: the store, the deployment's ARN partition, a clock,
- * quotas, and the policy engine's document check.
+ * quotas, the policy engine's document check and the password hashing cost.
  */
-import type { SecretBox } from '@palisade/credentials';
+import type { ScryptParameters, SecretBox } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
 import type { StoreContext } from '@palisade/store';
 
@@ -59,4 +59,6 @@ export interface IamContext {
   readonly checkPolicy: PolicyChecker;
   /** Seals access-key secrets at rest under the master key. */
   readonly secrets: SecretBox;
+  /** The scrypt cost new password hashes get (production: CURRENT_SCRYPT_PARAMETERS). */
+  readonly passwordHashing: ScryptParameters;
 }

@@ -185,7 +185,7 @@ export function loginProfileOperations(context: IamContext) {
           {
             accountId: caller.accountId,
             owner,
-            passwordHash: await hashPassword(input.Password),
+            passwordHash: await hashPassword(input.Password, context.passwordHashing),
             passwordResetRequired: input.PasswordResetRequired ?? false,
             createdAt: now,
             passwordChangedAt: now,
@@ -235,7 +235,7 @@ export function loginProfileOperations(context: IamContext) {
         const acceptable = await acceptablePassword(input.Password, rules, owner, displayName, current);
         if (!acceptable.ok) return acceptable;
         const updated = await updateLoginProfile(context.store, current, {
-          passwordHash: await hashPassword(input.Password),
+          passwordHash: await hashPassword(input.Password, context.passwordHashing),
           passwordChangedAt: context.now().toISOString(),
           previousPasswordHashes: rememberedAfterChange(current),
           signInGeneration: nextSignInGeneration(caller, caller.accountId, owner),
@@ -284,7 +284,7 @@ export function loginProfileOperations(context: IamContext) {
         const acceptable = await acceptablePassword(input.NewPassword, rules, owner, displayName, current);
         if (!acceptable.ok) return acceptable;
         const updated = await updateLoginProfile(context.store, current, {
-          passwordHash: await hashPassword(input.NewPassword),
+          passwordHash: await hashPassword(input.NewPassword, context.passwordHashing),
           passwordChangedAt: context.now().toISOString(),
           previousPasswordHashes: rememberedAfterChange(current),
           passwordResetRequired: false,

@@ -3,7 +3,7 @@
  * deployment's issuer and audience, a clock, and its tunables (token lifetimes, key rotation age,
  * throttling thresholds, how long attempts are kept).
  */
-import type { SecretBox } from '@palisade/credentials';
+import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters, type SecretBox } from '@palisade/credentials';
 import { DEFAULT_FAILURE_LOCKOUT } from '@palisade/iam';
 import type { StoreContext } from '@palisade/store';
 
@@ -35,9 +35,11 @@ export interface SignInContext {
   readonly throttle: SignInThrottleSettings;
   /** Days a sign-in attempt record is kept (TTL). */
   readonly attemptRetentionDays: number;
+  /** The scrypt cost of new password hashes and of the stand-in check for unknown users. */
+  readonly passwordHashing: ScryptParameters;
 }
 
-/** Defaults: 15-minute access tokens, 12-hour sessions, daily key rotation, 5 failures / 15 min. */
+/** Defaults: 15-minute access tokens, 12-hour sessions, daily key rotation, 5 failures / 15 min, OWASP scrypt. */
 export const defaultSignInSettings = {
   audience: 'palisade',
   accessTokenTtlSeconds: 900,
@@ -51,4 +53,5 @@ export const defaultSignInSettings = {
     lockoutSeconds: DEFAULT_FAILURE_LOCKOUT.lockoutSeconds,
   },
   attemptRetentionDays: 90,
+  passwordHashing: CURRENT_SCRYPT_PARAMETERS,
 } satisfies Partial<SignInContext>;

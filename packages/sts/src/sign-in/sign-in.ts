@@ -115,12 +115,12 @@ export function createPasswordSignIn(
     const { accountId, owner, principal, profile } = resolved;
     if (!accountId || !owner || !principal || !profile) {
       // Same work as a real check, so timing does not tell which part was wrong.
-      await dummyVerifyPassword(request.password);
+      await dummyVerifyPassword(request.password, context.passwordHashing);
       await throttle.failed(reservation.value, now);
       await record(!accountId ? 'unknown-account' : !principal ? 'unknown-user' : 'no-login-profile');
       return fail('credentials.invalid-password', INVALID_MESSAGE);
     }
-    const matched = await verifyPassword(request.password, profile.passwordHash);
+    const matched = await verifyPassword(request.password, profile.passwordHash, context.passwordHashing);
     if (!matched.ok) {
       await throttle.failed(reservation.value, now);
       await record('invalid-password');
@@ -171,7 +171,7 @@ export function createPasswordSignIn(
     if (matched.value.needsRehash) {
       // The password is known only now: upgrade its hash to the current cost (best effort).
       await updateLoginProfile(context.store, profile, {
-        passwordHash: await hashPassword(request.password),
+        passwordHash: await hashPassword(request.password, context.passwordHashing),
       });
     }
     const opened = await sessions.open(
