@@ -48,13 +48,16 @@ function derive(
   });
 }
 
+/** Bounds keep a corrupted or hostile stored value from demanding unbounded memory or time. */
+function withinBounds({ ln, r, p }: ScryptParameters): boolean {
+  return ln >= 10 && ln <= 20 && r >= 1 && r <= 32 && p >= 1 && p <= 16;
+}
+
 function parse(encoded: string): ParsedHash | undefined {
   const m = ENCODED.exec(encoded);
   if (!m) return undefined;
   const parameters = { ln: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-  // Bounds keep a corrupted or hostile stored value from demanding unbounded memory or time.
-  if (parameters.ln < 10 || parameters.ln > 20 || parameters.r < 1 || parameters.r > 32) return undefined;
-  if (parameters.p < 1 || parameters.p > 16) return undefined;
+  if (!withinBounds(parameters)) return undefined;
   const salt = Buffer.from(m[4] ?? '', 'base64');
   const hash = Buffer.from(m[5] ?? '', 'base64');
   if (salt.length < 16 || hash.length < 16) return undefined;
@@ -71,6 +74,9 @@ export async function hashPassword(
   password: string,
   parameters = CURRENT_SCRYPT_PARAMETERS,
 ): Promise<string> {
+  // A hash outside the bounds could never be verified: a wiring error, refused before it is stored.
+  if (!withinBounds(parameters))
+    throw new RangeError(`scrypt parameters outside the verifiable bounds: ${JSON.stringify(parameters)}`);
   const salt = randomBytes(SALT_BYTES);
   return encode(parameters, salt, await derive(password, salt, parameters, KEY_BYTES));
 }

@@ -112,3 +112,14 @@ describe('dummyVerifyPassword', () => {
     expect(dummy).toBeLessThan(real * 2.5);
   });
 });
+
+describe('hashPassword bounds', () => {
+  it.each([
+    { ln: 9, r: 8, p: 1 },
+    { ln: 21, r: 8, p: 1 },
+    { ln: 10, r: 0, p: 1 },
+    { ln: 10, r: 8, p: 17 },
+  ])('refuses parameters no stored hash may carry: %o', async (parameters) => {
+    await expect(hashPassword('a password', parameters)).rejects.toThrow(RangeError);
+  });
+});
