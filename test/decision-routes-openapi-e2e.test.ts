@@ -15,6 +15,7 @@ import {
   serviceDefinitionSchema,
 } from '../packages/api/src/rest/decision-schemas.ts';
 import { errorSchema } from '../packages/api/src/rest/response-schemas.ts';
+import { serviceDefinitionRequestSchema } from '../packages/decisions/src/service-catalogs.ts';
 import { type Credentials, signedJson } from '../packages/decisions/test/support/signed-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 
@@ -51,14 +52,25 @@ describe('decision routes against their published schemas', () => {
   it('answers every decision route in the documented shape', async () => {
     const doc = `arn:aws:notes:us-east-1:${A}:note/1`;
     const rootArn = `arn:aws:iam::${A}:root`;
-    const service = await documented(serviceDefinitionSchema, 'PUT', '/v1/service-catalog/notes', {
-      actions: ['Read', 'Write'],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ARN-pattern placeholders, not a template
-      resourceTypes: [{ name: 'note', arnPattern: 'arn:${Partition}:notes:us-east-1:${Account}:note/${Id}' }],
-      conditionKeys: [{ name: 'notes:Stage', type: 'String' }],
-    });
+    const service = await documented(
+      serviceDefinitionSchema(serviceDefinitionRequestSchema),
+      'PUT',
+      '/v1/service-catalog/notes',
+      {
+        actions: ['Read', 'Write'],
+        resourceTypes: [
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ARN-pattern placeholders, not a template
+          { name: 'note', arnPattern: 'arn:${Partition}:notes:us-east-1:${Account}:note/${Id}' },
+        ],
+        conditionKeys: [{ name: 'notes:Stage', type: 'String' }],
+      },
+    );
     expect(service.prefix).toBe('notes');
-    await documented(serviceDefinitionSchema, 'GET', '/v1/service-catalog/notes');
+    await documented(
+      serviceDefinitionSchema(serviceDefinitionRequestSchema),
+      'GET',
+      '/v1/service-catalog/notes',
+    );
     const listed = await call('GET', '/v1/service-catalog');
     expect(listed.body.services.map((s: { prefix: string }) => s.prefix)).toContain('notes');
 

@@ -30,7 +30,12 @@ export const serviceDefinitionRequestSchema = z
         z
           .object({
             name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-            arnPattern: z.string().min(1).max(1024),
+            arnPattern: z
+              .string()
+              .min(1)
+              .max(1024)
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ARN-pattern placeholders, not a template
+              .describe('e.g. `arn:${Partition}:docs:${Region}:${Account}:doc/${DocId}`'),
           })
           .strict(),
       )

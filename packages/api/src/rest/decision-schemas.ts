@@ -3,7 +3,6 @@
  * bodies its services enforce (handed in by the wiring). The tests hold them to the services: real
  * responses parse with the schemas below. Not on the authorize function's path (full zod).
  */
-import { CONDITION_KEY_TYPES } from '@palisade/policy';
 import { z } from 'zod';
 
 const POLICY_TYPES = ['identity', 'resource', 'trust', 'boundary', 'session', 'scp', 'rcp'] as const;
@@ -98,39 +97,6 @@ export const resourceRegistrationSchema = z.object({
   updatedAt: date,
   version: z.number().int(),
 });
-
-const conditionKeyType = z.enum(CONDITION_KEY_TYPES);
-const serviceFields = {
-  actions: z
-    .array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/))
-    .min(1)
-    .max(1000),
-  resourceTypes: z
-    .array(
-      z
-        .object({
-          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-          arnPattern: z
-            .string()
-            .min(1)
-            .max(1024)
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: AWS's ARN-pattern placeholders, not a template
-            .describe('e.g. `arn:${Partition}:docs:${Region}:${Account}:doc/${DocId}`'),
-        })
-        .strict(),
-    )
-    .max(100)
-    .optional(),
-  conditionKeys: z
-    .array(
-      z.object({ name: z.string().regex(/^[A-Za-z0-9-]+:[\w/.-]{1,128}$/), type: conditionKeyType }).strict(),
-    )
-    .max(500)
-    .optional(),
-};
-
-/** A registered service namespace. */
-export const serviceDefinitionSchema = z.object({ prefix: z.string(), ...serviceFields });
 
 /** What a principal may do. */
 export const allowedActionsSchema = z.object({
@@ -247,7 +213,6 @@ export const decisionSchemas = {
   StatementRef: statementRefSchema,
   BatchDecisionResult: batchResultSchema,
   ResourceRegistration: resourceRegistrationSchema,
-  ServiceDefinition: serviceDefinitionSchema,
   AllowedActions: allowedActionsSchema,
   PolicyFindings: findingsSchema,
   DecisionLogPage: decisionLogPageSchema,
@@ -255,7 +220,16 @@ export const decisionSchemas = {
   SimulationResult: simulationResultSchema,
 } as const;
 
+/** A registered service: its prefix and the definition exactly as PUT takes it (one schema, no copy). */
+export function serviceDefinitionSchema(putServiceDefinition: z.core.$ZodType) {
+  return z.intersection(z.object({ prefix: z.string() }), putServiceDefinition);
+}
+
 /** Every named schema of the decision API: the responses above and the question it is asked. */
 export function decisionSchemaComponents(requests: DecisionRequestSchemas): Record<string, z.core.$ZodType> {
-  return { DecisionRequest: requests.authorize, ...decisionSchemas };
+  return {
+    DecisionRequest: requests.authorize,
+    ...decisionSchemas,
+    ServiceDefinition: serviceDefinitionSchema(requests.putServiceDefinition),
+  };
 }
