@@ -13,6 +13,7 @@ import { failureResponse } from '../error-responses.ts';
 import { entityTag, ifMatchSatisfied } from './entity-tags.ts';
 import { toMemberValue, toRestJson } from './json-shapes.ts';
 import { documented, errorResponses, ref } from './openapi-document.ts';
+import { routeHeading } from './route-docs.ts';
 import {
   type AwsOutput,
   type IdentityRoute,
@@ -22,7 +23,7 @@ import {
   type Representation,
   type ResponseShape,
 } from './route-model.ts';
-import { once, operationId, type RouteSpec } from './route-spec.ts';
+import { once, type RouteSpec } from './route-spec.ts';
 
 const DOCUMENT_MEMBERS = new Set(['PolicyDocument', 'AssumeRolePolicyDocument']);
 
@@ -97,13 +98,7 @@ function identityRouteConfig(route: IdentityRoute, operations: IamOperations): R
     ...(writes ? [412] : []),
   ];
   return {
-    method: route.method,
-    path: route.path,
-    operationId: operationId(route.method, route.path),
-    summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
-    tags: [route.tag],
-    'x-iam-action': route.operation,
+    ...routeHeading(route, route.operation),
     request: {
       ...(pathNames.length
         ? {

@@ -66,6 +66,28 @@ export function errorResponses(statuses: readonly number[]): RouteConfig['respon
   );
 }
 
+/** What every documented route opens with: where it is, its name, what it is, its tag and IAM action. */
+export function routeHeading(
+  route: {
+    readonly method: RouteConfig['method'];
+    readonly path: string;
+    readonly summary: string;
+    readonly description?: string | undefined;
+    readonly tag: string;
+  },
+  action: string | undefined,
+) {
+  return {
+    method: route.method,
+    path: route.path,
+    operationId: operationId(route.method, route.path),
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    ...(action ? { 'x-iam-action': action } : {}),
+  };
+}
+
 /** Describes a route given as data, for the registry. */
 export function routeDocConfig(route: RouteDoc): RouteConfig {
   const success = {
@@ -77,13 +99,7 @@ export function routeDocConfig(route: RouteDoc): RouteConfig {
     { description: response.description, content: { 'application/json': { schema: response.schema } } },
   ]);
   return {
-    method: route.method,
-    path: route.path,
-    operationId: operationId(route.method, route.path),
-    summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
-    tags: [route.tag],
-    ...(route.action ? { 'x-iam-action': route.action } : {}),
+    ...routeHeading(route, route.action),
     ...(route.parameters.length ? { parameters: [...route.parameters] as RouteConfig['parameters'] } : {}),
     ...(route.requestBody
       ? { requestBody: { required: true, content: { 'application/json': { schema: route.requestBody } } } }
