@@ -14,10 +14,10 @@ import {
   roleSessionCaller,
   rootCaller,
 } from '@palisade/principals';
-import { putStsSession, type StsSessionRecord } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { createDecisions, type Decisions, simulationOperations } from '../src/index.ts';
+import { storeReaderSession } from './support/reader-sessions.ts';
 
 const NOW = new Date('2026-11-28T12:00:00.000Z');
 const operator = operatorCaller('AKIAOPERATOR0000TEST');
@@ -47,28 +47,18 @@ async function run(action: keyof IamOperations, input: object) {
 /** Stores a session of role `reader` as AssumeRole would, with `sessionPolicies`. */
 async function storeSession(roleId: string, sessionName: string, sessionPolicies: string[] = []) {
   serial++;
-  const record: StsSessionRecord = {
-    accessKeyId: `ASIAFLOW${String(serial).padStart(12, '0')}`,
-    accountId: A,
-    subject: {
-      kind: 'role',
-      roleName: 'reader',
+  return storeReaderSession(
+    {
+      store: iam.store,
+      accountId: A,
       roleId,
-      roleArn: `arn:aws:iam::${A}:role/reader`,
       sessionName,
+      accessKeyId: `ASIAFLOW${String(serial).padStart(12, '0')}`,
+      issuedAt: new Date(NOW.getTime() - 60_000 + serial),
+      expiration: new Date(NOW.getTime() + 3_600_000),
     },
-    encryptedSecret: 'sealed',
-    sessionTokenHash: 'c'.repeat(64),
-    issuedAt: new Date(NOW.getTime() - 60_000 + serial).toISOString(),
-    expiration: new Date(NOW.getTime() + 3_600_000).toISOString(),
-    sessionPolicies: sessionPolicies.map((document, i) => ({ id: `session-${i}`, document })),
-    tags: [],
-    transitiveTagKeys: [],
-    chained: false,
-  };
-  const stored = await putStsSession(iam.store, record);
-  if (!stored.ok) throw new Error(stored.message);
-  return record;
+    { sessionPolicies: sessionPolicies.map((document, i) => ({ id: `session-${i}`, document })) },
+  );
 }
 
 /** One kind of subject: who asks, how it is named, and what each action must come out as. */

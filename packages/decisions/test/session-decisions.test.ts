@@ -7,7 +7,6 @@ import { operatorCaller, rootCaller } from '@palisade/principals';
 import {
   createStoreContext,
   getAccount,
-  putStsSession,
   type StoreContext,
   type StsSessionRecord,
   setAccountStatus,
@@ -16,6 +15,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { onEverySend } from '../../../test/fixtures/store-sends.ts';
 import { createDecisions } from '../src/index.ts';
+import { storeReaderSession } from './support/reader-sessions.ts';
 
 let store: StoreContext;
 let iam: IamContext;
@@ -39,29 +39,18 @@ async function session(
   options: Partial<StsSessionRecord> = {},
 ): Promise<StsSessionRecord> {
   serial++;
-  const record: StsSessionRecord = {
-    accessKeyId: `ASIAUNIT${String(serial).padStart(12, '0')}`,
-    accountId: A,
-    subject: {
-      kind: 'role',
-      roleName: 'reader',
+  return storeReaderSession(
+    {
+      store,
+      accountId: A,
       roleId,
-      roleArn: `arn:aws:iam::${A}:role/reader`,
       sessionName,
+      accessKeyId: `ASIAUNIT${String(serial).padStart(12, '0')}`,
+      issuedAt: new Date(NOW.getTime() - 60_000),
+      expiration: new Date(NOW.getTime() + 3_600_000),
     },
-    encryptedSecret: 'sealed',
-    sessionTokenHash: 'b'.repeat(64),
-    issuedAt: new Date(NOW.getTime() - 60_000).toISOString(),
-    expiration: new Date(NOW.getTime() + 3_600_000).toISOString(),
-    sessionPolicies: [],
-    tags: [],
-    transitiveTagKeys: [],
-    chained: false,
-    ...options,
-  };
-  const stored = await putStsSession(store, record);
-  if (!stored.ok) throw new Error(stored.message);
-  return record;
+    options,
+  );
 }
 
 const arn = (sessionName: string) => `arn:aws:sts::${A}:assumed-role/reader/${sessionName}`;
