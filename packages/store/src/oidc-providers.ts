@@ -3,11 +3,12 @@
  * the provider's host/path (unique per account, as in IAM). A shard of the account's provider
  * counter counts each for the quota, in the same transaction as the write (counter-shards.ts).
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { releaseCount, transactCounted } from './counter-shards.ts';
 import { oidcProviderKey, oidcProviderPartition } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import type { Tag } from './principals.ts';
 import { transact } from './transactions.ts';
 
@@ -89,22 +90,8 @@ export async function listOidcProviders(
   context: StoreContext,
   accountId: string,
 ): Promise<OidcProviderRecord[]> {
-  const items: OidcProviderRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :oidc)',
-        ExpressionAttributeValues: { ':pk': oidcProviderPartition(accountId), ':oidc': 'OIDC#' },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []).map(toOidcProvider));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
+  const items = await queryWholePartition(context, oidcProviderPartition(accountId), 'OIDC#');
+  return items.map(toOidcProvider);
 }
 
 /** Replaces a provider's client ids and thumbprints if nobody changed it since `expected` was read. */

@@ -4,10 +4,11 @@
  * replaces, so of two instances rotating at once exactly one key becomes current; the loser's key
  * is still stored and published but never signs.
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { currentSigningKeyKey, signingKeyKey, signingKeysPartition } from './keys.ts';
+import { queryWholePartition } from './partition-queries.ts';
 import { transact } from './transactions.ts';
 
 /** A stored signing key. */
@@ -30,21 +31,7 @@ export interface SigningKeySet {
 
 /** Reads every signing key and the current pointer in one query. */
 export async function readSigningKeys(context: StoreContext): Promise<SigningKeySet> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': signingKeysPartition },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(result.Items ?? []));
-    start = result.LastEvaluatedKey;
-  } while (start);
+  const items = await queryWholePartition(context, signingKeysPartition);
   const current = items.find((item) => item.sk === currentSigningKeyKey().sk);
   const keys = items.filter((item) => item.entity === 'signing-key').map(toSigningKey);
   return typeof current?.kid === 'string' ? { keys, currentKid: current.kid } : { keys };
