@@ -1,14 +1,15 @@
 /**
- * Palisade as it ships: src/index.ts bundled by esbuild (the options bin/build-cli.js uses), into
- * a temporary directory, then imported. Running the TypeScript through tsx measures a dev-time
- * artifact as well: tsx compiles with esbuild's `keepNames`, which wraps every named closure in a
- * `__name(fn, "…")` call (an Object.defineProperty) each time the closure is created, and the
- * evaluator creates several per request.
+ * Palisade as it ships: src/index.ts bundled by esbuild with the options bin/build-cli.js uses
+ * (bin/node-bundle.js), into a temporary directory, then imported. Running the TypeScript through
+ * tsx measures a dev-time artifact as well: tsx compiles with esbuild's `keepNames`, which wraps
+ * every named closure in a `__name(fn, "…")` call (an Object.defineProperty) each time the closure
+ * is created, and the evaluator creates several per request.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { NODE_BUNDLE_OPTIONS } from '../bin/node-bundle.js';
 import type * as palisade from '../src/index.ts';
 
 /** The part of Palisade's API the benchmark drives. */
@@ -31,11 +32,7 @@ export async function loadBundledPalisade(): Promise<PalisadeLibrary | string> {
     await esbuild.build({
       entryPoints: [new URL('../src/index.ts', import.meta.url).pathname],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'warning',
+      ...NODE_BUNDLE_OPTIONS,
     });
     return (await import(pathToFileURL(outfile).href)) as PalisadeLibrary;
   } catch (error) {
