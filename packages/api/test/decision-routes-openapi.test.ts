@@ -23,6 +23,7 @@ import { createTestTable } from '../../../test/fixtures/test-table.ts';
 import { createDecisionsApp } from '../src/decisions-app.ts';
 import { createPlatformApp } from '../src/platform-app.ts';
 import { createRestApp, type RestDependencies } from '../src/rest/index.ts';
+import { documentOf, expectSuccessAndUnauthorized, operationsOf } from './support/openapi-document.ts';
 
 type Json = Record<string, unknown>;
 
@@ -52,12 +53,6 @@ const SERVICES = {
   },
 };
 
-async function documentOf(app: Hono): Promise<Json> {
-  const response = await app.request('/openapi.json');
-  expect(response.status).toBe(200);
-  return (await response.json()) as Json;
-}
-
 /** `get /v1/service-catalog/{prefix}` for each route a Hono app serves (405 fallbacks aside). */
 function servedRoutes(app: Hono): string[] {
   const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{arn}');
@@ -68,15 +63,6 @@ function servedRoutes(app: Hono): string[] {
         .map((route) => `${route.method.toLowerCase()} ${openApiPath(route.path)}`),
     ),
   ];
-}
-
-function operationsOf(doc: Json): Map<string, Json> {
-  const paths = doc.paths as Record<string, Record<string, Json>>;
-  return new Map(
-    Object.entries(paths).flatMap(([path, item]) =>
-      Object.entries(item).map(([method, op]) => [`${method} ${path}`, op] as const),
-    ),
-  );
 }
 
 beforeAll(async () => {
@@ -131,14 +117,7 @@ describe('decision routes in GET /openapi.json', () => {
       expect(declared, key).toEqual(pathParams);
       const takesBody = method === 'post' || method === 'put';
       expect(op.requestBody !== undefined, key).toBe(takesBody);
-      const responses = op.responses as Record<string, Json>;
-      expect(
-        Object.keys(responses).some((status) => /^2\d\d$/.test(status)),
-        key,
-      ).toBe(true);
-      expect(responses['401'], key).toMatchObject({
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-      });
+      expectSuccessAndUnauthorized(op, key);
       // No route opts out of the document's security (SigV4 or Bearer).
       expect(op.security, key).toBeUndefined();
     }
