@@ -16,11 +16,9 @@ import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
 import { createPlatform } from '../../functions/wiring/platform.ts';
+import { type Credentials, signJsonRequest } from '../../packages/decisions/test/support/signed-client.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
 import {
   attachRequestCounter,
@@ -119,31 +117,8 @@ async function load(
   };
 }
 
-async function sign(
-  base: URL,
-  credentials: { accessKeyId: string; secretAccessKey: string },
-  path: string,
-  body: string,
-): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
-    credentials,
-    region: 'us-east-1',
-    service: 'palisade',
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: true,
-  });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: base.hostname,
-      port: Number(base.port),
-      path,
-      headers: { host: base.host, 'content-type': 'application/json' },
-      body,
-    }),
-  );
-  return signed.headers as Record<string, string>;
+function sign(base: URL, credentials: Credentials, path: string, body: string) {
+  return signJsonRequest(base, credentials, 'POST', path, body);
 }
 
 async function startWithRetries() {
