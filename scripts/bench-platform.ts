@@ -3,9 +3,12 @@
  * built over it with a bench operator and a fixed master key (test-only secrets), and accounts
  * created through the operator's interface.
  */
+import { loadavg } from 'node:os';
 import { operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import { createPlatform, type Platform } from '../functions/wiring/platform.ts';
+import { type StopList, startDynamoDbLocalUntilStopped } from './bench-iam/child-processes.ts';
+import type { DynamoDbLocal } from './dynamodb-local.ts';
 
 /** The bench operator's key (never a real secret). */
 export const BENCH_OPERATOR = {
@@ -50,4 +53,29 @@ export async function benchPlatform(endpoint: string, tableName: string): Promis
       return { accountId: created.value.account.accountId, key: created.value.rootAccessKey };
     },
   };
+}
+
+/** What a bench measures on: its DynamoDB Local, and the machine's load before it started. */
+export interface BenchStart {
+  readonly dynamodb: DynamoDbLocal;
+  /** The one-minute load average when the bench began (its report shows the load from then to the end). */
+  readonly loadAtStart: number;
+}
+
+/**
+ * Starts DynamoDB Local in memory (stopped with `stops`), runs `measure` on it, then stops everything
+ * on `stops`, also when `measure` fails.
+ */
+export async function runOnDynamoDbLocal(
+  stops: StopList,
+  progress: (text: string) => void,
+  measure: (start: BenchStart) => Promise<void>,
+): Promise<void> {
+  try {
+    const loadAtStart = loadavg()[0] ?? 0;
+    progress('starting DynamoDB Local (in memory)');
+    await measure({ dynamodb: await startDynamoDbLocalUntilStopped(stops), loadAtStart });
+  } finally {
+    await stops.stopAll();
+  }
 }

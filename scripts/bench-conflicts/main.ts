@@ -22,9 +22,9 @@ import {
   type PhaseResult,
   runProvisioningPhases,
 } from '../../test/fixtures/provisioning-phases.ts';
-import { startDynamoDbLocalUntilStopped, stopOnExit } from '../bench-iam/child-processes.ts';
+import { stopOnExit } from '../bench-iam/child-processes.ts';
 import { renderTable } from '../bench-iam/statistics.ts';
-import { benchPlatform } from '../bench-platform.ts';
+import { type BenchStart, benchPlatform, runOnDynamoDbLocal } from '../bench-platform.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 200);
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 10);
@@ -33,17 +33,9 @@ const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 5);
 const stops = stopOnExit();
 const progress = (text: string) => process.stderr.write(`bench:conflicts: ${text}\n`);
 
-try {
-  await main();
-} finally {
-  await stops.stopAll();
-}
+await runOnDynamoDbLocal(stops, progress, main);
 
-async function main(): Promise<void> {
-  const loadAtStart = loadavg()[0] ?? 0;
-  progress('starting DynamoDB Local (in memory)');
-  const dynamodb = await startDynamoDbLocalUntilStopped(stops);
-
+async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
   const { platform, createAccount } = await benchPlatform(dynamodb.endpoint, 'bench-conflicts');
   const { accountId } = await createAccount('conflicts');
   const store = platform.store;

@@ -26,8 +26,8 @@ import {
 import { serve } from '@hono/node-server';
 import { createStoreContext } from '@palisade/store';
 import { inParallel } from '../../test/fixtures/in-parallel.ts';
-import { benchPlatform } from '../bench-platform.ts';
-import { startDynamoDbLocalUntilStopped, startMotoServer, stopOnExit } from './child-processes.ts';
+import { type BenchStart, benchPlatform, runOnDynamoDbLocal } from '../bench-platform.ts';
+import { startMotoServer, stopOnExit } from './child-processes.ts';
 import {
   attachRecorder,
   describeCalls,
@@ -100,17 +100,9 @@ subscribe('net.client.socket', () => {
 const userName = (index: number) => `bench-user-${String(index).padStart(4, '0')}`;
 const progress = (text: string) => process.stderr.write(`bench:iam: ${text}\n`);
 
-try {
-  await main();
-} finally {
-  await stops.stopAll();
-}
+await runOnDynamoDbLocal(stops, progress, main);
 
-async function main(): Promise<void> {
-  const loadAtStart = loadavg()[0] ?? 0;
-  progress('starting DynamoDB Local (in memory)');
-  const dynamodb = await startDynamoDbLocalUntilStopped(stops);
-
+async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
   progress('starting moto_server');
   const moto = await startMotoServer(stops);
   if (!moto.server)

@@ -33,7 +33,7 @@ import { authenticateBearerToken, operatorCaller } from '@palisade/principals';
 import { createStoreContext, ensureTable, readSigningKeys, systemChangeOrigin } from '@palisade/store';
 import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import { createPlatform } from '../../functions/wiring/platform.ts';
-import { startDynamoDbLocalUntilStopped, stopOnExit } from '../bench-iam/child-processes.ts';
+import { stopOnExit } from '../bench-iam/child-processes.ts';
 import {
   attachRecorder,
   type DynamoDbRecorder,
@@ -41,6 +41,7 @@ import {
   type RecordedCall,
 } from '../bench-iam/dynamodb-recorder.ts';
 import { median, ms, percentile, renderTable } from '../bench-iam/statistics.ts';
+import { type BenchStart, runOnDynamoDbLocal } from '../bench-platform.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 150);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
@@ -79,11 +80,7 @@ process.on('unhandledRejection', (error) => {
 });
 const progress = (text: string) => process.stderr.write(`bench:sts: ${text}\n`);
 
-try {
-  await main();
-} finally {
-  await stops.stopAll();
-}
+await runOnDynamoDbLocal(stops, progress, main);
 
 /** Times `call` sequentially: `warmup` untimed runs, then up to `iterations` timed ones. */
 async function measure(
@@ -123,11 +120,7 @@ async function measure(
   return { name, how, samples, calls, inDynamo, failed, last };
 }
 
-async function main(): Promise<void> {
-  const loadAtStart = loadavg()[0] ?? 0;
-  progress('starting DynamoDB Local (in memory)');
-  const dynamodb = await startDynamoDbLocalUntilStopped(stops);
-
+async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
   const tableName = 'bench-sts';
   await ensureTable(createStoreContext({ tableName, endpoint: dynamodb.endpoint }));
   const operator = {
