@@ -1,11 +1,13 @@
 /** The decision service in-process, on DynamoDB Local: cache round trips, freshness, fail-closed. */
 import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
 import { operatorCaller, rootCaller } from '@palisade/principals';
-import { createStoreContext, getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
+import { getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { onEverySend } from '../../../test/fixtures/store-sends.ts';
+import { createMissingTableStore } from '../../../test/fixtures/test-table.ts';
 import { createDecisions } from '../src/index.ts';
+import { requestsAcrossWindow, type WindowClock } from './support/revalidation-window.ts';
 
 let store: StoreContext;
 let iam: IamContext;
@@ -47,12 +49,12 @@ const question = () => ({
 
 describe('decision cache', () => {
   it('makes no DynamoDB call when warm and re-reads only its stamps after the window', async () => {
-    let elapsed = 0;
+    const clock: WindowClock = { elapsedMs: 0 };
     const { decisions } = createDecisions({
       store,
       partition: 'aws',
       now: () => new Date(),
-      clock: () => elapsed,
+      clock: () => clock.elapsedMs,
       revalidateAfterMs: 1000,
     });
     const decide = () => decisions.authorize(operator, question(), 'req');
@@ -62,15 +64,11 @@ describe('decision cache', () => {
     // the managed policy, in parallel with the resource's registration (five round trips, six calls).
     expect(sends).toBeLessThanOrEqual(6);
     await decide();
-    sends = 0;
-    for (let i = 0; i < 50; i++) await decide();
-    expect(sends).toBe(0);
-    elapsed = 999;
-    await decide();
-    expect(sends).toBe(0);
-    elapsed = 1000;
-    await decide();
-    expect(sends).toBe(1);
+    expect(await requestsAcrossWindow(decide, clock, () => sends, 1000)).toEqual({
+      warm: 0,
+      lastMillisecond: 0,
+      atWindow: 1,
+    });
   });
 
   it('loads a principal once for a batch of 100 questions about it', async () => {
@@ -124,13 +122,7 @@ describe('decision cache', () => {
       revalidateAfterMs: 50,
     });
     expect((await decisions.authorize(operator, question(), 'req')).ok).toBe(true);
-    const endpoint = await store.dynamodb.config.endpoint?.();
-    const broken = createStoreContext({
-      tableName: 'no-such-table',
-      endpoint: `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`,
-      requestTimeoutMs: 500,
-      maxAttempts: 1,
-    });
+    const broken = createMissingTableStore();
     const outage = createDecisions({ store: broken, partition: 'aws', now: () => new Date() });
     const result = await outage.decisions.authorize(operator, question(), 'req');
     expect(result).toMatchObject({

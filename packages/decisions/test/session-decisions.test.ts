@@ -4,18 +4,14 @@
  */
 import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
 import { operatorCaller, rootCaller } from '@palisade/principals';
-import {
-  createStoreContext,
-  getAccount,
-  type StoreContext,
-  type StsSessionRecord,
-  setAccountStatus,
-} from '@palisade/store';
+import { getAccount, type StoreContext, type StsSessionRecord, setAccountStatus } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { onEverySend } from '../../../test/fixtures/store-sends.ts';
+import { createMissingTableStore } from '../../../test/fixtures/test-table.ts';
 import { createDecisions } from '../src/index.ts';
 import { storeReaderSession } from './support/reader-sessions.ts';
+import { requestsAcrossWindow, type WindowClock } from './support/revalidation-window.ts';
 
 let store: StoreContext;
 let iam: IamContext;
@@ -88,12 +84,12 @@ beforeAll(async () => {
 describe('decisions about a role session ARN', () => {
   it('makes no DynamoDB call when warm and one round trip (stamps and session list) after the window', async () => {
     await session('warm');
-    let elapsed = 0;
+    const clock: WindowClock = { elapsedMs: 0 };
     const { decisions } = createDecisions({
       store,
       partition: 'aws',
       now: () => NOW,
-      clock: () => elapsed,
+      clock: () => clock.elapsedMs,
       revalidateAfterMs: 1000,
     });
     const decide = () => decisions.authorize(operator, question('warm'), 'req');
@@ -102,15 +98,11 @@ describe('decisions about a role session ARN', () => {
     // Cold: the account state and the session list together, then the role's name item (its id)
     // and the resource's registration together, then the role's partition (three round trips, five calls).
     expect(sends).toBe(5);
-    sends = 0;
-    for (let i = 0; i < 50; i++) await decide();
-    expect(sends).toBe(0);
-    elapsed = 999;
-    await decide();
-    expect(sends).toBe(0);
-    elapsed = 1000;
-    await decide();
-    expect(sends).toBe(2);
+    expect(await requestsAcrossWindow(decide, clock, () => sends, 1000)).toEqual({
+      warm: 0,
+      lastMillisecond: 0,
+      atWindow: 2,
+    });
   });
 
   it('reads the session list once for a batch of 100 questions about one ARN', async () => {
@@ -165,13 +157,7 @@ describe('decisions about a role session ARN', () => {
   });
 
   it('denies with a reason when the session index cannot be read', async () => {
-    const endpoint = await store.dynamodb.config.endpoint?.();
-    const broken = createStoreContext({
-      tableName: 'no-such-table',
-      endpoint: `${endpoint?.protocol}//${endpoint?.hostname}:${endpoint?.port}`,
-      requestTimeoutMs: 500,
-      maxAttempts: 1,
-    });
+    const broken = createMissingTableStore();
     const outage = createDecisions({ store: broken, partition: 'aws', now: () => NOW });
     expect(await outage.decisions.authorize(operator, question('warm'), 'req')).toMatchObject({
       ok: true,
