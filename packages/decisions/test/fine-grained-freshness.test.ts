@@ -15,6 +15,7 @@ import {
 } from '@palisade/store';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+import { newDefaultPolicyVersion } from '../../../test/fixtures/managed-policy-changes.ts';
 import { onEverySend } from '../../../test/fixtures/store-sends.ts';
 import { createDecisionService } from '../src/decision-service.ts';
 import { type BundleCache, createBundleCache } from '../src/policy-bundles.ts';
@@ -201,17 +202,7 @@ const changes: readonly ChangeCase[] = [
   },
   {
     change: "a managed policy's new default version (seen by the principals it is attached to)",
-    setup: async (user) => {
-      await run('CreatePolicy', { PolicyName: `${user}-p`, PolicyDocument: allowWrite });
-      await run('AttachUserPolicy', { UserName: user, PolicyArn: `arn:aws:iam::${A}:policy/${user}-p` });
-    },
-    commit: async (user) => {
-      await run('CreatePolicyVersion', {
-        PolicyArn: `arn:aws:iam::${A}:policy/${user}-p`,
-        PolicyDocument: allowRead,
-        SetAsDefault: true,
-      });
-    },
+    ...newDefaultPolicyVersion(run, () => A, { first: allowWrite, next: allowRead }),
     before: 'implicitDeny',
     after: 'allowed',
   },

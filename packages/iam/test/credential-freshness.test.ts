@@ -15,6 +15,7 @@ import {
 import { getAccount, type StoreContext, setAccountStatus } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+import { newDefaultPolicyVersion } from '../../../test/fixtures/managed-policy-changes.ts';
 import { onEverySend } from '../../../test/fixtures/store-sends.ts';
 import { signAsClient } from '../../credentials/test/support/client-signing.ts';
 
@@ -23,6 +24,7 @@ const START = new Date('2031-03-01T12:00:00.000Z');
 const OPERATOR = { accessKeyId: 'AKIAOPERATOR0000TEST', secretAccessKey: 'operator-secret' };
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 const allowRead = policy({ Effect: 'Allow', Action: 'docs:Read', Resource: '*' });
+const allowWrite = policy({ Effect: 'Allow', Action: 'docs:Write', Resource: '*' });
 
 let iam: IamContext;
 let store: StoreContext;
@@ -143,20 +145,7 @@ const changes: readonly CredentialChange[] = [
   },
   {
     change: "a new default version of the user's managed policy",
-    setup: async (user) => {
-      await run('CreatePolicy', {
-        PolicyName: `${user}-p`,
-        PolicyDocument: policy({ Effect: 'Allow', Action: 'docs:Write', Resource: '*' }),
-      });
-      await run('AttachUserPolicy', { UserName: user, PolicyArn: `arn:aws:iam::${A}:policy/${user}-p` });
-    },
-    commit: async (user) => {
-      await run('CreatePolicyVersion', {
-        PolicyArn: `arn:aws:iam::${A}:policy/${user}-p`,
-        PolicyDocument: allowRead,
-        SetAsDefault: true,
-      });
-    },
+    ...newDefaultPolicyVersion(run, () => A, { first: allowWrite, next: allowRead }),
     before: 'may-not-read',
     after: 'may-read',
   },
