@@ -146,13 +146,10 @@ describe('AssumeRole trust', () => {
   });
 
   it('needs the trust policy to name the account even when identity policies allow in the same account', async () => {
-    await f.must(f.iamOps, f.rootB, 'CreateUser', { UserName: 'carol' });
-    await f.must(f.iamOps, f.rootB, 'PutUserPolicy', {
-      UserName: 'carol',
-      PolicyName: 'assume',
-      PolicyDocument: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }),
+    const carol = await f.userWithPolicy(B, 'carol', {
+      name: 'assume',
+      statement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' },
     });
-    const carol = await f.user(B, 'carol');
     expect(await assume(carol, { RoleArn: target, RoleSessionName: 'carol' })).toMatchObject({
       ok: false,
       code: 'access.denied',

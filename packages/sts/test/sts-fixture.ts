@@ -54,6 +54,12 @@ export interface StsFixture {
   ): Promise<T>;
   /** The caller an IAM user of an account is. */
   user(accountId: string, name: string): Promise<Caller>;
+  /** Creates user `name` in the account with one inline policy and returns the caller it is. */
+  userWithPolicy(
+    accountId: string,
+    name: string,
+    policy: { readonly name: string; readonly statement: object },
+  ): Promise<Caller>;
   /** The caller a temporary access key stands for (as authentication would build it). */
   session(accessKeyId: string): Promise<Caller>;
 }
@@ -92,6 +98,16 @@ export async function createStsFixture(prefix: string): Promise<StsFixture> {
     call: runOperation,
     must: mustRunOperation,
     user: (accountId, name) => loadUserCaller(store, accountId, name, now),
+    async userWithPolicy(accountId, name, policy) {
+      const root = rootCaller('aws', accountId, now);
+      await mustRunOperation(iamOps, root, 'CreateUser', { UserName: name });
+      await mustRunOperation(iamOps, root, 'PutUserPolicy', {
+        UserName: name,
+        PolicyName: policy.name,
+        PolicyDocument: doc(policy.statement),
+      });
+      return loadUserCaller(store, accountId, name, now);
+    },
     async session(accessKeyId) {
       const session = await getStsSession(store, accessKeyId);
       if (!session) throw new Error(`no session ${accessKeyId}`);

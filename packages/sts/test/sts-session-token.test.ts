@@ -13,17 +13,14 @@ const identity = (caller: Caller) => f.must(f.stsOps, caller, 'GetCallerIdentity
 
 beforeAll(async () => {
   f = await createStsFixture('sts-token');
-  await f.must(f.iamOps, f.rootA, 'CreateUser', { UserName: 'alice' });
-  await f.must(f.iamOps, f.rootA, 'PutUserPolicy', {
-    UserName: 'alice',
-    PolicyName: 'read',
-    PolicyDocument: doc({ Effect: 'Allow', Action: ['iam:List*', 'sts:AssumeRole'], Resource: '*' }),
+  alice = await f.userWithPolicy(A, 'alice', {
+    name: 'read',
+    statement: { Effect: 'Allow', Action: ['iam:List*', 'sts:AssumeRole'], Resource: '*' },
   });
   await f.must(f.iamOps, f.rootB, 'CreateRole', {
     RoleName: 'target',
     AssumeRolePolicyDocument: doc({ Effect: 'Allow', Principal: { AWS: A }, Action: 'sts:AssumeRole' }),
   });
-  alice = await f.user(A, 'alice');
 });
 
 describe('GetSessionToken', () => {
@@ -106,13 +103,10 @@ describe('GetCallerIdentity', () => {
   });
 
   it('is answered even when a policy denies it explicitly', async () => {
-    await f.must(f.iamOps, f.rootA, 'CreateUser', { UserName: 'denied' });
-    await f.must(f.iamOps, f.rootA, 'PutUserPolicy', {
-      UserName: 'denied',
-      PolicyName: 'deny',
-      PolicyDocument: doc({ Effect: 'Deny', Action: '*', Resource: '*' }),
+    const denied = await f.userWithPolicy(A, 'denied', {
+      name: 'deny',
+      statement: { Effect: 'Deny', Action: '*', Resource: '*' },
     });
-    const denied = await f.user(A, 'denied');
     await expect(identity(denied)).resolves.toMatchObject({ Arn: `arn:aws:iam::${A}:user/denied` });
   });
 });
