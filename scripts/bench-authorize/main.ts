@@ -19,6 +19,7 @@ import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/s
 import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { type Credentials, signJsonRequest } from '../../packages/decisions/test/support/signed-client.ts';
+import { createUserWithPolicy } from '../../test/fixtures/user-with-policy.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
 import {
   attachRequestCounter,
@@ -277,15 +278,9 @@ async function main() {
   const warm = await counter.count(() => ask(platform, question));
   await new Promise((done) => setTimeout(done, platform.decisions.cache.revalidateAfterMs + 50));
   const revalidating = await counter.count(() => ask(platform, question));
-  await call('CreateUser', { UserName: 'newcomer' });
-  await call('PutUserPolicy', {
-    UserName: 'newcomer',
-    PolicyName: 'docs',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 'docs:Read', Resource: '*' }],
-    }),
-  });
+  await createUserWithPolicy(call, 'newcomer', 'docs', [
+    { Effect: 'Allow', Action: 'docs:Read', Resource: '*' },
+  ]);
   await ask(platform, question);
   const newPrincipal = await counter.count(() =>
     ask(platform, { ...question, principal: `arn:aws:iam::${A}:user/newcomer` }),

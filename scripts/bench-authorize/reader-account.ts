@@ -5,6 +5,7 @@
 import { type IamOperations, iamOperations } from '@palisade/iam';
 import { operatorCaller, rootCaller } from '@palisade/principals';
 import type { Platform } from '../../functions/wiring/platform.ts';
+import { createUserWithPolicy } from '../../test/fixtures/user-with-policy.ts';
 
 /** The bench account, its reader's key, the question, and a way to run more IAM actions as root. */
 export interface ReaderAccount {
@@ -35,18 +36,10 @@ export async function readerAccount(
     if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
     return result.value as Record<string, never>;
   };
-  await call('CreateUser', { UserName: 'reader' });
-  await call('PutUserPolicy', {
-    UserName: 'reader',
-    PolicyName: 'docs',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['docs:Read', 'docs:List', 'palisade:Authorize'], Resource: '*' },
-        { Effect: 'Deny', Action: 'docs:*', Resource: `arn:aws:docs:us-east-1:${accountId}:doc/secret/*` },
-      ],
-    }),
-  });
+  await createUserWithPolicy(call, 'reader', 'docs', [
+    { Effect: 'Allow', Action: ['docs:Read', 'docs:List', 'palisade:Authorize'], Resource: '*' },
+    { Effect: 'Deny', Action: 'docs:*', Resource: `arn:aws:docs:us-east-1:${accountId}:doc/secret/*` },
+  ]);
   const key = (await call('CreateAccessKey', { UserName: 'reader' })) as unknown as {
     AccessKey: { AccessKeyId: string; SecretAccessKey: string };
   };

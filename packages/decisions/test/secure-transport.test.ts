@@ -6,6 +6,7 @@ import { type IamContext, type IamOperations, iamOperations, tenantAccountOperat
 import { operatorCaller, rootCaller } from '@palisade/principals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+import { createUserWithPolicy } from '../../../test/fixtures/user-with-policy.ts';
 import { createDecisions } from '../src/index.ts';
 
 const NOW = new Date('2026-12-01T10:00:00Z');
@@ -25,23 +26,10 @@ beforeAll(async () => {
     );
     if (!result?.ok) throw new Error(`${action}: ${result?.message}`);
   };
-  await run('CreateUser', { UserName: 'carol' });
-  await run('PutUserPolicy', {
-    UserName: 'carol',
-    PolicyName: 'tls-only',
-    PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: 'docs:Read', Resource: '*' },
-        {
-          Effect: 'Deny',
-          Action: '*',
-          Resource: '*',
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ],
-    }),
-  });
+  await createUserWithPolicy(run, 'carol', 'tls-only', [
+    { Effect: 'Allow', Action: 'docs:Read', Resource: '*' },
+    { Effect: 'Deny', Action: '*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+  ]);
 });
 
 const ask = (context?: Record<string, string | boolean>) => {

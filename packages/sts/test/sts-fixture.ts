@@ -14,6 +14,7 @@ import {
 import { getPrincipalById, getStsSession, putNewAccount, type StoreContext } from '@palisade/store';
 import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
+import { createUserWithPolicy, type RunIamAction } from '../../../test/fixtures/user-with-policy.ts';
 import { type StsContext, stsOperations } from '../src/index.ts';
 
 /** The clock every STS test runs at (whole seconds, so expirations are exact). */
@@ -100,12 +101,8 @@ export async function createStsFixture(prefix: string): Promise<StsFixture> {
     user: (accountId, name) => loadUserCaller(store, accountId, name, now),
     async userWithPolicy(accountId, name, policy) {
       const root = rootCaller('aws', accountId, now);
-      await mustRunOperation(iamOps, root, 'CreateUser', { UserName: name });
-      await mustRunOperation(iamOps, root, 'PutUserPolicy', {
-        UserName: name,
-        PolicyName: policy.name,
-        PolicyDocument: doc(policy.statement),
-      });
+      const run: RunIamAction = (action, input) => mustRunOperation(iamOps, root, action, input);
+      await createUserWithPolicy(run, name, policy.name, [policy.statement]);
       return loadUserCaller(store, accountId, name, now);
     },
     async session(accessKeyId) {
