@@ -1,13 +1,11 @@
 /** IAM groups and membership: Create/Get/List/Update/DeleteGroup, Add/RemoveUserToGroup, ListGroupsForUser. */
 import { ok } from '@palisade/failures';
-import { denialOf } from '@palisade/principals';
 import {
   addMembership,
   getPrincipal,
   listGroupsForUser,
   listMembers,
   removeMembership,
-  renamePrincipal,
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
@@ -17,11 +15,9 @@ import {
   createPrincipal,
   listAuthorized,
   loadAuthorized,
+  movePrincipal,
   noSuch,
-  principalArn,
   removePrincipal,
-  targetFacts,
-  updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { groupShape, userShape } from './principal-shapes.ts';
 
@@ -65,24 +61,10 @@ export function groupOperations(context: IamContext) {
       async (caller, input) => {
         const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:UpdateGroup');
         if (!group.ok) return group;
-        // IAM authorizes a move (new name or new path) on the old ARN (checked above) and on the new one.
-        const newPath = input.NewPath ?? group.value.path;
-        const newName = input.NewGroupName ?? group.value.name;
-        const newArn = principalArn(context, caller.accountId, 'group', newPath, newName);
-        if (newArn !== group.value.arn) {
-          const denied = denialOf(caller, 'iam:UpdateGroup', newArn, targetFacts(group.value));
-          if (denied) return denied;
-        }
-        if (input.NewGroupName !== undefined && input.NewGroupName !== group.value.name) {
-          const renamed = await renamePrincipal(context.store, group.value, {
-            newName: input.NewGroupName,
-            newPath,
-            newArn,
-          });
-          return renamed.ok ? ok(undefined) : renamed;
-        }
-        const updated = await updatePrincipalPath(context, group.value, input.NewPath);
-        return updated.ok ? ok(undefined) : updated;
+        return movePrincipal(context, caller, group.value, 'iam:UpdateGroup', {
+          newName: input.NewGroupName,
+          newPath: input.NewPath,
+        });
       },
     ),
 

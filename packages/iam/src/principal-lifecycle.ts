@@ -1,6 +1,6 @@
 /**
  * The lifecycle shared by users, groups and roles: create (with optional boundary), read, list,
- * move to another path, tag, set or remove the boundary, delete. Each kind's module adds its own
+ * move or rename, tag, set or remove the boundary, delete. Each kind's module adds its own
  * members and shapes on top.
  */
 
@@ -14,6 +14,7 @@ import {
   type PrincipalKind,
   type PrincipalRecord,
   putNewPrincipal,
+  renamePrincipal,
   setPermissionsBoundary,
   type Tag,
   updatePrincipal,
@@ -167,6 +168,32 @@ export async function updatePrincipalPath(
   const path = newPath ?? current.path;
   const arn = principalArn(context, current.accountId, current.kind, path, current.name);
   return updatePrincipal(context.store, current, { ...(newPath ? { path, arn } : {}), ...extra });
+}
+
+/**
+ * Moves a user or group to a new name and/or path (UpdateUser, UpdateGroup), `current` being loaded
+ * and authorized for `action` on its old ARN: IAM authorizes a move on the new ARN as well.
+ */
+export async function movePrincipal(
+  context: IamContext,
+  caller: Caller,
+  current: PrincipalRecord,
+  action: string,
+  move: { readonly newName?: string | undefined; readonly newPath?: string | undefined },
+): Promise<Result<undefined>> {
+  const newPath = move.newPath ?? current.path;
+  const newName = move.newName ?? current.name;
+  const newArn = principalArn(context, caller.accountId, current.kind, newPath, newName);
+  if (newArn !== current.arn) {
+    const denied = denialOf(caller, action, newArn, targetFacts(current));
+    if (denied) return denied;
+  }
+  if (move.newName !== undefined && move.newName !== current.name) {
+    const renamed = await renamePrincipal(context.store, current, { newName: move.newName, newPath, newArn });
+    return renamed.ok ? ok(undefined) : renamed;
+  }
+  const updated = await updatePrincipalPath(context, current, move.newPath);
+  return updated.ok ? ok(undefined) : updated;
 }
 
 /** Adds or overwrites tags (at most 50 in all). */

@@ -1,7 +1,6 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
-import { denialOf, rootArn } from '@palisade/principals';
-import { renamePrincipal } from '@palisade/store';
+import { rootArn } from '@palisade/principals';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
@@ -10,10 +9,8 @@ import {
   createPrincipal,
   listAuthorized,
   loadAuthorized,
-  principalArn,
+  movePrincipal,
   removePrincipal,
-  targetFacts,
-  updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { userShape } from './principal-shapes.ts';
 import { taggingOperations } from './principal-tagging.ts';
@@ -80,24 +77,10 @@ export function userOperations(context: IamContext) {
       async (caller, input) => {
         const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UpdateUser');
         if (!user.ok) return user;
-        // IAM authorizes a move (new name or new path) on the old ARN (checked above) and on the new one.
-        const newPath = input.NewPath ?? user.value.path;
-        const newName = input.NewUserName ?? user.value.name;
-        const newArn = principalArn(context, caller.accountId, 'user', newPath, newName);
-        if (newArn !== user.value.arn) {
-          const denied = denialOf(caller, 'iam:UpdateUser', newArn, targetFacts(user.value));
-          if (denied) return denied;
-        }
-        if (input.NewUserName !== undefined && input.NewUserName !== user.value.name) {
-          const renamed = await renamePrincipal(context.store, user.value, {
-            newName: input.NewUserName,
-            newPath,
-            newArn,
-          });
-          return renamed.ok ? ok(undefined) : renamed;
-        }
-        const updated = await updatePrincipalPath(context, user.value, input.NewPath);
-        return updated.ok ? ok(undefined) : updated;
+        return movePrincipal(context, caller, user.value, 'iam:UpdateUser', {
+          newName: input.NewUserName,
+          newPath: input.NewPath,
+        });
       },
     ),
 
