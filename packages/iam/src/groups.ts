@@ -15,9 +15,9 @@ import {
   createPrincipal,
   listAuthorized,
   loadAuthorized,
-  movePrincipal,
+  moveAuthorized,
   noSuch,
-  removePrincipal,
+  removeAuthorized,
 } from './principal-lifecycle.ts';
 import { groupShape, userShape } from './principal-shapes.ts';
 
@@ -58,22 +58,16 @@ export function groupOperations(context: IamContext) {
 
     UpdateGroup: operation(
       z.object({ GroupName: groupName, NewPath: path.optional(), NewGroupName: groupName.optional() }),
-      async (caller, input) => {
-        const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:UpdateGroup');
-        if (!group.ok) return group;
-        return movePrincipal(context, caller, group.value, 'iam:UpdateGroup', {
+      (caller, input) =>
+        moveAuthorized(context, caller, 'group', input.GroupName, {
           newName: input.NewGroupName,
           newPath: input.NewPath,
-        });
-      },
+        }),
     ),
 
-    DeleteGroup: operation(z.object({ GroupName: groupName }), async (caller, input) => {
-      const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:DeleteGroup');
-      if (!group.ok) return group;
-      const deleted = await removePrincipal(context, group.value);
-      return deleted.ok ? ok(undefined) : deleted;
-    }),
+    DeleteGroup: operation(z.object({ GroupName: groupName }), (caller, input) =>
+      removeAuthorized(context, caller, 'group', input.GroupName),
+    ),
 
     AddUserToGroup: operation(
       z.object({ GroupName: groupName, UserName: userName }),

@@ -171,19 +171,23 @@ export async function updatePrincipalPath(
 }
 
 /**
- * Moves a user or group to a new name and/or path (UpdateUser, UpdateGroup), `current` being loaded
- * and authorized for `action` on its old ARN: IAM authorizes a move on the new ARN as well.
+ * UpdateUser and UpdateGroup: moves the principal to a new name and/or path. IAM authorizes the
+ * move on the old ARN and on the new one.
  */
-export async function movePrincipal(
+export async function moveAuthorized(
   context: IamContext,
   caller: Caller,
-  current: PrincipalRecord,
-  action: string,
+  kind: 'user' | 'group',
+  name: string,
   move: { readonly newName?: string | undefined; readonly newPath?: string | undefined },
 ): Promise<Result<undefined>> {
+  const action = iamAction('Update', kind);
+  const loaded = await loadAuthorized(context, caller, kind, name, action);
+  if (!loaded.ok) return loaded;
+  const current = loaded.value;
   const newPath = move.newPath ?? current.path;
   const newName = move.newName ?? current.name;
-  const newArn = principalArn(context, caller.accountId, current.kind, newPath, newName);
+  const newArn = principalArn(context, caller.accountId, kind, newPath, newName);
   if (newArn !== current.arn) {
     const denied = denialOf(caller, action, newArn, targetFacts(current));
     if (denied) return denied;
@@ -272,6 +276,19 @@ export async function removePrincipal(context: IamContext, current: PrincipalRec
   return withBoundaryShard(previous, undefined, () =>
     deletePrincipal(context.store, current, boundaryUsageWrites(previous, undefined)),
   );
+}
+
+/** DeleteUser, DeleteGroup and DeleteRole: the principal, authorized for iam:Delete<Kind>, removed. */
+export async function removeAuthorized(
+  context: IamContext,
+  caller: Caller,
+  kind: PrincipalKind,
+  name: string,
+): Promise<Result<undefined>> {
+  const loaded = await loadAuthorized(context, caller, kind, name, iamAction('Delete', kind));
+  if (!loaded.ok) return loaded;
+  const removed = await removePrincipal(context, loaded.value);
+  return removed.ok ? ok(undefined) : removed;
 }
 
 /** Who owns a credential (access key, login profile, MFA device): an IAM user or the root. */

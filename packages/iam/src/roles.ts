@@ -18,7 +18,7 @@ import {
   createPrincipal,
   listAuthorized,
   loadAuthorized,
-  removePrincipal,
+  removeAuthorized,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
 import { roleShape } from './principal-shapes.ts';
@@ -132,12 +132,9 @@ export function roleOperations(context: IamContext) {
       },
     ),
 
-    DeleteRole: operation(z.object({ RoleName: roleName }), async (caller, input) => {
-      const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:DeleteRole');
-      if (!role.ok) return role;
-      const deleted = await removePrincipal(context, role.value);
-      return deleted.ok ? ok(undefined) : deleted;
-    }),
+    DeleteRole: operation(z.object({ RoleName: roleName }), (caller, input) =>
+      removeAuthorized(context, caller, 'role', input.RoleName),
+    ),
 
     ...taggingOperations(context, 'role'),
   } satisfies OperationTable;

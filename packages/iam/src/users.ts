@@ -9,8 +9,8 @@ import {
   createPrincipal,
   listAuthorized,
   loadAuthorized,
-  movePrincipal,
-  removePrincipal,
+  moveAuthorized,
+  removeAuthorized,
 } from './principal-lifecycle.ts';
 import { userShape } from './principal-shapes.ts';
 import { taggingOperations } from './principal-tagging.ts';
@@ -74,22 +74,16 @@ export function userOperations(context: IamContext) {
 
     UpdateUser: operation(
       z.object({ UserName: userName, NewPath: path.optional(), NewUserName: userName.optional() }),
-      async (caller, input) => {
-        const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:UpdateUser');
-        if (!user.ok) return user;
-        return movePrincipal(context, caller, user.value, 'iam:UpdateUser', {
+      (caller, input) =>
+        moveAuthorized(context, caller, 'user', input.UserName, {
           newName: input.NewUserName,
           newPath: input.NewPath,
-        });
-      },
+        }),
     ),
 
-    DeleteUser: operation(z.object({ UserName: userName }), async (caller, input) => {
-      const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:DeleteUser');
-      if (!user.ok) return user;
-      const deleted = await removePrincipal(context, user.value);
-      return deleted.ok ? ok(undefined) : deleted;
-    }),
+    DeleteUser: operation(z.object({ UserName: userName }), (caller, input) =>
+      removeAuthorized(context, caller, 'user', input.UserName),
+    ),
 
     ...taggingOperations(context, 'user'),
   } satisfies OperationTable;
