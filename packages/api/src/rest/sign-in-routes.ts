@@ -5,7 +5,7 @@
  * and `GET /.well-known/openid-configuration`. Token responses are never cached.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
-import type { Result } from '@palisade/failures';
+import { fail, type Result } from '@palisade/failures';
 import type { Caller } from '@palisade/principals';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -198,8 +198,10 @@ export function signInRoutes(deps: SignInDependencies): RouteSpec[] {
             ),
             async handle(c, { caller }) {
               const token = tokenOf(c);
+              // INVARIANT: the middleware authenticated the token; without a caller nothing is minted.
+              if (!caller) return failureResponse(c, fail('credentials.missing', 'No session.'), 'rest');
               const issued = await runAsChange(c, 'sign-in', 'GetSessionToken', caller, () =>
-                issue(token, caller as Caller),
+                issue(token, caller),
               );
               if (!issued.ok) return failureResponse(c, issued, 'rest');
               return c.json(issued.value, 200, NO_STORE);
