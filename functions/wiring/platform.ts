@@ -18,11 +18,11 @@ import {
   defaultQuotas,
   type IamContext,
   iamOperations,
-  type OperationTable,
   oidcProviderOperations,
   tenantAccountOperations,
   verifyMfaCode,
 } from '@palisade/iam';
+import type { OperationTable } from '@palisade/principals';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,

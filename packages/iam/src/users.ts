@@ -1,11 +1,10 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
-import { denialOf, rootArn } from '@palisade/principals';
+import { denialOf, listing, type OperationTable, operation, rootArn } from '@palisade/principals';
 import { renamePrincipal } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
-import { listing, type OperationTable, operation } from './operation.ts';
 import {
   createPrincipal,
   listAuthorized,

@@ -5,8 +5,8 @@
  */
 import type { RouteConfig } from '@hono/zod-openapi';
 import { fail, isFailure, ok, type Result } from '@palisade/failures';
-import { type IamOperations, tag } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { IamOperations } from '@palisade/iam';
+import { type Caller, tag } from '@palisade/principals';
 import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';

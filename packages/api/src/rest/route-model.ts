@@ -5,8 +5,8 @@
  * document is generated from the same data.
  */
 import type { Result } from '@palisade/failures';
-import type { IamOperations, OperationOutput } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { IamOperations } from '@palisade/iam';
+import type { Caller, OperationOutput } from '@palisade/principals';
 import type { SchemaName } from './response-schemas.ts';
 import type { Method } from './route-spec.ts';
 

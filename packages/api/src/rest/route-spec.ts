@@ -7,9 +7,8 @@
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Result } from '@palisade/failures';
 import { fail, ok } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
 import { MAX_JSON_DEPTH, parseBoundedJson } from '@palisade/policy';
-import { bearerTokenOf, type Caller, type RequestOrigin } from '@palisade/principals';
+import { bearerTokenOf, type Caller, type RequestOrigin, validationFailure } from '@palisade/principals';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 // zod/mini, not zod: the decision routes (the authorize function) mount through this module.
 import { safeParse, strictObject } from 'zod/mini';
