@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { policyValidationService, serviceCatalogService, simulationOperations } from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
-import { type OperationTable, oidcProviderOperations } from '@palisade/iam';
+import { oidcProviderOperations } from '@palisade/iam';
 import { compileResourcePolicies } from '@palisade/policy';
 import {
   ACTION_CONTEXT,
@@ -20,6 +20,7 @@ import {
   type Caller,
   callerFacts,
   loadEffectivePolicies,
+  type OperationTable,
   RESOURCE_TYPE_ARNS,
   userCaller,
 } from '@palisade/principals';

@@ -4,8 +4,7 @@
  * query strings, path parameters, Authorization variants), the answer is never 5xx, and a request
  * answered 4xx leaves the table as it found it.
  *
- * The REST routes come from the platform's own `/openapi.json` (plus the sign-in routes it does not
- * describe), the Query API actions from the operation tables the platform serves, each with its
+ * The REST routes come from the platform's own `/openapi.json` (sign-in's among them), the Query API actions from the operation tables the platform serves, each with its
  * input schema; values are drawn from those schemas and mutated. Runs are bounded and the seed is
  * fixed (override with FUZZ_SEED); a failure prints the seed, the request and the logged error.
  */
@@ -479,7 +478,7 @@ interface RestRoute {
   readonly signed: boolean;
 }
 
-/** Every REST route /openapi.json documents, plus sign-in's (documented in the README instead). */
+/** Every REST route /openapi.json documents (sign-in's among them). */
 async function restRoutes(): Promise<{ routes: RestRoute[]; document: JsonSchema }> {
   const response = await platform.app.request(`${HOST}/openapi.json`);
   const document = (await response.json()) as JsonSchema;
@@ -505,23 +504,6 @@ async function restRoutes(): Promise<{ routes: RestRoute[]; document: JsonSchema
       });
     }
   }
-  const signIn = (path: string, properties: Record<string, JsonSchema>, signed = false): RestRoute => ({
-    method: 'POST',
-    path,
-    params: [],
-    query: [],
-    body: { type: 'object', properties },
-    signed,
-  });
-  const string = { type: 'string' };
-  routes.push(
-    signIn('/v1/sign-in', { account: string, userName: string, password: string, mfaCode: string }),
-    signIn('/v1/sign-in/refresh', { refreshToken: string }),
-    signIn('/v1/sign-out', { refreshToken: string }, true),
-    signIn('/v1/sign-in/credentials', {}, true),
-    { method: 'GET', path: '/.well-known/jwks.json', params: [], query: [], signed: false },
-    { method: 'GET', path: '/.well-known/openid-configuration', params: [], query: [], signed: false },
-  );
   return { routes, document };
 }
 

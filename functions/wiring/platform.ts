@@ -1,11 +1,11 @@
 /**
  * Builds the whole platform from configuration: the shared runtime (runtime.ts), the services, and
- * the app as a list of mounts (sign-in, Query, decision questions, decision management, REST).
+ * the app as a list of mounts (Query, decision questions, decision management, REST with sign-in).
  * The API function and `npm start` serve this app; the authorize function mounts the same decision
  * questions (decision-wiring.ts) on its own.
  */
 
-import { createQueryApp, createRestApp, createSignInApp, type LogSink, stdoutLog } from '@palisade/api';
+import { createQueryApp, createRestApp, type LogSink, stdoutLog } from '@palisade/api';
 import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters } from '@palisade/credentials';
 import {
   createDecisions,
@@ -18,11 +18,11 @@ import {
   defaultQuotas,
   type IamContext,
   iamOperations,
-  type OperationTable,
   oidcProviderOperations,
   tenantAccountOperations,
   verifyMfaCode,
 } from '@palisade/iam';
+import type { OperationTable } from '@palisade/principals';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,
@@ -120,14 +120,6 @@ export function createPlatform(
   const app = platformShell(runtime);
   app.route(
     '/',
-    createSignInApp({
-      ...signIn,
-      authenticateBearer,
-      issueCredentials: signInCredentialIssuer(sts, signIn.verifyAccessToken),
-    }),
-  );
-  app.route(
-    '/',
     createQueryApp({ iam: queryIam, sts: querySts, unsignedSts, authenticate, authenticateOverlapped }),
   );
   app.route('/', decisionQuestionRoutes(runtime, signIn.verifyAccessToken, decisions));
@@ -139,6 +131,11 @@ export function createPlatform(
       accounts,
       authenticate,
       sts: { operations: querySts, unsigned: unsignedSts },
+      signIn: {
+        ...signIn,
+        authenticateBearer,
+        issueCredentials: signInCredentialIssuer(sts, signIn.verifyAccessToken),
+      },
       // The decision API is mounted above: /openapi.json describes it too, with its services' schemas.
       decisionRoutes: decisionRequestSchemas,
     }),

@@ -3,8 +3,7 @@
  * and STS (`Version=2011-06-15`) actions, so the unchanged AWS CLI and SDKs work against Palisade.
  * Parse once, authenticate with the scope service the version names, run the operation, render XML.
  */
-import type { OperationTable } from '@palisade/iam';
-import { type RequestOrigin, runConfirmed } from '@palisade/principals';
+import { type OperationTable, type RequestOrigin, runConfirmed } from '@palisade/principals';
 import { Hono } from 'hono';
 import { parseQueryRequest, queryParameterText } from './aws-query/parse-query-request.ts';
 import {

@@ -6,8 +6,7 @@
  * HTTP only: the services it calls are handed in as functions, so this module knows no store.
  */
 import type { Result } from '@palisade/failures';
-import type { OperationTable } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { Caller, OperationTable } from '@palisade/principals';
 import { Hono } from 'hono';
 import { decisionRouteSpecs } from './rest/decision-routes.ts';
 import { mountRoutes, type RestEnv } from './rest/route-spec.ts';

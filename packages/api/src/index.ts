@@ -11,5 +11,4 @@ export * from './error-table.ts';
 export * from './platform-app.ts';
 export * from './request-id.ts';
 export * from './rest/index.ts';
-export * from './sign-in-app.ts';
 export * from './signed-request.ts';

@@ -12,9 +12,9 @@ import {
   defaultQuotas,
   type IamContext,
   iamOperations,
-  operation,
   tenantAccountOperations,
 } from '@palisade/iam';
+import { operation } from '@palisade/principals';
 import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';

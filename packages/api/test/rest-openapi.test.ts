@@ -3,18 +3,22 @@
  * app serves, with schemas derived from the operations, and `/docs` is the reference page for it.
  */
 import { fail } from '@palisade/failures';
-import { iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { type IamContext, iamOperations, tenantAccountOperations, verifyMfaCode } from '@palisade/iam';
+import { authenticateBearerToken } from '@palisade/principals';
+import { createWebIdentityVerifier, signInCredentialIssuer } from '@palisade/sts';
+import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { createPlatformApp } from '../src/platform-app.ts';
-import { createRestApp, identityRoutes } from '../src/rest/index.ts';
+import { createRestApp, identityRoutes, type SignInDependencies } from '../src/rest/index.ts';
 import { documentOf, expectSuccessAndUnauthorized, operationsOf } from './support/openapi-document.ts';
 
 type Json = Record<string, unknown>;
 
 let app: Hono;
 let document: Json;
+let context: IamContext;
 
 const ACCOUNT_ROUTES = [
   'post /v1/accounts',
@@ -25,18 +29,68 @@ const ACCOUNT_ROUTES = [
   'delete /v1/accounts/{accountId}',
 ];
 
-beforeAll(async () => {
-  const context = await createIamTestContext('rest-openapi', () => new Date('2026-11-28T12:00:00Z'));
-  app = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
-  app.route(
+const SIGN_IN_ROUTES = [
+  'post /v1/sign-in',
+  'post /v1/sign-in/refresh',
+  'post /v1/sign-out',
+  'post /v1/sign-in/credentials',
+  'get /.well-known/jwks.json',
+  'get /.well-known/openid-configuration',
+];
+
+/** The sign-in service and bearer authentication over the test's table, wired as the platform wires them. */
+function signInOf(context: IamContext): SignInDependencies {
+  const { store, partition, now, secrets } = context;
+  const signIn = createSignInService({
+    ...defaultSignInSettings,
+    store,
+    secrets,
+    partition,
+    now,
+    issuer: 'http://palisade.test',
+    passwordHashing: context.passwordHashing,
+  });
+  const sts = {
+    store,
+    partition,
+    now,
+    secrets,
+    verifyMfa: ({ accountId, owner, serialNumber, tokenCode, now: at }) =>
+      verifyMfaCode(store, secrets, accountId, serialNumber, tokenCode, at, owner),
+    verifyWebIdentity: createWebIdentityVerifier({ allowLoopbackIssuers: false }),
+  } satisfies Parameters<typeof signInCredentialIssuer>[0];
+  return {
+    ...signIn,
+    authenticateBearer: (token, origin) =>
+      authenticateBearerToken(
+        { store, partition, now, verifyAccessToken: signIn.verifyAccessToken },
+        token,
+        origin,
+      ),
+    issueCredentials: signInCredentialIssuer(sts, signIn.verifyAccessToken),
+  };
+}
+
+/** The platform app serving only the REST app built from `deps` (defaults: this test's context). */
+function restApp(deps: Partial<Parameters<typeof createRestApp>[0]> = {}): Hono {
+  const served = createPlatformApp({ checkHealth: async () => ({ ok: true }), log: () => {} });
+  served.route(
     '/',
     createRestApp({
       operations: iamOperations(context),
       accounts: tenantAccountOperations(context),
       // Nobody authenticates here: the contract endpoints must not need it.
       authenticate: async () => fail('credentials.missing', 'no credentials in this test'),
+      signIn: signInOf(context),
+      ...deps,
     }),
   );
+  return served;
+}
+
+beforeAll(async () => {
+  context = await createIamTestContext('rest-openapi', () => new Date('2026-11-28T12:00:00Z'));
+  app = restApp();
   document = await documentOf(app);
 });
 
@@ -75,16 +129,60 @@ describe('GET /openapi.json', () => {
 
   it('lists every route the app serves, each with a unique operation id', () => {
     const published = [...operationsOf(document).keys()];
-    const served = [...ACCOUNT_ROUTES, ...identityRoutes().map((route) => `${route.method} ${route.path}`)];
+    const served = [
+      ...ACCOUNT_ROUTES,
+      ...identityRoutes().map((route) => `${route.method} ${route.path}`),
+      ...SIGN_IN_ROUTES,
+    ];
     expect(published.sort()).toEqual(served.sort());
     const ids = [...operationsOf(document).values()].map((operation) => operation.operationId);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('publishes the credentials route only where the deployment mints CLI keys, as it serves it', async () => {
+    const { issueCredentials: _none, ...withoutCredentials } = signInOf(context);
+    const without = restApp({ signIn: withoutCredentials });
+    const published = pathsOf((await (await without.request('/openapi.json')).json()) as Json);
+    expect(published['/v1/sign-in']).toHaveProperty('post');
+    expect(published).not.toHaveProperty('/v1/sign-in/credentials');
+    const answer = await without.request('/v1/sign-in/credentials', { method: 'POST' });
+    expect(answer.status).toBe(404);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('request.not-found');
+  });
+
+  it('documents the sign-in routes: their bodies, who may call them, and tokens as answers', () => {
+    const signIn = pathsOf(document)['/v1/sign-in']?.post as Json;
+    expect(signIn.security).toEqual([]);
+    const body = ((signIn.requestBody as Json).content as Json)['application/json'] as Json;
+    expect(body.schema).toMatchObject({
+      type: 'object',
+      required: ['account', 'password'],
+      additionalProperties: false,
+      properties: { mfaCode: { type: 'string', pattern: '^\\d{6}$' } },
+    });
+    const tokens = (((signIn.responses as Json)['200'] as Json).content as Json)['application/json'] as Json;
+    expect(tokens.schema).toMatchObject({
+      properties: { accessToken: { type: 'string' }, tokenType: { const: 'Bearer' } },
+    });
+    for (const path of ['/v1/sign-out', '/v1/sign-in/credentials']) {
+      expect(pathsOf(document)[path]?.post?.security, path).toEqual([{ bearer: [] }]);
+    }
+    expect(pathsOf(document)['/v1/sign-out']?.post).not.toHaveProperty('requestBody');
+    expect(pathsOf(document)['/.well-known/jwks.json']?.get?.security).toEqual([]);
+  });
+
   it('documents success and error responses for every operation, and every $ref resolves', () => {
     for (const [key, operation] of operationsOf(document)) {
-      expectSuccessAndUnauthorized(operation, key);
       expect(operation.summary, key).toEqual(expect.any(String));
+      // The discovery documents are public and refuse no one: they document success only.
+      if (key.startsWith('get /.well-known/')) {
+        expect(
+          Object.keys(operation.responses as Json).some((status) => /^2\d\d$/.test(status)),
+          key,
+        ).toBe(true);
+        continue;
+      }
+      expectSuccessAndUnauthorized(operation, key);
     }
     const schemas = Object.keys((document.components as Json).schemas as Json);
     for (const ref of refsIn(document)) {

@@ -4,10 +4,8 @@
  * and judged exactly as a decision's (load-subject.ts, judge-subject.ts).
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
 import type { ContextInput } from '@palisade/policy';
-import type { Caller } from '@palisade/principals';
-import { arnAccount } from '@palisade/principals';
+import { arnAccount, type Caller, validationFailure } from '@palisade/principals';
 import { z } from 'zod';
 import { answerVisibility, questionContext } from './answer-visibility.ts';
 import type { DecisionService } from './decision-service.ts';

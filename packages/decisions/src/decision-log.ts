@@ -3,8 +3,14 @@
  * sampled decisions by time, a page at a time. Items expire through DynamoDB TTL.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { decodeMarker, encodeMarker, validationFailure } from '@palisade/iam';
-import { type Caller, denialOf, palisadeArn } from '@palisade/principals';
+import {
+  type Caller,
+  decodeMarker,
+  denialOf,
+  encodeMarker,
+  palisadeArn,
+  validationFailure,
+} from '@palisade/principals';
 import {
   type DecisionLogRecord,
   isAccountId,

@@ -12,8 +12,7 @@
  * Steps 2 to 6 are decide.ts; allowed-actions.ts and the simulator judge subjects the same way.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import { type Caller, validationFailure } from '@palisade/principals';
 import type { DecisionLogRecord, StoreContext } from '@palisade/store';
 import { createAsking, type ResolveToken } from './asking.ts';
 import { createDecide } from './decide.ts';

@@ -5,9 +5,8 @@
  * "did you mean" before the policy is ever saved.
  */
 import { ok, type Result } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
 import { type Finding, type PolicyType, type ServiceCatalog, validatePolicy } from '@palisade/policy';
-import { actionCatalog, type Caller, denialOf } from '@palisade/principals';
+import { actionCatalog, type Caller, denialOf, validationFailure } from '@palisade/principals';
 import { z } from 'zod';
 
 /** Access Analyzer's policy type names, mapped to the engine's. */

@@ -4,9 +4,8 @@
  * AccessDenied whether or not anything is registered.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
 import { malformedPolicyMessage, type ServiceCatalog, validatePolicy } from '@palisade/policy';
-import { arnAccount, type Caller, denialOf } from '@palisade/principals';
+import { arnAccount, type Caller, denialOf, validationFailure } from '@palisade/principals';
 import {
   deleteResourcePolicy,
   getResourcePolicy,

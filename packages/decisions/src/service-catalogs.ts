@@ -4,9 +4,14 @@
  * unknown actions and mistyped keys, and "what can this principal do" enumerates its actions.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
 import { CONDITION_KEY_TYPES, type ServiceCatalog, type ServiceDefinition } from '@palisade/policy';
-import { type Caller, denialOf, isBuiltInService, palisadeArn } from '@palisade/principals';
+import {
+  type Caller,
+  denialOf,
+  isBuiltInService,
+  palisadeArn,
+  validationFailure,
+} from '@palisade/principals';
 import {
   type CatalogScope,
   deleteServiceDefinition,

@@ -8,7 +8,6 @@
  */
 import { isIP } from 'node:net';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import { decodeMarker, encodeMarker, type OperationTable, operation } from '@palisade/iam';
 import {
   type ContextInput,
   compilePrincipalPolicies,
@@ -24,10 +23,14 @@ import {
   actionCanCarry,
   arnAccount,
   type Caller,
+  decodeMarker,
   denialOf,
   type EffectivePolicies,
+  encodeMarker,
   entityArn,
   loadEffectivePolicies,
+  type OperationTable,
+  operation,
   parseInlinePolicyId,
   parsePalisadeArn,
   parsePolicyArn,

@@ -4,7 +4,7 @@
  */
 import { generateAccessKeyId, generateSecretAccessKey, isAccessKeyId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { denialOf, rootArn } from '@palisade/principals';
+import { denialOf, type OperationTable, operation, rootArn } from '@palisade/principals';
 import {
   type AccessKeyOwner,
   type AccessKeyRecord,
@@ -18,7 +18,6 @@ import {
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { accessKeyId, paging, userName } from './iam-inputs.ts';
-import { type OperationTable, operation } from './operation.ts';
 import { loadAuthorized, resolveCredentialOwner } from './principal-lifecycle.ts';
 
 /** A freshly created key: the only moment its secret is known in plain text. */

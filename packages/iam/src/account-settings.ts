@@ -3,7 +3,7 @@
  * password policy (Update/Get/DeleteAccountPasswordPolicy).
  */
 import { fail, ok } from '@palisade/failures';
-import { denialOf } from '@palisade/principals';
+import { boolean, denialOf, integer, type OperationTable, operation } from '@palisade/principals';
 import {
   changeAccountAlias,
   deletePasswordPolicy,
@@ -14,8 +14,7 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
-import { accountAlias, boolean, integer, paging } from './iam-inputs.ts';
-import { type OperationTable, operation } from './operation.ts';
+import { accountAlias, paging } from './iam-inputs.ts';
 
 /** The account settings operations, by AWS action name. */
 export function accountSettingsOperations(context: IamContext) {

@@ -1,6 +1,6 @@
 /** GetAccountAuthorizationDetails: everything in an account, in IAM's export shape. */
 import { ok } from '@palisade/failures';
-import { denialOf } from '@palisade/principals';
+import { denialOf, list, type OperationTable, operation } from '@palisade/principals';
 import {
   getPrincipalsByIds,
   listManagedPolicies,
@@ -15,9 +15,8 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
-import { list, paging } from './iam-inputs.ts';
+import { paging } from './iam-inputs.ts';
 import { customerPolicyShape } from './managed-policies.ts';
-import { type OperationTable, operation } from './operation.ts';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 

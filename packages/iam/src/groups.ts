@@ -1,5 +1,6 @@
 /** IAM groups and membership: Create/Get/List/Update/DeleteGroup, Add/RemoveUserToGroup, ListGroupsForUser. */
 import { ok } from '@palisade/failures';
+import { listing, type OperationTable, operation } from '@palisade/principals';
 import {
   addMembership,
   getPrincipal,
@@ -10,7 +11,6 @@ import {
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { groupName, paging, path, pathPrefix, userName } from './iam-inputs.ts';
-import { listing, type OperationTable, operation } from './operation.ts';
 import {
   createPrincipal,
   listAuthorized,

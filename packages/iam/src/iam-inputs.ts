@@ -3,9 +3,8 @@
  * body and a Query API form (where every scalar arrives as a string), so both interfaces refuse
  * the same inputs with the same ValidationError.
  */
-import { ok, type Result } from '@palisade/failures';
+import { integer, list, tag } from '@palisade/principals';
 import { z } from 'zod';
-import { validationFailure } from './validation-failure.ts';
 
 const NAME_CHARS = /^[\w+=,.@-]+$/;
 
@@ -41,30 +40,6 @@ export const pathPrefix = z
   .string()
   .max(512, 'Member must have length less than or equal to 512')
   .regex(/^\/[\x21-\x7e]*$/, 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007E]*');
-
-const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
-
-/** One tag; keys beginning with `aws:` are reserved, as in IAM. */
-export const tag = z.object({
-  Key: z
-    .string()
-    .min(1, 'Member must have length greater than or equal to 1')
-    .max(128, 'Member must have length less than or equal to 128')
-    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+')
-    .refine((key) => !key.toLowerCase().startsWith('aws:'), 'Tag keys beginning with aws: are reserved'),
-  Value: z
-    .string()
-    .max(256, 'Member must have length less than or equal to 256')
-    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*'),
-});
-
-/** A list member: the Query protocol sends an empty list as an empty string (`Tags=`). */
-export function list<T extends z.ZodType>(item: T, max: number) {
-  return z.preprocess(
-    (value) => (value === '' ? [] : value),
-    z.array(item).max(max, `Member must have length less than or equal to ${max}`),
-  );
-}
 
 /** At most 50 tags, keys unique case-insensitively. */
 export const tags = list(tag, 50).refine(
@@ -118,39 +93,8 @@ export const accountAlias = z
     'Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$',
   );
 
-/** An integer, from JSON or from a Query form's text. */
-export function integer(min: number, max: number) {
-  return z
-    .union([
-      z.number(),
-      z
-        .string()
-        .regex(/^-?\d+$/, 'Member must be an integer')
-        .transform(Number),
-    ])
-    .pipe(
-      z
-        .number()
-        .int('Member must be an integer')
-        .min(min, `Member must have value greater than or equal to ${min}`)
-        .max(max, `Member must have value less than or equal to ${max}`),
-    );
-}
-
-/** A boolean, from JSON or from a Query form's `true`/`false`. */
-export const boolean = z.union([
-  z.boolean(),
-  z.enum(['true', 'false', 'True', 'False']).transform((value) => value.toLowerCase() === 'true'),
-]);
-
 /** Paging parameters, as IAM names them. */
 export const paging = {
   Marker: z.string().min(1).max(320).optional(),
   MaxItems: integer(1, 1000).optional(),
 };
-
-/** Parses an operation's input, turning the first problems into IAM's ValidationError text. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): Result<z.output<S>> {
-  const parsed = schema.safeParse(input ?? {});
-  return parsed.success ? ok(parsed.data) : validationFailure(parsed.error);
-}

@@ -7,9 +7,9 @@ import type { IamContext } from './iam-context.ts';
 import { loginProfileOperations } from './login-profiles.ts';
 import { managedPolicyOperations } from './managed-policies.ts';
 import { mfaDeviceOperations } from './mfa-devices.ts';
-import { tenantOperations } from './operation.ts';
 import { principalPolicyOperations } from './principal-policies.ts';
 import { roleOperations } from './roles.ts';
+import { tenantOperations } from './tenant-operations.ts';
 import { userOperations } from './users.ts';
 
 export * from './access-keys.ts';
@@ -18,8 +18,8 @@ export * from './login-profiles.ts';
 export * from './mfa-devices.ts';
 export * from './mfa-throttle.ts';
 export * from './oidc-providers.ts';
-export * from './operation.ts';
 export * from './tenant-accounts.ts';
+export { tenantOperations } from './tenant-operations.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */
 export function iamOperations(context: IamContext) {
@@ -39,6 +39,4 @@ export function iamOperations(context: IamContext) {
 
 /** The IAM operations by action name, each with its input and output types. */
 export type IamOperations = ReturnType<typeof iamOperations>;
-export { boolean, integer, list, parseInput, tag } from './iam-inputs.ts';
 export * from './policy-checks.ts';
-export { validationFailure } from './validation-failure.ts';

@@ -15,7 +15,15 @@ import {
   verifyPassword,
 } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, callerFacts, denialOf, signInBindingOf } from '@palisade/principals';
+import {
+  boolean,
+  type Caller,
+  callerFacts,
+  denialOf,
+  type OperationTable,
+  operation,
+  signInBindingOf,
+} from '@palisade/principals';
 import {
   deleteLoginProfile,
   getLoginProfile,
@@ -30,8 +38,7 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
-import { boolean, userName } from './iam-inputs.ts';
-import { type OperationTable, operation } from './operation.ts';
+import { userName } from './iam-inputs.ts';
 import { resolveCredentialOwner } from './principal-lifecycle.ts';
 
 /** A password as IAM accepts one: 1–128 characters of tab, newline, CR and Latin-1 printable. */

@@ -6,10 +6,15 @@
 import { generateUniqueId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
 import {
+  boolean,
   type Caller,
+  checkMarker,
   denialOf,
   entityArn,
+  listing,
   listPlatformPolicies,
+  type OperationTable,
+  operation,
   type PlatformPolicy,
   platformPolicyArn,
 } from '@palisade/principals';
@@ -30,7 +35,6 @@ import {
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import {
-  boolean,
   description,
   paging,
   path,
@@ -42,7 +46,6 @@ import {
   versionId,
 } from './iam-inputs.ts';
 import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
-import { checkMarker, listing, type OperationTable, operation } from './operation.ts';
 
 /** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
 export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUses, withTags = false) {

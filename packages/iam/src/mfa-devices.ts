@@ -15,7 +15,16 @@ import {
   verifyTwoConsecutiveCodes,
 } from '@palisade/credentials';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf, mfaSerialArn, rootArn } from '@palisade/principals';
+import {
+  type Caller,
+  decodeMarker,
+  denialOf,
+  listing,
+  mfaSerialArn,
+  type OperationTable,
+  operation,
+  rootArn,
+} from '@palisade/principals';
 import {
   type AssignedMfaDeviceRecord,
   claimMfaStep,
@@ -38,7 +47,6 @@ import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, userName } from './iam-inputs.ts';
 import { beginMfaAttempt, mfaAttemptFailed, mfaAttemptSucceeded } from './mfa-throttle.ts';
-import { decodeMarker, listing, type OperationTable, operation } from './operation.ts';
 import { resolveCredentialOwner } from './principal-lifecycle.ts';
 
 /** IAM's limit on MFA devices per user (and for the root). */

@@ -5,7 +5,15 @@
  * (`arn:<p>:iam::<account>:oidc-provider/<host/path>`) the `Federated` principal of trust policies.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf, oidcProviderArn, parseArnOf } from '@palisade/principals';
+import {
+  type Caller,
+  denialOf,
+  list,
+  type OperationTable,
+  oidcProviderArn,
+  operation,
+  parseArnOf,
+} from '@palisade/principals';
 import {
   deleteOidcProvider,
   getOidcProvider,
@@ -17,8 +25,8 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
-import { list, tags } from './iam-inputs.ts';
-import { type OperationTable, operation, tenantOperations } from './operation.ts';
+import { tags } from './iam-inputs.ts';
+import { tenantOperations } from './tenant-operations.ts';
 
 /** IAM's quota of OIDC providers per account. */
 export const OIDC_PROVIDERS_PER_ACCOUNT = 100;

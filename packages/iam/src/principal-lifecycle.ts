@@ -6,7 +6,14 @@
 
 import { generateUniqueId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf, entityArn, type RequestFacts, rootArn } from '@palisade/principals';
+import {
+  type Caller,
+  checkMarker,
+  denialOf,
+  entityArn,
+  type RequestFacts,
+  rootArn,
+} from '@palisade/principals';
 import {
   deletePrincipal,
   getPrincipal,
@@ -27,7 +34,6 @@ import {
   resolveManagedPolicy,
   withBoundaryShard,
 } from './managed-policy-refs.ts';
-import { checkMarker } from './operation.ts';
 
 const QUOTA = { user: 'usersPerAccount', group: 'groupsPerAccount', role: 'rolesPerAccount' } as const;
 const ID_KIND = { user: 'user', group: 'group', role: 'role' } as const;

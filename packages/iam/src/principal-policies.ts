@@ -3,7 +3,13 @@
  * ListAttached<Kind>Policies, and the inline Put/Get/Delete/List<Kind>Policy operations.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { type Caller, denialOf } from '@palisade/principals';
+import {
+  type Caller,
+  denialOf,
+  type Operation,
+  type OperationHandler,
+  operation,
+} from '@palisade/principals';
 import {
   attachPolicy,
   deleteInlinePolicy,
@@ -29,7 +35,6 @@ import {
   userName,
 } from './iam-inputs.ts';
 import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
-import { type Operation, type OperationHandler, operation } from './operation.ts';
 import { loadAuthorized, targetFacts } from './principal-lifecycle.ts';
 
 const KINDS = [

@@ -3,11 +3,10 @@
  * Tag<Kind>, Untag<Kind>, List<Kind>Tags, Put<Kind>PermissionsBoundary, Delete<Kind>PermissionsBoundary.
  */
 import { ok } from '@palisade/failures';
-import type { RequestFacts } from '@palisade/principals';
+import { type Operation, operation, type RequestFacts } from '@palisade/principals';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, policyArn, roleName, tagKeys, tags, userName } from './iam-inputs.ts';
-import { type Operation, operation } from './operation.ts';
 import { changeBoundary, loadAuthorized, tagPrincipal, untagPrincipal } from './principal-lifecycle.ts';
 
 const KINDS = {

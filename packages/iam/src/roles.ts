@@ -1,10 +1,11 @@
 /** IAM roles: Create/Get/List/Update/DeleteRole, UpdateAssumeRolePolicy, tags and boundaries. */
+
 import { fail, ok, type Result } from '@palisade/failures';
+import { integer, listing, type OperationTable, operation } from '@palisade/principals';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import {
   description,
-  integer,
   paging,
   path,
   pathPrefix,
@@ -13,7 +14,6 @@ import {
   roleName,
   tags,
 } from './iam-inputs.ts';
-import { listing, type OperationTable, operation } from './operation.ts';
 import {
   createPrincipal,
   listAuthorized,

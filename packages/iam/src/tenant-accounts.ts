@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { fail, ok, type Result } from '@palisade/failures';
-import type { Caller } from '@palisade/principals';
+import { type Caller, parseInput } from '@palisade/principals';
 import {
   type AccountRecord,
   type AccountStatus,
@@ -15,7 +15,7 @@ import {
 } from '@palisade/store';
 import { type CreatedAccessKey, issueAccessKey } from './access-keys.ts';
 import type { IamContext } from './iam-context.ts';
-import { accountAlias, parseInput } from './iam-inputs.ts';
+import { accountAlias } from './iam-inputs.ts';
 
 /** A new account and its root key; the secret is shown only here. */
 export interface CreatedAccount {

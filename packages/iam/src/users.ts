@@ -1,10 +1,9 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
-import { rootArn } from '@palisade/principals';
+import { listing, type OperationTable, operation, rootArn } from '@palisade/principals';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
-import { listing, type OperationTable, operation } from './operation.ts';
 import {
   createPrincipal,
   listAuthorized,

@@ -1,9 +1,9 @@
-import { type Caller, rootCaller } from '@palisade/principals';
+import { type Caller, type OperationTable, rootCaller } from '@palisade/principals';
 import { putNewAccount, type StoreContext } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
 import { runOperation } from '../../../test/fixtures/run-operation.ts';
-import { defaultQuotas, iamOperations, type OperationTable } from '../src/index.ts';
+import { defaultQuotas, iamOperations } from '../src/index.ts';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 let store: StoreContext;

@@ -1,11 +1,11 @@
-import { type Caller, rootCaller } from '@palisade/principals';
+import { type Caller, type OperationTable, rootCaller } from '@palisade/principals';
 import { getPrincipal, putNewAccount } from '@palisade/store';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ConflictEmulator, installConflictEmulator } from '../../../test/fixtures/conflict-emulator.ts';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
 import type { IamContext } from '../src/iam-context.ts';
-import { iamOperations, type OperationTable } from '../src/index.ts';
+import { iamOperations } from '../src/index.ts';
 import { removePrincipal } from '../src/principal-lifecycle.ts';
 
 const NOW = new Date('2026-12-08T12:00:00Z');

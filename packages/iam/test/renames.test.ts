@@ -1,7 +1,13 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { generateTotpCode } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
-import { type Caller, loadEffectivePolicies, rootCaller, userCaller } from '@palisade/principals';
+import {
+  type Caller,
+  loadEffectivePolicies,
+  type OperationTable,
+  rootCaller,
+  userCaller,
+} from '@palisade/principals';
 import {
   entityNameKey,
   entityPartition,
@@ -14,7 +20,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
-import { iamOperations, type OperationTable } from '../src/index.ts';
+import { iamOperations } from '../src/index.ts';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const A = '200000000001';

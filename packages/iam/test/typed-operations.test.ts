@@ -3,17 +3,17 @@
  * it answers, and every interface turns a zod error into the same typed failure.
  */
 
-import { operatorCaller, rootCaller } from '@palisade/principals';
-import { describe, expect, expectTypeOf, it } from 'vitest';
-import { z } from 'zod';
 import {
-  type IamOperations,
   type Operation,
   type OperationOutput,
   operation,
-  tenantOperations,
+  operatorCaller,
+  rootCaller,
   validationFailure,
-} from '../src/index.ts';
+} from '@palisade/principals';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { type IamOperations, tenantOperations } from '../src/index.ts';
 
 describe('operation', () => {
   it('yields an operation typed by its input schema and its output', async () => {

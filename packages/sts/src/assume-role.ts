@@ -5,8 +5,13 @@
  * Role chaining caps the session at an hour and carries transitive tags and source identity on.
  */
 import { fail, ok } from '@palisade/failures';
-import { operation } from '@palisade/iam';
-import { actionContext, callerFacts, passwordResetDenial, signInBindingOf } from '@palisade/principals';
+import {
+  actionContext,
+  callerFacts,
+  operation,
+  passwordResetDenial,
+  signInBindingOf,
+} from '@palisade/principals';
 import type { Tag } from '@palisade/store';
 import { z } from 'zod';
 import { mfaContext, verifyRequestMfa } from './mfa.ts';

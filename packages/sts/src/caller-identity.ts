@@ -3,8 +3,7 @@
  * it; only a sign-in session that must reset its password is refused (it may do nothing else).
  */
 import { ok } from '@palisade/failures';
-import { operation } from '@palisade/iam';
-import { callerFacts, passwordResetDenial } from '@palisade/principals';
+import { callerFacts, operation, passwordResetDenial } from '@palisade/principals';
 import { z } from 'zod';
 
 /** The GetCallerIdentity operation: UserId, Account and Arn of the caller. */

@@ -3,7 +3,7 @@
  * policies, tags and source identity), AssumeRoleWithWebIdentity (OIDC providers), GetSessionToken
  * and GetCallerIdentity, as operation tables the REST and Query interfaces call.
  */
-import type { OperationTable } from '@palisade/iam';
+import type { OperationTable } from '@palisade/principals';
 import { assumeRoleOperation } from './assume-role.ts';
 import { getCallerIdentityOperation } from './caller-identity.ts';
 import { getSessionTokenOperation } from './session-token.ts';

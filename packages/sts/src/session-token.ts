@@ -4,8 +4,13 @@
  * and the root's sessions last at most an hour.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { operation } from '@palisade/iam';
-import { type Caller, callerFacts, passwordResetDenial, signInBindingOf } from '@palisade/principals';
+import {
+  type Caller,
+  callerFacts,
+  operation,
+  passwordResetDenial,
+  signInBindingOf,
+} from '@palisade/principals';
 import { z } from 'zod';
 import { verifyRequestMfa } from './mfa.ts';
 import { issueSession, type TemporaryCredentials } from './session-credentials.ts';

@@ -2,7 +2,7 @@
  * Input schemas in STS's own member names and constraints (AWS STS API reference). As with IAM,
  * one schema validates a REST JSON body and a Query form, where every scalar arrives as text.
  */
-import { integer, list, tag } from '@palisade/iam';
+import { integer, list, tag } from '@palisade/principals';
 import { z } from 'zod';
 
 export { integer, list };

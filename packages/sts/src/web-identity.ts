@@ -5,9 +5,9 @@
  * provider's ARN as the principal and `<provider>:aud`, `:sub` and `:amr` as context.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { parseInput, parseOidcProviderUrl } from '@palisade/iam';
+import { parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
-import { contextKeys, parseArnOf, type RequestOrigin } from '@palisade/principals';
+import { contextKeys, parseArnOf, parseInput, type RequestOrigin } from '@palisade/principals';
 import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
 import { z } from 'zod';
 import { unverifiedIssuer } from './oidc-tokens.ts';

@@ -5,8 +5,8 @@
  * under concurrency.
  */
 import { CURRENT_SCRYPT_PARAMETERS, generateTotpCode } from '@palisade/credentials';
-import { iamOperations, type OperationTable, verifyMfaCode } from '@palisade/iam';
-import { type Caller, rootCaller } from '@palisade/principals';
+import { iamOperations, verifyMfaCode } from '@palisade/iam';
+import { type Caller, type OperationTable, rootCaller } from '@palisade/principals';
 import { getPrincipal, listSignInAttempts } from '@palisade/store';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../functions/wiring/platform.ts';

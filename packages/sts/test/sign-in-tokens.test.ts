@@ -5,8 +5,8 @@
  */
 import { createHmac, createPublicKey } from 'node:crypto';
 import { createSecretBoxFromConfig, openSigningKey } from '@palisade/credentials';
-import { iamOperations, type OperationTable } from '@palisade/iam';
-import { type Caller, operatorCaller, rootCaller } from '@palisade/principals';
+import { iamOperations } from '@palisade/iam';
+import { type Caller, type OperationTable, operatorCaller, rootCaller } from '@palisade/principals';
 import { readSigningKeys } from '@palisade/store';
 import { exportJWK, generateKeyPair, importJWK, SignJWT } from 'jose';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';

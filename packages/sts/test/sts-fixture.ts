@@ -3,10 +3,11 @@
  * ports (MFA: one device and one code; web identity: refused), for the STS service tests.
  */
 import { fail, ok } from '@palisade/failures';
-import { type IamContext, iamOperations, type OperationTable } from '@palisade/iam';
+import { type IamContext, iamOperations } from '@palisade/iam';
 import {
   type Caller,
   loadEffectivePolicies,
+  type OperationTable,
   roleSessionCaller,
   rootCaller,
   userCaller,

@@ -1,6 +1,6 @@
 import { fail, ok } from '@palisade/failures';
-import { type OperationTable, oidcProviderOperations } from '@palisade/iam';
-import { type Caller, callerFacts } from '@palisade/principals';
+import { oidcProviderOperations } from '@palisade/iam';
+import { type Caller, callerFacts, type OperationTable } from '@palisade/principals';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   SESSION_TAGS_CLAIM,

@@ -4,8 +4,8 @@
  */
 import type { RouteConfig } from '@hono/zod-openapi';
 import { fail, ok, type Result } from '@palisade/failures';
-import type { CreatedAccount, OperationTable, tenantAccountOperations } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { CreatedAccount, tenantAccountOperations } from '@palisade/iam';
+import type { Caller, OperationTable } from '@palisade/principals';
 import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';

@@ -5,8 +5,8 @@
  */
 import type { RouteConfig } from '@hono/zod-openapi';
 import { fail, isFailure, ok, type Result } from '@palisade/failures';
-import { type IamOperations, type Operation, tag } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { IamOperations } from '@palisade/iam';
+import { type Caller, tag } from '@palisade/principals';
 import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
@@ -15,13 +15,14 @@ import { toMemberValue, toRestJson } from './json-shapes.ts';
 import { documented, errorResponses, ref } from './openapi-document.ts';
 import { routeHeading } from './route-docs.ts';
 import {
-  type AwsOutput,
+  type IamAction,
   type IdentityRoute,
   memberOfParam,
   type PathParams,
   pathParamsOf,
   type Representation,
   type ResponseShape,
+  type TypedOperations,
 } from './route-model.ts';
 import { once, type RouteSpec } from './route-spec.ts';
 
@@ -60,7 +61,10 @@ function membersOf(operations: IamOperations, action: keyof IamOperations): Reco
 }
 
 /** The OpenAPI route of an identity route, built from its operation's member schemas. */
-function identityRouteConfig(route: IdentityRoute, operations: IamOperations): RouteConfig {
+function identityRouteConfig<A extends IamAction>(
+  route: IdentityRoute<A>,
+  operations: IamOperations,
+): RouteConfig {
   const members = membersOf(operations, route.operation);
   const member = (name: string, description?: string) => documented(members[name] ?? z.string(), description);
   const pathNames = pathParamsOf(route.path);
@@ -145,10 +149,16 @@ function identityRouteConfig(route: IdentityRoute, operations: IamOperations): R
   };
 }
 
-/** The spec of one identity route; throws at start-up if the route names a missing operation. */
-export function identityRouteSpec(route: IdentityRoute, operations: IamOperations): RouteSpec {
-  // One handler serves every operation: here any operation's output is an AWS-shaped object.
-  const operation: Operation = operations[route.operation];
+/**
+ * The spec of one identity route; throws at start-up if the route names a missing operation. Generic
+ * in the route's action, so its render and location take that operation's output as the table types it.
+ */
+export function identityRouteSpec<A extends IamAction>(
+  route: IdentityRoute<A>,
+  operations: IamOperations,
+): RouteSpec {
+  const typed: TypedOperations = operations;
+  const operation = typed[route.operation];
   if (!operation)
     throw new Error(`REST route ${route.method} ${route.path} needs operation ${route.operation}`);
   const paramNames = pathParamsOf(route.path);
@@ -162,7 +172,10 @@ export function identityRouteSpec(route: IdentityRoute, operations: IamOperation
       : {}),
     refusesBody: route.body === undefined,
     async handle(c, request) {
-      const caller = request.caller as Caller;
+      const caller = request.caller;
+      // INVARIANT: identity routes are signed; without a caller nothing runs (fail closed).
+      if (!caller)
+        return failureResponse(c, fail('credentials.missing', 'The request is not signed.'), 'rest');
       // Path parameters as sent (decoded): the operation validates them again in its own terms.
       const params: PathParams = Object.fromEntries(
         paramNames.map((name) => [name, c.req.param(name) ?? '']),
@@ -177,7 +190,7 @@ export function identityRouteSpec(route: IdentityRoute, operations: IamOperation
       const ifMatch = c.req.header('if-match');
       if (route.representation && route.method !== 'get' && ifMatch !== undefined) {
         // Read-then-write: the check narrows the window for lost updates but is not atomic with the write.
-        const current = await currentTag(route.representation, operations, caller, params);
+        const current = await currentTag(route.representation, typed, caller, params);
         if (!current.ok) return failureResponse(c, current, 'rest');
         if (!ifMatchSatisfied(ifMatch, current.value)) {
           return failureResponse(
@@ -195,22 +208,25 @@ export function identityRouteSpec(route: IdentityRoute, operations: IamOperation
       if (!result.ok) return failureResponse(c, result, 'rest');
       if (route.status === 204) return c.body(null, 204);
 
-      const output = (result.value ?? {}) as AwsOutput;
+      const output = result.value;
+      // An operation that answers nothing answers an empty object where the route has a body.
+      if (output === undefined) return c.json({}, route.status);
       const rendered = route.render ? route.render(output, params) : output;
       if (isFailure(rendered)) return failureResponse(c, rendered, 'rest');
       const headers: Record<string, string> = {};
       if (route.location) headers.location = route.location(params, output);
-      if (route.representation && route.method === 'get') {
-        headers.etag = entityTag(toRestJson(route.representation.render(output)));
-      }
-      return c.json(toRestJson(rendered), route.status, headers);
+      const body = toRestJson(rendered);
+      // INVARIANT: a GET route with a representation renders exactly it (identity-routes.ts), so the
+      // tag of its body is the tag a write's If-Match is compared with (currentTag).
+      if (route.representation && route.method === 'get') headers.etag = entityTag(body);
+      return c.json(body, route.status, headers);
     },
   };
 }
 
 /** Maps path parameters, query parameters and the validated body to the operation's members. */
-function routeInput(
-  route: IdentityRoute,
+function routeInput<A extends IamAction>(
+  route: IdentityRoute<A>,
   body: Record<string, unknown>,
   queries: Record<string, string[]>,
   params: PathParams,
@@ -229,13 +245,15 @@ function routeInput(
 }
 
 /** The ETag of an entity's representation as it is now. */
-async function currentTag(
-  representation: Representation,
-  operations: IamOperations,
+async function currentTag<R extends IamAction>(
+  representation: Representation<R>,
+  operations: TypedOperations,
   caller: Caller,
   params: PathParams,
 ): Promise<Result<string>> {
   const current = await operations[representation.operation](caller, representation.input(params));
   if (!current.ok) return current;
-  return ok(entityTag(toRestJson(representation.render(current.value ?? {}))));
+  // A representation's operation reads an entity: it always answers one.
+  if (current.value === undefined) return fail('entity.not-found', 'The entity cannot be found.');
+  return ok(entityTag(toRestJson(representation.render(current.value))));
 }

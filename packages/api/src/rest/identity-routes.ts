@@ -6,9 +6,9 @@
 import { fail, ok } from '@palisade/failures';
 import type { SchemaName } from './response-schemas.ts';
 import type {
-  AwsOutput,
   BodyField,
   IdentityRoute,
+  OutputOf,
   PathParams,
   QueryField,
   Representation,
@@ -24,20 +24,23 @@ const pathPrefix: QueryField = {
   description: 'Only items whose path starts with this.',
 };
 
-/** Renders a member of the output as the whole response (`{ User: {…} }` → the user). */
-function entity(member: string, schema: SchemaName) {
+/**
+ * Renders a member of the output as the whole response (`{ User: {…} }` → the user); a route can
+ * only name a member its operation answers.
+ */
+function entity<M extends string>(member: M, schema: SchemaName) {
   return {
-    render: (output: AwsOutput) => output[member],
+    render: (output: Readonly<Record<M, unknown>>) => output[member],
     response: { schema } satisfies ResponseShape,
   };
 }
 
 /** Renders a list member as `{ items, nextCursor? }`. */
-function listOf(member: string, schema: SchemaName | 'string', paged = false) {
+function listOf<M extends string>(member: M, schema: SchemaName | 'string', paged = false) {
   return {
-    render: (output: AwsOutput) => ({
+    render: (output: Readonly<Record<M, unknown>> & { readonly Marker?: string }) => ({
       items: output[member] ?? [],
-      ...(paged && typeof output.Marker === 'string' ? { nextCursor: output.Marker } : {}),
+      ...(paged && output.Marker !== undefined ? { nextCursor: output.Marker } : {}),
     }),
     response: { schema, list: true, paged } satisfies ResponseShape,
   };
@@ -127,7 +130,7 @@ function principalPolicyRoutes(kind: PrincipalKind): IdentityRoute[] {
       summary: `Read a ${noun}'s inline policy`,
       tag,
       status: 200,
-      render: (output) => output,
+      render: (output: object) => output,
       response: { schema: 'InlinePolicy' },
     },
     {
@@ -251,12 +254,10 @@ function tagAndBoundaryRoutes(kind: PrincipalKind<'User' | 'Role'>): IdentityRou
 function accessKeyRoutes(base: string, forUser: boolean): IdentityRoute[] {
   const whose = forUser ? "a user's" : "the caller's own";
   const tag = 'Access keys';
-  const location = (params: PathParams, output: AwsOutput) => {
-    const key = output.AccessKey as { AccessKeyId: string };
-    return forUser
+  const location = (params: PathParams, { AccessKey: key }: OutputOf<'CreateAccessKey'>) =>
+    forUser
       ? `/v1/users/${segment(params.userName ?? '')}/access-keys/${key.AccessKeyId}`
       : `/v1/access-keys/${key.AccessKeyId}`;
-  };
   return [
     {
       method: 'get',
@@ -303,12 +304,12 @@ function accessKeyRoutes(base: string, forUser: boolean): IdentityRoute[] {
       tag,
       status: 200,
       render: (output, params) => {
-        const owner = String(output.UserName);
+        const owner = output.UserName;
         // INVARIANT: under /users/{userName}, another principal's key is as absent as a missing one.
         if (forUser && owner.toLowerCase() !== (params.userName ?? '').toLowerCase()) {
           return fail('entity.not-found', `The Access Key with id ${params.accessKeyId} cannot be found.`);
         }
-        return { UserName: owner, ...(output.AccessKeyLastUsed as object) };
+        return { UserName: owner, ...output.AccessKeyLastUsed };
       },
       response: { schema: 'AccessKeyLastUsed' },
     },
@@ -342,7 +343,7 @@ function userRoutes(): IdentityRoute[] {
       },
       status: 201,
       ...entity('User', 'User'),
-      location: (_params, output) => `/v1/users/${segment(String((output.User as AwsOutput).UserName))}`,
+      location: (_params, output) => `/v1/users/${segment(output.User.UserName)}`,
     },
     {
       method: 'get',
@@ -411,7 +412,7 @@ function groupRoutes(): IdentityRoute[] {
       body: { groupName: required('GroupName'), path: optional('Path') },
       status: 201,
       ...entity('Group', 'Group'),
-      location: (_params, output) => `/v1/groups/${segment(String((output.Group as AwsOutput).GroupName))}`,
+      location: (_params, output) => `/v1/groups/${segment(output.Group.GroupName)}`,
     },
     {
       method: 'get',
@@ -505,7 +506,7 @@ function roleRoutes(): IdentityRoute[] {
       },
       status: 201,
       ...entity('Role', 'Role'),
-      location: (_params, output) => `/v1/roles/${segment(String((output.Role as AwsOutput).RoleName))}`,
+      location: (_params, output) => `/v1/roles/${segment(output.Role.RoleName)}`,
     },
     {
       method: 'get',
@@ -591,7 +592,7 @@ function policyRoutes(): IdentityRoute[] {
       },
       status: 201,
       ...entity('Policy', 'Policy'),
-      location: (_params, output) => `/v1/policies/${segment(String((output.Policy as AwsOutput).Arn))}`,
+      location: (_params, output) => `/v1/policies/${segment(output.Policy.Arn)}`,
     },
     {
       method: 'get',
@@ -636,7 +637,7 @@ function policyRoutes(): IdentityRoute[] {
       status: 201,
       ...entity('PolicyVersion', 'PolicyVersion'),
       location: (params, output) =>
-        `/v1/policies/${segment(params.policyArn ?? '')}/versions/${String((output.PolicyVersion as AwsOutput).VersionId)}`,
+        `/v1/policies/${segment(params.policyArn ?? '')}/versions/${output.PolicyVersion.VersionId}`,
       representation: policy,
     },
     {
@@ -693,7 +694,7 @@ function accountRoutes(): IdentityRoute[] {
       tag,
       status: 200,
       render: (output) => {
-        const alias = (output.AccountAliases as string[] | undefined)?.[0];
+        const alias = output.AccountAliases[0];
         return alias === undefined ? fail('entity.not-found', 'The account has no alias.') : { Alias: alias };
       },
       response: { schema: 'AccountAlias' },
@@ -716,11 +717,9 @@ function accountRoutes(): IdentityRoute[] {
       status: 204,
       // DeleteAccountAlias names the alias it removes; REST deletes whatever is set.
       prepare: async ({ caller, operations }) => {
-        const list = operations.ListAccountAliases;
-        if (!list) return fail('request.unknown-action', 'ListAccountAliases is not available.');
-        const current = await list(caller, {});
+        const current = await operations.ListAccountAliases(caller, {});
         if (!current.ok) return current;
-        const alias = ((current.value as AwsOutput).AccountAliases as string[] | undefined)?.[0];
+        const alias = current.value.AccountAliases[0];
         return alias === undefined
           ? fail('entity.not-found', 'The account has no alias.')
           : ok({ AccountAlias: alias });
@@ -783,7 +782,8 @@ function accountRoutes(): IdentityRoute[] {
         },
       },
       status: 200,
-      render: ({ IsTruncated: _truncated, Marker: _marker, ...details }) => details,
+      // The whole account in one answer: never truncated, so no paging members.
+      render: ({ IsTruncated: _truncated, ...details }) => details,
       response: { schema: 'AuthorizationDetails' },
     },
   ];

@@ -1,6 +1,6 @@
 /**
- * The REST JSON API: the operator's tenant accounts, the identities of the caller's account and
- * STS, every route declared once as a route spec (rest/route-spec.ts) from which both its handler
+ * The REST JSON API: the operator's tenant accounts, the identities of the caller's account, STS
+ * and sign-in, every route declared once as a route spec (rest/route-spec.ts) from which both its handler
  * and its entry in the OpenAPI 3.1 document (`/openapi.json`) are generated; `/docs` is the Scalar
  * API reference for that document.
  */
@@ -16,12 +16,14 @@ import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { jsonSchemaOf, openApiDocument, registerComponents } from './openapi-document.ts';
 import { mountRoutes, once, type RestEnv, registerRoutes } from './route-spec.ts';
+import { type SignInDependencies, signInRoutes } from './sign-in-routes.ts';
 import { type StsOperations, stsRoutes } from './sts-routes.ts';
 
 export type { TenantAccounts } from './account-routes.ts';
 export type { DecisionRequestSchemas } from './decision-schemas.ts';
 export { identityRoutes } from './identity-routes.ts';
 export { namedSchemas } from './response-schemas.ts';
+export type { SessionCredentials, SignInDependencies, SignInTokens } from './sign-in-routes.ts';
 export type { StsOperations } from './sts-routes.ts';
 
 /**
@@ -40,6 +42,8 @@ export interface RestDependencies {
   readonly authenticate: Authenticate;
   /** STS under `/v1/sts`; absent, those routes are neither served nor documented. */
   readonly sts?: StsOperations;
+  /** Sign-in sessions (`/v1/sign-in`, `/v1/sign-out`, the JWKS); absent, neither served nor documented. */
+  readonly signIn?: SignInDependencies;
   /**
    * The decision services' request schemas when the decision API (createDecisionsApp) is served
    * beside this app: /openapi.json then describes it too.
@@ -54,6 +58,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...accountRoutes(deps),
     ...identityRoutes().map((route) => identityRouteSpec(route, deps.operations)),
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
+    ...(deps.signIn ? signInRoutes(deps.signIn) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.

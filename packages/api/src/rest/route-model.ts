@@ -6,15 +6,25 @@
  */
 import type { Result } from '@palisade/failures';
 import type { IamOperations } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { Caller, OperationOutput } from '@palisade/principals';
 import type { SchemaName } from './response-schemas.ts';
 import type { Method } from './route-spec.ts';
 
 /** An IAM operation the compiler knows, by action name. */
 export type IamAction = keyof IamOperations;
 
-/** An operation's output as the operations return it (AWS member names). */
-export type AwsOutput = Readonly<Record<string, unknown>>;
+type OutputsByAction = { [A in IamAction]: NonNullable<OperationOutput<IamOperations[A]>> };
+
+/** What operation `A` answers when it succeeds (AWS member names), as its table types it. */
+export type OutputOf<A extends IamAction> = OutputsByAction[A];
+
+/**
+ * The IAM operations, each answering its own output: indexed by a route's action, the compiler
+ * knows the output that route's render takes (`IamOperations` is assignable to it as it is).
+ */
+export type TypedOperations = {
+  readonly [A in IamAction]: (caller: Caller, input: unknown) => Promise<Result<OutputOf<A> | undefined>>;
+};
 
 /** Path parameters by name, decoded. */
 export type PathParams = Readonly<Record<string, string>>;
@@ -41,15 +51,17 @@ export interface ResponseShape {
   readonly paged?: boolean;
 }
 
-/**
- * An entity's representation: how to read it and render it. GET answers it with an ETag, and
- * writes to the entity compare `If-Match` with the ETag of the representation read just before.
- */
-export interface Representation {
-  readonly operation: IamAction;
+interface RepresentationOf<A extends IamAction> {
+  readonly operation: A;
   readonly input: (params: PathParams) => Record<string, unknown>;
-  readonly render: (output: AwsOutput) => unknown;
+  readonly render: (output: OutputOf<A>) => unknown;
 }
+
+/**
+ * An entity's representation: how to read it (operation `A`) and render it. GET answers it with an
+ * ETag, and writes to the entity compare `If-Match` with the ETag of the representation read just before.
+ */
+export type Representation<A extends IamAction = IamAction> = { [P in A]: RepresentationOf<P> }[A];
 
 /** What a route's `prepare` hook sees. */
 export interface PrepareContext {
@@ -58,12 +70,12 @@ export interface PrepareContext {
   readonly input: Record<string, unknown>;
 }
 
-/** One REST route served by one IAM operation. */
-export interface IdentityRoute {
+/** One REST route served by one IAM operation, `A`. */
+interface IdentityRouteOf<A extends IamAction> {
   readonly method: Method;
   /** OpenAPI-style template (`/v1/users/{userName}`); each `{param}` fills the member `Param`. */
   readonly path: string;
-  readonly operation: IamAction;
+  readonly operation: A;
   readonly summary: string;
   readonly tag: string;
   readonly description?: string;
@@ -71,15 +83,21 @@ export interface IdentityRoute {
   readonly body?: Readonly<Record<string, BodyField>>;
   readonly status: 200 | 201 | 204;
   /** The response body before camelCasing (200 and 201 only); a Failure answers as an error. */
-  readonly render?: (output: AwsOutput, params: PathParams) => unknown;
+  readonly render?: (output: OutputOf<A>, params: PathParams) => unknown;
   readonly response?: ResponseShape;
   /** The new resource's URL, for 201. */
-  readonly location?: (params: PathParams, output: AwsOutput) => string;
+  readonly location?: (params: PathParams, output: OutputOf<A>) => string;
   /** GET: answer an ETag. Writes: honour If-Match against a fresh read. */
   readonly representation?: Representation;
   /** Completes the input when the route cannot say everything (e.g. the alias to delete). */
   readonly prepare?: (context: PrepareContext) => Promise<Result<Record<string, unknown>>>;
 }
+
+/**
+ * A route of any of the actions `A`: one member per action, so a route's render and location are
+ * typed by the operation it names, and a function generic in `A` serves every route.
+ */
+export type IdentityRoute<A extends IamAction = IamAction> = { [P in A]: IdentityRouteOf<P> }[A];
 
 /** The member a path parameter fills: `userName` → `UserName`. */
 export function memberOfParam(param: string): string {

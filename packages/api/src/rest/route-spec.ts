@@ -7,14 +7,14 @@
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Result } from '@palisade/failures';
 import { fail, ok } from '@palisade/failures';
-import { validationFailure } from '@palisade/iam';
-import type { Caller, RequestOrigin } from '@palisade/principals';
+import { MAX_JSON_DEPTH, parseBoundedJson } from '@palisade/policy';
+import { bearerTokenOf, type Caller, type RequestOrigin, validationFailure } from '@palisade/principals';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 // zod/mini, not zod: the decision routes (the authorize function) mount through this module.
 import { safeParse, strictObject } from 'zod/mini';
 import { $ZodType } from 'zod/v4/core';
+import type { AuthenticateBearer } from '../authorization-schemes.ts';
 import { failureResponse } from '../error-responses.ts';
-import { parseJsonBody } from '../json-body.ts';
 import { type Authenticate, readSignedRequest } from '../signed-request.ts';
 
 /** The scope service REST requests are signed for (`--aws-sigv4 "aws:amz:<region>:palisade"`). */
@@ -28,27 +28,31 @@ export interface RestVariables {
   body: unknown;
   /** Where the request came from and how (source IP, user agent, TLS): its context keys. */
   origin: RequestOrigin;
+  /** A bearer route's access token (`Authorization: Bearer`); absent on every other route. */
+  bearerToken: string | undefined;
 }
 
 /** The Hono environment of every REST route. */
 export type RestEnv = { Variables: RestVariables };
 
-/** A REST route's validated input. */
-export interface RouteInput {
+/** A REST route's validated input; `Body` is what the route's body schema outputs. */
+export interface RouteInput<Body = Record<string, unknown>> {
   readonly caller: Caller | undefined;
   readonly params: Record<string, unknown>;
   readonly query: Record<string, unknown>;
-  readonly body: Record<string, unknown>;
+  readonly body: Body;
 }
 
-/** One REST route, declared once. */
-export interface RouteSpec {
+/** One REST route, declared once; `Body` is its body schema's output (an object by default). */
+export interface RouteSpec<Body = Record<string, unknown>> {
   readonly method: Method;
   readonly path: string;
   /** Hono's path when it is not the template's (an ARN segment that may hold slashes: `/*`). */
   readonly servedAt?: string;
   /** Not signed: the body carries its own proof of identity (documented with `security: []`). */
   readonly unsigned?: boolean;
+  /** Authenticated by a sign-in session's access token instead of SigV4 (the sign-in routes). */
+  readonly bearer?: BearerMode;
   /** The largest body the route reads (default MAX_BODY_BYTES). */
   readonly bodyLimit?: number;
   /**
@@ -63,8 +67,25 @@ export interface RouteSpec {
   readonly refusesBody?: boolean;
   /** Responses (errors too) carry secrets or identity: never cached. */
   readonly noStore?: boolean;
-  readonly handle: (c: Context<RestEnv>, input: RouteInput) => Promise<Response>;
+  /** Serves the validated input (a method, so a spec of any `Body` serves in a list of specs). */
+  handle(c: Context<RestEnv>, input: RouteInput<Body>): Promise<Response>;
 }
+
+/**
+ * How a bearer route takes its access token. Either way the token is required before a byte of the
+ * body is read, so a caller without one never gets its body read, let alone parsed.
+ */
+export type BearerMode =
+  /** The token is authenticated (the caller on the context) before the body is parsed. */
+  | { readonly authenticate: AuthenticateBearer }
+  /**
+   * The route's service verifies the token itself and takes nothing else (sign-out ends whatever
+   * session the token names, whatever its standing): no body is read, no origin is put on the context.
+   */
+  | { readonly verifiedByService: true };
+
+/** How a route's caller proves who it is. */
+export type RouteAuthentication = 'sigv4' | 'none' | BearerMode;
 
 /** The HTTP methods the API uses. */
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -91,20 +112,32 @@ export function operationId(method: string, path: string): string {
 
 /**
  * The one authentication step: reads the request once (bounded), verifies its SigV4 signature for
- * the `palisade` scope service when the route is signed, and puts the caller and the parsed body on
- * the context.
+ * the `palisade` scope service (or a bearer route's access token), and puts the caller and the
+ * parsed body on the context.
  */
 export function restAuthentication(
   authenticate: Authenticate,
-  signed: boolean,
+  how: RouteAuthentication,
   bodyLimit?: number,
 ): MiddlewareHandler<RestEnv> {
+  const bearer = typeof how === 'object' ? how : undefined;
   return async function restAuthentication(c, next) {
+    // INVARIANT: a bearer route refuses a request without its token before reading its body.
+    const token = bearer && bearerTokenOf(c.req.header('authorization'));
+    if (bearer) {
+      if (!token) return failureResponse(c, fail('credentials.missing', BEARER_MISSING), 'rest');
+      c.set('bearerToken', token);
+      if ('verifiedByService' in bearer) return next();
+    }
     const read = await readSignedRequest(c, bodyLimit);
     if (!read.ok) return failureResponse(c, read, 'rest');
     const { received, bodyText, origin } = read.value;
-    if (signed) {
+    if (how === 'sigv4') {
       const authenticated = await authenticate(received, REST_SIGNING_SERVICE, origin);
+      if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
+      c.set('caller', authenticated.value.caller);
+    } else if (bearer && token && 'authenticate' in bearer) {
+      const authenticated = await bearer.authenticate(token, origin);
       if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
       c.set('caller', authenticated.value.caller);
     }
@@ -114,6 +147,21 @@ export function restAuthentication(
     c.set('origin', origin);
     await next();
   };
+}
+
+const BEARER_MISSING = 'Send the access token as Authorization: Bearer <token>.';
+
+/**
+ * The one way a REST body is parsed: bounded in depth (a 100,000-deep body must be a 400, not a
+ * stack overflow in whatever walks it next); an empty (or blank) body is `{}`.
+ */
+function parseJsonBody(bodyText: string): Result<unknown> {
+  if (bodyText.trim() === '') return ok({});
+  const parsed = parseBoundedJson(bodyText);
+  if (parsed.ok) return ok(parsed.value);
+  return parsed.reason === 'too-deep'
+    ? fail('request.invalid', `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`)
+    : fail('request.malformed-body', 'The request body is not valid JSON.');
 }
 
 const NO_FIELDS = strictObject({});
@@ -194,7 +242,7 @@ export function mountRoutes(
     };
     const handlers = [
       ...(spec.noStore ? [noStore()] : []),
-      restAuthentication(authenticate, spec.unsigned !== true, spec.bodyLimit),
+      restAuthentication(authenticate, authenticationOf(spec), spec.bodyLimit),
       serveRoute,
     ];
     app.on(spec.method.toUpperCase(), [served], ...handlers);
@@ -218,6 +266,11 @@ export function mountRoutes(
       return response;
     });
   }
+}
+
+function authenticationOf(spec: RouteSpec): RouteAuthentication {
+  if (spec.bearer) return spec.bearer;
+  return spec.unsigned === true ? 'none' : 'sigv4';
 }
 
 /** Registers routes in the app's OpenAPI registry (on first use of the document). */

@@ -5,8 +5,7 @@
  * carry secrets or identity, so none may be cached.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
-import type { OperationTable } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
+import type { Caller, OperationTable } from '@palisade/principals';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
 import { runAsChange } from '../change-origin.ts';

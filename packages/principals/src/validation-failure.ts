@@ -1,6 +1,6 @@
 /**
  * The one translation of a zod error into a failure, in a module of its own: it needs zod's types
- * only, so the authorize function's bundle (zod/mini) can use it without IAM's input schemas.
+ * only, so the authorize function's bundle (zod/mini) can use it without any input schema.
  */
 import { type Failure, fail } from '@palisade/failures';
 import type { z } from 'zod';
