@@ -6,8 +6,8 @@
  * On Node an SDK request costs about half a millisecond of CPU whatever it reads, so two reads
  * started together are cheaper as one.
  *
- * Only the first turn of a scope is batched: later reads go straight out, so a chain of dependent
- * reads is never held. A read that cannot join (a Query, an eventually consistent read, another
+ * Only one turn of a scope is batched, the first in which a read joins: later reads go straight
+ * out, so a chain of dependent reads is never held. A read that cannot join (a Query, an eventually consistent read, another
  * table, a nested projection, any option beyond key, consistency and projection) goes on its own
  * at once, and a read left alone in its batch goes out unchanged.
  */
@@ -59,13 +59,16 @@ export function batchPointReads(store: StoreContext): void {
         if (!scope || !read || (scope.batch && scope.batch.store !== store)) return next(args);
         let batch = scope.batch;
         if (!batch) {
-          const opened = { store, members: [] };
+          const opened: NonNullable<Scope['batch']> = { store, members: [] };
           batch = opened;
           scope.batch = opened;
           // setImmediate runs once every microtask of this turn has, so reads started together all join.
           setImmediate(() => {
             scope.open = false;
-            void sendBatch(opened.store, opened.members);
+            // INVARIANT: no member waits forever; whatever goes wrong fails every one still waiting.
+            sendBatch(opened.store, opened.members).catch((error: unknown) => {
+              for (const member of opened.members) member.reject(error);
+            });
           });
         }
         const members = batch.members;

@@ -90,6 +90,25 @@ describe('the point-read batcher', () => {
     expect(b.Item).toEqual({ name: 'B' });
   });
 
+  it('asks only for the attributes its reads name when every read names them', async () => {
+    const { result, sent } = await recorded(() =>
+      Promise.all([
+        get('A', { ProjectionExpression: '#name', ExpressionAttributeNames: { '#name': 'name' } }),
+        get('B', { ProjectionExpression: 'version' }),
+      ]),
+    );
+    expect(result.map((answer) => answer.Item)).toEqual([{ name: 'A' }, { version: 3 }]);
+    const requestItems = (sent[0]?.input.RequestItems ?? {}) as Record<string, Record<string, unknown>>;
+    const requested = requestItems[store.tableName];
+    expect(sent.map((call) => call.commandName)).toEqual(['BatchGetItemCommand']);
+    expect(Object.values(requested?.ExpressionAttributeNames ?? {}).sort()).toEqual([
+      'name',
+      'pk',
+      'sk',
+      'version',
+    ]);
+  });
+
   it('sends a read alone in its turn unchanged, and the reads after the first turn straight out', async () => {
     const { result, sent } = await recorded(async () => {
       const first = await get('A');
