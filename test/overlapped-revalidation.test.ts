@@ -75,6 +75,15 @@ describe('round trips of IAM calls with a remembered key', () => {
     expect((await measure(root, { Action: 'ListUsers', MaxItems: '2' })).sequential).toBe(1);
   });
 
+  it("sends GetUser's read and the caller's revalidation to DynamoDB as one BatchGetItem", async () => {
+    recorder.start();
+    const answer = await query(root, { Action: 'GetUser', UserName: 'seed-2' });
+    const calls = recorder.take();
+    expect(answer.status, answer.body).toBe(200);
+    expect(answer.body).toContain('<UserName>seed-2</UserName>');
+    expect(calls.map((call) => call.commandName)).toEqual(['BatchGetItemCommand']);
+  });
+
   it.each([
     ['CreateUser', { Action: 'CreateUser', UserName: 'rt-new' }],
     ['AttachUserPolicy', { Action: 'AttachUserPolicy', UserName: 'seed-1', PolicyArn: '' }],
@@ -124,6 +133,38 @@ describe('a caller that changes while its call runs', () => {
     expect(answer.status).toBe(403);
     expect(answer.body).toContain('AccessDenied');
     expect(answer.body).not.toContain('seed-0</UserName>');
+  });
+
+  it('discards a read that left with the revalidation of a key deactivated meanwhile', async () => {
+    const key = await userKey('batched-reader');
+    await must(root, { Action: 'AttachUserPolicy', UserName: 'batched-reader', PolicyArn: iamPolicy });
+    await must(key, { Action: 'GetUser', UserName: 'seed-0' });
+    await must(root, {
+      Action: 'UpdateAccessKey',
+      UserName: 'batched-reader',
+      AccessKeyId: key.accessKeyId,
+      Status: 'Inactive',
+    });
+    recorder.start();
+    const answer = await query(key, { Action: 'GetUser', UserName: 'seed-0' });
+    const calls = recorder.take();
+    expect(answer.status).toBe(403);
+    expect(answer.body).toContain('InvalidClientTokenId');
+    expect(answer.body).not.toContain('seed-0</UserName>');
+    // The user's read rode with the revalidation; the fresh attempt only looked the key up.
+    expect(calls.map((call) => call.commandName)).toEqual(['BatchGetItemCommand', 'GetItemCommand']);
+  });
+
+  it('runs a batched read again for the caller as it is now, and answers what that caller may see', async () => {
+    const key = await userKey('batched-grantee');
+    expect((await query(key, { Action: 'GetUser', UserName: 'seed-1' })).status).toBe(403);
+    await must(root, { Action: 'AttachUserPolicy', UserName: 'batched-grantee', PolicyArn: iamPolicy });
+    recorder.start();
+    const answer = await query(key, { Action: 'GetUser', UserName: 'seed-1' });
+    const calls = recorder.take();
+    expect(answer.status, answer.body).toBe(200);
+    expect(answer.body).toContain('<UserName>seed-1</UserName>');
+    expect(calls[0]?.commandName).toBe('BatchGetItemCommand');
   });
 
   it('re-checks a denial with the fresh caller before answering it', async () => {

@@ -15,7 +15,7 @@ import {
   holdWritesUntilConfirmed,
   type RequestOrigin,
 } from '@palisade/principals';
-import type { StampReader, StoreContext } from '@palisade/store';
+import { batchPointReads, type StampReader, type StoreContext } from '@palisade/store';
 import type { PlatformConfig } from './config.ts';
 
 /** Authenticates a sign-in session's access token, reporting its claims as well as its caller. */
@@ -69,8 +69,9 @@ export function createPlatformAuthentication(
   const authenticateSignature: Authenticate = (request, service, origin) =>
     authenticateSignedRequest(context, request, service, origin);
   // Installed now, before anything else observes the store's requests (a bench's recorder times a
-  // held write from when it is released, not from when the operation issued it).
+  // held write from when it is released, and sees a batch of reads as the one request it is).
   holdWritesUntilConfirmed(store);
+  batchPointReads(store);
   const authenticateSignatureOverlapped: AuthenticateOverlapped = (request, service, origin) =>
     authenticateSignedRequestOverlapped(context, request, service, origin);
   return {

@@ -19,6 +19,7 @@ import { fail, ok, type Result } from '@palisade/failures';
 import {
   type AccessKeyRecord,
   accountStampKey,
+  batchPointReads,
   getAccessKeyStamped,
   getAccount,
   getStsSession,
@@ -108,6 +109,7 @@ export function authenticateSignedRequestOverlapped(
 ): Promise<Result<Authenticated>> {
   // INVARIANT: a caller is only ever handed out unconfirmed with its store's writes held for it.
   holdWritesUntilConfirmed(context.store);
+  batchPointReads(context.store);
   return authenticateOnce(context, request, service, origin);
 }
 

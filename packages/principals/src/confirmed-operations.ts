@@ -7,10 +7,12 @@
  * so does its answer: confirmed, the answer stands; changed, every held write is refused, the
  * answer (an allow, data, or a denial alike) is discarded, and the operation runs again for the
  * caller as the table now has it. The store failing to answer fails the request (fail closed).
+ * The confirmation's read waits one turn so that the operation's first consistent reads leave with it
+ * in one BatchGetItem (`withFirstReadsBatched`, @palisade/store): one SDK request instead of two.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Result } from '@palisade/failures';
-import type { StoreContext } from '@palisade/store';
+import { type StoreContext, withFirstReadsBatched } from '@palisade/store';
 import type { Caller } from './caller.ts';
 
 const confirmations = new AsyncLocalStorage<Promise<boolean>>();
@@ -74,24 +76,32 @@ export async function runConfirmed<T>(
   run: (caller: Caller) => Promise<Result<T>>,
 ): Promise<Result<T>> {
   for (let attempt = 1; ; attempt++) {
-    const authenticated = await authenticate();
-    if (!authenticated.ok) return authenticated;
-    const { caller, confirmation } = authenticated.value;
-    if (!confirmation) return run(caller);
-    if (attempt > OVERLAPPED_ATTEMPTS) {
-      if (await confirmation) return run(caller);
-      continue;
-    }
-    const outcome = await confirmations.run(confirmation, () =>
-      run(caller).then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-    );
-    // INVARIANT: nothing is answered before the caller is confirmed (a rejection here fails closed).
-    if (await confirmation) {
-      if ('error' in outcome) throw outcome.error;
-      return outcome.value;
-    }
+    // The confirmation's read waits one turn for the operation's first reads: one BatchGetItem for all.
+    const outcome = await withFirstReadsBatched(() => runAttempt(authenticate, run, attempt));
+    if (outcome !== CALLER_CHANGED) return outcome;
   }
+}
+
+const CALLER_CHANGED = Symbol('caller changed');
+
+async function runAttempt<T>(
+  authenticate: () => Promise<Result<OverlappedCaller>>,
+  run: (caller: Caller) => Promise<Result<T>>,
+  attempt: number,
+): Promise<Result<T> | typeof CALLER_CHANGED> {
+  const authenticated = await authenticate();
+  if (!authenticated.ok) return authenticated;
+  const { caller, confirmation } = authenticated.value;
+  if (!confirmation) return run(caller);
+  if (attempt > OVERLAPPED_ATTEMPTS) return (await confirmation) ? run(caller) : CALLER_CHANGED;
+  const outcome = await confirmations.run(confirmation, () =>
+    run(caller).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  // INVARIANT: nothing is answered before the caller is confirmed (a rejection here fails closed).
+  if (!(await confirmation)) return CALLER_CHANGED;
+  if ('error' in outcome) throw outcome.error;
+  return outcome.value;
 }

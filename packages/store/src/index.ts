@@ -18,6 +18,7 @@ export * from './migrations.ts';
 export * from './oidc-providers.ts';
 export * from './partition-queries.ts';
 export * from './path-listings.ts';
+export * from './point-read-batch.ts';
 export * from './principals.ts';
 export * from './record-stamps.ts';
 export * from './resource-policies.ts';

@@ -390,13 +390,19 @@ export async function getPrincipalsByIds(
 
 /**
  * Reads items by key with BatchGetItem (100 keys a request, unprocessed keys retried), strongly
- * consistent; up to `width` requests in flight at once (default one after another).
+ * consistent; up to `width` requests in flight at once (default one after another); only the
+ * top-level attributes in `projection` when given.
  */
 export async function batchGetItems(
   context: StoreContext,
   keys: readonly ItemKey[],
   width = 1,
+  projection?: readonly string[],
 ): Promise<Record<string, unknown>[]> {
+  const projected = projection && {
+    ProjectionExpression: projection.map((_, i) => `#a${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#a${i}`, name])),
+  };
   const items: Record<string, unknown>[] = [];
   const starts = Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => i * 100);
   const readChunk = async (start: number) => {
@@ -405,7 +411,9 @@ export async function batchGetItems(
       .map((key) => ({ ...key }));
     while (batch && batch.length > 0) {
       const result: BatchGetCommandOutput = await context.documents.send(
-        new BatchGetCommand({ RequestItems: { [context.tableName]: { Keys: batch, ConsistentRead: true } } }),
+        new BatchGetCommand({
+          RequestItems: { [context.tableName]: { Keys: batch, ConsistentRead: true, ...projected } },
+        }),
       );
       items.push(...(result.Responses?.[context.tableName] ?? []));
       batch = result.UnprocessedKeys?.[context.tableName]?.Keys;

@@ -1,0 +1,215 @@
+/**
+ * The point-read batcher on DynamoDB Local: the consistent point reads of a scope's first turn leave
+ * as one BatchGetItem and each gets exactly what it would have read alone; anything else goes alone.
+ */
+import { randomUUID } from 'node:crypto';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { attachRecorder, type DynamoDbRecorder } from '../../../scripts/bench-iam/dynamodb-recorder.ts';
+import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import {
+  batchPointReads,
+  createStoreContext,
+  type StoreContext,
+  withFirstReadsBatched,
+} from '../src/index.ts';
+
+let store: StoreContext;
+let other: StoreContext;
+let recorder: DynamoDbRecorder;
+
+const item = (pk: string, extra: Record<string, unknown> = {}) => ({
+  pk,
+  sk: 'ITEM',
+  version: 3,
+  name: pk,
+  ...extra,
+});
+
+beforeAll(async () => {
+  store = await createTestTable('read-batch');
+  other = await createTestTable('read-batch-other');
+  batchPointReads(store);
+  // Added after the batcher, so it sees what actually leaves for DynamoDB.
+  recorder = attachRecorder(store.dynamodb);
+  for (const pk of ['A', 'B', 'C']) {
+    await store.documents.send(new PutCommand({ TableName: store.tableName, Item: item(pk) }));
+  }
+  await other.documents.send(
+    new PutCommand({ TableName: other.tableName, Item: item('A', { name: 'other' }) }),
+  );
+});
+
+const get = (pk: string, extra: Record<string, unknown> = {}) =>
+  store.documents.send(
+    new GetCommand({ TableName: store.tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true, ...extra }),
+  );
+
+/** Runs `work` in a batching scope and returns its result with the requests DynamoDB received. */
+async function recorded<T>(work: () => Promise<T>) {
+  recorder.start();
+  const result = await withFirstReadsBatched(work);
+  return { result, sent: recorder.take() };
+}
+
+describe('the point-read batcher', () => {
+  it('sends the consistent point reads of one turn as one BatchGetItem and answers each its own', async () => {
+    const { result, sent } = await recorded(() =>
+      Promise.all([
+        get('A'),
+        get('missing'),
+        store.documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [store.tableName]: {
+                Keys: [
+                  { pk: 'B', sk: 'ITEM' },
+                  { pk: 'C', sk: 'ITEM' },
+                  { pk: 'gone', sk: 'ITEM' },
+                ],
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, #version',
+                ExpressionAttributeNames: { '#version': 'version' },
+              },
+            },
+          }),
+        ),
+        get('B', { ProjectionExpression: '#name', ExpressionAttributeNames: { '#name': 'name' } }),
+      ]),
+    );
+    expect(sent.map((call) => call.commandName)).toEqual(['BatchGetItemCommand']);
+    const [a, missing, batch, b] = result;
+    expect(a.Item).toEqual(item('A'));
+    expect(missing.Item).toBeUndefined();
+    const projected = batch.Responses?.[store.tableName] ?? [];
+    expect([...projected].sort((x, y) => String(x.pk).localeCompare(String(y.pk)))).toEqual([
+      { pk: 'B', version: 3 },
+      { pk: 'C', version: 3 },
+    ]);
+    expect(batch.UnprocessedKeys).toEqual({});
+    expect(b.Item).toEqual({ name: 'B' });
+  });
+
+  it('asks only for the attributes its reads name when every read names them', async () => {
+    const { result, sent } = await recorded(() =>
+      Promise.all([
+        get('A', { ProjectionExpression: '#name', ExpressionAttributeNames: { '#name': 'name' } }),
+        get('B', { ProjectionExpression: 'version' }),
+      ]),
+    );
+    expect(result.map((answer) => answer.Item)).toEqual([{ name: 'A' }, { version: 3 }]);
+    const requestItems = (sent[0]?.input.RequestItems ?? {}) as Record<string, Record<string, unknown>>;
+    const requested = requestItems[store.tableName];
+    expect(sent.map((call) => call.commandName)).toEqual(['BatchGetItemCommand']);
+    expect(Object.values(requested?.ExpressionAttributeNames ?? {}).sort()).toEqual([
+      'name',
+      'pk',
+      'sk',
+      'version',
+    ]);
+  });
+
+  it('sends a read alone in its turn unchanged, and the reads after the first turn straight out', async () => {
+    const { result, sent } = await recorded(async () => {
+      const first = await get('A');
+      const later = await Promise.all([get('B'), get('C')]);
+      return [first, ...later].map((answer) => answer.Item?.pk);
+    });
+    expect(result).toEqual(['A', 'B', 'C']);
+    expect(sent.map((call) => call.commandName)).toEqual([
+      'GetItemCommand',
+      'GetItemCommand',
+      'GetItemCommand',
+    ]);
+  });
+
+  it('sends a Query, an eventually consistent read, a nested projection and another table on their own', async () => {
+    const { result, sent } = await recorded(() =>
+      Promise.all([
+        store.documents.send(
+          new QueryCommand({
+            TableName: store.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'A' },
+            ConsistentRead: true,
+          }),
+        ),
+        store.documents.send(new GetCommand({ TableName: store.tableName, Key: { pk: 'B', sk: 'ITEM' } })),
+        get('C', { ProjectionExpression: 'tags[0]' }),
+        store.documents.send(
+          new GetCommand({ TableName: other.tableName, Key: { pk: 'A', sk: 'ITEM' }, ConsistentRead: true }),
+        ),
+      ]),
+    );
+    const [query, eventual, nested, elsewhere] = result;
+    expect(query.Items).toEqual([item('A')]);
+    expect(eventual.Item).toEqual(item('B'));
+    expect(nested.Item).toEqual({});
+    expect(elsewhere.Item).toEqual(item('A', { name: 'other' }));
+    expect(sent.map((call) => call.commandName).sort()).toEqual([
+      'GetItemCommand',
+      'GetItemCommand',
+      'GetItemCommand',
+      'QueryCommand',
+    ]);
+  });
+
+  it('leaves reads outside a scope as they are', async () => {
+    recorder.start();
+    const answers = await Promise.all([get('A'), get('B')]);
+    expect(answers.map((answer) => answer.Item?.pk)).toEqual(['A', 'B']);
+    expect(recorder.take().map((call) => call.commandName)).toEqual(['GetItemCommand', 'GetItemCommand']);
+  });
+
+  it('completes a batch that DynamoDB answers only in part (UnprocessedKeys)', async () => {
+    // Past 16 MB an answer stops and returns the rest as unprocessed keys: 50 items of 390 KB.
+    const blob = 'x'.repeat(390_000);
+    const keys = Array.from({ length: 50 }, (_, n) => `BIG-${n}`);
+    for (const pk of keys) {
+      await store.documents.send(new PutCommand({ TableName: store.tableName, Item: item(pk, { blob }) }));
+    }
+    const { result, sent } = await recorded(() => Promise.all(keys.map((pk) => get(pk))));
+    expect(result.map((answer) => [answer.Item?.pk, String(answer.Item?.blob).length])).toEqual(
+      keys.map((pk) => [pk, blob.length]),
+    );
+    const asked = sent.map((call) => {
+      const requests = call.input.RequestItems as Record<string, { Keys: unknown[] }>;
+      return [call.commandName, requests[store.tableName]?.Keys.length];
+    });
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(asked[0]).toEqual(['BatchGetItemCommand', 50]);
+    // What came back unprocessed was asked for again, and nothing else.
+    const again = asked.slice(1).map(([, count]) => Number(count));
+    expect(again[0]).toBeGreaterThan(0);
+    expect(again[0]).toBeLessThan(50);
+  });
+
+  it('fails only the read DynamoDB refuses when it refuses the batch', async () => {
+    const [refused, fine] = await withFirstReadsBatched(() =>
+      Promise.allSettled([
+        store.documents.send(
+          new GetCommand({ TableName: store.tableName, Key: { pk: 'A', sk: '' }, ConsistentRead: true }),
+        ),
+        get('A'),
+      ]),
+    );
+    expect(refused.status === 'rejected' && (refused.reason as Error).name).toBe('ValidationException');
+    expect(fine.status === 'fulfilled' && fine.value.Item).toEqual(item('A'));
+  });
+
+  it('fails every read of a batch the store cannot answer', async () => {
+    const missingTable = createStoreContext({
+      tableName: `absent-${randomUUID()}`,
+      endpoint: inject('dynamodbEndpoint'),
+    });
+    batchPointReads(missingTable);
+    const read = (pk: string) =>
+      missingTable.documents.send(
+        new GetCommand({ TableName: missingTable.tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true }),
+      );
+    const settled = await withFirstReadsBatched(() => Promise.allSettled([read('A'), read('B')]));
+    expect(settled.map((outcome) => outcome.status === 'rejected' && (outcome.reason as Error).name)).toEqual(
+      ['ResourceNotFoundException', 'ResourceNotFoundException'],
+    );
+  });
+});
