@@ -158,7 +158,15 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
   // writes land on fresh keys exactly as the originals did.
   const measured = await accountOf('bench-measured');
   const mirror = await accountOf('bench-mirror');
-  const rewrite = (text: string) => text.replaceAll(measured.accountId, mirror.accountId);
+  // Entities seeded in both accounts have their own ids in each (AIDA…, ANPA…, AGPA…): a replayed
+  // write names the mirror's, so its conditions find the items they check (else it is cancelled).
+  const mirrorIds = new Map<string, string>();
+  const rewrite = (text: string) => {
+    let rewritten = text.replaceAll(measured.accountId, mirror.accountId);
+    for (const [from, to] of mirrorIds)
+      if (rewritten.includes(from)) rewritten = rewritten.replaceAll(from, to);
+    return rewritten;
+  };
   const clientFor = (
     endpoint: string,
     key: { accessKeyId: string; secretAccessKey: string },
@@ -288,6 +296,8 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
   const createdSoFar = TOTAL_USERS - createdLater + WARMUP + createUser.samples.length;
   if (createdSoFar < TOTAL_USERS) await seed(createdSoFar, TOTAL_USERS);
 
+  await learnMirrorIds(palisade, seeders[1], mirrorIds);
+
   results.push(
     await scenario('GetUser', 1, WARMUP, ITERATIONS, async (client, index) => {
       const got = await client.send(new GetUserCommand({ UserName: userName(index % TOTAL_USERS) }));
@@ -301,20 +311,23 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
     PolicyName: 'bench-policy',
     PolicyDocument: POLICY_DOCUMENT,
   });
-  const palisadePolicy = (await palisade.send(policyCreate)).Policy?.Arn;
-  await seeders[1]?.send(policyCreate);
+  const palisadePolicy = (await palisade.send(policyCreate)).Policy;
+  const mirrorPolicy = (await seeders[1]?.send(policyCreate))?.Policy;
+  if (palisadePolicy?.PolicyId && mirrorPolicy?.PolicyId)
+    mirrorIds.set(palisadePolicy.PolicyId, mirrorPolicy.PolicyId);
   const motoPolicy = motoClient ? (await motoClient.send(policyCreate)).Policy?.Arn : undefined;
   results.push(
     await scenario('AttachUserPolicy', 1, WARMUP, ITERATIONS, async (client, index) => {
-      const PolicyArn = client === palisade ? palisadePolicy : motoPolicy;
+      const PolicyArn = client === palisade ? palisadePolicy?.Arn : motoPolicy;
       await client.send(new AttachUserPolicyCommand({ UserName: userName(index % TOTAL_USERS), PolicyArn }));
     }),
   );
 
   // A group in each account (and moto): AddUserToGroup reads the group and the user, then writes.
   const groupCreate = new CreateGroupCommand({ GroupName: 'bench-group' });
-  await palisade.send(groupCreate);
-  await seeders[1]?.send(groupCreate);
+  const palisadeGroup = (await palisade.send(groupCreate)).Group?.GroupId;
+  const mirrorGroup = (await seeders[1]?.send(groupCreate))?.Group?.GroupId;
+  if (palisadeGroup && mirrorGroup) mirrorIds.set(palisadeGroup, mirrorGroup);
   if (motoClient) await motoClient.send(groupCreate);
   results.push(
     await scenario('AddUserToGroup', 1, WARMUP, ITERATIONS, async (client, index) => {
@@ -360,6 +373,31 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
     hasMoto: motoClient !== undefined,
     load: `${loadAtStart.toFixed(2)} → ${(loadavg()[0] ?? 0).toFixed(2)}`,
   });
+}
+
+/** Maps each user id of the measured account to the id of the mirror's user of the same name. */
+async function learnMirrorIds(
+  measured: IAMClient,
+  mirror: IAMClient | undefined,
+  ids: Map<string, string>,
+): Promise<void> {
+  if (!mirror) return;
+  const idsByName = async (client: IAMClient) => {
+    const byName = new Map<string, string>();
+    let marker: string | undefined;
+    do {
+      const page = await client.send(new ListUsersCommand({ MaxItems: PAGE_SIZE, Marker: marker }));
+      for (const user of page.Users ?? [])
+        if (user.UserName && user.UserId) byName.set(user.UserName, user.UserId);
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return byName;
+  };
+  const [ours, theirs] = await Promise.all([idsByName(measured), idsByName(mirror)]);
+  for (const [name, id] of ours) {
+    const mirrored = theirs.get(name);
+    if (mirrored && mirrored !== id) ids.set(id, mirrored);
+  }
 }
 
 function report(
