@@ -7,7 +7,7 @@
  * deleted, and their caller carries the session's policies, tags, source identity and MFA state.
  */
 import {
-  constantTimeEqual,
+  fixedLengthEqual,
   isAccessKeyId,
   type ReceivedRequest,
   type SecretBox,
@@ -173,7 +173,8 @@ async function authenticateOnce(
   }
   if (key === undefined) {
     // Only the operator's key verifies without a stored key record.
-    if (!constantTimeEqual(signature.accessKeyId, context.operator.accessKeyId))
+    // An access key id is no secret, nor is its length: no hashing needed.
+    if (!fixedLengthEqual(signature.accessKeyId, context.operator.accessKeyId))
       return fail('credentials.unknown-key', INVALID_TOKEN);
     return ok({ caller: operatorCaller(signature.accessKeyId), signature });
   }
