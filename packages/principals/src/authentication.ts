@@ -319,8 +319,27 @@ function rememberedCredential(
   const entry = cache?.get(accessKeyId);
   if (!cache || !entry) return undefined;
   const startedAt = context.now().getTime();
-  if (startedAt - entry.checkedAt < cache.revalidateAfterMs) return { entry };
-  const confirmation = stampReader(context)(entry.stamps).then(
+  const age = startedAt - entry.checkedAt;
+  if (age < cache.revalidateAfterMs) {
+    if (age >= cache.refreshAheadMs)
+      cache.refresh(entry, () => confirm(context, cache, accessKeyId, entry, startedAt));
+    return { entry };
+  }
+  return { entry, confirmation: confirm(context, cache, accessKeyId, entry, startedAt) };
+}
+
+/**
+ * One read of exactly the entry's stamped keys: true (and the window restarts from `startedAt`)
+ * when every version is unchanged and the account still active; otherwise the entry is forgotten.
+ */
+function confirm(
+  context: AuthenticationContext,
+  cache: CredentialCache,
+  accessKeyId: string,
+  entry: CachedCredential,
+  startedAt: number,
+): Promise<boolean> {
+  return stampReader(context)(entry.stamps).then(
     (current) => {
       const account = current.get(stampId(accountStampKey(entry.key.accountId)));
       if (account?.status === 'active' && stampsHold(entry.stamps, current)) {
@@ -336,5 +355,4 @@ function rememberedCredential(
       throw error;
     },
   );
-  return { entry, confirmation };
 }
