@@ -3,8 +3,9 @@
  * Gateway (HTTP API) events carrying SigV4-signed requests, over the same table as the full API.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { APIGatewayProxyResult, LambdaContext, LambdaEvent } from 'hono/aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type Credentials,
   clientFor,
@@ -122,6 +123,23 @@ describe('the authorize function', () => {
       'allowed',
       'implicitDeny',
     ]);
+  });
+
+  it('answers questions without opening an AsyncLocalStorage scope (a question changes nothing)', async () => {
+    const resource = `arn:aws:docs:us-east-1:${accountId}:doc/1`;
+    const single = await signedEvent(alice, 'POST', '/v1/authorize', { action: 'docs:Read', resource });
+    const batch = await signedEvent(alice, 'POST', '/v1/authorize/batch', {
+      requests: [{ action: 'docs:Read', resource }],
+    });
+    // On Node 20 every promise pays AsyncLocalStorage's hook once a scope has been entered.
+    const run = vi.spyOn(AsyncLocalStorage.prototype, 'run');
+    try {
+      expect((await invoke(single)).body.decision).toBe('allowed');
+      expect((await invoke(batch)).body.results[0].decision).toBe('allowed');
+      expect(run).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+    }
   });
 
   it('refuses a request whose signature does not match', async () => {

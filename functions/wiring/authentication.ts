@@ -40,6 +40,13 @@ export interface PlatformAuthentication {
 export const DECISION_FRESHNESS_MS = 250;
 
 /**
+ * From this age (ms) the decision routes confirm a cached key, bundle or account state in the
+ * background while still serving it (inside DECISION_FRESHNESS_MS, so the bound holds), leaving a
+ * round trip of up to 50 ms to finish before anyone would have to wait for one.
+ */
+export const DECISION_REFRESH_AHEAD_MS = 200;
+
+/**
  * Builds the platform's authentication over the store and the access-token verifier. A cached key
  * is confirmed on every call of the management interfaces (where a change must apply to the very
  * next call) by one read of the stamps it was built from, and within `revalidateAfterMs` as is on
@@ -52,7 +59,11 @@ export function createPlatformAuthentication(
   secrets: SecretBox,
   verifyAccessToken: AccessTokenCheck,
   now: () => Date,
-  decisionRoutes?: { readonly readStamps: StampReader; readonly revalidateAfterMs: number },
+  decisionRoutes?: {
+    readonly readStamps: StampReader;
+    readonly revalidateAfterMs: number;
+    readonly refreshAheadMs?: number;
+  },
 ): PlatformAuthentication {
   const context: AuthenticationContext = {
     store,
@@ -61,7 +72,12 @@ export function createPlatformAuthentication(
     now,
     operator: { accessKeyId: config.operatorAccessKeyId, secretAccessKey: config.operatorSecretAccessKey },
     // Confirming a cached key costs one read of its stamps, not three to five reads to reload it.
-    credentialCache: createCredentialCache({ revalidateAfterMs: decisionRoutes?.revalidateAfterMs ?? 0 }),
+    credentialCache: createCredentialCache({
+      revalidateAfterMs: decisionRoutes?.revalidateAfterMs ?? 0,
+      ...(decisionRoutes?.refreshAheadMs !== undefined
+        ? { refreshAheadMs: decisionRoutes.refreshAheadMs }
+        : {}),
+    }),
     ...(decisionRoutes ? { readStamps: decisionRoutes.readStamps } : {}),
   };
   const authenticateBearer: BearerAuthentication = (token, origin) =>

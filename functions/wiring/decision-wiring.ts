@@ -13,7 +13,11 @@ import {
 } from '@palisade/decisions';
 import type { AccessTokenCheck } from '@palisade/principals';
 import type { Hono } from 'hono';
-import { createPlatformAuthentication, DECISION_FRESHNESS_MS } from './authentication.ts';
+import {
+  createPlatformAuthentication,
+  DECISION_FRESHNESS_MS,
+  DECISION_REFRESH_AHEAD_MS,
+} from './authentication.ts';
 import type { Runtime } from './runtime.ts';
 
 /** The decision services' options, the same in every root. */
@@ -31,6 +35,7 @@ export function decisionOptions(runtime: Runtime, verifyAccessToken: AccessToken
       revalidateAfterMs: DECISION_FRESHNESS_MS,
     }),
     revalidateAfterMs: DECISION_FRESHNESS_MS,
+    refreshAheadMs: DECISION_REFRESH_AHEAD_MS,
     reportError: storeErrorReporter(runtime.log),
   };
 }
@@ -51,7 +56,11 @@ export function decisionQuestionRoutes(
     runtime.secrets,
     verifyAccessToken,
     runtime.now,
-    { readStamps: cache.readStamps, revalidateAfterMs: DECISION_FRESHNESS_MS },
+    {
+      readStamps: cache.readStamps,
+      revalidateAfterMs: DECISION_FRESHNESS_MS,
+      refreshAheadMs: DECISION_REFRESH_AHEAD_MS,
+    },
   );
   return createDecisionsApp({
     authenticate,

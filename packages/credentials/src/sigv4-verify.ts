@@ -9,7 +9,7 @@ import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { constantTimeEqual } from './constant-time.ts';
+import { fixedLengthEqual } from './constant-time.ts';
 import { sessionTokenMatches } from './session-tokens.ts';
 import {
   formatAmzDate,
@@ -96,7 +96,8 @@ export async function verifySigV4(input: VerifySigV4Input): Promise<Result<Verif
   if (content) return content;
 
   const expected = await computeSignature(claim.value, request.value, secret.value.secretAccessKey);
-  if (!constantTimeEqual(expected, claim.value.signature)) {
+  // Both are 64 hex digits (the claim's format is checked as it is read): no hashing needed.
+  if (!fixedLengthEqual(expected, claim.value.signature)) {
     return fail(
       'credentials.signature-mismatch',
       'The request signature we calculated does not match the signature you provided. Check your AWS secret access key and signing method.',
@@ -228,6 +229,42 @@ function checkPayloadHash(request: ReadRequest, allowUnsignedPayload: boolean): 
   return undefined;
 }
 
+/** How many signers are kept between requests (one per key, region and service recently seen). */
+const KEPT_SIGNERS = 1_000;
+
+/** A signer and the secret it was built with. */
+interface KeptSigner {
+  readonly secretAccessKey: string;
+  readonly signer: SignatureV4;
+}
+
+const signers = new Map<string, KeptSigner>();
+
+/**
+ * The signer for a key id, region and service, built once and kept (bounded, oldest dropped first)
+ * rather than per request. SECURITY: a kept signer is reused only with the very secret the key
+ * store gave for this request; a different secret (a rotated or re-created key) builds a new one.
+ */
+function signerFor(claim: SignatureClaim, secretAccessKey: string): SignatureV4 {
+  const id = `${claim.accessKeyId}/${claim.region}/${claim.service}`;
+  const kept = signers.get(id);
+  if (kept?.secretAccessKey === secretAccessKey) return kept.signer;
+  // No session token in the credentials: the signer would add it as a header or query parameter,
+  // but the client's own token (signed or not) is already in the request as received.
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey },
+    region: claim.region,
+    service: claim.service,
+    sha256: Sha256,
+    applyChecksum: false,
+    uriEscapePath: true,
+  });
+  signers.delete(id);
+  signers.set(id, { secretAccessKey, signer });
+  if (signers.size > KEPT_SIGNERS) signers.delete(signers.keys().next().value as string);
+  return signer;
+}
+
 /** Recomputes the signature with @smithy/signature-v4 over exactly what the client signed. */
 async function computeSignature(
   claim: SignatureClaim,
@@ -253,16 +290,7 @@ async function computeSignature(
     body: request.body,
   });
 
-  // No session token in the credentials: the signer would add it as a header or query parameter,
-  // but the client's own token (signed or not) is already in the request as received.
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey },
-    region: claim.region,
-    service: claim.service,
-    sha256: Sha256,
-    applyChecksum: false,
-    uriEscapePath: true,
-  });
+  const signer = signerFor(claim, secretAccessKey);
   // Listing the signed headers as signable overrides the signer's own skip list (e.g. user-agent)
   // and as unhoistable keeps presign from moving x-amz-* headers into the query.
   const signedHeaderSet = new Set(claim.signedHeaders);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   constantTimeEqual,
+  fixedLengthEqual,
   generateSessionToken,
   hashSessionToken,
   sessionTokenMatches,
@@ -32,5 +33,18 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
     expect(constantTimeEqual('', '')).toBe(true);
     expect(constantTimeEqual('é', 'e\u0301')).toBe(false);
+  });
+});
+
+describe('fixedLengthEqual', () => {
+  it('is true only for the same string, and false (not a throw) when the lengths differ', () => {
+    const signature = 'f'.repeat(63) + '0';
+    expect(fixedLengthEqual(signature, `${'f'.repeat(63)}0`)).toBe(true);
+    expect(fixedLengthEqual(signature, `${'f'.repeat(63)}1`)).toBe(false);
+    expect(fixedLengthEqual(signature, `0${'f'.repeat(63)}`)).toBe(false);
+    expect(fixedLengthEqual(signature, signature.slice(1))).toBe(false);
+    expect(fixedLengthEqual(signature, `${signature}0`)).toBe(false);
+    // Same number of characters, different number of bytes: compared as bytes, never thrown on.
+    expect(fixedLengthEqual('é', 'e')).toBe(false);
   });
 });

@@ -308,6 +308,36 @@ describe('verifySigV4 on tampered requests', () => {
     expect(codeOf(await verify(request))).toBe('credentials.signature-mismatch');
   });
 
+  it('rejects a signature that differs from the right one in its last hex digit only', async () => {
+    const request = await signAsClient(sdkRequest, sdkSigning);
+    const authorization = request.headers.authorization as string;
+    const last = authorization.at(-1) === '0' ? '1' : '0';
+    const tampered = withHeaders(request, { authorization: `${authorization.slice(0, -1)}${last}` });
+    expect(codeOf(await verify(request))).toBe('ok');
+    expect(codeOf(await verify(tampered))).toBe('credentials.signature-mismatch');
+  });
+
+  it('verifies against the secret the store holds now, not one it held for an earlier request', async () => {
+    const rotating = {
+      accessKeyId: generateAccessKeyId('long-term'),
+      secretAccessKey: generateSecretAccessKey(),
+    };
+    const replacement = generateSecretAccessKey();
+    let current = rotating.secretAccessKey;
+    const lookup: LookupSigningSecret = async () => ok({ temporary: false, secretAccessKey: current });
+    const signedWithOld = await signAsClient(sdkRequest, { ...sdkSigning, credentials: rotating });
+    const check = (request: ReceivedRequest) =>
+      verifySigV4({ request, service: 'sts', now: SIGNED_AT, lookupSecret: lookup });
+    expect(codeOf(await check(signedWithOld))).toBe('ok');
+    current = replacement;
+    expect(codeOf(await check(signedWithOld))).toBe('credentials.signature-mismatch');
+    const signedWithNew = await signAsClient(sdkRequest, {
+      ...sdkSigning,
+      credentials: { accessKeyId: rotating.accessKeyId, secretAccessKey: replacement },
+    });
+    expect(codeOf(await check(signedWithNew))).toBe('ok');
+  });
+
   it('rejects a scope naming another service than the pinned one', async () => {
     const request = await signAsClient(sdkRequest, { ...sdkSigning, service: 'iam' });
     const result = await verify(request, SIGNED_AT, 'sts');

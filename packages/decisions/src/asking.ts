@@ -4,7 +4,7 @@
  * reads the same whether or not the subject exists.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
+import { compilePrincipalPolicies, evaluate, type PrincipalPolicies } from '@palisade/policy';
 import { type Caller, callerFacts, denialOf } from '@palisade/principals';
 import type { SessionFacts } from './platform-context.ts';
 import type { BundleCache } from './policy-bundles.ts';
@@ -43,17 +43,21 @@ export interface Asking {
 }
 
 const ASK_ACTION = 'palisade:Authorize';
-const IDENTITY_ALLOWS_ASKING = compilePrincipalPolicies({
-  identityPolicies: [
-    {
-      id: '(caller identity, checked separately)',
-      document: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ASK_ACTION, Resource: '*' }],
+let askingPolicies: PrincipalPolicies | undefined;
+// Compiled on the first cross-account question, not at module load: compiling a policy is a good
+// part of the authorize function's start-up, and most processes never ask across accounts.
+const identityAllowsAsking = () =>
+  (askingPolicies ??= compilePrincipalPolicies({
+    identityPolicies: [
+      {
+        id: '(caller identity, checked separately)',
+        document: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: ASK_ACTION, Resource: '*' }],
+        },
       },
-    },
-  ],
-});
+    ],
+  }));
 
 /** Builds the asker checks. */
 export function createAsking(deps: {
@@ -90,7 +94,7 @@ export function createAsking(deps: {
     if (state?.status !== 'active') return refused(caller, target.arn);
     const verdict = evaluate(
       { principal: caller.arn, action: ASK_ACTION, resource: target.arn, resourceAccount: target.accountId },
-      IDENTITY_ALLOWS_ASKING,
+      identityAllowsAsking(),
       grant.compiled,
     );
     return verdict.decision === 'allowed' ? ok(undefined) : refused(caller, target.arn);

@@ -51,6 +51,8 @@ export interface DecisionsOptions {
   readonly resolveToken?: ResolveToken;
   /** The freshness window (ms); see policy-bundles.ts. */
   readonly revalidateAfterMs?: number;
+  /** From this age (ms, below the window) decisions revalidate in the background; see policy-bundles.ts. */
+  readonly refreshAheadMs?: number;
   /** The cache's monotonic clock in ms (performance.now by default); tests pass their own. */
   readonly clock?: () => number;
   readonly random?: () => number;
@@ -67,6 +69,7 @@ export function createDecisionQuestions(options: DecisionsOptions) {
     store: options.store,
     partition: options.partition,
     ...(options.revalidateAfterMs !== undefined ? { revalidateAfterMs: options.revalidateAfterMs } : {}),
+    ...(options.refreshAheadMs !== undefined ? { refreshAheadMs: options.refreshAheadMs } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const decisions = createDecisionService({

@@ -16,6 +16,12 @@
  * Within the window a warm decision makes no DynamoDB call. A failed revalidation is an error,
  * never a reason to serve the old entry (fail closed).
  *
+ * Ahead of the window (`refreshAheadMs`, off unless given): a decision that finds an entry at
+ * least that old, but still inside the window, is answered from it at once and starts the same
+ * revalidation in the background, so under steady traffic no decision waits for one. The bound is
+ * unchanged: an entry is only ever served within the window from the start of the read that last
+ * confirmed it. A background revalidation that fails forgets the entry (the next decision reloads).
+ *
  * Role sessions are not stamped (they are single puts, not owned by any record), so the list of
  * sessions carrying an assumed-role ARN is simply re-read once it is older than the same window.
  * Expiry is not left to the list: the decision service drops sessions that expired since, against
@@ -90,6 +96,8 @@ export interface BundleCacheOptions {
   readonly clock?: () => number;
   /** How old a bundle or account state may be before a decision re-reads its stamps (the freshness window). */
   readonly revalidateAfterMs?: number;
+  /** From this age (below the window), a decision revalidates in the background; absent: never. */
+  readonly refreshAheadMs?: number;
   readonly maxEntries?: number;
 }
 
@@ -118,6 +126,8 @@ export interface BundleCache {
   readonly stats: BundleCacheStats;
   /** The freshness window in milliseconds. */
   readonly revalidateAfterMs: number;
+  /** Settles once the revalidations started in the background so far have (tests, shutdown). */
+  settled(): Promise<void>;
 }
 
 interface AccountEntry {
@@ -138,6 +148,17 @@ const NO_RESOURCE = compileResourcePolicies({});
 export function createBundleCache(options: BundleCacheOptions): BundleCache {
   const clock = options.clock ?? (() => performance.now());
   const window = options.revalidateAfterMs ?? 250;
+  const refreshAhead = options.refreshAheadMs ?? Number.POSITIVE_INFINITY;
+  const background = new Set<Promise<unknown>>();
+  // A background revalidation answers no one: its failure is only remembered as a forgotten entry.
+  const inBackground = (work: Promise<unknown>, onFailure: () => void) => {
+    const tracked = work.then(
+      () => undefined,
+      () => onFailure(),
+    );
+    background.add(tracked);
+    void tracked.finally(() => background.delete(tracked));
+  };
   const maxEntries = options.maxEntries ?? 10_000;
   const readStamps = createStampReader(options.store);
   const accounts = new Map<string, AccountEntry>();
@@ -176,13 +197,27 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
     load: () => Promise<T>,
   ): Promise<T> => {
     const cached = entries.get(key);
-    if (cached && clock() - cached.checkedAt < window) {
+    const age = cached ? clock() - cached.checkedAt : Number.POSITIVE_INFINITY;
+    if (cached && age < window) {
       stats.hits++;
       remember(key, cached);
+      if (age >= refreshAhead && !inFlight.has(key)) {
+        inBackground(revalidate(key, cached, load), () => {
+          if (entries.get(key) === cached) entries.delete(key);
+        });
+      }
       return Promise.resolve(cached.value as T);
     }
     const running = inFlight.get(key);
     if (running) return running as Promise<T>;
+    return revalidate(key, cached, load);
+  };
+
+  const revalidate = <T extends PrincipalBundle | ResourceBundle>(
+    key: string,
+    cached: BundleEntry | undefined,
+    load: () => Promise<T>,
+  ): Promise<T> => {
     const work = async (): Promise<T> => {
       if (!cached) return loadInto(key, load);
       stats.revalidations++;
@@ -205,19 +240,45 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
     return flight;
   };
 
+  /** Reads the states of `ids` into the cache (one read, shared with anyone asking meanwhile). */
+  const readStates = (ids: readonly string[]) => {
+    stats.revalidations++;
+    const startedAt = clock();
+    const reading = readAccountDecisionStates(options.store, ids, readStamps).then((states) => {
+      for (const id of ids) {
+        const state = states.get(id) ?? { status: 'missing', logSampleRate: 0, stamps: [] };
+        // The window counts from when the read started: the state is at least that fresh.
+        accounts.set(id, { state, checkedAt: startedAt });
+      }
+      return states;
+    });
+    for (const id of ids) inFlightStates.set(id, reading);
+    const settle = () => {
+      for (const id of ids) if (inFlightStates.get(id) === reading) inFlightStates.delete(id);
+    };
+    reading.then(settle, settle);
+    return reading;
+  };
+
   return {
     stats,
     revalidateAfterMs: window,
     readStamps,
+    async settled() {
+      while (background.size > 0) await Promise.all(background);
+    },
     async accountStates(accountIds) {
       const now = clock();
       const result = new Map<string, AccountDecisionState>();
       const stale: string[] = [];
+      const ahead: string[] = [];
       const waiting: Promise<void>[] = [];
       for (const id of new Set(accountIds)) {
         const entry = accounts.get(id);
-        if (entry && now - entry.checkedAt < window) result.set(id, entry.state);
-        else {
+        if (entry && now - entry.checkedAt < window) {
+          result.set(id, entry.state);
+          if (now - entry.checkedAt >= refreshAhead && !inFlightStates.has(id)) ahead.push(id);
+        } else {
           const running = inFlightStates.get(id);
           if (running)
             waiting.push(
@@ -226,22 +287,18 @@ export function createBundleCache(options: BundleCacheOptions): BundleCache {
           else stale.push(id);
         }
       }
+      if (ahead.length > 0) {
+        const served = ahead.map((id) => accounts.get(id));
+        inBackground(readStates(ahead), () =>
+          ahead.forEach((id, i) => {
+            if (accounts.get(id) === served[i]) accounts.delete(id);
+          }),
+        );
+      }
       if (stale.length > 0) {
-        stats.revalidations++;
-        const startedAt = clock();
-        const reading = readAccountDecisionStates(options.store, stale, readStamps);
-        for (const id of stale) inFlightStates.set(id, reading);
-        try {
-          const states = await reading;
-          for (const id of stale) {
-            const state = states.get(id) ?? { status: 'missing', logSampleRate: 0, stamps: [] };
-            // The window counts from when the read started: the state is at least that fresh.
-            accounts.set(id, { state, checkedAt: startedAt });
-            result.set(id, state);
-          }
-        } finally {
-          for (const id of stale) if (inFlightStates.get(id) === reading) inFlightStates.delete(id);
-        }
+        const states = await readStates(stale);
+        for (const id of stale)
+          result.set(id, states.get(id) ?? { status: 'missing', logSampleRate: 0, stamps: [] });
       }
       await Promise.all(waiting);
       return result;

@@ -475,3 +475,74 @@ describe('fine-grained freshness of the decision cache', () => {
     }
   });
 });
+
+describe('revalidating ahead of the window', () => {
+  const AHEAD = 200;
+
+  beforeEach(() => {
+    cache = createBundleCache({
+      store,
+      partition: 'aws',
+      clock: () => clock,
+      revalidateAfterMs: WINDOW,
+      refreshAheadMs: AHEAD,
+    });
+    service = createDecisionService({ store, partition: 'aws', now: () => new Date(), cache });
+  });
+
+  it('answers from the warm entry at once and revalidates it in the background', async () => {
+    await run('CreateUser', { UserName: 'ahead' });
+    await run('AttachUserPolicy', { UserName: 'ahead', PolicyArn: readPolicyArn() });
+    expect((await decide('ahead')).decision).toBe('allowed');
+    await run('DetachUserPolicy', { UserName: 'ahead', PolicyArn: readPolicyArn() });
+    clock = AHEAD - 1;
+    sends = 0;
+    expect((await decide('ahead')).decision).toBe('allowed');
+    expect(sends).toBe(0);
+    clock = AHEAD;
+    // Served from the entry (the read it starts would have found the detachment), not after the read.
+    expect((await decide('ahead')).decision).toBe('allowed');
+    await cache.settled();
+    expect(sends).toBeGreaterThan(0);
+    // Still inside the first window, the entry is already the table's.
+    expect((await decide('ahead')).decision).toBe('implicitDeny');
+  });
+
+  it('serves a change committed after a background revalidation at most a window after that read began', async () => {
+    await run('CreateUser', { UserName: 'ahead-bound' });
+    await run('AttachUserPolicy', { UserName: 'ahead-bound', PolicyArn: readPolicyArn() });
+    expect((await decide('ahead-bound')).decision).toBe('allowed');
+    clock = AHEAD;
+    expect((await decide('ahead-bound')).decision).toBe('allowed');
+    await cache.settled();
+    await run('DetachUserPolicy', { UserName: 'ahead-bound', PolicyArn: readPolicyArn() });
+    clock = AHEAD + WINDOW - 1;
+    expect((await decide('ahead-bound')).decision).toBe('allowed');
+    clock = AHEAD + WINDOW;
+    expect((await decide('ahead-bound')).decision).toBe('implicitDeny');
+  });
+
+  it('forgets an entry whose background revalidation failed: the next decision reads the table', async () => {
+    await run('CreateUser', { UserName: 'ahead-outage' });
+    await run('AttachUserPolicy', { UserName: 'ahead-outage', PolicyArn: readPolicyArn() });
+    expect((await decide('ahead-outage')).decision).toBe('allowed');
+    clock = AHEAD;
+    store.documents.middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error('unavailable'), { name: 'InternalServerError' });
+      },
+      { step: 'initialize', name: 'ahead-outage' },
+    );
+    try {
+      expect((await decide('ahead-outage')).decision).toBe('allowed');
+      await cache.settled();
+      // Well inside the window of the last good read, yet nothing stale is served.
+      expect(await decide('ahead-outage')).toMatchObject({
+        decision: 'implicitDeny',
+        reason: 'platform-unavailable',
+      });
+    } finally {
+      store.documents.middlewareStack.remove('ahead-outage');
+    }
+  });
+});

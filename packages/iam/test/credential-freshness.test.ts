@@ -224,3 +224,47 @@ describe('the credential cache', () => {
     expect(context.credentialCache?.get(key.accessKeyId)).toBeUndefined();
   });
 });
+
+describe('the credential cache revalidating ahead of the window', () => {
+  const AHEAD = 200;
+  const aheadContext = (): AuthenticationContext => ({
+    ...authenticationContext(),
+    credentialCache: createCredentialCache({ revalidateAfterMs: WINDOW, refreshAheadMs: AHEAD }),
+  });
+
+  it('answers from memory at once and sees a deactivation once the background read settles', async () => {
+    const key = await userWithKey('cred-ahead');
+    const context = aheadContext();
+    expect(await outcome(context, key)).toBe('may-not-read');
+    await run('UpdateAccessKey', {
+      UserName: 'cred-ahead',
+      AccessKeyId: key.accessKeyId,
+      Status: 'Inactive',
+    });
+    later(AHEAD - 1);
+    sends = 0;
+    expect(await outcome(context, key)).toBe('may-not-read');
+    expect(sends).toBe(0);
+    later(1);
+    // Served from memory: the read it starts would have found the key inactive.
+    expect(await outcome(context, key)).toBe('may-not-read');
+    await context.credentialCache?.settled();
+    expect(sends).toBeGreaterThan(0);
+    expect(context.credentialCache?.get(key.accessKeyId)).toBeUndefined();
+    expect(await outcome(context, key)).toBe('credentials.inactive');
+  });
+
+  it('refuses a key revoked after a background confirmation at most a window after that read began', async () => {
+    const key = await userWithKey('cred-ahead-bound');
+    const context = aheadContext();
+    expect(await outcome(context, key)).toBe('may-not-read');
+    later(AHEAD);
+    expect(await outcome(context, key)).toBe('may-not-read');
+    await context.credentialCache?.settled();
+    await run('DeleteAccessKey', { UserName: 'cred-ahead-bound', AccessKeyId: key.accessKeyId });
+    later(WINDOW - 1);
+    expect(await outcome(context, key)).toBe('may-not-read');
+    later(1);
+    expect(await outcome(context, key)).toBe('credentials.unknown-key');
+  });
+});

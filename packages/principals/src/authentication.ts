@@ -7,7 +7,7 @@
  * deleted, and their caller carries the session's policies, tags, source identity and MFA state.
  */
 import {
-  constantTimeEqual,
+  fixedLengthEqual,
   isAccessKeyId,
   type ReceivedRequest,
   type SecretBox,
@@ -175,7 +175,8 @@ async function authenticateOnce(
   }
   if (key === undefined) {
     // Only the operator's key verifies without a stored key record.
-    if (!constantTimeEqual(signature.accessKeyId, context.operator.accessKeyId))
+    // An access key id is no secret, nor is its length: no hashing needed.
+    if (!fixedLengthEqual(signature.accessKeyId, context.operator.accessKeyId))
       return fail('credentials.unknown-key', INVALID_TOKEN);
     return ok({ caller: operatorCaller(signature.accessKeyId), signature });
   }
@@ -320,8 +321,27 @@ function rememberedCredential(
   const entry = cache?.get(accessKeyId);
   if (!cache || !entry) return undefined;
   const startedAt = context.now().getTime();
-  if (startedAt - entry.checkedAt < cache.revalidateAfterMs) return { entry };
-  const confirmation = stampReader(context)(entry.stamps).then(
+  const age = startedAt - entry.checkedAt;
+  if (age < cache.revalidateAfterMs) {
+    if (age >= cache.refreshAheadMs)
+      cache.refresh(entry, () => confirm(context, cache, accessKeyId, entry, startedAt));
+    return { entry };
+  }
+  return { entry, confirmation: confirm(context, cache, accessKeyId, entry, startedAt) };
+}
+
+/**
+ * One read of exactly the entry's stamped keys: true (and the window restarts from `startedAt`)
+ * when every version is unchanged and the account still active; otherwise the entry is forgotten.
+ */
+function confirm(
+  context: AuthenticationContext,
+  cache: CredentialCache,
+  accessKeyId: string,
+  entry: CachedCredential,
+  startedAt: number,
+): Promise<boolean> {
+  return stampReader(context)(entry.stamps).then(
     (current) => {
       const account = current.get(stampId(accountStampKey(entry.key.accountId)));
       if (account?.status === 'active' && stampsHold(entry.stamps, current)) {
@@ -337,5 +357,4 @@ function rememberedCredential(
       throw error;
     },
   );
-  return { entry, confirmation };
 }

@@ -31,6 +31,12 @@ interface DecisionRouteRow extends Omit<RouteDoc, 'requestBody'> {
    * the failure table's status for `platform.unavailable`, never an allow.
    */
   readonly failsClosed?: true;
+  /**
+   * A question: it changes nothing, so it runs outside any change-origin scope (on Node 20, every
+   * promise pays AsyncLocalStorage's hook once a scope is entered). A change it tried anyway would
+   * have no origin and be refused by the store, never filed under nobody.
+   */
+  readonly question?: true;
 }
 
 const DECISIONS = 'Decisions';
@@ -75,6 +81,7 @@ const DECISION_ROUTES: readonly DecisionRouteRow[] = [
     },
     errors: [400, 401, 403, 404],
     failsClosed: true,
+    question: true,
   },
   {
     method: 'post',
@@ -94,6 +101,7 @@ const DECISION_ROUTES: readonly DecisionRouteRow[] = [
     },
     success: { status: 200, description: 'One entry per question.', schema: ref('BatchDecisionResult') },
     errors: [400, 401],
+    question: true,
   },
   {
     method: 'put',
@@ -319,7 +327,14 @@ function decisionRouteConfig(
   row: DecisionRouteRow,
   describeBody?: (name: keyof DecisionRequestSchemas) => JsonSchema,
 ): RouteConfig {
-  const { requestBody, failsClosed, service: _service, servedAt: _servedAt, ...doc } = row;
+  const {
+    requestBody,
+    failsClosed,
+    question: _question,
+    service: _service,
+    servedAt: _servedAt,
+    ...doc
+  } = row;
   const body = typeof requestBody === 'string' ? describeBody?.(requestBody) : requestBody;
   return routeDocConfig({
     ...doc,
@@ -378,14 +393,14 @@ export function decisionRouteSpecs(deps: DecisionsAppDependencies): RouteSpec[] 
       async handle(c, { caller }) {
         // Every decision route is signed: no caller here would be a mounting bug, refused closed.
         if (!caller) return failureResponse(c, NO_CALLER, 'rest');
-        const result = await runAsChange(c, 'decisions', operation, caller, () =>
+        const ask = () =>
           service(caller, {
             body: c.get('body'),
             params: pathParams(c, row),
             query: c.req.query(),
             requestId: c.get('requestId'),
-          }),
-        );
+          });
+        const result = await (row.question ? ask() : runAsChange(c, 'decisions', operation, caller, ask));
         if (!result.ok) return failureResponse(c, result, 'rest');
         const answer = result.value;
         if (answer === undefined) return c.body(null, 204);

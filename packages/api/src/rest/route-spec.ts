@@ -164,7 +164,8 @@ function parseJsonBody(bodyText: string): Result<unknown> {
     : fail('request.malformed-body', 'The request body is not valid JSON.');
 }
 
-const NO_FIELDS = strictObject({});
+// Built on first use: the functions whose routes all read a body (the authorize function) never need it.
+const NO_FIELDS = once(() => strictObject({}));
 
 /** Parses one part of the request with the route's schema; a problem is the one validation failure. */
 function parsePart(schema: unknown, read: () => unknown): Result<Record<string, unknown>> {
@@ -178,7 +179,7 @@ function bodySchemaOf(spec: RouteSpec): unknown {
   const media = spec.route().request?.body?.content['application/json'];
   const schema = media && 'schema' in media ? media.schema : undefined;
   if (schema instanceof $ZodType) return schema;
-  return spec.refusesBody ? NO_FIELDS : undefined;
+  return spec.refusesBody ? NO_FIELDS() : undefined;
 }
 
 /** Reads the route's parameters, query and body through its declared schemas. */
