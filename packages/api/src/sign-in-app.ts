@@ -11,7 +11,7 @@ import { bearerTokenOf, type Caller } from '@palisade/principals';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from './authorization-schemes.ts';
-import { runAsChange } from './change-origin.ts';
+import { type CallAudit, runAsChange } from './change-origin.ts';
 import { failureResponse } from './error-responses.ts';
 import { parseJsonBody } from './json-body.ts';
 import { readSignedRequest } from './signed-request.ts';
@@ -85,6 +85,16 @@ function bearerOf(c: Context): Result<string> {
     : fail('credentials.missing', 'Send the access token as Authorization: Bearer <token>.');
 }
 
+/** A sign-in's audit event: CloudTrail's ConsoleLogin (it commits only when the sign-in succeeds). */
+function consoleLogin(mfaUsed: boolean): CallAudit {
+  return {
+    eventName: 'ConsoleLogin',
+    eventType: 'AwsConsoleSignIn',
+    responseElements: { ConsoleLogin: 'Success' },
+    additionalEventData: { MFAUsed: mfaUsed ? 'Yes' : 'No' },
+  };
+}
+
 /** Builds the sign-in app. */
 export function createSignInApp(deps: SignInAppDependencies): Hono {
   const app = new Hono();
@@ -93,16 +103,22 @@ export function createSignInApp(deps: SignInAppDependencies): Hono {
     const body = await jsonBody(c, signInBody);
     if (!body.ok) return failureResponse(c, body, 'rest');
     const { account, userName, password, mfaCode } = body.value;
-    const signedIn = await runAsChange(c, 'sign-in', 'SignIn', undefined, () =>
-      deps.signIn(
-        {
-          account,
-          password,
-          ...(userName !== undefined ? { userName } : {}),
-          ...(mfaCode !== undefined ? { mfaCode } : {}),
-        },
-        body.sourceIp ? { sourceIp: body.sourceIp } : {},
-      ),
+    const signedIn = await runAsChange(
+      c,
+      'sign-in',
+      'SignIn',
+      undefined,
+      () =>
+        deps.signIn(
+          {
+            account,
+            password,
+            ...(userName !== undefined ? { userName } : {}),
+            ...(mfaCode !== undefined ? { mfaCode } : {}),
+          },
+          body.sourceIp ? { sourceIp: body.sourceIp } : {},
+        ),
+      consoleLogin(mfaCode !== undefined),
     );
     if (!signedIn.ok) return failureResponse(c, signedIn, 'rest');
     return c.json(signedIn.value, 200, NO_STORE);

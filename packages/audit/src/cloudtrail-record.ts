@@ -13,6 +13,8 @@ import type {
   ChangePrincipal,
 } from '@palisade/store';
 
+export type { AuditDetails } from '@palisade/store';
+
 /** CloudTrail's userIdentity block. */
 export interface CloudTrailUserIdentity {
   readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'WebIdentityUser' | 'AWSAccount' | 'Unknown';

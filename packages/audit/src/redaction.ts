@@ -79,7 +79,7 @@ export function redact(
 }
 
 /**
- * AWS Query input (PascalCase members, `X.member.N` lists already decoded) as CloudTrail shows it:
+ * AWS-shaped input (PascalCase members, as the Query parser and the REST routes build it) as CloudTrail shows it:
  * each member name with its first letter lower-cased (`UserName` → `userName`), then redacted.
  */
 export function queryRequestParameters(

@@ -139,13 +139,17 @@ export type AuditEventBuilder = (call: {
 
 /** The audit side of a change-origin scope: what to record of the call, and how to build its event. */
 export interface AuditRecording {
-  readonly details: AuditDetails;
+  /** The details, or how to make them: a call that commits nothing never pays for its parameters. */
+  readonly details: AuditDetails | (() => AuditDetails);
   readonly build: AuditEventBuilder;
 }
 
 interface AuditState {
-  details: AuditDetails;
+  readonly details: () => AuditDetails;
   readonly build: AuditEventBuilder;
+  /** Set by a service during the call (responseElements, resources, the signed-in principal). */
+  additions: Partial<AuditDetails>;
+  principal?: ChangePrincipal;
   /** INVARIANT: one event per call per trail: set while a transaction carries it, kept once one committed. */
   claimed: boolean;
 }
@@ -168,20 +172,59 @@ export function withChangeOrigin<T>(
   run: () => Promise<T>,
   audit?: AuditRecording,
 ): Promise<T> {
-  const state = audit ? { details: audit.details, build: audit.build, claimed: false } : undefined;
+  const details = audit?.details;
+  const state: AuditState | undefined = audit
+    ? {
+        details: typeof details === 'function' ? once(details) : () => details as AuditDetails,
+        build: audit.build,
+        additions: {},
+        claimed: false,
+      }
+    : undefined;
   return scopes.run({ origin, sequence: 0, ...(state ? { audit: state } : {}) }, run);
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
 }
 
 /** Sets the current call's responseElements (already redacted) before its transaction; no-op outside a scope. */
 export function setAuditResponseElements(elements: Readonly<Record<string, unknown>> | null): void {
   const audit = scopes.getStore()?.audit;
-  if (audit) audit.details = { ...audit.details, responseElements: elements };
+  if (audit) audit.additions = { ...audit.additions, responseElements: elements };
 }
 
 /** Adds names or ARNs the current call is about (the ResourceName lookup); no-op outside a scope. */
 export function addAuditResources(names: readonly string[]): void {
   const audit = scopes.getStore()?.audit;
-  if (audit) audit.details = { ...audit.details, resources: [...(audit.details.resources ?? []), ...names] };
+  if (audit)
+    audit.additions = { ...audit.additions, resources: [...(audit.additions.resources ?? []), ...names] };
+}
+
+/**
+ * Names who the current call turned out to be, for a call that starts anonymous (a sign-in names
+ * the user once the password matched); no-op outside a scope.
+ */
+export function setAuditPrincipal(principal: ChangePrincipal): void {
+  const audit = scopes.getStore()?.audit;
+  if (audit) audit.principal = principal;
+}
+
+function auditCallOf(scope: OriginScope, audit: AuditState): { origin: ChangeOrigin; details: AuditDetails } {
+  const details = audit.details();
+  const { additions } = audit;
+  return {
+    origin: audit.principal ? { ...scope.origin, principal: audit.principal } : scope.origin,
+    details: {
+      ...details,
+      ...additions,
+      ...(additions.resources ? { resources: [...(details.resources ?? []), ...additions.resources] } : {}),
+    },
+  };
 }
 
 /** The current call's origin, audit details and event builder, for recording a call that changed nothing. */
@@ -189,9 +232,7 @@ export function currentAuditCall():
   | { readonly origin: ChangeOrigin; readonly details: AuditDetails; readonly build: AuditEventBuilder }
   | undefined {
   const scope = scopes.getStore();
-  return scope?.audit
-    ? { origin: scope.origin, details: scope.audit.details, build: scope.audit.build }
-    : undefined;
+  return scope?.audit ? { ...auditCallOf(scope, scope.audit), build: scope.audit.build } : undefined;
 }
 
 /** The origin of writes made outside any request, e.g. by bootstrap, migrations or key rotation. */
@@ -319,9 +360,10 @@ export function pendingAuditEvent(
   if (!scope || !audit || audit.claimed || changedItems(writes).length === 0) return undefined;
   audit.claimed = true;
   const retention = context.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
-  const entries = auditScopesOf(writes, scope.origin).map((trail) => ({
+  const call = auditCallOf(scope, audit);
+  const entries = auditScopesOf(writes, call.origin).map((trail) => ({
     trail,
-    entry: audit.build({ origin: scope.origin, details: audit.details, scope: trail, at }),
+    entry: audit.build({ ...call, scope: trail, at }),
   }));
   // The change's own items and its record come first; the event never pushes a transaction over
   // DynamoDB's limit: resource copies go first, then every copy but the event and its by-id item.
