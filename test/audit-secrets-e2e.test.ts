@@ -192,6 +192,33 @@ describe('the audit trail of a run that handles secrets', () => {
     expect(codes.filter((code) => stored.includes(`"${code}"`))).toEqual([]);
   });
 
+  it('shows the keys it issued by id only, as AWS does', async () => {
+    const records = (await auditItems())
+      .filter((item) => /^ACCT#\d{12}#AUDIT$/.test(String(item.pk)))
+      .map((item) => JSON.parse(String(item.event)));
+    const created = records.find((record) => record.eventName === 'CreateAccessKey');
+    expect(Object.keys(created?.responseElements.accessKey ?? {}).sort()).toEqual([
+      'accessKeyId',
+      'createDate',
+      'status',
+    ]);
+    expect(created?.responseElements.accessKey.accessKeyId).toMatch(/^AKIA/);
+    const assumed = records.find((record) => record.eventName === 'AssumeRole');
+    expect(assumed).toMatchObject({
+      eventSource: 'sts.amazonaws.com',
+      readOnly: true,
+      requestParameters: { roleSessionName: 'audit-run' },
+      responseElements: {
+        credentials: { accessKeyId: expect.stringMatching(/^ASIA/) },
+        assumedRoleUser: { arn: expect.stringMatching(/:assumed-role\/deployer\/audit-run$/) },
+      },
+    });
+    expect(Object.keys(assumed?.responseElements.credentials ?? {}).sort()).toEqual([
+      'accessKeyId',
+      'expiration',
+    ]);
+  });
+
   it('names the signed-in user in the ConsoleLogin event', async () => {
     const login = (await auditItems())
       .filter((item) => /^ACCT#\d{12}#AUDIT$/.test(String(item.pk)))
