@@ -3,7 +3,7 @@
  * sealed, so the chain follows the stream within one delivery (locally `npm start`'s stream reader,
  * in AWS the stream subscriber function). A throw makes the stream deliver the batch again.
  */
-import type { ChangeConsumer, ChangeRecord } from '@palisade/store';
+import type { ChangeConsumer, ChangeRecord, StoreContext } from '@palisade/store';
 import { sealAuditTrail } from './chain.ts';
 import type { AuditTrailId } from './trail.ts';
 
@@ -28,7 +28,7 @@ export function auditTrailsOfChange(record: ChangeRecord): AuditTrailId[] {
 }
 
 /** A change consumer that seals every trail a batch of changes touched, one trail at a time. */
-export function sealChangedTrails(store: Parameters<typeof sealAuditTrail>[0]): ChangeConsumer {
+export function sealChangedTrails(store: StoreContext): ChangeConsumer {
   return async function sealAuditTrails(records) {
     const trails = new Set(records.flatMap(auditTrailsOfChange));
     for (const trail of trails) await sealAuditTrail(store, trail);
