@@ -19,6 +19,7 @@ import {
   keyPatterns,
   type LoginProfileRecord,
   recordSignInAttempt,
+  setAuditPrincipal,
   updateLoginProfile,
 } from '@palisade/store';
 import type { SessionIssuer, SessionTokens } from './session-issuer.ts';
@@ -83,6 +84,25 @@ async function resolve(context: SignInContext, request: SignInRequest): Promise<
   };
 }
 
+/**
+ * The sign-in's audit event (ConsoleLogin, success or failure) names whom it signs in, not the
+ * anonymous request, in that account's trail; an unknown user's name is hidden, as AWS does.
+ */
+function auditSignInPrincipal({ accountId, owner, principal }: Resolved): void {
+  if (!accountId) return;
+  setAuditPrincipal(
+    principal && owner
+      ? {
+          type: owner.kind === 'root' ? 'root' : 'user',
+          arn: principal.arn,
+          accountId,
+          principalId: principal.id,
+          ...(owner.kind === 'root' ? {} : { userName: principal.arn.split('/').at(-1) as string }),
+        }
+      : { type: 'user', accountId, userName: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+  );
+}
+
 /** Builds the sign-in operation. */
 export function createPasswordSignIn(
   context: SignInContext,
@@ -92,6 +112,7 @@ export function createPasswordSignIn(
   return async function signIn(request, origin) {
     const now = context.now();
     const resolved = await resolve(context, request);
+    auditSignInPrincipal(resolved);
     const record = (outcome: string) =>
       recordSignInAttempt(context.store, {
         ...(resolved.accountId ? { accountId: resolved.accountId } : {}),
