@@ -3,6 +3,7 @@
  * and STS (`Version=2011-06-15`) actions, so the unchanged AWS CLI and SDKs work against Palisade.
  * Parse once, authenticate with the scope service the version names, run the operation, render XML.
  */
+import { queryRequestParameters } from '@palisade/audit';
 import { type OperationTable, type RequestOrigin, runConfirmed } from '@palisade/principals';
 import { Hono } from 'hono';
 import { parseQueryRequest, queryParameterText } from './aws-query/parse-query-request.ts';
@@ -61,10 +62,11 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
     const service = services.find((s) => s.wire.version === version) as ServiceBinding;
     const namespace = service.wire.namespace;
 
+    const audit = { requestParameters: () => queryRequestParameters(input) };
     const unsigned = service.scope === 'sts' ? deps.unsignedSts?.[action] : undefined;
     let result: Awaited<ReturnType<OperationTable[string]>>;
     if (unsigned) {
-      result = await runAsChange(c, 'sts-query', action, undefined, () => unsigned(input, origin));
+      result = await runAsChange(c, 'sts-query', action, undefined, () => unsigned(input, origin), audit);
     } else {
       const operation = service.operations[action];
       if (!operation) {
@@ -82,7 +84,7 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
       const via = service.scope === 'iam' ? 'iam-query' : 'sts-query';
       result = await runConfirmed(
         () => authenticate(received, service.scope, origin),
-        (caller) => runAsChange(c, via, action, caller, () => operation(caller, input)),
+        (caller) => runAsChange(c, via, action, caller, () => operation(caller, input), audit),
       );
     }
     if (!result.ok) return failureResponse(c, result, 'aws-query', namespace);

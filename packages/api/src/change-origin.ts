@@ -1,8 +1,10 @@
 /**
  * The API side of change records: every operation that may change something runs inside a
  * `withChangeOrigin` scope naming the request (id, source, user agent), the interface, the
- * operation and the authenticated caller, so the store files each change under who made it.
+ * operation and the authenticated caller, so the store files each change under who made it, and
+ * the call's audit event (CloudTrail's record) rides in its first committed transaction.
  */
+import { type AuditDetails, buildAuditEvent } from '@palisade/audit';
 import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
@@ -17,9 +19,45 @@ function signingKeyIdOf(c: Context): string | undefined {
   return SIGNING_KEY_ID.exec(header)?.[1] ?? SIGNING_KEY_ID.exec(`Credential=${query ?? ''}`)?.[1];
 }
 
+/** What an interface says of a call's audit event beyond its defaults (all optional). */
+export interface CallAudit extends Partial<Omit<AuditDetails, 'requestParameters'>> {
+  /** The call's input as CloudTrail shows it, already redacted; made only if the call commits. */
+  readonly requestParameters?: () => Readonly<Record<string, unknown>> | null;
+}
+
+// Where CloudTrail files each interface's calls (the contract's eventSource names).
+const EVENT_SOURCES: Readonly<Record<ChangeInterface, string>> = {
+  'iam-query': 'iam.amazonaws.com',
+  rest: 'iam.amazonaws.com',
+  'sts-query': 'sts.amazonaws.com',
+  'sts-rest': 'sts.amazonaws.com',
+  'sign-in': 'signin.amazonaws.com',
+  operator: 'palisade',
+  decisions: 'palisade',
+  system: 'palisade',
+};
+// CloudTrail marks credential-minting STS calls read-only: they change no IAM resource.
+const READ_ONLY =
+  /^(?:AssumeRole|AssumeRoleWithWebIdentity|AssumeRoleWithSAML|GetSessionToken|GetFederationToken)$/;
+
+/** The audit details of a call through `via` as `operation`, with what the interface adds. */
+function auditDetailsOf(via: ChangeInterface, operation: string, audit: CallAudit): () => AuditDetails {
+  return () => {
+    const { requestParameters, ...rest } = audit;
+    return {
+      eventSource: operation === 'GetSessionToken' ? 'sts.amazonaws.com' : EVENT_SOURCES[via],
+      eventName: operation,
+      readOnly: READ_ONLY.test(operation),
+      ...rest,
+      requestParameters: requestParameters ? requestParameters() : null,
+    };
+  };
+}
+
 /**
  * Runs `run` as operation `operation` through `via`, by `caller` (absent before anyone is
- * authenticated: sign-in, web identity); every change it commits is recorded with that origin.
+ * authenticated: sign-in, web identity); every change it commits is recorded with that origin,
+ * and its first commit carries the call's audit event (`audit` adds to the interface's defaults).
  */
 export function runAsChange<T>(
   c: Context,
@@ -27,6 +65,7 @@ export function runAsChange<T>(
   operation: string,
   caller: Caller | undefined,
   run: () => Promise<T>,
+  audit: CallAudit = {},
 ): Promise<T> {
   const sourceIp = c.get('clientAddress') ?? peerAddressOf(c.env);
   const userAgent = c.req.header('user-agent')?.slice(0, MAX_USER_AGENT);
@@ -40,5 +79,6 @@ export function runAsChange<T>(
       principal: caller ? changePrincipalOf(caller, signingKeyIdOf(c)) : { type: 'anonymous' },
     },
     run,
+    { details: auditDetailsOf(via, operation, audit), build: buildAuditEvent },
   );
 }

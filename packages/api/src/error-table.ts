@@ -57,6 +57,11 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'credentials.expired-identity-token': sender(400, 'ExpiredTokenException'),
   // The provider's discovery document or keys could not be fetched in time: the caller may retry.
   'credentials.idp-unreachable': sender(400, 'IDPCommunicationError'),
+  // CloudTrail's LookupEvents exceptions (AWS JSON 1.1 `__type`), for bad lookups of the audit trail.
+  'audit.invalid-lookup-attributes': sender(400, 'InvalidLookupAttributesException'),
+  'audit.invalid-time-range': sender(400, 'InvalidTimeRangeException'),
+  'audit.invalid-max-results': sender(400, 'InvalidMaxResultsException'),
+  'audit.invalid-next-token': sender(400, 'InvalidNextTokenException'),
   'access.denied': sender(403, 'AccessDenied'),
   'account.suspended': sender(403, 'AccessDenied'),
   'platform.unavailable': { status: 503, awsCode: 'ServiceUnavailable', awsStatus: 503, awsType: 'Receiver' },

@@ -44,6 +44,10 @@ export type FailureCode =
   | 'credentials.expired-identity-token'
   | 'credentials.idp-unreachable'
   // authorization (what you may do)
+  | 'audit.invalid-lookup-attributes'
+  | 'audit.invalid-time-range'
+  | 'audit.invalid-max-results'
+  | 'audit.invalid-next-token'
   | 'access.denied'
   | 'account.suspended'
   // platform

@@ -25,5 +25,8 @@ export function changePrincipalOf(caller: Caller, accessKeyId?: string): ChangeP
     ...(facts ? { principalId: facts.userId } : {}),
     ...(keyId ? { accessKeyId: keyId } : {}),
     ...(signIn ? { signInSessionId: signIn.sessionId } : {}),
+    ...(caller.userName ? { userName: caller.userName } : {}),
+    ...(facts?.session ? { sessionIssuedAt: facts.session.issuedAt } : {}),
+    ...(facts?.session ? { mfaAuthenticated: facts.session.mfaAuthenticatedAt !== undefined } : {}),
   };
 }

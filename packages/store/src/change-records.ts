@@ -9,8 +9,15 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { type AuditEventEntry, auditEventWrites, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-events.ts';
 import type { StoreContext } from './client.ts';
-import { type ChangeScope, changeRecordKey, changeRecordPartition, type ItemKey } from './keys.ts';
+import {
+  type AuditScope,
+  type ChangeScope,
+  changeRecordKey,
+  changeRecordPartition,
+  type ItemKey,
+} from './keys.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import type { TransactItem } from './transactions.ts';
 
@@ -37,6 +44,12 @@ export interface ChangePrincipal {
   readonly accessKeyId?: string;
   /** The sign-in session the caller acts for (Bearer, or keys minted from one). */
   readonly signInSessionId?: string;
+  /** The IAM user's name (users only). */
+  readonly userName?: string;
+  /** When the caller's temporary credentials were issued (role and session-token callers). */
+  readonly sessionIssuedAt?: string;
+  /** True when MFA authenticated the caller's session. */
+  readonly mfaAuthenticated?: boolean;
 }
 
 /** Who made a change, through which interface and operation, from where. */
@@ -89,19 +102,137 @@ export const unrecordedWrites = {
   clearSignInThrottle: 'forgets abuse counters after a successful sign-in',
   recordSignInAttempt: 'the attempt log is itself the record of what happened',
   putDecisionLogRecords: 'decisions are reads; the decision log records them',
+  recordAuditEvents: 'the audit event of a call that changed nothing (a refusal, a failed sign-in)',
+  appendAuditChainLink: 'sealing links an event into its chain; the event records the change',
 } as const;
+
+/**
+ * What CloudTrail says of a call besides who made it, when and from where: set by the interface
+ * that runs the call (runAsChange), completed by a service before its transaction.
+ */
+export interface AuditDetails {
+  /** `iam.amazonaws.com`, `sts.amazonaws.com`, `signin.amazonaws.com`, `palisade`, … */
+  readonly eventSource: string;
+  /** AWS's operation name where AWS has one. */
+  readonly eventName: string;
+  readonly readOnly: boolean;
+  /** The call's input, already redacted (@palisade/audit); null when it has none. */
+  readonly requestParameters: Readonly<Record<string, unknown>> | null;
+  /** What the call answered worth keeping, already redacted; AWS leaves it null for most calls. */
+  readonly responseElements?: Readonly<Record<string, unknown>> | null;
+  /** Names and ARNs the call is about (the ResourceName lookup). */
+  readonly resources?: readonly string[];
+  /** `AwsApiCall` unless said otherwise (`AwsConsoleSignIn`). */
+  readonly eventType?: string;
+  readonly additionalEventData?: Readonly<Record<string, unknown>>;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+/** Builds the stored entry of a call's event for one trail: the port @palisade/audit fills. */
+export type AuditEventBuilder = (call: {
+  readonly origin: ChangeOrigin;
+  readonly details: AuditDetails;
+  readonly scope: AuditScope;
+  readonly at: Date;
+}) => AuditEventEntry;
+
+/** The audit side of a change-origin scope: what to record of the call, and how to build its event. */
+export interface AuditRecording {
+  /** The details, or how to make them: a call that commits nothing never pays for its parameters. */
+  readonly details: AuditDetails | (() => AuditDetails);
+  readonly build: AuditEventBuilder;
+}
+
+interface AuditState {
+  readonly details: () => AuditDetails;
+  readonly build: AuditEventBuilder;
+  /** Set by a service during the call (responseElements, resources, the signed-in principal). */
+  additions: Partial<AuditDetails>;
+  principal?: ChangePrincipal;
+  /** INVARIANT: one event per call per trail: set while a transaction carries it, kept once one committed. */
+  claimed: boolean;
+}
 
 interface OriginScope {
   readonly origin: ChangeOrigin;
   sequence: number;
+  readonly audit?: AuditState;
 }
 
 const scopes = new AsyncLocalStorage<OriginScope>();
 let systemSequence = 0;
 
-/** Runs `run` with `origin` as the origin of every change it commits. */
-export function withChangeOrigin<T>(origin: ChangeOrigin, run: () => Promise<T>): Promise<T> {
-  return scopes.run({ origin, sequence: 0 }, run);
+/**
+ * Runs `run` with `origin` as the origin of every change it commits; with `audit`, the first
+ * transaction that commits also files the call's audit event (change-records.ts, pendingAuditEvent).
+ */
+export function withChangeOrigin<T>(
+  origin: ChangeOrigin,
+  run: () => Promise<T>,
+  audit?: AuditRecording,
+): Promise<T> {
+  const details = audit?.details;
+  const state: AuditState | undefined = audit
+    ? {
+        details: typeof details === 'function' ? once(details) : () => details as AuditDetails,
+        build: audit.build,
+        additions: {},
+        claimed: false,
+      }
+    : undefined;
+  return scopes.run({ origin, sequence: 0, ...(state ? { audit: state } : {}) }, run);
+}
+
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
+/** Sets the current call's responseElements (already redacted) before its transaction; no-op outside a scope. */
+export function setAuditResponseElements(elements: Readonly<Record<string, unknown>> | null): void {
+  const audit = scopes.getStore()?.audit;
+  if (audit) audit.additions = { ...audit.additions, responseElements: elements };
+}
+
+/** Adds names or ARNs the current call is about (the ResourceName lookup); no-op outside a scope. */
+export function addAuditResources(names: readonly string[]): void {
+  const audit = scopes.getStore()?.audit;
+  if (audit)
+    audit.additions = { ...audit.additions, resources: [...(audit.additions.resources ?? []), ...names] };
+}
+
+/**
+ * Names who the current call turned out to be, for a call that starts anonymous (a sign-in names
+ * the user once the password matched); no-op outside a scope.
+ */
+export function setAuditPrincipal(principal: ChangePrincipal): void {
+  const audit = scopes.getStore()?.audit;
+  if (audit) audit.principal = principal;
+}
+
+function auditCallOf(scope: OriginScope, audit: AuditState): { origin: ChangeOrigin; details: AuditDetails } {
+  const details = audit.details();
+  const { additions } = audit;
+  return {
+    origin: audit.principal ? { ...scope.origin, principal: audit.principal } : scope.origin,
+    details: {
+      ...details,
+      ...additions,
+      ...(additions.resources ? { resources: [...(details.resources ?? []), ...additions.resources] } : {}),
+    },
+  };
+}
+
+/** The current call's origin, audit details and event builder, for recording a call that changed nothing. */
+export function currentAuditCall():
+  | { readonly origin: ChangeOrigin; readonly details: AuditDetails; readonly build: AuditEventBuilder }
+  | undefined {
+  const scope = scopes.getStore();
+  return scope?.audit ? { ...auditCallOf(scope, scope.audit), build: scope.audit.build } : undefined;
 }
 
 /** The origin of writes made outside any request, e.g. by bootstrap, migrations or key rotation. */
@@ -185,6 +316,71 @@ export function changeRecordItem(
         ...record,
         expiresAt: Math.floor(at.getTime() / 1000) + CHANGE_RECORD_RETENTION_SECONDS,
       },
+    },
+  };
+}
+
+/** How many trails one call's event is filed in at most (the caller's, a role's other account, the platform's). */
+const MAX_AUDIT_TRAILS = 3;
+/** TransactWriteItems' item limit. */
+const MAX_TRANSACTION_ITEMS = 100;
+
+/**
+ * The trails a call's event belongs in: every account its writes touch and the caller's own
+ * (a cross-account AssumeRole tells both), and the platform's for the operator's calls.
+ */
+export function auditScopesOf(writes: readonly TransactItem[], origin: ChangeOrigin): AuditScope[] {
+  const accounts: string[] = [];
+  const add = (account: string | undefined) => {
+    if (account && ACCOUNT_ID.test(account) && !accounts.includes(account)) accounts.push(account);
+  };
+  for (const write of writes) add(ACCOUNT_PARTITION.exec(keyOf(write)?.pk ?? '')?.[1]);
+  for (const write of writes) {
+    const named = write.Put?.Item?.accountId;
+    add(typeof named === 'string' ? named : undefined);
+  }
+  add(origin.principal?.accountId);
+  const trails: AuditScope[] = accounts.map((accountId) => ({ accountId }));
+  if (origin.via === 'operator' || trails.length === 0) trails.unshift('platform');
+  return trails.slice(0, MAX_AUDIT_TRAILS);
+}
+
+/**
+ * The audit event items a transaction of `writes` carries: the call's event in each of its
+ * trails, when the call has audit details and no earlier transaction of it committed its event.
+ * `settle` says whether the transaction committed; a failed one leaves the event to the next.
+ */
+export function pendingAuditEvent(
+  context: StoreContext,
+  writes: readonly TransactItem[],
+  at: Date,
+): { readonly writes: TransactItem[]; settle(committed: boolean): void } | undefined {
+  const scope = scopes.getStore();
+  const audit = scope?.audit;
+  if (!scope || !audit || audit.claimed || changedItems(writes).length === 0) return undefined;
+  audit.claimed = true;
+  const retention = context.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  const call = auditCallOf(scope, audit);
+  const entries = auditScopesOf(writes, call.origin).map((trail) => ({
+    trail,
+    entry: audit.build({ ...call, scope: trail, at }),
+  }));
+  // The change's own items and its record come first; the event never pushes a transaction over
+  // DynamoDB's limit: resource copies go first, then every copy but the event and its by-id item.
+  const budget = MAX_TRANSACTION_ITEMS - writes.length - 1;
+  let items = entries.flatMap(({ trail, entry }) => auditEventWrites(trail, entry, retention));
+  if (items.length > budget)
+    items = entries.flatMap(({ trail, entry }) => auditEventWrites(trail, entry, retention, 0));
+  if (items.length > budget) {
+    items = entries.flatMap(({ trail, entry }) => {
+      const all = auditEventWrites(trail, entry, retention, 0);
+      return [all[0], all.at(-1)].filter((item): item is TransactItem => item !== undefined);
+    });
+  }
+  return {
+    writes: items,
+    settle(committed) {
+      if (!committed) audit.claimed = false;
     },
   };
 }

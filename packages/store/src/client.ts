@@ -25,6 +25,8 @@ export interface StoreContext {
    * and test stores; absent in a serving process, where every change must come from a request.
    */
   readonly systemOrigin?: ChangeOrigin;
+  /** Days an audit event is kept (TTL); DEFAULT_AUDIT_RETENTION_DAYS (audit-events.ts) when absent. */
+  readonly auditRetentionDays?: number;
 }
 
 /** Options for reaching DynamoDB: a local endpoint, or the Lambda's default AWS configuration. */
@@ -42,6 +44,8 @@ export interface StoreOptions {
   readonly maxAttempts?: number;
   /** See StoreContext.systemOrigin. */
   readonly systemOrigin?: ChangeOrigin;
+  /** See StoreContext.auditRetentionDays. */
+  readonly auditRetentionDays?: number;
 }
 
 /** Builds the store context: one DynamoDB client with marshalling that drops undefined values. */
@@ -90,6 +94,7 @@ export function createStoreContext(options: StoreOptions): StoreContext {
     documents,
     dynamodb,
     ...(options.systemOrigin ? { systemOrigin: options.systemOrigin } : {}),
+    ...(options.auditRetentionDays === undefined ? {} : { auditRetentionDays: options.auditRetentionDays }),
   };
 }
 

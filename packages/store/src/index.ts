@@ -2,6 +2,7 @@
 export * from './access-keys.ts';
 export * from './account-decision-states.ts';
 export * from './accounts.ts';
+export * from './audit-events.ts';
 export * from './change-records.ts';
 export * from './change-stream.ts';
 export * from './client.ts';

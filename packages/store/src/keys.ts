@@ -72,7 +72,22 @@
  * | the change records (outbox) of an account  | table | pk = ACCT#<a>#CHANGES#<yyyy-mm-dd>,                  | changeRecordKey       |
  * |   on a day, in commit order (TTL 7 days)   |       |   sk = <ISO time>#<request id>#<n>                   | changeRecordPartition |
  * |   (platform-wide changes: no account)      |       |   pk = PLATFORM#CHANGES#<yyyy-mm-dd>                 |                       |
+ * | an account's audit events, newest first,   | table | pk = ACCT#<a>#AUDIT, sk BETWEEN <from> AND <to>,     | auditEventKey         |
+ * |   in a time range (TTL: retention days)    |       |   ScanIndexForward false (sk = <ISO ms>#<event id>)  | auditPartition        |
+ * |   (operator/platform events: no account)   |       |   pk = PLATFORM#AUDIT                                |                       |
+ * | …with one lookup attribute equal to a value| table | pk = ACCT#<a>#AUDIT#<ATTR>#<value>, same sk: a copy  | auditLookupPartition  |
+ * |   (EVENT-NAME, USERNAME, ACCESS-KEY-ID,    |       |   of the event (value > 512 chars or not printable:  |                       |
+ * |   RESOURCE-NAME, READ-ONLY)                |       |   sha256:<hex>)                                      |                       |
+ * | an audit event by its event id             | table | pk = ACCT#<a>#AUDIT-EVENT#<event id>, sk = EVENT     | auditEventIdKey       |
+ * | an account's audit events not yet sealed   | gsi2  | gsi2pk = ACCT#<a>#AUDIT-UNSEALED, gsi2sk = event sk  | auditUnsealedIndexKey |
+ * |   into its chain, oldest first (sparse)    |       |   (removed by the sealer)                            |                       |
+ * | an account's audit chain links by sequence | table | pk = ACCT#<a>#AUDIT-CHAIN, sk BETWEEN LINK#<n> AND … | auditChainLinkKey     |
+ * |   and its head (only sealers write them)   |       |   head: sk = HEAD                                    | auditChainHeadKey     |
+ * | the chain links of events in a time range  | gsi1  | gsi1pk = ACCT#<a>#AUDIT-LINKS, gsi1sk BETWEEN <from> | auditLinkTimeIndexKey |
+ * |                                            |       |   AND <to> (gsi1sk = the linked event's sk)          |                       |
  */
+
+import { createHash } from 'node:crypto';
 
 /** A table key: partition and sort key values. */
 export interface ItemKey {
@@ -673,4 +688,128 @@ const SAME_SORT_KEY_CHILD =
 /** Where migration 3 puts a v2 child that keeps its sort key: the same `sk` in its owner's id partition. */
 export function childKeyInIdPartition(accountId: string, kind: EntityKind, id: string, sk: string): ItemKey {
   return { pk: entityPartition(accountId, kind, id), sk: checked(sk, SAME_SORT_KEY_CHILD, 'child sort key') };
+}
+
+/** Whose audit trail an event is filed in: an account's, or the platform's (operator acts with no account). */
+export type AuditScope = { readonly accountId: string } | 'platform';
+
+/** The attributes an audit event can be looked up by (CloudTrail's LookupAttributes, EventId aside). */
+export type AuditLookupAttribute =
+  | 'EVENT-NAME'
+  | 'USERNAME'
+  | 'ACCESS-KEY-ID'
+  | 'RESOURCE-NAME'
+  | 'READ-ONLY';
+
+const AUDIT_LOOKUP_ATTRIBUTES: readonly AuditLookupAttribute[] = [
+  'EVENT-NAME',
+  'USERNAME',
+  'ACCESS-KEY-ID',
+  'RESOURCE-NAME',
+  'READ-ONLY',
+];
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// <ISO instant with ms>#<event id>: what orders an account's events by time.
+const AUDIT_SORT_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[0-9a-f-]{36}$/;
+// A time bound of a range query: an instant, optionally followed by a suffix that sorts it.
+const AUDIT_SORT_BOUND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z(?:#[0-9a-f-]{0,36}|~)?$/;
+// A lookup value kept as given: printable ASCII without a prefix a hashed value could take.
+const AUDIT_LOOKUP_VALUE = /^[\x21-\x7e]{1,512}$/;
+const AUDIT_CHAIN_MAX_SEQ = 10 ** 16 - 1;
+
+function auditScopePrefix(scope: AuditScope): string {
+  return scope === 'platform' ? 'PLATFORM' : `ACCT#${checked(scope.accountId, ACCOUNT_ID, 'account id')}`;
+}
+
+/** True when `value` is an audit event id (a lower-case UUID). */
+export function isAuditEventId(value: string): boolean {
+  return EVENT_ID.test(value);
+}
+
+/** The partition holding a trail's events, sorted by time. */
+export function auditPartition(scope: AuditScope): string {
+  return `${auditScopePrefix(scope)}#AUDIT`;
+}
+
+/** A validated audit sort key (`<ISO ms>#<event id>`), or a range bound (an instant, `~` after it for "through"). */
+export function auditSortKey(value: string): string {
+  if (AUDIT_SORT_KEY.test(value)) return value;
+  return checked(value, AUDIT_SORT_BOUND, 'audit sort key');
+}
+
+/** One audit event: filed by time, then id. */
+export function auditEventKey(scope: AuditScope, eventTime: string, eventId: string): ItemKey {
+  checked(eventId, EVENT_ID, 'audit event id');
+  return {
+    pk: auditPartition(scope),
+    sk: checked(`${eventTime}#${eventId}`, AUDIT_SORT_KEY, 'audit sort key'),
+  };
+}
+
+/** The partition of the copies of a trail's events whose lookup attribute `attribute` equals `value`. */
+export function auditLookupPartition(
+  scope: AuditScope,
+  attribute: AuditLookupAttribute,
+  value: string,
+): string {
+  if (!AUDIT_LOOKUP_ATTRIBUTES.includes(attribute))
+    throw new Error(`invalid audit lookup attribute ${attribute}`);
+  // Values come from requests: one that is long or not printable is keyed by its digest, so any
+  // value has exactly one key and none can reach past its own segment.
+  const kept = AUDIT_LOOKUP_VALUE.test(value) && !value.startsWith('sha256:');
+  const segment = kept ? value : `sha256:${createHash('sha256').update(value, 'utf8').digest('hex')}`;
+  return `${auditPartition(scope)}#${attribute}#${segment}`;
+}
+
+/** The copy of an audit event addressed by its id. */
+export function auditEventIdKey(scope: AuditScope, eventId: string): ItemKey {
+  return {
+    pk: `${auditScopePrefix(scope)}#AUDIT-EVENT#${checked(eventId, EVENT_ID, 'audit event id')}`,
+    sk: 'EVENT',
+  };
+}
+
+/** GSI2 attributes that file an event as not yet sealed into its trail's chain (the sealer removes them). */
+export function auditUnsealedIndexKey(scope: AuditScope, sk: string): { gsi2pk: string; gsi2sk: string } {
+  return { gsi2pk: auditUnsealedPartition(scope), gsi2sk: auditSortKey(sk) };
+}
+
+/** The GSI2 partition of a trail's unsealed events. */
+export function auditUnsealedPartition(scope: AuditScope): string {
+  return `${auditScopePrefix(scope)}#AUDIT-UNSEALED`;
+}
+
+/** The partition of a trail's chain: links by sequence, and the head. */
+export function auditChainPartition(scope: AuditScope): string {
+  return `${auditScopePrefix(scope)}#AUDIT-CHAIN`;
+}
+
+/** The sort key of chain link `seq` (16 digits, so links sort by sequence). */
+export function auditChainLinkSortKey(seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 1 || seq > AUDIT_CHAIN_MAX_SEQ)
+    throw new Error(`invalid audit chain seq ${seq}`);
+  return `LINK#${String(seq).padStart(16, '0')}`;
+}
+
+/** Chain link `seq` of a trail. */
+export function auditChainLinkKey(scope: AuditScope, seq: number): ItemKey {
+  return { pk: auditChainPartition(scope), sk: auditChainLinkSortKey(seq) };
+}
+
+/** The head of a trail's chain (last sequence and digest). */
+export function auditChainHeadKey(scope: AuditScope): ItemKey {
+  return { pk: auditChainPartition(scope), sk: 'HEAD' };
+}
+
+/** GSI1 attributes that file a chain link under the time of the event it links. */
+export function auditLinkTimeIndexKey(
+  scope: AuditScope,
+  eventSk: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return { gsi1pk: auditLinkTimePartition(scope), gsi1sk: auditSortKey(eventSk) };
+}
+
+/** The GSI1 partition of a trail's links by event time. */
+export function auditLinkTimePartition(scope: AuditScope): string {
+  return `${auditScopePrefix(scope)}#AUDIT-LINKS`;
 }

@@ -11,7 +11,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
-import { changeRecordItem } from './change-records.ts';
+import { changeRecordItem, pendingAuditEvent } from './change-records.ts';
 import type { StoreContext } from './client.ts';
 
 /** One write of a transaction, without the table name (added here), and the failure its condition means. */
@@ -42,8 +42,28 @@ export async function transact(
   const own = writes.map(({ write }) => write);
   // The change's record rides in the same transaction (change-records.ts); appended last, so
   // cancellation indexes keep their meaning.
-  const record = changeRecordItem(context, own, new Date());
-  const items = [...own, ...(record ? [record] : [])].map((write) => withTable(write, context.tableName));
+  const at = new Date();
+  const record = changeRecordItem(context, own, at);
+  // The call's audit event rides here too (once per call), after the record for the same reason.
+  const audit = pendingAuditEvent(context, own, at);
+  const items = [...own, ...(record ? [record] : []), ...(audit?.writes ?? [])].map((write) =>
+    withTable(write, context.tableName),
+  );
+  let result: Result<void> = fail('entity.concurrent-modification', 'The change was not committed.');
+  try {
+    result = await sendWithRetries(context, items, writes);
+  } finally {
+    audit?.settle(result.ok);
+  }
+  return result;
+}
+
+/** Sends a transaction, retrying brief conflicts; a failed condition becomes the failure its write names. */
+async function sendWithRetries(
+  context: StoreContext,
+  items: SdkTransactItem[],
+  writes: readonly GuardedWrite[],
+): Promise<Result<void>> {
   for (let attempt = 0; ; attempt++) {
     try {
       await context.documents.send(new TransactWriteCommand({ TransactItems: items }));

@@ -3,6 +3,7 @@
  * (with an ETag from the stored version), suspend, reactivate and close (honouring If-Match).
  */
 import type { RouteConfig } from '@hono/zod-openapi';
+import { redact } from '@palisade/audit';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { CreatedAccount, tenantAccountOperations } from '@palisade/iam';
 import type { Caller, OperationTable } from '@palisade/principals';
@@ -141,8 +142,13 @@ export function accountRoutes(deps: AccountDependencies): RouteSpec[] {
           'rest',
         );
       }
-      const changed = await runAsChange(c, 'operator', STATUS_OPERATIONS[status], caller, () =>
-        deps.accounts.setStatus(caller as Caller, accountId, status, version),
+      const changed = await runAsChange(
+        c,
+        'operator',
+        STATUS_OPERATIONS[status],
+        caller,
+        () => deps.accounts.setStatus(caller as Caller, accountId, status, version),
+        { requestParameters: () => ({ accountId }), resources: [accountId] },
       );
       if (!changed.ok) return failureResponse(c, changed, 'rest');
       if (status === 'closed') return c.body(null, 204);
@@ -176,8 +182,13 @@ export function accountRoutes(deps: AccountDependencies): RouteSpec[] {
         },
       }),
       async handle(c, { caller, body }) {
-        const created = await runAsChange(c, 'operator', 'CreateAccount', caller, () =>
-          deps.accounts.createAccount(caller as Caller, String(body.alias)),
+        const created = await runAsChange(
+          c,
+          'operator',
+          'CreateAccount',
+          caller,
+          () => deps.accounts.createAccount(caller as Caller, String(body.alias)),
+          { requestParameters: () => redact({ alias: body.alias }) },
         );
         if (!created.ok) return failureResponse(c, created, 'rest');
         const { account, rootAccessKey } = created.value;

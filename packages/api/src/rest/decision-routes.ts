@@ -7,6 +7,7 @@
  * the authorize function serves two of these rows.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
+import { redact } from '@palisade/audit';
 import type { Context } from 'hono';
 import { runAsChange } from '../change-origin.ts';
 import type { DecisionRoute, DecisionsAppDependencies } from '../decisions-app.ts';
@@ -356,6 +357,17 @@ function pathParams(c: Context<RestEnv>, row: DecisionRouteRow): Record<string, 
   return Object.fromEntries(names.map((name) => [name, value]));
 }
 
+/** A decision route's input as its audit event shows it: path parameters and the JSON body, redacted. */
+function decisionRequestParameters(
+  c: Context<RestEnv>,
+  row: DecisionRouteRow,
+): Record<string, unknown> | null {
+  const body: unknown = c.get('body');
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
+  const parameters = { ...pathParams(c, row), ...(fields as Record<string, unknown>) };
+  return Object.keys(parameters).length === 0 ? null : redact(parameters);
+}
+
 /** The service behind a row, when the deployment serves it. */
 function serviceOf(row: DecisionRouteRow, deps: DecisionsAppDependencies): DecisionRoute | undefined {
   if (row.service !== 'simulation') return deps[row.service];
@@ -378,13 +390,19 @@ export function decisionRouteSpecs(deps: DecisionsAppDependencies): RouteSpec[] 
       async handle(c, { caller }) {
         // Every decision route is signed: no caller here would be a mounting bug, refused closed.
         if (!caller) return failureResponse(c, NO_CALLER, 'rest');
-        const result = await runAsChange(c, 'decisions', operation, caller, () =>
-          service(caller, {
-            body: c.get('body'),
-            params: pathParams(c, row),
-            query: c.req.query(),
-            requestId: c.get('requestId'),
-          }),
+        const result = await runAsChange(
+          c,
+          'decisions',
+          operation,
+          caller,
+          () =>
+            service(caller, {
+              body: c.get('body'),
+              params: pathParams(c, row),
+              query: c.req.query(),
+              requestId: c.get('requestId'),
+            }),
+          { requestParameters: () => decisionRequestParameters(c, row) },
         );
         if (!result.ok) return failureResponse(c, result, 'rest');
         const answer = result.value;

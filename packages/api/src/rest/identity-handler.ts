@@ -4,6 +4,7 @@
  * checks `If-Match`, runs the operation and renders its output as REST JSON.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
+import { queryRequestParameters } from '@palisade/audit';
 import { fail, isFailure, ok, type Result } from '@palisade/failures';
 import type { IamOperations } from '@palisade/iam';
 import { type Caller, tag } from '@palisade/principals';
@@ -204,7 +205,15 @@ export function identityRouteSpec<A extends IamAction>(
         }
       }
 
-      const result = await runAsChange(c, 'rest', route.operation, caller, () => operation(caller, input));
+      const audit = { requestParameters: () => queryRequestParameters(input) };
+      const result = await runAsChange(
+        c,
+        'rest',
+        route.operation,
+        caller,
+        () => operation(caller, input),
+        audit,
+      );
       if (!result.ok) return failureResponse(c, result, 'rest');
       if (route.status === 204) return c.body(null, 204);
 

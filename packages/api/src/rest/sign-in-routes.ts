@@ -10,11 +10,21 @@ import type { Caller } from '@palisade/principals';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AuthenticateBearer } from '../authorization-schemes.ts';
-import { runAsChange } from '../change-origin.ts';
+import { type CallAudit, runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import { errorResponses, jsonSchemaOf } from './openapi-document.ts';
 import { routeHeading } from './route-docs.ts';
 import { once, type RestEnv, type RouteSpec } from './route-spec.ts';
+
+/** A sign-in's audit event: CloudTrail's ConsoleLogin (it commits only when the sign-in succeeds). */
+function consoleLogin(mfaUsed: boolean): CallAudit {
+  return {
+    eventName: 'ConsoleLogin',
+    eventType: 'AwsConsoleSignIn',
+    responseElements: { ConsoleLogin: 'Success' },
+    additionalEventData: { MFAUsed: mfaUsed ? 'Yes' : 'No' },
+  };
+}
 
 const signInTokensSchema = z.object({
   accessToken: z.string().describe('An access JWT: send it as `Authorization: Bearer <token>`'),
@@ -124,16 +134,22 @@ export function signInRoutes(deps: SignInDependencies): RouteSpec[] {
     ),
     async handle(c, { body: { account, userName, password, mfaCode } }) {
       const { sourceIp } = c.get('origin');
-      const signedIn = await runAsChange(c, 'sign-in', 'SignIn', undefined, () =>
-        deps.signIn(
-          {
-            account,
-            password,
-            ...(userName !== undefined ? { userName } : {}),
-            ...(mfaCode !== undefined ? { mfaCode } : {}),
-          },
-          sourceIp ? { sourceIp } : {},
-        ),
+      const signedIn = await runAsChange(
+        c,
+        'sign-in',
+        'SignIn',
+        undefined,
+        () =>
+          deps.signIn(
+            {
+              account,
+              password,
+              ...(userName !== undefined ? { userName } : {}),
+              ...(mfaCode !== undefined ? { mfaCode } : {}),
+            },
+            sourceIp ? { sourceIp } : {},
+          ),
+        consoleLogin(mfaCode !== undefined),
       );
       if (!signedIn.ok) return failureResponse(c, signedIn, 'rest');
       return c.json(signedIn.value, 200, NO_STORE);

@@ -5,6 +5,7 @@
  * carry secrets or identity, so none may be cached.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
+import { queryRequestParameters } from '@palisade/audit';
 import type { Caller, OperationTable } from '@palisade/principals';
 import { z } from 'zod';
 import type { UnsignedOperation } from '../aws-query-app.ts';
@@ -220,8 +221,16 @@ export function stsRoutes(deps: StsRestDependencies): RouteSpec[] {
       noStore: true,
       async handle(c, { caller, body }) {
         const input = stsInput(route, body);
-        const result = await runAsChange(c, 'sts-rest', route.action, caller, () =>
-          signed ? signed(caller as Caller, input) : (unsigned as UnsignedOperation)(input, c.get('origin')),
+        const result = await runAsChange(
+          c,
+          'sts-rest',
+          route.action,
+          caller,
+          () =>
+            signed
+              ? signed(caller as Caller, input)
+              : (unsigned as UnsignedOperation)(input, c.get('origin')),
+          { requestParameters: () => queryRequestParameters(input) },
         );
         if (!result.ok) return failureResponse(c, result, 'rest');
         return c.json(toRestJson(result.value ?? {}), 200);

@@ -19,6 +19,7 @@ import {
   keyPatterns,
   type LoginProfileRecord,
   recordSignInAttempt,
+  setAuditPrincipal,
   updateLoginProfile,
 } from '@palisade/store';
 import type { SessionIssuer, SessionTokens } from './session-issuer.ts';
@@ -168,6 +169,14 @@ export function createPasswordSignIn(
       return fail('access.denied', 'The password has expired; an administrator must reset it.');
     }
     await throttle.succeeded(reservation.value);
+    // The sign-in's audit event (ConsoleLogin) names who signed in, not the anonymous request.
+    setAuditPrincipal({
+      type: owner.kind === 'root' ? 'root' : 'user',
+      arn: principal.arn,
+      accountId,
+      principalId: principal.id,
+      ...(owner.kind === 'root' ? {} : { userName: principal.arn.split('/').at(-1) as string }),
+    });
     if (matched.value.needsRehash) {
       // The password is known only now: upgrade its hash to the current cost (best effort).
       await updateLoginProfile(context.store, profile, {

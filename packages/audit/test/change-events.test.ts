@@ -1,0 +1,90 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { fail } from '@palisade/failures';
+import {
+  auditPartition,
+  queryWholePartition,
+  type StoreContext,
+  transact,
+  withChangeOrigin,
+} from '@palisade/store';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTestTable } from '../../../test/fixtures/test-table.ts';
+import { buildAuditEvent } from '../src/index.ts';
+import { createUserDetails, USER_ORIGIN } from './support/audit-events.ts';
+
+const ACCOUNT = '111122223333';
+let store: StoreContext;
+let n = 0;
+
+beforeAll(async () => {
+  store = await createTestTable('audit-change');
+});
+
+/** A put of a fresh item in the account (or, with `taken`, of one that exists, so its condition fails). */
+function put(taken?: string) {
+  const sk = taken ?? `THING#${++n}`;
+  return {
+    write: {
+      Put: {
+        Item: { pk: `ACCT#${ACCOUNT}#THINGS`, sk, entity: 'thing' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    onConditionFailed: fail('entity.already-exists', 'taken'),
+  };
+}
+
+/** Runs `run` as a call with CreateUser's audit details, returning the events its trail gained. */
+async function eventsOfCall(run: () => Promise<unknown>, requestId: string): Promise<unknown[]> {
+  await withChangeOrigin({ ...USER_ORIGIN, requestId }, run, {
+    details: createUserDetails('bob'),
+    build: buildAuditEvent,
+  });
+  const items = await queryWholePartition(store, auditPartition({ accountId: ACCOUNT }));
+  return items.filter((item) => JSON.parse(String(item.event)).requestID === requestId);
+}
+
+describe("a call's audit event in its transactions", () => {
+  it('rides in the first transaction only', async () => {
+    const events = await eventsOfCall(async () => {
+      expect((await transact(store, [put()])).ok).toBe(true);
+      expect((await transact(store, [put()])).ok).toBe(true);
+    }, 'req-two');
+    expect(events).toHaveLength(1);
+  });
+
+  it('moves to the next transaction when the first one fails', async () => {
+    await store.documents.send(
+      new PutCommand({
+        TableName: store.tableName,
+        Item: { pk: `ACCT#${ACCOUNT}#THINGS`, sk: 'TAKEN', entity: 'thing' },
+      }),
+    );
+    const events = await eventsOfCall(async () => {
+      expect(await transact(store, [put('TAKEN')])).toMatchObject({
+        ok: false,
+        code: 'entity.already-exists',
+      });
+      expect((await transact(store, [put()])).ok).toBe(true);
+    }, 'req-retry');
+    expect(events).toHaveLength(1);
+  });
+
+  it('is not filed by a call whose only transaction fails', async () => {
+    const events = await eventsOfCall(async () => {
+      expect((await transact(store, [put('TAKEN')])).ok).toBe(false);
+    }, 'req-failed');
+    expect(events).toEqual([]);
+  });
+
+  it("keeps a 98-item transaction within DynamoDB's 100 items by dropping the lookup copies", async () => {
+    const events = await eventsOfCall(async () => {
+      const result = await transact(
+        store,
+        Array.from({ length: 97 }, () => put()),
+      );
+      expect(result.ok).toBe(true);
+    }, 'req-large');
+    expect(events).toHaveLength(1);
+  });
+});

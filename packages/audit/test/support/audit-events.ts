@@ -1,0 +1,123 @@
+/** Writing audit events straight into a test table, and the callers the tests record them for. */
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type AuditDetails,
+  type AuditScope,
+  auditEventWrites,
+  type ChangeOrigin,
+  recordAuditEvents,
+  type StoreContext,
+} from '@palisade/store';
+import { buildAuditEvent } from '../../src/index.ts';
+
+/** An IAM user calling through the IAM Query API. */
+export const USER_ORIGIN: ChangeOrigin = {
+  via: 'iam-query',
+  operation: 'CreateUser',
+  requestId: 'req-user-1',
+  sourceIp: '192.0.2.10',
+  userAgent: 'aws-cli/2.9.19',
+  principal: {
+    type: 'user',
+    arn: 'arn:aws:iam::111122223333:user/alice',
+    accountId: '111122223333',
+    principalId: 'AIDAEXAMPLEALICE0001',
+    accessKeyId: 'AKIAEXAMPLEALICE0001',
+    userName: 'alice',
+  },
+};
+
+/** The account's root. */
+export const ROOT_ORIGIN: ChangeOrigin = {
+  via: 'iam-query',
+  operation: 'CreateUser',
+  requestId: 'req-root-1',
+  sourceIp: '192.0.2.11',
+  principal: {
+    type: 'root',
+    arn: 'arn:aws:iam::111122223333:root',
+    accountId: '111122223333',
+    principalId: '111122223333',
+    accessKeyId: 'AKIAEXAMPLEROOT00001',
+  },
+};
+
+/** A role session with MFA. */
+export const ROLE_ORIGIN: ChangeOrigin = {
+  via: 'iam-query',
+  operation: 'CreateUser',
+  requestId: 'req-role-1',
+  sourceIp: '192.0.2.12',
+  principal: {
+    type: 'assumed-role',
+    arn: 'arn:aws:sts::111122223333:assumed-role/deployer/ci-run',
+    accountId: '111122223333',
+    principalId: 'AROAEXAMPLEDEPLOYER1:ci-run',
+    accessKeyId: 'ASIAEXAMPLESESSION01',
+    sessionIssuedAt: '2026-12-07T07:00:00.000Z',
+    mfaAuthenticated: true,
+  },
+};
+
+/** CreateUser's details as the IAM Query interface sets them. */
+export function createUserDetails(userName: string): AuditDetails {
+  return {
+    eventSource: 'iam.amazonaws.com',
+    eventName: 'CreateUser',
+    readOnly: false,
+    requestParameters: { userName },
+  };
+}
+
+/** Records one event in a trail through the store, at `at`. */
+export async function recordEvent(
+  store: StoreContext,
+  scope: AuditScope,
+  origin: ChangeOrigin,
+  details: AuditDetails,
+  at: Date,
+): Promise<string> {
+  const entry = buildAuditEvent({ origin, details, scope, at });
+  await recordAuditEvents(store, [{ scope, entry }]);
+  return entry.eventId;
+}
+
+/**
+ * Writes many events fast (BatchWrite, several at once): only each event and its EventName copy,
+ * which is all a trail-wide or EventName lookup reads.
+ */
+export async function writeManyEvents(
+  store: StoreContext,
+  scope: AuditScope,
+  count: number,
+  start: Date,
+): Promise<void> {
+  const items = [];
+  for (let i = 0; i < count; i++) {
+    const entry = buildAuditEvent({
+      origin: USER_ORIGIN,
+      details: createUserDetails(`user-${i}`),
+      scope,
+      at: new Date(start.getTime() + i * 1000),
+    });
+    items.push(...auditEventWrites(scope, entry, 90, 0).slice(0, 2));
+  }
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += 25) {
+    batches.push(items.slice(i, i + 25).map((write) => ({ PutRequest: { Item: write.Put?.Item } })));
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < batches.length) {
+      const batch = batches[next++] as Record<string, unknown>[];
+      let pending: Record<string, unknown>[] | undefined = batch;
+      while (pending && pending.length > 0) {
+        const result = await store.documents.send(
+          new BatchWriteCommand({ RequestItems: { [store.tableName]: pending as never } }),
+        );
+        pending = result.UnprocessedItems?.[store.tableName] as Record<string, unknown>[] | undefined;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+}

@@ -1,0 +1,126 @@
+/**
+ * Audit events through the real apps: each call that commits files exactly one CloudTrail record
+ * per trail, in the transaction of its change; a refused change files none; a call with several
+ * transactions files one.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { CloudTrailRecord } from '@palisade/audit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../functions/wiring/platform.ts';
+import { type SigningKey, signedJsonRequest, signedQueryRequest } from './fixtures/signed-requests.ts';
+import { createTestPlatform, TEST_OPERATOR } from './fixtures/test-platform.ts';
+
+let platform: Platform;
+let accountId: string;
+let root: SigningKey;
+let transactions = 0;
+
+/** The main event items of every trail (not the lookup copies), as records. */
+async function auditRecords(): Promise<{ pk: string; record: CloudTrailRecord }[]> {
+  const found: { pk: string; record: CloudTrailRecord }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await platform.store.documents.send(
+      new ScanCommand({
+        TableName: platform.store.tableName,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (/^(?:ACCT#\d{12}|PLATFORM)#AUDIT$/.test(String(item.pk))) {
+        found.push({ pk: String(item.pk), record: JSON.parse(String(item.event)) as CloudTrailRecord });
+      }
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+async function send(request: Promise<Request>): Promise<{ status: number; text: string; requestId: string }> {
+  transactions = 0;
+  const response = await platform.app.request(await request);
+  return {
+    status: response.status,
+    text: await response.text(),
+    requestId: response.headers.get('x-amzn-RequestId') ?? '',
+  };
+}
+
+const eventsOf = async (requestId: string) =>
+  (await auditRecords()).filter(({ record }) => record.requestID === requestId);
+
+beforeAll(async () => {
+  platform = await createTestPlatform({ prefix: 'audit-e2e' });
+  platform.store.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context.commandName === 'TransactWriteItemsCommand') transactions++;
+      return result;
+    },
+    { step: 'initialize', name: 'countTransactions' },
+  );
+  const created = await send(
+    signedJsonRequest(TEST_OPERATOR, 'POST', '/v1/accounts', JSON.stringify({ alias: 'audit-acme' })),
+  );
+  expect(created.status).toBe(201);
+  const body = JSON.parse(created.text) as { accountId: string; rootAccessKey: SigningKey };
+  accountId = body.accountId;
+  root = { accessKeyId: body.rootAccessKey.accessKeyId, secretAccessKey: body.rootAccessKey.secretAccessKey };
+});
+
+describe('audit events of a call', () => {
+  it('files one event for CreateUser through the IAM Query API, with its parameters as CloudTrail shows them', async () => {
+    const answer = await send(
+      signedQueryRequest(root, 'iam', {
+        Action: 'CreateUser',
+        UserName: 'alice',
+        'Tags.member.1.Key': 'team',
+        'Tags.member.1.Value': 'blue',
+      }),
+    );
+    expect(answer.status).toBe(200);
+    const events = await eventsOf(answer.requestId);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.pk).toBe(`ACCT#${accountId}#AUDIT`);
+    expect(events[0]?.record).toMatchObject({
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'CreateUser',
+      readOnly: false,
+      requestParameters: { userName: 'alice', tags: [{ key: 'team', value: 'blue' }] },
+      responseElements: null,
+      userIdentity: {
+        type: 'Root',
+        accountId,
+        arn: `arn:aws:iam::${accountId}:root`,
+        accessKeyId: root.accessKeyId,
+      },
+      recipientAccountId: accountId,
+      requestID: answer.requestId,
+    });
+  });
+
+  it('files none for a CreateUser refused as EntityAlreadyExists', async () => {
+    await send(signedQueryRequest(root, 'iam', { Action: 'CreateUser', UserName: 'dup' }));
+    const again = await send(signedQueryRequest(root, 'iam', { Action: 'CreateUser', UserName: 'dup' }));
+    expect(again.status).toBe(409);
+    expect(again.text).toContain('EntityAlreadyExists');
+    expect(await eventsOf(again.requestId)).toEqual([]);
+  });
+
+  it('files one event per trail for a call that commits several transactions', async () => {
+    const created = await send(
+      signedJsonRequest(TEST_OPERATOR, 'POST', '/v1/accounts', JSON.stringify({ alias: 'audit-two' })),
+    );
+    expect(created.status).toBe(201);
+    expect(transactions).toBeGreaterThanOrEqual(2);
+    const newAccount = (JSON.parse(created.text) as { accountId: string }).accountId;
+    const events = await eventsOf(created.requestId);
+    expect(events.map((event) => event.pk).sort()).toEqual([`ACCT#${newAccount}#AUDIT`, 'PLATFORM#AUDIT']);
+    expect(events[0]?.record).toMatchObject({
+      eventSource: 'palisade',
+      eventName: 'CreateAccount',
+      requestParameters: { alias: 'audit-two' },
+      userIdentity: { type: 'Unknown', principalId: 'operator', accessKeyId: TEST_OPERATOR.accessKeyId },
+    });
+  });
+});
