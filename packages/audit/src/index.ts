@@ -5,3 +5,4 @@ export * from './export.ts';
 export * from './lookup.ts';
 export * from './redaction.ts';
 export * from './trail.ts';
+export * from './trail-reads.ts';
