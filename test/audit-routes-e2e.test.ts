@@ -71,7 +71,7 @@ describe('GET /v1/audit-events', () => {
       readOnly: false,
       username: 'root',
       accessKeyId: tenant.accessKeyId,
-      resources: [{ resourceName: 'cat' }],
+      resources: [{ resourceType: 'AWS::IAM::User', resourceName: 'cat' }],
       event: { recipientAccountId: tenant.accountId, eventID: items[0]?.eventId },
     });
   });

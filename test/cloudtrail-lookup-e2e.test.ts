@@ -111,7 +111,7 @@ describe('LookupEvents with @aws-sdk/client-cloudtrail', () => {
       ReadOnly: 'false',
       Username: 'root',
       AccessKeyId: root.accessKeyId,
-      Resources: [{ ResourceName: 'alice' }],
+      Resources: [{ ResourceType: 'AWS::IAM::User', ResourceName: 'alice' }],
     });
     expect(record(events[2] as Event)).toMatchObject({
       eventVersion: '1.08',
@@ -135,6 +135,30 @@ describe('LookupEvents with @aws-sdk/client-cloudtrail', () => {
       LookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: alice.accessKeyId }],
     });
     expect(byKey.map((event) => event.EventId)).toEqual(byName.map((event) => event.EventId));
+  });
+
+  it('finds events by EventId, ReadOnly and ResourceName', async () => {
+    const all = await lookup(root);
+    const group = all.find((event) => event.EventName === 'CreateGroup') as Event;
+    expect(group.Resources).toEqual([{ ResourceType: 'AWS::IAM::Group', ResourceName: 'devs' }]);
+    const byId = await lookup(root, {
+      LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: group.EventId as string }],
+    });
+    expect(byId.map((event) => event.EventId)).toEqual([group.EventId]);
+    const byResource = await lookup(root, {
+      LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'alice' }],
+    });
+    expect(byResource.map((event) => event.EventName).sort()).toEqual(
+      ['CreateAccessKey', 'CreateUser', 'PutUserPolicy'].sort(),
+    );
+    const changing = await lookup(root, {
+      LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'false' }],
+    });
+    expect(changing.map((event) => event.EventId)).toEqual(all.map((event) => event.EventId));
+    const reading = await lookup(root, {
+      LookupAttributes: [{ AttributeKey: 'ReadOnly', AttributeValue: 'true' }],
+    });
+    expect(reading).toEqual([]);
   });
 
   it('pages with MaxResults and NextToken through the same events as one lookup', async () => {

@@ -54,7 +54,7 @@ function parseLookupEvents(bodyText: string): Result<LookupEventsInput> {
 }
 
 // CloudTrail's resource types of the ARNs Palisade's events name.
-const RESOURCE_TYPES: Readonly<Record<string, string>> = {
+const ARN_RESOURCE_TYPES: Readonly<Record<string, string>> = {
   'iam:user': 'AWS::IAM::User',
   'iam:group': 'AWS::IAM::Group',
   'iam:role': 'AWS::IAM::Role',
@@ -63,11 +63,42 @@ const RESOURCE_TYPES: Readonly<Record<string, string>> = {
   'iam:mfa': 'AWS::IAM::MFADevice',
   'sts:assumed-role': 'AWS::STS::AssumedRole',
 };
+// …and of the request members that name a resource by its name.
+const MEMBER_RESOURCE_TYPES: Readonly<Record<string, string>> = {
+  userName: 'AWS::IAM::User',
+  newUserName: 'AWS::IAM::User',
+  groupName: 'AWS::IAM::Group',
+  newGroupName: 'AWS::IAM::Group',
+  roleName: 'AWS::IAM::Role',
+  accessKeyId: 'AWS::IAM::AccessKey',
+  accountAlias: 'AWS::IAM::AccountAlias',
+  alias: 'AWS::IAM::AccountAlias',
+};
 
-/** CloudTrail's resource type of an ARN an event names (undefined for a plain name or an id). */
-export function auditResourceTypeOf(resourceName: string): string | undefined {
-  const match = /^arn:[^:]+:(iam|sts)::[^:]*:([a-z-]+)\//.exec(resourceName);
-  return match ? RESOURCE_TYPES[`${match[1]}:${match[2]}`] : undefined;
+/**
+ * CloudTrail's resource type of a name an event names: from the ARN's service and kind, else from
+ * the request member that holds the name (`userName` → `AWS::IAM::User`); undefined when neither says.
+ */
+export function auditResourceTypeOf(resourceName: string, cloudTrailEvent: string): string | undefined {
+  const arn = /^arn:[^:]+:(iam|sts)::[^:]*:([a-z-]+)\//.exec(resourceName);
+  if (arn) return ARN_RESOURCE_TYPES[`${arn[1]}:${arn[2]}`];
+  const { requestParameters } = JSON.parse(cloudTrailEvent) as {
+    requestParameters?: Record<string, unknown> | null;
+  };
+  const member = Object.entries(requestParameters ?? {}).find(
+    ([name, value]) => value === resourceName && name in MEMBER_RESOURCE_TYPES,
+  );
+  return member ? MEMBER_RESOURCE_TYPES[member[0]] : undefined;
+}
+
+/** An event's resources as CloudTrail lists them: each name with its type where one is known. */
+export function auditResourcesOf(
+  event: AuditEventSummary,
+): { readonly resourceType?: string; readonly resourceName: string }[] {
+  return event.resources.map(({ resourceName }) => {
+    const resourceType = auditResourceTypeOf(resourceName, event.cloudTrailEvent);
+    return { ...(resourceType ? { resourceType } : {}), resourceName };
+  });
 }
 
 /** One `Events[]` entry of LookupEvents' answer. */
@@ -81,10 +112,10 @@ function eventJson(event: AuditEventSummary) {
     EventTime: event.eventTime.getTime() / 1000,
     EventSource: event.eventSource,
     ...(event.username ? { Username: event.username } : {}),
-    Resources: event.resources.map(({ resourceName }) => {
-      const type = auditResourceTypeOf(resourceName);
-      return { ...(type ? { ResourceType: type } : {}), ResourceName: resourceName };
-    }),
+    Resources: auditResourcesOf(event).map(({ resourceType, resourceName }) => ({
+      ...(resourceType ? { ResourceType: resourceType } : {}),
+      ResourceName: resourceName,
+    })),
     CloudTrailEvent: event.cloudTrailEvent,
   };
 }

@@ -15,7 +15,7 @@ import type {
 } from '@palisade/audit';
 import type { Caller } from '@palisade/principals';
 import { z } from 'zod';
-import { auditResourceTypeOf } from '../aws-json-app.ts';
+import { auditResourcesOf } from '../aws-json-app.ts';
 import { failureResponse } from '../error-responses.ts';
 import { errorResponses, jsonSchemaOf } from './openapi-document.ts';
 import { type Method, once, operationId, type RouteSpec } from './route-spec.ts';
@@ -133,10 +133,7 @@ function auditEventJson(event: AuditEventSummary) {
     readOnly: event.readOnly === 'true',
     ...(event.accessKeyId ? { accessKeyId: event.accessKeyId } : {}),
     ...(event.username ? { username: event.username } : {}),
-    resources: event.resources.map(({ resourceName }) => {
-      const resourceType = auditResourceTypeOf(resourceName);
-      return { ...(resourceType ? { resourceType } : {}), resourceName };
-    }),
+    resources: auditResourcesOf(event),
     event: JSON.parse(event.cloudTrailEvent) as CloudTrailRecord,
   };
 }
