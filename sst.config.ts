@@ -95,6 +95,8 @@ export default $config({
       'ChangeStream',
       {
         handler: 'functions/change-stream.handler',
+        // The audit sealer writes the chain of each trail the changes touched.
+        link: [table],
         runtime: 'nodejs22.x',
         architecture: 'arm64',
         memory: '512 MB',

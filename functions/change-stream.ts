@@ -1,10 +1,15 @@
 /** Lambda entry point subscribed to the table's stream: change records to their consumers. */
 import { stdoutLog } from '@palisade/api';
-import { type ChangeStreamRecord, decodeChangeStream } from '@palisade/store';
+import { type ChangeConsumer, type ChangeStreamRecord, decodeChangeStream } from '@palisade/store';
 import { changeConsumers } from './wiring/change-consumers.ts';
+import { readStoreConfig } from './wiring/config.ts';
+import { storeFor } from './wiring/store.ts';
 
-const consume = changeConsumers(stdoutLog);
+// Built on the first delivery, so a missing configuration fails that delivery (delivered again), not the import.
+let consume: ChangeConsumer | undefined;
 
 /** The DynamoDB stream handler; a throw makes Lambda deliver the batch again. */
-export const handler = async (event: { readonly Records: readonly ChangeStreamRecord[] }): Promise<void> =>
-  consume(decodeChangeStream(event.Records));
+export const handler = async (event: { readonly Records: readonly ChangeStreamRecord[] }): Promise<void> => {
+  consume ??= changeConsumers(stdoutLog, storeFor(readStoreConfig()));
+  await consume(decodeChangeStream(event.Records));
+};

@@ -69,7 +69,7 @@ const platform = createPlatform(config);
 const changeStream = startChangeStreamReader({
   tableName,
   endpoint,
-  consume: changeConsumers(stdoutLog),
+  consume: changeConsumers(stdoutLog, store),
   onError: (error) =>
     console.error(`palisade: change stream: ${error instanceof Error ? error.message : String(error)}`),
 });

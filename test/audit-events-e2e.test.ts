@@ -124,3 +124,69 @@ describe('audit events of a call', () => {
     });
   });
 });
+
+/** Reads until `read` finds something: a refusal's event is written after its answer. */
+async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('audit events of refused calls', () => {
+  it("files an AccessDenied event in the caller's trail, after the answer", async () => {
+    await send(signedQueryRequest(root, 'iam', { Action: 'CreateUser', UserName: 'powerless' }));
+    const key = await send(
+      signedQueryRequest(root, 'iam', { Action: 'CreateAccessKey', UserName: 'powerless' }),
+    );
+    const powerless = {
+      accessKeyId: /<AccessKeyId>([^<]+)</.exec(key.text)?.[1] ?? '',
+      secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(key.text)?.[1] ?? '',
+    };
+    const refused = await send(
+      signedQueryRequest(powerless, 'iam', { Action: 'CreateUser', UserName: 'nope' }),
+    );
+    expect(refused.status).toBe(403);
+    const [event] = await until(async () => {
+      const events = await eventsOf(refused.requestId);
+      return events.length > 0 ? events : undefined;
+    });
+    expect(event?.pk).toBe(`ACCT#${accountId}#AUDIT`);
+    expect(event?.record).toMatchObject({
+      eventName: 'CreateUser',
+      errorCode: 'AccessDenied',
+      requestParameters: { userName: 'nope' },
+      userIdentity: { type: 'IAMUser', userName: 'powerless', accessKeyId: powerless.accessKeyId },
+    });
+    expect(event?.record.errorMessage).toContain('iam:CreateUser');
+  });
+
+  it("files a failed sign-in as ConsoleLogin Failure in the account's trail", async () => {
+    const response = await platform.app.request('http://palisade.test/v1/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: accountId, userName: 'alice', password: 'Not-The-Password-1' }),
+    });
+    expect(response.status).toBe(401);
+    const requestId = response.headers.get('x-amzn-RequestId') ?? '';
+    const [event] = await until(async () => {
+      const events = await eventsOf(requestId);
+      return events.length > 0 ? events : undefined;
+    });
+    expect(event?.pk).toBe(`ACCT#${accountId}#AUDIT`);
+    expect(event?.record).toMatchObject({
+      eventSource: 'signin.amazonaws.com',
+      eventName: 'ConsoleLogin',
+      eventType: 'AwsConsoleSignIn',
+      errorCode: 'AccessDenied',
+      errorMessage: 'Failed authentication',
+      responseElements: { ConsoleLogin: 'Failure' },
+      additionalEventData: { MFAUsed: 'No' },
+      userIdentity: { type: 'IAMUser', userName: 'alice', accountId },
+    });
+    expect(JSON.stringify(event?.record)).not.toContain('Not-The-Password-1');
+  });
+});

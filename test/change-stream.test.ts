@@ -153,6 +153,9 @@ describe('the change-stream Lambda handler', () => {
     const event = { Records: records as unknown as ChangeStreamRecord[] };
     // The stream holds the policy items too; only outbox items decode.
     expect(records.length).toBeGreaterThan(decodeChangeStream(event.Records).length);
+    // The handler opens the table from its configuration (its sealer seals the trails changed).
+    vi.stubEnv('TABLE_NAME', store.tableName);
+    vi.stubEnv('DYNAMODB_ENDPOINT', inject('dynamodbEndpoint'));
     const lines: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       lines.push(String(chunk));
@@ -162,6 +165,7 @@ describe('the change-stream Lambda handler', () => {
       await handler(event);
     } finally {
       write.mockRestore();
+      vi.unstubAllEnvs();
     }
     const summaries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(summaries).toContainEqual(

@@ -1,6 +1,12 @@
 import { iamOperations } from '@palisade/iam';
 import { rootCaller } from '@palisade/principals';
-import { createStoreContext, ensureTable, putNewAccount } from '@palisade/store';
+import {
+  auditPartition,
+  createStoreContext,
+  ensureTable,
+  putNewAccount,
+  queryWholePartition,
+} from '@palisade/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../scripts/dynamodb-local.ts';
 import { type ConflictEmulator, installConflictEmulator } from './fixtures/conflict-emulator.ts';
@@ -79,6 +85,16 @@ describe('the store under provisioning load (TransactionConflict emulated)', () 
     const phase = phases[3] as PhaseResult;
     expect(phase.name).toMatch(/^AttachUserPolicy ×200 of one policy/);
     expect(phase.outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(200);
+  });
+
+  it("files one audit event per successful call of the phases, in the account's trail", async () => {
+    const events = await queryWholePartition(harness.store, auditPartition({ accountId }));
+    const succeeded = phases.reduce((sum, phase) => sum + phase.outcomes.filter((o) => o === 'ok').length, 0);
+    expect(succeeded).toBeGreaterThanOrEqual(800);
+    // The phases' calls, plus their set-up calls (the groups, the policy), each filed once.
+    const phaseNames = new Set(['CreateUser', 'AddUserToGroup', 'PutUserPolicy', 'AttachUserPolicy']);
+    const phaseEvents = events.filter((item) => phaseNames.has(JSON.parse(String(item.event)).eventName));
+    expect(phaseEvents).toHaveLength(succeeded);
   });
 
   it('sees the conflicts of writers sharing an item (one user tagged by every call), losing nothing', async () => {

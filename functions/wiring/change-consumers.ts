@@ -1,10 +1,11 @@
 /**
  * The consumers of change records, wired once for the AWS stream subscriber and for `npm start`'s
- * local stream reader. Later consumers (audit trail, outbound webhooks, cache invalidation) join
- * the list here.
+ * local stream reader: the log, then the audit trail's sealer. Later consumers (outbound
+ * webhooks, cache invalidation) join the list here.
  */
 import type { LogSink } from '@palisade/api';
-import { type ChangeConsumer, type ChangeRecord, fanOut } from '@palisade/store';
+import { sealChangedTrails } from '@palisade/audit';
+import { type ChangeConsumer, type ChangeRecord, fanOut, type StoreContext } from '@palisade/store';
 
 /** A one-line summary of a record: identifiers only, as the record itself holds no secret. */
 export function changeSummary(record: ChangeRecord): Record<string, unknown> {
@@ -29,7 +30,7 @@ export function logChanges(log: LogSink): ChangeConsumer {
   };
 }
 
-/** Every consumer of change records this deployment runs. */
-export function changeConsumers(log: LogSink): ChangeConsumer {
-  return fanOut([logChanges(log)]);
+/** Every consumer of change records this deployment runs; with a store, the audit sealer among them. */
+export function changeConsumers(log: LogSink, store?: StoreContext): ChangeConsumer {
+  return fanOut([logChanges(log), ...(store ? [sealChangedTrails(store)] : [])]);
 }

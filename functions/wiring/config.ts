@@ -29,6 +29,8 @@ export interface PlatformConfig {
   readonly trustedProxy?: { readonly header: string; readonly hops: number };
   /** Milliseconds one DynamoDB attempt may take before it fails (DYNAMODB_TIMEOUT_MS); see StoreOptions. */
   readonly dynamodbTimeoutMs?: number;
+  /** Days audit events are kept, by TTL (PALISADE_AUDIT_RETENTION_DAYS; the store's default, 90, when unset). */
+  readonly auditRetentionDays?: number;
 }
 
 /** True when the environment explicitly enables loopback OIDC issuers (the value `1` only). */
@@ -45,7 +47,10 @@ function linkedValue(name: string, field: 'name' | 'value'): string | undefined 
 }
 
 /** Where the table is: all the migration function needs (it is linked to no secret). */
-export type StoreConfig = Pick<PlatformConfig, 'tableName' | 'dynamodbEndpoint' | 'dynamodbTimeoutMs'>;
+export type StoreConfig = Pick<
+  PlatformConfig,
+  'tableName' | 'dynamodbEndpoint' | 'dynamodbTimeoutMs' | 'auditRetentionDays'
+>;
 
 function picker(env: NodeJS.ProcessEnv) {
   return (link: string, field: 'name' | 'value', variable: string): string => {
@@ -62,6 +67,14 @@ export function readStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
     ...(env.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: env.DYNAMODB_ENDPOINT } : {}),
     ...(env.DYNAMODB_TIMEOUT_MS
       ? { dynamodbTimeoutMs: positiveInteger(env.DYNAMODB_TIMEOUT_MS, 'DYNAMODB_TIMEOUT_MS') }
+      : {}),
+    ...(env.PALISADE_AUDIT_RETENTION_DAYS
+      ? {
+          auditRetentionDays: positiveInteger(
+            env.PALISADE_AUDIT_RETENTION_DAYS,
+            'PALISADE_AUDIT_RETENTION_DAYS',
+          ),
+        }
       : {}),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { createPlatformApp, type LogSink } from '@palisade/api';
 import { createSecretBoxFromConfig, type SecretBox } from '@palisade/credentials';
-import { type ChangeOrigin, pingTable, type StoreContext } from '@palisade/store';
+import { type ChangeOrigin, pingTable, recordUnchangedCall, type StoreContext } from '@palisade/store';
 import type { Hono } from 'hono';
 import type { PlatformConfig } from './config.ts';
 import { storeFor } from './store.ts';
@@ -34,6 +34,7 @@ export function platformShell(runtime: Runtime): Hono {
   return createPlatformApp({
     checkHealth: () => pingTable(runtime.store),
     log: runtime.log,
+    recordRefusal: (outcome) => recordUnchangedCall(runtime.store, outcome),
     ...(runtime.config.trustedProxy ? { trustedProxy: runtime.config.trustedProxy } : {}),
   });
 }

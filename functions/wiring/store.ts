@@ -11,6 +11,7 @@ export function storeFor(config: StoreConfig, systemOrigin?: ChangeOrigin): Stor
     tableName: config.tableName,
     ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
     ...(config.dynamodbTimeoutMs ? { requestTimeoutMs: config.dynamodbTimeoutMs } : {}),
+    ...(config.auditRetentionDays ? { auditRetentionDays: config.auditRetentionDays } : {}),
     ...(systemOrigin ? { systemOrigin } : {}),
   });
 }

@@ -5,9 +5,11 @@
  * the call's audit event (CloudTrail's record) rides in its first committed transaction.
  */
 import { type AuditDetails, buildAuditEvent } from '@palisade/audit';
+import { type Failure, isFailure } from '@palisade/failures';
 import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
+import { errorTable } from './error-table.ts';
 import { MAX_USER_AGENT } from './signed-request.ts';
 
 const SIGNING_KEY_ID = /Credential=([A-Z0-9]{16,128})\//;
@@ -23,6 +25,27 @@ function signingKeyIdOf(c: Context): string | undefined {
 export interface CallAudit extends Partial<Omit<AuditDetails, 'requestParameters'>> {
   /** The call's input as CloudTrail shows it, already redacted; made only if the call commits. */
   readonly requestParameters?: () => Readonly<Record<string, unknown>> | null;
+  /** What a refused call's event adds besides its error (ConsoleLogin: `Failure`). */
+  readonly refused?: Partial<AuditDetails>;
+}
+
+// A refusal of who the caller is or what it may do; asking for an MFA code is a step, not a refusal.
+const REFUSAL = /^(?:access\.|account\.|credentials\.(?!mfa-required$))/;
+
+/** Files a refused call's event after its answer, never awaited by it (Lambda: until the runtime freezes). */
+function recordRefusal(c: Context, failure: Failure, audit: CallAudit): void {
+  const record = c.get('recordRefusal');
+  if (!record || !REFUSAL.test(failure.code)) return;
+  const pending = record({
+    errorCode: errorTable[failure.code].awsCode,
+    errorMessage: failure.message,
+    ...audit.refused,
+  });
+  try {
+    c.executionCtx.waitUntil(pending);
+  } catch {
+    // No execution context (Node server, Lambda): the write finishes on its own; it never rejects.
+  }
 }
 
 // Where CloudTrail files each interface's calls (the contract's eventSource names).
@@ -78,7 +101,11 @@ export function runAsChange<T>(
       ...(userAgent ? { userAgent } : {}),
       principal: caller ? changePrincipalOf(caller, signingKeyIdOf(c)) : { type: 'anonymous' },
     },
-    run,
+    async () => {
+      const result = await run();
+      if (isFailure(result)) recordRefusal(c, result, audit);
+      return result;
+    },
     { details: auditDetailsOf(via, operation, audit), build: buildAuditEvent },
   );
 }

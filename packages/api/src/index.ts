@@ -10,6 +10,7 @@ export * from './decisions-app.ts';
 export * from './error-responses.ts';
 export * from './error-table.ts';
 export * from './platform-app.ts';
+export * from './refusal-audit.ts';
 export * from './request-id.ts';
 export * from './rest/index.ts';
 export * from './signed-request.ts';

@@ -8,6 +8,7 @@ import { accessLog, type LogSink } from './access-log.ts';
 import { isAwsJsonRequest } from './aws-json-app.ts';
 import { clientAddress, type TrustedProxy } from './client-address.ts';
 import { internalErrorResponse, type Protocol, unavailableErrorResponse } from './error-responses.ts';
+import { type RecordRefusal, refusalAudit } from './refusal-audit.ts';
 import { requestId } from './request-id.ts';
 
 /** Result of probing the table. */
@@ -19,6 +20,8 @@ export interface PlatformDependencies {
   readonly log: LogSink;
   /** The header the deployment's own proxies set with the client address (absent: the peer's). */
   readonly trustedProxy?: TrustedProxy;
+  /** Files a refused call's audit event (absent: refusals are not recorded). */
+  readonly recordRefusal?: RecordRefusal;
 }
 
 /**
@@ -38,6 +41,7 @@ export function createPlatformApp(deps: PlatformDependencies): Hono {
   app.use(requestId());
   app.use(clientAddress(deps.trustedProxy));
   app.use(accessLog(deps.log));
+  if (deps.recordRefusal) app.use(refusalAudit(deps.recordRefusal));
 
   app.get('/healthz', async (c) => {
     const health = await deps.checkHealth();

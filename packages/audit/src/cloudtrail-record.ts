@@ -15,6 +15,8 @@ import type {
 
 export type { AuditDetails } from '@palisade/store';
 
+import { redact } from './redaction.ts';
+
 /** CloudTrail's userIdentity block. */
 export interface CloudTrailUserIdentity {
   readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'WebIdentityUser' | 'AWSAccount' | 'Unknown';
@@ -178,8 +180,9 @@ export function buildCloudTrailRecord(input: AuditRecordInput): CloudTrailRecord
     ...(origin.userAgent ? { userAgent: origin.userAgent } : {}),
     ...(details.errorCode ? { errorCode: details.errorCode } : {}),
     ...(details.errorMessage ? { errorMessage: details.errorMessage } : {}),
-    requestParameters: details.requestParameters,
-    responseElements: details.responseElements ?? null,
+    // Redacted again here, whoever set them: no secret reaches a record by any path.
+    requestParameters: redact(details.requestParameters),
+    responseElements: redact(details.responseElements),
     ...(details.additionalEventData ? { additionalEventData: details.additionalEventData } : {}),
     requestID: origin.requestId,
     eventID: input.eventId,

@@ -4,5 +4,6 @@ export * from './cloudtrail-record.ts';
 export * from './export.ts';
 export * from './lookup.ts';
 export * from './redaction.ts';
+export * from './sealer.ts';
 export * from './trail.ts';
 export * from './trail-reads.ts';

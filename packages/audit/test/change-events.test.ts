@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { fail } from '@palisade/failures';
 import {
   auditPartition,
+  auditScopesOf,
   queryWholePartition,
   type StoreContext,
   transact,
@@ -86,5 +87,38 @@ describe("a call's audit event in its transactions", () => {
       expect(result.ok).toBe(true);
     }, 'req-large');
     expect(events).toHaveLength(1);
+  });
+});
+
+describe('auditScopesOf', () => {
+  const role = { via: 'sts-query' as const, operation: 'AssumeRole', requestId: 'q' };
+
+  it("files a cross-account AssumeRole in the role's account and the caller's", () => {
+    const writes = [
+      { Put: { Item: { pk: 'AKID#ASIAEXAMPLE0000001', sk: 'STS-SESSION', accountId: '444455556666' } } },
+    ];
+    expect(auditScopesOf(writes, { ...role, principal: { type: 'user', accountId: ACCOUNT } })).toEqual([
+      { accountId: '444455556666' },
+      { accountId: ACCOUNT },
+    ]);
+  });
+
+  it('files a same-account call once', () => {
+    const writes = [{ Put: { Item: { pk: `ACCT#${ACCOUNT}#USER#AIDAEXAMPLE`, sk: 'USER' } } }];
+    expect(auditScopesOf(writes, { ...role, principal: { type: 'root', accountId: ACCOUNT } })).toEqual([
+      { accountId: ACCOUNT },
+    ]);
+  });
+
+  it("files the operator's calls in the platform's trail too", () => {
+    const writes = [{ Put: { Item: { pk: `ACCT#${ACCOUNT}`, sk: 'ACCOUNT' } } }];
+    expect(
+      auditScopesOf(writes, {
+        via: 'operator',
+        operation: 'CreateAccount',
+        requestId: 'q',
+        principal: { type: 'operator', accountId: 'operator' },
+      }),
+    ).toEqual(['platform', { accountId: ACCOUNT }]);
   });
 });

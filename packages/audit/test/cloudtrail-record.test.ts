@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildAuditEvent, buildCloudTrailRecord, type CloudTrailRecord } from '../src/index.ts';
+import { buildAuditEvent, buildCloudTrailRecord, type CloudTrailRecord, HIDDEN } from '../src/index.ts';
 import { createUserDetails, ROLE_ORIGIN, ROOT_ORIGIN, USER_ORIGIN } from './support/audit-events.ts';
 
 const AT = new Date('2026-12-07T07:30:00.123Z');
@@ -113,6 +113,26 @@ describe('buildCloudTrailRecord', () => {
       responseElements: { ConsoleLogin: 'Failure' },
       additionalEventData: { MFAUsed: 'Yes' },
       errorMessage: 'Failed authentication',
+    });
+  });
+});
+
+describe('buildCloudTrailRecord redaction', () => {
+  it('hides secrets in what a service set, whatever path set it', () => {
+    const record = buildCloudTrailRecord({
+      origin: USER_ORIGIN,
+      details: {
+        ...createUserDetails('bob'),
+        requestParameters: { userName: 'bob', password: 'p4ss' },
+        responseElements: { credentials: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 's3cr3t' } },
+      },
+      scope: ACCOUNT,
+      at: AT,
+      eventId: EVENT_ID,
+    });
+    expect(record.requestParameters).toEqual({ userName: 'bob', password: HIDDEN });
+    expect(record.responseElements).toEqual({
+      credentials: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: HIDDEN },
     });
   });
 });

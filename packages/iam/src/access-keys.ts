@@ -14,6 +14,7 @@ import {
   listAccessKeys,
   putNewAccessKey,
   setAccessKeyStatus,
+  setAuditResponseElements,
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
@@ -36,6 +37,8 @@ export async function issueAccessKey(
   const id = generateAccessKeyId('long-term');
   const secret = generateSecretAccessKey();
   const createdAt = context.now().toISOString();
+  // The call's audit event shows the key as AWS does: its id, never its secret.
+  setAuditResponseElements({ accessKey: { accessKeyId: id, status: 'Active', createDate: createdAt } });
   const stored = await putNewAccessKey(
     context.store,
     {

@@ -9,7 +9,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { type AuditEventEntry, auditEventWrites, DEFAULT_AUDIT_RETENTION_DAYS } from './audit-events.ts';
+import {
+  type AuditEventEntry,
+  auditEventWrites,
+  DEFAULT_AUDIT_RETENTION_DAYS,
+  recordAuditEvents,
+} from './audit-events.ts';
 import type { StoreContext } from './client.ts';
 import {
   type AuditScope,
@@ -318,6 +323,34 @@ export function changeRecordItem(
       },
     },
   };
+}
+
+/**
+ * Files the current call's event for a call that changed nothing (a refusal, a failed sign-in),
+ * with `outcome` added to its details, in the trail of the caller's (or the named principal's)
+ * account. Best-effort: resolves false instead of failing, as it must never change the answer.
+ */
+export async function recordUnchangedCall(
+  context: StoreContext,
+  outcome: Partial<AuditDetails>,
+  at: Date = new Date(),
+): Promise<boolean> {
+  const call = currentAuditCall();
+  if (!call) return false;
+  const account = call.origin.principal?.accountId;
+  const trail: AuditScope = account && ACCOUNT_ID.test(account) ? { accountId: account } : 'platform';
+  try {
+    const entry = call.build({
+      origin: call.origin,
+      details: { ...call.details, ...outcome },
+      scope: trail,
+      at,
+    });
+    await recordAuditEvents(context, [{ scope: trail, entry }]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** How many trails one call's event is filed in at most (the caller's, a role's other account, the platform's). */

@@ -10,7 +10,12 @@ import {
   hashSessionToken,
 } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { putStsSession, type StsSessionRecord } from '@palisade/store';
+import {
+  putStsSession,
+  type StsSessionRecord,
+  type StsSessionSubject,
+  setAuditResponseElements,
+} from '@palisade/store';
 import type { StsContext } from './sts-context.ts';
 
 /** The Credentials member of STS responses. */
@@ -26,6 +31,15 @@ export type SessionDraft = Omit<
   StsSessionRecord,
   'accessKeyId' | 'encryptedSecret' | 'sessionTokenHash' | 'issuedAt' | 'expiration'
 >;
+
+/** AWS's assumedRoleUser of a role session: `AROA…:<session>` and the assumed-role ARN. */
+function assumedRoleUserOf(subject: Extract<StsSessionSubject, { kind: 'role' }>): Record<string, string> {
+  const [, partition, , , account] = subject.roleArn.split(':');
+  return {
+    assumedRoleId: `${subject.roleId}:${subject.sessionName}`,
+    arn: `arn:${partition}:sts::${account}:assumed-role/${subject.roleName}/${subject.sessionName}`,
+  };
+}
 
 /**
  * Stores a new session lasting `durationSeconds` from `now` (never beyond the sign-in session it
@@ -58,6 +72,11 @@ export async function issueSession(
       issuedAt: issuedAt.toISOString(),
       expiration: expiration.toISOString(),
     };
+    // The call's audit event names the credentials by key id only (no secret, no session token).
+    setAuditResponseElements({
+      credentials: { accessKeyId, expiration: expiration.toISOString() },
+      ...(draft.subject.kind === 'role' ? { assumedRoleUser: assumedRoleUserOf(draft.subject) } : {}),
+    });
     const stored = await putStsSession(context.store, record);
     // A key id collision (80 random bits) is retried with fresh material; anything else is final.
     if (!stored.ok && stored.code === 'entity.concurrent-modification' && attempt < 2) continue;

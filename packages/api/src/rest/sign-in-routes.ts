@@ -23,6 +23,8 @@ function consoleLogin(mfaUsed: boolean): CallAudit {
     eventType: 'AwsConsoleSignIn',
     responseElements: { ConsoleLogin: 'Success' },
     additionalEventData: { MFAUsed: mfaUsed ? 'Yes' : 'No' },
+    // AWS's words for every failed sign-in, whichever part was wrong.
+    refused: { responseElements: { ConsoleLogin: 'Failure' }, errorMessage: 'Failed authentication' },
   };
 }
 

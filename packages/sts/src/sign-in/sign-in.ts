@@ -84,6 +84,25 @@ async function resolve(context: SignInContext, request: SignInRequest): Promise<
   };
 }
 
+/**
+ * The sign-in's audit event (ConsoleLogin, success or failure) names whom it signs in, not the
+ * anonymous request, in that account's trail; an unknown user's name is hidden, as AWS does.
+ */
+function auditSignInPrincipal({ accountId, owner, principal }: Resolved): void {
+  if (!accountId) return;
+  setAuditPrincipal(
+    principal && owner
+      ? {
+          type: owner.kind === 'root' ? 'root' : 'user',
+          arn: principal.arn,
+          accountId,
+          principalId: principal.id,
+          ...(owner.kind === 'root' ? {} : { userName: principal.arn.split('/').at(-1) as string }),
+        }
+      : { type: 'user', accountId, userName: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+  );
+}
+
 /** Builds the sign-in operation. */
 export function createPasswordSignIn(
   context: SignInContext,
@@ -93,6 +112,7 @@ export function createPasswordSignIn(
   return async function signIn(request, origin) {
     const now = context.now();
     const resolved = await resolve(context, request);
+    auditSignInPrincipal(resolved);
     const record = (outcome: string) =>
       recordSignInAttempt(context.store, {
         ...(resolved.accountId ? { accountId: resolved.accountId } : {}),
@@ -169,14 +189,6 @@ export function createPasswordSignIn(
       return fail('access.denied', 'The password has expired; an administrator must reset it.');
     }
     await throttle.succeeded(reservation.value);
-    // The sign-in's audit event (ConsoleLogin) names who signed in, not the anonymous request.
-    setAuditPrincipal({
-      type: owner.kind === 'root' ? 'root' : 'user',
-      arn: principal.arn,
-      accountId,
-      principalId: principal.id,
-      ...(owner.kind === 'root' ? {} : { userName: principal.arn.split('/').at(-1) as string }),
-    });
     if (matched.value.needsRehash) {
       // The password is known only now: upgrade its hash to the current cost (best effort).
       await updateLoginProfile(context.store, profile, {

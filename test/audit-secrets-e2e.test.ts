@@ -1,0 +1,236 @@
+/**
+ * No secret reaches the audit trail: a scripted run of the calls that send or receive passwords,
+ * secret keys, session and refresh tokens, TOTP seeds and codes, then every stored audit item
+ * (events, lookup copies, by-id copies, chain links) is searched for each secret.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { generateTotpCode } from '@palisade/credentials';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Platform } from '../functions/wiring/platform.ts';
+import { type SigningKey, signedQueryRequest } from './fixtures/signed-requests.ts';
+import { createTestAccount, createTestPlatform, TEST_OPERATOR } from './fixtures/test-platform.ts';
+
+const FIRST_PASSWORD = 'Audit-Horse-9-Battery';
+const SECOND_PASSWORD = 'Audit-Stapled-7-Battery';
+const POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Action: ['iam:ChangePassword', 'sts:AssumeRole', 'sts:GetSessionToken'],
+      Resource: '*',
+    },
+  ],
+});
+
+let platform: Platform;
+// The platform's clock: TOTP codes are computed for it; it stays within SigV4's skew of the wall clock.
+const T0 = Date.now();
+let clock = T0;
+/** Secrets the run sent or received, by where they came from. */
+const secrets = new Map<string, string>([
+  ['first password', FIRST_PASSWORD],
+  ['second password', SECOND_PASSWORD],
+  ['operator secret', TEST_OPERATOR.secretAccessKey],
+]);
+/** TOTP codes the run sent: six digits, searched as JSON values so a digit run in an id is no match. */
+const codes: string[] = [];
+
+function keep(text: string, from: string): void {
+  for (const tag of [
+    'SecretAccessKey',
+    'SessionToken',
+    'Base32StringSeed',
+    'secretAccessKey',
+    'sessionToken',
+    'accessToken',
+    'refreshToken',
+  ]) {
+    for (const match of text.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>|"${tag}":"([^"]+)"`, 'g'))) {
+      secrets.set(`${from} ${tag}`, (match[1] ?? match[2]) as string);
+    }
+  }
+}
+
+async function query(
+  key: SigningKey,
+  service: 'iam' | 'sts',
+  parameters: Record<string, string>,
+): Promise<string> {
+  const response = await platform.app.request(await signedQueryRequest(key, service, parameters));
+  const text = await response.text();
+  expect(response.status, `${parameters.Action}: ${text}`).toBe(200);
+  keep(text, String(parameters.Action));
+  return text;
+}
+
+async function json(path: string, body: object, headers: Record<string, string> = {}): Promise<string> {
+  const response = await platform.app.request(`http://palisade.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  expect(response.status, `${path}: ${text}`).toBe(200);
+  keep(text, path);
+  return text;
+}
+
+/** Every item of an audit partition (events, copies, chain), as stored. */
+async function auditItems(): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await platform.store.documents.send(
+      new ScanCommand({
+        TableName: platform.store.tableName,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []).filter((item) => /#AUDIT/.test(String(item.pk))));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+beforeAll(async () => {
+  platform = await createTestPlatform({ prefix: 'audit-secrets', now: () => new Date(clock) });
+  const account = await createTestAccount(platform, 'audit-secrets');
+  secrets.set('root secret', account.secretAccessKey);
+  const root = { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey };
+  const { accountId } = account;
+
+  await query(root, 'iam', { Action: 'CreateUser', UserName: 'alice' });
+  await query(root, 'iam', {
+    Action: 'PutUserPolicy',
+    UserName: 'alice',
+    PolicyName: 'own',
+    PolicyDocument: POLICY,
+  });
+  await query(root, 'iam', { Action: 'CreateLoginProfile', UserName: 'alice', Password: FIRST_PASSWORD });
+  const keyText = await query(root, 'iam', { Action: 'CreateAccessKey', UserName: 'alice' });
+  const alice = {
+    accessKeyId: /<AccessKeyId>([^<]+)</.exec(keyText)?.[1] ?? '',
+    secretAccessKey: /<SecretAccessKey>([^<]+)</.exec(keyText)?.[1] ?? '',
+  };
+  await query(alice, 'iam', {
+    Action: 'ChangePassword',
+    OldPassword: FIRST_PASSWORD,
+    NewPassword: SECOND_PASSWORD,
+  });
+
+  const device = await query(root, 'iam', {
+    Action: 'CreateVirtualMFADevice',
+    VirtualMFADeviceName: 'alice-phone',
+  });
+  const serial = /<SerialNumber>([^<]+)</.exec(device)?.[1] ?? '';
+  const seed = Buffer.from(/<Base32StringSeed>([^<]+)</.exec(device)?.[1] ?? '', 'base64').toString('ascii');
+  secrets.set('TOTP seed', seed);
+  codes.push(generateTotpCode(seed, new Date(T0 - 30_000)), generateTotpCode(seed, new Date(T0)));
+  await query(root, 'iam', {
+    Action: 'EnableMFADevice',
+    UserName: 'alice',
+    SerialNumber: serial,
+    AuthenticationCode1: codes[0] as string,
+    AuthenticationCode2: codes[1] as string,
+  });
+
+  clock = T0 + 60_000;
+  codes.push(generateTotpCode(seed, new Date(clock)));
+  const tokens = JSON.parse(
+    await json('/v1/sign-in', {
+      account: accountId,
+      userName: 'alice',
+      password: SECOND_PASSWORD,
+      mfaCode: codes[2],
+    }),
+  ) as { accessToken: string; refreshToken: string };
+  await json('/v1/sign-in/refresh', { refreshToken: tokens.refreshToken });
+
+  await query(root, 'iam', {
+    Action: 'CreateRole',
+    RoleName: 'deployer',
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' },
+      ],
+    }),
+  });
+  await query(alice, 'sts', {
+    Action: 'AssumeRole',
+    RoleArn: `arn:aws:iam::${accountId}:role/deployer`,
+    RoleSessionName: 'audit-run',
+  });
+  await query(alice, 'sts', { Action: 'GetSessionToken' });
+});
+
+describe('the audit trail of a run that handles secrets', () => {
+  it('records the run', async () => {
+    const names = (await auditItems())
+      .filter((item) => /^ACCT#\d{12}#AUDIT$/.test(String(item.pk)))
+      .map((item) => JSON.parse(String(item.event)).eventName as string);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'CreateLoginProfile',
+        'ChangePassword',
+        'CreateAccessKey',
+        'CreateVirtualMFADevice',
+        'EnableMFADevice',
+        'ConsoleLogin',
+        'AssumeRole',
+        'GetSessionToken',
+      ]),
+    );
+    expect(secrets.size).toBeGreaterThanOrEqual(12);
+  });
+
+  it('holds none of the secrets it sent or received, in any audit item', async () => {
+    const stored = JSON.stringify(await auditItems());
+    const found = [...secrets].filter(([, secret]) => stored.includes(secret)).map(([where]) => where);
+    expect(found).toEqual([]);
+    expect(codes.filter((code) => stored.includes(`"${code}"`))).toEqual([]);
+  });
+
+  it('shows the keys it issued by id only, as AWS does', async () => {
+    const records = (await auditItems())
+      .filter((item) => /^ACCT#\d{12}#AUDIT$/.test(String(item.pk)))
+      .map((item) => JSON.parse(String(item.event)));
+    const created = records.find((record) => record.eventName === 'CreateAccessKey');
+    expect(Object.keys(created?.responseElements.accessKey ?? {}).sort()).toEqual([
+      'accessKeyId',
+      'createDate',
+      'status',
+    ]);
+    expect(created?.responseElements.accessKey.accessKeyId).toMatch(/^AKIA/);
+    const assumed = records.find((record) => record.eventName === 'AssumeRole');
+    expect(assumed).toMatchObject({
+      eventSource: 'sts.amazonaws.com',
+      readOnly: true,
+      requestParameters: { roleSessionName: 'audit-run' },
+      responseElements: {
+        credentials: { accessKeyId: expect.stringMatching(/^ASIA/) },
+        assumedRoleUser: { arn: expect.stringMatching(/:assumed-role\/deployer\/audit-run$/) },
+      },
+    });
+    expect(Object.keys(assumed?.responseElements.credentials ?? {}).sort()).toEqual([
+      'accessKeyId',
+      'expiration',
+    ]);
+  });
+
+  it('names the signed-in user in the ConsoleLogin event', async () => {
+    const login = (await auditItems())
+      .filter((item) => /^ACCT#\d{12}#AUDIT$/.test(String(item.pk)))
+      .map((item) => JSON.parse(String(item.event)))
+      .find((record) => record.eventName === 'ConsoleLogin');
+    expect(login).toMatchObject({
+      eventSource: 'signin.amazonaws.com',
+      eventType: 'AwsConsoleSignIn',
+      userIdentity: { type: 'IAMUser', userName: 'alice' },
+      requestParameters: null,
+      responseElements: { ConsoleLogin: 'Success' },
+      additionalEventData: { MFAUsed: 'Yes' },
+    });
+  });
+});
