@@ -4,7 +4,7 @@
  * that answers before it has read its range, and verify finding a tampered event.
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Platform } from '../functions/wiring/platform.ts';
 import { writeManyEvents } from '../packages/audit/test/support/audit-events.ts';
 import { type SigningKey, signedJsonRequest, signedQueryRequest } from './fixtures/signed-requests.ts';
@@ -96,6 +96,21 @@ describe('GET /v1/audit-events', () => {
     const other = await get(tenant, `/v1/audit-events?accountId=${neighbour.accountId}`);
     expect(other.status).toBe(403);
     expect(other.body).toMatchObject({ error: { code: 'access.denied' } });
+    // The refusal is filed in the tenant's own trail, after its answer.
+    const [refused] = await vi.waitFor(
+      async () => {
+        const found = itemsOf((await get(tenant, '/v1/audit-events?eventName=LookupEvents')).body);
+        expect(found).not.toEqual([]);
+        return found;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(refused?.event).toMatchObject({
+      eventSource: 'cloudtrail.amazonaws.com',
+      errorCode: 'AccessDenied',
+      requestParameters: { accountId: neighbour.accountId },
+      recipientAccountId: tenant.accountId,
+    });
     const own = await get(tenant, `/v1/audit-events?accountId=${tenant.accountId}`);
     expect(own.status).toBe(200);
     const two = await get(tenant, '/v1/audit-events?eventName=CreateUser&username=root');

@@ -20,7 +20,7 @@ import {
   IAMClient,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import type { SigningKey } from './fixtures/signed-fetch.ts';
 
@@ -207,6 +207,36 @@ describe('LookupEvents with @aws-sdk/client-cloudtrail', () => {
       name: 'AccessDenied',
       message: expect.stringContaining('cloudtrail:LookupEvents'),
       $metadata: { httpStatusCode: 403 },
+    });
+  });
+
+  it("files a refused lookup as an AccessDenied event in the caller's trail, after the answer", async () => {
+    await expect(lookup(bob, { MaxResults: 5 })).rejects.toMatchObject({ name: 'AccessDenied' });
+    // A refusal's event is written after its answer: polled until it is there.
+    const [refused] = await vi.waitFor(
+      async () => {
+        const found = await lookup(root, {
+          LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'bob' }],
+        });
+        const mine = found.filter(
+          (event) => JSON.stringify(record(event).requestParameters) === '{"maxResults":5}',
+        );
+        expect(mine).not.toEqual([]);
+        return mine;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(refused).toMatchObject({
+      EventSource: 'cloudtrail.amazonaws.com',
+      ReadOnly: 'true',
+      Username: 'bob',
+    });
+    expect(record(refused as Event)).toMatchObject({
+      eventName: 'LookupEvents',
+      errorCode: 'AccessDenied',
+      requestParameters: { maxResults: 5 },
+      userIdentity: { type: 'IAMUser', userName: 'bob', accessKeyId: bob.accessKeyId },
+      recipientAccountId: accountId,
     });
   });
 

@@ -5,12 +5,18 @@
  * action; anything else falls through to the Query API served at the same path. SigV4 with the
  * scope service `cloudtrail`, through the one authentication every interface uses.
  */
-import type { AuditEventSummary, AuditLookupPage, AuditReads } from '@palisade/audit';
+import {
+  type AuditEventSummary,
+  type AuditLookupPage,
+  type AuditReads,
+  queryRequestParameters,
+} from '@palisade/audit';
 import { fail, ok, type Result } from '@palisade/failures';
 import { parseBoundedJson } from '@palisade/policy';
 import { validationFailure } from '@palisade/principals';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { runAsChange } from './change-origin.ts';
 import { AWS_JSON_CONTENT_TYPE, failureResponse } from './error-responses.ts';
 import { type Authenticate, readSignedRequest } from './signed-request.ts';
 
@@ -154,13 +160,23 @@ export function createCloudTrailApp(deps: CloudTrailAppDependencies): Hono {
     const input = parseLookupEvents(bodyText);
     if (!input.ok) return failureResponse(c, input, 'aws-json');
     const { LookupAttributes, StartTime, EndTime, MaxResults, NextToken, EventCategory } = input.value;
-    const page = await deps.audit.lookup(authenticated.value.caller, {
-      ...(LookupAttributes ? { lookupAttributes: LookupAttributes } : {}),
-      ...(StartTime === undefined ? {} : { startTime: new Date(StartTime * 1000) }),
-      ...(EndTime === undefined ? {} : { endTime: new Date(EndTime * 1000) }),
-      ...(MaxResults === undefined ? {} : { maxResults: MaxResults }),
-      ...(NextToken === undefined ? {} : { nextToken: NextToken }),
-    });
+    const { caller } = authenticated.value;
+    // A lookup commits nothing, so only a refused one files an event (after its answer).
+    const page = await runAsChange(
+      c,
+      'cloudtrail',
+      'LookupEvents',
+      caller,
+      () =>
+        deps.audit.lookup(caller, {
+          ...(LookupAttributes ? { lookupAttributes: LookupAttributes } : {}),
+          ...(StartTime === undefined ? {} : { startTime: new Date(StartTime * 1000) }),
+          ...(EndTime === undefined ? {} : { endTime: new Date(EndTime * 1000) }),
+          ...(MaxResults === undefined ? {} : { maxResults: MaxResults }),
+          ...(NextToken === undefined ? {} : { nextToken: NextToken }),
+        }),
+      { readOnly: true, requestParameters: () => queryRequestParameters(input.value) },
+    );
     if (!page.ok) return failureResponse(c, page, 'aws-json');
     // Palisade records no Insights events: a lookup of them is authorized and validated, and empty.
     const output = EventCategory === 'insight' ? { Events: [] } : lookupEventsOutput(page.value);

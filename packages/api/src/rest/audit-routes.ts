@@ -6,16 +6,19 @@
  * account's (`accountId`) or reads the platform's own.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
-import type {
-  AuditEventSummary,
-  AuditLookupAttributeInput,
-  AuditLookupKey,
-  AuditReads,
-  CloudTrailRecord,
+import {
+  type AuditEventSummary,
+  type AuditLookupAttributeInput,
+  type AuditLookupKey,
+  type AuditReads,
+  type CloudTrailRecord,
+  redact,
 } from '@palisade/audit';
 import type { Caller } from '@palisade/principals';
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { auditResourcesOf } from '../aws-json-app.ts';
+import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import { errorResponses, jsonSchemaOf } from './openapi-document.ts';
 import { type Method, once, operationId, type RouteSpec } from './route-spec.ts';
@@ -185,6 +188,28 @@ function jsonLines(first: IteratorResult<string>, lines: AsyncIterator<string>):
   });
 }
 
+function rangeOf(query: Record<string, unknown>): { from: Date; to: Date } {
+  return { from: new Date(String(query.from)), to: new Date(String(query.to)) };
+}
+
+/**
+ * Runs a read of the trail as a call: it commits nothing, so only a refused one files an event
+ * (after its answer); the lookup is CloudTrail's LookupEvents, export and verify are Palisade's own.
+ */
+function readAs<T>(
+  c: Context,
+  operation: 'LookupEvents' | 'ExportAuditEvents' | 'VerifyAuditEvents',
+  caller: Caller | undefined,
+  query: Record<string, unknown>,
+  read: () => Promise<T>,
+): Promise<T> {
+  return runAsChange(c, 'rest', operation, caller, read, {
+    eventSource: operation === 'LookupEvents' ? 'cloudtrail.amazonaws.com' : 'palisade',
+    readOnly: true,
+    requestParameters: () => redact({ ...query }),
+  });
+}
+
 /** The audit routes as specs. */
 export function auditRoutes(deps: AuditRouteDependencies): RouteSpec[] {
   const routes: (Omit<RouteSpec, 'method' | 'path' | 'route'> & { route: RouteConfig })[] = [
@@ -203,16 +228,18 @@ export function auditRoutes(deps: AuditRouteDependencies): RouteSpec[] {
       ),
       async handle(c, { caller, query }) {
         const attributes = lookupAttributesOf(query);
-        const page = await deps.audit.lookup(
-          caller as Caller,
-          {
-            ...(attributes.length ? { lookupAttributes: attributes } : {}),
-            ...(typeof query.startTime === 'string' ? { startTime: new Date(query.startTime) } : {}),
-            ...(typeof query.endTime === 'string' ? { endTime: new Date(query.endTime) } : {}),
-            ...(typeof query.limit === 'number' ? { maxResults: query.limit } : {}),
-            ...(typeof query.cursor === 'string' ? { nextToken: query.cursor } : {}),
-          },
-          query.accountId as string | undefined,
+        const page = await readAs(c, 'LookupEvents', caller, query, () =>
+          deps.audit.lookup(
+            caller as Caller,
+            {
+              ...(attributes.length ? { lookupAttributes: attributes } : {}),
+              ...(typeof query.startTime === 'string' ? { startTime: new Date(query.startTime) } : {}),
+              ...(typeof query.endTime === 'string' ? { endTime: new Date(query.endTime) } : {}),
+              ...(typeof query.limit === 'number' ? { maxResults: query.limit } : {}),
+              ...(typeof query.cursor === 'string' ? { nextToken: query.cursor } : {}),
+            },
+            query.accountId as string | undefined,
+          ),
         );
         if (!page.ok) return failureResponse(c, page, 'rest');
         return c.json({
@@ -239,10 +266,8 @@ export function auditRoutes(deps: AuditRouteDependencies): RouteSpec[] {
       ),
       noStore: true,
       async handle(c, { caller, query }) {
-        const lines = deps.audit.export(
-          caller as Caller,
-          { from: new Date(String(query.from)), to: new Date(String(query.to)) },
-          query.accountId as string | undefined,
+        const lines = await readAs(c, 'ExportAuditEvents', caller, query, async () =>
+          deps.audit.export(caller as Caller, rangeOf(query), query.accountId as string | undefined),
         );
         if (!lines.ok) return failureResponse(c, lines, 'rest');
         const iterator = lines.value[Symbol.asyncIterator]();
@@ -263,10 +288,8 @@ export function auditRoutes(deps: AuditRouteDependencies): RouteSpec[] {
       ),
       noStore: true,
       async handle(c, { caller, query }) {
-        const report = await deps.audit.verify(
-          caller as Caller,
-          { from: new Date(String(query.from)), to: new Date(String(query.to)) },
-          query.accountId as string | undefined,
+        const report = await readAs(c, 'VerifyAuditEvents', caller, query, () =>
+          deps.audit.verify(caller as Caller, rangeOf(query), query.accountId as string | undefined),
         );
         if (!report.ok) return failureResponse(c, report, 'rest');
         return c.json(report.value);
