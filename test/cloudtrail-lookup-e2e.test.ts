@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
-import type { SigningKey } from './fixtures/signed-fetch.ts';
+import { type SigningKey, sendAs } from './fixtures/signed-fetch.ts';
 
 const run = promisify(execFile);
 
@@ -199,6 +199,23 @@ describe('LookupEvents with @aws-sdk/client-cloudtrail', () => {
     expect(mine.map((event) => event.EventName)).toContain('CreateUser');
     const names = (await lookup(root)).map((event) => JSON.stringify(record(event).requestParameters));
     expect(names).not.toContain(JSON.stringify({ userName: 'zed' }));
+  });
+
+  it("gives the operator the platform's own trail", async () => {
+    const created = await sendAs(
+      running.url,
+      { key: running.operator, service: 'palisade' },
+      { method: 'POST', path: '/v1/accounts', body: JSON.stringify({ alias: 'trail-third' }) },
+      new Date(),
+    );
+    expect(created.status).toBe(201);
+    const events = await lookup(running.operator, {
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateAccount' }],
+    });
+    expect(events.map((event) => [record(event).eventSource, record(event).requestParameters])).toEqual([
+      ['palisade', { alias: 'trail-third' }],
+    ]);
+    expect(events[0]?.AccessKeyId).toBe(running.operator.accessKeyId);
   });
 
   it('lets a user whose policies allow cloudtrail:LookupEvents look up, and refuses one whose do not', async () => {
