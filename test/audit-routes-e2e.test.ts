@@ -118,6 +118,13 @@ describe('GET /v1/audit-events', () => {
     expect(two.body).toMatchObject({ error: { code: 'audit.invalid-lookup-attributes' } });
   });
 
+  it('refuses a limit over 50, an accountId that is not one, and a parameter it does not know', async () => {
+    for (const query of ['limit=51', 'accountId=12345', 'eventname=CreateUser', 'startTime=yesterday']) {
+      const { status, body } = await get(tenant, `/v1/audit-events?${query}`);
+      expect([query, status, (body.error as Json).code]).toEqual([query, 400, 'request.invalid']);
+    }
+  });
+
   it("lets the operator read any account's trail by accountId, and the platform's own without it", async () => {
     const theirs = itemsOf(
       (await get(TEST_OPERATOR, `/v1/audit-events?accountId=${neighbour.accountId}`)).body,
