@@ -16,10 +16,13 @@ import {
 import {
   CreateAccessKeyCommand,
   CreateGroupCommand,
+  CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { type SigningKey, sendAs } from './fixtures/signed-fetch.ts';
@@ -64,7 +67,11 @@ beforeAll(async () => {
       PolicyDocument: JSON.stringify({
         Version: '2012-10-17',
         Statement: [
-          { Effect: 'Allow', Action: ['iam:CreateUser', 'cloudtrail:LookupEvents'], Resource: '*' },
+          {
+            Effect: 'Allow',
+            Action: ['iam:CreateUser', 'cloudtrail:LookupEvents', 'sts:AssumeRole'],
+            Resource: '*',
+          },
         ],
       }),
     }),
@@ -199,6 +206,65 @@ describe('LookupEvents with @aws-sdk/client-cloudtrail', () => {
     expect(mine.map((event) => event.EventName)).toContain('CreateUser');
     const names = (await lookup(root)).map((event) => JSON.stringify(record(event).requestParameters));
     expect(names).not.toContain(JSON.stringify({ userName: 'zed' }));
+  });
+
+  it('serves a role session signing with temporary credentials, and files its AssumeRole', async () => {
+    const rootIam = iam(root);
+    await rootIam.send(
+      new CreateRoleCommand({
+        RoleName: 'auditor',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+              Action: 'sts:AssumeRole',
+            },
+          ],
+        }),
+      }),
+    );
+    await rootIam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'auditor',
+        PolicyName: 'trail',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' }],
+        }),
+      }),
+    );
+    const sts = new STSClient({
+      endpoint: running.url,
+      region: 'us-east-1',
+      credentials: { ...alice },
+      maxAttempts: 1,
+    });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/auditor`,
+        RoleSessionName: 'audit-1',
+      }),
+    );
+    const session = {
+      accessKeyId: assumed.Credentials?.AccessKeyId ?? '',
+      secretAccessKey: assumed.Credentials?.SecretAccessKey ?? '',
+      sessionToken: assumed.Credentials?.SessionToken ?? '',
+    };
+    const events = await lookup(session, {
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'AssumeRole' }],
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      EventSource: 'sts.amazonaws.com',
+      ReadOnly: 'true',
+      Username: 'alice',
+    });
+    expect(record(events[0] as Event)).toMatchObject({
+      requestParameters: { roleArn: `arn:aws:iam::${accountId}:role/auditor`, roleSessionName: 'audit-1' },
+      userIdentity: { type: 'IAMUser', userName: 'alice' },
+    });
   });
 
   it("gives the operator the platform's own trail", async () => {
