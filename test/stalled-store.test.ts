@@ -5,6 +5,7 @@
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { IAMClient, ListUsersCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { serve } from '@hono/node-server';
@@ -94,6 +95,20 @@ describe('a stalled DynamoDB', () => {
     const sts = new STSClient({ endpoint: url, region: 'us-east-1', credentials: STRANGER, maxAttempts: 1 });
     const { value, ms } = await timed(() =>
       sts.send(new GetCallerIdentityCommand({})).catch((error: unknown) => error),
+    );
+    expect(value).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+    expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
+  });
+
+  it('answers a CloudTrail LookupEvents call with 503 ServiceUnavailable in AWS JSON', async () => {
+    const cloudTrail = new CloudTrailClient({
+      endpoint: url,
+      region: 'us-east-1',
+      credentials: STRANGER,
+      maxAttempts: 1,
+    });
+    const { value, ms } = await timed(() =>
+      cloudTrail.send(new LookupEventsCommand({})).catch((error: unknown) => error),
     );
     expect(value).toMatchObject({ name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     expect(ms).toBeLessThan(ANSWER_WITHIN_MS);

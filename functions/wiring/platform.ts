@@ -5,7 +5,8 @@
  * questions (decision-wiring.ts) on its own.
  */
 
-import { createQueryApp, createRestApp, type LogSink, stdoutLog } from '@palisade/api';
+import { createCloudTrailApp, createQueryApp, createRestApp, type LogSink, stdoutLog } from '@palisade/api';
+import { auditReads } from '@palisade/audit';
 import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters } from '@palisade/credentials';
 import {
   createDecisions,
@@ -117,7 +118,11 @@ export function createPlatform(
   const querySts = stsOperations(sts);
   const unsignedSts = unsignedStsOperations(sts);
 
+  const audit = auditReads(store);
+
   const app = platformShell(runtime);
+  // AWS JSON 1.1 (CloudTrail) first: it answers its own content type at `/` and hands on every other POST.
+  app.route('/', createCloudTrailApp({ audit, authenticate }));
   app.route(
     '/',
     createQueryApp({ iam: queryIam, sts: querySts, unsignedSts, authenticate, authenticateOverlapped }),
@@ -131,6 +136,7 @@ export function createPlatform(
       accounts,
       authenticate,
       sts: { operations: querySts, unsigned: unsignedSts },
+      audit,
       signIn: {
         ...signIn,
         authenticateBearer,

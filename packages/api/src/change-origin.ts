@@ -57,6 +57,7 @@ const EVENT_SOURCES: Readonly<Record<ChangeInterface, string>> = {
   'sign-in': 'signin.amazonaws.com',
   operator: 'palisade',
   decisions: 'palisade',
+  cloudtrail: 'cloudtrail.amazonaws.com',
   system: 'palisade',
 };
 // CloudTrail marks credential-minting STS calls read-only: they change no IAM resource.

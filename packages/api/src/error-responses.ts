@@ -1,6 +1,6 @@
 /**
  * Renders a failure for each interface: `{"error": {...}}` JSON for REST, AWS `ErrorResponse` XML
- * for the Query API.
+ * for the Query API, `{"__type", "message"}` for the AWS JSON 1.1 API (CloudTrail).
  */
 import type { Failure } from '@palisade/failures';
 import type { Context } from 'hono';
@@ -8,7 +8,10 @@ import { errorTable, internalError, type WireError } from './error-table.ts';
 import { escapeXml } from './xml.ts';
 
 /** Which wire format a request expects its errors in. */
-export type Protocol = 'rest' | 'aws-query';
+export type Protocol = 'rest' | 'aws-query' | 'aws-json';
+
+/** The content type of AWS JSON 1.1 requests and answers. */
+export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 /** The JSON body of a REST error. */
 export interface RestErrorBody {
@@ -61,6 +64,13 @@ function wireErrorResponse(
       `<Error><Type>${wire.awsType}</Type><Code>${wire.awsCode}</Code><Message>${escapeXml(message)}</Message></Error>` +
       `<RequestId>${escapeXml(requestId)}</RequestId></ErrorResponse>`;
     return c.body(xml, wire.awsStatus as 400, { 'content-type': 'text/xml' });
+  }
+  if (protocol === 'aws-json') {
+    // AWS JSON 1.1 clients read the code from `__type` (or x-amzn-ErrorType) and the text from `message`.
+    return c.body(JSON.stringify({ __type: wire.awsCode, message }), wire.awsStatus as 400, {
+      'content-type': AWS_JSON_CONTENT_TYPE,
+      'x-amzn-ErrorType': wire.awsCode,
+    });
   }
   const body: RestErrorBody = { error: { code, message, requestId } };
   return c.json(body, wire.status);

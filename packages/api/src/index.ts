@@ -1,6 +1,7 @@
 /** Hono apps: HTTP concerns only (parse, authenticate, map errors, render). */
 export * from './access-log.ts';
 export * from './authorization-schemes.ts';
+export * from './aws-json-app.ts';
 export * from './aws-query/index.ts';
 export * from './aws-query-app.ts';
 export * from './change-origin.ts';

@@ -5,6 +5,7 @@
 import { isPlatformUnavailableError } from '@palisade/failures';
 import { Hono } from 'hono';
 import { accessLog, type LogSink } from './access-log.ts';
+import { isAwsJsonRequest } from './aws-json-app.ts';
 import { clientAddress, type TrustedProxy } from './client-address.ts';
 import { internalErrorResponse, type Protocol, unavailableErrorResponse } from './error-responses.ts';
 import { type RecordRefusal, refusalAudit } from './refusal-audit.ts';
@@ -23,12 +24,15 @@ export interface PlatformDependencies {
   readonly recordRefusal?: RecordRefusal;
 }
 
-/** True for AWS Query protocol requests (form POSTs to `/`), which expect XML errors. */
+/**
+ * Which wire a request's errors go out in: AWS JSON 1.1 for a CloudTrail call (its content type
+ * and target header), AWS Query XML for any other POST (or `?Action=`) to `/`, else REST JSON.
+ */
 export function protocolOf(request: Request): Protocol {
   const url = new URL(request.url);
-  return url.pathname === '/' && (request.method === 'POST' || url.searchParams.has('Action'))
-    ? 'aws-query'
-    : 'rest';
+  if (url.pathname !== '/') return 'rest';
+  if (isAwsJsonRequest(request)) return 'aws-json';
+  return request.method === 'POST' || url.searchParams.has('Action') ? 'aws-query' : 'rest';
 }
 
 /** Builds the platform app from its dependencies. */

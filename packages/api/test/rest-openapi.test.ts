@@ -2,6 +2,7 @@
  * The published contract: `/openapi.json` is an OpenAPI 3.1 document naming every route the REST
  * app serves, with schemas derived from the operations, and `/docs` is the reference page for it.
  */
+import { auditReads } from '@palisade/audit';
 import { fail } from '@palisade/failures';
 import { type IamContext, iamOperations, tenantAccountOperations, verifyMfaCode } from '@palisade/iam';
 import { authenticateBearerToken } from '@palisade/principals';
@@ -28,6 +29,8 @@ const ACCOUNT_ROUTES = [
   'post /v1/accounts/{accountId}/reactivate',
   'delete /v1/accounts/{accountId}',
 ];
+
+const AUDIT_ROUTES = ['get /v1/audit-events', 'get /v1/audit-events/export', 'get /v1/audit-events/verify'];
 
 const SIGN_IN_ROUTES = [
   'post /v1/sign-in',
@@ -82,6 +85,7 @@ function restApp(deps: Partial<Parameters<typeof createRestApp>[0]> = {}): Hono 
       // Nobody authenticates here: the contract endpoints must not need it.
       authenticate: async () => fail('credentials.missing', 'no credentials in this test'),
       signIn: signInOf(context),
+      audit: auditReads(context.store),
       ...deps,
     }),
   );
@@ -133,6 +137,7 @@ describe('GET /openapi.json', () => {
       ...ACCOUNT_ROUTES,
       ...identityRoutes().map((route) => `${route.method} ${route.path}`),
       ...SIGN_IN_ROUTES,
+      ...AUDIT_ROUTES,
     ];
     expect(published.sort()).toEqual(served.sort());
     const ids = [...operationsOf(document).values()].map((operation) => operation.operationId);

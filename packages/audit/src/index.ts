@@ -6,3 +6,4 @@ export * from './lookup.ts';
 export * from './redaction.ts';
 export * from './sealer.ts';
 export * from './trail.ts';
+export * from './trail-reads.ts';

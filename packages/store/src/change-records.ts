@@ -35,6 +35,7 @@ export type ChangeInterface =
   | 'operator'
   | 'sign-in'
   | 'decisions'
+  | 'cloudtrail'
   | 'system';
 
 /** Who made a change (identifiers only: never a secret, token or hash). */

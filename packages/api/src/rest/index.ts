@@ -5,11 +5,13 @@
  * API reference for that document.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AuditReads } from '@palisade/audit';
 import type { IamOperations } from '@palisade/iam';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono } from 'hono';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { decisionRouteConfigs } from './decision-routes.ts';
 import { type DecisionRequestSchemas, decisionSchemaComponents } from './decision-schemas.ts';
 import { identityRouteSpec } from './identity-handler.ts';
@@ -42,6 +44,8 @@ export interface RestDependencies {
   readonly authenticate: Authenticate;
   /** STS under `/v1/sts`; absent, those routes are neither served nor documented. */
   readonly sts?: StsOperations;
+  /** The audit trail's reads under `/v1/audit-events`; absent, neither served nor documented. */
+  readonly audit?: AuditReads;
   /** Sign-in sessions (`/v1/sign-in`, `/v1/sign-out`, the JWKS); absent, neither served nor documented. */
   readonly signIn?: SignInDependencies;
   /**
@@ -59,6 +63,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...identityRoutes().map((route) => identityRouteSpec(route, deps.operations)),
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
     ...(deps.signIn ? signInRoutes(deps.signIn) : []),
+    ...(deps.audit ? auditRoutes({ audit: deps.audit }) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
