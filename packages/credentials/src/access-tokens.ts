@@ -8,8 +8,13 @@ import { fail, ok, type Result } from '@palisade/failures';
 import type { JWK, JWTPayload } from 'jose';
 import { type PublicSigningJwk, SESSION_SIGNING_ALGORITHM } from './signing-keys.ts';
 
-// Loaded on the first token signed or verified, not at start-up (see jose-library.ts).
-const jose = () => import('./jose-library.ts');
+// Loaded on the first token signed or verified, not at start-up (see jose-library.ts); the
+// promise is kept so that later calls do not go through the module loader again.
+let joseLoaded: Promise<typeof import('./jose-library.ts')> | undefined;
+const jose = () => {
+  joseLoaded ??= import('./jose-library.ts');
+  return joseLoaded;
+};
 
 const TOKEN_TYPE = 'at+jwt';
 /** Seconds of clock difference tolerated on exp and nbf. */
