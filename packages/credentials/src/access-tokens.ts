@@ -5,8 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { fail, ok, type Result } from '@palisade/failures';
-import { errors, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import { type PublicSigningJwk, SESSION_SIGNING_ALGORITHM } from './signing-keys.ts';
+
+// Loaded on the first token signed or verified, not at start-up (see jose-library.ts); the
+// promise is kept so that later calls do not go through the module loader again.
+let joseLoaded: Promise<typeof import('./jose-library.ts')> | undefined;
+const jose = () => {
+  joseLoaded ??= import('./jose-library.ts');
+  return joseLoaded;
+};
 
 const TOKEN_TYPE = 'at+jwt';
 /** Seconds of clock difference tolerated on exp and nbf. */
@@ -57,6 +65,7 @@ export async function createAccessTokenSigner(options: {
 }): Promise<(subject: AccessTokenSubject, now: Date) => Promise<SignedAccessToken>> {
   const { kid } = options.privateJwk;
   if (typeof kid !== 'string' || kid === '') throw new Error('signing key has no kid');
+  const { importJWK, SignJWT } = await jose();
   const key = await importJWK(options.privateJwk, SESSION_SIGNING_ALGORITHM);
   const ttl = options.ttlSeconds ?? 900;
 
@@ -93,21 +102,21 @@ export function createAccessTokenVerifier(options: {
   publicKeys: readonly PublicSigningJwk[];
 }): (token: string, now: Date) => Promise<Result<AccessTokenClaims>> {
   const byKid = new Map(options.publicKeys.map((jwk) => [jwk.kid, jwk]));
-  const imported = new Map<string, ReturnType<typeof importJWK>>();
-
-  const keyFor = (header: { kid?: string }) => {
-    const jwk = header.kid === undefined ? undefined : byKid.get(header.kid);
-    if (!jwk) throw new errors.JWKSNoMatchingKey();
-    let key = imported.get(jwk.kid);
-    if (!key) {
-      // Only the public members, and always as ES256: the header's alg never chooses the key type.
-      key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, SESSION_SIGNING_ALGORITHM);
-      imported.set(jwk.kid, key);
-    }
-    return key;
-  };
+  const imported = new Map<string, ReturnType<typeof import('jose').importJWK>>();
 
   return async function verifyAccessToken(token, now) {
+    const { errors, importJWK, jwtVerify } = await jose();
+    const keyFor = (header: { kid?: string }) => {
+      const jwk = header.kid === undefined ? undefined : byKid.get(header.kid);
+      if (!jwk) throw new errors.JWKSNoMatchingKey();
+      let key = imported.get(jwk.kid);
+      if (!key) {
+        // Only the public members, and always as ES256: the header's alg never chooses the key type.
+        key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, SESSION_SIGNING_ALGORITHM);
+        imported.set(jwk.kid, key);
+      }
+      return key;
+    };
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keyFor, {

@@ -3,7 +3,7 @@
  * half is stored sealed in the secret box; the public half is published in the JWKS.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import type { SecretBox } from './secret-box.ts';
 
 /** The one JWS algorithm Palisade signs and accepts. */
@@ -29,6 +29,8 @@ export interface SessionSigningKey {
 
 /** Generates an ES256 key pair whose kid is the public key's JWK thumbprint. */
 export async function generateSessionSigningKey(): Promise<SessionSigningKey> {
+  // Loaded on first use, not at start-up (see jose-library.ts).
+  const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await import('./jose-library.ts');
   const { privateKey, publicKey } = await generateKeyPair(SESSION_SIGNING_ALGORITHM, { extractable: true });
   const exportedPublic = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(exportedPublic, 'sha256');

@@ -38,7 +38,7 @@ describe('constantTimeEqual', () => {
 
 describe('fixedLengthEqual', () => {
   it('is true only for the same string, and false (not a throw) when the lengths differ', () => {
-    const signature = 'f'.repeat(63) + '0';
+    const signature = `${'f'.repeat(63)}0`;
     expect(fixedLengthEqual(signature, `${'f'.repeat(63)}0`)).toBe(true);
     expect(fixedLengthEqual(signature, `${'f'.repeat(63)}1`)).toBe(false);
     expect(fixedLengthEqual(signature, `0${'f'.repeat(63)}`)).toBe(false);

@@ -71,7 +71,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     resolveSubject: asking.resolveSubject,
     loadSubject,
     async authorize(caller, body, requestId) {
-      const parsed = decisionRequestSchema.safeParse(body);
+      const parsed = decisionRequestSchema().safeParse(body);
       if (!parsed.success) return validationFailure(parsed.error);
       const log: DecisionLogRecord[] = [];
       const result = await decide(caller, parsed.data, requestId, 0, log);
@@ -98,7 +98,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       const log: DecisionLogRecord[] = [];
       const results = await Promise.all(
         requests.map(async (item, index): Promise<BatchEntry> => {
-          const parsed = decisionRequestSchema.safeParse(item);
+          const parsed = decisionRequestSchema().safeParse(item);
           if (!parsed.success)
             return {
               error: {

@@ -33,7 +33,9 @@ export * from './token-sessions.ts';
 
 /** The request bodies the decision routes accept, by route: what the OpenAPI document publishes. */
 export const decisionRequestSchemas = {
-  authorize: decisionRequestSchema,
+  get authorize() {
+    return decisionRequestSchema();
+  },
   putResourcePolicy: resourcePolicyRequestSchema,
   putServiceDefinition: serviceDefinitionRequestSchema,
   allowedActions: allowedActionsRequestSchema,
