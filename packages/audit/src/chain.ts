@@ -50,7 +50,8 @@ function linkExpiresAt(event: StoredAuditEvent, retentionDays: number): number {
 
 /**
  * Seals a trail's unsealed events, oldest first, at most `maxEvents` in one pass: each in one
- * transaction (link, head, event off the unsealed index). Safe to run from several places at once.
+ * transaction (link, head, event off the unsealed index, its lookup copies). Safe to run from
+ * several places at once.
  */
 export async function sealAuditTrail(
   store: StoreContext,
@@ -77,7 +78,13 @@ export async function sealAuditTrail(
         previousDigest: head.digest,
         digest: linkDigestOf(head.digest, eventDigest, seq),
       };
-      const outcome = await appendAuditChainLink(store, scope, link, linkExpiresAt(event, retentionDays));
+      const outcome = await appendAuditChainLink(
+        store,
+        scope,
+        link,
+        linkExpiresAt(event, retentionDays),
+        event,
+      );
       if (outcome === 'appended') {
         head = { seq, digest: link.digest };
         sealed++;

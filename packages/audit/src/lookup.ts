@@ -1,20 +1,25 @@
 /**
  * CloudTrail's LookupEvents over a trail: at most one lookup attribute, a time range, newest
  * first, MaxResults 1–50 (default 50) and an opaque NextToken bound to the query it continues.
- * Each page is one DynamoDB Query (keys.ts: the lookup copies serve each attribute).
+ * A trail-wide page is one DynamoDB Query. An attribute (or EventId) lookup reads the copies the
+ * sealer made of sealed events and, at the same time, the trail's unsealed events (bounded), and
+ * merges them by sort key, so an event is found from the moment its change commits (keys.ts).
  */
 import { createHash } from 'node:crypto';
 import { fail, ok, type Result } from '@palisade/failures';
 import {
   type AuditLookupAttribute,
   type AuditScope,
+  auditLookupKey,
   auditSortKey,
   getAuditEventById,
   isAuditEventId,
   queryAuditEvents,
+  queryUnsealedAuditEvents,
   type StoreContext,
   type StoredAuditEvent,
 } from '@palisade/store';
+import { sealAuditTrail } from './chain.ts';
 import { type CloudTrailRecord, lookupUsernameOf } from './cloudtrail-record.ts';
 import { type AuditTrailId, auditScopeOf } from './trail.ts';
 
@@ -65,6 +70,12 @@ export interface AuditLookupPage {
 
 /** CloudTrail's MaxResults bounds. */
 export const AUDIT_LOOKUP_MAX_RESULTS = 50;
+
+/**
+ * The most unsealed events an attribute lookup reads; a bigger backlog (the sealer behind) is
+ * sealed by the lookup first, so a lookup's cost stays bounded and its answer complete.
+ */
+export const AUDIT_LOOKUP_MAX_UNSEALED = 1000;
 
 const STORE_ATTRIBUTE: Readonly<Record<Exclude<AuditLookupKey, 'EventId'>, AuditLookupAttribute>> = {
   EventName: 'EVENT-NAME',
@@ -202,34 +213,89 @@ export async function lookupAuditEvents(
   const checked = checkLookup(trail, query);
   if (!checked.ok) return checked;
   const lookup = checked.value;
-  if (lookup.attribute?.key === 'EventId') {
-    // An id is one event at most: no paging, but the time range still applies.
-    const id = lookup.attribute.value;
-    const found =
-      isAuditEventId(id) && !lookup.after ? await getAuditEventById(store, lookup.scope, id) : undefined;
-    const inRange =
-      found &&
-      (!lookup.from || found.eventTime >= lookup.from) &&
-      (!lookup.to || found.eventTime <= lookup.to);
-    return ok({ events: inRange && found ? [summarizeAuditEvent(found)] : [] });
+  if (!lookup.attribute) {
+    // Every event, sealed or not, is in the trail's own partition: one Query.
+    const page = await queryAuditEvents(store, lookup.scope, { ...rangeOf(lookup), order: 'newest-first' });
+    return ok(pageOf(page.events, page.next, lookup));
   }
-  const page = await queryAuditEvents(store, lookup.scope, {
-    ...(lookup.attribute
-      ? {
-          lookup: {
-            attribute: STORE_ATTRIBUTE[lookup.attribute.key as Exclude<AuditLookupKey, 'EventId'>],
-            value: lookup.attribute.value,
-          },
-        }
-      : {}),
+  const { key, value } = lookup.attribute;
+  if (key === 'EventId' && (!isAuditEventId(value) || lookup.after)) return ok({ events: [] });
+  let merged = await mergedLookup(store, lookup, key, value);
+  if (merged === 'backlog') {
+    await sealAuditTrail(store, trail);
+    merged = await mergedLookup(store, lookup, key, value);
+  }
+  if (merged === 'backlog') {
+    return fail('platform.throttled', 'The trail is being sealed; retry the lookup shortly.');
+  }
+  return ok(pageOf(merged.events, merged.next, lookup));
+}
+
+function rangeOf(lookup: CheckedLookup) {
+  return {
     ...(lookup.from ? { from: lookup.from } : {}),
     ...(lookup.to ? { to: lookup.to } : {}),
     limit: lookup.limit,
     ...(lookup.after ? { after: lookup.after } : {}),
-    order: 'newest-first',
+  };
+}
+
+function pageOf(events: readonly StoredAuditEvent[], next: string | undefined, lookup: CheckedLookup) {
+  return {
+    events: events.map(summarizeAuditEvent),
+    ...(next ? { nextToken: encodeNextToken(next, lookup.fingerprint) } : {}),
+  };
+}
+
+/**
+ * One page of an attribute (or EventId) lookup: the sealed events' copies and the unsealed events
+ * that match, read at once, merged newest first. `backlog` when the unsealed events in the range
+ * are more than the bound. The page ends at the last event both sources have read up to, so the
+ * next page (after its sort key) misses none and repeats none, however events are sealed between.
+ */
+async function mergedLookup(
+  store: StoreContext,
+  lookup: CheckedLookup,
+  key: AuditLookupKey,
+  value: string,
+): Promise<{ events: StoredAuditEvent[]; next?: string } | 'backlog'> {
+  const unsealedRead = queryUnsealedAuditEvents(store, lookup.scope, {
+    ...(lookup.from ? { from: lookup.from } : {}),
+    ...(lookup.to ? { to: lookup.to } : {}),
+    ...(lookup.after ? { before: lookup.after } : {}),
+    limit: AUDIT_LOOKUP_MAX_UNSEALED,
   });
-  return ok({
-    events: page.events.map(summarizeAuditEvent),
-    ...(page.next ? { nextToken: encodeNextToken(page.next, lookup.fingerprint) } : {}),
-  });
+  if (key === 'EventId') {
+    const [byId, unsealed] = await Promise.all([getAuditEventById(store, lookup.scope, value), unsealedRead]);
+    if (unsealed.more) return 'backlog';
+    const found = byId ?? unsealed.events.find((event) => event.eventId === value);
+    const inRange =
+      found &&
+      (!lookup.from || found.eventTime >= lookup.from) &&
+      (!lookup.to || found.eventTime <= lookup.to);
+    return { events: inRange ? [found] : [] };
+  }
+  const attribute = STORE_ATTRIBUTE[key];
+  const [copies, unsealed] = await Promise.all([
+    queryAuditEvents(store, lookup.scope, {
+      ...rangeOf(lookup),
+      lookup: { attribute, value },
+      order: 'newest-first',
+    }),
+    unsealedRead,
+  ]);
+  if (unsealed.more) return 'backlog';
+  const wanted = auditLookupKey(attribute, value);
+  // Copies past the last one read are unknown: unsealed events older than it wait for the next page.
+  const readDownTo = copies.next;
+  const bySk = new Map<string, StoredAuditEvent>();
+  for (const event of [...copies.events, ...unsealed.events.filter((e) => e.lookupKeys.includes(wanted))]) {
+    // An event just sealed can still show on the (eventually consistent) index: keep it once.
+    if (readDownTo === undefined || event.sk >= readDownTo) bySk.set(event.sk, event);
+  }
+  const merged = [...bySk.values()].sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+  const events = merged.slice(0, lookup.limit);
+  const last = events.at(-1);
+  const more = merged.length > lookup.limit || readDownTo !== undefined;
+  return more && last ? { events, next: last.sk } : { events };
 }

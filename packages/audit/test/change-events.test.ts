@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { fail } from '@palisade/failures';
 import {
   auditPartition,
@@ -10,7 +10,7 @@ import {
 } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable } from '../../../test/fixtures/test-table.ts';
-import { buildAuditEvent } from '../src/index.ts';
+import { buildAuditEvent, lookupAuditEvents, sealAuditTrail } from '../src/index.ts';
 import { createUserDetails, USER_ORIGIN } from './support/audit-events.ts';
 
 const ACCOUNT = '111122223333';
@@ -78,7 +78,41 @@ describe("a call's audit event in its transactions", () => {
     expect(events).toEqual([]);
   });
 
-  it("keeps a 98-item transaction within DynamoDB's 100 items by dropping the lookup copies", async () => {
+  it('writes the event as the one audit item of the transaction; the sealer adds its lookup copies', async () => {
+    const auditItemsOf = async (requestId: string) => {
+      const scanned = await store.documents.send(new ScanCommand({ TableName: store.tableName }));
+      return (scanned.Items ?? [])
+        .filter((item) => typeof item.event === 'string' && JSON.parse(item.event).requestID === requestId)
+        .map((item) => String(item.pk).replace(`ACCT#${ACCOUNT}#`, ''))
+        .sort();
+    };
+    const byUsername = async () => {
+      const page = await lookupAuditEvents(store, ACCOUNT, {
+        lookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'alice' }],
+      });
+      if (!page.ok) throw new Error(page.message);
+      return page.value.events.map((event) => JSON.parse(event.cloudTrailEvent).requestID);
+    };
+    await eventsOfCall(async () => {
+      expect((await transact(store, [put()])).ok).toBe(true);
+    }, 'req-one-item');
+    expect(await auditItemsOf('req-one-item')).toEqual(['AUDIT']);
+    expect(await byUsername()).toContain('req-one-item');
+    await sealAuditTrail(store, ACCOUNT);
+    const items = await auditItemsOf('req-one-item');
+    expect(items.filter((pk) => !pk.startsWith('AUDIT-EVENT#'))).toEqual([
+      'AUDIT',
+      'AUDIT#ACCESS-KEY-ID#AKIAEXAMPLEALICE0001',
+      'AUDIT#EVENT-NAME#CreateUser',
+      'AUDIT#READ-ONLY#false',
+      'AUDIT#RESOURCE-NAME#bob',
+      'AUDIT#USERNAME#alice',
+    ]);
+    expect(items.filter((pk) => pk.startsWith('AUDIT-EVENT#'))).toHaveLength(1);
+    expect(await byUsername()).toContain('req-one-item');
+  });
+
+  it("carries a 97-item change, its record and its one event in DynamoDB's 100 items", async () => {
     const events = await eventsOfCall(async () => {
       const result = await transact(
         store,

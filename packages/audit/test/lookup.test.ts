@@ -1,13 +1,20 @@
-import type { StoreContext } from '@palisade/store';
+import { getAuditChainHead, listUnsealedAuditEvents, type StoreContext } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onEverySend } from '../../../test/fixtures/store-sends.ts';
 import { createTestTable } from '../../../test/fixtures/test-table.ts';
-import { type AuditEventSummary, exportAuditEvents, lookupAuditEvents } from '../src/index.ts';
+import {
+  AUDIT_LOOKUP_MAX_UNSEALED,
+  type AuditEventSummary,
+  exportAuditEvents,
+  lookupAuditEvents,
+  sealAuditTrail,
+} from '../src/index.ts';
 import {
   createUserDetails,
   ROLE_ORIGIN,
   ROOT_ORIGIN,
   recordEvent,
+  recordEvents,
   USER_ORIGIN,
   writeManyEvents,
 } from './support/audit-events.ts';
@@ -154,6 +161,94 @@ describe('lookupAuditEvents', () => {
     });
     expect(first.nextToken).toBeDefined();
     expect(other).toMatchObject({ ok: false, code: 'audit.invalid-next-token' });
+  });
+});
+
+describe('a trail partly sealed', () => {
+  let mixed: StoreContext;
+  /** Event ids by minute (1..7): the even minutes sealed, the odd ones not. */
+  const byMinute = new Map<number, string>();
+  const all = async (query: Parameters<typeof lookupAuditEvents>[2]) => {
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await lookupAuditEvents(mixed, ACCOUNT, { ...query, ...(nextToken ? { nextToken } : {}) });
+      if (!page.ok) throw new Error(page.message);
+      expect(page.value.events.length).toBeLessThanOrEqual(query.maxResults ?? 50);
+      seen.push(...idsOf(page.value.events));
+      nextToken = page.value.nextToken;
+    } while (nextToken);
+    return seen;
+  };
+
+  beforeAll(async () => {
+    mixed = await createTestTable('audit-mixed');
+    const scope = { accountId: ACCOUNT };
+    const record = async (minute: number) => {
+      const origin = minute % 3 === 0 ? ROOT_ORIGIN : USER_ORIGIN;
+      byMinute.set(
+        minute,
+        await recordEvent(mixed, scope, origin, createUserDetails(`u${minute}`), at(minute)),
+      );
+    };
+    for (const minute of [2, 4, 6]) await record(minute);
+    expect((await sealAuditTrail(mixed, ACCOUNT)).sealed).toBe(3);
+    for (const minute of [1, 3, 5, 7]) await record(minute);
+    expect(await listUnsealedAuditEvents(mixed, scope, 10)).toHaveLength(4);
+  });
+
+  it('pages an attribute lookup over sealed and unsealed events: each once, newest first', async () => {
+    const minutes = (list: number[]) => list.map((minute) => byMinute.get(minute));
+    expect(
+      await all({
+        maxResults: 2,
+        lookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateUser' }],
+      }),
+    ).toEqual(minutes([7, 6, 5, 4, 3, 2, 1]));
+    expect(
+      await all({ maxResults: 2, lookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'alice' }] }),
+    ).toEqual(minutes([7, 5, 4, 2, 1]));
+    expect(
+      await all({ maxResults: 1, lookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'root' }] }),
+    ).toEqual(minutes([6, 3]));
+    expect(
+      await all({
+        maxResults: 2,
+        startTime: at(2),
+        endTime: at(6),
+        lookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'u5' }],
+      }),
+    ).toEqual(minutes([5]));
+  });
+
+  it('finds a sealed and an unsealed event by EventId', async () => {
+    for (const minute of [4, 5]) {
+      const id = byMinute.get(minute) as string;
+      expect(await all({ lookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: id }] })).toEqual([
+        id,
+      ]);
+    }
+  });
+});
+
+describe(`a trail with more than ${AUDIT_LOOKUP_MAX_UNSEALED} unsealed events`, () => {
+  it('is sealed by an attribute lookup, which then answers from the copies', {
+    timeout: 180_000,
+  }, async () => {
+    const backlog = await createTestTable('audit-backlog');
+    const scope = { accountId: ACCOUNT };
+    const count = AUDIT_LOOKUP_MAX_UNSEALED + 1;
+    await recordEvents(backlog, scope, count, new Date(T0));
+    const page = await lookupAuditEvents(backlog, ACCOUNT, {
+      maxResults: 3,
+      lookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateUser' }],
+    });
+    if (!page.ok) throw new Error(page.message);
+    expect(page.value.events.map((event) => event.eventTime)).toEqual(
+      [1, 2, 3].map((back) => new Date(T0 + (count - back) * 1000)),
+    );
+    expect(await getAuditChainHead(backlog, scope)).toMatchObject({ seq: count });
+    expect(await listUnsealedAuditEvents(backlog, scope, 10)).toEqual([]);
   });
 });
 

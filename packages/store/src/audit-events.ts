@@ -1,8 +1,9 @@
 /**
- * The audit trail's items: each event (CloudTrail's record JSON, built by @palisade/audit) with a
- * copy per lookup attribute and one by id, all written in the transaction of the change the event
- * records; the sparse index of events not yet sealed; the chain links and head only the sealer
- * writes. No item here is written by every change of an account (see keys.ts).
+ * The audit trail's items: each event (CloudTrail's record JSON, built by @palisade/audit), the one
+ * audit item written in the transaction of the change it records, on the sparse index of events
+ * not yet sealed; and what the sealer derives from it when it links it into the chain: a copy per
+ * lookup value and one by id, the chain links and head. No item here is written by every change of
+ * an account (see keys.ts).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -32,7 +33,7 @@ export const AUDIT_EVENT_ENTITY = 'audit-event';
 /** How long audit events stay when the deployment sets no retention (PALISADE_AUDIT_RETENTION_DAYS). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
-/** How many resource-name copies one event carries at most (TransactWriteItems holds 100 items). */
+/** How many resource names one event is looked up by at most (its seal is one transaction). */
 export const MAX_AUDIT_RESOURCE_COPIES = 3;
 
 /** The values an event can be looked up by. */
@@ -67,11 +68,20 @@ export interface StoredAuditEvent {
   readonly unsealed: boolean;
   /** The names and ARNs the event is about (the ResourceName lookup's values). */
   readonly resources: readonly string[];
+  /** The lookup values it is found by, as `<ATTR>#<value>` (auditLookupKey). */
+  readonly lookupKeys: readonly string[];
+  /** Epoch seconds at which it expires (its copies expire with it). */
+  readonly expiresAt?: number;
 }
 
 /** Epoch seconds at which an event written at `eventTime` expires. */
 export function auditExpiresAt(eventTime: string, retentionDays: number): number {
   return Math.floor(Date.parse(eventTime) / 1000) + Math.round(retentionDays * 86_400);
+}
+
+/** How an event's lookup value is listed on the event (`<ATTR>#<value>`), to match unsealed events by. */
+export function auditLookupKey(attribute: AuditLookupAttribute, value: string): string {
+  return `${attribute}#${value}`;
 }
 
 function lookupPairs(lookups: AuditLookups, resourceCopies: number): [AuditLookupAttribute, string][] {
@@ -87,32 +97,60 @@ function lookupPairs(lookups: AuditLookups, resourceCopies: number): [AuditLooku
 }
 
 /**
- * The puts that file one event in a trail: the event (marked unsealed), one copy per lookup
- * value, one by id. `resourceCopies` bounds the resource-name copies (a transaction's item budget).
+ * The put that files one event in a trail, marked unsealed, with the lookup values the sealer will
+ * copy it under (at most `MAX_AUDIT_RESOURCE_COPIES` resource names).
  */
-export function auditEventWrites(
+export function auditEventWrite(
   scope: AuditScope,
   entry: AuditEventEntry,
   retentionDays: number,
-  resourceCopies = MAX_AUDIT_RESOURCE_COPIES,
-): TransactItem[] {
+): TransactItem {
   const key = auditEventKey(scope, entry.eventTime, entry.eventId);
+  return {
+    Put: {
+      Item: {
+        ...key,
+        entity: AUDIT_EVENT_ENTITY,
+        eventId: entry.eventId,
+        eventTime: entry.eventTime,
+        event: entry.event,
+        resources: [...new Set(entry.lookups.resourceNames)],
+        lookupKeys: lookupPairs(entry.lookups, MAX_AUDIT_RESOURCE_COPIES).map(([attribute, value]) =>
+          auditLookupKey(attribute, value),
+        ),
+        expiresAt: auditExpiresAt(entry.eventTime, retentionDays),
+        ...auditUnsealedIndexKey(scope, key.sk),
+      },
+    },
+  };
+}
+
+/** The copies of a sealed event a lookup reads: one per lookup value, one by id (same TTL). */
+export function auditLookupCopyWrites(scope: AuditScope, event: StoredAuditEvent): TransactItem[] {
   const body = {
     entity: AUDIT_EVENT_ENTITY,
-    eventId: entry.eventId,
-    eventTime: entry.eventTime,
-    event: entry.event,
-    resources: [...new Set(entry.lookups.resourceNames)],
-    expiresAt: auditExpiresAt(entry.eventTime, retentionDays),
+    eventId: event.eventId,
+    eventTime: event.eventTime,
+    event: event.event,
+    resources: event.resources,
+    lookupKeys: event.lookupKeys,
+    ...(event.expiresAt === undefined ? {} : { expiresAt: event.expiresAt }),
   };
   return [
-    { Put: { Item: { ...key, ...body, ...auditUnsealedIndexKey(scope, key.sk) } } },
-    ...lookupPairs(entry.lookups, resourceCopies).map(
-      ([attribute, value]): TransactItem => ({
-        Put: { Item: { pk: auditLookupPartition(scope, attribute, value), sk: key.sk, ...body } },
-      }),
-    ),
-    { Put: { Item: { ...auditEventIdKey(scope, entry.eventId), eventSk: key.sk, ...body } } },
+    ...event.lookupKeys.map((lookupKey): TransactItem => {
+      const split = lookupKey.indexOf('#');
+      const attribute = lookupKey.slice(0, split) as AuditLookupAttribute;
+      return {
+        Put: {
+          Item: {
+            pk: auditLookupPartition(scope, attribute, lookupKey.slice(split + 1)),
+            sk: event.sk,
+            ...body,
+          },
+        },
+      };
+    }),
+    { Put: { Item: { ...auditEventIdKey(scope, event.eventId), eventSk: event.sk, ...body } } },
   ];
 }
 
@@ -124,8 +162,8 @@ export async function recordAuditEvents(
   context: StoreContext,
   events: readonly { readonly scope: AuditScope; readonly entry: AuditEventEntry }[],
 ): Promise<void> {
-  const writes = events.flatMap(({ scope, entry }) =>
-    auditEventWrites(scope, entry, context.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS),
+  const writes = events.map(({ scope, entry }) =>
+    auditEventWrite(scope, entry, context.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS),
   );
   if (writes.length === 0) return;
   await context.documents.send(
@@ -137,7 +175,8 @@ export async function recordAuditEvents(
   );
 }
 
-function toStoredAuditEvent(item: Record<string, unknown>): StoredAuditEvent {
+/** An audit event item (or a copy of one) as read back. */
+export function toStoredAuditEvent(item: Record<string, unknown>): StoredAuditEvent {
   return {
     eventId: String(item.eventId),
     eventTime: String(item.eventTime),
@@ -146,6 +185,8 @@ function toStoredAuditEvent(item: Record<string, unknown>): StoredAuditEvent {
     ...(typeof item.seq === 'number' ? { seq: item.seq } : {}),
     unsealed: typeof item.gsi2pk === 'string',
     resources: Array.isArray(item.resources) ? item.resources.map(String) : [],
+    lookupKeys: Array.isArray(item.lookupKeys) ? item.lookupKeys.map(String) : [],
+    ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
   };
 }
 
@@ -198,7 +239,7 @@ export async function queryAuditEvents(
   return result.LastEvaluatedKey && last ? { events, next: last.sk } : { events };
 }
 
-/** An event of a trail by its id, or undefined. */
+/** A sealed event of a trail by its id (its by-id copy), or undefined. */
 export async function getAuditEventById(
   context: StoreContext,
   scope: AuditScope,
@@ -227,6 +268,52 @@ export async function listUnsealedAuditEvents(
     }),
   );
   return (result.Items ?? []).map(toStoredAuditEvent);
+}
+
+/** What to read of a trail's unsealed events: a time range, newest first, before an event (exclusive). */
+export interface UnsealedAuditEventQuery {
+  /** Inclusive ISO instants (ms). */
+  readonly from?: string;
+  readonly to?: string;
+  /** The sort key the previous page ended at: only older events. */
+  readonly before?: string;
+  /** The most events to read; more is said by `more`. */
+  readonly limit: number;
+}
+
+/**
+ * A trail's unsealed events in a range, newest first, at most `limit` (the sparse GSI2, so the
+ * read is bounded by the backlog the sealer has not reached yet, not by the trail's size).
+ */
+export async function queryUnsealedAuditEvents(
+  context: StoreContext,
+  scope: AuditScope,
+  query: UnsealedAuditEventQuery,
+): Promise<{ events: StoredAuditEvent[]; more: boolean }> {
+  const events: StoredAuditEvent[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const result = await context.documents.send(
+      new QueryCommand({
+        TableName: context.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :lower AND :upper',
+        ExpressionAttributeValues: {
+          ':pk': auditUnsealedPartition(scope),
+          ':lower': auditSortKey(query.from ?? EARLIEST),
+          // `before` is a whole sort key, so it is below `to`'s `~`; the event itself is dropped below.
+          ':upper':
+            query.before === undefined ? `${auditSortKey(query.to ?? LATEST)}~` : auditSortKey(query.before),
+        },
+        ScanIndexForward: false,
+        Limit: query.limit + 2 - events.length,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    events.push(...(result.Items ?? []).map(toStoredAuditEvent).filter((event) => event.sk !== query.before));
+    start = result.LastEvaluatedKey;
+  } while (start && events.length <= query.limit);
+  return { events: events.slice(0, query.limit), more: events.length > query.limit };
 }
 
 /** One link of a trail's chain: the event it seals and the digests that chain it to its predecessor. */
@@ -260,13 +347,16 @@ export type AuditSealOutcome = 'appended' | 'head-moved' | 'event-gone';
 
 /**
  * Seals one event in one transaction: puts link `link.seq`, moves the head from `link.seq - 1`
- * (conditionally, so racing sealers never fork the chain) and takes the event off the unsealed index.
+ * (conditionally, so racing sealers never fork the chain), takes the event off the unsealed index
+ * and puts its lookup copies. Together, so an event is always either unsealed or copied: a lookup
+ * that reads both never misses it, even when a sealer stops half-way.
  */
 export async function appendAuditChainLink(
   context: StoreContext,
   scope: AuditScope,
   link: AuditChainLink,
   expiresAt: number,
+  event: StoredAuditEvent,
 ): Promise<AuditSealOutcome> {
   const headKey = auditChainHeadKey(scope);
   const [eventTime, eventId] = link.eventSk.split('#') as [string, string];
@@ -305,6 +395,9 @@ export async function appendAuditChainLink(
               ExpressionAttributeValues: { ':seq': link.seq },
             },
           },
+          ...auditLookupCopyWrites(scope, event).map((copy) => ({
+            Put: { ...(copy.Put as NonNullable<TransactItem['Put']>), TableName: context.tableName },
+          })),
         ],
       }),
     );

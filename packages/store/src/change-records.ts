@@ -11,7 +11,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   type AuditEventEntry,
-  auditEventWrites,
+  auditEventWrite,
   DEFAULT_AUDIT_RETENTION_DAYS,
   recordAuditEvents,
 } from './audit-events.ts';
@@ -356,8 +356,6 @@ export async function recordUnchangedCall(
 
 /** How many trails one call's event is filed in at most (the caller's, a role's other account, the platform's). */
 const MAX_AUDIT_TRAILS = 3;
-/** TransactWriteItems' item limit. */
-const MAX_TRANSACTION_ITEMS = 100;
 
 /**
  * The trails a call's event belongs in: every account its writes touch and the caller's own
@@ -395,22 +393,10 @@ export function pendingAuditEvent(
   audit.claimed = true;
   const retention = context.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
   const call = auditCallOf(scope, audit);
-  const entries = auditScopesOf(writes, call.origin).map((trail) => ({
-    trail,
-    entry: audit.build({ ...call, scope: trail, at }),
-  }));
-  // The change's own items and its record come first; the event never pushes a transaction over
-  // DynamoDB's limit: resource copies go first, then every copy but the event and its by-id item.
-  const budget = MAX_TRANSACTION_ITEMS - writes.length - 1;
-  let items = entries.flatMap(({ trail, entry }) => auditEventWrites(trail, entry, retention));
-  if (items.length > budget)
-    items = entries.flatMap(({ trail, entry }) => auditEventWrites(trail, entry, retention, 0));
-  if (items.length > budget) {
-    items = entries.flatMap(({ trail, entry }) => {
-      const all = auditEventWrites(trail, entry, retention, 0);
-      return [all[0], all.at(-1)].filter((item): item is TransactItem => item !== undefined);
-    });
-  }
+  // One item per trail: the event's lookup copies are the sealer's to write, off the write path.
+  const items = auditScopesOf(writes, call.origin).map((trail) =>
+    auditEventWrite(trail, audit.build({ ...call, scope: trail, at }), retention),
+  );
   return {
     writes: items,
     settle(committed) {

@@ -76,11 +76,15 @@
  * |   in a time range (TTL: retention days)    |       |   ScanIndexForward false (sk = <ISO ms>#<event id>)  | auditPartition        |
  * |   (operator/platform events: no account)   |       |   pk = PLATFORM#AUDIT                                |                       |
  * | …with one lookup attribute equal to a value| table | pk = ACCT#<a>#AUDIT#<ATTR>#<value>, same sk: a copy  | auditLookupPartition  |
- * |   (EVENT-NAME, USERNAME, ACCESS-KEY-ID,    |       |   of the event (value > 512 chars or not printable:  |                       |
- * |   RESOURCE-NAME, READ-ONLY)                |       |   sha256:<hex>)                                      |                       |
+ * |   (EVENT-NAME, USERNAME, ACCESS-KEY-ID,    |       |   of the event the sealer puts when it seals it      |                       |
+ * |   RESOURCE-NAME, READ-ONLY): the sealed    |       |   (value > 512 chars or not printable: sha256:<hex>),|                       |
+ * |   events' copies, merged with the unsealed |       |   merged by sk with the gsi2 row below filtered on   |                       |
+ * |   ones (gsi2, read up to a bound)          |       |   the event's lookupKeys (<ATTR>#<value>)            |                       |
  * | an audit event by its event id             | table | pk = ACCT#<a>#AUDIT-EVENT#<event id>, sk = EVENT     | auditEventIdKey       |
+ * |   (sealed: its copy; unsealed: gsi2 below) |       |   (put by the sealer)                                |                       |
  * | an account's audit events not yet sealed   | gsi2  | gsi2pk = ACCT#<a>#AUDIT-UNSEALED, gsi2sk = event sk  | auditUnsealedIndexKey |
- * |   into its chain, oldest first (sparse)    |       |   (removed by the sealer)                            |                       |
+ * |   into its chain, oldest first (sealer) or |       |   (removed by the sealer; the change's transaction   |                       |
+ * |   newest first in a range (lookups)        |       |   writes the event alone, with these attributes)     |                       |
  * | an account's audit chain links by sequence | table | pk = ACCT#<a>#AUDIT-CHAIN, sk BETWEEN LINK#<n> AND … | auditChainLinkKey     |
  * |   and its head (only sealers write them)   |       |   head: sk = HEAD                                    | auditChainHeadKey     |
  * | the chain links of events in a time range  | gsi1  | gsi1pk = ACCT#<a>#AUDIT-LINKS, gsi1sk BETWEEN <from> | auditLinkTimeIndexKey |
