@@ -204,12 +204,20 @@ function checkLookup(trail: AuditTrailId, query: AuditLookupQuery): Result<Check
   });
 }
 
+/** How far an attribute lookup reads the trail's unsealed events before it seals the trail first. */
+export interface AuditLookupLimits {
+  /** Unsealed events read at most (default AUDIT_LOOKUP_MAX_UNSEALED). */
+  readonly maxUnsealed?: number;
+}
+
 /** One page of a trail's events matching the query, newest first (CloudTrail's LookupEvents). */
 export async function lookupAuditEvents(
   store: StoreContext,
   trail: AuditTrailId,
   query: AuditLookupQuery,
+  limits: AuditLookupLimits = {},
 ): Promise<Result<AuditLookupPage>> {
+  const maxUnsealed = limits.maxUnsealed ?? AUDIT_LOOKUP_MAX_UNSEALED;
   const checked = checkLookup(trail, query);
   if (!checked.ok) return checked;
   const lookup = checked.value;
@@ -220,10 +228,10 @@ export async function lookupAuditEvents(
   }
   const { key, value } = lookup.attribute;
   if (key === 'EventId' && (!isAuditEventId(value) || lookup.after)) return ok({ events: [] });
-  let merged = await mergedLookup(store, lookup, key, value);
+  let merged = await mergedLookup(store, lookup, key, value, maxUnsealed);
   if (merged === 'backlog') {
     await sealAuditTrail(store, trail);
-    merged = await mergedLookup(store, lookup, key, value);
+    merged = await mergedLookup(store, lookup, key, value, maxUnsealed);
   }
   if (merged === 'backlog') {
     return fail('platform.throttled', 'The trail is being sealed; retry the lookup shortly.');
@@ -258,12 +266,13 @@ async function mergedLookup(
   lookup: CheckedLookup,
   key: AuditLookupKey,
   value: string,
+  maxUnsealed: number,
 ): Promise<{ events: StoredAuditEvent[]; next?: string } | 'backlog'> {
   const unsealedRead = queryUnsealedAuditEvents(store, lookup.scope, {
     ...(lookup.from ? { from: lookup.from } : {}),
     ...(lookup.to ? { to: lookup.to } : {}),
     ...(lookup.after ? { before: lookup.after } : {}),
-    limit: AUDIT_LOOKUP_MAX_UNSEALED,
+    limit: maxUnsealed,
   });
   if (key === 'EventId') {
     const [byId, unsealed] = await Promise.all([getAuditEventById(store, lookup.scope, value), unsealedRead]);
