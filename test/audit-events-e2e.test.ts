@@ -1,13 +1,8 @@
-/**
- * Audit events through the real apps: each call that commits files exactly one CloudTrail record
- * per trail, in the transaction of its change; a refused change files none; a call with several
- * transactions files one.
- */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CloudTrailRecord } from '@palisade/audit';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../functions/wiring/platform.ts';
 import { type SigningKey, signedJsonRequest, signedQueryRequest } from './fixtures/signed-requests.ts';
+import { scanTableDocuments } from './fixtures/table-items.ts';
 import { createTestPlatform, TEST_OPERATOR } from './fixtures/test-platform.ts';
 
 let platform: Platform;
@@ -17,23 +12,9 @@ let transactions = 0;
 
 /** The main event items of every trail (not the lookup copies), as records. */
 async function auditRecords(): Promise<{ pk: string; record: CloudTrailRecord }[]> {
-  const found: { pk: string; record: CloudTrailRecord }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await platform.store.documents.send(
-      new ScanCommand({
-        TableName: platform.store.tableName,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (/^(?:ACCT#\d{12}|PLATFORM)#AUDIT$/.test(String(item.pk))) {
-        found.push({ pk: String(item.pk), record: JSON.parse(String(item.event)) as CloudTrailRecord });
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return found;
+  return (await scanTableDocuments(platform.store))
+    .filter((item) => /^(?:ACCT#\d{12}|PLATFORM)#AUDIT$/.test(String(item.pk)))
+    .map((item) => ({ pk: String(item.pk), record: JSON.parse(String(item.event)) as CloudTrailRecord }));
 }
 
 async function send(request: Promise<Request>): Promise<{ status: number; text: string; requestId: string }> {

@@ -1,13 +1,9 @@
-/**
- * No secret reaches the audit trail: a scripted run of the calls that send or receive passwords,
- * secret keys, session and refresh tokens, TOTP seeds and codes, then every stored audit item
- * (events, lookup copies, by-id copies, chain links) is searched for each secret.
- */
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { generateTotpCode } from '@palisade/credentials';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../functions/wiring/platform.ts';
+import { secretValuesIn } from './fixtures/secret-values.ts';
 import { type SigningKey, signedQueryRequest } from './fixtures/signed-requests.ts';
+import { scanTableDocuments } from './fixtures/table-items.ts';
 import { createTestAccount, createTestPlatform, TEST_OPERATOR } from './fixtures/test-platform.ts';
 
 const FIRST_PASSWORD = 'Audit-Horse-9-Battery';
@@ -37,19 +33,7 @@ const secrets = new Map<string, string>([
 const codes: string[] = [];
 
 function keep(text: string, from: string): void {
-  for (const tag of [
-    'SecretAccessKey',
-    'SessionToken',
-    'Base32StringSeed',
-    'secretAccessKey',
-    'sessionToken',
-    'accessToken',
-    'refreshToken',
-  ]) {
-    for (const match of text.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>|"${tag}":"([^"]+)"`, 'g'))) {
-      secrets.set(`${from} ${tag}`, (match[1] ?? match[2]) as string);
-    }
-  }
+  for (const { member, value } of secretValuesIn(text)) secrets.set(`${from} ${member}`, value);
 }
 
 async function query(
@@ -78,19 +62,7 @@ async function json(path: string, body: object, headers: Record<string, string> 
 
 /** Every item of an audit partition (events, copies, chain), as stored. */
 async function auditItems(): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await platform.store.documents.send(
-      new ScanCommand({
-        TableName: platform.store.tableName,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []).filter((item) => /#AUDIT/.test(String(item.pk))));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
+  return (await scanTableDocuments(platform.store)).filter((item) => /#AUDIT/.test(String(item.pk)));
 }
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { generateTotpCode } from '@palisade/credentials';
 import { type ChangeRecord, listChangeRecords, type unrecordedWrites } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPlatform, type Platform } from '../functions/wiring/platform.ts';
+import { secretValuesIn } from './fixtures/secret-values.ts';
 import { type SigningKey, signedJsonRequest, signedQueryRequest } from './fixtures/signed-requests.ts';
 import { TEST_OPERATOR } from './fixtures/test-platform.ts';
 import { createTestTable } from './fixtures/test-table.ts';
@@ -64,19 +65,7 @@ function keysOf(input: Record<string, unknown>): string[] {
 }
 
 function collectSecrets(text: string): void {
-  for (const tag of [
-    'SecretAccessKey',
-    'SessionToken',
-    'Base32StringSeed',
-    'secretAccessKey',
-    'sessionToken',
-  ]) {
-    for (const match of text.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>|"${tag}":"([^"]+)"`, 'g'))) {
-      secrets.add((match[1] ?? match[2]) as string);
-    }
-  }
-  for (const match of text.matchAll(/"(accessToken|refreshToken)":"([^"]+)"/g))
-    secrets.add(match[2] as string);
+  for (const { value } of secretValuesIn(text)) secrets.add(value);
 }
 
 /** The records of a request, and of key rotations (their own system origin) committed since `since`. */

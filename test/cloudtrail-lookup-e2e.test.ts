@@ -3,8 +3,7 @@
  * v3 (@aws-sdk/client-cloudtrail) and the AWS CLI (v2 at /usr/bin/aws, else `aws` on the PATH).
  * Changes are made through @aws-sdk/client-iam; each tenant sees only its own trail.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   CloudTrailClient,
@@ -24,10 +23,11 @@ import {
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { findAwsCli, runAwsCli } from './fixtures/aws-cli.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { type SigningKey, sendAs } from './fixtures/signed-fetch.ts';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 let running: RunningPlatform;
 let accountId: string;
@@ -385,32 +385,15 @@ describe('LookupEvents with @aws-sdk/client-cloudtrail', () => {
   });
 });
 
-// The CLI: Debian's v2 at /usr/bin/aws where installed, else whichever `aws` the PATH has.
-const CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
-const cliVersion = spawnSync(CLI, ['--version'], { encoding: 'utf8' });
-const cli = cliVersion.status === 0 ? `${cliVersion.stdout}${cliVersion.stderr}`.trim() : undefined;
-if (cli === undefined)
+const awsCli = findAwsCli();
+const cli = awsCli?.version;
+if (awsCli === undefined)
   console.info('cloudtrail: no AWS CLI at /usr/bin/aws or on the PATH; skipping the CLI test');
 
-/** Runs the CLI against the running platform with `key`, isolated from any profile on this machine. */
-async function aws(key: SigningKey, ...args: string[]): Promise<unknown> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AWS_')) env[name] = value;
-  Object.assign(env, {
-    AWS_ACCESS_KEY_ID: key.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-  });
-  const pager = cli?.startsWith('aws-cli/2') ? ['--no-cli-pager'] : [];
-  const { stdout } = await run(CLI, [...args, '--endpoint-url', running.url, '--output', 'json', ...pager], {
-    env,
-    timeout: 30_000,
-  });
-  return JSON.parse(stdout);
+/** Runs the CLI against the running platform with `key`. */
+function aws(key: SigningKey, ...args: string[]): Promise<unknown> {
+  if (!awsCli) throw new Error('no AWS CLI');
+  return runAwsCli(awsCli, key, running.url, args);
 }
 
 describe.skipIf(cli === undefined)(`aws cloudtrail lookup-events (${cli ?? 'absent'})`, () => {

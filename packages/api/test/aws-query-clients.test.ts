@@ -3,7 +3,7 @@
  * CLI when installed) talk to a tiny server that decodes with parseQueryRequest and answers with
  * renderQueryResponse. The server checks no signature; this is about the wire format only.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import {
@@ -38,6 +38,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { type Failure, fail, isFailure } from '@palisade/failures';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { findAwsCli, runAwsCli } from '../../../test/fixtures/aws-cli.ts';
 import {
   iamQueryService,
   parseQueryRequest,
@@ -50,7 +51,7 @@ import {
 import { failureResponse } from '../src/error-responses.ts';
 import { requestId } from '../src/request-id.ts';
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 
 // What the test server answers next, and what it decoded from each request.
 let answer: object | Failure | undefined;
@@ -585,34 +586,15 @@ describe('the AWS SDK for JavaScript v3 reading rendered responses', () => {
   });
 });
 
-// The CLI is optional here: the test runs when `aws` (v1 or v2) is on the PATH.
-const cliVersion = spawnSync('aws', ['--version'], { encoding: 'utf8' });
-const cli = cliVersion.status === 0 ? `${cliVersion.stdout}${cliVersion.stderr}`.trim() : undefined;
-if (cli === undefined) console.info('aws-query: AWS CLI not found on PATH; skipping the CLI tests');
+// The CLI is optional here: the test runs when one is installed (v1 or v2).
+const awsCli = findAwsCli();
+const cli = awsCli?.version;
+if (awsCli === undefined) console.info('aws-query: AWS CLI not found; skipping the CLI tests');
 
-/** Runs the AWS CLI against the test server, isolated from any profile on this machine. */
-async function aws(...args: string[]): Promise<unknown> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith('AWS_')) env[name] = value;
-  }
-  Object.assign(env, {
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_CONFIG_FILE: '/nonexistent/aws-config',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-  });
-  // `--no-cli-pager` exists only in v2; v1 never pages.
-  const pager = cli?.startsWith('aws-cli/2') ? ['--no-cli-pager'] : [];
-  // Asynchronous on purpose: the server answering the CLI runs in this very process.
-  const { stdout } = await run('aws', [...args, '--endpoint-url', endpoint, '--output', 'json', ...pager], {
-    env,
-    timeout: 15_000,
-  });
-  return stdout.trim() === '' ? undefined : JSON.parse(stdout);
+/** Runs the AWS CLI against the test server. */
+function aws(...args: string[]): Promise<unknown> {
+  if (!awsCli) throw new Error('no AWS CLI');
+  return runAwsCli(awsCli, credentials, endpoint, args, 15_000);
 }
 
 describe.skipIf(cli === undefined)(`the AWS CLI (${cli ?? 'absent'})`, () => {
