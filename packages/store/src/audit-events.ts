@@ -25,6 +25,7 @@ import {
   auditUnsealedIndexKey,
   auditUnsealedPartition,
 } from './keys.ts';
+import { queryAllPages } from './partition-queries.ts';
 import type { TransactItem } from './transactions.ts';
 
 /** The entity value of an audit event item (and of its copies). */
@@ -434,26 +435,16 @@ export async function queryAuditChainLinks(
   fromSeq: number,
   toSeq: number,
 ): Promise<AuditChainLink[]> {
-  const links: AuditChainLink[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': auditChainPartition(scope),
-          ':from': auditChainLinkSortKey(fromSeq),
-          ':to': auditChainLinkSortKey(toSeq),
-        },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    links.push(...(result.Items ?? []).map(toChainLink));
-    start = result.LastEvaluatedKey;
-  } while (start);
-  return links;
+  const items = await queryAllPages(context, {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': auditChainPartition(scope),
+      ':from': auditChainLinkSortKey(fromSeq),
+      ':to': auditChainLinkSortKey(toSeq),
+    },
+    ConsistentRead: true,
+  });
+  return items.map(toChainLink);
 }
 
 /** The sequences of the links whose events fall between two instants (GSI1; eventually consistent). */
@@ -463,25 +454,15 @@ export async function queryAuditLinkSeqsByTime(
   from: string,
   to: string,
 ): Promise<number[]> {
-  const seqs: number[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const result = await context.documents.send(
-      new QueryCommand({
-        TableName: context.tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': auditLinkTimePartition(scope),
-          ':from': auditSortKey(from),
-          ':to': `${auditSortKey(to)}~`,
-        },
-        ProjectionExpression: 'seq',
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    seqs.push(...(result.Items ?? []).map((item) => Number(item.seq)));
-    start = result.LastEvaluatedKey;
-  } while (start);
-  return seqs;
+  const items = await queryAllPages(context, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': auditLinkTimePartition(scope),
+      ':from': auditSortKey(from),
+      ':to': `${auditSortKey(to)}~`,
+    },
+    ProjectionExpression: 'seq',
+  });
+  return items.map((item) => Number(item.seq));
 }
