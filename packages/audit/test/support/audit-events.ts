@@ -71,6 +71,18 @@ export function createUserDetails(userName: string): AuditDetails {
   };
 }
 
+/**
+ * A CreateUser carrying 20 tags of IAM's longest keys and values (~8 KB of event): few events
+ * fill several of DynamoDB's 1 MB pages, so a trail that proves paging is quick to write.
+ */
+export function taggedCreateUserDetails(userName: string): AuditDetails {
+  const tags = Array.from({ length: 20 }, (_, n) => ({
+    key: `${String(n).padStart(2, '0')}${'k'.repeat(126)}`,
+    value: 'v'.repeat(256),
+  }));
+  return { ...createUserDetails(userName), requestParameters: { userName, tags } };
+}
+
 /** Records one event in a trail through the store, at `at`. */
 export async function recordEvent(
   store: StoreContext,
@@ -119,7 +131,7 @@ export async function writeManyEvents(
   for (let i = 0; i < count; i++) {
     const entry = buildAuditEvent({
       origin: USER_ORIGIN,
-      details: createUserDetails(`user-${i}`),
+      details: taggedCreateUserDetails(`user-${i}`),
       scope,
       at: new Date(start.getTime() + i * 1000),
     });
