@@ -15,6 +15,7 @@ import {
   ROOT_ORIGIN,
   recordEvent,
   recordEvents,
+  taggedCreateUserDetails,
   USER_ORIGIN,
   writeManyEvents,
 } from './support/audit-events.ts';
@@ -269,7 +270,7 @@ describe(`a ${BIG_TRAIL.toLocaleString('en')}-event trail`, () => {
   it('answers its newest 50 events in at most 2 DynamoDB requests', { timeout: 180_000 }, async () => {
     const big = await createTestTable('audit-big');
     const start = new Date('2026-11-20T00:00:00.000Z');
-    await writeManyEvents(big, { accountId: ACCOUNT }, BIG_TRAIL, start);
+    await writeManyEvents(big, { accountId: ACCOUNT }, BIG_TRAIL, start, taggedCreateUserDetails);
     let requests = 0;
     onEverySend(big, () => {
       requests++;

@@ -126,12 +126,13 @@ export async function writeManyEvents(
   scope: AuditScope,
   count: number,
   start: Date,
+  details: (userName: string) => AuditDetails = createUserDetails,
 ): Promise<void> {
   const items = [];
   for (let i = 0; i < count; i++) {
     const entry = buildAuditEvent({
       origin: USER_ORIGIN,
-      details: taggedCreateUserDetails(`user-${i}`),
+      details: details(`user-${i}`),
       scope,
       at: new Date(start.getTime() + i * 1000),
     });
