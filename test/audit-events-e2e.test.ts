@@ -117,6 +117,94 @@ async function until<T>(read: () => Promise<T | undefined>, timeoutMs = 10_000):
   }
 }
 
+describe('audit events of a role session', () => {
+  it("names the session's role by its ARN with the role's path, and the session's source identity", async () => {
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+          Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        },
+      ],
+    };
+    const setup: Record<string, string>[] = [
+      {
+        Action: 'CreateRole',
+        RoleName: 'deployer',
+        Path: '/ci/',
+        AssumeRolePolicyDocument: JSON.stringify(trust),
+      },
+      {
+        Action: 'PutRolePolicy',
+        RoleName: 'deployer',
+        PolicyName: 'create-users',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'iam:CreateUser', Resource: '*' }],
+        }),
+      },
+      { Action: 'CreateUser', UserName: 'ci-runner' },
+      {
+        Action: 'PutUserPolicy',
+        UserName: 'ci-runner',
+        PolicyName: 'assume',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: '*' },
+          ],
+        }),
+      },
+    ];
+    for (const params of setup) {
+      expect((await send(signedQueryRequest(root, 'iam', params))).status).toBe(200);
+    }
+    const field = (text: string, name: string) =>
+      new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1] ?? '';
+    const key = await send(
+      signedQueryRequest(root, 'iam', { Action: 'CreateAccessKey', UserName: 'ci-runner' }),
+    );
+    const runner: SigningKey = {
+      accessKeyId: field(key.text, 'AccessKeyId'),
+      secretAccessKey: field(key.text, 'SecretAccessKey'),
+    };
+    const assumed = await send(
+      signedQueryRequest(runner, 'sts', {
+        Action: 'AssumeRole',
+        RoleArn: `arn:aws:iam::${accountId}:role/ci/deployer`,
+        RoleSessionName: 'build-7',
+        SourceIdentity: 'alice@example.com',
+      }),
+    );
+    expect(assumed.text).toContain('<AccessKeyId>');
+    const session: SigningKey = {
+      accessKeyId: field(assumed.text, 'AccessKeyId'),
+      secretAccessKey: field(assumed.text, 'SecretAccessKey'),
+      sessionToken: field(assumed.text, 'SessionToken'),
+    };
+    const created = await send(
+      signedQueryRequest(session, 'iam', { Action: 'CreateUser', UserName: 'built-by-ci' }),
+    );
+    expect(created.status).toBe(200);
+    const [event] = await eventsOf(created.requestId);
+    expect(event?.record.userIdentity).toMatchObject({
+      type: 'AssumedRole',
+      arn: `arn:aws:sts::${accountId}:assumed-role/deployer/build-7`,
+      accessKeyId: session.accessKeyId,
+      sessionContext: {
+        sessionIssuer: {
+          type: 'Role',
+          arn: `arn:aws:iam::${accountId}:role/ci/deployer`,
+          userName: 'deployer',
+        },
+        sourceIdentity: 'alice@example.com',
+      },
+    });
+  });
+});
+
 describe('audit events of refused calls', () => {
   it("files an AccessDenied event in the caller's trail, after the answer", async () => {
     await send(signedQueryRequest(root, 'iam', { Action: 'CreateUser', UserName: 'powerless' }));

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { lookupAuditEvents } from '@palisade/audit';
 import { generateTotpCode } from '@palisade/credentials';
 import { operatorCaller } from '@palisade/principals';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -530,6 +531,25 @@ describe('AssumeRoleWithWebIdentity', () => {
     const identity = await sts(session).send(new GetCallerIdentityCommand({}));
     expect(identity.Arn).toBe(`arn:aws:sts::${b.accountId}:assumed-role/web-app/browser`);
     expect(identity.UserId).toMatch(/^AROA[A-Z2-7]{17}:browser$/);
+  });
+
+  it("files the exchange in the role's account as a call by a WebIdentityUser of the provider", async () => {
+    await webSession(await token({ sub: 'user-42' }))();
+    const found = await lookupAuditEvents(running.platform.store, b.accountId, {
+      lookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'AssumeRoleWithWebIdentity' }],
+    });
+    if (!found.ok) throw new Error(found.message);
+    const host = idp.url.slice('http://'.length);
+    expect(JSON.parse(found.value.events[0]?.cloudTrailEvent ?? '{}')).toMatchObject({
+      eventSource: 'sts.amazonaws.com',
+      eventName: 'AssumeRoleWithWebIdentity',
+      userIdentity: {
+        type: 'WebIdentityUser',
+        principalId: `${host}:web-client:user-42`,
+        userName: 'user-42',
+        identityProvider: host,
+      },
+    });
   });
 
   it('refuses a subject the trust policy does not name, a foreign audience and an expired token', async () => {

@@ -25,6 +25,8 @@ export interface CloudTrailUserIdentity {
   readonly accountId?: string;
   readonly accessKeyId?: string;
   readonly userName?: string;
+  /** A WebIdentityUser's provider (the issuer's host and path). */
+  readonly identityProvider?: string;
   readonly sessionContext?: {
     readonly sessionIssuer?: {
       readonly type: 'Role';
@@ -33,7 +35,12 @@ export interface CloudTrailUserIdentity {
       readonly accountId: string;
       readonly userName: string;
     };
+    readonly webIdFederationData?: {
+      readonly federatedProvider: string;
+      readonly attributes: Readonly<Record<string, string>>;
+    };
     readonly attributes: { readonly creationDate?: string; readonly mfaAuthenticated: 'true' | 'false' };
+    readonly sourceIdentity?: string;
   };
 }
 
@@ -106,20 +113,32 @@ export function userIdentityOf(principal: ChangePrincipal | undefined): CloudTra
                 sessionIssuer: {
                   type: 'Role' as const,
                   principalId: roleId,
-                  // The role's path is not in the session ARN; CloudTrail's issuer ARN carries it in AWS.
-                  arn: `arn:${parsed[1]}:iam::${parsed[2]}:role/${parsed[3]}`,
+                  // The session ARN drops the role's path; the issuer's ARN carries it, as in AWS.
+                  arn: principal.sessionIssuerArn ?? `arn:${parsed[1]}:iam::${parsed[2]}:role/${parsed[3]}`,
                   accountId: parsed[2] as string,
                   userName: parsed[3] as string,
                 },
               }
             : {}),
+          ...(principal.webIdentityProvider
+            ? { webIdFederationData: { federatedProvider: principal.webIdentityProvider, attributes: {} } }
+            : {}),
           attributes: {
             ...(principal.sessionIssuedAt ? { creationDate: toSeconds(principal.sessionIssuedAt) } : {}),
             mfaAuthenticated: principal.mfaAuthenticated ? 'true' : 'false',
           },
+          ...(principal.sourceIdentity ? { sourceIdentity: principal.sourceIdentity } : {}),
         },
       };
     }
+    case 'web-identity':
+      // AWS names a federated caller by its provider, audience and subject, and gives it no account.
+      return {
+        type: 'WebIdentityUser',
+        principalId: principal.principalId,
+        userName: principal.userName,
+        identityProvider: principal.identityProvider,
+      };
     case 'operator':
       // The platform's operator has no AWS counterpart: an identity of no account, named by its key.
       return {

@@ -88,6 +88,71 @@ describe('buildCloudTrailRecord', () => {
     });
   });
 
+  it("names a role session's issuer by the role's ARN with its path, and its source identity and federation", () => {
+    const record = buildCloudTrailRecord({
+      origin: {
+        ...ROLE_ORIGIN,
+        principal: {
+          ...ROLE_ORIGIN.principal,
+          type: 'assumed-role',
+          sessionIssuerArn: 'arn:aws:iam::111122223333:role/ci/deployer',
+          sourceIdentity: 'alice@example.com',
+          webIdentityProvider: 'arn:aws:iam::111122223333:oidc-provider/token.actions.example.com',
+        },
+      },
+      details: createUserDetails('bob'),
+      scope: ACCOUNT,
+      at: AT,
+      eventId: EVENT_ID,
+    });
+    expect(record.userIdentity.sessionContext).toEqual({
+      sessionIssuer: {
+        type: 'Role',
+        principalId: 'AROAEXAMPLEDEPLOYER1',
+        arn: 'arn:aws:iam::111122223333:role/ci/deployer',
+        accountId: '111122223333',
+        userName: 'deployer',
+      },
+      webIdFederationData: {
+        federatedProvider: 'arn:aws:iam::111122223333:oidc-provider/token.actions.example.com',
+        attributes: {},
+      },
+      attributes: { creationDate: '2026-12-07T07:00:00Z', mfaAuthenticated: 'true' },
+      sourceIdentity: 'alice@example.com',
+    });
+  });
+
+  it('describes the caller of AssumeRoleWithWebIdentity as a WebIdentityUser of its provider', () => {
+    const record = buildCloudTrailRecord({
+      origin: {
+        via: 'sts-query',
+        operation: 'AssumeRoleWithWebIdentity',
+        requestId: 'req-web-1',
+        principal: {
+          type: 'web-identity',
+          principalId: 'token.actions.example.com:sts.amazonaws.com:repo:acme/app',
+          userName: 'repo:acme/app',
+          identityProvider: 'token.actions.example.com',
+        },
+      },
+      details: {
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'AssumeRoleWithWebIdentity',
+        readOnly: true,
+        requestParameters: null,
+      },
+      scope: ACCOUNT,
+      at: AT,
+      eventId: EVENT_ID,
+    });
+    expect(record.userIdentity).toEqual({
+      type: 'WebIdentityUser',
+      principalId: 'token.actions.example.com:sts.amazonaws.com:repo:acme/app',
+      userName: 'repo:acme/app',
+      identityProvider: 'token.actions.example.com',
+    });
+  });
+
   it('files a sign-in as ConsoleLogin with its outcome and MFA use', () => {
     const record = buildCloudTrailRecord({
       origin: { ...USER_ORIGIN, via: 'sign-in', operation: 'SignIn' },

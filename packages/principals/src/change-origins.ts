@@ -28,5 +28,8 @@ export function changePrincipalOf(caller: Caller, accessKeyId?: string): ChangeP
     ...(caller.userName ? { userName: caller.userName } : {}),
     ...(facts?.session ? { sessionIssuedAt: facts.session.issuedAt } : {}),
     ...(facts?.session ? { mfaAuthenticated: facts.session.mfaAuthenticatedAt !== undefined } : {}),
+    ...(facts?.session?.subject.kind === 'role' ? { sessionIssuerArn: facts.session.subject.roleArn } : {}),
+    ...(facts?.session?.sourceIdentity ? { sourceIdentity: facts.session.sourceIdentity } : {}),
+    ...(facts?.session?.federation ? { webIdentityProvider: facts.session.federation.provider } : {}),
   };
 }

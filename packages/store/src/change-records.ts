@@ -40,7 +40,10 @@ export type ChangeInterface =
 
 /** Who made a change (identifiers only: never a secret, token or hash). */
 export interface ChangePrincipal {
-  /** `root`, `user`, `assumed-role`, `operator`, or `anonymous` before authentication (sign-in, web identity). */
+  /**
+   * `root`, `user`, `assumed-role`, `operator`, `web-identity` (a token's subject, once verified), or
+   * `anonymous` before authentication (sign-in, web identity).
+   */
   readonly type: string;
   readonly arn?: string;
   readonly accountId?: string;
@@ -56,6 +59,14 @@ export interface ChangePrincipal {
   readonly sessionIssuedAt?: string;
   /** True when MFA authenticated the caller's session. */
   readonly mfaAuthenticated?: boolean;
+  /** A role session's role, by its ARN with the role's path (the session ARN drops the path). */
+  readonly sessionIssuerArn?: string;
+  /** The source identity a role session carries (sts:SourceIdentity). */
+  readonly sourceIdentity?: string;
+  /** The OIDC provider's ARN behind a role session from AssumeRoleWithWebIdentity. */
+  readonly webIdentityProvider?: string;
+  /** The provider a `web-identity` principal (a token's subject) was authenticated by. */
+  readonly identityProvider?: string;
 }
 
 /** Who made a change, through which interface and operation, from where. */

@@ -8,7 +8,7 @@ import { fail, ok, type Result } from '@palisade/failures';
 import { parseOidcProviderUrl } from '@palisade/iam';
 import { compilePrincipalPolicies, evaluate } from '@palisade/policy';
 import { contextKeys, parseArnOf, parseInput, type RequestOrigin } from '@palisade/principals';
-import { getOidcProvider, type OidcProviderRecord } from '@palisade/store';
+import { getOidcProvider, type OidcProviderRecord, setAuditPrincipal } from '@palisade/store';
 import { z } from 'zod';
 import { unverifiedIssuer } from './oidc-tokens.ts';
 import {
@@ -79,6 +79,13 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
     }
     const claims = await context.verifyWebIdentity(input.WebIdentityToken, provider, now);
     if (!claims.ok) return claims;
+    // The call's audit event names the token's subject, as CloudTrail does, once the token is verified.
+    setAuditPrincipal({
+      type: 'web-identity',
+      principalId: `${provider.providerId}:${claims.value.audience}:${claims.value.subject}`,
+      userName: claims.value.subject,
+      identityProvider: provider.providerId,
+    });
 
     // Tags from the token's claim are session tags passed by the provider: the trust policy sees
     // them as request tags and must also allow sts:TagSession, as for AssumeRole.
