@@ -17,6 +17,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_EVENT_ENTITY } from '@palisade/store';
 
 /** One DynamoDB request as the document client was given it, and how long the client took. */
 export interface RecordedCall {
@@ -126,6 +127,24 @@ export function prepareReplay(
       ...(call.error ? { expectedError: call.error } : {}),
     };
   });
+}
+
+/**
+ * The calls with the audit event left out of each TransactWriteItems (a change's event rides in its
+ * transaction); undefined when no call carried one (reads, refusals), so nothing differs.
+ */
+export function withoutAuditEvents(calls: readonly PreparedCall[]): PreparedCall[] | undefined {
+  let stripped = false;
+  const isEvent = (item: { Put?: { Item?: Record<string, unknown> } }) =>
+    item.Put?.Item?.entity === AUDIT_EVENT_ENTITY;
+  const result = calls.map((call) => {
+    const items = call.input.TransactItems;
+    if (call.commandName !== 'TransactWriteItemsCommand' || !Array.isArray(items) || !items.some(isEvent))
+      return call;
+    stripped = true;
+    return { ...call, input: { ...call.input, TransactItems: items.filter((item) => !isEvent(item)) } };
+  });
+  return stripped ? result : undefined;
 }
 
 /** Sends prepared calls one after another; returns the errors that the originals did not have. */

@@ -36,6 +36,7 @@ import {
   type RecordedCall,
   replay,
   sequentialRoundTrips,
+  withoutAuditEvents,
 } from './dynamodb-recorder.ts';
 import { measureLoopbackFloor } from './loopback-floor.ts';
 import { median, ms, percentile, ratio, renderTable } from './statistics.ts';
@@ -63,6 +64,8 @@ interface Sample {
   readonly clientFloorMs: number;
   readonly calls: readonly RecordedCall[];
   readonly rawMs: number;
+  /** True when this sample's replay left out the call's audit event (every other sample, interleaved). */
+  readonly rawWithoutEvent: boolean;
   readonly motoMs?: number;
   /** TCP connections opened by Palisade's side (IAM client and store client) and by the moto client. */
   readonly palisadeConnects: number;
@@ -196,8 +199,12 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
   ];
   const replayStore = createStoreContext({ tableName: 'bench-iam', endpoint: dynamodb.endpoint });
 
-  /** Runs `call` once on each target, Palisade first (recorded), then its replay, then moto. */
-  const measureOnce = async (call: (client: IAMClient) => Promise<void>) => {
+  /**
+   * Runs `call` once on each target, Palisade first (recorded), then its replay, then moto. With
+   * `withoutEvent`, the replay leaves the audit event out of the change's transaction: the raw
+   * DynamoDB cost of a change before and after the trail, interleaved in one run.
+   */
+  const measureOnce = async (call: (client: IAMClient) => Promise<void>, withoutEvent: boolean) => {
     serverMs = 0;
     const connectsBefore = connects;
     const palisadeRequestsBefore = requestsOf(palisade);
@@ -215,7 +222,9 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
     const cannedStarted = performance.now();
     await call(canned);
     const clientFloorMs = performance.now() - cannedStarted;
-    const prepared = prepareReplay(calls, rewrite);
+    const full = prepareReplay(calls, rewrite);
+    const stripped = withoutEvent ? withoutAuditEvents(full) : undefined;
+    const prepared = stripped ?? full;
     const replayStarted = performance.now();
     const surprises = await replay(replayStore.documents, prepared);
     const rawMs = performance.now() - replayStarted;
@@ -232,6 +241,7 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
       clientFloorMs,
       calls,
       rawMs,
+      rawWithoutEvent: stripped !== undefined,
       ...(motoMs === undefined ? {} : { motoMs }),
       palisadeConnects,
       motoConnects: connects - motoConnectsBefore,
@@ -253,7 +263,7 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
     const replaySurprises: string[] = [];
     const deadline = performance.now() + SCENARIO_SECONDS * 1_000;
     for (let index = 0; index < warmup + iterations; index++) {
-      const { sample, surprises } = await measureOnce((client) => call(client, index));
+      const { sample, surprises } = await measureOnce((client) => call(client, index), index % 2 === 1);
       if (index >= warmup) {
         samples.push(sample);
         replaySurprises.push(...surprises);
@@ -470,6 +480,36 @@ function report(
       ]),
     ),
   );
+  const audited = rows.filter((row) => row.rawWithoutEventP50 !== undefined);
+  if (audited.length > 0) {
+    console.log(
+      '\nThe audit event, before and after (raw DynamoDB p50 of the same change with and without its ' +
+        'event item, interleaved sample by sample in this run):\n',
+    );
+    console.log(
+      renderTable(
+        [
+          'operation',
+          'without event',
+          'with event',
+          'the event adds',
+          'Palisade p50',
+          'share of Palisade p50',
+        ],
+        audited.map((row) => {
+          const added = row.rawP50 - (row.rawWithoutEventP50 ?? row.rawP50);
+          return [
+            row.name,
+            ms(row.rawWithoutEventP50),
+            ms(row.rawP50),
+            ms(added),
+            ms(row.p50),
+            `${((100 * added) / row.p50).toFixed(1)}%`,
+          ];
+        }),
+      ),
+    );
+  }
   console.log("\nEach DynamoDB request as Palisade's store client saw it (all measured operations):\n");
   console.log(
     renderTable(
@@ -520,6 +560,8 @@ interface Row {
   readonly motoP99?: number;
   readonly rawP50: number;
   readonly rawP99: number;
+  /** The same change's raw DynamoDB p50 without its audit event (writes only). */
+  readonly rawWithoutEventP50?: number;
   readonly overhead: number;
   readonly clientFloor: number;
   readonly clientHttp: number;
@@ -535,7 +577,9 @@ interface Row {
 function summarise(result: Measured): Row {
   const { samples } = result;
   const totals = samples.map((s) => s.totalMs);
-  const raws = samples.map((s) => s.rawMs);
+  // The floor is the change as Palisade commits it; samples replayed without the event give "before".
+  const raws = samples.filter((s) => !s.rawWithoutEvent).map((s) => s.rawMs);
+  const rawsWithoutEvent = samples.filter((s) => s.rawWithoutEvent).map((s) => s.rawMs);
   const motos = samples.flatMap((s) => (s.motoMs === undefined ? [] : [s.motoMs]));
   const inDynamo = samples.map((s) => inFlight(s.calls));
   const p50 = median(totals);
@@ -554,6 +598,7 @@ function summarise(result: Measured): Row {
     ...(motos.length ? { motoP50: median(motos), motoP99: percentile(motos, 99) } : {}),
     rawP50,
     rawP99: percentile(raws, 99),
+    ...(rawsWithoutEvent.length ? { rawWithoutEventP50: median(rawsWithoutEvent) } : {}),
     overhead: p50 - rawP50 - clientFloor,
     clientFloor,
     clientHttp: median(samples.map((s) => s.totalMs - s.serverMs)),
