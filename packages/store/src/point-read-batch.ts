@@ -10,6 +10,10 @@
  * out, so a chain of dependent reads is never held. A read that cannot join (a Query, an eventually consistent read, another
  * table, a nested projection, any option beyond key, consistency and projection) goes on its own
  * at once, and a read left alone in its batch goes out unchanged.
+ *
+ * A scope opened by `withReadsBatchedOnDemand` batches nothing until `gatherPointReads()` is
+ * called in it: work that may or may not have a read worth waiting for (a caller's revalidation)
+ * sends its reads at once when it has none, instead of one turn late with nothing to batch.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { StoreContext } from './client.ts';
@@ -43,6 +47,21 @@ const batching = new WeakSet<StoreContext['documents']>();
 /** Runs `work` so that the consistent point reads it sends in its first turn share one BatchGetItem. */
 export function withFirstReadsBatched<T>(work: () => Promise<T>): Promise<T> {
   return scopes.run({ open: true }, work);
+}
+
+/** Runs `work` in a scope whose reads go straight out until `gatherPointReads()` opens its batch. */
+export function withReadsBatchedOnDemand<T>(work: () => Promise<T>): Promise<T> {
+  return scopes.run({ open: false }, work);
+}
+
+/**
+ * Opens the batch of the scope it is called in (once; nothing outside a `withReadsBatchedOnDemand`
+ * scope or after its batch): the consistent point reads sent from here to the next turn share one
+ * BatchGetItem.
+ */
+export function gatherPointReads(): void {
+  const scope = scopes.getStore();
+  if (scope && !scope.batch) scope.open = true;
 }
 
 /** Makes the store's client batch the reads of `withFirstReadsBatched` scopes (once per store). */

@@ -10,8 +10,10 @@ import { createTestTable } from '../../../test/fixtures/test-table.ts';
 import {
   batchPointReads,
   createStoreContext,
+  gatherPointReads,
   type StoreContext,
   withFirstReadsBatched,
+  withReadsBatchedOnDemand,
 } from '../src/index.ts';
 
 let store: StoreContext;
@@ -151,6 +153,27 @@ describe('the point-read batcher', () => {
       'GetItemCommand',
       'GetItemCommand',
       'QueryCommand',
+    ]);
+  });
+
+  it('sends the reads of an on-demand scope straight out until gatherPointReads opens its one batch', async () => {
+    recorder.start();
+    const result = await withReadsBatchedOnDemand(async () => {
+      const before = await Promise.all([get('A'), get('B')]);
+      gatherPointReads();
+      const gathered = await Promise.all([get('B'), get('C')]);
+      // Its batch is spent: asking again opens no second one.
+      gatherPointReads();
+      const after = await Promise.all([get('A'), get('C')]);
+      return [...before, ...gathered, ...after].map((answer) => answer.Item?.pk);
+    });
+    expect(result).toEqual(['A', 'B', 'B', 'C', 'A', 'C']);
+    expect(recorder.take().map((call) => call.commandName)).toEqual([
+      'GetItemCommand',
+      'GetItemCommand',
+      'BatchGetItemCommand',
+      'GetItemCommand',
+      'GetItemCommand',
     ]);
   });
 
