@@ -177,6 +177,27 @@ describe('the point-read batcher', () => {
     ]);
   });
 
+  it("answers joined reads without running them through the client's middleware", async () => {
+    const fresh = createStoreContext({ tableName: store.tableName, endpoint: inject('dynamodbEndpoint') });
+    const entered: string[] = [];
+    fresh.documents.middlewareStack.add(
+      (next, context) => (args) => {
+        entered.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', priority: 'high', name: 'enteredTheChain' },
+    );
+    batchPointReads(fresh);
+    const read = (pk: string) =>
+      fresh.documents.send(
+        new GetCommand({ TableName: fresh.tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true }),
+      );
+    const answers = await withFirstReadsBatched(() => Promise.all([read('A'), read('B')]));
+    expect(answers.map((answer) => answer.Item)).toEqual([item('A'), item('B')]);
+    // Only the batch itself went through the SDK's chain: the joined reads never built theirs.
+    expect(entered).toEqual(['BatchGetItemCommand']);
+  });
+
   it('leaves reads outside a scope as they are', async () => {
     recorder.start();
     const answers = await Promise.all([get('A'), get('B')]);
