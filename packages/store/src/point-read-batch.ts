@@ -71,13 +71,15 @@ export function batchPointReads(store: StoreContext): void {
   const documents = store.documents;
   if (batching.has(documents)) return;
   batching.add(documents);
-  const send = documents.send.bind(documents);
+  const send = documents.send.bind(documents) as (...args: unknown[]) => Promise<unknown>;
   // The client's own send, in front: a read that joins a batch never builds its SDK command chain.
   const batchPointRead = (command: unknown, ...options: unknown[]): Promise<unknown> => {
     const scope = scopes.getStore();
-    const read = scope?.open && options.length === 0 ? joinableCommand(command, store.tableName) : undefined;
-    const alone = () => (send as (...args: unknown[]) => Promise<unknown>)(command, ...options);
-    if (!scope || !read || (scope.batch && scope.batch.store !== store)) return alone();
+    // Options or a callback: the SDK's other call shapes go as they came.
+    if (!scope?.open || options.length > 0) return send(command, ...options);
+    const read = joinableCommand(command, store.tableName);
+    const alone = () => send(command);
+    if (!read || (scope.batch && scope.batch.store !== store)) return alone();
     let batch = scope.batch;
     if (!batch) {
       const opened: NonNullable<Scope['batch']> = { store, members: [] };
