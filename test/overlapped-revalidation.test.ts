@@ -107,6 +107,45 @@ describe('round trips of IAM calls with a remembered key', () => {
   });
 });
 
+/**
+ * The setImmediate turns that had passed, since the call began, when each DynamoDB request left the
+ * store's client (seen after the read batcher, so a read it holds is seen when it is let go).
+ */
+async function turnsBeforeEachRequest(key: SigningKey, parameters: Record<string, string>) {
+  const request = await signedQueryRequest(key, 'iam', parameters);
+  const left: number[] = [];
+  let turns = 0;
+  let counting = true;
+  const tick = () => {
+    turns++;
+    if (counting) setImmediate(tick);
+  };
+  const watcher = (next: (args: unknown) => Promise<unknown>) => (args: unknown) => {
+    if (counting) left.push(turns);
+    return next(args);
+  };
+  platform.store.dynamodb.middlewareStack.add(watcher as never, { step: 'build', name: 'turnWatcher' });
+  try {
+    setImmediate(tick);
+    const response = await platform.app.request(request);
+    expect(response.status, await response.text()).toBe(200);
+  } finally {
+    counting = false;
+    platform.store.dynamodb.middlewareStack.remove('turnWatcher');
+  }
+  return left;
+}
+
+describe('reads of a caller with no revalidation pending', () => {
+  it("sends a key's first lookup in the call's first turn, with nothing to wait for", async () => {
+    // A key this process has never seen: authentication reads it, and no confirmation is pending.
+    const key = await userKey('first-use');
+    await must(root, { Action: 'AttachUserPolicy', UserName: 'first-use', PolicyArn: iamPolicy });
+    const left = await turnsBeforeEachRequest(key, { Action: 'GetUser' });
+    expect(left[0]).toBe(0);
+  });
+});
+
 describe('a caller that changes while its call runs', () => {
   it('refuses the write of a key deactivated meanwhile, and changes nothing', async () => {
     const key = await userKey('writer');

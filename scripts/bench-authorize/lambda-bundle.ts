@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { type BundleOptions, handlerDeployments } from '../../functions/wiring/deployment.ts';
 
 const run = promisify(execFile);
@@ -30,7 +30,14 @@ export interface BundleMeasurement {
 /** Where a bundle's code comes from: a file, or source text (the reference bundles). */
 type Entry = { readonly file: string } | { readonly source: string };
 
-async function bundle(entry: Entry, options: BundleOptions) {
+/** A bundle's code, its largest contributors and esbuild's metafile. */
+interface BuiltBundle {
+  readonly contents: Uint8Array;
+  readonly largest: BundleMeasurement['largest'];
+  readonly metafile: Metafile;
+}
+
+async function bundle(entry: Entry, options: BundleOptions): Promise<BuiltBundle> {
   const result = await build({
     ...('file' in entry
       ? { entryPoints: [entry.file] }
@@ -61,7 +68,14 @@ async function bundle(entry: Entry, options: BundleOptions) {
     .map(([name, bytes]) => ({ name, bytes }))
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 5);
-  return { contents: file.contents, largest };
+  return { contents: file.contents, largest, metafile: result.metafile };
+}
+
+/** A deployed handler's bundle as it ships, with esbuild's metafile (the bytes each input left in it). */
+export function bundleHandler(handler: string): Promise<BuiltBundle> {
+  const deployment = handlerDeployments[handler];
+  if (!deployment) throw new Error(`${handler} is not in functions/wiring/deployment.ts`);
+  return bundle({ file: `${handler.replace(/\.[^.]+$/, '')}.ts` }, deployment.bundle);
 }
 
 function sourceName(input: string): string {
@@ -110,11 +124,10 @@ export async function measureLambdaBundles(
     largest: BundleMeasurement['largest'];
   }[] = [];
   for (const handler of handlers) {
-    const deployment = handlerDeployments[handler];
-    if (!deployment) throw new Error(`${handler} is not in functions/wiring/deployment.ts`);
+    const shipped = await bundleHandler(handler);
     const entry = { file: `${handler.replace(/\.[^.]+$/, '')}.ts` };
-    const shipped = await bundle(entry, deployment.bundle);
-    const selfContained = await bundle(entry, { ...deployment.bundle, external: [] });
+    const options = handlerDeployments[handler]?.bundle ?? { external: [], mainFields: [] };
+    const selfContained = await bundle(entry, { ...options, external: [] });
     built.push({ name: handler, ...shipped, selfContained: selfContained.contents.byteLength });
   }
   const options = Object.values(handlerDeployments)[0]?.bundle ?? { external: [], mainFields: [] };

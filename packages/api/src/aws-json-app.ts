@@ -17,7 +17,7 @@ import { validationFailure } from '@palisade/principals';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { runAsChange } from './change-origin.ts';
-import { AWS_JSON_CONTENT_TYPE, failureResponse } from './error-responses.ts';
+import { AWS_JSON_CONTENT_TYPE, failureResponse, isAwsJsonRequest } from './error-responses.ts';
 import { type Authenticate, readSignedRequest } from './signed-request.ts';
 
 /** What CloudTrail's targets start with; the action follows. */
@@ -30,12 +30,6 @@ export const CLOUDTRAIL_SIGNING_SERVICE = 'cloudtrail';
 
 // A lookup is a few hundred bytes (an AttributeValue of 2,000 characters and a NextToken at most).
 const MAX_LOOKUP_BODY_BYTES = 64 * 1024;
-
-/** True for an AWS JSON 1.1 request: a POST with that content type and a target header. */
-export function isAwsJsonRequest(request: Request): boolean {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-  return request.method === 'POST' && type === AWS_JSON_CONTENT_TYPE && request.headers.has('x-amz-target');
-}
 
 /** LookupEvents' request members, as CloudTrail's API reference names them (times: epoch seconds). */
 const lookupEventsInput = z.object({

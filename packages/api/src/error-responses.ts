@@ -13,6 +13,15 @@ export type Protocol = 'rest' | 'aws-query' | 'aws-json';
 /** The content type of AWS JSON 1.1 requests and answers. */
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
 
+/**
+ * True for an AWS JSON 1.1 request: a POST with that content type and a target header. Here, not
+ * in aws-json-app.ts, so the platform shell tells the wire apart without loading that app's zod.
+ */
+export function isAwsJsonRequest(request: Request): boolean {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  return request.method === 'POST' && type === AWS_JSON_CONTENT_TYPE && request.headers.has('x-amz-target');
+}
+
 /** The JSON body of a REST error. */
 export interface RestErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string };

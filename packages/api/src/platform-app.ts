@@ -5,9 +5,13 @@
 import { isPlatformUnavailableError } from '@palisade/failures';
 import { Hono } from 'hono';
 import { accessLog, type LogSink } from './access-log.ts';
-import { isAwsJsonRequest } from './aws-json-app.ts';
 import { clientAddress, type TrustedProxy } from './client-address.ts';
-import { internalErrorResponse, type Protocol, unavailableErrorResponse } from './error-responses.ts';
+import {
+  internalErrorResponse,
+  isAwsJsonRequest,
+  type Protocol,
+  unavailableErrorResponse,
+} from './error-responses.ts';
 import { type RecordRefusal, refusalAudit } from './refusal-audit.ts';
 import { requestId } from './request-id.ts';
 

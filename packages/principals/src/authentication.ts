@@ -20,6 +20,7 @@ import {
   type AccessKeyRecord,
   accountStampKey,
   batchPointReads,
+  gatherPointReads,
   getAccessKeyStamped,
   getAccount,
   getStsSession,
@@ -327,6 +328,8 @@ function rememberedCredential(
       cache.refresh(entry, () => confirm(context, cache, accessKeyId, entry, startedAt));
     return { entry };
   }
+  // Only a confirmation the request waits for is worth holding the operation's first reads for.
+  gatherPointReads();
   return { entry, confirmation: confirm(context, cache, accessKeyId, entry, startedAt) };
 }
 

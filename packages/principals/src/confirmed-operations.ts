@@ -8,11 +8,12 @@
  * answer (an allow, data, or a denial alike) is discarded, and the operation runs again for the
  * caller as the table now has it. The store failing to answer fails the request (fail closed).
  * The confirmation's read waits one turn so that the operation's first consistent reads leave with it
- * in one BatchGetItem (`withFirstReadsBatched`, @palisade/store): one SDK request instead of two.
+ * in one BatchGetItem (`gatherPointReads`, @palisade/store): one SDK request instead of two. With no
+ * confirmation pending nothing waits: the batch opens only when the confirmation's read starts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Result } from '@palisade/failures';
-import { type StoreContext, withFirstReadsBatched } from '@palisade/store';
+import { type StoreContext, withReadsBatchedOnDemand } from '@palisade/store';
 import type { Caller } from './caller.ts';
 
 const confirmations = new AsyncLocalStorage<Promise<boolean>>();
@@ -76,8 +77,9 @@ export async function runConfirmed<T>(
   run: (caller: Caller) => Promise<Result<T>>,
 ): Promise<Result<T>> {
   for (let attempt = 1; ; attempt++) {
-    // The confirmation's read waits one turn for the operation's first reads: one BatchGetItem for all.
-    const outcome = await withFirstReadsBatched(() => runAttempt(authenticate, run, attempt));
+    // A pending confirmation's read opens the batch (authentication.ts) and waits one turn for the
+    // operation's first reads: one BatchGetItem for all. Without one, every read leaves at once.
+    const outcome = await withReadsBatchedOnDemand(() => runAttempt(authenticate, run, attempt));
     if (outcome !== CALLER_CHANGED) return outcome;
   }
 }

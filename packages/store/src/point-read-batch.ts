@@ -4,14 +4,20 @@
  * store's client before the event loop's next turn leave as one BatchGetItem (100 keys a request,
  * unprocessed keys retried), and each is answered with exactly the items it would have read alone.
  * On Node an SDK request costs about half a millisecond of CPU whatever it reads, so two reads
- * started together are cheaper as one.
+ * started together are cheaper as one. A read joins at the client's `send`, before the SDK builds
+ * its command's middleware chain, so a joined read costs none of that either.
  *
  * Only one turn of a scope is batched, the first in which a read joins: later reads go straight
  * out, so a chain of dependent reads is never held. A read that cannot join (a Query, an eventually consistent read, another
  * table, a nested projection, any option beyond key, consistency and projection) goes on its own
  * at once, and a read left alone in its batch goes out unchanged.
+ *
+ * A scope opened by `withReadsBatchedOnDemand` batches nothing until `gatherPointReads()` is
+ * called in it: work that may or may not have a read worth waiting for (a caller's revalidation)
+ * sends its reads at once when it has none, instead of one turn late with nothing to batch.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import type { ItemKey } from './keys.ts';
 import { batchGetItems } from './principals.ts';
@@ -45,39 +51,55 @@ export function withFirstReadsBatched<T>(work: () => Promise<T>): Promise<T> {
   return scopes.run({ open: true }, work);
 }
 
+/** Runs `work` in a scope whose reads go straight out until `gatherPointReads()` opens its batch. */
+export function withReadsBatchedOnDemand<T>(work: () => Promise<T>): Promise<T> {
+  return scopes.run({ open: false }, work);
+}
+
+/**
+ * Opens the batch of the scope it is called in (once; nothing outside a `withReadsBatchedOnDemand`
+ * scope or after its batch): the consistent point reads sent from here to the next turn share one
+ * BatchGetItem.
+ */
+export function gatherPointReads(): void {
+  const scope = scopes.getStore();
+  if (scope && !scope.batch) scope.open = true;
+}
+
 /** Makes the store's client batch the reads of `withFirstReadsBatched` scopes (once per store). */
 export function batchPointReads(store: StoreContext): void {
-  if (batching.has(store.documents)) return;
-  batching.add(store.documents);
-  store.documents.middlewareStack.add(
-    (next, context) =>
-      async function batchPointRead(args) {
-        const scope = scopes.getStore();
-        const read = scope?.open
-          ? joinableRead(String(context.commandName), args.input, store.tableName)
-          : undefined;
-        if (!scope || !read || (scope.batch && scope.batch.store !== store)) return next(args);
-        let batch = scope.batch;
-        if (!batch) {
-          const opened: NonNullable<Scope['batch']> = { store, members: [] };
-          batch = opened;
-          scope.batch = opened;
-          // setImmediate runs once every microtask of this turn has, so reads started together all join.
-          setImmediate(() => {
-            scope.open = false;
-            // INVARIANT: no member waits forever; whatever goes wrong fails every one still waiting.
-            sendBatch(opened.store, opened.members).catch((error: unknown) => {
-              for (const member of opened.members) member.reject(error);
-            });
-          });
-        }
-        const members = batch.members;
-        return new Promise<unknown>((resolve, reject) => {
-          members.push({ read, alone: () => next(args), resolve, reject });
-        }) as ReturnType<typeof next>;
-      },
-    { step: 'initialize', name: 'batchPointReads', priority: 'high' },
-  );
+  const documents = store.documents;
+  if (batching.has(documents)) return;
+  batching.add(documents);
+  const send = documents.send.bind(documents) as (...args: unknown[]) => Promise<unknown>;
+  // The client's own send, in front: a read that joins a batch never builds its SDK command chain.
+  const batchPointRead = (command: unknown, ...options: unknown[]): Promise<unknown> => {
+    const scope = scopes.getStore();
+    // Options or a callback: the SDK's other call shapes go as they came.
+    if (!scope?.open || options.length > 0) return send(command, ...options);
+    const read = joinableCommand(command, store.tableName);
+    const alone = () => send(command);
+    if (!read || (scope.batch && scope.batch.store !== store)) return alone();
+    let batch = scope.batch;
+    if (!batch) {
+      const opened: NonNullable<Scope['batch']> = { store, members: [] };
+      batch = opened;
+      scope.batch = opened;
+      // setImmediate runs once every microtask of this turn has, so reads started together all join.
+      setImmediate(() => {
+        scope.open = false;
+        // INVARIANT: no member waits forever; whatever goes wrong fails every one still waiting.
+        sendBatch(opened.store, opened.members).catch((error: unknown) => {
+          for (const member of opened.members) member.reject(error);
+        });
+      });
+    }
+    const members = batch.members;
+    return new Promise<unknown>((resolve, reject) => {
+      members.push({ read, alone, resolve, reject });
+    });
+  };
+  documents.send = batchPointRead as typeof documents.send;
 }
 
 async function sendBatch(store: StoreContext, members: readonly Member[]): Promise<void> {
@@ -109,21 +131,19 @@ async function sendBatch(store: StoreContext, members: readonly Member[]): Promi
   for (const member of members) member.resolve(answerOf(member.read, found, store.tableName));
 }
 
-/** What the member's own request would have returned, as the client's handler returns it. */
+/** What the member's own request would have returned, as the client's send returns it. */
 function answerOf(
   read: PointRead,
   found: ReadonlyMap<string, Record<string, unknown>>,
   tableName: string,
-): { output: Record<string, unknown>; response: Record<string, never> } {
+): Record<string, unknown> {
   const items = read.keys.flatMap((key) => {
     const item = found.get(keyId(key));
     return item ? [projected(item, read.projection)] : [];
   });
-  const output =
-    read.shape === 'get'
-      ? { $metadata: {}, ...(items[0] ? { Item: items[0] } : {}) }
-      : { $metadata: {}, Responses: { [tableName]: items }, UnprocessedKeys: {} };
-  return { output, response: {} };
+  return read.shape === 'get'
+    ? { $metadata: {}, ...(items[0] ? { Item: items[0] } : {}) }
+    : { $metadata: {}, Responses: { [tableName]: items }, UnprocessedKeys: {} };
 }
 
 function projected(item: Record<string, unknown>, attributes: readonly string[] | undefined) {
@@ -135,15 +155,21 @@ function keyId(key: ItemKey): string {
   return `${key.pk}\u0000${key.sk}`;
 }
 
+/** The document client's command as a point read that may join a batch, or undefined. */
+function joinableCommand(command: unknown, tableName: string): PointRead | undefined {
+  if (command instanceof GetCommand) return joinableRead('get', command.input, tableName);
+  if (command instanceof BatchGetCommand) return joinableRead('batch-get', command.input, tableName);
+  return undefined;
+}
+
 /** The request as a point read that may join a batch, or undefined when it must go alone. */
-function joinableRead(commandName: string, input: unknown, tableName: string): PointRead | undefined {
+function joinableRead(shape: PointRead['shape'], input: unknown, tableName: string): PointRead | undefined {
   if (!isRecord(input)) return undefined;
-  if (commandName === 'GetItemCommand') {
+  if (shape === 'get') {
     const { TableName, Key, ...options } = input;
     const key = itemKey(Key);
     return TableName === tableName && key ? readOf('get', [key], options) : undefined;
   }
-  if (commandName !== 'BatchGetItemCommand') return undefined;
   const { RequestItems, ...others } = input;
   if (Object.keys(others).length > 0 || !isRecord(RequestItems)) return undefined;
   const [table, ...moreTables] = Object.keys(RequestItems);

@@ -10,8 +10,10 @@ import { createTestTable } from '../../../test/fixtures/test-table.ts';
 import {
   batchPointReads,
   createStoreContext,
+  gatherPointReads,
   type StoreContext,
   withFirstReadsBatched,
+  withReadsBatchedOnDemand,
 } from '../src/index.ts';
 
 let store: StoreContext;
@@ -152,6 +154,48 @@ describe('the point-read batcher', () => {
       'GetItemCommand',
       'QueryCommand',
     ]);
+  });
+
+  it('sends the reads of an on-demand scope straight out until gatherPointReads opens its one batch', async () => {
+    recorder.start();
+    const result = await withReadsBatchedOnDemand(async () => {
+      const before = await Promise.all([get('A'), get('B')]);
+      gatherPointReads();
+      const gathered = await Promise.all([get('B'), get('C')]);
+      // Its batch is spent: asking again opens no second one.
+      gatherPointReads();
+      const after = await Promise.all([get('A'), get('C')]);
+      return [...before, ...gathered, ...after].map((answer) => answer.Item?.pk);
+    });
+    expect(result).toEqual(['A', 'B', 'B', 'C', 'A', 'C']);
+    expect(recorder.take().map((call) => call.commandName)).toEqual([
+      'GetItemCommand',
+      'GetItemCommand',
+      'BatchGetItemCommand',
+      'GetItemCommand',
+      'GetItemCommand',
+    ]);
+  });
+
+  it("answers joined reads without running them through the client's middleware", async () => {
+    const fresh = createStoreContext({ tableName: store.tableName, endpoint: inject('dynamodbEndpoint') });
+    const entered: string[] = [];
+    fresh.documents.middlewareStack.add(
+      (next, context) => (args) => {
+        entered.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', priority: 'high', name: 'enteredTheChain' },
+    );
+    batchPointReads(fresh);
+    const read = (pk: string) =>
+      fresh.documents.send(
+        new GetCommand({ TableName: fresh.tableName, Key: { pk, sk: 'ITEM' }, ConsistentRead: true }),
+      );
+    const answers = await withFirstReadsBatched(() => Promise.all([read('A'), read('B')]));
+    expect(answers.map((answer) => answer.Item)).toEqual([item('A'), item('B')]);
+    // Only the batch itself went through the SDK's chain: the joined reads never built theirs.
+    expect(entered).toEqual(['BatchGetItemCommand']);
   });
 
   it('leaves reads outside a scope as they are', async () => {
