@@ -141,6 +141,7 @@ export const authorizationDetailsSchema = z.object({
 export const accountSchema = z.object({
   accountId: z.string().regex(/^\d{12}$/),
   alias: z.string().optional(),
+  externalId: z.string().optional().describe("The back office's id for the tenant (provisioning)"),
   status: z.enum(['active', 'suspended', 'closed']),
   createdAt: date,
 });
