@@ -97,6 +97,10 @@
  * |   (unique; written with the account)       |       |                                                      |                       |
  * | a blueprint by name (case-insensitive)     | table | pk = PROVISIONING#BLUEPRINTS, sk = BLUEPRINT#<name>  | blueprintKey          |
  * | a user's setup token (hash, expiry, TTL)   | table | pk = ACCT#<a>#SETUP-TOKENS, sk = USER#<user id>      | setupTokenKey         |
+ * | the sign-in sessions a user holds (ended   | gsi1  | gsi1pk = ACCT#<a>#USER#<user id>#SIGN-IN-SESSIONS,  | userSignInSessionIndexKey |
+ * |   when the user is deleted)                |       |   gsi1sk = <session id>                              | userSignInSessionsPartition |
+ * | one page of a group's members, by user id  | table | pk = ACCT#<a>#GROUP#<group id>, begins_with(sk,      | groupMemberKey        |
+ * |   (cursor: the last user id of the page)   |       |   MEMBER#), ExclusiveStartKey = member key of cursor | groupMemberPrefix     |
  */
 
 import { createHash } from 'node:crypto';
@@ -880,3 +884,22 @@ export const provisioningKeyPatterns = {
   externalId: EXTERNAL_ID,
   blueprintName: BLUEPRINT_NAME,
 };
+
+// ---- user and group deprovisioning (issues #13, #14) ----
+
+/** The GSI1 partition listing the sign-in sessions one user holds (so deleting the user ends them). */
+export function userSignInSessionsPartition(accountId: string, userId: string): string {
+  return `${entityPartition(accountId, 'USER', userId)}#SIGN-IN-SESSIONS`;
+}
+
+/** GSI1 attributes filing a sign-in session under the user who holds it. */
+export function userSignInSessionIndexKey(
+  accountId: string,
+  userId: string,
+  sessionId: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: userSignInSessionsPartition(accountId, userId),
+    gsi1sk: checked(sessionId, SESSION_ID, 'session id'),
+  };
+}
