@@ -3,7 +3,8 @@
  * the user's whole set of memberships; `member.removed` deletes the user with everything attached.
  * Both act through IAM's operations as the tenant's root.
  */
-import { type FieldError, fail, failFields, ok, type Result } from '@palisade/failures';
+import { type FieldError, failFields, ok, type Result } from '@palisade/failures';
+import { deleteUserWithEverything } from '@palisade/iam';
 import { getExternalTenant, getPrincipal } from '@palisade/store';
 import type { ProvisioningContext } from './provisioning-context.ts';
 import { runIamStep, tenantRoot } from './tenant-building.ts';
@@ -78,18 +79,14 @@ export function memberOperations(context: ProvisioningContext) {
       const tenant = await getExternalTenant(store, request.tenantExternalId);
       if (!tenant) return unknownTenant(request.tenantExternalId);
       const { accountId } = tenant;
-      if (!(await getPrincipal(store, accountId, 'user', request.userName))) {
-        return ok({ accountId, userName: request.userName });
-      }
       // INVARIANT: one way to delete a user with everything: IAM's, never a copy here.
-      if (!context.deleteUserWithEverything) {
-        return fail('platform.unavailable', 'member.removed is not available in this deployment yet.');
-      }
-      const deleted = await context.deleteUserWithEverything(
-        tenantRoot(context, accountId),
-        request.userName,
-      );
-      return deleted.ok ? ok({ accountId, userName: request.userName }) : deleted;
+      const deleted = await deleteUserWithEverything(context.iam, tenantRoot(context, accountId), accountId, {
+        userName: request.userName,
+      });
+      // A user already gone is done: the event is applied once, whoever deleted it.
+      return deleted.ok || deleted.code === 'entity.not-found'
+        ? ok({ accountId, userName: request.userName })
+        : deleted;
     },
   };
 }

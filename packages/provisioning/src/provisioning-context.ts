@@ -7,9 +7,6 @@ import type { Result } from '@palisade/failures';
 import type { IamContext, IamOperations, tenantAccountOperations } from '@palisade/iam';
 import type { Caller } from '@palisade/principals';
 
-/** Deletes a user with everything attached (keys, profile, MFA, memberships, policies): IAM's operation. */
-export type DeleteUserWithEverything = (caller: Caller, userName: string) => Promise<Result<unknown>>;
-
 /** Dependencies of every provisioning service. */
 export interface ProvisioningContext {
   readonly iam: IamContext;
@@ -19,8 +16,6 @@ export interface ProvisioningContext {
   readonly accounts: ReturnType<typeof tenantAccountOperations>;
   /** How long a setup token works (default 7 days). */
   readonly setupTokenTtlSeconds?: number;
-  /** member.removed's deletion; absent, member.removed answers platform.unavailable (not yet wired). */
-  readonly deleteUserWithEverything?: DeleteUserWithEverything;
   /**
    * A failure point for tests: called before each step of building a tenant (blueprint items,
    * owner); a throw there is a crash half-way.

@@ -286,6 +286,40 @@ describe('inbound webhooks: events', () => {
     );
     expect(unknownTenant.ok ? 'applied' : unknownTenant.code).toBe('entity.not-found');
   });
+  it('removes a member with everything attached, and answers applied when it is gone already', async () => {
+    const created = await receive(
+      signedDelivery(secret, {
+        type: 'tenant.created',
+        data: { externalId: 'cust-leave', alias: 'leave-co', blueprint: 'starter' },
+      }),
+    );
+    const accountId = created.ok ? String(created.value.accountId) : '';
+    const member = { tenantExternalId: 'cust-leave', userName: 'gil' };
+    expect(
+      (
+        await receive(
+          signedDelivery(secret, { type: 'member.upserted', data: { ...member, groups: ['admins'] } }),
+        )
+      ).ok,
+    ).toBe(true);
+    const key = await asRoot(accountId, 'CreateAccessKey', { UserName: 'gil' });
+    expect((key.AccessKey as { UserName: string }).UserName).toBe('gil');
+    await asRoot(accountId, 'PutUserPolicy', {
+      UserName: 'gil',
+      PolicyName: 'own',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'iam:Get*', Resource: '*' }],
+      }),
+    });
+    for (let round = 0; round < 2; round++) {
+      const removed = await receive(signedDelivery(secret, { type: 'member.removed', data: member }));
+      expect(removed.ok && removed.value).toEqual({ status: 'applied', accountId, userName: 'gil' });
+    }
+    expect(await getPrincipal(bench.context.iam.store, accountId, 'user', 'gil')).toBeUndefined();
+    const groupMembers = await asRoot(accountId, 'GetGroup', { GroupName: 'admins' });
+    expect(groupMembers.Users).toEqual([]);
+  });
 });
 
 describe('owner setup', () => {
