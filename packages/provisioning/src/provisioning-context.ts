@@ -3,9 +3,7 @@
  * tenants and their identities), the operator's account operations, and the knobs tests turn.
  */
 
-import type { Result } from '@palisade/failures';
 import type { IamContext, IamOperations, tenantAccountOperations } from '@palisade/iam';
-import type { Caller } from '@palisade/principals';
 
 /** Dependencies of every provisioning service. */
 export interface ProvisioningContext {
