@@ -24,6 +24,7 @@ import {
   verifyMfaCode,
 } from '@palisade/iam';
 import type { OperationTable } from '@palisade/principals';
+import { type ProvisioningContext, provisioningService } from '@palisade/provisioning';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,
@@ -46,6 +47,8 @@ export interface Platform {
   readonly iam: IamContext;
   readonly accounts: ReturnType<typeof tenantAccountOperations>;
   readonly decisions: Decisions;
+  /** Provisioning: webhook secrets, blueprints, inbound webhooks, owners' setup. */
+  readonly provisioning: ReturnType<typeof provisioningService>;
   /** The Query API's actions with their input schemas (unsigned STS actions by name): what it serves. */
   readonly queryActions: {
     readonly iam: OperationTable;
@@ -119,6 +122,8 @@ export function createPlatform(
   const unsignedSts = unsignedStsOperations(sts);
 
   const audit = auditReads(store);
+  const provisioningContext: ProvisioningContext = { iam, operations: iamTable, accounts };
+  const provisioning = provisioningService(provisioningContext);
 
   const app = platformShell(runtime);
   // AWS JSON 1.1 (CloudTrail) first: it answers its own content type at `/` and hands on every other POST.
@@ -144,6 +149,7 @@ export function createPlatform(
       },
       // The decision API is mounted above: /openapi.json describes it too, with its services' schemas.
       decisionRoutes: decisionRequestSchemas,
+      provisioning: { provisioning, signIn: signIn.signIn },
     }),
   );
   return {
@@ -152,6 +158,7 @@ export function createPlatform(
     iam,
     accounts,
     decisions,
+    provisioning,
     queryActions: { iam: queryIam, sts: querySts, unsignedSts: Object.keys(unsignedSts) },
   };
 }

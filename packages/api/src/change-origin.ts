@@ -59,6 +59,7 @@ const EVENT_SOURCES: Readonly<Record<ChangeInterface, string>> = {
   decisions: 'palisade',
   cloudtrail: 'cloudtrail.amazonaws.com',
   system: 'palisade',
+  provisioning: 'provisioning.palisade',
 };
 // CloudTrail marks credential-minting STS calls read-only: they change no IAM resource.
 const READ_ONLY =

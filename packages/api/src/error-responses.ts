@@ -2,7 +2,7 @@
  * Renders a failure for each interface: `{"error": {...}}` JSON for REST, AWS `ErrorResponse` XML
  * for the Query API, `{"__type", "message"}` for the AWS JSON 1.1 API (CloudTrail).
  */
-import type { Failure } from '@palisade/failures';
+import type { Failure, FieldError } from '@palisade/failures';
 import type { Context } from 'hono';
 import { errorTable, internalError, type WireError } from './error-table.ts';
 import { escapeXml } from './xml.ts';
@@ -24,7 +24,13 @@ export function isAwsJsonRequest(request: Request): boolean {
 
 /** The JSON body of a REST error. */
 export interface RestErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly requestId: string };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly requestId: string;
+    /** The input fields at fault, when the failure names them. */
+    readonly fields?: readonly FieldError[];
+  };
 }
 
 const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
@@ -32,7 +38,7 @@ const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 /** Answers a failure in the request's protocol, with the status from the error table. */
 export function failureResponse(
   c: Context,
-  failure: Pick<Failure, 'code' | 'message'>,
+  failure: Pick<Failure, 'code' | 'message' | 'fields'>,
   protocol: Protocol,
   xmlNamespace = IAM_NAMESPACE,
 ) {
@@ -43,6 +49,7 @@ export function failureResponse(
     failure.message,
     protocol,
     xmlNamespace,
+    failure.fields,
   );
 }
 
@@ -65,6 +72,7 @@ function wireErrorResponse(
   message: string,
   protocol: Protocol,
   xmlNamespace: string,
+  fields?: readonly FieldError[],
 ) {
   const requestId = c.get('requestId') ?? '';
   if (protocol === 'aws-query') {
@@ -81,7 +89,7 @@ function wireErrorResponse(
       'x-amzn-ErrorType': wire.awsCode,
     });
   }
-  const body: RestErrorBody = { error: { code, message, requestId } };
+  const body: RestErrorBody = { error: { code, message, requestId, ...(fields ? { fields } : {}) } };
   return c.json(body, wire.status);
 }
 

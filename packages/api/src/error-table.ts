@@ -6,7 +6,7 @@ import type { FailureCode } from '@palisade/failures';
 
 /** How one failure code appears on the wire. */
 export interface WireError {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 429 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 422 | 429 | 500 | 503;
   readonly awsCode: string;
   /** AWS answers some errors with a status other than the REST one (e.g. Throttling is 400). */
   readonly awsStatus: number;
@@ -66,6 +66,14 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'account.suspended': sender(403, 'AccessDenied'),
   'platform.unavailable': { status: 503, awsCode: 'ServiceUnavailable', awsStatus: 503, awsType: 'Receiver' },
   'platform.throttled': sender(429, 'Throttling', 400),
+  // ---- provisioning webhooks (issue #14) ----
+  // Standard Webhooks: a bad signature or a stale timestamp is 401; the sender may fix it and retry.
+  'webhook.invalid-signature': sender(401, 'InvalidSignature'),
+  // A well-signed event the platform cannot apply (unknown type, invalid data): 422 with field errors.
+  'webhook.invalid-event': sender(422, 'InvalidEvent', 400),
+  // Another delivery of the same webhook-id is being applied right now: retry later for its answer.
+  'webhook.in-progress': sender(409, 'WebhookInProgress'),
+  'provisioning.invalid-setup-token': sender(401, 'AccessDenied', 403),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

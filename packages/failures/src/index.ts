@@ -52,12 +52,25 @@ export type FailureCode =
   | 'account.suspended'
   // platform
   | 'platform.unavailable'
-  | 'platform.throttled';
+  | 'platform.throttled'
+  // ---- provisioning webhooks (issue #14) ----
+  | 'webhook.invalid-signature'
+  | 'webhook.invalid-event'
+  | 'webhook.in-progress'
+  | 'provisioning.invalid-setup-token';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {
   readonly ok: false;
   readonly code: FailureCode;
+  readonly message: string;
+  /** Which input fields were wrong and why (a webhook's data, a blueprint's documents); never a value. */
+  readonly fields?: readonly FieldError[];
+}
+
+/** One wrong input field: its path (`data.owner.userName`, `groups.0.policies.1.document`) and the problem. */
+export interface FieldError {
+  readonly path: string;
   readonly message: string;
 }
 
@@ -78,6 +91,11 @@ export function ok<T>(value: T): Success<T> {
 /** Builds a failure with a code from the catalog and a caller-safe message. */
 export function fail(code: FailureCode, message: string): Failure {
   return { ok: false, code, message };
+}
+
+/** Builds a failure that names the input fields at fault. */
+export function failFields(code: FailureCode, message: string, fields: readonly FieldError[]): Failure {
+  return { ok: false, code, message, fields };
 }
 
 /** True when `value` is a Failure (useful when a union also holds plain values). */

@@ -8,8 +8,10 @@ import { type Caller, parseInput } from '@palisade/principals';
 import {
   type AccountRecord,
   type AccountStatus,
+  findAccountIdByExternalId,
   getAccount,
   listAccounts,
+  provisioningKeyPatterns,
   putNewAccount,
   setAccountStatus,
 } from '@palisade/store';
@@ -39,29 +41,54 @@ function randomAccountId(): string {
 
 /** The operator's account operations. */
 export function tenantAccountOperations(context: IamContext) {
-  return {
+  const operations = {
     /** Creates an account with a random unique id and the given alias, then its root's access key. */
-    async createAccount(caller: Caller, alias: string): Promise<Result<CreatedAccount>> {
+    async createAccount(
+      caller: Caller,
+      alias: string,
+      provisioning: { externalId?: string; blueprint?: string } = {},
+    ): Promise<Result<CreatedAccount>> {
+      const created = await operations.createAccountWithoutKey(caller, { alias, ...provisioning });
+      if (!created.ok) return created;
+      const key = await issueAccessKey(context, created.value.accountId, { kind: 'root' });
+      if (!key.ok) return key;
+      return ok({ account: created.value, rootAccessKey: key.value });
+    },
+
+    /**
+     * Creates an account with a random unique id, the given alias and (provisioning) the back
+     * office's externalId, claimed in the same transaction; no root key (none travels over a webhook).
+     */
+    async createAccountWithoutKey(
+      caller: Caller,
+      account: { alias: string; externalId?: string; blueprint?: string },
+    ): Promise<Result<AccountRecord>> {
       const allowed = operatorOnly(caller);
       if (!allowed.ok) return allowed;
-      const validAlias = parseInput(accountAlias, alias);
+      const validAlias = parseInput(accountAlias, account.alias);
       if (!validAlias.ok) return validAlias;
       for (let attempt = 0; attempt < 5; attempt++) {
         const created = await putNewAccount(context.store, {
+          ...account,
           accountId: randomAccountId(),
-          alias,
           createdAt: context.now().toISOString(),
         });
-        if (!created.ok) {
-          // An id collision is retried with a new id; a taken alias is the caller's problem.
-          if (created.message.includes('account with id')) continue;
-          return created;
-        }
-        const key = await issueAccessKey(context, created.value.accountId, { kind: 'root' });
-        if (!key.ok) return key;
-        return ok({ account: created.value, rootAccessKey: key.value });
+        // An id collision is retried with a new id; a taken alias or externalId is the caller's problem.
+        if (!created.ok && created.message.includes('account with id')) continue;
+        return created;
       }
       return fail('platform.unavailable', 'Could not allocate an account id; retry.');
+    },
+
+    /** The account a back office's externalId names. */
+    async findAccountByExternalId(caller: Caller, externalId: string): Promise<Result<AccountRecord>> {
+      const allowed = operatorOnly(caller);
+      if (!allowed.ok) return allowed;
+      const missing = fail('entity.not-found', `No account has externalId ${externalId}.`);
+      if (!provisioningKeyPatterns.externalId.test(externalId)) return missing;
+      const accountId = await findAccountIdByExternalId(context.store, externalId);
+      const account = accountId ? await getAccount(context.store, accountId) : undefined;
+      return account ? ok(account) : missing;
     },
 
     /** Lists accounts in id order. */
@@ -101,4 +128,5 @@ export function tenantAccountOperations(context: IamContext) {
       return setAccountStatus(context.store, accountId, status, account.version);
     },
   };
+  return operations;
 }

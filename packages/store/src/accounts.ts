@@ -11,6 +11,7 @@ import {
   accountListKey,
   accountSummaryKey,
   aliasKey,
+  externalIdKey,
   passwordPolicyKey,
   rootRecordKey,
 } from './keys.ts';
@@ -28,14 +29,52 @@ export interface AccountRecord {
   readonly status: AccountStatus;
   readonly createdAt: string;
   readonly version: number;
+  /** The back office's id for the tenant (provisioning), unique across accounts. */
+  readonly externalId?: string;
+  /** The blueprint the account was built from. */
+  readonly blueprint?: string;
 }
 
-/** Writes a new account with its alias claim; fails with entity.already-exists when either is taken. */
+/** What a new account is made of; an externalId is claimed in the same transaction (unique). */
+export interface NewAccount {
+  readonly accountId: string;
+  readonly alias: string;
+  readonly createdAt: string;
+  readonly externalId?: string;
+  readonly blueprint?: string;
+}
+
+/**
+ * Writes a new account with its alias claim (and its externalId claim); fails with
+ * entity.already-exists when any is taken.
+ */
 export async function putNewAccount(
   context: StoreContext,
-  account: { accountId: string; alias: string; createdAt: string },
+  account: NewAccount,
 ): Promise<Result<AccountRecord>> {
   const record: AccountRecord = { ...account, status: 'active', version: 1 };
+  const externalIdClaim: GuardedWrite[] = account.externalId
+    ? [
+        {
+          write: {
+            Put: {
+              Item: {
+                ...externalIdKey(account.externalId),
+                entity: 'external-id',
+                externalId: account.externalId,
+                accountId: account.accountId,
+                ...(account.blueprint ? { blueprint: account.blueprint } : {}),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          onConditionFailed: fail(
+            'entity.already-exists',
+            `An account with externalId ${account.externalId} already exists.`,
+          ),
+        },
+      ]
+    : [];
   const written = await transact(context, [
     {
       write: {
@@ -87,9 +126,23 @@ export async function putNewAccount(
         },
       },
     },
+    // Last, so the indexes above keep naming the same invariants.
+    ...externalIdClaim,
   ]);
   if (!written.ok) return written;
   return ok(record);
+}
+
+/** The account a back office's externalId names, if any (strongly consistent). */
+export async function findAccountIdByExternalId(
+  context: StoreContext,
+  externalId: string,
+): Promise<string | undefined> {
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: externalIdKey(externalId), ConsistentRead: true }),
+  );
+  const accountId = result.Item?.accountId;
+  return typeof accountId === 'string' ? accountId : undefined;
 }
 
 /** Reads an account by id (strongly consistent: suspension must take effect at once). */
@@ -177,6 +230,8 @@ function toAccount(item: Record<string, unknown>): AccountRecord {
     status: item.status as AccountStatus,
     createdAt: String(item.createdAt),
     version: Number(item.version),
+    ...(typeof item.externalId === 'string' ? { externalId: item.externalId } : {}),
+    ...(typeof item.blueprint === 'string' ? { blueprint: item.blueprint } : {}),
   };
 }
 

@@ -36,7 +36,9 @@ export type ChangeInterface =
   | 'sign-in'
   | 'decisions'
   | 'cloudtrail'
-  | 'system';
+  | 'system'
+  /** A signed inbound webhook from the operator's back office, or the setup of its owner's first password. */
+  | 'provisioning';
 
 /** Who made a change (identifiers only: never a secret, token or hash). */
 export interface ChangePrincipal {
@@ -121,6 +123,10 @@ export const unrecordedWrites = {
   putDecisionLogRecords: 'decisions are reads; the decision log records them',
   recordAuditEvents: 'the audit event of a call that changed nothing (a refusal, a failed sign-in)',
   appendAuditChainLink: 'sealing links an event into its chain; the event records the change',
+  claimWebhookDelivery: 'replay guard: claims a webhook-id before its event is applied (TTL)',
+  rememberWebhookAnswer:
+    'replay guard: the answer a webhook-id gets again (TTL); the change has its own record',
+  releaseWebhookDelivery: 'replay guard: frees the claim of a delivery that failed before answering',
 } as const;
 
 /**

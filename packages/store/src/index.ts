@@ -21,6 +21,7 @@ export * from './partition-queries.ts';
 export * from './path-listings.ts';
 export * from './point-read-batch.ts';
 export * from './principals.ts';
+export * from './provisioning.ts';
 export * from './record-stamps.ts';
 export * from './resource-policies.ts';
 export * from './service-catalogs.ts';

@@ -89,6 +89,14 @@
  * |   and its head (only sealers write them)   |       |   head: sk = HEAD                                    | auditChainHeadKey     |
  * | the chain links of events in a time range  | gsi1  | gsi1pk = ACCT#<a>#AUDIT-LINKS, gsi1sk BETWEEN <from> | auditLinkTimeIndexKey |
  * |                                            |       |   AND <to> (gsi1sk = the linked event's sk)          |                       |
+ * | a provisioning webhook secret (sealed)     | table | pk = PROVISIONING#WEBHOOK-SECRETS, sk = SECRET#<id>  | webhookSecretKey      |
+ * |   every live webhook secret (verification) | table | pk = PROVISIONING#WEBHOOK-SECRETS                    | webhookSecretPartition|
+ * | a webhook delivery by its webhook-id: the  | table | pk = WEBHOOK-DELIVERY#<sha256(webhook-id)>,          | webhookDeliveryKey    |
+ * |   claim, then the answer (TTL)             |       |   sk = DELIVERY                                      |                       |
+ * | the account of a back office's externalId  | table | pk = EXTERNAL-ID#<externalId>, sk = ACCOUNT          | externalIdKey         |
+ * |   (unique; written with the account)       |       |                                                      |                       |
+ * | a blueprint by name (case-insensitive)     | table | pk = PROVISIONING#BLUEPRINTS, sk = BLUEPRINT#<name>  | blueprintKey          |
+ * | a user's setup token (hash, expiry, TTL)   | table | pk = ACCT#<a>#SETUP-TOKENS, sk = USER#<user id>      | setupTokenKey         |
  * | the sign-in sessions a user holds (ended   | gsi1  | gsi1pk = ACCT#<a>#USER#<user id>#SIGN-IN-SESSIONS,  | userSignInSessionIndexKey |
  * |   when the user is deleted)                |       |   gsi1sk = <session id>                              | userSignInSessionsPartition |
  * | one page of a group's members, by user id  | table | pk = ACCT#<a>#GROUP#<group id>, begins_with(sk,      | groupMemberKey        |
@@ -821,6 +829,61 @@ export function auditLinkTimeIndexKey(
 export function auditLinkTimePartition(scope: AuditScope): string {
   return `${auditScopePrefix(scope)}#AUDIT-LINKS`;
 }
+
+// ---- provisioning webhooks (issue #14) ----
+
+const WEBHOOK_SECRET_ID = /^[a-z0-9]{20}$/;
+// A back office's id for a tenant: no '#', so it cannot reach past its own segment.
+const EXTERNAL_ID = /^[\w.:@+=,/-]{1,128}$/;
+const BLUEPRINT_NAME = /^[\w.-]{1,64}$/;
+
+/** The partition of every provisioning webhook secret. */
+export const webhookSecretPartition = 'PROVISIONING#WEBHOOK-SECRETS';
+
+/** One provisioning webhook secret (sealed with the secret box). */
+export function webhookSecretKey(secretId: string): ItemKey {
+  return {
+    pk: webhookSecretPartition,
+    sk: `SECRET#${checked(secretId, WEBHOOK_SECRET_ID, 'webhook secret id')}`,
+  };
+}
+
+/** A webhook delivery's claim and answer, by its sender's webhook-id (any text: keyed by its digest). */
+export function webhookDeliveryKey(webhookId: string): ItemKey {
+  const digest = createHash('sha256').update(webhookId, 'utf8').digest('hex');
+  return { pk: `WEBHOOK-DELIVERY#${digest}`, sk: 'DELIVERY' };
+}
+
+/** The item that maps a back office's externalId to its account (unique). */
+export function externalIdKey(externalId: string): ItemKey {
+  return { pk: `EXTERNAL-ID#${checked(externalId, EXTERNAL_ID, 'external id')}`, sk: 'ACCOUNT' };
+}
+
+/** The partition of every blueprint. */
+export const blueprintPartition = 'PROVISIONING#BLUEPRINTS';
+
+/** A blueprint by name (names are unique case-insensitively). */
+export function blueprintKey(name: string): ItemKey {
+  return {
+    pk: blueprintPartition,
+    sk: `BLUEPRINT#${checked(name, BLUEPRINT_NAME, 'blueprint name').toLowerCase()}`,
+  };
+}
+
+/** A user's setup token (its hash, expiry and use), by the user's immutable id. */
+export function setupTokenKey(accountId: string, userId: string): ItemKey {
+  return {
+    pk: `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#SETUP-TOKENS`,
+    sk: `USER#${checked(userId, ENTITY_ID.USER, 'user id')}`,
+  };
+}
+
+/** The forms the provisioning keys accept, for validation up front. */
+export const provisioningKeyPatterns = {
+  webhookSecretId: WEBHOOK_SECRET_ID,
+  externalId: EXTERNAL_ID,
+  blueprintName: BLUEPRINT_NAME,
+};
 
 // ---- user and group deprovisioning (issues #13, #14) ----
 

@@ -7,12 +7,14 @@ import { redact } from '@palisade/audit';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { CreatedAccount, tenantAccountOperations } from '@palisade/iam';
 import type { Caller, OperationTable } from '@palisade/principals';
+import { externalIdSchema } from '@palisade/provisioning';
 import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountTag, versionFromIfMatch } from './entity-tags.ts';
 import { errorResponses, ref } from './openapi-document.ts';
+import type { ProvisioningDependencies } from './provisioning-routes.ts';
 import { type Method, operationId, type RouteSpec } from './route-spec.ts';
 
 /** An account route with its OpenAPI route built at once. */
@@ -26,6 +28,8 @@ export interface AccountDependencies {
   readonly operations: OperationTable;
   readonly accounts: TenantAccounts;
   readonly authenticate: Authenticate;
+  /** Present: `POST /v1/accounts` also takes an externalId and a blueprint, built as tenant.created builds them. */
+  readonly provisioning?: ProvisioningDependencies;
 }
 
 type AccountRecord = CreatedAccount['account'];
@@ -62,6 +66,11 @@ export const accountPageSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional()
     .describe('The `nextCursor` of the previous page.'),
+  externalId: z
+    .string()
+    .max(128)
+    .optional()
+    .describe("Only the account with this externalId (the back office's id for the tenant)."),
 });
 
 const accountIdParams = z.object({
@@ -104,6 +113,7 @@ function accountJson(account: AccountRecord) {
   return {
     accountId: account.accountId,
     ...(account.alias ? { alias: account.alias } : {}),
+    ...(account.externalId ? { externalId: account.externalId } : {}),
     status: account.status,
     createdAt: account.createdAt,
   };
@@ -122,7 +132,18 @@ function decodeCursor(cursor: string): Result<string> {
 
 /** The account routes, each a spec over the operator's account operations. */
 export function accountRoutes(deps: AccountDependencies): RouteSpec[] {
-  const alias = z.strictObject({ alias: aliasRule(deps.operations) });
+  const provisioning = deps.provisioning?.provisioning;
+  const alias = z.strictObject({
+    alias: aliasRule(deps.operations),
+    ...(provisioning
+      ? {
+          externalId: externalIdSchema
+            .optional()
+            .describe("The back office's id for the tenant: unique, found again with ?externalId="),
+          blueprint: z.string().max(64).optional().describe('A blueprint to build the account from'),
+        }
+      : {}),
+  });
   const accountResponse = (description: string) => ({
     description,
     content: { 'application/json': { schema: ref('Account') } },
@@ -187,8 +208,21 @@ export function accountRoutes(deps: AccountDependencies): RouteSpec[] {
           'operator',
           'CreateAccount',
           caller,
-          () => deps.accounts.createAccount(caller as Caller, String(body.alias)),
-          { requestParameters: () => redact({ alias: body.alias }) },
+          () => {
+            const externalId = typeof body.externalId === 'string' ? body.externalId : undefined;
+            const blueprint = typeof body.blueprint === 'string' ? body.blueprint : undefined;
+            return provisioning && (externalId || blueprint)
+              ? provisioning.tenants.provisionAccount(caller as Caller, {
+                  alias: String(body.alias),
+                  ...(externalId ? { externalId } : {}),
+                  ...(blueprint ? { blueprint } : {}),
+                })
+              : deps.accounts.createAccount(caller as Caller, String(body.alias));
+          },
+          {
+            requestParameters: () =>
+              redact({ alias: body.alias, externalId: body.externalId, blueprint: body.blueprint }),
+          },
         );
         if (!created.ok) return failureResponse(c, created, 'rest');
         const { account, rootAccessKey } = created.value;
@@ -228,6 +262,11 @@ export function accountRoutes(deps: AccountDependencies): RouteSpec[] {
         },
       }),
       async handle(c, { caller, query }) {
+        if (typeof query.externalId === 'string') {
+          const found = await deps.accounts.findAccountByExternalId(caller as Caller, query.externalId);
+          if (!found.ok && found.code !== 'entity.not-found') return failureResponse(c, found, 'rest');
+          return c.json({ items: found.ok ? [accountJson(found.value)] : [] });
+        }
         let after: string | undefined;
         if (query.cursor !== undefined) {
           const decoded = decodeCursor(String(query.cursor));

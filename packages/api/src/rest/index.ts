@@ -17,6 +17,7 @@ import { type DecisionRequestSchemas, decisionSchemaComponents } from './decisio
 import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { jsonSchemaOf, openApiDocument, registerComponents } from './openapi-document.ts';
+import { type ProvisioningDependencies, provisioningRoutes } from './provisioning-routes.ts';
 import { mountRoutes, once, type RestEnv, registerRoutes } from './route-spec.ts';
 import { type SignInDependencies, signInRoutes } from './sign-in-routes.ts';
 import { type StsOperations, stsRoutes } from './sts-routes.ts';
@@ -24,6 +25,7 @@ import { type StsOperations, stsRoutes } from './sts-routes.ts';
 export type { TenantAccounts } from './account-routes.ts';
 export type { DecisionRequestSchemas } from './decision-schemas.ts';
 export { identityRoutes } from './identity-routes.ts';
+export type { ProvisioningDependencies } from './provisioning-routes.ts';
 export { namedSchemas } from './response-schemas.ts';
 export type { SessionCredentials, SignInDependencies, SignInTokens } from './sign-in-routes.ts';
 export type { StsOperations } from './sts-routes.ts';
@@ -53,6 +55,11 @@ export interface RestDependencies {
    * beside this app: /openapi.json then describes it too.
    */
   readonly decisionRoutes?: DecisionRequestSchemas;
+  /**
+   * Provisioning (webhook secrets, blueprints, the inbound webhook, owners' setup) and the
+   * accounts API's externalId and blueprint; absent, neither served nor documented.
+   */
+  readonly provisioning?: ProvisioningDependencies;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -64,6 +71,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
     ...(deps.signIn ? signInRoutes(deps.signIn) : []),
     ...(deps.audit ? auditRoutes({ audit: deps.audit }) : []),
+    ...(deps.provisioning ? provisioningRoutes(deps.provisioning) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.

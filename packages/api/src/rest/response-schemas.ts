@@ -141,6 +141,7 @@ export const authorizationDetailsSchema = z.object({
 export const accountSchema = z.object({
   accountId: z.string().regex(/^\d{12}$/),
   alias: z.string().optional(),
+  externalId: z.string().optional().describe("The back office's id for the tenant (provisioning)"),
   status: z.enum(['active', 'suspended', 'closed']),
   createdAt: date,
 });
@@ -156,6 +157,10 @@ export const errorSchema = z.object({
     code: z.string().describe('A namespaced failure code such as `entity.not-found`'),
     message: z.string(),
     requestId: z.string(),
+    fields: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('The input fields at fault, when the failure names them (a webhook event, a blueprint)'),
   }),
 });
 

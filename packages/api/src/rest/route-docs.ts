@@ -46,6 +46,8 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   404: 'No such entity (`entity.not-found`)',
   409: 'Conflict (`entity.already-exists`, `entity.delete-conflict`, `quota.exceeded`)',
   412: 'If-Match does not match the current ETag (`entity.precondition-failed`)',
+  413: 'The body is larger than the route reads (`request.too-large`)',
+  422: 'A signed event that cannot be applied (`webhook.invalid-event`, with `error.fields`)',
 };
 
 /** A reference to a schema under `components.schemas`. */

@@ -56,6 +56,11 @@ export interface RouteSpec<Body = Record<string, unknown>> {
   /** The largest body the route reads (default MAX_BODY_BYTES). */
   readonly bodyLimit?: number;
   /**
+   * The body is handed to the route as the text received, unparsed: a webhook verifies its
+   * signature over the exact bytes before anything reads them.
+   */
+  readonly rawBody?: boolean;
+  /**
    * The OpenAPI route; its `request` schemas, when zod schemas, validate the input (a route whose
    * service validates its own body documents it as JSON Schema). Built on first use (memoized):
    * describing every schema is most of a cold start's app construction otherwise.
@@ -119,6 +124,7 @@ export function restAuthentication(
   authenticate: Authenticate,
   how: RouteAuthentication,
   bodyLimit?: number,
+  rawBody = false,
 ): MiddlewareHandler<RestEnv> {
   const bearer = typeof how === 'object' ? how : undefined;
   return async function restAuthentication(c, next) {
@@ -141,7 +147,7 @@ export function restAuthentication(
       if (!authenticated.ok) return failureResponse(c, authenticated, 'rest');
       c.set('caller', authenticated.value.caller);
     }
-    const body = parseJsonBody(bodyText);
+    const body = rawBody ? ok(bodyText) : parseJsonBody(bodyText);
     if (!body.ok) return failureResponse(c, body, 'rest');
     c.set('body', body.value);
     c.set('origin', origin);
@@ -243,7 +249,7 @@ export function mountRoutes(
     };
     const handlers = [
       ...(spec.noStore ? [noStore()] : []),
-      restAuthentication(authenticate, authenticationOf(spec), spec.bodyLimit),
+      restAuthentication(authenticate, authenticationOf(spec), spec.bodyLimit, spec.rawBody),
       serveRoute,
     ];
     app.on(spec.method.toUpperCase(), [served], ...handlers);

@@ -17,7 +17,7 @@ import { routeHeading } from './route-docs.ts';
 import { once, type RestEnv, type RouteSpec } from './route-spec.ts';
 
 /** A sign-in's audit event: CloudTrail's ConsoleLogin (Success commits with the sign-in; Failure is filed after the answer). */
-function consoleLogin(mfaUsed: boolean): CallAudit {
+export function consoleLogin(mfaUsed: boolean): CallAudit {
   return {
     eventName: 'ConsoleLogin',
     eventType: 'AwsConsoleSignIn',
@@ -28,7 +28,8 @@ function consoleLogin(mfaUsed: boolean): CallAudit {
   };
 }
 
-const signInTokensSchema = z.object({
+/** What a sign-in (or an owner's setup) answers. */
+export const signInTokensSchema = z.object({
   accessToken: z.string().describe('An access JWT: send it as `Authorization: Bearer <token>`'),
   tokenType: z.literal('Bearer'),
   expiresIn: z.number().int().describe('Seconds until the access token expires'),

@@ -1,0 +1,88 @@
+/**
+ * Provisioning over a fresh table at a clock the test moves: the services, the operator, and
+ * deliveries signed with the `standardwebhooks` package as a back office signs them.
+ */
+import { randomUUID } from 'node:crypto';
+import { iamOperations, tenantAccountOperations } from '@palisade/iam';
+import { operatorCaller } from '@palisade/principals';
+import {
+  type ApplyScope,
+  type ProvisioningContext,
+  provisioningService,
+  type WebhookDelivery,
+} from '@palisade/provisioning';
+import { withChangeOrigin } from '@palisade/store';
+import { Webhook } from 'standardwebhooks';
+import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
+
+/** The operator, as its signed requests authenticate. */
+export const OPERATOR = operatorCaller('AKIAOPERATOR0000TEST');
+
+/** A provisioning test bench: its services, its clock, and a failure point tests may arm. */
+export interface ProvisioningBench {
+  readonly context: ProvisioningContext;
+  readonly service: ReturnType<typeof provisioningService>;
+  /** Moves the platform's clock (not the wall clock the signatures use). */
+  setNow(at: Date): void;
+  /** Throws before the build step whose name matches, once. */
+  failBefore(step: RegExp): void;
+  /** Creates a live secret and returns its `whsec_…` value. */
+  newSecret(): Promise<{ secretId: string; secret: string }>;
+}
+
+/** Builds the bench over a new table. */
+export async function createProvisioningBench(prefix: string): Promise<ProvisioningBench> {
+  let now = new Date();
+  let armed: RegExp | undefined;
+  const iam = await createIamTestContext(prefix, () => now);
+  const context: ProvisioningContext = {
+    iam,
+    operations: iamOperations(iam),
+    accounts: tenantAccountOperations(iam),
+    beforeBuildStep(step) {
+      if (armed?.test(step)) {
+        armed = undefined;
+        throw new Error(`injected crash before ${step}`);
+      }
+    },
+  };
+  const service = provisioningService(context);
+  return {
+    context,
+    service,
+    setNow(at) {
+      now = at;
+    },
+    failBefore(step) {
+      armed = step;
+    },
+    async newSecret() {
+      const created = await service.secrets.createSecret(OPERATOR);
+      if (!created.ok) throw new Error(created.message);
+      return created.value;
+    },
+  };
+}
+
+/** A delivery of `event` signed with `secret` at `at` (Standard Webhooks, via the package). */
+export function signedDelivery(
+  secret: string,
+  event: { type: string; data: unknown; timestamp?: string },
+  options: { id?: string; at?: Date } = {},
+): WebhookDelivery {
+  const at = options.at ?? new Date();
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const body = JSON.stringify({ timestamp: at.toISOString(), ...event });
+  return {
+    headers: {
+      id,
+      timestamp: String(Math.floor(at.getTime() / 1000)),
+      signature: new Webhook(secret).sign(id, at, body),
+    },
+    body,
+  };
+}
+
+/** Applies an event inside a provisioning change origin, as the API's runAsChange does. */
+export const provisioningScope: ApplyScope = (event, apply) =>
+  withChangeOrigin({ via: 'provisioning', operation: event.type, requestId: `test-${randomUUID()}` }, apply);
