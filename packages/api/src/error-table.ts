@@ -66,6 +66,14 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'account.suspended': sender(403, 'AccessDenied'),
   'platform.unavailable': { status: 503, awsCode: 'ServiceUnavailable', awsStatus: 503, awsType: 'Receiver' },
   'platform.throttled': sender(429, 'Throttling', 400),
+  // SCIM 2.0 provisioning (issue #13): 400s whose scimType the SCIM app reads from the code.
+  'scim.invalid-filter': sender(400, 'ValidationError'),
+  'scim.invalid-syntax': sender(400, 'ValidationError'),
+  'scim.invalid-path': sender(400, 'ValidationError'),
+  'scim.invalid-value': sender(400, 'ValidationError'),
+  'scim.no-target': sender(400, 'ValidationError'),
+  'scim.mutability': sender(400, 'ValidationError'),
+  'scim.too-many': sender(400, 'ValidationError'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

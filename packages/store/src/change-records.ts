@@ -36,7 +36,9 @@ export type ChangeInterface =
   | 'sign-in'
   | 'decisions'
   | 'cloudtrail'
-  | 'system';
+  | 'system'
+  // SCIM 2.0 provisioning (issue #13): the actor is the SCIM token.
+  | 'scim';
 
 /** Who made a change (identifiers only: never a secret, token or hash). */
 export interface ChangePrincipal {
@@ -110,6 +112,7 @@ export const unrecordedWrites = {
   putDecisionLogRecords: 'decisions are reads; the decision log records them',
   recordAuditEvents: 'the audit event of a call that changed nothing (a refusal, a failed sign-in)',
   appendAuditChainLink: 'sealing links an event into its chain; the event records the change',
+  recordScimTokenUse: 'telemetry: when a SCIM token was last used (at most once a minute per process)',
 } as const;
 
 /**

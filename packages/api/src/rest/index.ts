@@ -7,8 +7,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditReads } from '@palisade/audit';
 import type { IamOperations } from '@palisade/iam';
+import type { ScimTokens } from '@palisade/scim';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono } from 'hono';
+import { scimTokenRoutes } from '../scim/scim-token-routes.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
@@ -53,6 +55,8 @@ export interface RestDependencies {
    * beside this app: /openapi.json then describes it too.
    */
   readonly decisionRoutes?: DecisionRequestSchemas;
+  /** SCIM tokens under `/v1/scim/tokens` (issue #13); absent, neither served nor documented. */
+  readonly scimTokens?: ScimTokens;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -64,6 +68,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
     ...(deps.signIn ? signInRoutes(deps.signIn) : []),
     ...(deps.audit ? auditRoutes({ audit: deps.audit }) : []),
+    ...(deps.scimTokens ? scimTokenRoutes(deps.scimTokens) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
