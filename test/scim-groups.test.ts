@@ -132,4 +132,11 @@ describe('SCIM Groups', () => {
     expect(listed.body.Resources[0]).toMatchObject({ id: engineering, displayName: 'Platform Engineering' });
     expect(listed.body.Resources[0].members).toBeUndefined();
   });
+
+  it('deletes a group that still has members with 204', async () => {
+    expect(await memberIds(engineering)).toEqual([userIds.alice]);
+    expect((await fixture.scim('DELETE', `/Groups/${engineering}`)).status).toBe(204);
+    expect((await fixture.scim('GET', `/Groups/${engineering}`)).status).toBe(404);
+    expect(await groupsForUser('alice')).toEqual([]);
+  });
 });

@@ -18,10 +18,19 @@ const OKTA_PASSWORD = '1mz050nq';
 let fixture: ScimFixture;
 let userId = '';
 let groupId = '';
+// Near the wall clock (SigV4 requests are dated by it); moved past the credential cache's window.
+let clock = new Date();
 
 beforeAll(async () => {
-  fixture = await createScimFixture('scimokta');
+  fixture = await createScimFixture('scimokta', { now: () => clock });
 });
+
+/** What a REST call signed with the user's own key answers: 403 while it may sign, 401 once it may not. */
+async function signedByUser(key: { accessKeyId: string; secretAccessKey: string }) {
+  clock = new Date(Math.max(Date.now(), clock.getTime()) + 2_000);
+  const answer = await restAs(fixture.platform, key, 'GET', '/v1/users');
+  return `${answer.status} ${answer.body.error.code}`;
+}
 
 describe('Okta provisioning', () => {
   it('checks that the user does not exist yet', async () => {
@@ -97,7 +106,15 @@ describe('Okta provisioning', () => {
     });
   });
 
-  it('deactivates the user by PATCH and reactivates it by PUT', async () => {
+  it('deactivates the user by PATCH and reactivates it by PUT: its key stops, then works as before', async () => {
+    const created = await restAs(
+      fixture.platform,
+      fixture.root,
+      'POST',
+      '/v1/users/test.user@okta.local/access-keys',
+    );
+    const key = { accessKeyId: created.body.accessKeyId, secretAccessKey: created.body.secretAccessKey };
+    expect(await signedByUser(key)).toBe('403 access.denied');
     const deactivated = await fixture.scim('PATCH', `/Users/${userId}`, {
       schemas: [PATCH],
       Operations: [{ op: 'replace', value: { active: false } }],
@@ -106,12 +123,21 @@ describe('Okta provisioning', () => {
     expect(deactivated.body.active).toBe(false);
     const inactive = await fixture.scim('GET', `/Users?filter=${encodeURIComponent('active eq false')}`);
     expect(inactive.body.Resources.map((user: { id: string }) => user.id)).toEqual([userId]);
+    expect(await signedByUser(key)).toMatch(/^401 credentials\./);
     const reactivated = await fixture.scim('PUT', `/Users/${userId}`, {
       schemas: [USER],
       userName: 'test.user@okta.local',
       active: true,
     });
     expect(reactivated.body.active).toBe(true);
+    expect(await signedByUser(key)).toBe('403 access.denied');
+    const keys = await restAs(
+      fixture.platform,
+      fixture.root,
+      'GET',
+      '/v1/users/test.user@okta.local/access-keys',
+    );
+    expect(keys.body.items.map((item: { status: string }) => item.status)).toEqual(['Active']);
   });
 
   it('pushes a group: create, list, rename, add and remove a member, delete', async () => {

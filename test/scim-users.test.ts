@@ -5,7 +5,7 @@
  */
 import { createScimApp } from '@palisade/api';
 import { iamOperations } from '@palisade/iam';
-import { plainIamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
+import { iamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
 import { listChangeRecords } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createScimFixture, restAs, type ScimFixture } from './fixtures/scim-client.ts';
@@ -202,7 +202,17 @@ describe('SCIM Users', () => {
     expect(read.body.name).toBeUndefined();
   });
 
-  it('deletes a user with 204; it is gone from SCIM and IAM', async () => {
+  it('deletes a user with everything attached with 204 (never DeleteConflict); it is gone from SCIM and IAM', async () => {
+    const { platform, root } = fixture;
+    expect((await restAs(platform, root, 'POST', '/v1/users/ada/access-keys')).status).toBe(201);
+    const policy = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+    };
+    expect(
+      (await restAs(platform, root, 'PUT', '/v1/users/ada/inline-policies/read', { document: policy }))
+        .status,
+    ).toBe(204);
     const deleted = await fixture.scim('DELETE', `/Users/${id}`);
     expect(deleted.status).toBe(204);
     expect((await fixture.scim('GET', `/Users/${id}`)).status).toBe(404);
@@ -216,7 +226,7 @@ describe('SCIM throttling', () => {
     const { platform } = fixture;
     let clock = 1_000_000;
     const operations = iamOperations(platform.iam);
-    const scim = { iam: platform.iam, operations, lifecycle: plainIamLifecycle(operations) };
+    const scim = { iam: platform.iam, operations, lifecycle: iamLifecycle(platform.iam) };
     const app = createScimApp({
       tokens: scimTokenService({ store: platform.store, partition: 'aws', now: () => new Date(clock) }),
       users: scimUsers(scim),

@@ -31,7 +31,7 @@ import {
   verifyMfaCode,
 } from '@palisade/iam';
 import type { OperationTable } from '@palisade/principals';
-import { plainIamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
+import { iamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,
@@ -129,7 +129,7 @@ export function createPlatform(
   const audit = auditReads(store);
   // SCIM 2.0 provisioning (issue #13): the same IAM operations, as the token's account.
   const scimTokens = scimTokenService({ store, partition: config.partition, now });
-  const scim = { iam, operations: iamTable, lifecycle: plainIamLifecycle(iamTable) };
+  const scim = { iam, operations: iamTable, lifecycle: iamLifecycle(iam) };
 
   const app = platformShell(runtime);
   // AWS JSON 1.1 (CloudTrail) first: it answers its own content type at `/` and hands on every other POST.

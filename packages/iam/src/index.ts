@@ -13,6 +13,7 @@ import { tenantOperations } from './tenant-operations.ts';
 import { userOperations } from './users.ts';
 
 export * from './access-keys.ts';
+export * from './deprovisioning.ts';
 export * from './iam-context.ts';
 export * from './login-profiles.ts';
 export * from './mfa-devices.ts';

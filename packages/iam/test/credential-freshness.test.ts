@@ -3,7 +3,13 @@
  * window by one read of exactly the records it was built from, so each kind of change reaches the
  * next request after the window, and writes to other users leave it as it is.
  */
-import { type IamContext, type IamOperations, iamOperations, tenantAccountOperations } from '@palisade/iam';
+import {
+  type IamContext,
+  type IamOperations,
+  iamOperations,
+  setUserActive,
+  tenantAccountOperations,
+} from '@palisade/iam';
 import {
   type AuthenticationContext,
   authenticateSignedRequest,
@@ -121,6 +127,16 @@ const changes: readonly CredentialChange[] = [
     },
     before: 'may-not-read',
     after: 'credentials.unknown-key',
+  },
+  {
+    change: "the key's user deactivated",
+    setup: async () => {},
+    commit: async (user) => {
+      const set = await setUserActive(iam, rootCaller('aws', A), A, { userName: user }, false);
+      if (!set.ok) throw new Error(set.message);
+    },
+    before: 'may-not-read',
+    after: 'credentials.inactive',
   },
   {
     change: "an inline policy on the key's user",

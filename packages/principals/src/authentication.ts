@@ -206,6 +206,8 @@ async function authenticateOnce(
     }
     if (owned.owner.kind === 'user') {
       if (!loaded) return fail('credentials.unknown-key', INVALID_TOKEN);
+      // A deactivated user's keys keep their own status (restored as they were) but sign nothing.
+      if (loaded.principal.active === false) return fail('credentials.inactive', INVALID_TOKEN);
       effective = loaded;
     }
     const accountStamp = state.stamps.find(
@@ -301,6 +303,8 @@ async function sessionCaller(
   );
   if (!effective || effective.principal.id !== expectedId)
     return fail('credentials.unknown-key', INVALID_TOKEN);
+  // INVARIANT: what a deactivated user got from GetSessionToken ends with the user's activation.
+  if (effective.principal.active === false) return fail('credentials.inactive', INVALID_TOKEN);
   return ok(
     kind === 'role'
       ? roleSessionCaller(effective, session, context.now, request)

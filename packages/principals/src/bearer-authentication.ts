@@ -126,7 +126,8 @@ async function sessionCaller(
   if (
     !effective ||
     effective.principal.id !== session.principalId ||
-    effective.principal.arn !== claims.sub
+    effective.principal.arn !== claims.sub ||
+    effective.principal.active === false
   ) {
     return fail('credentials.invalid-token', INVALID);
   }

@@ -6,6 +6,7 @@
  */
 import {
   getLoginProfile,
+  getPrincipalById,
   getSignInSession,
   type LoginProfileRecord,
   type SignInBinding,
@@ -37,16 +38,22 @@ export function signInMustResetPassword(session: SignInSessionRecord, profile: L
   return session.passwordResetRequired && session.sessionId !== profile.signInGeneration?.keptSessionId;
 }
 
-/** True when the sign-in session that temporary credentials are bound to still stands (two reads). */
+/**
+ * True when the sign-in session that temporary credentials are bound to still stands, and its user
+ * is still active (reads in parallel: the session, the profile, and the user's record).
+ */
 export async function signInBindingStands(
   store: StoreContext,
   binding: SignInBinding,
   now: Date,
 ): Promise<boolean> {
-  const [session, profile] = await Promise.all([
+  const { owner } = binding;
+  const [session, profile, user] = await Promise.all([
     getSignInSession(store, binding.sessionId),
-    getLoginProfile(store, binding.accountId, binding.owner),
+    getLoginProfile(store, binding.accountId, owner),
+    owner.kind === 'user' ? getPrincipalById(store, binding.accountId, 'user', owner.userId) : undefined,
   ]);
+  if (owner.kind === 'user' && user?.active !== true) return false;
   return (
     signInSessionStands(session, profile, now) &&
     session.accountId === binding.accountId &&

@@ -471,7 +471,7 @@ export function scimGroups(context: ScimContext) {
       groupResource(loaded, requester.baseUrl, withMembers),
 
     /** DELETE /Groups/{id}. */
-    async remove(requester: ScimRequester, id: string, ifMatch?: string): Promise<Result<void>> {
+    async remove(requester: ScimRequester, id: string, ifMatch?: string): Promise<Result<unknown>> {
       const current = await load(requester.owner.accountId, id);
       if (!current) return noSuchResource('Group', id);
       const matched = checkIfMatch(ifMatch, entityTag(current.group, current.profile));

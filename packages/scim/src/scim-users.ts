@@ -50,7 +50,8 @@ function userResource({ user, profile }: LoadedUser, baseUrl: string): Record<st
     ...(externalId === undefined ? {} : { externalId }),
     userName: user.name,
     ...attributes,
-    active: attributes.active ?? true,
+    // IAM's flag is the truth (setUserActive); the profile does not keep it.
+    active: user.active !== false,
     meta: metaOf('User', user, profile, baseUrl),
   };
 }
@@ -68,7 +69,7 @@ function userNameOf(value: unknown): Result<string> {
 
 /** The kept attributes of a reduced resource (everything but userName), bounded in size. */
 function profileOf(reduced: Readonly<Record<string, unknown>>): Result<Record<string, unknown>> {
-  const { userName: _userName, ...attributes } = reduced;
+  const { userName: _userName, active: _active, ...attributes } = reduced;
   if (Buffer.byteLength(JSON.stringify(attributes)) > MAX_PROFILE_BYTES)
     return fail('scim.invalid-value', `The resource's attributes exceed ${MAX_PROFILE_BYTES} bytes.`);
   return ok(attributes);
@@ -132,11 +133,13 @@ export function scimUsers(context: ScimContext) {
       current.profile?.version,
     );
     if (!profile.ok) return profile;
-    const wasActive = current.profile?.attributes.active !== false;
-    const isActive = attributes.value.active !== false;
-    if (wasActive !== isActive) {
-      const switched = await context.lifecycle.setUserActive(caller, user, isActive);
+    // Absent `active` (PUT without it, or a PATCH that leaves it) keeps the user as it is.
+    const wanted = typeof reduced.active === 'boolean' ? reduced.active : user.active !== false;
+    if (wanted !== (user.active !== false)) {
+      const switched = await context.lifecycle.setUserActive(caller, user, wanted);
       if (!switched.ok) return switched;
+      // The flag's write moved the record's version: the answer's ETag must be the new one.
+      user = (await getPrincipalById(store, owner.accountId, 'user', user.id)) ?? { ...user, active: wanted };
     }
     return ok(userResource({ user, profile: profile.value }, requester.baseUrl));
   }
@@ -233,7 +236,7 @@ export function scimUsers(context: ScimContext) {
     },
 
     /** DELETE /Users/{id}: the user with everything attached. */
-    async remove(requester: ScimRequester, id: string, ifMatch?: string): Promise<Result<void>> {
+    async remove(requester: ScimRequester, id: string, ifMatch?: string): Promise<Result<unknown>> {
       const current = await load(requester.owner.accountId, id);
       if (!current) return noSuchResource('User', id);
       const matched = checkIfMatch(ifMatch, entityTag(current.user, current.profile));

@@ -125,7 +125,7 @@ export async function transactCounted(
   exceeded: Failure,
   writes: (shard: number) => readonly GuardedWrite[],
 ): Promise<Result<number>> {
-  const name = `${accountCounterPartition(accountId)}|${counter}`;
+  const name = accountCounterPool(accountId, counter);
   const attempt = (candidates: readonly number[]) =>
     withShard(
       name,
@@ -158,6 +158,25 @@ export async function transactCounted(
     candidates = await shardsWithRoom(context, accountCounterPartition(accountId), `${counter}#`, quota);
   }
   return exceeded;
+}
+
+/** The process-wide name of an account counter's shards (what `withShard` holds them under). */
+function accountCounterPool(accountId: string, counter: AccountCounter): string {
+  return `${accountCounterPartition(accountId)}|${counter}`;
+}
+
+/**
+ * Runs `write`, which gives a count back to `shard` of the account's `counter`, holding that shard
+ * in this process (absent: nothing to hold), so releases and takes of one shard take turns rather
+ * than collide.
+ */
+export function withReleasedShard<T>(
+  accountId: string,
+  counter: AccountCounter,
+  shard: number | undefined,
+  write: () => Promise<T>,
+): Promise<T> {
+  return shard === undefined ? write() : withShard(accountCounterPool(accountId, counter), write, [shard]);
 }
 
 /** Gives one count back to the shard an entity was counted in (absent: counted by no shard). */

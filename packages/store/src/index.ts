@@ -31,3 +31,4 @@ export * from './signing-keys.ts';
 export * from './sts-sessions.ts';
 export * from './table-definition.ts';
 export * from './transactions.ts';
+export * from './user-activation.ts';

@@ -89,6 +89,10 @@
  * |   and its head (only sealers write them)   |       |   head: sk = HEAD                                    | auditChainHeadKey     |
  * | the chain links of events in a time range  | gsi1  | gsi1pk = ACCT#<a>#AUDIT-LINKS, gsi1sk BETWEEN <from> | auditLinkTimeIndexKey |
  * |                                            |       |   AND <to> (gsi1sk = the linked event's sk)          |                       |
+ * | the sign-in sessions a user holds (ended   | gsi1  | gsi1pk = ACCT#<a>#USER#<user id>#SIGN-IN-SESSIONS,  | userSignInSessionIndexKey |
+ * |   when the user is deleted)                |       |   gsi1sk = <session id>                              | userSignInSessionsPartition |
+ * | one page of a group's members, by user id  | table | pk = ACCT#<a>#GROUP#<group id>, begins_with(sk,      | groupMemberKey        |
+ * |   (cursor: the last user id of the page)   |       |   MEMBER#), ExclusiveStartKey = member key of cursor | groupMemberPrefix     |
  * | a SCIM token by the sha256 of its secret   | table | pk = SCIM-TOKEN#<sha256 hex>, sk = SCIM-TOKEN        | scimTokenLookupKey    |
  * |   (the bearer token alone names the account)|      |   (written with the account's item, one transaction) |                       |
  * | an account's SCIM tokens (listing, revoke) | table | pk = ACCT#<a>#SCIM-TOKENS, begins_with(sk, TOKEN#)    | scimTokenKey          |
@@ -821,6 +825,25 @@ export function auditLinkTimeIndexKey(
 /** The GSI1 partition of a trail's links by event time. */
 export function auditLinkTimePartition(scope: AuditScope): string {
   return `${auditScopePrefix(scope)}#AUDIT-LINKS`;
+}
+
+// ---- user and group deprovisioning (issues #13, #14) ----
+
+/** The GSI1 partition listing the sign-in sessions one user holds (so deleting the user ends them). */
+export function userSignInSessionsPartition(accountId: string, userId: string): string {
+  return `${entityPartition(accountId, 'USER', userId)}#SIGN-IN-SESSIONS`;
+}
+
+/** GSI1 attributes filing a sign-in session under the user who holds it. */
+export function userSignInSessionIndexKey(
+  accountId: string,
+  userId: string,
+  sessionId: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: userSignInSessionsPartition(accountId, userId),
+    gsi1sk: checked(sessionId, SESSION_ID, 'session id'),
+  };
 }
 
 // ---- SCIM provisioning (issue #13) ----

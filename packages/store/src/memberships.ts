@@ -4,8 +4,8 @@
  * sides name the other by immutable id, so a rename of either touches neither. The group's member
  * count lives in its member shards (counter-shards.ts), never on the group's item.
  */
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { fail, type Result } from '@palisade/failures';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import { readShardCounts, withShard } from './counter-shards.ts';
 import {
@@ -13,6 +13,7 @@ import {
   groupMemberPrefix,
   groupMemberShardKey,
   groupMemberShardPrefix,
+  isEntityId,
   membershipKey,
   membershipPrefix,
 } from './keys.ts';
@@ -123,57 +124,61 @@ export async function removeMembership(
   const memberShard = member.Item?.memberShard;
   const notMember = fail('entity.not-found', `User ${userRef.name} is not in group ${groupRef.name}.`);
   if (!member.Item) return notMember;
-  return transact(context, [
-    {
-      write: {
-        Delete: { Key: membershipKey(accountId, user, group), ConditionExpression: 'attribute_exists(pk)' },
+  const members = `${principalPartitionOf(groupRef)}|members`;
+  const written = () =>
+    transact(context, [
+      {
+        write: {
+          Delete: { Key: membershipKey(accountId, user, group), ConditionExpression: 'attribute_exists(pk)' },
+        },
+        onConditionFailed: notMember,
       },
-      onConditionFailed: notMember,
-    },
-    {
-      write: {
-        Delete: {
-          Key: groupMemberKey(accountId, group, user),
-          // INVARIANT: the shard given back is the one this membership was counted in.
-          ConditionExpression:
-            typeof memberShard === 'number' ? 'memberShard = :shard' : 'attribute_exists(pk)',
-          ...(typeof memberShard === 'number'
-            ? { ExpressionAttributeValues: { ':shard': memberShard } }
-            : {}),
+      {
+        write: {
+          Delete: {
+            Key: groupMemberKey(accountId, group, user),
+            // INVARIANT: the shard given back is the one this membership was counted in.
+            ConditionExpression:
+              typeof memberShard === 'number' ? 'memberShard = :shard' : 'attribute_exists(pk)',
+            ...(typeof memberShard === 'number'
+              ? { ExpressionAttributeValues: { ':shard': memberShard } }
+              : {}),
+          },
+        },
+        onConditionFailed: fail(
+          'entity.concurrent-modification',
+          `The membership of ${userRef.name} in ${groupRef.name} changed meanwhile; retry.`,
+        ),
+      },
+      {
+        write: {
+          Update: {
+            Key: principalKey(accountId, 'user', user),
+            UpdateExpression:
+              'SET counters.memberships = counters.memberships - :one, version = version + :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':one': 1 },
+          },
         },
       },
-      onConditionFailed: fail(
-        'entity.concurrent-modification',
-        `The membership of ${userRef.name} in ${groupRef.name} changed meanwhile; retry.`,
-      ),
-    },
-    {
-      write: {
-        Update: {
-          Key: principalKey(accountId, 'user', user),
-          UpdateExpression:
-            'SET counters.memberships = counters.memberships - :one, version = version + :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1 },
-        },
-      },
-    },
-    ...(typeof memberShard === 'number'
-      ? [
-          {
-            write: {
-              Update: {
-                Key: groupMemberShardKey(accountId, group, memberShard),
-                UpdateExpression: 'ADD n :minus',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':minus': -1 },
+      ...(typeof memberShard === 'number'
+        ? [
+            {
+              write: {
+                Update: {
+                  Key: groupMemberShardKey(accountId, group, memberShard),
+                  UpdateExpression: 'ADD n :minus',
+                  ConditionExpression: 'attribute_exists(pk)',
+                  ExpressionAttributeValues: { ':minus': -1 },
+                },
               },
             },
-          },
-        ]
-      : []),
-    nameVersionBump(userRef),
-  ]);
+          ]
+        : []),
+      nameVersionBump(userRef),
+    ]);
+  // Holding the shard given back: this process's adds and removals of one shard take turns.
+  return typeof memberShard === 'number' ? withShard(members, written, [memberShard]) : written();
 }
 
 /** Ids of the groups a user is in (one query of the user's partition). */
@@ -224,4 +229,57 @@ export async function countGroupMembers(
 ): Promise<number> {
   const counts = await readShardCounts(context, principalPartitionOf(group), groupMemberShardPrefix);
   return [...counts.values()].reduce((sum, n) => sum + n, 0);
+}
+
+/** The most members one page may ask for. */
+export const GROUP_MEMBER_PAGE_MAX = 1000;
+
+/** One page of a group's members: user ids with their current names, and the cursor of the next page. */
+export interface GroupMemberPage {
+  readonly members: readonly { readonly userId: string; readonly userName: string }[];
+  /** The last user id of this page, present only when another member follows. */
+  readonly next?: string;
+}
+
+/**
+ * One page of a group's members in user-id order (stable whatever renames happen), at most
+ * `limit` (1–1000), after the user id `after` (a previous page's `next`). One strongly consistent
+ * Query of the group's partition and one BatchGet of the page's user records, so a group of any
+ * size is read page by page; a member whose user is being deleted meanwhile is left out.
+ */
+export async function listGroupMembersPage(
+  context: StoreContext,
+  accountId: string,
+  groupId: string,
+  page: { readonly limit: number; readonly after?: string | undefined },
+): Promise<Result<GroupMemberPage>> {
+  const { limit, after } = page;
+  if (!Number.isInteger(limit) || limit < 1 || limit > GROUP_MEMBER_PAGE_MAX)
+    return fail('request.invalid', `The page size must be 1 to ${GROUP_MEMBER_PAGE_MAX}.`);
+  if (!isEntityId('GROUP', groupId)) return fail('entity.not-found', `The group ${groupId} cannot be found.`);
+  if (after !== undefined && !isEntityId('USER', after))
+    return fail('request.invalid', 'The cursor is not one this listing gave.');
+  const start = after === undefined ? undefined : groupMemberKey(accountId, groupId, after);
+  const result = await context.documents.send(
+    new QueryCommand({
+      TableName: context.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': principalPartitionOf({ accountId, kind: 'group', id: groupId }),
+        ':prefix': groupMemberPrefix,
+      },
+      ConsistentRead: true,
+      // One more than asked: a cursor only when another member really follows.
+      Limit: limit + 1,
+      ...(start ? { ExclusiveStartKey: start } : {}),
+    }),
+  );
+  const ids = (result.Items ?? []).map((item) => String(item.userId));
+  const pageIds = ids.slice(0, limit);
+  const users = await getPrincipalsByIds(context, accountId, 'user', pageIds);
+  const last = pageIds.at(-1);
+  return ok({
+    members: users.map((user) => ({ userId: user.id, userName: user.name })),
+    ...(ids.length > limit && last ? { next: last } : {}),
+  });
 }

@@ -13,6 +13,7 @@ import {
   credentialOwnerPartition,
   credentialOwnerRecordKey,
   mfaAssignmentPrefix,
+  parseMfaSerial,
   virtualMfaDeviceKey,
   virtualMfaListKey,
   virtualMfaListPartition,
@@ -213,6 +214,64 @@ export async function deactivateMfaDevice(
       write: {
         Update: {
           Key: credentialOwnerRecordKey(device.accountId, owner),
+          UpdateExpression: 'SET counters.mfaDevices = counters.mfaDevices - :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    },
+  ]);
+}
+
+/**
+ * Deactivates an owner's enabled device and deletes its virtual device in one transaction, as the
+ * console does when it deletes a user (a left-over unassigned device would block a re-created
+ * user's device of the same name). The owner's counter drops with it; a virtual device already
+ * gone (or replaced under the same name) is left alone.
+ */
+export async function removeMfaDevice(
+  context: StoreContext,
+  accountId: string,
+  owner: MfaDeviceOwner,
+  serialNumber: string,
+): Promise<Result<void>> {
+  const device = parseMfaSerial(serialNumber);
+  const gone = fail('entity.not-found', `MFA Device with serial number ${serialNumber} cannot be found.`);
+  if (!device || device.accountId !== accountId) return gone;
+  const virtual = await getVirtualMfaDevice(context, accountId, device.name);
+  const ours = virtual?.serialNumber === serialNumber;
+  return transact(context, [
+    {
+      write: {
+        Delete: {
+          Key: assignedMfaDeviceKey(accountId, owner, serialNumber),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      onConditionFailed: gone,
+    },
+    ...(ours
+      ? [
+          {
+            write: {
+              Delete: {
+                Key: virtualMfaDeviceKey(accountId, device.name),
+                // INVARIANT: only the device this assignment names goes (never a namesake).
+                ConditionExpression: 'serialNumber = :serial',
+                ExpressionAttributeValues: { ':serial': serialNumber },
+              },
+            },
+            onConditionFailed: fail(
+              'entity.concurrent-modification',
+              `MFA device ${device.name} changed meanwhile; retry.`,
+            ),
+          },
+        ]
+      : []),
+    {
+      write: {
+        Update: {
+          Key: credentialOwnerRecordKey(accountId, owner),
           UpdateExpression: 'SET counters.mfaDevices = counters.mfaDevices - :one',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: { ':one': 1 },

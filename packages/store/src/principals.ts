@@ -10,7 +10,7 @@
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
-import { allShards, releaseCount, transactCounted } from './counter-shards.ts';
+import { allShards, releaseCount, transactCounted, withReleasedShard } from './counter-shards.ts';
 import {
   type EntityKind,
   entityNameKey,
@@ -64,6 +64,11 @@ export interface PrincipalRecord {
   /** Roles only. */
   readonly assumeRolePolicyDocument?: string;
   readonly maxSessionDuration?: number;
+  /**
+   * Users only: false while the user is deactivated (user-activation.ts): its keys, password and
+   * sessions authenticate no one, and all it holds is kept for reactivation. Absent for groups and roles.
+   */
+  readonly active?: boolean;
   readonly version: number;
   readonly counters: PrincipalCounters;
   /** The shard of the account's counter this principal is counted in (counter-shards.ts). */
@@ -685,51 +690,56 @@ export async function deletePrincipal(
     'entity.delete-conflict',
     'Cannot delete entity, must remove users from group first.',
   );
-  return transact(context, [
-    ...recordDeletionWrites(
-      refOf(current),
-      {
-        // The name pins which name item goes with it (a rename in between cancels the deletion),
-        // the boundary which use is given back (a boundary change in between cancels it too).
-        expression: `attribute_exists(pk) AND #name = :name AND ${zero} AND ${
-          current.permissionsBoundary === undefined
-            ? 'attribute_not_exists(permissionsBoundary)'
-            : current.permissionsBoundaryShard === undefined
-              ? 'permissionsBoundary = :boundary AND attribute_not_exists(permissionsBoundaryShard)'
-              : 'permissionsBoundary = :boundary AND permissionsBoundaryShard = :boundaryShard'
-        }`,
-        names: { '#name': 'name' },
-        values: {
-          ':zero': 0,
-          ':name': current.name,
-          ...(current.permissionsBoundary === undefined ? {} : { ':boundary': current.permissionsBoundary }),
-          ...(current.permissionsBoundary === undefined || current.permissionsBoundaryShard === undefined
-            ? {}
-            : { ':boundaryShard': current.permissionsBoundaryShard }),
+  const counter = SUMMARY_COUNTER[current.kind];
+  return withReleasedShard(current.accountId, counter, current.quotaShard, () =>
+    transact(context, [
+      ...recordDeletionWrites(
+        refOf(current),
+        {
+          // The name pins which name item goes with it (a rename in between cancels the deletion),
+          // the boundary which use is given back (a boundary change in between cancels it too).
+          expression: `attribute_exists(pk) AND #name = :name AND ${zero} AND ${
+            current.permissionsBoundary === undefined
+              ? 'attribute_not_exists(permissionsBoundary)'
+              : current.permissionsBoundaryShard === undefined
+                ? 'permissionsBoundary = :boundary AND attribute_not_exists(permissionsBoundaryShard)'
+                : 'permissionsBoundary = :boundary AND permissionsBoundaryShard = :boundaryShard'
+          }`,
+          names: { '#name': 'name' },
+          values: {
+            ':zero': 0,
+            ':name': current.name,
+            ...(current.permissionsBoundary === undefined
+              ? {}
+              : { ':boundary': current.permissionsBoundary }),
+            ...(current.permissionsBoundary === undefined || current.permissionsBoundaryShard === undefined
+              ? {}
+              : { ':boundaryShard': current.permissionsBoundaryShard }),
+          },
         },
-      },
-      fail(
-        'entity.delete-conflict',
-        `Cannot delete ${current.kind} ${current.name}: it gained dependents or changed meanwhile; retry or detach them first.`,
+        fail(
+          'entity.delete-conflict',
+          `Cannot delete ${current.kind} ${current.name}: it gained dependents or changed meanwhile; retry or detach them first.`,
+        ),
       ),
-    ),
-    ...(current.kind === 'group'
-      ? allShards.map(
-          (shard): GuardedWrite => ({
-            write: {
-              Delete: {
-                Key: groupMemberShardKey(current.accountId, current.id, shard),
-                ConditionExpression: 'attribute_not_exists(n) OR n = :zero',
-                ExpressionAttributeValues: { ':zero': 0 },
+      ...(current.kind === 'group'
+        ? allShards.map(
+            (shard): GuardedWrite => ({
+              write: {
+                Delete: {
+                  Key: groupMemberShardKey(current.accountId, current.id, shard),
+                  ConditionExpression: 'attribute_not_exists(n) OR n = :zero',
+                  ExpressionAttributeValues: { ':zero': 0 },
+                },
               },
-            },
-            onConditionFailed: membersLeft,
-          }),
-        )
-      : []),
-    ...releaseCount(current.accountId, SUMMARY_COUNTER[current.kind], current.quotaShard),
-    ...alongside,
-  ]);
+              onConditionFailed: membersLeft,
+            }),
+          )
+        : []),
+      ...releaseCount(current.accountId, counter, current.quotaShard),
+      ...alongside,
+    ]),
+  );
 }
 
 /**
@@ -791,6 +801,7 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
       ? { assumeRolePolicyDocument: item.assumeRolePolicyDocument }
       : {}),
     ...(typeof item.maxSessionDuration === 'number' ? { maxSessionDuration: item.maxSessionDuration } : {}),
+    ...(item.kind === 'user' ? { active: item.active !== false } : {}),
     version: Number(item.version),
     counters,
     ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),

@@ -11,7 +11,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { fail } from '@palisade/failures';
+import { fail, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
   type CredentialOwnerKey,
@@ -20,6 +20,8 @@ import {
   signInThrottleBucket,
   signInThrottleLock,
   signInThrottlePartition,
+  userSignInSessionIndexKey,
+  userSignInSessionsPartition,
 } from './keys.ts';
 import { type TransactItem, transact } from './transactions.ts';
 
@@ -55,7 +57,15 @@ export async function putNewSignInSession(
     {
       write: {
         Put: {
-          Item: { ...signInSessionKey(session.sessionId), entity: 'sign-in-session', ...session },
+          Item: {
+            ...signInSessionKey(session.sessionId),
+            // Filed under its user, so deleting the user can find and end it (root sessions end with the account).
+            ...(session.owner.kind === 'user'
+              ? userSignInSessionIndexKey(session.accountId, session.owner.userId, session.sessionId)
+              : {}),
+            entity: 'sign-in-session',
+            ...session,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -114,6 +124,35 @@ export async function revokeSignInSession(
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':revoked': 'revoked', ':reason': reason, ':at': at },
   });
+}
+
+/**
+ * Ids of the sign-in sessions filed under a user, at most `limit` (GSI1, so eventually consistent:
+ * a session opened a moment ago may be missing; authentication refuses it anyway once the user is
+ * gone or inactive). Sessions opened before the index existed are not listed: they expire by TTL.
+ */
+export async function listUserSignInSessionIds(
+  context: StoreContext,
+  accountId: string,
+  userId: string,
+  limit: number,
+): Promise<string[]> {
+  const result = await context.documents.send(
+    new QueryCommand({
+      TableName: context.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': userSignInSessionsPartition(accountId, userId) },
+      ProjectionExpression: 'sessionId',
+      Limit: limit,
+    }),
+  );
+  return (result.Items ?? []).map((item) => String(item.sessionId));
+}
+
+/** Deletes a sign-in session (its user is being deleted): its tokens stop at once; absent is fine. */
+export async function deleteSignInSession(context: StoreContext, sessionId: string): Promise<Result<void>> {
+  return transact(context, [{ write: { Delete: { Key: signInSessionKey(sessionId) } } }]);
 }
 
 /** One conditional update as a transaction (so it carries its change record); false when the condition failed. */

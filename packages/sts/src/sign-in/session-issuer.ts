@@ -94,7 +94,8 @@ export function createSessionIssuer(context: SignInContext, keyring: SigningKeyr
     if (!signInSessionStands(session, profile, now)) return false;
     // The owner is keyed by id: a renamed user (another ARN) no longer stands behind the session.
     return (
-      session.owner.kind === 'root' || (user?.id === session.principalId && user.arn === session.principalArn)
+      session.owner.kind === 'root' ||
+      (user?.id === session.principalId && user.arn === session.principalArn && user.active !== false)
     );
   }
 

@@ -73,7 +73,8 @@ async function resolve(context: SignInContext, request: SignInRequest): Promise<
   if (!USER_NAME.test(request.userName)) return { accountId };
   // The name item gives the user's id, which keys its login profile: two reads in sequence.
   const user = await getPrincipal(context.store, accountId, 'user', request.userName);
-  if (!user) return { accountId };
+  // A deactivated user is answered as an unknown one: its password is kept, not usable.
+  if (!user || user.active === false) return { accountId };
   const owner = { kind: 'user', userId: user.id } as const;
   const profile = await getLoginProfile(context.store, accountId, owner);
   return {
