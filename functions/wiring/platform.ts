@@ -5,7 +5,14 @@
  * questions (decision-wiring.ts) on its own.
  */
 
-import { createCloudTrailApp, createQueryApp, createRestApp, type LogSink, stdoutLog } from '@palisade/api';
+import {
+  createCloudTrailApp,
+  createQueryApp,
+  createRestApp,
+  createScimApp,
+  type LogSink,
+  stdoutLog,
+} from '@palisade/api';
 import { auditReads } from '@palisade/audit';
 import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters } from '@palisade/credentials';
 import {
@@ -25,6 +32,7 @@ import {
 } from '@palisade/iam';
 import type { OperationTable } from '@palisade/principals';
 import { type ProvisioningContext, provisioningService } from '@palisade/provisioning';
+import { iamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
 import {
   createWebIdentityVerifier,
@@ -124,6 +132,9 @@ export function createPlatform(
   const audit = auditReads(store);
   const provisioningContext: ProvisioningContext = { iam, operations: iamTable, accounts };
   const provisioning = provisioningService(provisioningContext);
+  // SCIM 2.0 provisioning (issue #13): the same IAM operations, as the token's account.
+  const scimTokens = scimTokenService({ store, partition: config.partition, now });
+  const scim = { iam, operations: iamTable, lifecycle: iamLifecycle(iam) };
 
   const app = platformShell(runtime);
   // AWS JSON 1.1 (CloudTrail) first: it answers its own content type at `/` and hands on every other POST.
@@ -134,6 +145,16 @@ export function createPlatform(
   );
   app.route('/', decisionQuestionRoutes(runtime, signIn.verifyAccessToken, decisions));
   app.route('/', decisionManagementRoutes(authenticate, decisions, simulation));
+  app.route(
+    '/',
+    createScimApp({
+      tokens: scimTokens,
+      users: scimUsers(scim),
+      groups: scimGroups(scim),
+      partition: config.partition,
+      now,
+    }),
+  );
   app.route(
     '/',
     createRestApp({
@@ -150,6 +171,7 @@ export function createPlatform(
       // The decision API is mounted above: /openapi.json describes it too, with its services' schemas.
       decisionRoutes: decisionRequestSchemas,
       provisioning: { provisioning, signIn: signIn.signIn },
+      scimTokens,
     }),
   );
   return {

@@ -6,7 +6,13 @@
  */
 import { type AuditDetails, buildAuditEvent } from '@palisade/audit';
 import { type Failure, isFailure } from '@palisade/failures';
-import { type Caller, type ChangeInterface, changePrincipalOf, withChangeOrigin } from '@palisade/principals';
+import {
+  type Caller,
+  type ChangeInterface,
+  type ChangePrincipal,
+  changePrincipalOf,
+  withChangeOrigin,
+} from '@palisade/principals';
 import type { Context } from 'hono';
 import { peerAddressOf } from './client-address.ts';
 import { errorTable } from './error-table.ts';
@@ -60,6 +66,7 @@ const EVENT_SOURCES: Readonly<Record<ChangeInterface, string>> = {
   cloudtrail: 'cloudtrail.amazonaws.com',
   system: 'palisade',
   provisioning: 'provisioning.palisade',
+  scim: 'scim.palisade',
 };
 // CloudTrail marks credential-minting STS calls read-only: they change no IAM resource.
 const READ_ONLY =
@@ -92,6 +99,22 @@ export function runAsChange<T>(
   run: () => Promise<T>,
   audit: CallAudit = {},
 ): Promise<T> {
+  const principal = caller ? changePrincipalOf(caller, signingKeyIdOf(c)) : { type: 'anonymous' };
+  return runAsPrincipal(c, via, operation, principal, run, audit);
+}
+
+/**
+ * Runs `run` like runAsChange with the change principal given as is: a caller that is no IAM
+ * principal (a SCIM token acting for its account) names itself in the change records.
+ */
+export function runAsPrincipal<T>(
+  c: Context,
+  via: ChangeInterface,
+  operation: string,
+  principal: ChangePrincipal,
+  run: () => Promise<T>,
+  audit: CallAudit = {},
+): Promise<T> {
   const sourceIp = c.get('clientAddress') ?? peerAddressOf(c.env);
   const userAgent = c.req.header('user-agent')?.slice(0, MAX_USER_AGENT);
   return withChangeOrigin(
@@ -101,7 +124,7 @@ export function runAsChange<T>(
       requestId: c.get('requestId'),
       ...(sourceIp ? { sourceIp } : {}),
       ...(userAgent ? { userAgent } : {}),
-      principal: caller ? changePrincipalOf(caller, signingKeyIdOf(c)) : { type: 'anonymous' },
+      principal,
     },
     async () => {
       const result = await run();

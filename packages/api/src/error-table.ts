@@ -74,6 +74,14 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   // Another delivery of the same webhook-id is being applied right now: retry later for its answer.
   'webhook.in-progress': sender(409, 'WebhookInProgress'),
   'provisioning.invalid-setup-token': sender(401, 'AccessDenied', 403),
+  // SCIM 2.0 provisioning (issue #13): 400s whose scimType the SCIM app reads from the code.
+  'scim.invalid-filter': sender(400, 'ValidationError'),
+  'scim.invalid-syntax': sender(400, 'ValidationError'),
+  'scim.invalid-path': sender(400, 'ValidationError'),
+  'scim.invalid-value': sender(400, 'ValidationError'),
+  'scim.no-target': sender(400, 'ValidationError'),
+  'scim.mutability': sender(400, 'ValidationError'),
+  'scim.too-many': sender(400, 'ValidationError'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

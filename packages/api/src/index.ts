@@ -13,4 +13,6 @@ export * from './platform-app.ts';
 export * from './refusal-audit.ts';
 export * from './request-id.ts';
 export * from './rest/index.ts';
+export * from './scim/scim-app.ts';
+export * from './scim/scim-throttle.ts';
 export * from './signed-request.ts';

@@ -148,6 +148,16 @@ export function userIdentityOf(principal: ChangePrincipal | undefined): CloudTra
         ...common,
         userName: 'operator',
       };
+    case 'scim-token':
+      // A SCIM token acts for its account (issue #13): an identity of that account, named by the token.
+      return {
+        type: 'Unknown',
+        principalId: principal.principalId,
+        arn: principal.arn,
+        accountId: principal.accountId,
+        ...common,
+        ...(principal.userName ? { userName: principal.userName } : {}),
+      };
     default:
       return { type: 'Unknown', ...common };
   }

@@ -57,7 +57,15 @@ export type FailureCode =
   | 'webhook.invalid-signature'
   | 'webhook.invalid-event'
   | 'webhook.in-progress'
-  | 'provisioning.invalid-setup-token';
+  | 'provisioning.invalid-setup-token'
+  // SCIM 2.0 provisioning (issue #13): RFC 7644's scimType, after the dot
+  | 'scim.invalid-filter'
+  | 'scim.invalid-syntax'
+  | 'scim.invalid-path'
+  | 'scim.invalid-value'
+  | 'scim.no-target'
+  | 'scim.mutability'
+  | 'scim.too-many';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

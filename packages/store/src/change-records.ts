@@ -38,7 +38,9 @@ export type ChangeInterface =
   | 'cloudtrail'
   | 'system'
   /** A signed inbound webhook from the operator's back office, or the setup of its owner's first password. */
-  | 'provisioning';
+  | 'provisioning'
+  // SCIM 2.0 provisioning (issue #13): the actor is the SCIM token.
+  | 'scim';
 
 /** Who made a change (identifiers only: never a secret, token or hash). */
 export interface ChangePrincipal {
@@ -127,6 +129,7 @@ export const unrecordedWrites = {
   rememberWebhookAnswer:
     'replay guard: the answer a webhook-id gets again (TTL); the change has its own record',
   releaseWebhookDelivery: 'replay guard: frees the claim of a delivery that failed before answering',
+  recordScimTokenUse: 'telemetry: when a SCIM token was last used (at most once a minute per process)',
 } as const;
 
 /**

@@ -24,6 +24,8 @@ export * from './principals.ts';
 export * from './provisioning.ts';
 export * from './record-stamps.ts';
 export * from './resource-policies.ts';
+export * from './scim-profiles.ts';
+export * from './scim-tokens.ts';
 export * from './service-catalogs.ts';
 export * from './sign-in-sessions.ts';
 export * from './signing-keys.ts';

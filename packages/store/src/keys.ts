@@ -101,6 +101,11 @@
  * |   when the user is deleted)                |       |   gsi1sk = <session id>                              | userSignInSessionsPartition |
  * | one page of a group's members, by user id  | table | pk = ACCT#<a>#GROUP#<group id>, begins_with(sk,      | groupMemberKey        |
  * |   (cursor: the last user id of the page)   |       |   MEMBER#), ExclusiveStartKey = member key of cursor | groupMemberPrefix     |
+ * | a SCIM token by the sha256 of its secret   | table | pk = SCIM-TOKEN#<sha256 hex>, sk = SCIM-TOKEN        | scimTokenLookupKey    |
+ * |   (the bearer token alone names the account)|      |   (written with the account's item, one transaction) |                       |
+ * | an account's SCIM tokens (listing, revoke) | table | pk = ACCT#<a>#SCIM-TOKENS, begins_with(sk, TOKEN#)    | scimTokenKey          |
+ * | the SCIM attributes IAM has no field for   | table | pk = <user's / group's id partition>, sk = SCIM      | scimProfileKey        |
+ * |   (externalId, name, emails, active, …)    |       |   (read with the record: one BatchGet of both keys)  |                       |
  */
 
 import { createHash } from 'node:crypto';
@@ -902,4 +907,40 @@ export function userSignInSessionIndexKey(
     gsi1pk: userSignInSessionsPartition(accountId, userId),
     gsi1sk: checked(sessionId, SESSION_ID, 'session id'),
   };
+}
+
+// ---- SCIM provisioning (issue #13) ----
+
+// A SCIM token id: 16 random bytes, base64url (what credentials' random ids look like elsewhere).
+const SCIM_TOKEN_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** The global item that turns a presented SCIM token (by the sha256 of its secret) into its account and id. */
+export function scimTokenLookupKey(tokenHashHex: string): ItemKey {
+  return { pk: `SCIM-TOKEN#${checked(tokenHashHex, SHA256_HEX, 'SCIM token hash')}`, sk: 'SCIM-TOKEN' };
+}
+
+/** The partition of an account's SCIM tokens (names, creation and last-use times; never the secret). */
+export function scimTokenPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#SCIM-TOKENS`;
+}
+
+/** The sort-key prefix of the tokens in an account's SCIM token partition. */
+export const scimTokenPrefix = 'TOKEN#';
+
+/** One SCIM token of an account, by its id. */
+export function scimTokenKey(accountId: string, tokenId: string): ItemKey {
+  return {
+    pk: scimTokenPartition(accountId),
+    sk: `${scimTokenPrefix}${checked(tokenId, SCIM_TOKEN_ID, 'SCIM token id')}`,
+  };
+}
+
+/** True when `value` has the form of a SCIM token id. */
+export function isScimTokenId(value: string): boolean {
+  return SCIM_TOKEN_ID.test(value);
+}
+
+/** The SCIM attributes of a user or group that IAM has no field for, in the entity's own id partition. */
+export function scimProfileKey(accountId: string, kind: 'USER' | 'GROUP', id: string): ItemKey {
+  return { pk: entityPartition(accountId, kind, id), sk: 'SCIM' };
 }

@@ -7,8 +7,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditReads } from '@palisade/audit';
 import type { IamOperations } from '@palisade/iam';
+import type { ScimTokens } from '@palisade/scim';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono } from 'hono';
+import { scimTokenRoutes } from '../scim/scim-token-routes.ts';
 import type { Authenticate } from '../signed-request.ts';
 import { accountRoutes, type TenantAccounts } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
@@ -60,6 +62,8 @@ export interface RestDependencies {
    * accounts API's externalId and blueprint; absent, neither served nor documented.
    */
   readonly provisioning?: ProvisioningDependencies;
+  /** SCIM tokens under `/v1/scim/tokens` (issue #13); absent, neither served nor documented. */
+  readonly scimTokens?: ScimTokens;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -72,6 +76,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.signIn ? signInRoutes(deps.signIn) : []),
     ...(deps.audit ? auditRoutes({ audit: deps.audit }) : []),
     ...(deps.provisioning ? provisioningRoutes(deps.provisioning) : []),
+    ...(deps.scimTokens ? scimTokenRoutes(deps.scimTokens) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
