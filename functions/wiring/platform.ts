@@ -14,6 +14,7 @@ import {
   decisionRequestSchemas,
   simulationOperations,
 } from '@palisade/decisions';
+import { eventSubscriptionService } from '@palisade/events';
 import {
   checkPolicyWithEngine,
   defaultQuotas,
@@ -119,6 +120,13 @@ export function createPlatform(
   const unsignedSts = unsignedStsOperations(sts);
 
   const audit = auditReads(store);
+  const eventSubscriptions = eventSubscriptionService({
+    store,
+    secrets,
+    partition: config.partition,
+    now,
+    allowPrivate: config.events?.allowPrivate === true,
+  });
 
   const app = platformShell(runtime);
   // AWS JSON 1.1 (CloudTrail) first: it answers its own content type at `/` and hands on every other POST.
@@ -144,6 +152,7 @@ export function createPlatform(
       },
       // The decision API is mounted above: /openapi.json describes it too, with its services' schemas.
       decisionRoutes: decisionRequestSchemas,
+      eventSubscriptions,
     }),
   );
   return {

@@ -6,6 +6,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditReads } from '@palisade/audit';
+import type { EventSubscriptions } from '@palisade/events';
 import type { IamOperations } from '@palisade/iam';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Hono } from 'hono';
@@ -14,6 +15,7 @@ import { accountRoutes, type TenantAccounts } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { decisionRouteConfigs } from './decision-routes.ts';
 import { type DecisionRequestSchemas, decisionSchemaComponents } from './decision-schemas.ts';
+import { eventSubscriptionRoutes } from './event-subscription-routes.ts';
 import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { jsonSchemaOf, openApiDocument, registerComponents } from './openapi-document.ts';
@@ -53,6 +55,8 @@ export interface RestDependencies {
    * beside this app: /openapi.json then describes it too.
    */
   readonly decisionRoutes?: DecisionRequestSchemas;
+  /** Outbound event subscriptions under `/v1/event-subscriptions`; absent, neither served nor documented. */
+  readonly eventSubscriptions?: EventSubscriptions;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -64,6 +68,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.sts ? stsRoutes({ sts: deps.sts, authenticate: deps.authenticate }) : []),
     ...(deps.signIn ? signInRoutes(deps.signIn) : []),
     ...(deps.audit ? auditRoutes({ audit: deps.audit }) : []),
+    ...(deps.eventSubscriptions ? eventSubscriptionRoutes({ subscriptions: deps.eventSubscriptions }) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
