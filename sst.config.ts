@@ -32,10 +32,11 @@ export default $config({
       stream: tableDefinition.stream,
     });
 
+    const masterKey = new sst.Secret('MasterKey');
     const secrets = [
       new sst.Secret('OperatorAccessKeyId'),
       new sst.Secret('OperatorSecretAccessKey'),
-      new sst.Secret('MasterKey'),
+      masterKey,
     ];
 
     // The table's data is brought to this code's layout during the deploy: the migration function
@@ -89,14 +90,42 @@ export default $config({
       for (const route of routes) api.route(route, fn.arn);
     }
 
+    // Outbound events: the stream subscriber files each delivery in the table and announces it on
+    // this queue (delayed until due); the delivery function attempts it and announces its retry.
+    // A message the function fails on is received again, then dead-lettered; the delivery itself
+    // stays pending in the table either way.
+    const deadDeliveries = new sst.aws.Queue('EventDeliveriesDead', {});
+    const deliveries = new sst.aws.Queue('EventDeliveries', {
+      // Longer than the function's timeout, so a message is not received twice while it runs.
+      visibilityTimeout: '90 seconds',
+      dlq: { queue: deadDeliveries.arn, retry: 5 },
+    });
+    deliveries.subscribe(
+      {
+        handler: 'functions/event-delivery.handler',
+        // Attempts read and write deliveries, open signing secrets, and announce retries.
+        link: [table, masterKey, deliveries],
+        runtime: 'nodejs22.x',
+        architecture: 'arm64',
+        memory: '512 MB',
+        // Ten attempts run in parallel, each bounded at 10 s.
+        timeout: '30 seconds',
+        environment: process.env.PALISADE_EVENT_RETRY_SCHEDULE
+          ? { PALISADE_EVENT_RETRY_SCHEDULE: process.env.PALISADE_EVENT_RETRY_SCHEDULE }
+          : {},
+      },
+      { batch: { size: 10, partialResponses: true } },
+    );
+
     // Change records (outbox items) reach their consumers through the table's stream; the filter
     // keeps every other item's change from invoking the function.
     table.subscribe(
       'ChangeStream',
       {
         handler: 'functions/change-stream.handler',
-        // The audit sealer writes the chain of each trail the changes touched.
-        link: [table],
+        // The audit sealer writes the chain of each trail the changes touched; outbound events
+        // are filed in the table and announced on the delivery queue.
+        link: [table, deliveries],
         runtime: 'nodejs22.x',
         architecture: 'arm64',
         memory: '512 MB',
@@ -105,6 +134,6 @@ export default $config({
       { filters: [{ eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['change-record'] } } } }] },
     );
 
-    return { api: api.url, table: table.name, migrator: migrator.name };
+    return { api: api.url, table: table.name, migrator: migrator.name, eventDeliveries: deliveries.url };
   },
 });

@@ -2,7 +2,8 @@
 import { stdoutLog } from '@palisade/api';
 import { type ChangeConsumer, type ChangeStreamRecord, decodeChangeStream } from '@palisade/store';
 import { changeConsumers } from './wiring/change-consumers.ts';
-import { readStoreConfig } from './wiring/config.ts';
+import { readEventQueueUrl, readStoreConfig } from './wiring/config.ts';
+import { sqsAnnouncer } from './wiring/event-delivery.ts';
 import { storeFor } from './wiring/store.ts';
 
 // Built on the first delivery, so a missing configuration fails that delivery (delivered again), not the import.
@@ -10,6 +11,6 @@ let consume: ChangeConsumer | undefined;
 
 /** The DynamoDB stream handler; a throw makes Lambda deliver the batch again. */
 export const handler = async (event: { readonly Records: readonly ChangeStreamRecord[] }): Promise<void> => {
-  consume ??= changeConsumers(stdoutLog, storeFor(readStoreConfig()));
+  consume ??= changeConsumers(stdoutLog, storeFor(readStoreConfig()), sqsAnnouncer(readEventQueueUrl()));
   await consume(decodeChangeStream(event.Records));
 };

@@ -6,9 +6,12 @@
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { stdoutLog } from '@palisade/api';
+import { createSecretBoxFromConfig } from '@palisade/credentials';
 import { ensureTable, startChangeStreamReader } from '@palisade/store';
 import { changeConsumers } from '../functions/wiring/change-consumers.ts';
 import { devAllowLoopbackOidc, type PlatformConfig } from '../functions/wiring/config.ts';
+import { deliveryOptionsOf, startLocalEventDelivery } from '../functions/wiring/event-delivery.ts';
+import { readEventDeliveryConfig } from '../functions/wiring/event-delivery-config.ts';
 import { migrateTable } from '../functions/wiring/migration.ts';
 import { createPlatform } from '../functions/wiring/platform.ts';
 import { storeFor } from '../functions/wiring/store.ts';
@@ -46,6 +49,7 @@ const config: PlatformConfig = {
   // Tokens name the URL they can be verified at; locally that is this server.
   issuer: process.env.PALISADE_ISSUER || `http://${host}:${port}`,
   devAllowLoopbackOidc: devAllowLoopbackOidc(process.env),
+  events: readEventDeliveryConfig(process.env),
 };
 
 // The same store and app the Lambda handlers build from their configuration.
@@ -66,10 +70,17 @@ try {
 const platform = createPlatform(config);
 // Change records reach their consumers from DynamoDB Local's stream, in this process (in AWS: the
 // stream subscriber function, functions/change-stream.ts).
+// Outbound events: the same delivery code as the AWS delivery function, run by an in-process
+// worker over the table's pending deliveries (so a restart resumes whatever was pending).
+const eventDelivery = startLocalEventDelivery(
+  deliveryOptionsOf(store, createSecretBoxFromConfig(config.masterKey), config.events),
+  (error) =>
+    console.error(`palisade: event delivery: ${error instanceof Error ? error.message : String(error)}`),
+);
 const changeStream = startChangeStreamReader({
   tableName,
   endpoint,
-  consume: changeConsumers(stdoutLog, store),
+  consume: changeConsumers(stdoutLog, store, eventDelivery.announce),
   onError: (error) =>
     console.error(`palisade: change stream: ${error instanceof Error ? error.message : String(error)}`),
 });
@@ -88,6 +99,7 @@ async function stop(signal: string): Promise<void> {
     if ('closeAllConnections' in server) server.closeAllConnections();
   });
   await changeStream.stop();
+  await eventDelivery.worker.stop();
   await dynamodb?.stop();
   process.exit(0);
 }

@@ -156,6 +156,9 @@ describe('the change-stream Lambda handler', () => {
     // The handler opens the table from its configuration (its sealer seals the trails changed).
     vi.stubEnv('TABLE_NAME', store.tableName);
     vi.stubEnv('DYNAMODB_ENDPOINT', inject('dynamodbEndpoint'));
+    // Outbound events are announced on the delivery queue; no subscription here, so none is sent.
+    vi.stubEnv('PALISADE_EVENT_QUEUE_URL', 'https://sqs.us-east-1.amazonaws.com/123456789012/unused');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
     const lines: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
       lines.push(String(chunk));

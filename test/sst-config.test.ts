@@ -23,6 +23,15 @@ interface Recorded {
   routes: { route: string; handler: string }[];
   subscribers: { name: string; handler: string; filters: unknown }[];
   invocations: { name: string; self: object; functionName: string; triggers: Record<string, unknown> }[];
+  queues: {
+    name: string;
+    self: { name: string; arn: string };
+    dlq?: { queue: string; retry: number };
+    visibilityTimeout?: string;
+  }[];
+  queueSubscribers: { queue: string; handler: string; link: unknown[]; timeout: string; batch: unknown }[];
+  /** What each stream subscriber is linked to. */
+  subscriberLinks: Record<string, unknown[]>;
 }
 
 const recorded: Recorded = {
@@ -32,6 +41,9 @@ const recorded: Recorded = {
   routes: [],
   subscribers: [],
   invocations: [],
+  queues: [],
+  queueSubscribers: [],
+  subscriberLinks: {},
 };
 
 function installStandIns(): void {
@@ -47,8 +59,13 @@ function installStandIns(): void {
       Dynamo: function Dynamo(this: Record<string, unknown>, name: string, args: Record<string, unknown>) {
         recorded.dynamo.push({ name, ...args });
         this.name = name;
-        this.subscribe = (subscriber: string, fn: { handler: string }, options?: { filters?: unknown }) => {
+        this.subscribe = (
+          subscriber: string,
+          fn: { handler: string; link?: unknown[] },
+          options?: { filters?: unknown },
+        ) => {
           recorded.subscribers.push({ name: subscriber, handler: fn.handler, filters: options?.filters });
+          recorded.subscriberLinks[subscriber] = fn.link ?? [];
         };
       },
       Function: function SstFunction(
@@ -77,6 +94,28 @@ function installStandIns(): void {
           dependsOn: lambdaOptions.dependsOn ?? [],
           self: this,
         });
+      },
+      Queue: function Queue(
+        this: { name: string; arn: string; url: string; subscribe: unknown },
+        name: string,
+        args: { dlq?: { queue: string; retry: number }; visibilityTimeout?: string },
+      ) {
+        this.name = name;
+        this.arn = `arn:aws:sqs:us-east-1:123456789012:${name}`;
+        this.url = `https://sqs.us-east-1.amazonaws.com/123456789012/${name}`;
+        this.subscribe = (
+          fn: { handler: string; link: unknown[]; timeout: string },
+          options?: { batch?: unknown },
+        ) => {
+          recorded.queueSubscribers.push({
+            queue: name,
+            handler: fn.handler,
+            link: fn.link,
+            timeout: fn.timeout,
+            batch: options?.batch,
+          });
+        };
+        recorded.queues.push({ name, self: this, ...args });
       },
       ApiGatewayV2: function ApiGatewayV2(this: Record<string, unknown>) {
         this.url = 'https://example.invalid';
@@ -119,11 +158,13 @@ beforeAll(async () => {
 });
 
 describe('sst.config.ts', () => {
-  it('wires every handler file in functions/ to an HTTP route, the table stream or the deploy-time migration', () => {
+  it('wires every handler file in functions/ to an HTTP route, the table stream, a queue or the deploy-time migration', () => {
     const files = readdirSync('functions').filter((file) => file.endsWith('.ts'));
     const asFile = (handler: string) => handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '');
     const wired = new Set([
-      ...[...recorded.routes, ...recorded.subscribers].map((r) => asFile(r.handler)),
+      ...[...recorded.routes, ...recorded.subscribers, ...recorded.queueSubscribers].map((r) =>
+        asFile(r.handler),
+      ),
       asFile(migrator().handler),
     ]);
     expect(files.length).toBeGreaterThan(0);
@@ -206,6 +247,35 @@ describe('sst.config.ts', () => {
         ],
       },
     ]);
+  });
+
+  it('feeds the event delivery function from a queue that dead-letters, and links the queue to the stream subscriber', () => {
+    const deliveries = recorded.queues.find((queue) => queue.name === 'EventDeliveries');
+    const dead = recorded.queues.find((queue) => queue.name === 'EventDeliveriesDead');
+    expect(deliveries && dead).toBeTruthy();
+    expect(deliveries?.dlq).toEqual({ queue: dead?.self.arn, retry: 5 });
+    expect(recorded.queueSubscribers).toEqual([
+      {
+        queue: 'EventDeliveries',
+        handler: 'functions/event-delivery.handler',
+        link: [
+          expect.objectContaining({ name: 'Table' }),
+          expect.objectContaining({ name: 'MasterKey' }),
+          deliveries?.self,
+        ],
+        timeout: '30 seconds',
+        batch: { size: 10, partialResponses: true },
+      },
+    ]);
+    // SQS must not hand a message to a second invocation while the first still runs.
+    const seconds = (text: string | undefined) => Number(/^(\d+) seconds$/.exec(text ?? '')?.[1]);
+    expect(seconds(deliveries?.visibilityTimeout)).toBeGreaterThan(
+      seconds(recorded.queueSubscribers[0]?.timeout),
+    );
+    const streamLinks = (recorded.subscriberLinks.ChangeStream ?? []).map(
+      (l) => (l as { name: string }).name,
+    );
+    expect(streamLinks).toEqual(['Table', 'EventDeliveries']);
   });
 
   it('retains and protects production data', () => {

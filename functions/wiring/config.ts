@@ -3,6 +3,7 @@
  * is the only module that reads `Resource`.
  */
 import { Resource } from 'sst';
+import { type EventDeliveryConfig, readEventDeliveryConfig } from './event-delivery-config.ts';
 
 /** Everything the platform needs to know about where it runs. */
 export interface PlatformConfig {
@@ -31,6 +32,8 @@ export interface PlatformConfig {
   readonly dynamodbTimeoutMs?: number;
   /** Days audit events are kept, by TTL (PALISADE_AUDIT_RETENTION_DAYS; the store's default, 90, when unset). */
   readonly auditRetentionDays?: number;
+  /** Outbound webhooks (PALISADE_WEBHOOK_ALLOW_PRIVATE, PALISADE_EVENT_RETRY_SCHEDULE): event-delivery.ts. */
+  readonly events?: EventDeliveryConfig;
 }
 
 /** True when the environment explicitly enables loopback OIDC issuers (the value `1` only). */
@@ -38,12 +41,19 @@ export function devAllowLoopbackOidc(env: NodeJS.ProcessEnv): boolean {
   return env.PALISADE_DEV_ALLOW_LOOPBACK_OIDC === '1';
 }
 
-type Linked = Record<string, { name?: string; value?: string } | undefined>;
+type Linked = Record<string, { name?: string; value?: string; url?: string } | undefined>;
 
-function linkedValue(name: string, field: 'name' | 'value'): string | undefined {
+function linkedValue(name: string, field: 'name' | 'value' | 'url'): string | undefined {
   // `in` on SST's Resource proxy is safe when links are absent, unlike property access.
   if (!(name in Resource)) return undefined;
   return (Resource as unknown as Linked)[name]?.[field];
+}
+
+/** The URL of the queue of event deliveries (the SST link EventDeliveries, else PALISADE_EVENT_QUEUE_URL). */
+export function readEventQueueUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = linkedValue('EventDeliveries', 'url') ?? env.PALISADE_EVENT_QUEUE_URL;
+  if (!url) throw new Error('Missing configuration: link EventDeliveries or set PALISADE_EVENT_QUEUE_URL.');
+  return url;
 }
 
 /** Where the table is: all the migration function needs (it is linked to no secret). */
@@ -79,6 +89,11 @@ export function readStoreConfig(env: NodeJS.ProcessEnv = process.env): StoreConf
   };
 }
 
+/** The master key alone (the event delivery function opens signing secrets and needs nothing else secret). */
+export function readMasterKey(env: NodeJS.ProcessEnv = process.env): string {
+  return picker(env)('MasterKey', 'value', 'PALISADE_MASTER_KEY');
+}
+
 /** Reads the configuration, preferring SST links and falling back to environment variables. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
   const pick = picker(env);
@@ -91,6 +106,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     ...(env.PALISADE_ISSUER ? { issuer: env.PALISADE_ISSUER } : {}),
     devAllowLoopbackOidc: devAllowLoopbackOidc(env),
     ...trustedProxyOf(env),
+    events: readEventDeliveryConfig(env),
   };
 }
 

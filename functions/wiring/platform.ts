@@ -21,6 +21,7 @@ import {
   decisionRequestSchemas,
   simulationOperations,
 } from '@palisade/decisions';
+import { eventSubscriptionService } from '@palisade/events';
 import {
   checkPolicyWithEngine,
   defaultQuotas,
@@ -135,6 +136,13 @@ export function createPlatform(
   // SCIM 2.0 provisioning (issue #13): the same IAM operations, as the token's account.
   const scimTokens = scimTokenService({ store, partition: config.partition, now });
   const scim = { iam, operations: iamTable, lifecycle: iamLifecycle(iam) };
+  const eventSubscriptions = eventSubscriptionService({
+    store,
+    secrets,
+    partition: config.partition,
+    now,
+    allowPrivate: config.events?.allowPrivate === true,
+  });
 
   const app = platformShell(runtime);
   // AWS JSON 1.1 (CloudTrail) first: it answers its own content type at `/` and hands on every other POST.
@@ -172,6 +180,7 @@ export function createPlatform(
       decisionRoutes: decisionRequestSchemas,
       provisioning: { provisioning, signIn: signIn.signIn },
       scimTokens,
+      eventSubscriptions,
     }),
   );
   return {

@@ -91,6 +91,67 @@ export interface ChangedItem {
   readonly entity: string;
   readonly key: ItemKey;
   readonly change: 'put' | 'update' | 'delete';
+  /** The identifiers the write states of the item (never a value outside CHANGE_SUBJECT_FIELDS). */
+  readonly subject?: ChangeSubject;
+}
+
+/**
+ * The identifier attributes a change record may copy from its writes: names, ids, ARNs, paths and
+ * statuses, never a secret, hash, document or token. Outbound events are built from these
+ * (@palisade/events) without reading the table again, which a deletion would leave nothing to read.
+ */
+export const CHANGE_SUBJECT_FIELDS = [
+  'id',
+  'name',
+  'arn',
+  'path',
+  'userId',
+  'groupId',
+  'principalId',
+  'kind',
+  'policyArn',
+  'accessKeyId',
+  'alias',
+  'status',
+] as const;
+
+/** The identifiers a write states of its item (a put's attributes, an update's or condition's named values). */
+export type ChangeSubject = Readonly<Partial<Record<(typeof CHANGE_SUBJECT_FIELDS)[number], string>>>;
+
+// Longer values are left out: identifiers are short (a policy ARN is the longest, about 1,300).
+const MAX_SUBJECT_VALUE = 1_300;
+
+function subjectOf(write: TransactItem): ChangeSubject | undefined {
+  const source = write.Put ? write.Put.Item : statedValues(write.Update ?? write.Delete);
+  const subject: Partial<Record<(typeof CHANGE_SUBJECT_FIELDS)[number], string>> = {};
+  for (const field of CHANGE_SUBJECT_FIELDS) {
+    const value = source?.[field];
+    if (typeof value === 'string' && value.length <= MAX_SUBJECT_VALUE) subject[field] = value;
+  }
+  return Object.keys(subject).length > 0 ? subject : undefined;
+}
+
+/**
+ * What an update or a delete states of its item: each `attribute = :value` of its update and its
+ * condition (`SET #s = :s`, `#name = :name`), the attribute named through ExpressionAttributeNames.
+ */
+function statedValues(
+  write:
+    | {
+        readonly UpdateExpression?: string | undefined;
+        readonly ConditionExpression?: string | undefined;
+        readonly ExpressionAttributeNames?: Record<string, string> | undefined;
+        readonly ExpressionAttributeValues?: Record<string, unknown> | undefined;
+      }
+    | undefined,
+): Record<string, unknown> {
+  const stated: Record<string, unknown> = {};
+  const text = `${write?.UpdateExpression ?? ''} ${write?.ConditionExpression ?? ''}`;
+  for (const [, attribute, placeholder] of text.matchAll(/(?<![\w.#])(#?\w+)\s*=\s*(:\w+)/g)) {
+    const name = attribute?.startsWith('#') ? write?.ExpressionAttributeNames?.[attribute] : attribute;
+    if (name && placeholder) stated[name] = write?.ExpressionAttributeValues?.[placeholder];
+  }
+  return stated;
 }
 
 /** The typed, secret-free record of one committed change (one transaction). */
@@ -130,6 +191,9 @@ export const unrecordedWrites = {
     'replay guard: the answer a webhook-id gets again (TTL); the change has its own record',
   releaseWebhookDelivery: 'replay guard: frees the claim of a delivery that failed before answering',
   recordScimTokenUse: 'telemetry: when a SCIM token was last used (at most once a minute per process)',
+  putEventDeliveries: 'the outbound events of committed changes: the delivery log is itself their record',
+  claimEventDelivery: 'a delivery worker leases a delivery for one attempt',
+  recordEventDeliveryAttempt: 'the outcome of one delivery attempt, kept on the delivery it belongs to',
 } as const;
 
 /**
@@ -285,7 +349,8 @@ export function changedItems(writes: readonly TransactItem[]): ChangedItem[] {
     const declared = write.Put?.Item?.entity;
     // Updates and deletes do not restate the entity: the sort key's first segment names it.
     const entity = typeof declared === 'string' ? declared : (key.sk.split('#')[0] ?? '').toLowerCase();
-    items.push({ entity, key, change });
+    const subject = subjectOf(write);
+    items.push({ entity, key, change, ...(subject ? { subject } : {}) });
   }
   return items;
 }

@@ -8,6 +8,7 @@ export * from './change-stream.ts';
 export * from './client.ts';
 export * from './counter-shards.ts';
 export * from './decision-log.ts';
+export * from './event-subscriptions.ts';
 export * from './inline-policies.ts';
 export * from './keys.ts';
 export * from './login-profiles.ts';

@@ -106,6 +106,13 @@
  * | an account's SCIM tokens (listing, revoke) | table | pk = ACCT#<a>#SCIM-TOKENS, begins_with(sk, TOKEN#)    | scimTokenKey          |
  * | the SCIM attributes IAM has no field for   | table | pk = <user's / group's id partition>, sk = SCIM      | scimProfileKey        |
  * |   (externalId, name, emails, active, …)    |       |   (read with the record: one BatchGet of both keys)  |                       |
+ * | an account's (or the operator's) event     | table | pk = ACCT#<a>#EVENT-SUBSCRIPTIONS,                   | eventSubscriptionKey  |
+ * |   subscriptions, and their count (quota)   |       |   sk = SUBSCRIPTION#<sub id> / COUNT                 | eventSubscriptionCountKey |
+ * |   (operator: account events of all)        |       |   pk = PLATFORM#EVENT-SUBSCRIPTIONS                  |                       |
+ * | one subscription's deliveries, by time     | table | pk = ACCT#<a>#EVENT-DELIVERIES#<sub id>,             | eventDeliveryKey      |
+ * |   (attempts on the item; TTL 30 days)      |       |   sk = DELIVERY#msg_<time base 36><hex> (webhook-id) | eventDeliveryPartition|
+ * | deliveries due for an attempt by an instant| gsi1  | gsi1pk = EVENT-DELIVERIES-DUE, gsi1sk <= <ISO>#~     | eventDeliveryDueIndexKey |
+ * |   (removed once delivered or given up)     |       |   (gsi1sk = <due ISO ms>#<delivery id>)              | eventDeliveryDueBound |
  */
 
 import { createHash } from 'node:crypto';
@@ -943,4 +950,120 @@ export function isScimTokenId(value: string): boolean {
 /** The SCIM attributes of a user or group that IAM has no field for, in the entity's own id partition. */
 export function scimProfileKey(accountId: string, kind: 'USER' | 'GROUP', id: string): ItemKey {
   return { pk: entityPartition(accountId, kind, id), sk: 'SCIM' };
+}
+// ---- outbound events (issue #14) ----
+
+/** Whose event subscriptions: an account's (its identities' events) or the operator's (account events). */
+export type EventSubscriberScope = { readonly accountId: string } | 'platform';
+
+// Subscription ids: `sub_` and 24 lower-case hex digits; delivery ids (the `webhook-id`): `msg_`,
+// 11 base-36 digits of the commit's milliseconds (so they sort by time), then 20 hex digits.
+const EVENT_SUBSCRIPTION_ID = /^sub_[0-9a-f]{24}$/;
+const EVENT_DELIVERY_ID = /^msg_[0-9a-z]{11}[0-9a-f]{20}$/;
+const DUE_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function subscriberPrefix(scope: EventSubscriberScope): string {
+  return scope === 'platform' ? 'PLATFORM' : `ACCT#${checked(scope.accountId, ACCOUNT_ID, 'account id')}`;
+}
+
+/** True when `value` is an event subscription id. */
+export function isEventSubscriptionId(value: string): boolean {
+  return EVENT_SUBSCRIPTION_ID.test(value);
+}
+
+/** True when `value` is an event delivery id (a `webhook-id`). */
+export function isEventDeliveryId(value: string): boolean {
+  return EVENT_DELIVERY_ID.test(value);
+}
+
+/** The partition of a subscriber's subscriptions and their count. */
+export function eventSubscriptionPartition(scope: EventSubscriberScope): string {
+  return `${subscriberPrefix(scope)}#EVENT-SUBSCRIPTIONS`;
+}
+
+/** The sort-key prefix of the subscriptions in their partition. */
+export const eventSubscriptionPrefix = 'SUBSCRIPTION#';
+
+/** One event subscription. */
+export function eventSubscriptionKey(scope: EventSubscriberScope, subscriptionId: string): ItemKey {
+  return {
+    pk: eventSubscriptionPartition(scope),
+    sk: `${eventSubscriptionPrefix}${checked(subscriptionId, EVENT_SUBSCRIPTION_ID, 'event subscription id')}`,
+  };
+}
+
+/** The count of a subscriber's subscriptions (the quota's condition). */
+export function eventSubscriptionCountKey(scope: EventSubscriberScope): ItemKey {
+  return { pk: eventSubscriptionPartition(scope), sk: 'COUNT' };
+}
+
+/** The partition of one subscription's deliveries, oldest first (delivery ids sort by time). */
+export function eventDeliveryPartition(scope: EventSubscriberScope, subscriptionId: string): string {
+  return `${subscriberPrefix(scope)}#EVENT-DELIVERIES#${checked(subscriptionId, EVENT_SUBSCRIPTION_ID, 'event subscription id')}`;
+}
+
+/** The sort-key prefix of a subscription's deliveries. */
+export const eventDeliveryPrefix = 'DELIVERY#';
+
+/** One delivery of one event to one subscription. */
+export function eventDeliveryKey(
+  scope: EventSubscriberScope,
+  subscriptionId: string,
+  deliveryId: string,
+): ItemKey {
+  return {
+    pk: eventDeliveryPartition(scope, subscriptionId),
+    sk: `${eventDeliveryPrefix}${checked(deliveryId, EVENT_DELIVERY_ID, 'event delivery id')}`,
+  };
+}
+
+/** The GSI1 partition of every delivery waiting for an attempt, by when it is due. */
+export const EVENT_DELIVERIES_DUE = 'EVENT-DELIVERIES-DUE';
+
+/** GSI1 attributes that file a pending delivery under the instant its next attempt is due. */
+export function eventDeliveryDueIndexKey(
+  dueAt: string,
+  deliveryId: string,
+): { gsi1pk: string; gsi1sk: string } {
+  return {
+    gsi1pk: EVENT_DELIVERIES_DUE,
+    gsi1sk: `${checked(dueAt, DUE_INSTANT, 'due instant')}#${checked(deliveryId, EVENT_DELIVERY_ID, 'event delivery id')}`,
+  };
+}
+
+/** The upper bound of a due-index query: every delivery due at or before `at`. */
+export function eventDeliveryDueBound(at: string): string {
+  return `${checked(at, DUE_INSTANT, 'due instant')}#~`;
+}
+
+/** What a changed item's key says about it: the account, the entity partition, the child its sort key names. */
+export interface ChangedKeyIdentifiers {
+  readonly accountId?: string;
+  /** The entity partition the item is in (`ROOT` for the root's). */
+  readonly kind?: EntityKind | 'ROOT';
+  /** The entity's immutable id (AIDA…, AGPA…, AROA…, ANPA…). */
+  readonly id?: string;
+  /** The id or ARN the sort key names after its prefix (a group id, a user id, a policy ARN, a key id). */
+  readonly child?: string;
+  readonly accessKeyId?: string;
+}
+
+const ENTITY_PARTITION_OF = /^ACCT#(\d{12})(?:#(USER|GROUP|ROLE|POLICY)#([A-Z0-9]{12,64})|#(ROOT))?$/;
+const CHILD_SORT_KEY = /^(?:MEMBER-OF|MEMBER|ATTACHED|ACCESS-KEY)#(.+)$/;
+
+/** Reads the identifiers out of a key of this grammar (the inverse of the key builders above, for change records). */
+export function changedKeyIdentifiers(key: ItemKey): ChangedKeyIdentifiers {
+  const lookup = /^AKID#([A-Z0-9]{16,128})$/.exec(key.pk);
+  if (lookup) return { accessKeyId: lookup[1] as string };
+  const partition = ENTITY_PARTITION_OF.exec(key.pk);
+  if (!partition) return {};
+  const child = CHILD_SORT_KEY.exec(key.sk)?.[1];
+  const kind = (partition[2] ?? partition[4]) as EntityKind | 'ROOT' | undefined;
+  return {
+    accountId: partition[1] as string,
+    ...(kind ? { kind } : {}),
+    ...(partition[3] ? { id: partition[3] } : {}),
+    ...(child ? { child } : {}),
+    ...(key.sk.startsWith(accessKeyItemPrefix) && child ? { accessKeyId: child } : {}),
+  };
 }

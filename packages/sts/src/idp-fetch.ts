@@ -1,8 +1,9 @@
 /**
- * The one way STS fetches from an identity provider (OIDC discovery, JWKS): the host is resolved
- * first and every address checked, then the connection goes to the checked address (so a second
- * DNS answer cannot swap it); no redirects; the body is capped while it streams; one deadline covers
- * resolution, connection and body. Loopback and plain http only for a development deployment.
+ * The one way Palisade sends a request out (STS's OIDC discovery and JWKS fetches, outbound
+ * webhooks): the host is resolved first and every address checked, then the connection goes to
+ * the checked address (so a second DNS answer cannot swap it); no redirects; the body is capped
+ * while it streams; one deadline covers resolution, connection and body. Loopback and plain http
+ * only for a development deployment.
  */
 import { lookup as systemLookup } from 'node:dns/promises';
 import { type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -103,17 +104,50 @@ function mayConnect(address: string, allowLoopback: boolean): boolean {
   return isPublicAddress(address) || (allowLoopback && isLoopbackAddress(address));
 }
 
-/**
- * GETs `url` and parses its JSON body. Refusals (scheme, address, redirect, size, not JSON) are
- * `credentials.invalid-identity-token`; a provider that cannot be reached in time or answers 5xx is
- * `credentials.idp-unreachable`. Never throws.
- */
-export async function fetchIdpJson(url: URL, options: IdpFetchOptions): Promise<Result<unknown>> {
-  const refused = fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
-  const unreachable = fail('credentials.idp-unreachable', UNREACHABLE);
-  const schemeAllowed = url.protocol === 'https:' || (options.allowLoopback && url.protocol === 'http:');
-  if (!schemeAllowed || url.username !== '' || url.password !== '') return refused;
+/** Which destinations a guarded request may reach. */
+export interface GuardedDestinations {
+  /** Plain http as well as https. */
+  readonly allowHttp: boolean;
+  /** Whether a resolved address may be connected to (every address of the name must pass). */
+  readonly mayConnect: (address: string) => boolean;
+}
 
+/** A request to send through {@link sendGuardedRequest}. */
+export interface GuardedRequest {
+  readonly method: 'GET' | 'POST';
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** What a guarded request came to: an answer (any status, redirects included, never followed) or why none. */
+export type GuardedResponse =
+  | { readonly kind: 'answered'; readonly status: number; readonly body: Buffer }
+  /** Not sent, or its answer not taken: scheme, credentials in the URL, an address refused, a body over the cap. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  | { readonly kind: 'unreachable'; readonly reason: 'timeout' | 'connection' };
+
+/** The destinations OIDC fetches may reach: public addresses over https, loopback over http for development. */
+export function idpDestinations(allowLoopback: boolean): GuardedDestinations {
+  return { allowHttp: allowLoopback, mayConnect: (address) => mayConnect(address, allowLoopback) };
+}
+
+/**
+ * Sends one request to `url`: the host is resolved and every address checked, the socket connects
+ * to the checked address, redirects are answers (never followed), the answer's body is capped while
+ * it streams, and one deadline covers resolution, connection and body. Never throws.
+ */
+export async function sendGuardedRequest(
+  url: URL,
+  request: GuardedRequest,
+  options: Pick<IdpFetchOptions, 'resolveHost' | 'timeoutMs' | 'maxBytes'> & {
+    readonly destinations: GuardedDestinations;
+  },
+): Promise<GuardedResponse> {
+  const schemeAllowed =
+    url.protocol === 'https:' || (options.destinations.allowHttp && url.protocol === 'http:');
+  if (!schemeAllowed) return { kind: 'refused', reason: `scheme ${url.protocol} is not allowed` };
+  if (url.username !== '' || url.password !== '')
+    return { kind: 'refused', reason: 'credentials in the URL' };
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
   try {
@@ -124,25 +158,46 @@ export async function fetchIdpJson(url: URL, options: IdpFetchOptions): Promise<
       addresses = [{ address: hostname, family: family === 6 ? 6 : 4 }];
     } else {
       const resolved = await untilAborted(options.resolveHost(hostname), deadline.signal);
-      if (!resolved.ok) return deadline.signal.aborted ? unreachable : refused;
+      if (!resolved.ok) {
+        return deadline.signal.aborted
+          ? { kind: 'unreachable', reason: 'timeout' }
+          : { kind: 'refused', reason: 'the host name does not resolve' };
+      }
       addresses = resolved.value;
     }
     // INVARIANT: every address the name has is checked, and the socket connects to the first one
     // (the pinned lookup below); a name with one bad address is refused as a whole.
     const pinned = addresses[0];
-    if (!pinned || !addresses.every((entry) => mayConnect(entry.address, options.allowLoopback))) {
-      return refused;
+    if (!pinned || !addresses.every((entry) => options.destinations.mayConnect(entry.address))) {
+      return { kind: 'refused', reason: 'the destination address is not allowed' };
     }
-    const body = await get(url, pinned, options.maxBytes, deadline.signal);
-    if (body === 'refused') return refused;
-    if (body === 'unreachable') return unreachable;
-    try {
-      return ok(JSON.parse(body.toString('utf8')) as unknown);
-    } catch {
-      return refused;
-    }
+    return await send(url, request, pinned, options.maxBytes, deadline.signal);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * GETs `url` and parses its JSON body. Refusals (scheme, address, redirect, size, not JSON) are
+ * `credentials.invalid-identity-token`; a provider that cannot be reached in time or answers 5xx is
+ * `credentials.idp-unreachable`. Never throws.
+ */
+export async function fetchIdpJson(url: URL, options: IdpFetchOptions): Promise<Result<unknown>> {
+  const refused = fail('credentials.invalid-identity-token', COULD_NOT_FETCH);
+  const answer = await sendGuardedRequest(
+    url,
+    { method: 'GET', headers: { accept: 'application/json' } },
+    { ...options, destinations: idpDestinations(options.allowLoopback) },
+  );
+  if (answer.kind === 'unreachable') return fail('credentials.idp-unreachable', UNREACHABLE);
+  if (answer.kind === 'refused') return refused;
+  if (answer.status >= 500) return fail('credentials.idp-unreachable', UNREACHABLE);
+  // Redirects are never followed: their target would escape the address check.
+  if (answer.status !== 200) return refused;
+  try {
+    return ok(JSON.parse(answer.body.toString('utf8')) as unknown);
+  } catch {
+    return refused;
   }
 }
 
@@ -159,12 +214,13 @@ async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promis
   return Promise.race([settled, aborted]);
 }
 
-function get(
+function send(
   url: URL,
+  outgoing: GuardedRequest,
   pinned: ResolvedAddress,
   maxBytes: number,
   signal: AbortSignal,
-): Promise<Buffer | 'refused' | 'unreachable'> {
+): Promise<GuardedResponse> {
   // The socket's own lookup answers with the address already checked: no second DNS query.
   const lookup: LookupFunction = (_hostname, lookupOptions, callback) => {
     if (lookupOptions.all) callback(null, [{ address: pinned.address, family: pinned.family }]);
@@ -173,41 +229,44 @@ function get(
   return new Promise((resolve) => {
     let settled = false;
     let request: ClientRequest | undefined;
-    const finish = (outcome: Buffer | 'refused' | 'unreachable') => {
+    const finish = (outcome: GuardedResponse) => {
       if (settled) return;
       settled = true;
       request?.destroy();
       resolve(outcome);
     };
-    if (signal.aborted) return finish('unreachable');
-    signal.addEventListener('abort', () => finish('unreachable'), { once: true });
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    request = send(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
+    const timedOut: GuardedResponse = { kind: 'unreachable', reason: 'timeout' };
+    const broken: GuardedResponse = { kind: 'unreachable', reason: 'connection' };
+    const tooLarge: GuardedResponse = {
+      kind: 'refused',
+      reason: `the answer is larger than ${maxBytes} bytes`,
+    };
+    if (signal.aborted) return finish(timedOut);
+    signal.addEventListener('abort', () => finish(timedOut), { once: true });
+    const sendTo = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    request = sendTo(url, {
+      method: outgoing.method,
+      headers: outgoing.headers,
       lookup,
-      // A fresh connection per fetch: a pooled socket could have been opened for another address.
+      // A fresh connection per request: a pooled socket could have been opened for another address.
       agent: false,
     });
-    request.on('error', () => finish('unreachable'));
+    request.on('error', () => finish(broken));
     request.on('response', (response: IncomingMessage) => {
       const status = response.statusCode ?? 0;
-      // Redirects are never followed: their target would escape the address check.
-      if (status >= 500) return finish('unreachable');
-      if (status !== 200) return finish('refused');
       const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) return finish('refused');
+      if (Number.isFinite(declared) && declared > maxBytes) return finish(tooLarge);
       const chunks: Buffer[] = [];
       let received = 0;
       response.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received > maxBytes) return finish('refused');
+        if (received > maxBytes) return finish(tooLarge);
         chunks.push(chunk);
       });
-      response.on('end', () => finish(Buffer.concat(chunks)));
-      response.on('error', () => finish('unreachable'));
-      response.on('aborted', () => finish('unreachable'));
+      response.on('end', () => finish({ kind: 'answered', status, body: Buffer.concat(chunks) }));
+      response.on('error', () => finish(broken));
+      response.on('aborted', () => finish(broken));
     });
-    request.end();
+    request.end(outgoing.body);
   });
 }

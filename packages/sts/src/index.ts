@@ -10,7 +10,16 @@ import { getSessionTokenOperation } from './session-token.ts';
 import type { StsContext } from './sts-context.ts';
 import { assumeRoleWithWebIdentityOperation, type UnsignedStsOperation } from './web-identity.ts';
 
-export { type HostResolver, isPublicAddress, type ResolvedAddress } from './idp-fetch.ts';
+export {
+  type GuardedDestinations,
+  type GuardedRequest,
+  type GuardedResponse,
+  type HostResolver,
+  isPublicAddress,
+  type ResolvedAddress,
+  sendGuardedRequest,
+  systemResolver,
+} from './idp-fetch.ts';
 export {
   createWebIdentityVerifier,
   IDP_MAX_RESPONSE_BYTES,

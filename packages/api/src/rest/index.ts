@@ -6,6 +6,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { AuditReads } from '@palisade/audit';
+import type { EventSubscriptions } from '@palisade/events';
 import type { IamOperations } from '@palisade/iam';
 import type { ScimTokens } from '@palisade/scim';
 import { Scalar } from '@scalar/hono-api-reference';
@@ -16,6 +17,7 @@ import { accountRoutes, type TenantAccounts } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { decisionRouteConfigs } from './decision-routes.ts';
 import { type DecisionRequestSchemas, decisionSchemaComponents } from './decision-schemas.ts';
+import { eventSubscriptionRoutes } from './event-subscription-routes.ts';
 import { identityRouteSpec } from './identity-handler.ts';
 import { identityRoutes } from './identity-routes.ts';
 import { jsonSchemaOf, openApiDocument, registerComponents } from './openapi-document.ts';
@@ -64,6 +66,8 @@ export interface RestDependencies {
   readonly provisioning?: ProvisioningDependencies;
   /** SCIM tokens under `/v1/scim/tokens` (issue #13); absent, neither served nor documented. */
   readonly scimTokens?: ScimTokens;
+  /** Outbound event subscriptions under `/v1/event-subscriptions`; absent, neither served nor documented. */
+  readonly eventSubscriptions?: EventSubscriptions;
 }
 
 /** Builds the REST app; mount it with `app.route('/', createRestApp(deps))`. */
@@ -77,6 +81,7 @@ export function createRestApp(deps: RestDependencies): Hono {
     ...(deps.audit ? auditRoutes({ audit: deps.audit }) : []),
     ...(deps.provisioning ? provisioningRoutes(deps.provisioning) : []),
     ...(deps.scimTokens ? scimTokenRoutes(deps.scimTokens) : []),
+    ...(deps.eventSubscriptions ? eventSubscriptionRoutes({ subscriptions: deps.eventSubscriptions }) : []),
   ];
   mountRoutes(app, specs, deps.authenticate);
   // Generated on first request, not at start-up: only readers of the documentation need it.
