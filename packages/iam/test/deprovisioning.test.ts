@@ -306,6 +306,30 @@ describe('deleteGroupWithEverything', () => {
     }
   });
 
+  it('deletes a group while users join it, leaving no membership behind', async () => {
+    await must('CreateGroup', { GroupName: 'racing' });
+    const joiners = Array.from({ length: 6 }, (_, i) => `racer-${i}`);
+    for (const [i, name] of joiners.entries()) {
+      await must('CreateUser', { UserName: name });
+      if (i < 3) await must('AddUserToGroup', { GroupName: 'racing', UserName: name });
+    }
+    const [deleted, ...joined] = await Promise.all([
+      deleteGroupWithEverything(iam, root, A, { groupName: 'racing' }),
+      ...joiners
+        .slice(3)
+        .map((name) => ops().AddUserToGroup?.(root, { GroupName: 'racing', UserName: name })),
+    ]);
+    expect(deleted).toMatchObject({ ok: true, value: { name: 'racing' } });
+    // A join lands before the group goes (and is removed with it) or finds no group.
+    for (const result of joined) expect(result?.ok || result?.code === 'entity.not-found').toBe(true);
+    for (const name of joiners) {
+      const user = await getPrincipal(store, A, 'user', name);
+      const held = await readPrincipalPartition(store, { accountId: A, kind: 'user', id: user?.id ?? '' });
+      expect(held.map((item) => item.entity)).toEqual(['user']);
+      expect(held[0]?.counters).toMatchObject({ memberships: 0 });
+    }
+  });
+
   it('removes the members, policies and the group, leaving the users and their other groups', async () => {
     const policy = await customerPolicy('group-sqs');
     await must('CreateGroup', { GroupName: 'doomed' });
