@@ -7,15 +7,10 @@ import { type FieldError, fail, failFields, ok, type Result } from '@palisade/fa
 import type { Caller } from '@palisade/principals';
 import { deleteBlueprint, getBlueprint, provisioningKeyPatterns, putBlueprint } from '@palisade/store';
 import { z } from 'zod';
+import { iamName } from './event-types.ts';
 import type { ProvisioningContext } from './provisioning-context.ts';
 import { operatorOnly } from './webhook-secrets.ts';
 
-const iamName = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[\w+=,.@-]+$/, 'must match [\\w+=,.@-]+');
 // A document as JSON text or as the object itself (stored as text, as IAM stores it).
 const document = z
   .union([z.string().min(1).max(10_240), z.record(z.string(), z.unknown())])
