@@ -363,6 +363,28 @@ describe('inbound webhooks: events', () => {
   });
 });
 
+describe("the operator's account creation with an externalId", () => {
+  it('finishes an account whose build crashed when asked again, then refuses a third time', async () => {
+    const request = { alias: 'rest-crash', externalId: 'crm-rest-crash', blueprint: 'starter' };
+    bench.failBefore(/^role support$/);
+    await expect(bench.service.tenants.provisionAccount(OPERATOR, request)).rejects.toThrow('injected crash');
+    const finished = await bench.service.tenants.provisionAccount(OPERATOR, request);
+    if (!finished.ok) throw new Error(finished.message);
+    expect(finished.value.account).toMatchObject({ alias: 'rest-crash', externalId: 'crm-rest-crash' });
+    expect(finished.value.rootAccessKey.accessKeyId).toMatch(/^AKIA/);
+    const { accountId } = finished.value.account;
+    expect(((await asRoot(accountId, 'ListRoles', {})).Roles as unknown[]).length).toBe(1);
+    expect(((await asRoot(accountId, 'ListGroups', {})).Groups as unknown[]).length).toBe(2);
+    const again = await bench.service.tenants.provisionAccount(OPERATOR, request);
+    expect(again.ok ? 'created' : again.code).toBe('entity.already-exists');
+    const tenant = await bench.service.tenants.provisionAccount(
+      tenantRoot(bench.context, accountId),
+      request,
+    );
+    expect(tenant.ok ? 'created' : tenant.code).toBe('access.denied');
+  });
+});
+
 describe('owner setup', () => {
   it('enforces the password policy, keeps the token single-use, and refuses it after 7 days', async () => {
     const created = await receive(
