@@ -438,6 +438,23 @@ describe('blueprints', () => {
       'policy.malformed',
       ['groups.0.policies.0.document', 'roles.0.trustPolicy'],
     ]);
+    const big = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'docs:Read',
+          Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:docs:::doc/${i}`),
+        },
+      ],
+    };
+    const tooLarge = await bench.service.blueprints.putBlueprint(OPERATOR, 'broken', {
+      policies: [{ name: 'big', document: big }],
+    });
+    expect(tooLarge.ok ? [] : [tooLarge.code, tooLarge.fields?.map((f) => f.path)]).toEqual([
+      'policy.malformed',
+      ['policies.0.document'],
+    ]);
     const read = await bench.service.blueprints.getBlueprint(OPERATOR, 'broken');
     expect(read.ok ? 'found' : read.code).toBe('entity.not-found');
   });
