@@ -153,6 +153,20 @@ describe('provisioning webhooks end to end', () => {
       }),
     });
     expect(setup.status).toBe(200);
+    const reused = await fetch(`${running.url}/v1/sign-in/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        account: 'signup-co',
+        userName: 'olivia',
+        setupToken,
+        password: 'Other-Horse-8',
+      }),
+    });
+    expect([reused.status, ((await reused.json()) as WebhookAnswer).error?.code]).toEqual([
+      401,
+      'provisioning.invalid-setup-token',
+    ]);
     const tokens = (await setup.json()) as Record<string, unknown>;
     expect(Object.keys(tokens).sort()).toEqual([
       'accessToken',
@@ -205,6 +219,15 @@ describe('provisioning webhooks end to end', () => {
       new Date(),
     );
     expect(groups.text).toContain('developers');
+    const taken = await asOperator('POST', '/v1/accounts', { alias: 'rest-again', externalId: 'crm-43' });
+    expect(taken.status).toBe(409);
+    const unknown = await asOperator('POST', '/v1/accounts', { alias: 'rest-none', blueprint: 'missing' });
+    expect([unknown.status, JSON.parse(unknown.text).error.fields]).toEqual([
+      400,
+      [{ path: 'blueprint', message: 'no such blueprint' }],
+    ]);
+    const none = JSON.parse((await asOperator('GET', '/v1/accounts?externalId=crm-none')).text);
+    expect(none.items).toEqual([]);
     const document = JSON.parse(await fetch(`${running.url}/openapi.json`).then((r) => r.text()));
     for (const path of [
       '/v1/provisioning/webhooks',

@@ -7,15 +7,10 @@ import { type FieldError, fail, failFields, ok, type Result } from '@palisade/fa
 import type { Caller } from '@palisade/principals';
 import { deleteBlueprint, getBlueprint, provisioningKeyPatterns, putBlueprint } from '@palisade/store';
 import { z } from 'zod';
+import { iamName } from './event-types.ts';
 import type { ProvisioningContext } from './provisioning-context.ts';
 import { operatorOnly } from './webhook-secrets.ts';
 
-const iamName = (max: number) =>
-  z
-    .string()
-    .min(1)
-    .max(max)
-    .regex(/^[\w+=,.@-]+$/, 'must match [\\w+=,.@-]+');
 // A document as JSON text or as the object itself (stored as text, as IAM stores it).
 const document = z
   .union([z.string().min(1).max(10_240), z.record(z.string(), z.unknown())])
@@ -63,24 +58,38 @@ function unknownBlueprint(name: string) {
 
 /** Every document of a blueprint checked with IAM's rules for its type; the failures name their fields. */
 function checkDocuments(context: ProvisioningContext, blueprint: Blueprint): FieldError[] {
+  const { quotas } = context.iam;
   const problems: FieldError[] = [];
-  const check = (path: string, text: string, type: 'identity' | 'trust') => {
+  // The size IAM counts for each document, 0 for one that failed (already reported).
+  const check = (path: string, text: string, type: 'identity' | 'trust', limit?: number): number => {
     const checked = context.iam.checkPolicy(text, type);
-    if (!checked.ok) problems.push({ path, message: checked.message });
+    if (!checked.ok) {
+      problems.push({ path, message: checked.message });
+      return 0;
+    }
+    if (limit !== undefined && checked.value.size > limit) {
+      problems.push({ path, message: `Cannot exceed quota for PolicySize: ${limit}` });
+    }
+    return checked.value.size;
+  };
+  // Inline policies count together against their principal's quota, as IAM counts them.
+  const inline = (path: string, policies: Blueprint['policies'], limit: number) => {
+    const total = policies.reduce(
+      (sum, policy, i) => sum + check(`${path}.${i}.document`, policy.document, 'identity'),
+      0,
+    );
+    if (total > limit)
+      problems.push({ path, message: `Cannot exceed quota for total inline policy size: ${limit}` });
   };
   blueprint.policies.forEach((policy, i) => {
-    check(`policies.${i}.document`, policy.document, 'identity');
+    check(`policies.${i}.document`, policy.document, 'identity', quotas.managedPolicySize);
   });
   blueprint.groups.forEach((group, g) => {
-    group.policies.forEach((policy, i) => {
-      check(`groups.${g}.policies.${i}.document`, policy.document, 'identity');
-    });
+    inline(`groups.${g}.policies`, group.policies, quotas.inlinePolicyBytesPerGroup);
   });
   blueprint.roles.forEach((role, r) => {
-    check(`roles.${r}.trustPolicy`, role.trustPolicy, 'trust');
-    role.policies.forEach((policy, i) => {
-      check(`roles.${r}.policies.${i}.document`, policy.document, 'identity');
-    });
+    check(`roles.${r}.trustPolicy`, role.trustPolicy, 'trust', quotas.trustPolicySize);
+    inline(`roles.${r}.policies`, role.policies, quotas.inlinePolicyBytesPerRole);
   });
   return problems;
 }

@@ -7,8 +7,8 @@ import { type FieldError, failFields, ok, type Result } from '@palisade/failures
 import { provisioningKeyPatterns } from '@palisade/store';
 import { z } from 'zod';
 
-// IAM's name rule (users, groups): the services check it again, this answers it field by field.
-const iamName = (max: number) =>
+/** IAM's name rule (users, groups, roles, policies): the services check it again, this names the field. */
+export const iamName = (max: number) =>
   z
     .string()
     .min(1)
@@ -18,7 +18,6 @@ const iamName = (max: number) =>
 export const externalIdSchema = z
   .string()
   .regex(provisioningKeyPatterns.externalId, 'must be 1–128 characters of letters, digits and _.:@+=,/-');
-const externalId = externalIdSchema;
 const alias = z
   .string()
   .regex(
@@ -33,20 +32,20 @@ export const MAX_MEMBER_GROUPS = 10;
 /** The data schema of every event type, by type. */
 export const eventDataSchemas = {
   'tenant.created': z.strictObject({
-    externalId,
+    externalId: externalIdSchema,
     alias,
     blueprint: blueprintName.optional(),
     owner: z.strictObject({ userName: iamName(64), email: z.email().max(254).optional() }).optional(),
   }),
-  'tenant.suspended': z.strictObject({ externalId }),
-  'tenant.reactivated': z.strictObject({ externalId }),
-  'tenant.deleted': z.strictObject({ externalId }),
+  'tenant.suspended': z.strictObject({ externalId: externalIdSchema }),
+  'tenant.reactivated': z.strictObject({ externalId: externalIdSchema }),
+  'tenant.deleted': z.strictObject({ externalId: externalIdSchema }),
   'member.upserted': z.strictObject({
-    tenantExternalId: externalId,
+    tenantExternalId: externalIdSchema,
     userName: iamName(64),
     groups: z.array(iamName(128)).max(MAX_MEMBER_GROUPS).optional(),
   }),
-  'member.removed': z.strictObject({ tenantExternalId: externalId, userName: iamName(64) }),
+  'member.removed': z.strictObject({ tenantExternalId: externalIdSchema, userName: iamName(64) }),
 } as const;
 
 /** The inbound event types. */

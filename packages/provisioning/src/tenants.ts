@@ -5,7 +5,7 @@
  * which builds the same tenant.
  */
 import { type Failure, fail, failFields, ok, type Result } from '@palisade/failures';
-import type { CreatedAccount } from '@palisade/iam';
+import { type CreatedAccount, issueAccessKey } from '@palisade/iam';
 import { type Caller, operatorCaller } from '@palisade/principals';
 import {
   type AccountStatus,
@@ -18,6 +18,7 @@ import { type Blueprint, loadBlueprint } from './blueprints.ts';
 import type { ProvisioningContext } from './provisioning-context.ts';
 import { issueOwnerSetup, type OwnerSetup } from './setup-tokens.ts';
 import { buildTenant, type TenantOwner } from './tenant-building.ts';
+import { operatorOnly } from './webhook-secrets.ts';
 
 /** The operator as provisioning acts for it (account creation and status are the operator's). */
 const PROVISIONING_OPERATOR = operatorCaller('provisioning');
@@ -59,6 +60,7 @@ async function finishTenant(
   context: ProvisioningContext,
   tenant: ExternalTenantRecord,
   owner: TenantOwner | undefined,
+  mark = true,
 ): Promise<Result<void>> {
   if (tenant.provisionedAt) return ok(undefined);
   // The blueprint recorded with the account, not the replay's: one tenant, one blueprint.
@@ -70,13 +72,49 @@ async function finishTenant(
   );
   if (!blueprint.ok) return blueprint;
   const built = await buildTenant(context, tenant.accountId, blueprint.value, owner);
-  if (!built.ok) return built;
+  if (!built.ok || !mark) return built;
   return markTenantProvisioned(context.iam.store, tenant.externalId, context.iam.now().toISOString());
 }
 
 /** The tenant operations behind the webhook's events and the operator's REST creation. */
 export function tenantOperations(context: ProvisioningContext) {
   const { store } = context.iam;
+
+  /**
+   * An operator's account with an externalId: created once, built, then its root key issued and
+   * the tenant marked built. An unfinished one (a failure or crash before its key) is finished by
+   * the same request again; a finished one is entity.already-exists.
+   */
+  async function provisionExternalAccount(
+    caller: Caller,
+    request: { alias: string; externalId: string; blueprint?: string },
+  ): Promise<Result<CreatedAccount>> {
+    let tenant = await getExternalTenant(store, request.externalId);
+    if (tenant?.provisionedAt) {
+      return fail(
+        'entity.already-exists',
+        `An account with externalId ${request.externalId} already exists.`,
+      );
+    }
+    if (!tenant) {
+      const created = await context.accounts.createAccountWithoutKey(caller, request);
+      if (!created.ok) return created;
+      tenant = {
+        externalId: request.externalId,
+        accountId: created.value.accountId,
+        ...(request.blueprint ? { blueprint: request.blueprint } : {}),
+      };
+    }
+    const built = await finishTenant(context, tenant, undefined, false);
+    if (!built.ok) return built;
+    const account = await context.accounts.getAccount(caller, tenant.accountId);
+    if (!account.ok) return account;
+    const key = await issueAccessKey(context.iam, tenant.accountId, { kind: 'root' });
+    if (!key.ok) return key;
+    const marked = await markTenantProvisioned(store, request.externalId, context.iam.now().toISOString());
+    return marked.ok ? ok({ account: account.value, rootAccessKey: key.value }) : marked;
+  }
+
   return {
     /** tenant.created: the account (once per externalId), its blueprint and owner, the owner's setup token. */
     async createTenant(request: TenantRequest): Promise<Result<TenantCreated>> {
@@ -139,20 +177,17 @@ export function tenantOperations(context: ProvisioningContext) {
       caller: Caller,
       request: { alias: string; externalId?: string; blueprint?: string },
     ): Promise<Result<CreatedAccount>> {
+      const allowed = operatorOnly(caller);
+      if (!allowed.ok) return allowed;
       const blueprint = await blueprintNamed(context, request.blueprint, 'blueprint', 'request.invalid');
       if (!blueprint.ok) return blueprint;
+      if (request.externalId)
+        return provisionExternalAccount(caller, { ...request, externalId: request.externalId });
       const created = await context.accounts.createAccount(caller, request.alias, {
-        ...(request.externalId ? { externalId: request.externalId } : {}),
         ...(request.blueprint ? { blueprint: request.blueprint } : {}),
       });
       if (!created.ok) return created;
       const { accountId } = created.value.account;
-      if (request.externalId) {
-        const tenant = await getExternalTenant(store, request.externalId);
-        if (!tenant) return fail('entity.concurrent-modification', 'The tenant changed meanwhile; retry.');
-        const finished = await finishTenant(context, tenant, undefined);
-        return finished.ok ? created : finished;
-      }
       const built = await buildTenant(context, accountId, blueprint.value, undefined);
       return built.ok ? created : built;
     },

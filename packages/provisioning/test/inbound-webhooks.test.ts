@@ -1,13 +1,18 @@
-import { tenantRoot } from '@palisade/provisioning';
-import { getPrincipal, listAccounts } from '@palisade/store';
+import {
+  tenantRoot,
+  WEBHOOK_ANSWER_RETENTION_SECONDS,
+  WEBHOOK_CLAIM_LEASE_SECONDS,
+  type WebhookDelivery,
+} from '@palisade/provisioning';
+import { claimWebhookDelivery, getPrincipal, listAccounts, listChangeRecords } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mustRunOperation } from '../../../test/fixtures/run-operation.ts';
 import {
   createProvisioningBench,
   OPERATOR,
+  PINNED,
   type ProvisioningBench,
   provisioningScope,
-  signedDelivery,
 } from './provisioning-fixture.ts';
 
 const BLUEPRINT = {
@@ -56,8 +61,7 @@ beforeAll(async () => {
   expect(put.ok).toBe(true);
 });
 
-const receive = (delivery: ReturnType<typeof signedDelivery>) =>
-  bench.service.webhooks.receive(delivery, provisioningScope);
+const receive = (delivery: WebhookDelivery) => bench.service.webhooks.receive(delivery, provisioningScope);
 
 async function accountCount(): Promise<number> {
   return (await listAccounts(bench.context.iam.store, { limit: 1000 })).accounts.length;
@@ -77,21 +81,22 @@ describe('inbound webhooks: verification', () => {
     const before = await accountCount();
     const event = { type: 'tenant.created', data: { externalId: 'ext-refused', alias: 'refused-co' } };
     const other = await createProvisioningBench('provisioning-other');
-    const foreign = signedDelivery((await other.newSecret()).secret, event);
-    const stale = signedDelivery(secret, event, { at: new Date(Date.now() - 6 * 60_000) });
-    const unsigned = { ...signedDelivery(secret, event), headers: { id: 'msg_x', timestamp: '1' } };
+    const foreign = other.sign((await other.newSecret()).secret, event);
+    const stale = bench.sign(secret, event, { at: new Date(bench.now().getTime() - 6 * 60_000) });
+    const unsigned = { ...bench.sign(secret, event), headers: { id: 'msg_x', timestamp: '1' } };
     for (const delivery of [foreign, stale, unsigned]) {
       const answer = await receive(delivery);
       expect(answer.ok ? 'applied' : answer.code).toBe('webhook.invalid-signature');
     }
-    // The platform's clock decides, not the wall clock: 10 minutes ahead, a fresh signature is stale.
-    bench.setNow(new Date(Date.now() + 10 * 60_000));
-    const ahead = await receive(signedDelivery(secret, event));
-    bench.setNow(new Date());
+    // The platform's clock decides: 10 minutes on, a signature made at the old time is stale.
+    const signedBefore = bench.sign(secret, event);
+    bench.setNow(new Date(PINNED.getTime() + 10 * 60_000));
+    const ahead = await receive(signedBefore);
+    bench.setNow(PINNED);
     expect(ahead.ok ? 'applied' : ahead.code).toBe('webhook.invalid-signature');
     expect(await accountCount()).toBe(before);
     // A 401 is not remembered: the same id, signed properly, is applied.
-    const fixed = await receive(signedDelivery(secret, event, { id: foreign.headers.id }));
+    const fixed = await receive(bench.sign(secret, event, { id: foreign.headers.id }));
     expect(fixed.ok && fixed.value.status).toBe('applied');
   });
 
@@ -101,10 +106,10 @@ describe('inbound webhooks: verification', () => {
       type: 'tenant.created',
       data: { externalId: `ext-rotate-${n}`, alias: `rotate-${n}` },
     });
-    expect((await receive(signedDelivery(secret, event(1)))).ok).toBe(true);
-    expect((await receive(signedDelivery(second.secret, event(2)))).ok).toBe(true);
+    expect((await receive(bench.sign(secret, event(1)))).ok).toBe(true);
+    expect((await receive(bench.sign(second.secret, event(2)))).ok).toBe(true);
     expect((await bench.service.secrets.deleteSecret(OPERATOR, second.secretId)).ok).toBe(true);
-    const afterDelete = await receive(signedDelivery(second.secret, event(3)));
+    const afterDelete = await receive(bench.sign(second.secret, event(3)));
     expect(afterDelete.ok ? 'applied' : afterDelete.code).toBe('webhook.invalid-signature');
     const listed = await bench.service.secrets.listSecrets(OPERATOR);
     expect(listed.ok && listed.value.map((s) => s.secretId)).not.toContain(second.secretId);
@@ -115,12 +120,12 @@ describe('inbound webhooks: verification', () => {
 describe('inbound webhooks: events', () => {
   it('answers an unknown type and invalid data 422 with the fields, and the same id gets the same answer', async () => {
     const before = await accountCount();
-    const unknown = await receive(signedDelivery(secret, { type: 'tenant.exploded', data: {} }));
+    const unknown = await receive(bench.sign(secret, { type: 'tenant.exploded', data: {} }));
     expect(unknown.ok ? undefined : [unknown.code, unknown.fields?.[0]?.path]).toEqual([
       'webhook.invalid-event',
       'type',
     ]);
-    const invalid = signedDelivery(secret, {
+    const invalid = bench.sign(secret, {
       type: 'tenant.created',
       data: { externalId: 'bad#id', alias: 'UPPER', owner: { userName: 'a b' } },
     });
@@ -144,7 +149,7 @@ describe('inbound webhooks: events', () => {
         owner: { userName: 'ada', email: 'ada@example.com' },
       },
     };
-    const first = await receive(signedDelivery(secret, event));
+    const first = await receive(bench.sign(secret, event));
     if (!first.ok) throw new Error(first.message);
     const { accountId, owner } = first.value as unknown as {
       accountId: string;
@@ -152,15 +157,26 @@ describe('inbound webhooks: events', () => {
     };
     expect(owner.userName).toBe('ada');
     expect(owner.setupToken).toMatch(/^pst_/);
-    expect(Date.parse(owner.setupExpiresAt as string) - Date.now()).toBeGreaterThan(6.9 * 86_400_000);
+    expect(Date.parse(owner.setupExpiresAt as string) - PINNED.getTime()).toBeGreaterThan(6.9 * 86_400_000);
     const groups = await asRoot(accountId, 'ListGroups', {});
     expect((groups.Groups as { GroupName: string }[]).map((g) => g.GroupName)).toEqual(['admins', 'readers']);
     const attached = await asRoot(accountId, 'ListAttachedUserPolicies', { UserName: 'ada' });
     expect(attached.AttachedPolicies).toEqual([
       { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::palisade:policy/AdministratorAccess' },
     ]);
+    // Its changes are recorded as the provisioning interface's, under the event's type.
+    const days = [
+      ...new Set([Date.now() - 5_000, Date.now()].map((t) => new Date(t).toISOString().slice(0, 10))),
+    ];
+    const records = (
+      await Promise.all(days.map((day) => listChangeRecords(bench.context.iam.store, { accountId }, day)))
+    ).flat();
+    expect(records.length).toBeGreaterThan(0);
+    expect(new Set(records.map((r) => `${r.origin.via} ${r.operation}`))).toEqual(
+      new Set(['provisioning tenant.created']),
+    );
     // A new webhook-id with the same externalId: the same account, nothing created twice.
-    const again = await receive(signedDelivery(secret, event));
+    const again = await receive(bench.sign(secret, event));
     expect(again.ok && again.value.accountId).toBe(accountId);
     expect(((await asRoot(accountId, 'ListPolicies', { Scope: 'Local' })).Policies as unknown[]).length).toBe(
       1,
@@ -174,12 +190,12 @@ describe('inbound webhooks: events', () => {
       password: 'Correct-Horse-9',
     });
     expect(set.ok).toBe(true);
-    const replay = await receive(signedDelivery(secret, event));
+    const replay = await receive(bench.sign(secret, event));
     expect(replay.ok && replay.value).toEqual({ status: 'applied', accountId, owner: { userName: 'ada' } });
   });
 
   it('finishes a build that crashed half-way when retried, duplicating nothing', async () => {
-    const delivery = signedDelivery(secret, {
+    const delivery = bench.sign(secret, {
       type: 'tenant.created',
       data: { externalId: 'cust-crash', alias: 'crash-co', blueprint: 'starter', owner: { userName: 'bo' } },
     });
@@ -203,8 +219,33 @@ describe('inbound webhooks: events', () => {
     expect(all.accounts.filter((a) => a.externalId === 'cust-crash')).toHaveLength(1);
   });
 
+  it('answers 409 while another delivery holds the id, and takes over a claim whose holder crashed', async () => {
+    const delivery = bench.sign(secret, {
+      type: 'tenant.created',
+      data: { externalId: 'cust-lease', alias: 'lease-co' },
+    });
+    // A holder that claimed the id and died without answering or releasing it.
+    const held = await claimWebhookDelivery(
+      bench.context.iam.store,
+      delivery.headers.id as string,
+      bench.now(),
+      WEBHOOK_CLAIM_LEASE_SECONDS,
+      WEBHOOK_ANSWER_RETENTION_SECONDS,
+    );
+    expect(held.kind).toBe('claimed');
+    const waiting = await receive(delivery);
+    expect(waiting.ok ? 'applied' : waiting.code).toBe('webhook.in-progress');
+    expect(await bench.context.accounts.findAccountByExternalId(OPERATOR, 'cust-lease')).toMatchObject({
+      ok: false,
+    });
+    bench.setNow(new Date(PINNED.getTime() + (WEBHOOK_CLAIM_LEASE_SECONDS + 1) * 1000));
+    const taken = await receive(delivery);
+    bench.setNow(PINNED);
+    expect(taken.ok && taken.value.status).toBe('applied');
+  });
+
   it('applies two concurrent deliveries of one webhook-id once', async () => {
-    const delivery = signedDelivery(secret, {
+    const delivery = bench.sign(secret, {
       type: 'tenant.created',
       data: { externalId: 'cust-race', alias: 'race-co', owner: { userName: 'cy' } },
     });
@@ -222,7 +263,7 @@ describe('inbound webhooks: events', () => {
 
   it('suspends, reactivates and deletes a tenant; an unknown tenant is 404 and not remembered', async () => {
     const created = await receive(
-      signedDelivery(secret, { type: 'tenant.created', data: { externalId: 'cust-life', alias: 'life-co' } }),
+      bench.sign(secret, { type: 'tenant.created', data: { externalId: 'cust-life', alias: 'life-co' } }),
     );
     const accountId = created.ok ? (created.value.accountId as string) : '';
     for (const [type, status] of [
@@ -231,16 +272,16 @@ describe('inbound webhooks: events', () => {
       ['tenant.reactivated', 'active'],
       ['tenant.deleted', 'closed'],
     ] as const) {
-      const answer = await receive(signedDelivery(secret, { type, data: { externalId: 'cust-life' } }));
+      const answer = await receive(bench.sign(secret, { type, data: { externalId: 'cust-life' } }));
       expect(answer.ok && answer.value).toEqual({ status: 'applied', accountId, tenantStatus: status });
       const account = await bench.context.accounts.getAccount(OPERATOR, accountId);
       expect(account.ok && account.value.status).toBe(status);
     }
-    const unknown = signedDelivery(secret, { type: 'tenant.suspended', data: { externalId: 'cust-nobody' } });
+    const unknown = bench.sign(secret, { type: 'tenant.suspended', data: { externalId: 'cust-nobody' } });
     const missing = await receive(unknown);
     expect(missing.ok ? 'applied' : missing.code).toBe('entity.not-found');
     await receive(
-      signedDelivery(secret, {
+      bench.sign(secret, {
         type: 'tenant.created',
         data: { externalId: 'cust-nobody', alias: 'nobody-co' },
       }),
@@ -251,7 +292,7 @@ describe('inbound webhooks: events', () => {
 
   it('makes groups the full membership set of a member, refusing an unknown group with 422', async () => {
     const created = await receive(
-      signedDelivery(secret, {
+      bench.sign(secret, {
         type: 'tenant.created',
         data: { externalId: 'cust-team', alias: 'team-co', blueprint: 'starter' },
       }),
@@ -259,7 +300,7 @@ describe('inbound webhooks: events', () => {
     const accountId = created.ok ? (created.value.accountId as string) : '';
     const upsert = (groups?: string[]) =>
       receive(
-        signedDelivery(secret, {
+        bench.sign(secret, {
           type: 'member.upserted',
           data: { tenantExternalId: 'cust-team', userName: 'dee', ...(groups ? { groups } : {}) },
         }),
@@ -279,7 +320,7 @@ describe('inbound webhooks: events', () => {
     ]);
     expect(await groupsOf()).toEqual(['readers']);
     const unknownTenant = await receive(
-      signedDelivery(secret, {
+      bench.sign(secret, {
         type: 'member.upserted',
         data: { tenantExternalId: 'cust-none', userName: 'dee' },
       }),
@@ -288,7 +329,7 @@ describe('inbound webhooks: events', () => {
   });
   it('removes a member with everything attached, and answers applied when it is gone already', async () => {
     const created = await receive(
-      signedDelivery(secret, {
+      bench.sign(secret, {
         type: 'tenant.created',
         data: { externalId: 'cust-leave', alias: 'leave-co', blueprint: 'starter' },
       }),
@@ -298,7 +339,7 @@ describe('inbound webhooks: events', () => {
     expect(
       (
         await receive(
-          signedDelivery(secret, { type: 'member.upserted', data: { ...member, groups: ['admins'] } }),
+          bench.sign(secret, { type: 'member.upserted', data: { ...member, groups: ['admins'] } }),
         )
       ).ok,
     ).toBe(true);
@@ -313,7 +354,7 @@ describe('inbound webhooks: events', () => {
       }),
     });
     for (let round = 0; round < 2; round++) {
-      const removed = await receive(signedDelivery(secret, { type: 'member.removed', data: member }));
+      const removed = await receive(bench.sign(secret, { type: 'member.removed', data: member }));
       expect(removed.ok && removed.value).toEqual({ status: 'applied', accountId, userName: 'gil' });
     }
     expect(await getPrincipal(bench.context.iam.store, accountId, 'user', 'gil')).toBeUndefined();
@@ -322,10 +363,32 @@ describe('inbound webhooks: events', () => {
   });
 });
 
+describe("the operator's account creation with an externalId", () => {
+  it('finishes an account whose build crashed when asked again, then refuses a third time', async () => {
+    const request = { alias: 'rest-crash', externalId: 'crm-rest-crash', blueprint: 'starter' };
+    bench.failBefore(/^role support$/);
+    await expect(bench.service.tenants.provisionAccount(OPERATOR, request)).rejects.toThrow('injected crash');
+    const finished = await bench.service.tenants.provisionAccount(OPERATOR, request);
+    if (!finished.ok) throw new Error(finished.message);
+    expect(finished.value.account).toMatchObject({ alias: 'rest-crash', externalId: 'crm-rest-crash' });
+    expect(finished.value.rootAccessKey.accessKeyId).toMatch(/^AKIA/);
+    const { accountId } = finished.value.account;
+    expect(((await asRoot(accountId, 'ListRoles', {})).Roles as unknown[]).length).toBe(1);
+    expect(((await asRoot(accountId, 'ListGroups', {})).Groups as unknown[]).length).toBe(2);
+    const again = await bench.service.tenants.provisionAccount(OPERATOR, request);
+    expect(again.ok ? 'created' : again.code).toBe('entity.already-exists');
+    const tenant = await bench.service.tenants.provisionAccount(
+      tenantRoot(bench.context, accountId),
+      request,
+    );
+    expect(tenant.ok ? 'created' : tenant.code).toBe('access.denied');
+  });
+});
+
 describe('owner setup', () => {
   it('enforces the password policy, keeps the token single-use, and refuses it after 7 days', async () => {
     const created = await receive(
-      signedDelivery(secret, {
+      bench.sign(secret, {
         type: 'tenant.created',
         data: { externalId: 'cust-setup', alias: 'setup-co', owner: { userName: 'eve' } },
       }),
@@ -343,7 +406,7 @@ describe('owner setup', () => {
     expect(reused.ok ? 'set' : reused.code).toBe('provisioning.invalid-setup-token');
     // A token not used within 7 days stops working.
     await receive(
-      signedDelivery(secret, {
+      bench.sign(secret, {
         type: 'member.upserted',
         data: { tenantExternalId: 'cust-setup', userName: 'finn' },
       }),
@@ -353,14 +416,14 @@ describe('owner setup', () => {
     const { issueOwnerSetup } = await import('@palisade/provisioning');
     const issued = await issueOwnerSetup(bench.context, accountId, 'finn');
     const late = issued.ok ? (issued.value.setupToken as string) : '';
-    bench.setNow(new Date(Date.now() + 7 * 86_400_000 + 1000));
+    bench.setNow(new Date(PINNED.getTime() + 7 * 86_400_000 + 1000));
     const expired = await bench.service.completeSetup({
       account: accountId,
       userName: 'finn',
       setupToken: late,
       password: 'Correct-Horse-Battery-9',
     });
-    bench.setNow(new Date());
+    bench.setNow(PINNED);
     expect(expired.ok ? 'set' : expired.code).toBe('provisioning.invalid-setup-token');
   });
 });
@@ -374,6 +437,23 @@ describe('blueprints', () => {
     expect(put.ok ? [] : [put.code, put.fields?.map((f) => f.path)]).toEqual([
       'policy.malformed',
       ['groups.0.policies.0.document', 'roles.0.trustPolicy'],
+    ]);
+    const big = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'docs:Read',
+          Resource: Array.from({ length: 300 }, (_, i) => `arn:aws:docs:::doc/${i}`),
+        },
+      ],
+    };
+    const tooLarge = await bench.service.blueprints.putBlueprint(OPERATOR, 'broken', {
+      policies: [{ name: 'big', document: big }],
+    });
+    expect(tooLarge.ok ? [] : [tooLarge.code, tooLarge.fields?.map((f) => f.path)]).toEqual([
+      'policy.malformed',
+      ['policies.0.document'],
     ]);
     const read = await bench.service.blueprints.getBlueprint(OPERATOR, 'broken');
     expect(read.ok ? 'found' : read.code).toBe('entity.not-found');

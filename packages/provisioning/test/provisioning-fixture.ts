@@ -15,6 +15,9 @@ import { withChangeOrigin } from '@palisade/store';
 import { Webhook } from 'standardwebhooks';
 import { createIamTestContext } from '../../../test/fixtures/iam-context.ts';
 
+/** Where every bench's clock starts: far from the wall clock, so only the platform's can be judging. */
+export const PINNED = new Date('2026-03-01T09:00:00.000Z');
+
 /** The operator, as its signed requests authenticate. */
 export const OPERATOR = operatorCaller('AKIAOPERATOR0000TEST');
 
@@ -22,8 +25,12 @@ export const OPERATOR = operatorCaller('AKIAOPERATOR0000TEST');
 export interface ProvisioningBench {
   readonly context: ProvisioningContext;
   readonly service: ReturnType<typeof provisioningService>;
-  /** Moves the platform's clock (not the wall clock the signatures use). */
+  /** The platform's clock, pinned (the wall clock plays no part). */
+  now(): Date;
+  /** Moves the platform's clock. */
   setNow(at: Date): void;
+  /** A delivery signed at the platform's clock (or `options.at`). */
+  sign(secret: string, event: TestEvent, options?: { id?: string; at?: Date }): WebhookDelivery;
   /** Throws before the build step whose name matches, once. */
   failBefore(step: RegExp): void;
   /** Creates a live secret and returns its `whsec_…` value. */
@@ -32,7 +39,7 @@ export interface ProvisioningBench {
 
 /** Builds the bench over a new table. */
 export async function createProvisioningBench(prefix: string): Promise<ProvisioningBench> {
-  let now = new Date();
+  let now = PINNED;
   let armed: RegExp | undefined;
   const iam = await createIamTestContext(prefix, () => now);
   const context: ProvisioningContext = {
@@ -50,9 +57,11 @@ export async function createProvisioningBench(prefix: string): Promise<Provision
   return {
     context,
     service,
+    now: () => now,
     setNow(at) {
       now = at;
     },
+    sign: (secret, event, options = {}) => signedDelivery(secret, event, { at: now, ...options }),
     failBefore(step) {
       armed = step;
     },
@@ -64,13 +73,16 @@ export async function createProvisioningBench(prefix: string): Promise<Provision
   };
 }
 
+/** An event as a test sends it. */
+export type TestEvent = { readonly type: string; readonly data: unknown };
+
 /** A delivery of `event` signed with `secret` at `at` (Standard Webhooks, via the package). */
 export function signedDelivery(
   secret: string,
-  event: { type: string; data: unknown; timestamp?: string },
-  options: { id?: string; at?: Date } = {},
+  event: TestEvent,
+  options: { id?: string; at: Date },
 ): WebhookDelivery {
-  const at = options.at ?? new Date();
+  const { at } = options;
   const id = options.id ?? `msg_${randomUUID()}`;
   const body = JSON.stringify({ timestamp: at.toISOString(), ...event });
   return {
