@@ -126,6 +126,45 @@ describe('SCIM Groups', () => {
     expect(await groupsForUser('bob')).toEqual([]);
   });
 
+  it("pages a group's members through /Users?filter=groups.value eq, and shows a user's groups", async () => {
+    for (const name of ['dave', 'erin', 'frank', 'grace']) {
+      const created = await fixture.scim('POST', '/Users', { schemas: [USER], userName: name });
+      userIds[name] = created.body.id;
+    }
+    const everyone = Object.values(userIds).map((value) => ({ value }));
+    expect(
+      (
+        await fixture.scim('PATCH', `/Groups/${engineering}`, {
+          schemas: [PATCH],
+          Operations: [{ op: 'add', path: 'members', value: everyone }],
+        })
+      ).status,
+    ).toBe(204);
+    const filter = encodeURIComponent(`groups.value eq "${engineering}"`);
+    const seen: string[] = [];
+    for (const startIndex of [1, 4, 7]) {
+      const page = await fixture.scim('GET', `/Users?filter=${filter}&startIndex=${startIndex}&count=3`);
+      expect(page.body).toMatchObject({ totalResults: 7, startIndex });
+      seen.push(...page.body.Resources.map((user: { id: string }) => user.id));
+    }
+    expect(seen).toEqual(Object.values(userIds).sort());
+    const alice = await fixture.scim('GET', `/Users/${userIds.alice}`);
+    expect(alice.body.groups).toEqual([
+      {
+        value: engineering,
+        $ref: `http://palisade.test/scim/v2/Groups/${engineering}`,
+        display: 'Platform-Engineering',
+        type: 'direct',
+      },
+    ]);
+    const put = await fixture.scim('PUT', `/Groups/${engineering}`, {
+      schemas: [GROUP],
+      displayName: 'Platform Engineering',
+      members: [{ value: userIds.alice }],
+    });
+    expect(put.status).toBe(200);
+  });
+
   it('lists groups without their members when asked to', async () => {
     const listed = await fixture.scim('GET', '/Groups?excludedAttributes=members');
     expect(listed.body.totalResults).toBe(1);
