@@ -92,6 +92,13 @@ describe('SCIM Groups', () => {
     expect(removed.status).toBe(204);
     expect(await groupsForUser('alice')).toEqual([]);
     expect(await memberIds(engineering)).toEqual([userIds.bob, userIds.carol].sort());
+    // A member's sub-attribute is not kept: replacing it must not replace the member list.
+    const display = await fixture.scim('PATCH', `/Groups/${engineering}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: `members[value eq "${userIds.bob}"].display`, value: 'Bob' }],
+    });
+    expect(display.status).toBe(204);
+    expect(await memberIds(engineering)).toEqual([userIds.bob, userIds.carol].sort());
   });
 
   it('refuses to add a user id the account does not have, and changes nothing', async () => {

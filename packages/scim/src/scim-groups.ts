@@ -265,6 +265,8 @@ export function scimGroups(context: ScimContext) {
     operations: readonly PatchOperation[],
   ): Promise<Result<void>> {
     for (const operation of operations) {
+      // Only membership is kept: add or replace on selected members' sub-attributes changes nothing.
+      if (operation.op !== 'remove' && operation.path?.includes('[')) continue;
       const selected = operation.path?.includes('[')
         ? await selectedMembers(group, operation.path)
         : undefined;
