@@ -65,7 +65,9 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
     const id = (JSON.parse(answer.text) as { id: string }).id;
     // A fresh name and id, so the replay's conditions pass as the original's did.
     const prepared = prepareReplay(calls, (text) =>
-      text.replaceAll(`sample.${i}@`, `floor.${i}@`).replaceAll(id, `${id.slice(0, 4)}F${id.slice(5)}`),
+      text
+        .replaceAll(`sample.${i}@`, `floor.${i}@`)
+        .replaceAll(id, `${id.slice(0, 4)}${id[4] === 'F' ? 'G' : 'F'}${id.slice(5)}`),
     );
     const started = performance.now();
     const surprises = await replay(platform.store.documents, prepared);
