@@ -54,6 +54,13 @@ const setDana = (active: boolean) =>
 beforeAll(async () => {
   running = await startPlatform({ now: () => clock });
   accountId = (await running.createAccount('activation-co')).accountId;
+  await running.asRoot(accountId, 'CreateRole', {
+    RoleName: 'worker',
+    AssumeRolePolicyDocument: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: accountId }, Action: 'sts:AssumeRole' }],
+    }),
+  });
 }, 60_000);
 afterAll(() => running?.close());
 
@@ -89,6 +96,16 @@ describe('setUserActive', () => {
       clock,
     );
     expect(minted.status, minted.text).toBe(200);
+    const assumed = await queryAs(
+      running.url,
+      bearer,
+      '2011-06-15',
+      'AssumeRole',
+      { RoleArn: `arn:aws:iam::${accountId}:role/worker`, RoleSessionName: 'dana' },
+      clock,
+    );
+    expect(assumed.status, assumed.text).toBe(200);
+    const roleKey = temporaryKey(assumed.text);
     const sessionKey = temporaryKey(fromKey.text);
     const mintedKey = JSON.parse(minted.text) as SigningKey;
     const everything = async () => ({
@@ -97,8 +114,16 @@ describe('setUserActive', () => {
       bearer: await works(bearer),
       sessionToken: await works(signed(sessionKey)),
       minted: await works(signed(mintedKey)),
+      assumedWithSignIn: await works(signed(roleKey)),
     });
-    const before = { key: true, inactiveKey: false, bearer: true, sessionToken: true, minted: true };
+    const before = {
+      key: true,
+      inactiveKey: false,
+      bearer: true,
+      sessionToken: true,
+      minted: true,
+      assumedWithSignIn: true,
+    };
     expect(await everything()).toEqual(before);
 
     expect(await setDana(false)).toMatchObject({ ok: true, value: { name: 'dana', active: false } });
@@ -108,6 +133,7 @@ describe('setUserActive', () => {
       bearer: false,
       sessionToken: false,
       minted: false,
+      assumedWithSignIn: false,
     });
     const refused = await signIn();
     expect([refused.status, refused.code]).toEqual([401, 'credentials.invalid-password']);

@@ -20,6 +20,7 @@ import {
   deleteLoginProfile,
   deleteSignInSession,
   detachPolicy,
+  GROUP_MEMBER_PAGE_MAX,
   getPrincipal,
   getPrincipalById,
   isEntityId,
@@ -50,10 +51,16 @@ export interface DeletedPrincipal {
   readonly name: string;
 }
 
+/** How a group deletion pages through the members of a big group. */
+export interface GroupDeletionOptions {
+  /** Members read and removed per step (1–1000; default 100). */
+  readonly memberPageSize?: number;
+}
+
 /** How many times a deletion re-reads what is left after a concurrent writer got in its way. */
 const ROUNDS = 5;
 /** Members removed per page of a big group, and how many removals of a page run at once. */
-const MEMBER_PAGE = 100;
+const DEFAULT_MEMBER_PAGE = 100;
 const MEMBER_REMOVALS_AT_ONCE = 8;
 /** Sign-in sessions ended per step. */
 const SESSION_PAGE = 100;
@@ -119,14 +126,19 @@ export async function deleteUserWithEverything(
  * Deletes a group with everything attached: its members removed a page at a time (each removal
  * one membership pair and a counter shard, as RemoveUserFromGroup), its managed policies detached,
  * its inline policies deleted, then the group; authorized as `iam:DeleteGroup`, with the same
- * rules and answers as deleteUserWithEverything.
+ * rules and answers as deleteUserWithEverything. Each step reads one page of members (at most
+ * `memberPageSize`) and removes them, so a group of any size is deleted in bounded steps.
  */
 export async function deleteGroupWithEverything(
   context: IamContext,
   caller: Caller,
   accountId: string,
   target: GroupTarget,
+  options: GroupDeletionOptions = {},
 ): Promise<Result<DeletedPrincipal>> {
+  const pageSize = options.memberPageSize ?? DEFAULT_MEMBER_PAGE;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > GROUP_MEMBER_PAGE_MAX)
+    return fail('request.invalid', `The member page size must be 1 to ${GROUP_MEMBER_PAGE_MAX}.`);
   const group = await authorizedPrincipal(
     context,
     caller,
@@ -137,7 +149,7 @@ export async function deleteGroupWithEverything(
   );
   if (!group.ok) return group;
   return deleteInRounds(context, group.value, async (current, items) => {
-    const emptied = await removeAllMembers(context, current);
+    const emptied = await removeAllMembers(context, current, pageSize);
     if (!emptied.ok) return emptied;
     return removePolicies(context, current, items);
   });
@@ -299,10 +311,14 @@ async function endSignInSessions(context: IamContext, user: PrincipalRecord): Pr
 }
 
 /** Removes every member of a group, one page of members at a time. */
-async function removeAllMembers(context: IamContext, group: PrincipalRecord): Promise<Result<void>> {
+async function removeAllMembers(
+  context: IamContext,
+  group: PrincipalRecord,
+  pageSize: number,
+): Promise<Result<void>> {
   for (;;) {
     // Always the first page: the members removed are gone from it.
-    const page = await listGroupMembersPage(context.store, group.accountId, group.id, { limit: MEMBER_PAGE });
+    const page = await listGroupMembersPage(context.store, group.accountId, group.id, { limit: pageSize });
     if (!page.ok) return page;
     const members = page.value.members;
     if (members.length === 0) return ok(undefined);

@@ -255,6 +255,81 @@ describe('deleteUserWithEverything', () => {
 });
 
 describe('deleteGroupWithEverything', () => {
+  it("removes a big group's members in bounded pages and finishes after a crash half-way", async () => {
+    await must('CreateGroup', { GroupName: 'paged' });
+    await must('PutGroupPolicy', { GroupName: 'paged', PolicyName: 'inline', PolicyDocument: allow('s3:*') });
+    const names = Array.from({ length: 12 }, (_, i) => `paged-${i}`);
+    for (const name of names) {
+      await must('CreateUser', { UserName: name });
+      await must('AddUserToGroup', { GroupName: 'paged', UserName: name });
+    }
+    const pageLimits: number[] = [];
+    store.documents.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as { Limit?: number; ExpressionAttributeValues?: Record<string, unknown> };
+        if (input.ExpressionAttributeValues?.[':prefix'] === 'MEMBER#')
+          pageLimits.push(input.Limit ?? Infinity);
+        return next(args);
+      },
+      { step: 'initialize', name: 'memberPages' },
+    );
+    try {
+      const restore = crashOnTransaction(8);
+      try {
+        await expect(
+          deleteGroupWithEverything(iam, root, A, { groupName: 'paged' }, { memberPageSize: 5 }),
+        ).rejects.toThrow('crashed');
+      } finally {
+        restore();
+      }
+      // Half-way: some members removed (a page's removals run side by side), the group still there.
+      const left = await membersOf('paged');
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThan(names.length);
+      const group = await getPrincipal(store, A, 'group', 'paged');
+      expect(
+        await deleteGroupWithEverything(iam, root, A, { groupName: 'paged' }, { memberPageSize: 5 }),
+      ).toEqual({
+        ok: true,
+        value: { id: group?.id, name: 'paged' },
+      });
+    } finally {
+      store.documents.middlewareStack.remove('memberPages');
+    }
+    // Every step read at most one page (one more than the page, to know whether another follows).
+    expect(pageLimits.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...pageLimits)).toBe(6);
+    expect(await getPrincipal(store, A, 'group', 'paged')).toBeUndefined();
+    for (const name of names) {
+      const { Groups } = await must<{ Groups: unknown[] }>('ListGroupsForUser', { UserName: name });
+      expect(Groups).toEqual([]);
+    }
+  });
+
+  it('deletes a group while users join it, leaving no membership behind', async () => {
+    await must('CreateGroup', { GroupName: 'racing' });
+    const joiners = Array.from({ length: 6 }, (_, i) => `racer-${i}`);
+    for (const [i, name] of joiners.entries()) {
+      await must('CreateUser', { UserName: name });
+      if (i < 3) await must('AddUserToGroup', { GroupName: 'racing', UserName: name });
+    }
+    const [deleted, ...joined] = await Promise.all([
+      deleteGroupWithEverything(iam, root, A, { groupName: 'racing' }),
+      ...joiners
+        .slice(3)
+        .map((name) => ops().AddUserToGroup?.(root, { GroupName: 'racing', UserName: name })),
+    ]);
+    expect(deleted).toMatchObject({ ok: true, value: { name: 'racing' } });
+    // A join lands before the group goes (and is removed with it) or finds no group.
+    for (const result of joined) expect(result?.ok || result?.code === 'entity.not-found').toBe(true);
+    for (const name of joiners) {
+      const user = await getPrincipal(store, A, 'user', name);
+      const held = await readPrincipalPartition(store, { accountId: A, kind: 'user', id: user?.id ?? '' });
+      expect(held.map((item) => item.entity)).toEqual(['user']);
+      expect(held[0]?.counters).toMatchObject({ memberships: 0 });
+    }
+  });
+
   it('removes the members, policies and the group, leaving the users and their other groups', async () => {
     const policy = await customerPolicy('group-sqs');
     await must('CreateGroup', { GroupName: 'doomed' });

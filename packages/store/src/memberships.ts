@@ -26,7 +26,7 @@ import {
   principalKey,
   principalPartitionOf,
 } from './principals.ts';
-import { transact } from './transactions.ts';
+import { type GuardedWrite, transact } from './transactions.ts';
 
 /**
  * Adds a user to a group (idempotent: already a member is `entity.already-exists`, which callers
@@ -124,61 +124,62 @@ export async function removeMembership(
   const memberShard = member.Item?.memberShard;
   const notMember = fail('entity.not-found', `User ${userRef.name} is not in group ${groupRef.name}.`);
   if (!member.Item) return notMember;
-  const members = `${principalPartitionOf(groupRef)}|members`;
-  const written = () =>
-    transact(context, [
-      {
-        write: {
-          Delete: { Key: membershipKey(accountId, user, group), ConditionExpression: 'attribute_exists(pk)' },
-        },
-        onConditionFailed: notMember,
+  const writes: GuardedWrite[] = [
+    {
+      write: {
+        Delete: { Key: membershipKey(accountId, user, group), ConditionExpression: 'attribute_exists(pk)' },
       },
-      {
-        write: {
-          Delete: {
-            Key: groupMemberKey(accountId, group, user),
-            // INVARIANT: the shard given back is the one this membership was counted in.
-            ConditionExpression:
-              typeof memberShard === 'number' ? 'memberShard = :shard' : 'attribute_exists(pk)',
-            ...(typeof memberShard === 'number'
-              ? { ExpressionAttributeValues: { ':shard': memberShard } }
-              : {}),
-          },
-        },
-        onConditionFailed: fail(
-          'entity.concurrent-modification',
-          `The membership of ${userRef.name} in ${groupRef.name} changed meanwhile; retry.`,
-        ),
-      },
-      {
-        write: {
-          Update: {
-            Key: principalKey(accountId, 'user', user),
-            UpdateExpression:
-              'SET counters.memberships = counters.memberships - :one, version = version + :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeValues: { ':one': 1 },
-          },
+      onConditionFailed: notMember,
+    },
+    {
+      write: {
+        Delete: {
+          Key: groupMemberKey(accountId, group, user),
+          // INVARIANT: the shard given back is the one this membership was counted in.
+          ConditionExpression:
+            typeof memberShard === 'number' ? 'memberShard = :shard' : 'attribute_exists(pk)',
+          ...(typeof memberShard === 'number'
+            ? { ExpressionAttributeValues: { ':shard': memberShard } }
+            : {}),
         },
       },
-      ...(typeof memberShard === 'number'
-        ? [
-            {
-              write: {
-                Update: {
-                  Key: groupMemberShardKey(accountId, group, memberShard),
-                  UpdateExpression: 'ADD n :minus',
-                  ConditionExpression: 'attribute_exists(pk)',
-                  ExpressionAttributeValues: { ':minus': -1 },
-                },
+      onConditionFailed: fail(
+        'entity.concurrent-modification',
+        `The membership of ${userRef.name} in ${groupRef.name} changed meanwhile; retry.`,
+      ),
+    },
+    {
+      write: {
+        Update: {
+          Key: principalKey(accountId, 'user', user),
+          UpdateExpression:
+            'SET counters.memberships = counters.memberships - :one, version = version + :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+        },
+      },
+    },
+    ...(typeof memberShard === 'number'
+      ? [
+          {
+            write: {
+              Update: {
+                Key: groupMemberShardKey(accountId, group, memberShard),
+                UpdateExpression: 'ADD n :minus',
+                ConditionExpression: 'attribute_exists(pk)',
+                ExpressionAttributeValues: { ':minus': -1 },
               },
             },
-          ]
-        : []),
-      nameVersionBump(userRef),
-    ]);
+          },
+        ]
+      : []),
+    nameVersionBump(userRef),
+  ];
   // Holding the shard given back: this process's adds and removals of one shard take turns.
-  return typeof memberShard === 'number' ? withShard(members, written, [memberShard]) : written();
+  const members = `${principalPartitionOf(groupRef)}|members`;
+  return typeof memberShard === 'number'
+    ? withShard(members, () => transact(context, writes), [memberShard])
+    : transact(context, writes);
 }
 
 /** Ids of the groups a user is in (one query of the user's partition). */

@@ -691,55 +691,53 @@ export async function deletePrincipal(
     'Cannot delete entity, must remove users from group first.',
   );
   const counter = SUMMARY_COUNTER[current.kind];
-  return withReleasedShard(current.accountId, counter, current.quotaShard, () =>
-    transact(context, [
-      ...recordDeletionWrites(
-        refOf(current),
-        {
-          // The name pins which name item goes with it (a rename in between cancels the deletion),
-          // the boundary which use is given back (a boundary change in between cancels it too).
-          expression: `attribute_exists(pk) AND #name = :name AND ${zero} AND ${
-            current.permissionsBoundary === undefined
-              ? 'attribute_not_exists(permissionsBoundary)'
-              : current.permissionsBoundaryShard === undefined
-                ? 'permissionsBoundary = :boundary AND attribute_not_exists(permissionsBoundaryShard)'
-                : 'permissionsBoundary = :boundary AND permissionsBoundaryShard = :boundaryShard'
-          }`,
-          names: { '#name': 'name' },
-          values: {
-            ':zero': 0,
-            ':name': current.name,
-            ...(current.permissionsBoundary === undefined
-              ? {}
-              : { ':boundary': current.permissionsBoundary }),
-            ...(current.permissionsBoundary === undefined || current.permissionsBoundaryShard === undefined
-              ? {}
-              : { ':boundaryShard': current.permissionsBoundaryShard }),
-          },
+  const writes: GuardedWrite[] = [
+    ...recordDeletionWrites(
+      refOf(current),
+      {
+        // The name pins which name item goes with it (a rename in between cancels the deletion),
+        // the boundary which use is given back (a boundary change in between cancels it too).
+        expression: `attribute_exists(pk) AND #name = :name AND ${zero} AND ${
+          current.permissionsBoundary === undefined
+            ? 'attribute_not_exists(permissionsBoundary)'
+            : current.permissionsBoundaryShard === undefined
+              ? 'permissionsBoundary = :boundary AND attribute_not_exists(permissionsBoundaryShard)'
+              : 'permissionsBoundary = :boundary AND permissionsBoundaryShard = :boundaryShard'
+        }`,
+        names: { '#name': 'name' },
+        values: {
+          ':zero': 0,
+          ':name': current.name,
+          ...(current.permissionsBoundary === undefined ? {} : { ':boundary': current.permissionsBoundary }),
+          ...(current.permissionsBoundary === undefined || current.permissionsBoundaryShard === undefined
+            ? {}
+            : { ':boundaryShard': current.permissionsBoundaryShard }),
         },
-        fail(
-          'entity.delete-conflict',
-          `Cannot delete ${current.kind} ${current.name}: it gained dependents or changed meanwhile; retry or detach them first.`,
-        ),
+      },
+      fail(
+        'entity.delete-conflict',
+        `Cannot delete ${current.kind} ${current.name}: it gained dependents or changed meanwhile; retry or detach them first.`,
       ),
-      ...(current.kind === 'group'
-        ? allShards.map(
-            (shard): GuardedWrite => ({
-              write: {
-                Delete: {
-                  Key: groupMemberShardKey(current.accountId, current.id, shard),
-                  ConditionExpression: 'attribute_not_exists(n) OR n = :zero',
-                  ExpressionAttributeValues: { ':zero': 0 },
-                },
+    ),
+    ...(current.kind === 'group'
+      ? allShards.map(
+          (shard): GuardedWrite => ({
+            write: {
+              Delete: {
+                Key: groupMemberShardKey(current.accountId, current.id, shard),
+                ConditionExpression: 'attribute_not_exists(n) OR n = :zero',
+                ExpressionAttributeValues: { ':zero': 0 },
               },
-              onConditionFailed: membersLeft,
-            }),
-          )
-        : []),
-      ...releaseCount(current.accountId, counter, current.quotaShard),
-      ...alongside,
-    ]),
-  );
+            },
+            onConditionFailed: membersLeft,
+          }),
+        )
+      : []),
+    ...releaseCount(current.accountId, counter, current.quotaShard),
+    ...alongside,
+  ];
+  // Holding the account shard given back: this process's creations and deletions take turns on it.
+  return withReleasedShard(current.accountId, counter, current.quotaShard, () => transact(context, writes));
 }
 
 /**
