@@ -13,7 +13,6 @@ import {
   getScimProfiles,
   listGroupsForUser,
   listMemberIds,
-  listPrincipals,
   type PrincipalRecord,
   putScimProfile,
   type ScimProfileRecord,
@@ -21,6 +20,8 @@ import {
 import {
   checkIfMatch,
   entityTag,
+  everyPrincipal,
+  loadWithProfile,
   metaOf,
   noSuchResource,
   type PageRequest,
@@ -91,12 +92,8 @@ export function scimUsers(context: ScimContext) {
   const { store } = context.iam;
 
   async function load(accountId: string, id: string): Promise<LoadedUser | undefined> {
-    if (!/^AIDA[A-Z0-9]{8,60}$/.test(id)) return undefined;
-    const [user, profiles] = await Promise.all([
-      getPrincipalById(store, accountId, 'user', id),
-      getScimProfiles(store, accountId, 'user', [id]),
-    ]);
-    return user ? { user, profile: profiles.get(id) } : undefined;
+    const loaded = await loadWithProfile(context, accountId, 'user', id);
+    return loaded && { user: loaded.record, profile: loaded.profile };
   }
 
   async function withProfiles(accountId: string, users: readonly PrincipalRecord[]): Promise<LoadedUser[]> {
@@ -233,7 +230,7 @@ export function scimUsers(context: ScimContext) {
           : undefined;
         users = one ? [one] : [];
       } else {
-        users = await allUsers(accountId);
+        users = await everyPrincipal(context, accountId, 'user');
       }
       // A filter on groups reads each user's groups; no other filter pays for them.
       const withGroups = filter !== undefined && /"groups/i.test(JSON.stringify(filter.ast));
@@ -303,21 +300,6 @@ export function scimUsers(context: ScimContext) {
       return context.lifecycle.deleteUser(scimCaller(context, requester.owner), current.user);
     },
   };
-
-  async function allUsers(accountId: string): Promise<PrincipalRecord[]> {
-    const users: PrincipalRecord[] = [];
-    let after: string | undefined;
-    // Bounded by the account's user quota; pages of 1,000.
-    do {
-      const page = await listPrincipals(store, accountId, 'user', {
-        limit: 1000,
-        ...(after ? { after } : {}),
-      });
-      users.push(...page.items);
-      after = page.next;
-    } while (after && users.length <= context.iam.quotas.usersPerAccount);
-    return users;
-  }
 }
 
 /** The SCIM user service's type. */
