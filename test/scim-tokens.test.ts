@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createScimFixture, restAs, type ScimFixture } from './fixtures/scim-client.ts';
 import { scanTableDocuments } from './fixtures/table-items.ts';
+import { TEST_OPERATOR } from './fixtures/test-platform.ts';
 
 let fixture: ScimFixture;
 // Near the wall clock: SigV4 requests are dated by it; the test moves it by seconds only.
@@ -122,5 +123,22 @@ describe('SCIM tokens', () => {
       `/v1/scim/tokens/${created.body.tokenId}`,
     );
     expect(again.status).toBe(404);
+  });
+
+  it('refuses every token of a suspended account, and serves it again once reactivated', async () => {
+    const operator = {
+      accessKeyId: TEST_OPERATOR.accessKeyId,
+      secretAccessKey: TEST_OPERATOR.secretAccessKey,
+    };
+    const path = `/v1/accounts/${fixture.accountId}`;
+    expect((await restAs(fixture.platform, operator, 'POST', `${path}/suspend`)).status).toBe(200);
+    const refused = await fixture.scim('GET', '/Users');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '403',
+    });
+    expect((await restAs(fixture.platform, operator, 'POST', `${path}/reactivate`)).status).toBe(200);
+    expect((await fixture.scim('GET', '/Users')).status).toBe(200);
   });
 });
