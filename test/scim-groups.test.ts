@@ -92,6 +92,13 @@ describe('SCIM Groups', () => {
     expect(removed.status).toBe(204);
     expect(await groupsForUser('alice')).toEqual([]);
     expect(await memberIds(engineering)).toEqual([userIds.bob, userIds.carol].sort());
+    // A member's sub-attribute is not kept: replacing it must not replace the member list.
+    const display = await fixture.scim('PATCH', `/Groups/${engineering}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: `members[value eq "${userIds.bob}"].display`, value: 'Bob' }],
+    });
+    expect(display.status).toBe(204);
+    expect(await memberIds(engineering)).toEqual([userIds.bob, userIds.carol].sort());
   });
 
   it('refuses to add a user id the account does not have, and changes nothing', async () => {
@@ -124,6 +131,45 @@ describe('SCIM Groups', () => {
     expect(put.status).toBe(200);
     expect(await memberIds(engineering)).toEqual([userIds.alice]);
     expect(await groupsForUser('bob')).toEqual([]);
+  });
+
+  it("pages a group's members through /Users?filter=groups.value eq, and shows a user's groups", async () => {
+    for (const name of ['dave', 'erin', 'frank', 'grace']) {
+      const created = await fixture.scim('POST', '/Users', { schemas: [USER], userName: name });
+      userIds[name] = created.body.id;
+    }
+    const everyone = Object.values(userIds).map((value) => ({ value }));
+    expect(
+      (
+        await fixture.scim('PATCH', `/Groups/${engineering}`, {
+          schemas: [PATCH],
+          Operations: [{ op: 'add', path: 'members', value: everyone }],
+        })
+      ).status,
+    ).toBe(204);
+    const filter = encodeURIComponent(`groups.value eq "${engineering}"`);
+    const seen: string[] = [];
+    for (const startIndex of [1, 4, 7]) {
+      const page = await fixture.scim('GET', `/Users?filter=${filter}&startIndex=${startIndex}&count=3`);
+      expect(page.body).toMatchObject({ totalResults: 7, startIndex });
+      seen.push(...page.body.Resources.map((user: { id: string }) => user.id));
+    }
+    expect(seen).toEqual(Object.values(userIds).sort());
+    const alice = await fixture.scim('GET', `/Users/${userIds.alice}`);
+    expect(alice.body.groups).toEqual([
+      {
+        value: engineering,
+        $ref: `http://palisade.test/scim/v2/Groups/${engineering}`,
+        display: 'Platform-Engineering',
+        type: 'direct',
+      },
+    ]);
+    const put = await fixture.scim('PUT', `/Groups/${engineering}`, {
+      schemas: [GROUP],
+      displayName: 'Platform Engineering',
+      members: [{ value: userIds.alice }],
+    });
+    expect(put.status).toBe(200);
   });
 
   it('lists groups without their members when asked to', async () => {

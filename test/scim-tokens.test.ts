@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createScimFixture, restAs, type ScimFixture } from './fixtures/scim-client.ts';
 import { scanTableDocuments } from './fixtures/table-items.ts';
+import { TEST_OPERATOR } from './fixtures/test-platform.ts';
 
 let fixture: ScimFixture;
 // Near the wall clock: SigV4 requests are dated by it; the test moves it by seconds only.
@@ -28,16 +29,11 @@ async function userKey(name: string, policy?: object) {
   return { accessKeyId: key.body.accessKeyId as string, secretAccessKey: key.body.secretAccessKey as string };
 }
 
-/** The listed token's last use, read until it is `expected` (the write is not awaited by the request) or 2 s pass. */
-async function lastUseBecomes(expected: string): Promise<string | undefined> {
-  let seen: string | undefined;
-  for (let attempt = 0; attempt < 40 && seen !== expected; attempt++) {
-    const listed = await restAs(fixture.platform, fixture.root, 'GET', '/v1/scim/tokens');
-    expect(JSON.stringify(listed.body)).not.toContain(fixture.token);
-    seen = listed.body.items[0].lastUsedAt;
-    if (seen !== expected) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return seen;
+/** The listed token's last use. */
+async function lastUse(): Promise<string | undefined> {
+  const listed = await restAs(fixture.platform, fixture.root, 'GET', '/v1/scim/tokens');
+  expect(JSON.stringify(listed.body)).not.toContain(fixture.token);
+  return listed.body.items[0].lastUsedAt;
 }
 
 describe('SCIM tokens', () => {
@@ -60,10 +56,10 @@ describe('SCIM tokens', () => {
     clock = new Date(clock.getTime() + 30_000);
     expect((await fixture.scim('GET', '/Users')).status).toBe(200);
     // The use 30 s later is not recorded: the first one stays.
-    expect(await lastUseBecomes(firstUse)).toBe(firstUse);
+    expect(await lastUse()).toBe(firstUse);
     clock = new Date(clock.getTime() + 31_000);
     expect((await fixture.scim('GET', '/Users')).status).toBe(200);
-    expect(await lastUseBecomes(clock.toISOString())).toBe(clock.toISOString());
+    expect(await lastUse()).toBe(clock.toISOString());
   });
 
   it('refuses a user without palisade:CreateScimToken and admits one allowed it', async () => {
@@ -127,5 +123,22 @@ describe('SCIM tokens', () => {
       `/v1/scim/tokens/${created.body.tokenId}`,
     );
     expect(again.status).toBe(404);
+  });
+
+  it('refuses every token of a suspended account, and serves it again once reactivated', async () => {
+    const operator = {
+      accessKeyId: TEST_OPERATOR.accessKeyId,
+      secretAccessKey: TEST_OPERATOR.secretAccessKey,
+    };
+    const path = `/v1/accounts/${fixture.accountId}`;
+    expect((await restAs(fixture.platform, operator, 'POST', `${path}/suspend`)).status).toBe(200);
+    const refused = await fixture.scim('GET', '/Users');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '403',
+    });
+    expect((await restAs(fixture.platform, operator, 'POST', `${path}/reactivate`)).status).toBe(200);
+    expect((await fixture.scim('GET', '/Users')).status).toBe(200);
   });
 });

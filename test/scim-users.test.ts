@@ -202,6 +202,53 @@ describe('SCIM Users', () => {
     expect(read.body.name).toBeUndefined();
   });
 
+  it('refuses malformed bodies and PATCHes with typed SCIM errors and changes nothing', async () => {
+    const before = await fixture.scim('GET', `/Users/${id}`);
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/Users', '[1,2]', 'invalidSyntax'],
+      ['POST', '/Users', '{"userName":', 'invalidSyntax'],
+      ['POST', '/Users', { schemas: [USER], userName: 'x', emails: [42] }, 'invalidValue'],
+      ['POST', '/Users', { schemas: [USER], userName: 'x', active: 'perhaps' }, 'invalidValue'],
+      [
+        'PATCH',
+        `/Users/${id}`,
+        { schemas: [PATCH], Operations: [{ op: 'move', path: 'title' }] },
+        'invalidSyntax',
+      ],
+      [
+        'PATCH',
+        `/Users/${id}`,
+        { schemas: ['urn:wrong'], Operations: [{ op: 'add', path: 'title' }] },
+        'invalidSyntax',
+      ],
+      ['PATCH', `/Users/${id}`, { schemas: [PATCH], Operations: [{ op: 'remove' }] }, 'noTarget'],
+      [
+        'PATCH',
+        `/Users/${id}`,
+        {
+          schemas: [PATCH],
+          Operations: [
+            { op: 'replace', path: 'title', value: 'changed first' },
+            { op: 'replace', path: 'active', value: 'perhaps' },
+          ],
+        },
+        'invalidValue',
+      ],
+    ];
+    for (const [method, path, body, scimType] of cases) {
+      const answer = await fixture.scim(method, path, body);
+      expect({ method, path, status: answer.status, scimType: answer.body.scimType }).toEqual({
+        method,
+        path,
+        status: 400,
+        scimType,
+      });
+    }
+    expect(await fixture.scim('GET', `/Users/${id}`)).toMatchObject({ status: 200, body: before.body });
+    expect((await fixture.scim('GET', '/Users/AIDANOSUCHUSER000001')).status).toBe(404);
+    expect((await fixture.scim('GET', '/Users/not-an-id')).status).toBe(404);
+  });
+
   it('deletes a user with everything attached with 204 (never DeleteConflict); it is gone from SCIM and IAM', async () => {
     const { platform, root } = fixture;
     expect((await restAs(platform, root, 'POST', '/v1/users/ada/access-keys')).status).toBe(201);

@@ -6,7 +6,16 @@ import { createHash } from 'node:crypto';
 import { fail, ok, type Result } from '@palisade/failures';
 import type { IamContext, IamOperations } from '@palisade/iam';
 import { type Caller, rootCaller } from '@palisade/principals';
-import type { PrincipalRecord, ScimProfileRecord, ScimTokenOwner } from '@palisade/store';
+import {
+  getPrincipalById,
+  getScimProfiles,
+  isEntityId,
+  listPrincipals,
+  type PrincipalRecord,
+  type ScimEntityKind,
+  type ScimProfileRecord,
+  type ScimTokenOwner,
+} from '@palisade/store';
 import type { ScimLifecycle } from './scim-lifecycle.ts';
 import type { ScimResourceType } from './scim-schemas.ts';
 
@@ -97,4 +106,44 @@ export interface ScimPage {
 /** The not-found failure of a resource id. */
 export function noSuchResource(type: ScimResourceType, id: string): Result<never> {
   return fail('entity.not-found', `${type} ${id.slice(0, 128)} not found.`);
+}
+
+/** A user or group with its SCIM profile (absent for one never written through SCIM). */
+export interface WithProfile {
+  readonly record: PrincipalRecord;
+  readonly profile: ScimProfileRecord | undefined;
+}
+
+/** Reads a user or group by its SCIM id (the IAM id) with its profile; undefined for no such id. */
+export async function loadWithProfile(
+  context: ScimContext,
+  accountId: string,
+  kind: ScimEntityKind,
+  id: string,
+): Promise<WithProfile | undefined> {
+  if (!isEntityId(kind === 'user' ? 'USER' : 'GROUP', id)) return undefined;
+  const { store } = context.iam;
+  const [record, profiles] = await Promise.all([
+    getPrincipalById(store, accountId, kind, id),
+    getScimProfiles(store, accountId, kind, [id]),
+  ]);
+  return record ? { record, profile: profiles.get(id) } : undefined;
+}
+
+/** Every user or group of the account in listing order, pages of 1,000, bounded by the account's quota. */
+export async function everyPrincipal(
+  context: ScimContext,
+  accountId: string,
+  kind: ScimEntityKind,
+): Promise<PrincipalRecord[]> {
+  const { quotas, store } = context.iam;
+  const bound = kind === 'user' ? quotas.usersPerAccount : quotas.groupsPerAccount;
+  const records: PrincipalRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await listPrincipals(store, accountId, kind, { limit: 1000, ...(after ? { after } : {}) });
+    records.push(...page.items);
+    after = page.next;
+  } while (after && records.length <= bound);
+  return records;
 }

@@ -14,7 +14,6 @@ import {
   getPrincipalsByIds,
   getScimProfiles,
   listMemberIds,
-  listPrincipals,
   type PrincipalRecord,
   putScimProfile,
   removeMembership,
@@ -23,6 +22,8 @@ import {
 import {
   checkIfMatch,
   entityTag,
+  everyPrincipal,
+  loadWithProfile,
   metaOf,
   noSuchResource,
   type PageRequest,
@@ -37,7 +38,7 @@ import { GROUP_SCHEMA, reduceResource } from './scim-schemas.ts';
 
 /** The path of groups SCIM creates. */
 export const SCIM_GROUP_PATH = '/scim/';
-const GROUP_ID = /^AGPA[A-Z0-9]{8,60}$/;
+const _GROUP_ID = /^AGPA[A-Z0-9]{8,60}$/;
 const USER_ID = /^AIDA[A-Z0-9]{8,60}$/;
 /** The most members one request may add or remove (a full sync sends them in batches). */
 export const MAX_MEMBER_CHANGES = 1000;
@@ -113,12 +114,8 @@ export function scimGroups(context: ScimContext) {
   const { store } = context.iam;
 
   async function load(accountId: string, id: string): Promise<LoadedGroup | undefined> {
-    if (!GROUP_ID.test(id)) return undefined;
-    const [group, profiles] = await Promise.all([
-      getPrincipalById(store, accountId, 'group', id),
-      getScimProfiles(store, accountId, 'group', [id]),
-    ]);
-    return group ? { group, profile: profiles.get(id) } : undefined;
+    const loaded = await loadWithProfile(context, accountId, 'group', id);
+    return loaded && { group: loaded.record, profile: loaded.profile };
   }
 
   async function groupResource(
@@ -265,6 +262,8 @@ export function scimGroups(context: ScimContext) {
     operations: readonly PatchOperation[],
   ): Promise<Result<void>> {
     for (const operation of operations) {
+      // Only membership is kept: add or replace on selected members' sub-attributes changes nothing.
+      if (operation.op !== 'remove' && operation.path?.includes('[')) continue;
       const selected = operation.path?.includes('[')
         ? await selectedMembers(group, operation.path)
         : undefined;
@@ -309,20 +308,6 @@ export function scimGroups(context: ScimContext) {
       [...current].filter((id) => !wanted.has(id)),
       'remove',
     );
-  }
-
-  async function allGroups(accountId: string): Promise<PrincipalRecord[]> {
-    const groups: PrincipalRecord[] = [];
-    let after: string | undefined;
-    do {
-      const page = await listPrincipals(store, accountId, 'group', {
-        limit: 1000,
-        ...(after ? { after } : {}),
-      });
-      groups.push(...page.items);
-      after = page.next;
-    } while (after && groups.length <= context.iam.quotas.groupsPerAccount);
-    return groups;
   }
 
   /** The groups a `displayName eq` can name: the derived name and its variant. */
@@ -372,7 +357,9 @@ export function scimGroups(context: ScimContext) {
       const { accountId } = requester.owner;
       const displayName = filter && equalityOn(filter, 'displayName');
       const groups =
-        displayName !== undefined ? await byDisplayName(accountId, displayName) : await allGroups(accountId);
+        displayName !== undefined
+          ? await byDisplayName(accountId, displayName)
+          : await everyPrincipal(context, accountId, 'group');
       const profiles = await getScimProfiles(
         store,
         accountId,

@@ -9,8 +9,10 @@ import {
   deleteScimProfile,
   getPrincipal,
   getPrincipalById,
+  getPrincipalsByIds,
   getScimProfiles,
-  listPrincipals,
+  listGroupsForUser,
+  listMemberIds,
   type PrincipalRecord,
   putScimProfile,
   type ScimProfileRecord,
@@ -18,6 +20,8 @@ import {
 import {
   checkIfMatch,
   entityTag,
+  everyPrincipal,
+  loadWithProfile,
   metaOf,
   noSuchResource,
   type PageRequest,
@@ -39,10 +43,16 @@ export const MAX_PROFILE_BYTES = 64 * 1024;
 interface LoadedUser {
   readonly user: PrincipalRecord;
   readonly profile: ScimProfileRecord | undefined;
+  /** False for a user this request created (it can be in no group yet). */
+  readonly existed?: boolean;
 }
 
 /** A user as a SCIM resource. */
-function userResource({ user, profile }: LoadedUser, baseUrl: string): Record<string, unknown> {
+function userResource(
+  { user, profile }: LoadedUser,
+  baseUrl: string,
+  groups?: readonly Record<string, unknown>[],
+): Record<string, unknown> {
   const { externalId, ...attributes } = profile?.attributes ?? {};
   return {
     schemas: [USER_SCHEMA, ...(attributes[ENTERPRISE_SCHEMA] ? [ENTERPRISE_SCHEMA] : [])],
@@ -52,6 +62,8 @@ function userResource({ user, profile }: LoadedUser, baseUrl: string): Record<st
     ...attributes,
     // IAM's flag is the truth (setUserActive); the profile does not keep it.
     active: user.active !== false,
+    // An empty multi-valued attribute is omitted (RFC 7643 §2.4).
+    ...(groups && groups.length > 0 ? { groups } : {}),
     meta: metaOf('User', user, profile, baseUrl),
   };
 }
@@ -80,12 +92,8 @@ export function scimUsers(context: ScimContext) {
   const { store } = context.iam;
 
   async function load(accountId: string, id: string): Promise<LoadedUser | undefined> {
-    if (!/^AIDA[A-Z0-9]{8,60}$/.test(id)) return undefined;
-    const [user, profiles] = await Promise.all([
-      getPrincipalById(store, accountId, 'user', id),
-      getScimProfiles(store, accountId, 'user', [id]),
-    ]);
-    return user ? { user, profile: profiles.get(id) } : undefined;
+    const loaded = await loadWithProfile(context, accountId, 'user', id);
+    return loaded && { user: loaded.record, profile: loaded.profile };
   }
 
   async function withProfiles(accountId: string, users: readonly PrincipalRecord[]): Promise<LoadedUser[]> {
@@ -96,6 +104,36 @@ export function scimUsers(context: ScimContext) {
       users.map((user) => user.id),
     );
     return users.map((user) => ({ user, profile: profiles.get(user.id) }));
+  }
+
+  /** The user's groups as SCIM lists them (read-only; at most IAM's groups-per-user quota). */
+  async function groupsOf(user: PrincipalRecord, baseUrl: string): Promise<Record<string, unknown>[]> {
+    const groups = await listGroupsForUser(store, user);
+    return groups
+      .map((group) => ({
+        value: group.id,
+        $ref: `${baseUrl}/Groups/${group.id}`,
+        display: group.name,
+        type: 'direct',
+      }))
+      .sort((a, b) => a.value.localeCompare(b.value));
+  }
+
+  async function membersPage(
+    requester: ScimRequester,
+    groupId: string,
+    page: PageRequest,
+  ): Promise<Result<ScimPage>> {
+    const { accountId } = requester.owner;
+    const ids = /^AGPA[A-Z0-9]{8,60}$/.test(groupId)
+      ? (await listMemberIds(store, { accountId, kind: 'group', id: groupId })).sort()
+      : [];
+    const slice = ids.slice(page.startIndex - 1, page.startIndex - 1 + page.count);
+    const users = await getPrincipalsByIds(store, accountId, 'user', slice);
+    const resources: Record<string, unknown>[] = [];
+    for (const loaded of await withProfiles(accountId, users))
+      resources.push(userResource(loaded, requester.baseUrl, await groupsOf(loaded.user, requester.baseUrl)));
+    return ok({ totalResults: ids.length, startIndex: page.startIndex, resources });
   }
 
   /** Writes the new state of a user: rename, profile, then (de)activation when `active` changed. */
@@ -141,7 +179,9 @@ export function scimUsers(context: ScimContext) {
       // The flag's write moved the record's version: the answer's ETag must be the new one.
       user = (await getPrincipalById(store, owner.accountId, 'user', user.id)) ?? { ...user, active: wanted };
     }
-    return ok(userResource({ user, profile: profile.value }, requester.baseUrl));
+    // A user just created is in no group: only a changed one's groups are read.
+    const groups = current.existed === false ? [] : await groupsOf(user, requester.baseUrl);
+    return ok(userResource({ user, profile: profile.value }, requester.baseUrl, groups));
   }
 
   return {
@@ -161,13 +201,14 @@ export function scimUsers(context: ScimContext) {
       if (!created.ok) return created;
       const user = await getPrincipal(store, requester.owner.accountId, 'user', name.value);
       if (!user) return fail('entity.concurrent-modification', 'The user was deleted while it was created.');
-      return save(requester, { user, profile: undefined }, reduced.value);
+      return save(requester, { user, profile: undefined, existed: false }, reduced.value);
     },
 
     /** GET /Users/{id}. */
     async get(requester: ScimRequester, id: string): Promise<Result<Record<string, unknown>>> {
       const loaded = await load(requester.owner.accountId, id);
-      return loaded ? ok(userResource(loaded, requester.baseUrl)) : noSuchResource('User', id);
+      if (!loaded) return noSuchResource('User', id);
+      return ok(userResource(loaded, requester.baseUrl, await groupsOf(loaded.user, requester.baseUrl)));
     },
 
     /** GET /Users: the account's users matching `filter`, one page. */
@@ -177,6 +218,9 @@ export function scimUsers(context: ScimContext) {
       page: PageRequest,
     ): Promise<Result<ScimPage>> {
       const { accountId } = requester.owner;
+      const groupId = filter && equalityOn(filter, 'groups.value');
+      // A group's members a page at a time (how SCIM pages a big group): only the page is read.
+      if (groupId !== undefined) return membersPage(requester, groupId, page);
       const userName = filter && equalityOn(filter, 'userName');
       let users: PrincipalRecord[];
       if (userName !== undefined) {
@@ -186,11 +230,20 @@ export function scimUsers(context: ScimContext) {
           : undefined;
         users = one ? [one] : [];
       } else {
-        users = await allUsers(accountId);
+        users = await everyPrincipal(context, accountId, 'user');
       }
-      const resources = (await withProfiles(accountId, users))
-        .map((loaded) => userResource(loaded, requester.baseUrl))
-        .filter((resource) => !filter || filter.matches(resource));
+      // A filter on groups reads each user's groups; no other filter pays for them.
+      const withGroups = filter !== undefined && /"groups/i.test(JSON.stringify(filter.ast));
+      const loaded = await withProfiles(accountId, users);
+      const resources: Record<string, unknown>[] = [];
+      for (const one of loaded) {
+        const resource = userResource(
+          one,
+          requester.baseUrl,
+          withGroups ? await groupsOf(one.user, requester.baseUrl) : undefined,
+        );
+        if (!filter || filter.matches(resource)) resources.push(resource);
+      }
       return ok({
         totalResults: resources.length,
         startIndex: page.startIndex,
@@ -247,21 +300,6 @@ export function scimUsers(context: ScimContext) {
       return context.lifecycle.deleteUser(scimCaller(context, requester.owner), current.user);
     },
   };
-
-  async function allUsers(accountId: string): Promise<PrincipalRecord[]> {
-    const users: PrincipalRecord[] = [];
-    let after: string | undefined;
-    // Bounded by the account's user quota; pages of 1,000.
-    do {
-      const page = await listPrincipals(store, accountId, 'user', {
-        limit: 1000,
-        ...(after ? { after } : {}),
-      });
-      users.push(...page.items);
-      after = page.next;
-    } while (after && users.length <= context.iam.quotas.usersPerAccount);
-    return users;
-  }
 }
 
 /** The SCIM user service's type. */
