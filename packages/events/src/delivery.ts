@@ -157,10 +157,17 @@ export type AttemptResult =
   /** Not attempted: nothing pending (delivered, given up, or gone). */
   | { readonly kind: 'done' };
 
+/** Reads a subscription for an attempt (a worker memoizes it over one pass of due deliveries). */
+export type SubscriptionLookup = (
+  scope: EventSubscriberScope,
+  subscriptionId: string,
+) => Promise<EventSubscriptionRecord | undefined>;
+
 /** Attempts a delivery once, if it is pending and due, and files the outcome. */
 export async function attemptDelivery(
   options: DeliveryOptions,
   ref: EventDeliveryRef,
+  lookup: SubscriptionLookup = (scope, id) => getEventSubscription(options.store, scope, id),
 ): Promise<AttemptResult> {
   const now = options.now ?? (() => new Date());
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
@@ -181,7 +188,7 @@ export async function attemptDelivery(
       .at(-1);
     return { kind: 'not-due', dueAt: dueAt ?? started.toISOString() };
   }
-  const subscription = await getEventSubscription(options.store, ref.scope, ref.subscriptionId);
+  const subscription = await lookup(ref.scope, ref.subscriptionId);
   const attempt =
     subscription?.state === 'disabled' || !subscription
       ? refusedAttempt(
@@ -325,7 +332,7 @@ export function startDeliveryWorker(
   },
 ): DeliveryWorker {
   const pollMs = options.pollMs ?? 1_000;
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? 16;
   const now = options.now ?? (() => new Date());
   let stopped = false;
   let woken = false;
@@ -337,11 +344,21 @@ export function startDeliveryWorker(
       let full = false;
       try {
         const due = await queryDueEventDeliveries(options.store, now(), concurrency * 4);
+        // One read of each subscription per pass: its state and URL as the pass began.
+        const read = new Map<string, ReturnType<SubscriptionLookup>>();
+        const lookup: SubscriptionLookup = (scope, id) => {
+          let found = read.get(id);
+          if (!found) {
+            found = getEventSubscription(options.store, scope, id);
+            read.set(id, found);
+          }
+          return found;
+        };
         full = due.length === concurrency * 4;
         for (let start = 0; start < due.length && !stopped; start += concurrency) {
           const results = await Promise.all(
             due.slice(start, start + concurrency).map((ref) =>
-              attemptDelivery(options, ref).catch((error: unknown) => {
+              attemptDelivery(options, ref, lookup).catch((error: unknown) => {
                 options.onError?.(error);
                 return { kind: 'done' } as const;
               }),
