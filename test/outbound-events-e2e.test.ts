@@ -302,10 +302,13 @@ describe('outbound events', () => {
     expect(reactivated.status).toBe(200);
     const third = await api(operator, 'POST', '/v1/accounts', { alias: 'events-third' });
     expect(third.status).toBe(201);
-    await until(() => at('/operator').length >= 3, 'the operator receiver');
+    const closed = await api(operator, 'DELETE', `/v1/accounts/${third.json.accountId}`);
+    expect(closed.status).toBe(204);
+    await until(() => at('/operator').length >= 4, 'the operator receiver');
     const events = at('/operator').map((request) => request.verified);
     expect(events.map((event) => `${event?.type} ${event?.data.accountId}`).sort()).toEqual(
       [
+        `account.closed ${third.json.accountId}`,
         `account.created ${third.json.accountId}`,
         `account.reactivated ${other.accountId}`,
         `account.suspended ${other.accountId}`,
