@@ -9,11 +9,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createSecretBoxFromConfig } from '@palisade/credentials';
-import { type DeliveryOptions, eventSubscriptionService } from '@palisade/events';
+import { type DeliveryOptions, eventSubscriptionService, fileEventDeliveries } from '@palisade/events';
 import { rootCaller } from '@palisade/principals';
 import {
   type EventDeliveryRef,
   getEventDelivery,
+  listChangeRecords,
   putEventDeliveries,
   type StoreContext,
 } from '@palisade/store';
@@ -136,6 +137,38 @@ describe('the event delivery function', () => {
     });
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'store-down' }] });
     expect(announced).toEqual([]);
+  });
+});
+
+describe('the events consumer', () => {
+  it('announces a delivery requeued through the API from its change record', async () => {
+    const ref = await filedDelivery();
+    answer = 200;
+    await deliverQueuedEvents(options(), async () => {})({
+      Records: [{ messageId: 'm', body: JSON.stringify(ref) }],
+    });
+    const subscriptions = eventSubscriptionService({
+      store,
+      secrets: createSecretBoxFromConfig(MASTER_KEY),
+      partition: 'aws',
+      now: () => new Date(),
+    });
+    const since = new Date().toISOString();
+    const queued = await subscriptions.redeliver(
+      rootCaller('aws', ACCOUNT),
+      ref.subscriptionId,
+      ref.deliveryId,
+    );
+    expect(queued.ok).toBe(true);
+    const records = (await listChangeRecords(store, { accountId: ACCOUNT }, since.slice(0, 10))).filter(
+      (record) => record.at >= since,
+    );
+    const announced: { ref: EventDeliveryRef; dueAt: string }[] = [];
+    await fileEventDeliveries(store, async (deliveries) => {
+      announced.push(...deliveries);
+    })(records);
+    expect(announced.map((delivery) => delivery.ref)).toEqual([ref]);
+    expect((await getEventDelivery(store, ref))?.status).toBe('pending');
   });
 });
 

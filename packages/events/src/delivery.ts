@@ -20,6 +20,7 @@ import {
   type EventDeliveryRef,
   type EventSubscriberScope,
   type EventSubscriptionRecord,
+  eventDeliveryOfKey,
   getEventDelivery,
   getEventSubscription,
   listEventSubscriptions,
@@ -102,6 +103,14 @@ export function fileEventDeliveries(store: StoreContext, announce: DeliveryAnnou
       return listed;
     };
     const deliveries: NewEventDelivery[] = [];
+    // Redeliveries (requeued through the API) are announced like new deliveries.
+    const requeued = records.flatMap((record) =>
+      record.items.flatMap((item) => {
+        const ref =
+          item.change === 'update' && item.subject?.status === 'pending' && eventDeliveryOfKey(item.key);
+        return ref ? [{ ref, dueAt: record.at }] : [];
+      }),
+    );
     for (const record of records) {
       const events = eventsOf(record);
       for (const [index, event] of events.entries()) {
@@ -115,6 +124,7 @@ export function fileEventDeliveries(store: StoreContext, announce: DeliveryAnnou
         }
       }
     }
+    if (requeued.length > 0) await announce(requeued);
     if (deliveries.length === 0) return;
     const filed = await putEventDeliveries(store, deliveries);
     if (filed.length > 0) {
