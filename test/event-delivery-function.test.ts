@@ -12,7 +12,9 @@ import { createSecretBoxFromConfig } from '@palisade/credentials';
 import { type DeliveryOptions, eventSubscriptionService, fileEventDeliveries } from '@palisade/events';
 import { rootCaller } from '@palisade/principals';
 import {
+  type ChangeRecord,
   type EventDeliveryRef,
+  entityRecordKey,
   getEventDelivery,
   listChangeRecords,
   putEventDeliveries,
@@ -169,6 +171,53 @@ describe('the events consumer', () => {
     })(records);
     expect(announced.map((delivery) => delivery.ref)).toEqual([ref]);
     expect((await getEventDelivery(store, ref))?.status).toBe('pending');
+  });
+
+  it('announces the deliveries of a batch consumed again, which an earlier try filed but may not have announced', async () => {
+    const subscriptions = eventSubscriptionService({
+      store,
+      secrets: createSecretBoxFromConfig(MASTER_KEY),
+      partition: 'aws',
+      now: () => new Date(Date.now() - 60_000),
+      allowPrivate: true,
+    });
+    const account = '210987654321';
+    const created = await subscriptions.create(rootCaller('aws', account), {
+      url: receiverUrl,
+      types: ['*'],
+    });
+    if (!created.ok) throw new Error(created.message);
+    const record: ChangeRecord = {
+      recordId: 'record-consumed-twice',
+      accountId: account,
+      at: new Date().toISOString(),
+      operation: 'CreateUser',
+      origin: { via: 'rest', operation: 'CreateUser', requestId: 'req-twice' },
+      items: [
+        {
+          entity: 'user',
+          key: entityRecordKey(account, 'USER', 'AIDAABCDEFGHIJKLMNOP'),
+          change: 'put',
+          subject: { name: 'twice' },
+        },
+      ],
+    };
+    const announced: EventDeliveryRef[] = [];
+    const consume = fileEventDeliveries(store, async (deliveries) => {
+      announced.push(...deliveries.map((delivery) => delivery.ref));
+    });
+    await consume([record]);
+    await consume([record]);
+    expect(announced).toHaveLength(2);
+    expect(announced[1]).toEqual(announced[0]);
+    expect(announced[0]?.subscriptionId).toBe(created.value.subscription.id);
+    // Filed once: the delivery id is derived from the record.
+    const listed = await subscriptions.deliveries(
+      rootCaller('aws', account),
+      created.value.subscription.id,
+      10,
+    );
+    expect(listed.ok && listed.value.map((delivery) => delivery.type)).toEqual(['iam.user.created']);
   });
 });
 

@@ -126,19 +126,19 @@ export function fileEventDeliveries(store: StoreContext, announce: DeliveryAnnou
     }
     if (requeued.length > 0) await announce(requeued);
     if (deliveries.length === 0) return;
-    const filed = await putEventDeliveries(store, deliveries);
-    if (filed.length > 0) {
-      await announce(
-        filed.map((delivery) => ({
-          ref: {
-            scope: delivery.scope,
-            subscriptionId: delivery.subscriptionId,
-            deliveryId: delivery.deliveryId,
-          },
-          dueAt: delivery.createdAt,
-        })),
-      );
-    }
+    await putEventDeliveries(store, deliveries);
+    // Every delivery is announced, also one an earlier try of this batch filed: that try may have
+    // failed before announcing it. A second announcement of one delivery is harmless (the lease).
+    await announce(
+      deliveries.map((delivery) => ({
+        ref: {
+          scope: delivery.scope,
+          subscriptionId: delivery.subscriptionId,
+          deliveryId: delivery.deliveryId,
+        },
+        dueAt: delivery.createdAt,
+      })),
+    );
   };
 }
 
