@@ -21,6 +21,7 @@ import {
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/dynamodb-local.ts';
+import { eventually } from './fixtures/eventually.ts';
 import { createLayoutV1Table } from './fixtures/layout-v1.ts';
 import { sendAs } from './fixtures/signed-fetch.ts';
 import { createTestTable, TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
@@ -161,14 +162,6 @@ async function subscribeAndChange(
   return String(subscription.secret);
 }
 
-async function until(done: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('npm start', () => {
   it('serves /healthz, keeps data and pending webhook deliveries across a restart and leaves no DynamoDB Local behind', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'palisade-start-'));
@@ -200,7 +193,7 @@ describe('npm start', () => {
     expect(written.ok).toBe(true);
     // A change whose webhook the receiver refuses while this process runs: its delivery is pending at the stop.
     const secret = await subscribeAndChange(first.baseUrl, credentials, hooks.url);
-    await until(() => hooks.requests.length >= 1, 'a first attempt');
+    await eventually(() => hooks.requests.length >= 1, 'a first attempt');
     expect(await stopWithSigint(first)).toBe(0);
     expect(await javaListening(first.dynamodbEndpoint)).toBe(false);
 
@@ -210,7 +203,10 @@ describe('npm start', () => {
     expect(await getAccount(reopened, '555555555555')).toMatchObject({ alias: 'survivor' });
     expect(JSON.parse(readFileSync(credentialsPath, 'utf8'))).toEqual(credentials);
     // The restarted process delivers what the first left pending, with the same webhook-id.
-    await until(() => hooks.requests.some((request) => request.accepted), 'the delivery after the restart');
+    await eventually(
+      () => hooks.requests.some((request) => request.accepted),
+      'the delivery after the restart',
+    );
     const delivered = hooks.requests.find((request) => request.accepted);
     expect(delivered?.headers['webhook-id']).toBe(hooks.requests[0]?.headers['webhook-id']);
     const event = new Webhook(secret).verify(
