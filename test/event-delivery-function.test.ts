@@ -21,7 +21,12 @@ import {
   type StoreContext,
 } from '@palisade/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverQueuedEvents, sqsAnnouncer } from '../functions/wiring/event-delivery.ts';
+import {
+  announceOverdueDeliveries,
+  deliverQueuedEvents,
+  OVERDUE_AFTER_MS,
+  sqsAnnouncer,
+} from '../functions/wiring/event-delivery.ts';
 import { createMissingTableStore, createTestTable } from './fixtures/test-table.ts';
 
 const ACCOUNT = '123456789012';
@@ -218,6 +223,23 @@ describe('the events consumer', () => {
       10,
     );
     expect(listed.ok && listed.value.map((delivery) => delivery.type)).toEqual(['iam.user.created']);
+  });
+});
+
+describe('the sweep of overdue deliveries', () => {
+  it('announces again only the pending deliveries overdue past the grace period', async () => {
+    const now = new Date();
+    const overdue = await filedDelivery(new Date(now.getTime() - OVERDUE_AFTER_MS - 60_000));
+    const announced: { ref: EventDeliveryRef; dueAt: string }[] = [];
+    const count = await announceOverdueDeliveries(
+      store,
+      async (deliveries) => {
+        announced.push(...deliveries);
+      },
+      now,
+    );
+    expect(announced).toEqual([{ ref: overdue, dueAt: now.toISOString() }]);
+    expect(count).toBe(1);
   });
 });
 
