@@ -114,8 +114,21 @@ export default $config({
           ? { PALISADE_EVENT_RETRY_SCHEDULE: process.env.PALISADE_EVENT_RETRY_SCHEDULE }
           : {},
       },
-      { batch: { size: 10, partialResponses: true } },
+      // No batching window: a delivery goes out as soon as it is announced (SST's default waits 20 s).
+      { batch: { size: 10, window: '0 seconds', partialResponses: true } },
     );
+    // A delivery whose message was dead-lettered or lost stays pending in the table: announce it again.
+    new sst.aws.Cron('EventDeliverySweep', {
+      schedule: 'rate(5 minutes)',
+      function: {
+        handler: 'functions/event-sweep.handler',
+        link: [table, deliveries],
+        runtime: 'nodejs22.x',
+        architecture: 'arm64',
+        memory: '256 MB',
+        timeout: '60 seconds',
+      },
+    });
 
     // Change records (outbox items) reach their consumers through the table's stream; the filter
     // keeps every other item's change from invoking the function.

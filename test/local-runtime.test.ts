@@ -5,6 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,9 +18,12 @@ import {
   putNewAccount,
   readSchemaVersion,
 } from '@palisade/store';
+import { Webhook } from 'standardwebhooks';
 import { describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/dynamodb-local.ts';
+import { eventually } from './fixtures/eventually.ts';
 import { createLayoutV1Table } from './fixtures/layout-v1.ts';
+import { sendAs } from './fixtures/signed-fetch.ts';
 import { createTestTable, TEST_CHANGE_ORIGIN } from './fixtures/test-table.ts';
 
 interface Started {
@@ -106,10 +111,68 @@ async function startOnTable(
   return { served, code, output };
 }
 
+/** A loopback webhook receiver that answers 503 until told to accept. */
+async function startWebhookReceiver() {
+  const requests: { headers: IncomingHttpHeaders; body: string; accepted: boolean }[] = [];
+  let accepting = false;
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => {
+      requests.push({ headers: request.headers, body, accepted: accepting });
+      response.writeHead(accepting ? 204 : 503).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    requests,
+    accept: () => {
+      accepting = true;
+    },
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/** As the operator: an account; as its root: a subscription to `url` and a user. Returns the secret. */
+async function subscribeAndChange(
+  baseUrl: string,
+  operator: { accessKeyId: string; secretAccessKey: string },
+  url: string,
+): Promise<string> {
+  const send = async (key: typeof operator, method: string, path: string, body: unknown) => {
+    const answer = await sendAs(
+      baseUrl,
+      { key, service: 'palisade' },
+      { method, path, body: JSON.stringify(body) },
+      new Date(),
+    );
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${answer.text}`);
+    return JSON.parse(answer.text) as Record<string, unknown>;
+  };
+  const account = await send(operator, 'POST', '/v1/accounts', { alias: 'hooks-at-restart' });
+  const root = account.rootAccessKey as typeof operator;
+  const subscription = await send(root, 'POST', '/v1/event-subscriptions', {
+    url,
+    types: ['iam.user.created'],
+  });
+  await send(root, 'POST', '/v1/users', { userName: 'pending-at-stop' });
+  return String(subscription.secret);
+}
+
 describe('npm start', () => {
-  it('serves /healthz, keeps data across a restart and leaves no DynamoDB Local behind', async () => {
+  it('serves /healthz, keeps data and pending webhook deliveries across a restart and leaves no DynamoDB Local behind', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'palisade-start-'));
-    const first = await startPlatform(dataDir);
+    const hooks = await startWebhookReceiver();
+    // A loopback receiver needs private destinations; retries every 2 s (configuration of the child only).
+    const hookEnv = {
+      ...process.env,
+      PALISADE_WEBHOOK_ALLOW_PRIVATE: '1',
+      PALISADE_EVENT_RETRY_SCHEDULE: '2s,2s,2s,2s,2s',
+    };
+    const first = await startPlatform(dataDir, hookEnv);
     expect(first.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
     const credentialsPath = join(dataDir, 'operator-credentials.json');
     expect(statSync(credentialsPath).mode & 0o777).toBe(0o600);
@@ -128,16 +191,33 @@ describe('npm start', () => {
       createdAt: 'now',
     });
     expect(written.ok).toBe(true);
+    // A change whose webhook the receiver refuses while this process runs: its delivery is pending at the stop.
+    const secret = await subscribeAndChange(first.baseUrl, credentials, hooks.url);
+    await eventually(() => hooks.requests.length >= 1, 'a first attempt');
     expect(await stopWithSigint(first)).toBe(0);
     expect(await javaListening(first.dynamodbEndpoint)).toBe(false);
 
-    const second = await startPlatform(dataDir);
+    hooks.accept();
+    const second = await startPlatform(dataDir, hookEnv);
     const reopened = createStoreContext({ tableName: 'palisade', endpoint: second.dynamodbEndpoint });
     expect(await getAccount(reopened, '555555555555')).toMatchObject({ alias: 'survivor' });
     expect(JSON.parse(readFileSync(credentialsPath, 'utf8'))).toEqual(credentials);
+    // The restarted process delivers what the first left pending, with the same webhook-id.
+    await eventually(
+      () => hooks.requests.some((request) => request.accepted),
+      'the delivery after the restart',
+    );
+    const delivered = hooks.requests.find((request) => request.accepted);
+    expect(delivered?.headers['webhook-id']).toBe(hooks.requests[0]?.headers['webhook-id']);
+    const event = new Webhook(secret).verify(
+      delivered?.body ?? '',
+      delivered?.headers as Record<string, string>,
+    );
+    expect(event).toMatchObject({ type: 'iam.user.created', data: { userName: 'pending-at-stop' } });
+    await hooks.close();
     expect(await stopWithSigint(second)).toBe(0);
     expect(await javaListening(second.dynamodbEndpoint)).toBe(false);
-  }, 90_000);
+  }, 120_000);
 
   it('uses DYNAMODB_ENDPOINT when set and starts no DynamoDB Local of its own', async () => {
     const port = await freePort();

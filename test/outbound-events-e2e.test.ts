@@ -16,6 +16,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { changeConsumers } from '../functions/wiring/change-consumers.ts';
 import type { Platform } from '../functions/wiring/platform.ts';
+import { eventually } from './fixtures/eventually.ts';
 import { mustRunOperation } from './fixtures/run-operation.ts';
 import { secretValuesIn } from './fixtures/secret-values.ts';
 import { type SigningKey, signedJsonRequest } from './fixtures/signed-requests.ts';
@@ -75,30 +76,6 @@ function runAsRoot(accountId: string, action: string, input: object) {
     action,
     input,
   );
-}
-
-async function until<T>(read: () => T | undefined | false, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function untilAsync<T>(
-  read: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const at = (path: string) => received.filter((request) => request.path === path);
@@ -245,7 +222,7 @@ describe('outbound events', () => {
       'iam.role.created',
       'iam.role.deleted',
     ];
-    await until(() => at('/tenant').length >= expected.length, 'the tenant receiver');
+    await eventually(() => at('/tenant').length >= expected.length, 'the tenant receiver');
     // Every request is signed for its subscription, and each change is one event, in commit order.
     expect(at('/tenant').every((request) => request.verified !== undefined)).toBe(true);
     // Deliveries run in parallel, so they arrive in any order: each change is one event.
@@ -302,10 +279,13 @@ describe('outbound events', () => {
     expect(reactivated.status).toBe(200);
     const third = await api(operator, 'POST', '/v1/accounts', { alias: 'events-third' });
     expect(third.status).toBe(201);
-    await until(() => at('/operator').length >= 3, 'the operator receiver');
+    const closed = await api(operator, 'DELETE', `/v1/accounts/${third.json.accountId}`);
+    expect(closed.status).toBe(204);
+    await eventually(() => at('/operator').length >= 4, 'the operator receiver');
     const events = at('/operator').map((request) => request.verified);
     expect(events.map((event) => `${event?.type} ${event?.data.accountId}`).sort()).toEqual(
       [
+        `account.closed ${third.json.accountId}`,
         `account.created ${third.json.accountId}`,
         `account.reactivated ${other.accountId}`,
         `account.suspended ${other.accountId}`,
@@ -320,11 +300,11 @@ describe('outbound events', () => {
     const id = await subscribe(tenant.key, '/flaky', ['iam.group.created']);
     scripts.set('/flaky', [500, 503]);
     await runAsRoot(tenant.accountId, 'CreateGroup', { GroupName: 'flaky' });
-    await until(() => at('/flaky').length >= 3, 'three attempts');
+    await eventually(() => at('/flaky').length >= 3, 'three attempts');
     const attempts = at('/flaky');
     expect(attempts.every((request) => request.verified?.type === 'iam.group.created')).toBe(true);
     expect(new Set(attempts.map((request) => request.headers['webhook-id'])).size).toBe(1);
-    const listed = await untilAsync(async () => {
+    const listed = await eventually(async () => {
       const answer = await api(tenant.key, 'GET', `/v1/event-subscriptions/${id}/deliveries`);
       const items = answer.json.items as { status: string; id: string; attempts: { statusCode: number }[] }[];
       return items[0]?.status === 'delivered' ? items : undefined;
@@ -342,7 +322,7 @@ describe('outbound events', () => {
       `/v1/event-subscriptions/${id}/deliveries/${listed[0]?.id}/redeliver`,
     );
     expect(redeliver.status).toBe(202);
-    await until(() => at('/flaky').length >= 4, 'the redelivery');
+    await eventually(() => at('/flaky').length >= 4, 'the redelivery');
     expect(at('/flaky')[3]?.headers['webhook-id']).toBe(listed[0]?.id);
   });
 
@@ -366,21 +346,21 @@ describe('outbound events', () => {
       );
     };
     await runAsRoot(tenant.accountId, 'CreateRole', { RoleName: 'down-1', AssumeRolePolicyDocument: trust });
-    const failing = await untilAsync(async () => {
+    const failing = await eventually(async () => {
       const state = await stateOf();
       return state?.state === 'failing' ? state : undefined;
     }, 'the failing state');
     expect(failing.failedDeliveries).toBe(1);
     expect(at('/down')).toHaveLength(3);
     await runAsRoot(tenant.accountId, 'CreateRole', { RoleName: 'down-2', AssumeRolePolicyDocument: trust });
-    const disabled = await untilAsync(async () => {
+    const disabled = await eventually(async () => {
       const state = await stateOf();
       return state?.state === 'disabled' ? state : undefined;
     }, 'the disabled state');
     expect(disabled.failedDeliveries).toBe(2);
     // A disabled subscription is sent nothing more.
     await runAsRoot(tenant.accountId, 'CreateRole', { RoleName: 'down-3', AssumeRolePolicyDocument: trust });
-    await until(
+    await eventually(
       () => at('/tenant').some((request) => request.verified?.data.roleName === 'down-3'),
       'down-3 at the other subscription',
     );
@@ -392,7 +372,7 @@ describe('outbound events', () => {
     await worker?.stop();
     worker = undefined;
     await runAsRoot(tenant.accountId, 'CreateUser', { UserName: 'while-stopped' });
-    const pending = await untilAsync(async () => {
+    const pending = await eventually(async () => {
       const answer = await api(tenant.key, 'GET', `/v1/event-subscriptions/${id}/deliveries`);
       const items = answer.json.items as { status: string; attempts: unknown[] }[];
       return items[0];
@@ -400,7 +380,7 @@ describe('outbound events', () => {
     expect(pending).toMatchObject({ status: 'pending', attempts: [] });
     expect(at('/restart')).toEqual([]);
     worker = startWorker();
-    await until(() => at('/restart').length >= 1, 'the delivery after the restart');
+    await eventually(() => at('/restart').length >= 1, 'the delivery after the restart');
     expect(at('/restart')[0]?.verified?.data.userName).toBe('while-stopped');
   });
 
@@ -408,7 +388,7 @@ describe('outbound events', () => {
     await subscribe(tenant.key, '/redirects', ['iam.group.deleted']);
     scripts.set('/redirects', [302, 302, 302]);
     await runAsRoot(tenant.accountId, 'DeleteGroup', { GroupName: 'flaky' });
-    await until(() => at('/redirects').length >= 3, 'three attempts');
+    await eventually(() => at('/redirects').length >= 3, 'three attempts');
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(at('/followed')).toEqual([]);
   });

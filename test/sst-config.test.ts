@@ -32,6 +32,7 @@ interface Recorded {
   queueSubscribers: { queue: string; handler: string; link: unknown[]; timeout: string; batch: unknown }[];
   /** What each stream subscriber is linked to. */
   subscriberLinks: Record<string, unknown[]>;
+  crons: { name: string; schedule: string; handler: string; link: unknown[] }[];
 }
 
 const recorded: Recorded = {
@@ -44,6 +45,7 @@ const recorded: Recorded = {
   queues: [],
   queueSubscribers: [],
   subscriberLinks: {},
+  crons: [],
 };
 
 function installStandIns(): void {
@@ -117,6 +119,17 @@ function installStandIns(): void {
         };
         recorded.queues.push({ name, self: this, ...args });
       },
+      Cron: function Cron(
+        name: string,
+        args: { schedule: string; function: { handler: string; link: unknown[] } },
+      ) {
+        recorded.crons.push({
+          name,
+          schedule: args.schedule,
+          handler: args.function.handler,
+          link: args.function.link,
+        });
+      },
       ApiGatewayV2: function ApiGatewayV2(this: Record<string, unknown>) {
         this.url = 'https://example.invalid';
         this.route = (route: string, arn: string) => {
@@ -162,8 +175,8 @@ describe('sst.config.ts', () => {
     const files = readdirSync('functions').filter((file) => file.endsWith('.ts'));
     const asFile = (handler: string) => handler.replace(/\.handler$/, '.ts').replace(/^functions\//, '');
     const wired = new Set([
-      ...[...recorded.routes, ...recorded.subscribers, ...recorded.queueSubscribers].map((r) =>
-        asFile(r.handler),
+      ...[...recorded.routes, ...recorded.subscribers, ...recorded.queueSubscribers, ...recorded.crons].map(
+        (r) => asFile(r.handler),
       ),
       asFile(migrator().handler),
     ]);
@@ -264,7 +277,7 @@ describe('sst.config.ts', () => {
           deliveries?.self,
         ],
         timeout: '30 seconds',
-        batch: { size: 10, partialResponses: true },
+        batch: { size: 10, window: '0 seconds', partialResponses: true },
       },
     ]);
     // SQS must not hand a message to a second invocation while the first still runs.
@@ -276,6 +289,15 @@ describe('sst.config.ts', () => {
       (l) => (l as { name: string }).name,
     );
     expect(streamLinks).toEqual(['Table', 'EventDeliveries']);
+    // Deliveries whose message was lost are announced again on a schedule.
+    expect(recorded.crons).toEqual([
+      {
+        name: 'EventDeliverySweep',
+        schedule: 'rate(5 minutes)',
+        handler: 'functions/event-sweep.handler',
+        link: [expect.objectContaining({ name: 'Table' }), deliveries?.self],
+      },
+    ]);
   });
 
   it('retains and protects production data', () => {

@@ -20,6 +20,7 @@ import {
   isAccountId,
   isEventDeliveryId,
   isEventSubscriptionId,
+  queryDueEventDeliveries,
   type StoreContext,
 } from '@palisade/store';
 import type { EventDeliveryConfig } from './event-delivery-config.ts';
@@ -120,6 +121,25 @@ export function deliverQueuedEvents(
     );
     return { batchItemFailures: failures };
   };
+}
+
+/** How far past due a pending delivery must be before the sweep announces it again. */
+export const OVERDUE_AFTER_MS = 20 * 60_000;
+
+/**
+ * Announces again the pending deliveries overdue by OVERDUE_AFTER_MS: their queue message was
+ * dead-lettered or lost (a delivery waiting its turn is due later, or announced within minutes).
+ * A second announcement of a live one is harmless (the lease). Resolves how many it announced.
+ */
+export async function announceOverdueDeliveries(
+  store: StoreContext,
+  announce: DeliveryAnnouncer,
+  now: Date = new Date(),
+  limit = 500,
+): Promise<number> {
+  const overdue = await queryDueEventDeliveries(store, new Date(now.getTime() - OVERDUE_AFTER_MS), limit);
+  if (overdue.length > 0) await announce(overdue.map((ref) => ({ ref, dueAt: now.toISOString() })));
+  return overdue.length;
 }
 
 /** `npm start`'s delivery: the in-process worker, and the announcer that wakes it. */

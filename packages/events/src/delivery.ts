@@ -20,6 +20,7 @@ import {
   type EventDeliveryRef,
   type EventSubscriberScope,
   type EventSubscriptionRecord,
+  eventDeliveryOfKey,
   getEventDelivery,
   getEventSubscription,
   listEventSubscriptions,
@@ -102,6 +103,14 @@ export function fileEventDeliveries(store: StoreContext, announce: DeliveryAnnou
       return listed;
     };
     const deliveries: NewEventDelivery[] = [];
+    // Redeliveries (requeued through the API) are announced like new deliveries.
+    const requeued = records.flatMap((record) =>
+      record.items.flatMap((item) => {
+        const ref =
+          item.change === 'update' && item.subject?.status === 'pending' && eventDeliveryOfKey(item.key);
+        return ref ? [{ ref, dueAt: record.at }] : [];
+      }),
+    );
     for (const record of records) {
       const events = eventsOf(record);
       for (const [index, event] of events.entries()) {
@@ -115,20 +124,21 @@ export function fileEventDeliveries(store: StoreContext, announce: DeliveryAnnou
         }
       }
     }
+    if (requeued.length > 0) await announce(requeued);
     if (deliveries.length === 0) return;
-    const filed = await putEventDeliveries(store, deliveries);
-    if (filed.length > 0) {
-      await announce(
-        filed.map((delivery) => ({
-          ref: {
-            scope: delivery.scope,
-            subscriptionId: delivery.subscriptionId,
-            deliveryId: delivery.deliveryId,
-          },
-          dueAt: delivery.createdAt,
-        })),
-      );
-    }
+    await putEventDeliveries(store, deliveries);
+    // Every delivery is announced, also one an earlier try of this batch filed: that try may have
+    // failed before announcing it. A second announcement of one delivery is harmless (the lease).
+    await announce(
+      deliveries.map((delivery) => ({
+        ref: {
+          scope: delivery.scope,
+          subscriptionId: delivery.subscriptionId,
+          deliveryId: delivery.deliveryId,
+        },
+        dueAt: delivery.createdAt,
+      })),
+    );
   };
 }
 
@@ -157,10 +167,17 @@ export type AttemptResult =
   /** Not attempted: nothing pending (delivered, given up, or gone). */
   | { readonly kind: 'done' };
 
+/** Reads a subscription for an attempt (a worker memoizes it over one pass of due deliveries). */
+export type SubscriptionLookup = (
+  scope: EventSubscriberScope,
+  subscriptionId: string,
+) => Promise<EventSubscriptionRecord | undefined>;
+
 /** Attempts a delivery once, if it is pending and due, and files the outcome. */
 export async function attemptDelivery(
   options: DeliveryOptions,
   ref: EventDeliveryRef,
+  lookup: SubscriptionLookup = (scope, id) => getEventSubscription(options.store, scope, id),
 ): Promise<AttemptResult> {
   const now = options.now ?? (() => new Date());
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
@@ -181,7 +198,7 @@ export async function attemptDelivery(
       .at(-1);
     return { kind: 'not-due', dueAt: dueAt ?? started.toISOString() };
   }
-  const subscription = await getEventSubscription(options.store, ref.scope, ref.subscriptionId);
+  const subscription = await lookup(ref.scope, ref.subscriptionId);
   const attempt =
     subscription?.state === 'disabled' || !subscription
       ? refusedAttempt(
@@ -325,7 +342,7 @@ export function startDeliveryWorker(
   },
 ): DeliveryWorker {
   const pollMs = options.pollMs ?? 1_000;
-  const concurrency = options.concurrency ?? 8;
+  const concurrency = options.concurrency ?? 16;
   const now = options.now ?? (() => new Date());
   let stopped = false;
   let woken = false;
@@ -337,11 +354,21 @@ export function startDeliveryWorker(
       let full = false;
       try {
         const due = await queryDueEventDeliveries(options.store, now(), concurrency * 4);
+        // One read of each subscription per pass: its state and URL as the pass began.
+        const read = new Map<string, ReturnType<SubscriptionLookup>>();
+        const lookup: SubscriptionLookup = (scope, id) => {
+          let found = read.get(id);
+          if (!found) {
+            found = getEventSubscription(options.store, scope, id);
+            read.set(id, found);
+          }
+          return found;
+        };
         full = due.length === concurrency * 4;
         for (let start = 0; start < due.length && !stopped; start += concurrency) {
           const results = await Promise.all(
             due.slice(start, start + concurrency).map((ref) =>
-              attemptDelivery(options, ref).catch((error: unknown) => {
+              attemptDelivery(options, ref, lookup).catch((error: unknown) => {
                 options.onError?.(error);
                 return { kind: 'done' } as const;
               }),

@@ -1017,6 +1017,22 @@ export function eventDeliveryKey(
   };
 }
 
+const DELIVERY_PARTITION_OF = /^(?:ACCT#(\d{12})|PLATFORM)#EVENT-DELIVERIES#(sub_[0-9a-f]{24})$/;
+
+/** The delivery a key of eventDeliveryKey's grammar addresses (undefined for any other key). */
+export function eventDeliveryOfKey(
+  key: ItemKey,
+): { scope: EventSubscriberScope; subscriptionId: string; deliveryId: string } | undefined {
+  const partition = DELIVERY_PARTITION_OF.exec(key.pk);
+  const deliveryId = key.sk.startsWith(eventDeliveryPrefix) ? key.sk.slice(eventDeliveryPrefix.length) : '';
+  if (!partition || !EVENT_DELIVERY_ID.test(deliveryId)) return undefined;
+  return {
+    scope: partition[1] ? { accountId: partition[1] } : 'platform',
+    subscriptionId: partition[2] as string,
+    deliveryId,
+  };
+}
+
 /** The GSI1 partition of every delivery waiting for an attempt, by when it is due. */
 export const EVENT_DELIVERIES_DUE = 'EVENT-DELIVERIES-DUE';
 
