@@ -183,6 +183,25 @@ describe('the change-stream Lambda handler', () => {
   });
 });
 
+describe('decodeChangeStream', () => {
+  it('skips an item that is not a change record, even one whose image it could not decode', () => {
+    // DynamoDB Local's stream shows an empty map attribute as a value of no type (a SCIM profile
+    // with no extra attributes): decoding it would throw and stall every consumer of the stream.
+    const undecodable = {
+      eventName: 'INSERT',
+      dynamodb: {
+        NewImage: {
+          pk: { S: `ACCT#${ACCOUNT}#USER#AIDAEXAMPLEUSER00001` },
+          sk: { S: 'SCIM' },
+          entity: { S: 'scim-profile' },
+          attributes: {},
+        },
+      },
+    };
+    expect(decodeChangeStream([undecodable as unknown as ChangeStreamRecord])).toEqual([]);
+  });
+});
+
 describe('transact', () => {
   it('refuses a change with no origin and writes nothing', async () => {
     const strict = createStoreContext({ tableName: store.tableName, endpoint: inject('dynamodbEndpoint') });

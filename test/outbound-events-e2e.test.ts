@@ -296,6 +296,73 @@ describe('outbound events', () => {
     expect(typesAt('/other').filter((type) => type?.startsWith('account.'))).toEqual([]);
   });
 
+  it('delivers changes made through SCIM and provisioning webhooks as the same events as the IAM API', async () => {
+    // A tenant the back office knows by its externalId, with a subscription of its own.
+    const created = await api(operator, 'POST', '/v1/accounts', {
+      alias: 'events-crm',
+      externalId: 'crm-events-1',
+    });
+    expect(created.status).toBe(201);
+    const crm = created.json as { accountId: string; rootAccessKey: SigningKey };
+    handedOut.add(crm.rootAccessKey.secretAccessKey);
+    await subscribe(crm.rootAccessKey, '/crm', ['iam.user.created', 'iam.user.deleted']);
+
+    // SCIM: the tenant's identity provider creates a user, then deprovisions it.
+    const token = await api(crm.rootAccessKey, 'POST', '/v1/scim/tokens', { name: 'okta' });
+    expect(token.status).toBe(201);
+    handedOut.add(String(token.json.token));
+    const scim = (method: string, path: string, body?: unknown) =>
+      platform.app.request(`http://palisade.test/scim/v2${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token.json.token}`, 'content-type': 'application/scim+json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const user = await scim('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'grace@example.com',
+      active: true,
+    });
+    expect(user.status).toBe(201);
+    const { id } = (await user.json()) as { id: string };
+    expect((await scim('DELETE', `/Users/${id}`)).status).toBe(204);
+
+    // A provisioning webhook from the back office adds a member to the same tenant.
+    const secret = await api(operator, 'POST', '/v1/provisioning/secrets');
+    expect(secret.status).toBe(201);
+    handedOut.add(String(secret.json.secret));
+    const body = JSON.stringify({
+      type: 'member.upserted',
+      timestamp: new Date().toISOString(),
+      data: { tenantExternalId: 'crm-events-1', userName: 'linus' },
+    });
+    const webhookId = 'msg_events_member_1';
+    const sentAt = new Date();
+    const applied = await platform.app.request('http://palisade.test/v1/provisioning/webhooks', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': webhookId,
+        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+        'webhook-signature': new Webhook(String(secret.json.secret)).sign(webhookId, sentAt, body),
+      },
+      body,
+    });
+    expect(applied.status).toBe(200);
+
+    await eventually(() => at('/crm').length >= 3, 'the SCIM- and webhook-driven events');
+    expect(at('/crm').every((request) => request.verified !== undefined)).toBe(true);
+    expect(
+      at('/crm')
+        .map((request) => `${request.verified?.type} ${request.verified?.data.userName}`)
+        .sort(),
+    ).toEqual([
+      'iam.user.created grace@example.com',
+      'iam.user.created linus',
+      'iam.user.deleted grace@example.com',
+    ]);
+    expect(at('/crm').every((request) => request.verified?.data.accountId === crm.accountId)).toBe(true);
+  });
+
   it('retries a failing receiver with backoff and the same webhook-id, and lists the attempts with their status codes', async () => {
     const id = await subscribe(tenant.key, '/flaky', ['iam.group.created']);
     scripts.set('/flaky', [500, 503]);

@@ -13,7 +13,7 @@ import {
   ListStreamsCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { type ChangeRecord, toChangeRecord } from './change-records.ts';
+import { CHANGE_RECORD_ENTITY, type ChangeRecord, toChangeRecord } from './change-records.ts';
 
 /** What consumes change records, in commit order per account; a throw means "deliver again". */
 export type ChangeConsumer = (records: readonly ChangeRecord[]) => Promise<void>;
@@ -40,6 +40,10 @@ export function decodeChangeStream(records: readonly ChangeStreamRecord[]): Chan
   for (const record of records) {
     const image = record.dynamodb?.NewImage;
     if (record.eventName !== 'INSERT' || !image) continue;
+    // INVARIANT: only outbox items are decoded. The local reader sees every item of the table, and
+    // one it could not decode (DynamoDB Local shows an empty map as a value of no type) would
+    // otherwise stall every consumer on that batch for good.
+    if ((image as Record<string, { S?: string }>).entity?.S !== CHANGE_RECORD_ENTITY) continue;
     const change = toChangeRecord(unmarshall(image as Record<string, AttributeValue>));
     if (change) decoded.push(change);
   }
