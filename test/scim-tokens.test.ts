@@ -45,6 +45,16 @@ describe('SCIM tokens', () => {
     expect(fixture.token).toMatch(/^pscim_[A-Za-z0-9_-]{43}$/);
   });
 
+  it("files the token's creation as one of Palisade's own REST calls, without the token", async () => {
+    const events = (await scanTableDocuments(fixture.platform.store))
+      .filter((item) => item.pk === `ACCT#${fixture.accountId}#AUDIT`)
+      .map((item) => JSON.parse(String(item.event)) as Record<string, unknown>)
+      .filter((event) => event.eventName === 'CreateScimToken');
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ eventSource: 'palisade', requestParameters: { name: 'okta' } });
+    expect(JSON.stringify(events[0])).not.toContain(fixture.token);
+  });
+
   it('lists tokens without secrets and records the last use at most once a minute', async () => {
     const before = await restAs(fixture.platform, fixture.root, 'GET', '/v1/scim/tokens');
     expect(before.status).toBe(200);

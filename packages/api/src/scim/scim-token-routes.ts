@@ -82,7 +82,8 @@ export function scimTokenRoutes(tokens: ScimTokens): RouteSpec[] {
           caller,
           () => tokens.create(caller as Caller, body),
           {
-            eventSource: 'scim.palisade',
+            // Managing tokens is one of Palisade's own REST operations; what tokens do is scim.palisade.
+            eventSource: 'palisade',
             requestParameters: () => ({ name: body.name }),
           },
         );
@@ -141,7 +142,8 @@ export function scimTokenRoutes(tokens: ScimTokens): RouteSpec[] {
           caller,
           () => tokens.revoke(caller as Caller, tokenId),
           {
-            eventSource: 'scim.palisade',
+            // Managing tokens is one of Palisade's own REST operations; what tokens do is scim.palisade.
+            eventSource: 'palisade',
             requestParameters: () => ({ tokenId }),
             resources: [tokenId],
           },
