@@ -36,7 +36,7 @@ describe('the audit sealer on the change stream', () => {
   let reader: ReturnType<typeof startChangeStreamReader>;
 
   beforeAll(async () => {
-    platform = await createTestPlatform({ prefix: 'audit-sealer' });
+    platform = await createTestPlatform({ prefix: 'audit-sealer', stream: true });
     reader = startChangeStreamReader({
       tableName: platform.store.tableName,
       endpoint: inject('dynamodbEndpoint'),
@@ -117,7 +117,7 @@ describe('auditTrailsOfChange', () => {
 describe('audit retention', () => {
   it('reads PALISADE_AUDIT_RETENTION_DAYS and expires events that many days after them', async () => {
     const config = readStoreConfig({
-      TABLE_NAME: (await createTestPlatform({ prefix: 'audit-retention' })).store.tableName,
+      TABLE_NAME: (await createTestPlatform({ prefix: 'audit-retention', stream: true })).store.tableName,
       DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
       PALISADE_AUDIT_RETENTION_DAYS: '30',
     });

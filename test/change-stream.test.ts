@@ -31,7 +31,7 @@ const ACCOUNT = '123456789012';
 let store: StoreContext;
 
 beforeAll(async () => {
-  store = await createTestTable('change-stream');
+  store = await createTestTable('change-stream', { stream: true });
 });
 
 const origin = (operation: string) => ({

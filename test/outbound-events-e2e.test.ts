@@ -115,6 +115,7 @@ beforeAll(async () => {
 
   platform = await createTestPlatform({
     prefix: 'events',
+    stream: true,
     masterKey: MASTER_KEY,
     events: { allowPrivate: true },
   });

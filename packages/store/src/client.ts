@@ -130,7 +130,9 @@ export async function ensureTable(
           ],
           Projection: { ProjectionType: 'ALL' },
         })),
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        ...(definition.stream
+          ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' as const } }
+          : {}),
       }),
     );
   } catch (error) {

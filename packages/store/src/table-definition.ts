@@ -16,7 +16,8 @@ export interface TableDefinition {
   readonly sortKey: string;
   readonly globalIndexes: readonly IndexDefinition[];
   readonly ttlAttribute: string;
-  readonly stream: 'new-and-old-images';
+  /** Absent only for tables nothing reads the stream of (most test tables: a stream costs DynamoDB Local). */
+  readonly stream?: 'new-and-old-images';
 }
 
 /** Palisade's single table. Generic key names: the entity grammar lives in keys.ts. */
