@@ -20,7 +20,8 @@ import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import { errorResponses, jsonSchemaOf } from './openapi-document.ts';
-import { type Method, once, operationId, type RouteSpec } from './route-spec.ts';
+import { routeHeading } from './route-docs.ts';
+import { type Method, once, type RouteSpec } from './route-spec.ts';
 
 /** What the event subscription routes need. */
 export interface EventSubscriptionRouteDependencies {
@@ -107,13 +108,16 @@ function subscriptionRoute(
 ): RouteConfig {
   const { description, ...parts } = rest;
   return {
-    method,
-    path,
-    operationId: operationId(method, path),
-    summary,
-    description: `${description ? `${description} ` : ''}Needs \`${action}\`. ${WHO}`,
-    tags: [TAG],
-    'x-iam-action': action,
+    ...routeHeading(
+      {
+        method,
+        path,
+        summary,
+        description: `${description ? `${description} ` : ''}Needs \`${action}\`. ${WHO}`,
+        tag: TAG,
+      },
+      action,
+    ),
     ...parts,
   };
 }

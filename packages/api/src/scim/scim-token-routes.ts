@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { runAsChange } from '../change-origin.ts';
 import { failureResponse } from '../error-responses.ts';
 import { errorResponses, jsonSchemaOf } from '../rest/openapi-document.ts';
-import { type Method, once, operationId, type RouteSpec } from '../rest/route-spec.ts';
+import { routeHeading } from '../rest/route-docs.ts';
+import { type Method, once, type RouteSpec } from '../rest/route-spec.ts';
 
 const TAG = 'SCIM provisioning';
 
@@ -38,13 +39,16 @@ function tokenRoute(
   rest: Partial<RouteConfig> & Pick<RouteConfig, 'responses'>,
 ): RouteConfig {
   return {
-    method,
-    path,
-    operationId: operationId(method, path),
-    summary,
-    description: `Needs \`${action}\` (the account's root always may).`,
-    tags: [TAG],
-    'x-iam-action': action,
+    ...routeHeading(
+      {
+        method,
+        path,
+        summary,
+        description: `Needs \`${action}\` (the account's root always may).`,
+        tag: TAG,
+      },
+      action,
+    ),
     ...rest,
   };
 }
