@@ -28,7 +28,7 @@ import { iamConfiguration, type TerraformTarget } from './fixtures/terraform-iam
 const missing = terraformMissing();
 if (missing) console.warn(`terraform-e2e skipped: ${missing}`);
 
-// Terraform's own default is 10; the provider's calls are short, so more overlap helps on 2 cores.
+// Terraform's default is 10: the configuration's first level alone has more independent resources.
 const PARALLELISM = '-parallelism=20';
 
 let running: RunningPlatform;

@@ -45,7 +45,8 @@ export function missingCalls(type: TerraformType, served: ServedOperations): str
 }
 
 const code = (name: string) => `\`${name}\``;
-const sorted = (names: Iterable<string>) => [...new Set(names)].sort((a, b) => a.localeCompare(b, 'en'));
+// Code-point order: the same on every machine, whatever its locale data.
+const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
 
 /** `label` and a comma-separated list of names in code spans, wrapped (Markdown keeps one paragraph). */
 function nameList(label: string, names: readonly string[]): string {
@@ -53,15 +54,14 @@ function nameList(label: string, names: readonly string[]): string {
   let line = label;
   for (const [index, name] of names.entries()) {
     const item = `${code(name)}${index < names.length - 1 ? ',' : '.'}`;
-    if (line !== '' && line.length + 1 + item.length > 100) {
+    if (line.length + 1 + item.length > 100) {
       lines.push(line);
       line = item;
     } else {
-      line = line === '' ? item : `${line} ${item}`;
+      line = `${line} ${item}`;
     }
   }
-  if (line !== '') lines.push(line);
-  return lines.join('\n');
+  return [...lines, line].join('\n');
 }
 
 /** The generated block, markers included. */
