@@ -124,7 +124,6 @@ describe.skipIf(missing !== undefined)('Terraform with the hashicorp/aws provide
       role_description: 'runs the app',
       dev_members: ['tf-alice'],
       read_only_name: 'ReadOnlyAccess',
-      app_policy_tags: { team: 'blue' },
       staff: ['tf-alice', 'tf-bob'],
       service_roles: ['tf-app-role'],
       alias: `tf-first-${accountId}`,
@@ -132,6 +131,8 @@ describe.skipIf(missing !== undefined)('Terraform with the hashicorp/aws provide
       alice_may_get_user: true,
     });
     expect(values.app_policy_document).toMatchObject({ Statement: [{ Action: 'iam:GetUser' }] });
+    expect(values.app_policy_tags).toEqual({ team: 'blue', cost: 'a1' });
+    expect(values.alice_tags).toEqual({ team: 'blue', cost: 'a1' });
   }, 240_000);
 
   it('applies a change to every updatable argument and then plans no change', async () => {
@@ -155,7 +156,6 @@ describe.skipIf(missing !== undefined)('Terraform with the hashicorp/aws provide
       role_max_session_duration: 7200,
       role_description: 'runs the app in production',
       dev_members: ['tf-alice', 'tf-robert'],
-      app_policy_tags: { team: 'green', tier: 'gold' },
       staff: ['tf-alice', 'tf-robert'],
       alias: `tf-second-${accountId}`,
       oidc_client_ids: ['palisade', 'sts.amazonaws.com'],
@@ -163,6 +163,9 @@ describe.skipIf(missing !== undefined)('Terraform with the hashicorp/aws provide
     expect(values.app_policy_document).toMatchObject({
       Statement: [{ Action: ['iam:GetUser', 'iam:ListUsers'] }],
     });
+    // toEqual, not a subset: the dropped tag must be gone.
+    expect(values.app_policy_tags).toEqual({ team: 'green', tier: 'gold' });
+    expect(values.alice_tags).toEqual({ team: 'green', env: 'prod' });
   }, 240_000);
 
   it('destroys everything it created, leaving the account empty', async () => {

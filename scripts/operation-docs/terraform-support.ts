@@ -93,7 +93,10 @@ export const TERRAFORM_TYPES: readonly TerraformType[] = [
     'DeleteRolePermissionsBoundary',
     'TagRole',
     'UntagRole',
+    // Deleting: instance profiles first, and with force_detach_policies every policy.
     'ListInstanceProfilesForRole',
+    'DeleteRolePolicy',
+    'DetachRolePolicy',
     'DeleteRole',
   ]),
   resource('aws_iam_role_policies_exclusive', ['ListRolePolicies', 'DeleteRolePolicy']),
@@ -118,12 +121,14 @@ export const TERRAFORM_TYPES: readonly TerraformType[] = [
     'DeleteUserPermissionsBoundary',
     'TagUser',
     'UntagUser',
-    // force_destroy: everything attached to the user goes first.
+    // Deleting: group memberships, and with force_destroy everything attached to the user.
     'ListAccessKeys',
     'DeleteAccessKey',
     'ListSSHPublicKeys',
     'ListSigningCertificates',
     'ListServiceSpecificCredentials',
+    'ListVirtualMFADevices',
+    'DeleteVirtualMFADevice',
     'ListMFADevices',
     'DeactivateMFADevice',
     'DeleteLoginProfile',
