@@ -65,7 +65,10 @@ export type FailureCode =
   | 'scim.invalid-value'
   | 'scim.no-target'
   | 'scim.mutability'
-  | 'scim.too-many';
+  | 'scim.too-many'
+  // ---- STS operations (issue #15) ----
+  | 'sts.unknown-access-key'
+  | 'sts.invalid-authorization-message';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

@@ -4,6 +4,7 @@
  * and GetCallerIdentity, as operation tables the REST and Query interfaces call.
  */
 import type { OperationTable } from '@palisade/principals';
+import { getAccessKeyInfoOperation } from './access-key-info.ts';
 import { assumeRoleOperation } from './assume-role.ts';
 import { getCallerIdentityOperation } from './caller-identity.ts';
 import { getSessionTokenOperation } from './session-token.ts';
@@ -60,6 +61,7 @@ export function stsOperations(context: StsContext) {
     AssumeRole: assumeRoleOperation(context),
     GetSessionToken: getSessionTokenOperation(context),
     GetCallerIdentity: getCallerIdentityOperation(),
+    GetAccessKeyInfo: getAccessKeyInfoOperation(context),
   } satisfies OperationTable;
 }
 

@@ -94,6 +94,9 @@ export const sessionTokenSchema = z.object({ credentials: credentialsSchema });
 /** The body of `GET /v1/sts/caller-identity`. */
 export const callerIdentitySchema = z.object({ userId: z.string(), account: z.string(), arn: z.string() });
 
+/** The body of `POST /v1/sts/access-key-info`. */
+export const accessKeyInfoSchema = z.object({ account: z.string() });
+
 const STS_ROUTES: readonly StsRoute[] = [
   {
     method: 'post',
@@ -152,6 +155,18 @@ const STS_ROUTES: readonly StsRoute[] = [
       providerId: field('ProviderId'),
     },
     response: webIdentitySessionSchema,
+  },
+  // ---- STS operations (issue #15) ----
+  {
+    method: 'post',
+    path: '/v1/sts/access-key-info',
+    action: 'GetAccessKeyInfo',
+    signed: true,
+    summary: 'The account an access key id belongs to',
+    description:
+      'For long-term (`AKIA…`) and temporary (`ASIA…`) keys; says nothing of the key state or owner.',
+    body: { accessKeyId: field('AccessKeyId', true) },
+    response: accessKeyInfoSchema,
   },
 ];
 
