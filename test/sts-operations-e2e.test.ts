@@ -161,6 +161,28 @@ describe('GetFederationToken with @aws-sdk/client-sts', () => {
     );
   });
 
+  it("ends a federated user's credentials with the user that federated it", async () => {
+    const temp = await running.userWithKey(A, 'temp-broker');
+    await running.asRoot(A, 'PutUserPolicy', {
+      UserName: 'temp-broker',
+      PolicyName: 'federate',
+      PolicyDocument: doc({ Effect: 'Allow', Action: 'sts:GetFederationToken', Resource: '*' }),
+    });
+    const issued = await sts(temp).send(new GetFederationTokenCommand({ Name: 'short-lived' }));
+    const credentials = {
+      accessKeyId: issued.Credentials?.AccessKeyId ?? '',
+      secretAccessKey: issued.Credentials?.SecretAccessKey ?? '',
+      sessionToken: issued.Credentials?.SessionToken ?? '',
+    };
+    expect((await sts(credentials).send(new GetCallerIdentityCommand({}))).UserId).toBe(`${A}:short-lived`);
+    await running.asRoot(A, 'DeleteUserPolicy', { UserName: 'temp-broker', PolicyName: 'federate' });
+    await running.asRoot(A, 'DeleteAccessKey', { UserName: 'temp-broker', AccessKeyId: temp.accessKeyId });
+    await running.asRoot(A, 'DeleteUser', { UserName: 'temp-broker' });
+    expect((await refusal(sts(credentials).send(new GetCallerIdentityCommand({})))).name).toBe(
+      'InvalidClientTokenId',
+    );
+  });
+
   it('refuses federation from federated credentials', async () => {
     const first = await federate({
       Name: 'first',
