@@ -171,6 +171,28 @@ describe('GetFederationToken', () => {
     expect(refused.ok ? '' : refused.message).toContain(`arn:aws:sts::${A}:federated-user/someone`);
   });
 
+  it('is refused to a signed-in session, which is no long-term key', async () => {
+    const facts = callerFacts(alice);
+    if (!facts) throw new Error('no facts');
+    const signedIn = {
+      ...alice,
+      facts: {
+        ...facts,
+        signInSession: {
+          sessionId: 'sign-in-1',
+          accountId: A,
+          owner: { kind: 'user' as const, userId: facts.userId },
+          expiresAt: NOW.getTime() / 1000 + 3600,
+        },
+      },
+    };
+    expect(await federate(signedIn, { Name: 'web' })).toMatchObject({
+      ok: false,
+      code: 'access.denied',
+      message: 'Cannot call GetFederationToken with session credentials',
+    });
+  });
+
   it('caps what the root federates at one hour and accepts 900 to 129,600 seconds', async () => {
     const byRoot = await mustFederate(f.rootA, {
       Name: 'ops',
