@@ -191,6 +191,10 @@ const REQUESTS: Record<string, Record<string, unknown>> = {
     Tags: TAGS,
     TransitiveTagKeys: ['team'],
   },
+  // ---- STS operations (issue #15) ----
+  'sts:DecodeAuthorizationMessage': { EncodedMessage: 'sb1.not-a-message' },
+  'sts:GetAccessKeyInfo': { AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA' },
+  'sts:GetFederationToken': { Name: 'federated', Tags: TAGS },
 };
 
 /** Checks made inside AssumeRole, each asked with AssumeRole's request. */

@@ -5,6 +5,7 @@
 import { createPlatformApp, type LogSink } from '@palisade/api';
 import { createSecretBoxFromConfig, type SecretBox } from '@palisade/credentials';
 import { type ChangeOrigin, pingTable, recordUnchangedCall, type StoreContext } from '@palisade/store';
+import { authorizationMessageSealer } from '@palisade/sts';
 import type { Hono } from 'hono';
 import type { PlatformConfig } from './config.ts';
 import { storeFor } from './store.ts';
@@ -35,6 +36,7 @@ export function platformShell(runtime: Runtime): Hono {
     checkHealth: () => pingTable(runtime.store),
     log: runtime.log,
     recordRefusal: (outcome) => recordUnchangedCall(runtime.store, outcome),
+    sealAuthorizationMessage: authorizationMessageSealer(runtime.secrets),
     ...(runtime.config.trustedProxy ? { trustedProxy: runtime.config.trustedProxy } : {}),
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { Failure, FieldError } from '@palisade/failures';
 import type { Context } from 'hono';
+import { messageWithAuthorization } from './authorization-messages.ts';
 import { errorTable, internalError, type WireError } from './error-table.ts';
 import { escapeXml } from './xml.ts';
 
@@ -38,7 +39,7 @@ const IAM_NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/';
 /** Answers a failure in the request's protocol, with the status from the error table. */
 export function failureResponse(
   c: Context,
-  failure: Pick<Failure, 'code' | 'message' | 'fields'>,
+  failure: Pick<Failure, 'code' | 'message' | 'fields' | 'authorization'>,
   protocol: Protocol,
   xmlNamespace = IAM_NAMESPACE,
 ) {
@@ -46,7 +47,7 @@ export function failureResponse(
     c,
     errorTable[failure.code],
     failure.code,
-    failure.message,
+    messageWithAuthorization(c, failure),
     protocol,
     xmlNamespace,
     failure.fields,

@@ -82,6 +82,11 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'scim.no-target': sender(400, 'ValidationError'),
   'scim.mutability': sender(400, 'ValidationError'),
   'scim.too-many': sender(400, 'ValidationError'),
+  // ---- STS operations (issue #15) ----
+  // GetAccessKeyInfo of an id never issued here (or deleted): AWS documents only "might return an error".
+  'sts.unknown-access-key': sender(400, 'InvalidParameterValue'),
+  // DecodeAuthorizationMessage of a message that is not one, is tampered with, or is another account's.
+  'sts.invalid-authorization-message': sender(400, 'InvalidAuthorizationMessageException'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

@@ -1,5 +1,6 @@
 /** Hono apps: HTTP concerns only (parse, authenticate, map errors, render). */
 export * from './access-log.ts';
+export * from './authorization-messages.ts';
 export * from './authorization-schemes.ts';
 export * from './aws-json-app.ts';
 export * from './aws-query/index.ts';

@@ -5,6 +5,7 @@
 import { isPlatformUnavailableError } from '@palisade/failures';
 import { Hono } from 'hono';
 import { accessLog, type LogSink } from './access-log.ts';
+import { authorizationMessages, type SealAuthorizationMessage } from './authorization-messages.ts';
 import { clientAddress, type TrustedProxy } from './client-address.ts';
 import {
   internalErrorResponse,
@@ -26,6 +27,8 @@ export interface PlatformDependencies {
   readonly trustedProxy?: TrustedProxy;
   /** Files a refused call's audit event (absent: refusals are not recorded). */
   readonly recordRefusal?: RecordRefusal;
+  /** Seals AccessDenied answers' encoded authorization messages (absent: none is appended). */
+  readonly sealAuthorizationMessage?: SealAuthorizationMessage;
 }
 
 /**
@@ -46,6 +49,7 @@ export function createPlatformApp(deps: PlatformDependencies): Hono {
   app.use(clientAddress(deps.trustedProxy));
   app.use(accessLog(deps.log));
   if (deps.recordRefusal) app.use(refusalAudit(deps.recordRefusal));
+  if (deps.sealAuthorizationMessage) app.use(authorizationMessages(deps.sealAuthorizationMessage));
 
   app.get('/healthz', async (c) => {
     const health = await deps.checkHealth();

@@ -19,7 +19,14 @@ import { redact } from './redaction.ts';
 
 /** CloudTrail's userIdentity block. */
 export interface CloudTrailUserIdentity {
-  readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'WebIdentityUser' | 'AWSAccount' | 'Unknown';
+  readonly type:
+    | 'Root'
+    | 'IAMUser'
+    | 'AssumedRole'
+    | 'FederatedUser'
+    | 'WebIdentityUser'
+    | 'AWSAccount'
+    | 'Unknown';
   readonly principalId?: string;
   readonly arn?: string;
   readonly accountId?: string;
@@ -131,6 +138,21 @@ export function userIdentityOf(principal: ChangePrincipal | undefined): CloudTra
         },
       };
     }
+    case 'federated-user':
+      // GetFederationToken credentials: named `<account>:<name>`, with their session's times.
+      return {
+        type: 'FederatedUser',
+        principalId: principal.principalId,
+        arn: principal.arn,
+        accountId: principal.accountId,
+        ...common,
+        sessionContext: {
+          attributes: {
+            ...(principal.sessionIssuedAt ? { creationDate: toSeconds(principal.sessionIssuedAt) } : {}),
+            mfaAuthenticated: 'false',
+          },
+        },
+      };
     case 'web-identity':
       // AWS names a federated caller by its provider, audience and subject, and gives it no account.
       return {

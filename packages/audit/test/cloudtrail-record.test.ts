@@ -153,6 +153,35 @@ describe('buildCloudTrailRecord', () => {
     });
   });
 
+  it('describes a GetFederationToken session as a FederatedUser named <account>:<name>', () => {
+    const record = buildCloudTrailRecord({
+      origin: {
+        ...USER_ORIGIN,
+        principal: {
+          type: 'federated-user',
+          arn: 'arn:aws:sts::111122223333:federated-user/app-7',
+          accountId: '111122223333',
+          principalId: '111122223333:app-7',
+          accessKeyId: 'ASIAEXAMPLEFEDERATE1',
+          sessionIssuedAt: '2026-12-07T07:00:00.000Z',
+          mfaAuthenticated: false,
+        },
+      },
+      details: createUserDetails('bob'),
+      scope: ACCOUNT,
+      at: AT,
+      eventId: EVENT_ID,
+    });
+    expect(record.userIdentity).toEqual({
+      type: 'FederatedUser',
+      principalId: '111122223333:app-7',
+      arn: 'arn:aws:sts::111122223333:federated-user/app-7',
+      accountId: '111122223333',
+      accessKeyId: 'ASIAEXAMPLEFEDERATE1',
+      sessionContext: { attributes: { creationDate: '2026-12-07T07:00:00Z', mfaAuthenticated: 'false' } },
+    });
+  });
+
   it('files a sign-in as ConsoleLogin with its outcome and MFA use', () => {
     const record = buildCloudTrailRecord({
       origin: { ...USER_ORIGIN, via: 'sign-in', operation: 'SignIn' },

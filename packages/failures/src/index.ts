@@ -65,7 +65,10 @@ export type FailureCode =
   | 'scim.invalid-value'
   | 'scim.no-target'
   | 'scim.mutability'
-  | 'scim.too-many';
+  | 'scim.too-many'
+  // ---- STS operations (issue #15) ----
+  | 'sts.unknown-access-key'
+  | 'sts.invalid-authorization-message';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {
@@ -74,6 +77,32 @@ export interface Failure {
   readonly message: string;
   /** Which input fields were wrong and why (a webhook's data, a blueprint's documents); never a value. */
   readonly fields?: readonly FieldError[];
+  /** An AccessDenied's facts, answered only sealed (the encoded authorization message, issue #15). */
+  readonly authorization?: DeniedRequest;
+}
+
+// ---- STS operations (issue #15) ----
+
+/**
+ * What the engine knew of a denied request: who asked, what for, the statements that matched and
+ * the request context. Interfaces answer it only sealed; DecodeAuthorizationMessage opens it.
+ */
+export interface DeniedRequest {
+  /** The account whose callers may decode it: the caller's. */
+  readonly accountId: string;
+  readonly principal: { readonly id: string; readonly name?: string; readonly arn: string };
+  readonly action: string;
+  readonly resource: string;
+  readonly explicitDeny: boolean;
+  readonly matchedStatements: readonly {
+    readonly statementId: string;
+    readonly effect: 'Allow' | 'Deny';
+    readonly policyId: string;
+    readonly policyType: string;
+  }[];
+  /** Policies that could not be read and were skipped. */
+  readonly failures: readonly string[];
+  readonly context: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** One wrong input field: its path (`data.owner.userName`, `groups.0.policies.1.document`) and the problem. */

@@ -30,7 +30,15 @@ export type ActionKey =
   | 'sts:TransitiveTagKeys';
 
 /** The resource types IAM and STS actions are authorized on (`none`: the resource is `*`). */
-export type ActionResourceType = 'user' | 'group' | 'role' | 'policy' | 'oidc-provider' | 'mfa' | 'none';
+export type ActionResourceType =
+  | 'user'
+  | 'group'
+  | 'role'
+  | 'policy'
+  | 'oidc-provider'
+  | 'mfa'
+  | 'federated-user'
+  | 'none';
 
 /** One action's row: its resource type and the action's own condition keys. */
 export interface ActionContextSpec {
@@ -51,6 +59,7 @@ export const RESOURCE_TYPE_KEYS: Readonly<Record<ActionResourceType, readonly st
   'oidc-provider': ['aws:ResourceTag/${TagKey}'],
   mfa: [],
   group: [],
+  'federated-user': [],
   none: [],
 };
 
@@ -62,6 +71,7 @@ export const RESOURCE_TYPE_ARNS: Readonly<Record<ActionResourceType, string>> = 
   policy: 'arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}',
   'oidc-provider': 'arn:${Partition}:iam::${Account}:oidc-provider/${OidcProviderName}',
   mfa: 'arn:${Partition}:iam::${Account}:mfa/${MfaTokenIdWithPath}',
+  'federated-user': 'arn:${Partition}:sts::${Account}:federated-user/${UserName}',
   none: '*',
 };
 
@@ -198,6 +208,10 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'sts:GetSessionToken': row('none'),
   'sts:SetSourceIdentity': row('role', ['sts:SourceIdentity']),
   'sts:TagSession': row('role', ['aws:RequestTag/${TagKey}', 'aws:TagKeys', 'sts:TransitiveTagKeys']),
+  // ---- STS operations (issue #15) ----
+  'sts:DecodeAuthorizationMessage': row('none'),
+  'sts:GetAccessKeyInfo': row('none'),
+  'sts:GetFederationToken': row('federated-user', ['aws:RequestTag/${TagKey}', 'aws:TagKeys']),
 };
 
 const ACTION_SCOPED_GLOBAL = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/i;

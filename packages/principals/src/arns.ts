@@ -242,3 +242,8 @@ export function parseInlinePolicyId(
     ? { ownerKind: owner.kind, policyName }
     : undefined;
 }
+
+/** `arn:<p>:sts::<account>:federated-user/<name>`: a GetFederationToken session's ARN. */
+export function federatedUserArn(partition: string, accountId: string, name: string): string {
+  return `arn:${partition}:sts::${accountId}:federated-user/${name}`;
+}

@@ -35,7 +35,14 @@ import {
   stampsHold,
 } from '@palisade/store';
 import type { Caller } from './caller.ts';
-import { type CallerRequest, operatorCaller, roleSessionCaller, rootCaller, userCaller } from './callers.ts';
+import {
+  type CallerRequest,
+  federatedUserCaller,
+  operatorCaller,
+  roleSessionCaller,
+  rootCaller,
+  userCaller,
+} from './callers.ts';
 import { holdWritesUntilConfirmed } from './confirmed-operations.ts';
 import type { RequestOrigin } from './context-keys.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
@@ -290,11 +297,18 @@ async function sessionCaller(
     );
   }
   const subject = session.subject;
-  if (subject.kind === 'root')
-    return ok(rootCaller(context.partition, session.accountId, context.now, session, request));
-  const kind = subject.kind === 'role' ? 'role' : 'user';
-  const name = subject.kind === 'role' ? subject.roleName : subject.userName;
-  const expectedId = subject.kind === 'role' ? subject.roleId : subject.userId;
+  // A federated user stands on its issuer's permissions: the issuer is the principal to load.
+  const owner = subject.kind === 'federated-user' ? subject.issuer : subject;
+  if (owner.kind === 'root') {
+    return ok(
+      subject.kind === 'federated-user'
+        ? federatedUserCaller(context.partition, undefined, session, context.now, request)
+        : rootCaller(context.partition, session.accountId, context.now, session, request),
+    );
+  }
+  const kind = owner.kind === 'role' ? 'role' : 'user';
+  const name = owner.kind === 'role' ? owner.roleName : owner.userName;
+  const expectedId = owner.kind === 'role' ? owner.roleId : owner.userId;
   const effective = await loadEffectivePolicies(
     context.store,
     context.partition,
@@ -306,6 +320,8 @@ async function sessionCaller(
     return fail('credentials.unknown-key', INVALID_TOKEN);
   // INVARIANT: what a deactivated user got from GetSessionToken ends with the user's activation.
   if (effective.principal.active === false) return fail('credentials.inactive', INVALID_TOKEN);
+  if (subject.kind === 'federated-user')
+    return ok(federatedUserCaller(context.partition, effective, session, context.now, request));
   return ok(
     kind === 'role'
       ? roleSessionCaller(effective, session, context.now, request)

@@ -3,7 +3,7 @@
  * engine whether it may do something. Built by the authentication layer; the services never look
  * at credentials.
  */
-import { type Failure, fail } from '@palisade/failures';
+import { type DeniedRequest, type Failure, fail } from '@palisade/failures';
 import { type ActionContext, actionContext, actionContextSpec, type RequestFacts } from './action-context.ts';
 
 /** The engine's answer for one operation. */
@@ -13,10 +13,12 @@ export type AccessVerdict =
       readonly allowed: false;
       readonly reason: 'explicit-deny' | 'implicit-deny';
       readonly policyType?: string;
+      /** The denied request's facts, for the encoded authorization message (built only when asked). */
+      readonly deniedRequest?: () => DeniedRequest;
     };
 
 /** The kinds of authenticated principal. */
-export type CallerKind = 'root' | 'user' | 'assumed-role' | 'operator';
+export type CallerKind = 'root' | 'user' | 'assumed-role' | 'federated-user' | 'operator';
 
 /** An authenticated caller. */
 export interface Caller {
@@ -61,10 +63,11 @@ export function denialOf(
     verdict.reason === 'explicit-deny'
       ? `with an explicit deny in an ${type} policy`
       : `because no ${type} policy allows the ${action} action`;
-  return fail(
+  const denial = fail(
     'access.denied',
     `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
   );
+  return verdict.deniedRequest ? { ...denial, authorization: verdict.deniedRequest() } : denial;
 }
 
 /** AccessDenied for a sign-in session that must change its password before anything else. */

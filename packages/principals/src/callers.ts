@@ -2,6 +2,8 @@
  * Builds callers: the operator, an account's root, and IAM users whose every operation is decided
  * by the engine over their effective policies, with the context keys the platform owns.
  */
+
+import type { DeniedRequest } from '@palisade/failures';
 import {
   compilePrincipalPolicies,
   type Explanation,
@@ -10,7 +12,7 @@ import {
   type ResourcePolicies,
 } from '@palisade/policy';
 import type { PrincipalRecord, SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
-import { arnAccount, arnPartition, assumedRoleArn, rootArn } from './arns.ts';
+import { arnAccount, arnPartition, assumedRoleArn, federatedUserArn, rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
 import {
   type ContextPrincipal,
@@ -49,6 +51,8 @@ export interface CallerFacts {
   readonly passwordResetRequired?: boolean;
   /** Decides one request over the caller's own policies plus the request's resource policies. */
   evaluate(request: FactsRequest): Explanation;
+  /** The whole context `evaluate` decides `request` with, now (for a denial's authorization message). */
+  requestContext?(request: FactsRequest): Record<string, string | string[]>;
 }
 
 /** A caller built from stored policies, carrying its facts. */
@@ -131,10 +135,14 @@ function callerContextOf(
 /**
  * What GetSessionToken credentials may not do, as AWS documents it: no IAM API call unless the
  * session was authenticated with MFA, and of STS only AssumeRole and GetCallerIdentity.
+ * GetFederationToken credentials: no IAM API call at all, and of STS only GetCallerIdentity.
  */
 function sessionRestriction(session: StsSessionRecord | undefined, action: string): boolean {
   if (session === undefined || session.subject.kind === 'role') return false;
   const lower = action.toLowerCase();
+  if (session.subject.kind === 'federated-user') {
+    return lower.startsWith('iam:') || (lower.startsWith('sts:') && lower !== 'sts:getcalleridentity');
+  }
   if (lower.startsWith('iam:')) return session.mfaAuthenticatedAt === undefined;
   if (lower.startsWith('sts:')) return lower !== 'sts:assumerole' && lower !== 'sts:getcalleridentity';
   return false;
@@ -283,10 +291,38 @@ export function roleSessionCaller(
 
 /** A caller's `authorize` over its facts, for actions on resources of its own account. */
 function authorizeInAccount(facts: CallerFacts, accountId: string): Caller['authorize'] {
-  return (action, resource, context) =>
-    verdictOf(
-      facts.evaluate({ action, resource, resourceAccount: accountId, ...(context ? { context } : {}) }),
-    );
+  return (action, resource, context) => {
+    const request = { action, resource, resourceAccount: accountId, ...(context ? { context } : {}) };
+    const explanation = facts.evaluate(request);
+    const verdict = verdictOf(explanation);
+    if (verdict.allowed) return verdict;
+    return { ...verdict, deniedRequest: () => deniedRequestOf(facts, accountId, request, explanation) };
+  };
+}
+
+/** A denial's facts as the encoded authorization message carries them. */
+function deniedRequestOf(
+  facts: CallerFacts,
+  accountId: string,
+  request: FactsRequest,
+  explanation: Explanation,
+): DeniedRequest {
+  const name = facts.principalArn.slice(facts.principalArn.lastIndexOf('/') + 1);
+  return {
+    accountId,
+    principal: { id: facts.userId, name, arn: facts.principalArn },
+    action: request.action,
+    resource: request.resource,
+    explicitDeny: explanation.decision === 'explicitDeny',
+    matchedStatements: explanation.matchedStatements.map((s) => ({
+      statementId: s.sid ?? `${s.policyId}#${s.statementIndex}`,
+      effect: s.effect,
+      policyId: s.policyId,
+      policyType: s.policyType,
+    })),
+    failures: explanation.policyErrors.map((e) => `${e.policyId}: ${e.message}`),
+    context: facts.requestContext?.(request) ?? request.context ?? {},
+  };
 }
 
 function engineFacts(input: {
@@ -303,6 +339,7 @@ function engineFacts(input: {
     userId: input.userId,
     ...(input.session ? { session: input.session } : {}),
     principalTags: input.principalTags,
+    requestContext: (request) => ({ ...input.contextOf(input.now()), ...request.context }),
     evaluate: (request) =>
       evaluate(
         {
@@ -339,3 +376,89 @@ const POLICY_TYPE_WORDS: Record<string, string> = {
   resource: 'resource-based',
   trust: 'resource-based',
 };
+
+// ---- GetFederationToken sessions (issue #15) ----
+
+/** The root's permissions as a policy: everything (its account alone is enforced by `authorize`). */
+const ROOT_PERMISSIONS: PolicySource = {
+  id: 'root',
+  document: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+};
+/** A federated user given no session policy has no permissions (but what a resource policy names it for). */
+const NO_SESSION_POLICY: PolicySource = {
+  id: 'no-session-policy',
+  document: '{"Version":"2012-10-17","Statement":[]}',
+};
+
+const compiledFederations = new WeakMap<
+  StsSessionRecord,
+  { readonly issuer: EffectivePolicies | undefined; readonly compiled: PrincipalPolicies }
+>();
+
+/** The issuer's policies within its boundary intersected with the session's policies, compiled once. */
+function compileFederatedPolicies(
+  issuer: EffectivePolicies | undefined,
+  session: StsSessionRecord,
+): PrincipalPolicies {
+  const known = compiledFederations.get(session);
+  if (known && known.issuer === issuer) return known.compiled;
+  // INVARIANT: a federated user always has a session layer, so it never exceeds what its policies grant.
+  const sessionPolicies: PolicySource[] =
+    session.sessionPolicies.length > 0
+      ? session.sessionPolicies.map((p) => ({ id: p.id, document: p.document }))
+      : [NO_SESSION_POLICY];
+  const compiled = compilePrincipalPolicies({
+    identityPolicies: issuer ? issuer.identityPolicies : [ROOT_PERMISSIONS],
+    ...(issuer?.boundary ? { permissionsBoundaries: [issuer.boundary] } : {}),
+    sessionPolicies,
+  });
+  compiledFederations.set(session, { issuer, compiled });
+  return compiled;
+}
+
+/**
+ * A federated user (GetFederationToken credentials): the issuing user's policies within its
+ * boundary (or the root's whole account) intersected with the session policies, with the user's
+ * tags overridden by the session tags. `issuer` is undefined when the root asked for the token.
+ */
+export function federatedUserCaller(
+  partition: string,
+  issuer: EffectivePolicies | undefined,
+  session: StsSessionRecord,
+  now: () => Date,
+  request: CallerRequest = {},
+): FactualCaller {
+  const { accountId } = session;
+  const name = session.subject.kind === 'federated-user' ? session.subject.name : '';
+  const arn = federatedUserArn(partition, accountId, name);
+  const userId = `${accountId}:${name}`;
+  const principalTags = effectivePrincipalTags(issuer?.principal.tags ?? [], session.tags);
+  const facts = engineFacts({
+    principalArn: arn,
+    userId,
+    compiled: compileFederatedPolicies(issuer, session),
+    now,
+    session,
+    principalTags,
+    contextOf: callerContextOf(
+      { arn, accountId, type: 'FederatedUser', userId, tags: principalTags },
+      session,
+      request,
+    ),
+  });
+  const inAccount = authorizeInAccount(facts, accountId);
+  return {
+    accountId,
+    arn,
+    kind: 'federated-user',
+    authorize: (action, resource, context) => {
+      if (sessionRestriction(session, action)) return { allowed: false, reason: 'implicit-deny' };
+      // What the root federates stays in the root's account, as the root itself does.
+      if (!issuer && resource !== '*' && arnAccount(resource) !== accountId) {
+        return { allowed: false, reason: 'implicit-deny' };
+      }
+      return inAccount(action, resource, context);
+    },
+    facts,
+  };
+}

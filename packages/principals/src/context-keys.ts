@@ -27,7 +27,7 @@ export interface ContextPrincipal {
   /** `aws:PrincipalArn`: the user's, the root's, or (for a role session) the role's ARN. */
   readonly arn: string;
   readonly accountId: string;
-  readonly type: 'Account' | 'User' | 'AssumedRole';
+  readonly type: 'Account' | 'User' | 'AssumedRole' | 'FederatedUser';
   /** AWS's UserId: the account id (root), `AIDA…` (user), `AROA…:<session>` (role session). */
   readonly userId: string;
   /** For IAM users. */

@@ -20,7 +20,7 @@ import {
 import type { Tag } from './principals.ts';
 import { transact } from './transactions.ts';
 
-/** Whose permissions a session carries: a role (AssumeRole*), or a user or root (GetSessionToken). */
+/** Whose permissions a session carries: a role (AssumeRole*), a user or root (GetSessionToken), a federated user. */
 export type StsSessionSubject =
   | {
       readonly kind: 'role';
@@ -31,7 +31,16 @@ export type StsSessionSubject =
       readonly sessionName: string;
     }
   | { readonly kind: 'user'; readonly userName: string; readonly userId: string }
-  | { readonly kind: 'root' };
+  | { readonly kind: 'root' }
+  | {
+      /** GetFederationToken: a federated user named by its caller, acting within the caller's permissions. */
+      readonly kind: 'federated-user';
+      readonly name: string;
+      /** Whose long-term key asked: the session never has more than this principal's permissions. */
+      readonly issuer:
+        | { readonly kind: 'user'; readonly userName: string; readonly userId: string }
+        | { readonly kind: 'root' };
+    };
 
 /** A session policy as it was when the session began (inline, or a managed policy's default version). */
 export interface SessionPolicySnapshot {

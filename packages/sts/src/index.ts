@@ -4,12 +4,21 @@
  * and GetCallerIdentity, as operation tables the REST and Query interfaces call.
  */
 import type { OperationTable } from '@palisade/principals';
+import { getAccessKeyInfoOperation } from './access-key-info.ts';
 import { assumeRoleOperation } from './assume-role.ts';
+import { decodeAuthorizationMessageOperation } from './authorization-messages.ts';
 import { getCallerIdentityOperation } from './caller-identity.ts';
+import { getFederationTokenOperation } from './federation-token.ts';
 import { getSessionTokenOperation } from './session-token.ts';
 import type { StsContext } from './sts-context.ts';
 import { assumeRoleWithWebIdentityOperation, type UnsignedStsOperation } from './web-identity.ts';
 
+export {
+  authorizationMessageSealer,
+  DECODED_MESSAGE_LIMIT,
+  ENCODED_MESSAGE_LIMIT,
+  type SealAuthorizationMessage,
+} from './authorization-messages.ts';
 export {
   type GuardedDestinations,
   type GuardedRequest,
@@ -60,6 +69,9 @@ export function stsOperations(context: StsContext) {
     AssumeRole: assumeRoleOperation(context),
     GetSessionToken: getSessionTokenOperation(context),
     GetCallerIdentity: getCallerIdentityOperation(),
+    GetAccessKeyInfo: getAccessKeyInfoOperation(context),
+    GetFederationToken: getFederationTokenOperation(context),
+    DecodeAuthorizationMessage: decodeAuthorizationMessageOperation(context),
   } satisfies OperationTable;
 }
 

@@ -76,6 +76,9 @@ export async function issueSession(
     setAuditResponseElements({
       credentials: { accessKeyId, expiration: expiration.toISOString() },
       ...(draft.subject.kind === 'role' ? { assumedRoleUser: assumedRoleUserOf(draft.subject) } : {}),
+      ...(draft.subject.kind === 'federated-user'
+        ? { federatedUser: { federatedUserId: `${draft.accountId}:${draft.subject.name}` } }
+        : {}),
     });
     const stored = await putStsSession(context.store, record);
     // A key id collision (80 random bits) is retried with fresh material; anything else is final.

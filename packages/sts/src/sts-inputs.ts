@@ -11,7 +11,8 @@ function pattern(regex: RegExp, shown: string) {
   return z.string().regex(regex, `Member must satisfy regular expression pattern: ${shown}`);
 }
 
-function bounded(min: number, max: number, regex: RegExp, shown: string) {
+/** A string of `min`–`max` characters matching `regex` (`shown` as STS spells the pattern). */
+export function bounded(min: number, max: number, regex: RegExp, shown: string) {
   return pattern(regex, shown)
     .min(min, `Member must have length greater than or equal to ${min}`)
     .max(max, `Member must have length less than or equal to ${max}`);

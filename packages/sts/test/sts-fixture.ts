@@ -6,6 +6,7 @@ import { fail, ok } from '@palisade/failures';
 import { type IamContext, iamOperations } from '@palisade/iam';
 import {
   type Caller,
+  federatedUserCaller,
   loadEffectivePolicies,
   type OperationTable,
   roleSessionCaller,
@@ -110,11 +111,17 @@ export async function createStsFixture(prefix: string): Promise<StsFixture> {
       const session = await getStsSession(store, accessKeyId);
       if (!session) throw new Error(`no session ${accessKeyId}`);
       const subject = session.subject;
-      if (subject.kind === 'root') return rootCaller('aws', session.accountId, now, session);
-      const kind = subject.kind === 'role' ? 'role' : 'user';
-      const name = subject.kind === 'role' ? subject.roleName : subject.userName;
+      const owner = subject.kind === 'federated-user' ? subject.issuer : subject;
+      if (owner.kind === 'root') {
+        return subject.kind === 'federated-user'
+          ? federatedUserCaller('aws', undefined, session, now)
+          : rootCaller('aws', session.accountId, now, session);
+      }
+      const kind = owner.kind === 'role' ? 'role' : 'user';
+      const name = owner.kind === 'role' ? owner.roleName : owner.userName;
       const effective = await loadEffectivePolicies(store, 'aws', session.accountId, kind, name);
       if (!effective) throw new Error(`no principal ${name}`);
+      if (subject.kind === 'federated-user') return federatedUserCaller('aws', effective, session, now);
       return kind === 'role'
         ? roleSessionCaller(effective, session, now)
         : userCaller(effective, now, {}, session);

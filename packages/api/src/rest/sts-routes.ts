@@ -1,8 +1,9 @@
 /**
- * STS over REST (`/v1/sts/...`): AssumeRole, GetSessionToken, GetCallerIdentity and the unsigned
- * AssumeRoleWithWebIdentity, served by the same operations as the STS Query API. Bodies and
- * responses follow the REST naming convention (`roleArn`, `credentials.sessionToken`); responses
- * carry secrets or identity, so none may be cached.
+ * STS over REST (`/v1/sts/...`): AssumeRole, GetSessionToken, GetCallerIdentity, the unsigned
+ * AssumeRoleWithWebIdentity, GetAccessKeyInfo, GetFederationToken and DecodeAuthorizationMessage,
+ * served by the same operations as the STS Query API. Bodies and responses follow the REST naming
+ * convention (`roleArn`, `credentials.sessionToken`); responses carry secrets or identity, so none
+ * may be cached.
  */
 import type { RouteConfig } from '@hono/zod-openapi';
 import { queryRequestParameters } from '@palisade/audit';
@@ -94,6 +95,19 @@ export const sessionTokenSchema = z.object({ credentials: credentialsSchema });
 /** The body of `GET /v1/sts/caller-identity`. */
 export const callerIdentitySchema = z.object({ userId: z.string(), account: z.string(), arn: z.string() });
 
+/** The body of `POST /v1/sts/get-federation-token`. */
+export const federationTokenSchema = z.object({
+  credentials: credentialsSchema,
+  federatedUser: z.object({ federatedUserId: z.string(), arn: z.string() }),
+  packedPolicySize: z.number().int().optional(),
+});
+
+/** The body of `POST /v1/sts/decode-authorization-message`. */
+export const decodedMessageSchema = z.object({ decodedMessage: z.string() });
+
+/** The body of `POST /v1/sts/access-key-info`. */
+export const accessKeyInfoSchema = z.object({ account: z.string() });
+
 const STS_ROUTES: readonly StsRoute[] = [
   {
     method: 'post',
@@ -152,6 +166,52 @@ const STS_ROUTES: readonly StsRoute[] = [
       providerId: field('ProviderId'),
     },
     response: webIdentitySessionSchema,
+  },
+  // ---- STS operations (issue #15) ----
+  {
+    method: 'post',
+    path: '/v1/sts/access-key-info',
+    action: 'GetAccessKeyInfo',
+    signed: true,
+    summary: 'The account an access key id belongs to',
+    description:
+      'For long-term (`AKIA…`) and temporary (`ASIA…`) keys; says nothing of the key state or owner.',
+    body: { accessKeyId: field('AccessKeyId', true) },
+    response: accessKeyInfoSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/sts/get-federation-token',
+    action: 'GetFederationToken',
+    signed: true,
+    summary: 'Temporary credentials for a federated user, within the calling user permissions',
+    description:
+      "Only with a user's (or the root's) long-term key. The session may do what both the caller's policies and the session policies allow (none passed: nothing); it calls no IAM API and of STS only GetCallerIdentity.",
+    body: {
+      name: field('Name', true, 'The federated user: `arn:aws:sts::<account>:federated-user/<name>`.'),
+      durationSeconds: field('DurationSeconds'),
+      policy: field('Policy', false, POLICY_DESCRIPTION),
+      policyArns: field('PolicyArns', false, POLICY_ARNS_DESCRIPTION),
+      tags: field('Tags', false, 'Session tags, each `{"key", "value"}`.'),
+    },
+    response: federationTokenSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/sts/decode-authorization-message',
+    action: 'DecodeAuthorizationMessage',
+    signed: true,
+    summary: 'Decode the encoded authorization message of an AccessDenied answer',
+    description:
+      'For callers allowed `sts:DecodeAuthorizationMessage` in the account of the denied caller; answers AWS DecodedMessage JSON (as text).',
+    body: {
+      encodedMessage: field(
+        'EncodedMessage',
+        true,
+        'What follows "Encoded authorization failure message: ".',
+      ),
+    },
+    response: decodedMessageSchema,
   },
 ];
 
