@@ -3,10 +3,13 @@
  * output shape, PermissionsBoundaryType, error codes, GetAccountSummary and AccessDenied wording,
  * checked with boto3 and the AWS SDK v3 against a running platform, and against botocore's model.
  */
+import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { iamQueryService, queryOutputOf, stsQueryService } from '@palisade/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botocoreModel, findBoto3, runBoto3 } from './fixtures/boto3-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+import { sendAs } from './fixtures/signed-fetch.ts';
 
 const boto3 = findBoto3();
 const trust = JSON.stringify({
@@ -17,6 +20,22 @@ const trust = JSON.stringify({
 let running: RunningPlatform;
 let accountId: string;
 let rootKey: { accessKeyId: string; secretAccessKey: string };
+
+type Key = { readonly accessKeyId: string; readonly secretAccessKey: string };
+const sdk = { region: 'us-east-1', maxAttempts: 1 };
+const iam = (credentials: Key) => new IAMClient({ ...sdk, endpoint: running.url, credentials });
+const sts = (credentials: Key) => new STSClient({ ...sdk, endpoint: running.url, credentials });
+const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+/** What a failed SDK call raised: its AWS error code and message. */
+async function refusal(sent: Promise<unknown>): Promise<{ name: string; message: string }> {
+  const error = await sent.then(
+    () => undefined,
+    (raised: unknown) => raised as Error,
+  );
+  if (!error) throw new Error('the call succeeded');
+  return { name: error.name, message: error.message };
+}
 
 beforeAll(async () => {
   running = await startPlatform();
@@ -97,3 +116,77 @@ describe.skipIf(boto3 === undefined)(
     });
   },
 );
+
+describe('AccessDenied messages in AWS words, the same over IAM Query, STS and REST', () => {
+  it('names the permissions boundary that does not allow the action', async () => {
+    const key = await running.userWithKey(accountId, 'fenced');
+    await running.asRoot(accountId, 'PutUserPolicy', {
+      UserName: 'fenced',
+      PolicyName: 'all',
+      PolicyDocument: policy({ Effect: 'Allow', Action: '*', Resource: '*' }),
+    });
+    await running.asRoot(accountId, 'CreatePolicy', {
+      PolicyName: 'read-fence',
+      PolicyDocument: policy({ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }),
+    });
+    await running.asRoot(accountId, 'PutUserPermissionsBoundary', {
+      UserName: 'fenced',
+      PermissionsBoundary: `arn:aws:iam::${accountId}:policy/read-fence`,
+    });
+    const expected =
+      `User: arn:aws:iam::${accountId}:user/fenced is not authorized to perform: iam:CreateUser on resource: ` +
+      `arn:aws:iam::${accountId}:user/nobody because no permissions boundary allows the iam:CreateUser action`;
+
+    expect(await refusal(iam(key).send(new CreateUserCommand({ UserName: 'nobody' })))).toEqual({
+      name: 'AccessDenied',
+      message: expected,
+    });
+    const rest = await sendAs(
+      running.url,
+      { key, service: 'palisade' },
+      { method: 'POST', path: '/v1/users', body: JSON.stringify({ userName: 'nobody' }) },
+      new Date(),
+    );
+    expect(rest.status).toBe(403);
+    expect(JSON.parse(rest.text)).toMatchObject({ error: { code: 'access.denied', message: expected } });
+  });
+
+  it('names the explicit deny of an identity-based policy', async () => {
+    const key = await running.userWithKey(accountId, 'denied');
+    await running.asRoot(accountId, 'PutUserPolicy', {
+      UserName: 'denied',
+      PolicyName: 'no-users',
+      PolicyDocument: policy(
+        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Deny', Action: 'iam:CreateUser', Resource: '*' },
+      ),
+    });
+    expect(await refusal(iam(key).send(new CreateUserCommand({ UserName: 'nobody' })))).toEqual({
+      name: 'AccessDenied',
+      message:
+        `User: arn:aws:iam::${accountId}:user/denied is not authorized to perform: iam:CreateUser on resource: ` +
+        `arn:aws:iam::${accountId}:user/nobody with an explicit deny in an identity-based policy`,
+    });
+  });
+
+  it('answers STS AssumeRole with the policy type that did not allow it', async () => {
+    const key = await running.userWithKey(accountId, 'assumer');
+    const roleArn = `arn:aws:iam::${accountId}:role/assumable`;
+    const assume = () => sts(key).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'probe' }));
+    const head = `User: arn:aws:iam::${accountId}:user/assumer is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+    await running.asRoot(accountId, 'CreateRole', { RoleName: 'assumable', AssumeRolePolicyDocument: trust });
+    expect(await refusal(assume())).toEqual({
+      name: 'AccessDenied',
+      message: `${head} because no identity-based policy allows the sts:AssumeRole action`,
+    });
+    await running.asRoot(accountId, 'PutUserPolicy', {
+      UserName: 'assumer',
+      PolicyName: 'assume',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }),
+    });
+    expect(await refusal(assume())).toEqual({
+      name: 'AccessDenied',
+      message: `${head} because no resource-based policy allows the sts:AssumeRole action`,
+    });
+  });
+});

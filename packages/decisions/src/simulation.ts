@@ -20,6 +20,7 @@ import {
   validatePolicy,
 } from '@palisade/policy';
 import {
+  accessDeniedMessage,
   actionCanCarry,
   arnAccount,
   type Caller,
@@ -346,7 +347,10 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
       if (caller.kind === 'operator' || caller.accountId !== source.accountId)
         return fail(
           'access.denied',
-          `User: ${caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${input.PolicySourceArn}`,
+          accessDeniedMessage(caller.arn, 'iam:SimulatePrincipalPolicy', input.PolicySourceArn, {
+            reason: 'implicit-deny',
+            policyType: 'resource',
+          }),
         );
       // Loaded before authorizing so the target's tags are context; a denial still comes first.
       const loaded = await loadEffectivePolicies(
