@@ -3,15 +3,66 @@
  * output shape, PermissionsBoundaryType, error codes, GetAccountSummary and AccessDenied wording,
  * checked with boto3 and the AWS SDK v3 against a running platform, and against botocore's model.
  */
-import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AttachUserPolicyCommand,
+  ChangePasswordCommand,
+  CreateOpenIDConnectProviderCommand,
+  CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  IAMClient,
+  ListAttachedUserPoliciesCommand,
+  ListMFADevicesCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListUserTagsCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { iamQueryService, queryOutputOf, stsQueryService } from '@palisade/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botocoreModel, findBoto3, runBoto3 } from './fixtures/boto3-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { sendAs } from './fixtures/signed-fetch.ts';
+import { enrolVirtualMfaDevice } from './fixtures/virtual-mfa.ts';
 
 const boto3 = findBoto3();
+// GetAccountSummary's keys, in the order of the model's summaryKeyType.
+const SUMMARY_KEYS = [
+  'Users',
+  'UsersQuota',
+  'Groups',
+  'GroupsQuota',
+  'ServerCertificates',
+  'ServerCertificatesQuota',
+  'UserPolicySizeQuota',
+  'GroupPolicySizeQuota',
+  'GroupsPerUserQuota',
+  'SigningCertificatesPerUserQuota',
+  'AccessKeysPerUserQuota',
+  'MFADevices',
+  'MFADevicesInUse',
+  'AccountMFAEnabled',
+  'AccountAccessKeysPresent',
+  'AccountPasswordPresent',
+  'AccountSigningCertificatesPresent',
+  'AttachedPoliciesPerGroupQuota',
+  'AttachedPoliciesPerRoleQuota',
+  'AttachedPoliciesPerUserQuota',
+  'Policies',
+  'PoliciesQuota',
+  'PolicySizeQuota',
+  'PolicyVersionsInUse',
+  'PolicyVersionsInUseQuota',
+  'VersionsPerPolicyQuota',
+  'GlobalEndpointTokenVersion',
+  'AssumeRolePolicySizeQuota',
+  'InstanceProfiles',
+  'InstanceProfilesQuota',
+  'Providers',
+  'RolePolicySizeQuota',
+  'Roles',
+  'RolesQuota',
+];
 const trust = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
@@ -190,3 +241,150 @@ describe('AccessDenied messages in AWS words, the same over IAM Query, STS and R
     });
   });
 });
+
+describe('error codes AWS clients tell apart, changing nothing', () => {
+  it('refuses wrong MFA codes when enabling a device with InvalidAuthenticationCode', async () => {
+    const root = iam(rootKey);
+    await root.send(new CreateUserCommand({ UserName: 'mfa-owner' }));
+    const device = await root.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'phone' }));
+    const serial = device.VirtualMFADevice?.SerialNumber ?? '';
+    const enable = new EnableMFADeviceCommand({
+      UserName: 'mfa-owner',
+      SerialNumber: serial,
+      AuthenticationCode1: '000000',
+      AuthenticationCode2: '000001',
+    });
+    const raised = await root.send(enable).catch((error: unknown) => error);
+    expect(raised).toMatchObject({
+      Code: 'InvalidAuthenticationCode',
+      message: 'Authentication code for device is not valid.',
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect((await root.send(new ListMFADevicesCommand({ UserName: 'mfa-owner' }))).MFADevices).toEqual([]);
+  });
+
+  it('refuses ChangePassword from the root with InvalidUserType', async () => {
+    const raised = await iam(rootKey)
+      .send(new ChangePasswordCommand({ OldPassword: 'Old-Password-1', NewPassword: 'New-Password-2' }))
+      .catch((error: unknown) => error);
+    expect(raised).toMatchObject({ Code: 'InvalidUserType', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('refuses a malformed policy ARN, an http:// OIDC URL and a reserved tag key with InvalidInput', async () => {
+    const root = iam(rootKey);
+    await root.send(new CreateUserCommand({ UserName: 'plain' }));
+    const cases: [string, () => Promise<unknown>, string][] = [
+      [
+        'policy ARN',
+        () =>
+          root.send(
+            new AttachUserPolicyCommand({
+              UserName: 'plain',
+              PolicyArn: 'arn:aws:iam::policy-without-account',
+            }),
+          ),
+        'ARN arn:aws:iam::policy-without-account is not valid.',
+      ],
+      [
+        'OIDC URL',
+        () =>
+          root.send(
+            new CreateOpenIDConnectProviderCommand({
+              Url: 'http://issuer.example.com',
+              ClientIDList: ['app'],
+            }),
+          ),
+        'The URL must begin with https:// and have no port, query or fragment.',
+      ],
+      [
+        'tag key',
+        () => root.send(new TagUserCommand({ UserName: 'plain', Tags: [{ Key: 'aws:team', Value: 'x' }] })),
+        'Tag keys beginning with aws: are reserved for use by AWS.',
+      ],
+    ];
+    for (const [what, sent, message] of cases) {
+      const raised = await sent().then(
+        () => ({ Code: `${what} accepted` }),
+        (error: unknown) => error,
+      );
+      expect(raised, what).toMatchObject({
+        Code: 'InvalidInput',
+        message,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    expect(
+      (await root.send(new ListAttachedUserPoliciesCommand({ UserName: 'plain' }))).AttachedPolicies,
+    ).toEqual([]);
+    expect((await root.send(new ListOpenIDConnectProvidersCommand({}))).OpenIDConnectProviderList).toEqual(
+      [],
+    );
+    expect((await root.send(new ListUserTagsCommand({ UserName: 'plain' }))).Tags).toEqual([]);
+  });
+});
+
+describe.skipIf(boto3 === undefined)(
+  `GetAccountSummary and the root's GetUser (boto3 ${boto3 ?? 'absent: skipped'})`,
+  () => {
+    it("reports all 34 keys with the account's true usage, and the root created with its account", async () => {
+      const before = Math.floor(Date.now() / 1000) * 1000;
+      const account = await running.createAccount('summary');
+      const after = Date.now();
+      const root = iam(account);
+      await root.send(new CreateUserCommand({ UserName: 'u' }));
+      await enrolVirtualMfaDevice(root, 'u', 'u-phone', Date.now());
+      await root.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: 'spare' }));
+      await running.asRoot(account.accountId, 'CreatePolicy', {
+        PolicyName: 'p',
+        PolicyDocument: policy({ Effect: 'Allow', Action: 'iam:Get*', Resource: '*' }),
+      });
+      await root.send(
+        new AttachUserPolicyCommand({
+          UserName: 'u',
+          PolicyArn: `arn:aws:iam::${account.accountId}:policy/p`,
+        }),
+      );
+      await root.send(
+        new CreateOpenIDConnectProviderCommand({
+          Url: 'https://issuer.example.com',
+          ClientIDList: ['app'],
+          ThumbprintList: ['0'.repeat(40)],
+        }),
+      );
+
+      const [summary, self] = await runBoto3(running.url, account, [
+        { service: 'iam', operation: 'get_account_summary' },
+        { service: 'iam', operation: 'get_user' },
+      ]);
+      expect(summary?.ok).toBe(true);
+      const map = (summary as unknown as { output: { SummaryMap: Record<string, number> } }).output
+        .SummaryMap;
+      expect(Object.keys(map).sort()).toEqual([...SUMMARY_KEYS].sort());
+      expect(map).toMatchObject({
+        Users: 1,
+        Groups: 0,
+        Roles: 0,
+        Policies: 1,
+        MFADevices: 2,
+        MFADevicesInUse: 1,
+        AccountMFAEnabled: 0,
+        AccountAccessKeysPresent: 1,
+        AccountPasswordPresent: 0,
+        AccountSigningCertificatesPresent: 0,
+        PolicyVersionsInUse: 1,
+        Providers: 1,
+        ServerCertificates: 0,
+        InstanceProfiles: 0,
+        VersionsPerPolicyQuota: 5,
+        PolicyVersionsInUseQuota: 10000,
+        UsersQuota: 5000,
+      });
+      expect(self?.ok).toBe(true);
+      const user = (self as unknown as { output: { User: { Arn: string; CreateDate: string } } }).output.User;
+      expect(user.Arn).toBe(`arn:aws:iam::${account.accountId}:root`);
+      const created = new Date(user.CreateDate).getTime();
+      expect(created).toBeGreaterThanOrEqual(before);
+      expect(created).toBeLessThanOrEqual(after);
+    });
+  },
+);

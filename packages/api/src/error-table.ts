@@ -82,6 +82,9 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'scim.no-target': sender(400, 'ValidationError'),
   'scim.mutability': sender(400, 'ValidationError'),
   'scim.too-many': sender(400, 'ValidationError'),
+  // ---- exact AWS error codes (issue #15) ----
+  'credentials.invalid-authentication-code': sender(403, 'InvalidAuthenticationCode'),
+  'request.invalid-user-type': sender(400, 'InvalidUserType'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */
