@@ -20,12 +20,14 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { iamQueryService, queryOutputOf, stsQueryService } from '@palisade/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findAwsCli, runAwsCli } from './fixtures/aws-cli.ts';
 import { botocoreModel, findBoto3, runBoto3 } from './fixtures/boto3-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { sendAs } from './fixtures/signed-fetch.ts';
 import { enrolVirtualMfaDevice } from './fixtures/virtual-mfa.ts';
 
 const boto3 = findBoto3();
+const cli = findAwsCli();
 // GetAccountSummary's keys, in the order of the model's summaryKeyType.
 const SUMMARY_KEYS = [
   'Users',
@@ -388,3 +390,21 @@ describe.skipIf(boto3 === undefined)(
     });
   },
 );
+
+describe.skipIf(cli === undefined)(`the AWS CLI (${cli?.version ?? 'absent: skipped'})`, () => {
+  it('updates a role (an empty UpdateRoleResult) and reads it back', async () => {
+    if (!cli) return;
+    await running.asRoot(accountId, 'CreateRole', { RoleName: 'cli-role', AssumeRolePolicyDocument: trust });
+    const updated = await runAwsCli(cli, rootKey, running.url, [
+      'iam',
+      'update-role',
+      '--role-name',
+      'cli-role',
+      '--max-session-duration',
+      '10800',
+    ]);
+    expect(updated).toBeUndefined();
+    const read = await runAwsCli(cli, rootKey, running.url, ['iam', 'get-role', '--role-name', 'cli-role']);
+    expect(read).toMatchObject({ Role: { RoleName: 'cli-role', MaxSessionDuration: 10800 } });
+  });
+});
