@@ -343,7 +343,7 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
     SimulatePrincipalPolicy: operation(simulatePrincipalPolicySchema, async (caller: Caller, input) => {
       const source = parseEntity(deps.partition, input.PolicySourceArn);
       if (!source)
-        return fail('request.invalid', 'PolicySourceArn must be the ARN of a user, group or role.');
+        return fail('request.invalid-input', 'PolicySourceArn must be the ARN of a user, group or role.');
       if (caller.kind === 'operator' || caller.accountId !== source.accountId)
         return fail(
           'access.denied',
