@@ -10,6 +10,7 @@ import { parseQueryRequest, queryParameterText } from './aws-query/parse-query-r
 import {
   iamQueryService,
   type QueryService,
+  queryOutputOf,
   queryResponseContentType,
   stsQueryService,
 } from './aws-query/query-services.ts';
@@ -88,7 +89,8 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
       );
     }
     if (!result.ok) return failureResponse(c, result, 'aws-query', namespace);
-    const xml = renderQueryResponse(action, result.value, { requestId: c.get('requestId'), namespace });
+    const output = queryOutputOf(service.wire, action, result.value);
+    const xml = renderQueryResponse(action, output, { requestId: c.get('requestId'), namespace });
     return c.body(xml, 200, { 'content-type': queryResponseContentType });
   });
   return app;

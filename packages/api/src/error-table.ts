@@ -87,6 +87,9 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'sts.unknown-access-key': sender(400, 'InvalidParameterValue'),
   // DecodeAuthorizationMessage of a message that is not one, is tampered with, or is another account's.
   'sts.invalid-authorization-message': sender(400, 'InvalidAuthorizationMessageException'),
+  // ---- exact AWS error codes (issue #15) ----
+  'credentials.invalid-authentication-code': sender(403, 'InvalidAuthenticationCode'),
+  'request.invalid-user-type': sender(400, 'InvalidUserType'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

@@ -4,6 +4,7 @@ import {
   iamQueryService,
   mapMembers,
   policyDocumentMembers,
+  queryOutputOf,
   renderQueryResponse,
   stsQueryService,
 } from '../src/aws-query/index.ts';
@@ -14,7 +15,9 @@ const metadata = '<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetada
 /** The inside of `<XResult>`, so each case states only what it is about. */
 function resultOf(output: object): string {
   const xml = renderQueryResponse('X', output, options);
-  const match = /^<XResponse xmlns="[^"]+">(?:<XResult>(.*)<\/XResult>)?<ResponseMetadata>/s.exec(xml);
+  const match = /^<XResponse xmlns="[^"]+">(?:<XResult>(.*)<\/XResult>|<XResult\/>)<ResponseMetadata>/s.exec(
+    xml,
+  );
   if (!match) throw new Error(`unexpected envelope: ${xml}`);
   return match[1] ?? '';
 }
@@ -37,8 +40,19 @@ describe('renderQueryResponse', () => {
   it('renders no Result element for actions without output, as AWS does for DeleteUser', () => {
     const expected = `<DeleteUserResponse xmlns="${iamQueryService.namespace}">${metadata}</DeleteUserResponse>`;
     expect(renderQueryResponse('DeleteUser', undefined, options)).toBe(expected);
-    expect(renderQueryResponse('DeleteUser', {}, options)).toBe(expected);
-    expect(renderQueryResponse('DeleteUser', { Gone: undefined }, options)).toBe(expected);
+    for (const output of [undefined, {}, { Gone: undefined }]) {
+      const rendered = queryOutputOf(iamQueryService, 'DeleteUser', output);
+      expect(renderQueryResponse('DeleteUser', rendered, options)).toBe(expected);
+    }
+  });
+
+  it('renders an empty Result element for an output shape with no members, as AWS does for UpdateRole', () => {
+    const expected = `<UpdateRoleResponse xmlns="${iamQueryService.namespace}"><UpdateRoleResult/>${metadata}</UpdateRoleResponse>`;
+    for (const output of [undefined, {}, { Gone: undefined }]) {
+      const rendered = queryOutputOf(iamQueryService, 'UpdateRole', output);
+      expect(renderQueryResponse('UpdateRole', rendered, options)).toBe(expected);
+    }
+    expect(queryOutputOf(stsQueryService, 'GetCallerIdentity', undefined)).toEqual({});
   });
 
   it('renders arrays as <member> children and empty arrays as empty elements', () => {

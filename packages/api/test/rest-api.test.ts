@@ -391,7 +391,7 @@ describe('REST users', () => {
       (await call(rootA, 'PUT', '/v1/users/carol/permissions-boundary', { policyArn: ADMIN })).status,
     ).toBe(204);
     expect((await call(rootA, 'GET', '/v1/users/carol')).body.permissionsBoundary).toEqual({
-      permissionsBoundaryType: 'Policy',
+      permissionsBoundaryType: 'PermissionsBoundaryPolicy',
       permissionsBoundaryArn: ADMIN,
     });
     expect((await call(rootA, 'DELETE', '/v1/users/carol/permissions-boundary')).status).toBe(204);

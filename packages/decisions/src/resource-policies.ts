@@ -5,7 +5,13 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import { malformedPolicyMessage, type ServiceCatalog, validatePolicy } from '@palisade/policy';
-import { arnAccount, type Caller, denialOf, validationFailure } from '@palisade/principals';
+import {
+  accessDeniedMessage,
+  arnAccount,
+  type Caller,
+  denialOf,
+  validationFailure,
+} from '@palisade/principals';
 import {
   deleteResourcePolicy,
   getResourcePolicy,
@@ -84,9 +90,10 @@ export function resourcePolicyService(deps: ResourcePolicyDependencies) {
     if (!isResourceArn(arn))
       return fail('request.invalid', 'The resource must be an ARN with a 12-digit account segment.');
     const accountId = arnAccount(arn) as string;
+    // Another account's resource: nothing of this account grants it (AWS's cross-account wording).
     const denied = fail(
       'access.denied',
-      `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${arn}`,
+      accessDeniedMessage(caller.arn, action, arn, { reason: 'implicit-deny', policyType: 'resource' }),
     );
     // INVARIANT: only the owning account manages a resource; the operator manages accounts, not their data.
     if (caller.kind === 'operator' || caller.accountId !== accountId) return denied;

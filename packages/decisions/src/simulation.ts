@@ -20,6 +20,7 @@ import {
   validatePolicy,
 } from '@palisade/policy';
 import {
+  accessDeniedMessage,
   actionCanCarry,
   arnAccount,
   type Caller,
@@ -342,11 +343,14 @@ export function simulationOperations(deps: SimulationDependencies): OperationTab
     SimulatePrincipalPolicy: operation(simulatePrincipalPolicySchema, async (caller: Caller, input) => {
       const source = parseEntity(deps.partition, input.PolicySourceArn);
       if (!source)
-        return fail('request.invalid', 'PolicySourceArn must be the ARN of a user, group or role.');
+        return fail('request.invalid-input', 'PolicySourceArn must be the ARN of a user, group or role.');
       if (caller.kind === 'operator' || caller.accountId !== source.accountId)
         return fail(
           'access.denied',
-          `User: ${caller.arn} is not authorized to perform: iam:SimulatePrincipalPolicy on resource: ${input.PolicySourceArn}`,
+          accessDeniedMessage(caller.arn, 'iam:SimulatePrincipalPolicy', input.PolicySourceArn, {
+            reason: 'implicit-deny',
+            policyType: 'resource',
+          }),
         );
       // Loaded before authorizing so the target's tags are context; a denial still comes first.
       const loaded = await loadEffectivePolicies(

@@ -581,6 +581,12 @@ describe('SimulatePrincipalPolicy', () => {
         ResourceHandlingOption: 'S3',
       }),
     ).toMatchObject({ ok: false, code: 'request.invalid-input' });
+    expect(
+      await simulate('SimulatePrincipalPolicy', {
+        PolicySourceArn: `arn:aws:iam::${A}:policy/not-a-principal`,
+        ActionNames: ['docs:Read'],
+      }),
+    ).toMatchObject({ ok: false, code: 'request.invalid-input' });
   });
 });
 

@@ -68,7 +68,12 @@ export type FailureCode =
   | 'scim.too-many'
   // ---- STS operations (issue #15) ----
   | 'sts.unknown-access-key'
-  | 'sts.invalid-authorization-message';
+  | 'sts.invalid-authorization-message'
+  // ---- exact AWS error codes (issue #15) ----
+  // IAM's InvalidAuthenticationCode: MFA codes that do not verify when enabling or resyncing a device.
+  | 'credentials.invalid-authentication-code'
+  // IAM's InvalidUserType: an operation only some kinds of caller may use (ChangePassword for users).
+  | 'request.invalid-user-type';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

@@ -8,11 +8,11 @@ import {
   changeAccountAlias,
   deletePasswordPolicy,
   getAccount,
-  getAccountSummary,
   getPasswordPolicy,
   putPasswordPolicy,
 } from '@palisade/store';
 import { z } from 'zod';
+import { accountSummaryMap } from './account-summary.ts';
 import type { IamContext } from './iam-context.ts';
 import { accountAlias, paging } from './iam-inputs.ts';
 
@@ -55,31 +55,7 @@ export function accountSettingsOperations(context: IamContext) {
     GetAccountSummary: operation(z.object({}), async (caller) => {
       const denied = denialOf(caller, 'iam:GetAccountSummary', '*');
       if (denied) return denied;
-      const counts = await getAccountSummary(context.store, caller.accountId);
-      const { quotas } = context;
-      return ok({
-        SummaryMap: {
-          Users: counts.users ?? 0,
-          UsersQuota: quotas.usersPerAccount,
-          Groups: counts.groups ?? 0,
-          GroupsQuota: quotas.groupsPerAccount,
-          Roles: counts.roles ?? 0,
-          RolesQuota: quotas.rolesPerAccount,
-          Policies: counts.policies ?? 0,
-          PoliciesQuota: quotas.policiesPerAccount,
-          GroupsPerUserQuota: quotas.groupsPerUser,
-          AttachedPoliciesPerUserQuota: quotas.attachedPoliciesPerUser,
-          AttachedPoliciesPerGroupQuota: quotas.attachedPoliciesPerGroup,
-          AttachedPoliciesPerRoleQuota: quotas.attachedPoliciesPerRole,
-          AccessKeysPerUserQuota: quotas.accessKeysPerUser,
-          PolicyVersionsInUseQuota: quotas.versionsPerPolicy * quotas.policiesPerAccount,
-          PolicySizeQuota: quotas.managedPolicySize,
-          UserPolicySizeQuota: quotas.inlinePolicyBytesPerUser,
-          GroupPolicySizeQuota: quotas.inlinePolicyBytesPerGroup,
-          RolePolicySizeQuota: quotas.inlinePolicyBytesPerRole,
-          AssumeRolePolicySizeQuota: quotas.trustPolicySize,
-        },
-      });
+      return ok({ SummaryMap: await accountSummaryMap(context.store, caller.accountId, context.quotas) });
     }),
 
     UpdateAccountPasswordPolicy: operation(

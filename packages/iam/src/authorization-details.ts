@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging } from './iam-inputs.ts';
 import { customerPolicyShape } from './managed-policies.ts';
+import { boundaryShape } from './principal-shapes.ts';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
@@ -59,14 +60,7 @@ async function principalDetails(store: StoreContext, record: PrincipalRecord) {
   const groups = groupIds.length
     ? (await getPrincipalsByIds(store, record.accountId, 'group', groupIds)).map((group) => group.name)
     : [];
-  const boundary = record.permissionsBoundary
-    ? {
-        PermissionsBoundary: {
-          PermissionsBoundaryType: 'Policy',
-          PermissionsBoundaryArn: record.permissionsBoundary,
-        },
-      }
-    : {};
+  const boundary = boundaryShape(record);
   const common = {
     Path: record.path,
     Arn: record.arn,

@@ -29,6 +29,12 @@ export interface IamQuotas {
   readonly inlinePolicyBytesPerGroup: number;
   readonly inlinePolicyBytesPerRole: number;
   readonly trustPolicySize: number;
+  /** Managed policy attachments across the account (GetAccountSummary's PolicyVersionsInUseQuota). */
+  readonly policyVersionsInUse: number;
+  // Quotas of entities Palisade does not have, reported by GetAccountSummary as AWS sets them.
+  readonly serverCertificatesPerAccount: number;
+  readonly signingCertificatesPerUser: number;
+  readonly instanceProfilesPerAccount: number;
 }
 
 /** AWS IAM's documented defaults. */
@@ -48,6 +54,10 @@ export const defaultQuotas: IamQuotas = {
   inlinePolicyBytesPerGroup: 5120,
   inlinePolicyBytesPerRole: 10240,
   trustPolicySize: 2048,
+  policyVersionsInUse: 10000,
+  serverCertificatesPerAccount: 20,
+  signingCertificatesPerUser: 2,
+  instanceProfilesPerAccount: 1000,
 };
 
 /** Dependencies of every IAM operation. */

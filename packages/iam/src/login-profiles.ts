@@ -272,7 +272,10 @@ export function loginProfileOperations(context: IamContext) {
         // IAM: only a user changes its own password this way (the root uses its own flows).
         const userId = callerFacts(caller)?.userId;
         if (caller.kind !== 'user' || caller.userName === undefined || userId === undefined) {
-          return fail('request.invalid', 'ChangePassword is only for IAM users changing their own password.');
+          return fail(
+            'request.invalid-user-type',
+            'ChangePassword is only for IAM users changing their own password.',
+          );
         }
         const displayName = caller.userName;
         const owner: LoginProfileOwner = { kind: 'user', userId };

@@ -27,7 +27,7 @@ export async function resolveManagedPolicy(
 ): Promise<Result<ManagedPolicyRef>> {
   const parts = parsePolicyArn(context.partition, arn);
   const missing = fail('entity.not-found', `Policy ${arn} does not exist or is not attachable.`);
-  if (!parts) return fail('request.invalid', `ARN ${arn} is not valid.`);
+  if (!parts) return fail('request.invalid-input', `ARN ${arn} is not valid.`);
   if (parts.scope === 'platform') {
     const policy = findPlatformPolicy(parts.name);
     return policy && policy.path === parts.path ? ok({ scope: 'platform', arn, policy }) : missing;

@@ -260,7 +260,10 @@ export function mfaDeviceOperations(context: IamContext) {
         });
         if (!checked.ok) {
           await mfaAttemptFailed(context.store, attempt, now);
-          return fail('credentials.invalid-mfa', 'Authentication code for device is not valid.');
+          return fail(
+            'credentials.invalid-authentication-code',
+            'Authentication code for device is not valid.',
+          );
         }
         await mfaAttemptSucceeded(context.store, attempt);
         const enabled = await enableMfaDevice(

@@ -87,9 +87,10 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
     action: string,
   ): Promise<Result<OidcProviderRecord>> => {
     const parts = parseArnOf(context.partition, 'oidc-provider', arn);
-    const providerId = parts?.providerId;
+    if (!parts) return fail('request.invalid-input', `ARN ${arn} is not valid.`);
+    const providerId = parts.providerId;
     const valid =
-      parts?.accountId === caller.accountId &&
+      parts.accountId === caller.accountId &&
       providerId !== undefined &&
       providerId.length <= 255 &&
       keyPatterns.oidcProviderId.test(providerId);
@@ -112,7 +113,7 @@ export function oidcProviderOperations(context: IamContext, options: OidcProvide
         const parsed = parseOidcProviderUrl(input.Url, options);
         if (!parsed) {
           return fail(
-            'request.invalid',
+            'request.invalid-input',
             options.allowLoopbackIssuers
               ? 'The URL must begin with https:// (or http:// on a loopback host) and have no query or fragment.'
               : 'The URL must begin with https:// and have no port, query or fragment.',

@@ -1,12 +1,12 @@
 /** Renders stored principals in IAM's output shapes (`User`, `Group`, `Role`). */
 import type { PrincipalRecord } from '@palisade/store';
 
-/** IAM's PermissionsBoundary member, when a boundary is set. */
-function boundaryShape(record: PrincipalRecord) {
+/** IAM's PermissionsBoundary member, when a boundary is set (the model's only type, a managed policy). */
+export function boundaryShape(record: PrincipalRecord) {
   return record.permissionsBoundary
     ? {
         PermissionsBoundary: {
-          PermissionsBoundaryType: 'Policy',
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
           PermissionsBoundaryArn: record.permissionsBoundary,
         },
       }

@@ -1,6 +1,7 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
 import { listing, type OperationTable, operation, rootArn } from '@palisade/principals';
+import { getAccount } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
@@ -42,13 +43,16 @@ export function userOperations(context: IamContext) {
         if (caller.kind !== 'root')
           return fail('request.invalid', 'Must specify userName when calling with non-User credentials');
         const arn = rootArn(context.partition, caller.accountId);
+        // The root was created with its account.
+        const account = await getAccount(context.store, caller.accountId);
+        if (!account) return fail('entity.not-found', 'The account cannot be found.');
         return ok({
           User: {
             Path: '/',
             UserName: caller.accountId,
             UserId: caller.accountId,
             Arn: arn,
-            CreateDate: new Date(0),
+            CreateDate: new Date(account.createdAt),
           },
         });
       }

@@ -145,11 +145,7 @@ const RESET_ACTIONS: ReadonlySet<string> = new Set(['iam:changepassword', 'iam:g
 /** The root changes its own password with UpdateLoginProfile (ChangePassword is for users). */
 const ROOT_RESET_ACTIONS: ReadonlySet<string> = new Set([...RESET_ACTIONS, 'iam:updateloginprofile']);
 
-const resetDenial = {
-  allowed: false,
-  reason: 'implicit-deny',
-  policyType: 'password-reset-required',
-} as const;
+const resetDenial = { allowed: false, reason: 'password-reset-required' } as const;
 
 /**
  * Narrows a caller to the password-reset actions (still subject to its own policies), on every

@@ -4,6 +4,8 @@
  * at credentials.
  */
 import { type DeniedRequest, type Failure, fail } from '@palisade/failures';
+import type { PolicyType } from '@palisade/policy';
+import { accessDeniedMessage } from './access-denied-messages.ts';
 import { type ActionContext, actionContext, actionContextSpec, type RequestFacts } from './action-context.ts';
 
 /** The engine's answer for one operation. */
@@ -11,8 +13,10 @@ export type AccessVerdict =
   | { readonly allowed: true }
   | {
       readonly allowed: false;
-      readonly reason: 'explicit-deny' | 'implicit-deny';
-      readonly policyType?: string;
+      /** `password-reset-required`: a sign-in session that must change its password first. */
+      readonly reason: 'explicit-deny' | 'implicit-deny' | 'password-reset-required';
+      /** The kind of policy that denied, or whose missing Allow did. */
+      readonly policyType?: PolicyType;
       /** The denied request's facts, for the encoded authorization message (built only when asked). */
       readonly deniedRequest?: () => DeniedRequest;
     };
@@ -58,16 +62,13 @@ export function denialOf(
     verdict = { allowed: false, reason: 'implicit-deny' };
   }
   if (verdict.allowed) return undefined;
-  const type = verdict.policyType ?? 'identity-based';
-  const why =
-    verdict.reason === 'explicit-deny'
-      ? `with an explicit deny in an ${type} policy`
-      : `because no ${type} policy allows the ${action} action`;
-  const denial = fail(
-    'access.denied',
-    `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${resource} ${why}`,
-  );
-  return verdict.deniedRequest ? { ...denial, authorization: verdict.deniedRequest() } : denial;
+  if (verdict.reason === 'password-reset-required') return passwordResetDenial(caller, action);
+  const denial = {
+    reason: verdict.reason,
+    ...(verdict.policyType !== undefined ? { policyType: verdict.policyType } : {}),
+  };
+  const failure = fail('access.denied', accessDeniedMessage(caller.arn, action, resource, denial));
+  return verdict.deniedRequest ? { ...failure, authorization: verdict.deniedRequest() } : failure;
 }
 
 /** AccessDenied for a sign-in session that must change its password before anything else. */

@@ -12,6 +12,7 @@ import {
   type ResourcePolicies,
 } from '@palisade/policy';
 import type { PrincipalRecord, SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
+import { denialReasonOf } from './access-denied-messages.ts';
 import { arnAccount, arnPartition, assumedRoleArn, federatedUserArn, rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
 import {
@@ -359,23 +360,8 @@ function engineFacts(input: {
 /** The verdict `authorize` reports for an engine explanation. */
 export function verdictOf(explanation: Explanation): AccessVerdict {
   if (explanation.decision === 'allowed') return { allowed: true };
-  const policyType = explanation.decidingStatement?.policyType ?? explanation.blockedBy[0];
-  return {
-    allowed: false,
-    reason: explanation.decision === 'explicitDeny' ? 'explicit-deny' : 'implicit-deny',
-    ...(policyType ? { policyType: POLICY_TYPE_WORDS[policyType] ?? 'identity-based' } : {}),
-  };
+  return { allowed: false, ...denialReasonOf(explanation) };
 }
-
-const POLICY_TYPE_WORDS: Record<string, string> = {
-  identity: 'identity-based',
-  boundary: 'permissions boundary',
-  session: 'session',
-  scp: 'service control',
-  rcp: 'resource control',
-  resource: 'resource-based',
-  trust: 'resource-based',
-};
 
 // ---- GetFederationToken sessions (issue #15) ----
 

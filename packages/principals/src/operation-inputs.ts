@@ -5,7 +5,7 @@
  */
 import { ok, type Result } from '@palisade/failures';
 import { z } from 'zod';
-import { validationFailure } from './validation-failure.ts';
+import { invalidInputIssue, validationFailure } from './validation-failure.ts';
 
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -16,7 +16,10 @@ export const tag = z.object({
     .min(1, 'Member must have length greater than or equal to 1')
     .max(128, 'Member must have length less than or equal to 128')
     .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+')
-    .refine((key) => !key.toLowerCase().startsWith('aws:'), 'Tag keys beginning with aws: are reserved'),
+    .refine(
+      (key) => !key.toLowerCase().startsWith('aws:'),
+      invalidInputIssue('Tag keys beginning with aws: are reserved for use by AWS.'),
+    ),
   Value: z
     .string()
     .max(256, 'Member must have length less than or equal to 256')

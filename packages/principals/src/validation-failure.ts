@@ -11,6 +11,11 @@ import type { z } from 'zod';
  * body may hold a password).
  */
 export function validationFailure(error: z.core.$ZodError): Failure {
+  // A value the schema reads but IAM refuses as InvalidInput (a reserved tag key), not ValidationError.
+  const invalidInput = error.issues.find(
+    (issue) => issue.code === 'custom' && issue.params?.[INVALID_INPUT] === true,
+  );
+  if (invalidInput) return fail('request.invalid-input', invalidInput.message);
   const problems = error.issues.slice(0, 5).map((issue) => {
     const at = issue.path.length ? issue.path.map(String).join('.') : 'input';
     if (issue.code === 'invalid_type' && issue.input === undefined) {
@@ -23,6 +28,16 @@ export function validationFailure(error: z.core.$ZodError): Failure {
     'request.invalid',
     `${count} validation error${count === 1 ? '' : 's'} detected: ${problems.join('; ')}`,
   );
+}
+
+const INVALID_INPUT = 'palisadeInvalidInput';
+
+/**
+ * A refinement's issue that `validationFailure` answers as IAM's InvalidInput with `message`:
+ * `schema.refine(check, invalidInputIssue('…'))`.
+ */
+export function invalidInputIssue(message: string): { message: string; params: Record<string, boolean> } {
+  return { message, params: { [INVALID_INPUT]: true } };
 }
 
 function lowerFirst(text: string): string {

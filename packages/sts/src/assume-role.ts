@@ -5,9 +5,12 @@
  * Role chaining caps the session at an hour and carries transitive tags and source identity on.
  */
 import { fail, ok } from '@palisade/failures';
+import { compileResourcePolicies, type Explanation } from '@palisade/policy';
 import {
+  accessDeniedMessage,
   actionContext,
   callerFacts,
+  denialReasonOf,
   operation,
   passwordResetDenial,
   signInBindingOf,
@@ -53,14 +56,26 @@ const assumeRoleInput = z.object({
   SourceIdentity: sourceIdentity.optional(),
 });
 
+/** The trust policy of a role that does not exist: it lets nobody assume it. */
+const NO_TRUST = compileResourcePolicies({
+  resourcePolicy: { id: 'no-such-role/trust-policy', document: { Version: '2012-10-17', Statement: [] } },
+  resourcePolicyType: 'trust',
+});
+
 /** The AssumeRole operation. */
 export function assumeRoleOperation(context: StsContext) {
   return operation(assumeRoleInput, async (caller, input) => {
     const facts = callerFacts(caller);
-    const denied = (action: string) =>
+    // Without an explanation (a caller without facts) the message names no policy.
+    const denied = (action: string, explanation?: Explanation) =>
       fail(
         'access.denied',
-        `User: ${caller.arn} is not authorized to perform: ${action} on resource: ${input.RoleArn}`,
+        accessDeniedMessage(
+          caller.arn,
+          action,
+          input.RoleArn,
+          explanation ? denialReasonOf(explanation) : undefined,
+        ),
       );
     if (caller.kind === 'root') return fail('access.denied', 'Roles may not be assumed by root accounts.');
     if (!facts) return denied('sts:AssumeRole');
@@ -71,7 +86,17 @@ export function assumeRoleOperation(context: StsContext) {
     const chained = callerSession?.subject.kind === 'role';
 
     const role = await findAssumableRole(context, input.RoleArn);
-    if (!role) return denied('sts:AssumeRole');
+    if (!role) {
+      // INVARIANT: a role that does not exist is refused as one whose trust policy names nobody,
+      // so the message cannot tell another account which roles exist.
+      const explanation = facts.evaluate({
+        action: 'sts:AssumeRole',
+        resource: input.RoleArn,
+        context: actionContext('sts:AssumeRole', { roleSessionName: input.RoleSessionName }),
+        resourcePolicies: NO_TRUST,
+      });
+      return denied('sts:AssumeRole', explanation);
+    }
     const duration = roleSessionDuration(input.DurationSeconds, role, chained);
     if (!duration.ok) return duration;
 
@@ -124,18 +149,22 @@ export function assumeRoleOperation(context: StsContext) {
       ...tags.value.context,
     };
     const trust = trustPolicyOf(role);
-    const allows = (action: string) =>
-      facts.evaluate({
+    const refusal = (action: string) => {
+      const explanation = facts.evaluate({
         action,
         resource: role.arn,
         resourceAccount: role.accountId,
         context: requestContext,
         resourcePolicies: trust,
-      }).decision === 'allowed';
-    if (!allows('sts:AssumeRole')) return denied('sts:AssumeRole');
+      });
+      return explanation.decision === 'allowed' ? undefined : denied(action, explanation);
+    };
     // Passing (or inheriting) session tags and setting a source identity are permissions of their own.
-    if (tags.value.tagged && !allows('sts:TagSession')) return denied('sts:TagSession');
-    if (source !== undefined && !allows('sts:SetSourceIdentity')) return denied('sts:SetSourceIdentity');
+    const refused =
+      refusal('sts:AssumeRole') ??
+      (tags.value.tagged ? refusal('sts:TagSession') : undefined) ??
+      (source !== undefined ? refusal('sts:SetSourceIdentity') : undefined);
+    if (refused) return refused;
 
     const opened = await openRoleSession(
       context,

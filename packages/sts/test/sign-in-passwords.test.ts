@@ -255,7 +255,7 @@ describe('MFA', () => {
         AuthenticationCode1: code2,
         AuthenticationCode2: code1,
       }),
-    ).toMatchObject({ code: 'credentials.invalid-mfa' });
+    ).toMatchObject({ code: 'credentials.invalid-authentication-code' });
     await call(root, 'EnableMFADevice', {
       UserName: 'mia',
       SerialNumber: serial,

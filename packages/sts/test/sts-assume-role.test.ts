@@ -141,8 +141,24 @@ describe('AssumeRole trust', () => {
     expect(denied).toMatchObject({
       ok: false,
       code: 'access.denied',
-      message: `User: arn:aws:iam::${A}:user/bob is not authorized to perform: sts:AssumeRole on resource: ${target}`,
+      message: `User: arn:aws:iam::${A}:user/bob is not authorized to perform: sts:AssumeRole on resource: ${target} because no identity-based policy allows the sts:AssumeRole action`,
     });
+  });
+
+  it('refuses a role that does not exist in the words it uses for one whose trust policy names nobody', async () => {
+    const carol = await f.userWithPolicy(A, 'carol-probe', {
+      name: 'assume',
+      statement: { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' },
+    });
+    const why = 'because no resource-based policy allows the sts:AssumeRole action';
+    const missing = `arn:aws:iam::${B}:role/no-such-role`;
+    for (const arn of [missing, `arn:aws:iam::${B}:role/next`]) {
+      expect(await assume(carol, { RoleArn: arn, RoleSessionName: 'probe' })).toMatchObject({
+        ok: false,
+        code: 'access.denied',
+        message: `User: arn:aws:iam::${A}:user/carol-probe is not authorized to perform: sts:AssumeRole on resource: ${arn} ${why}`,
+      });
+    }
   });
 
   it('needs the trust policy to name the account even when identity policies allow in the same account', async () => {

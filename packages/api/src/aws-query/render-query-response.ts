@@ -21,7 +21,8 @@ const MAX_DEPTH = 32;
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDFFF]/gu;
 
 /**
- * Renders `output` (undefined for actions without a result) as the XML body AWS clients expect.
+ * Renders `output` (undefined for actions without an output shape: see `queryOutputOf`) as the XML
+ * body AWS clients expect.
  * Throws only on outputs no service should produce (NaN, invalid dates, cycles, bad member names).
  */
 export function renderQueryResponse(
@@ -30,9 +31,13 @@ export function renderQueryResponse(
   options: RenderQueryOptions,
 ): string {
   if (!ELEMENT_NAME.test(action)) throw new TypeError('renderQueryResponse: invalid action name');
-  const members = output === undefined || output === null ? '' : renderMembers(output, 0);
-  // AWS omits the Result element for actions without output (DeleteUser); clients accept both.
-  const result = members === '' ? '' : `<${action}Result>${members}</${action}Result>`;
+  // AWS omits the Result element for actions without an output shape (DeleteUser), and sends an
+  // empty one for an output shape whose members are all absent (UpdateRole): botocore needs it.
+  let result = '';
+  if (output !== undefined && output !== null) {
+    const members = renderMembers(output, 0);
+    result = members === '' ? `<${action}Result/>` : `<${action}Result>${members}</${action}Result>`;
+  }
   return (
     `<${action}Response xmlns="${escapeXml(options.namespace)}">${result}` +
     `<ResponseMetadata><RequestId>${xmlText(options.requestId)}</RequestId></ResponseMetadata>` +

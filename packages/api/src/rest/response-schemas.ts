@@ -15,7 +15,7 @@ const document = z
 export const tagSchema = z.object({ key: z.string(), value: z.string() });
 
 const permissionsBoundary = z.object({
-  permissionsBoundaryType: z.literal('Policy'),
+  permissionsBoundaryType: z.literal('PermissionsBoundaryPolicy'),
   permissionsBoundaryArn: arn,
 });
 
