@@ -47,6 +47,8 @@ const UNRECORDED_KEYS: readonly [RegExp, keyof typeof unrecordedWrites][] = [
   [/^SIGN-IN-THROTTLE#.*\|LOCK$/, 'lockSignInThrottle'],
   [/#SIGN-IN-ATTEMPTS#/, 'recordSignInAttempt'],
   [/#DECISIONS\|/, 'putDecisionLogRecords'],
+  [/#LAST-ACCESS#(USER|ROLE)#[^|]*\|SERVICE#/, 'recordServiceLastAccess'],
+  [/#LAST-ACCESS#ROLE#[^|]*\|ROLE-USED$/, 'recordRoleUse'],
 ];
 
 /** The pk|sk strings a single-item write touches (marshalled or not, whichever the middleware sees). */

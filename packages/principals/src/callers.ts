@@ -49,6 +49,8 @@ export interface CallerFacts {
   readonly passwordResetRequired?: boolean;
   /** Decides one request over the caller's own policies plus the request's resource policies. */
   evaluate(request: FactsRequest): Explanation;
+  /** The region the caller's request was signed for (`aws:RequestedRegion`), when it names one. */
+  requestedRegion?(): string | undefined;
 }
 
 /** A caller built from stored policies, carrying its facts. */
@@ -303,6 +305,10 @@ function engineFacts(input: {
     userId: input.userId,
     ...(input.session ? { session: input.session } : {}),
     principalTags: input.principalTags,
+    requestedRegion: () => {
+      const region = input.contextOf(input.now())['aws:RequestedRegion'];
+      return typeof region === 'string' ? region : undefined;
+    },
     evaluate: (request) =>
       evaluate(
         {

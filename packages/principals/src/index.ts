@@ -5,6 +5,7 @@
  * kernel every service's operations are made of (operation, input parsers, paging markers, the
  * one translation of a zod error into a failure).
  */
+export * from './access-recording.ts';
 export * from './action-context.ts';
 export * from './arns.ts';
 export * from './authentication.ts';

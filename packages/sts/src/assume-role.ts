@@ -149,6 +149,7 @@ export function assumeRoleOperation(context: StsContext) {
         mfaAuthenticatedAt,
         chained,
         ...(binding ? { signInSession: binding } : {}),
+        region: facts.requestedRegion?.(),
       },
       now,
     );

@@ -51,6 +51,10 @@ export const roleSchema = z.object({
   maxSessionDuration: z.number().int(),
   permissionsBoundary: permissionsBoundary.optional(),
   tags: z.array(tagSchema).optional(),
+  roleLastUsed: z
+    .object({ lastUsedDate: date.optional(), region: z.string().optional() })
+    .optional()
+    .describe('When and where the role was last assumed (GetRole only; written at most hourly)'),
 });
 
 /** A managed policy (customer- or operator-managed). */
