@@ -7,7 +7,13 @@ import {
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  GenerateCredentialReportCommand,
+  GenerateServiceLastAccessedDetailsCommand,
+  GetCredentialReportCommand,
   GetRoleCommand,
+  GetServiceLastAccessedDetailsCommand,
+  GetServiceLastAccessedDetailsWithEntitiesCommand,
+  GetUserCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -73,5 +79,80 @@ describe('GetRole RoleLastUsed', () => {
     expect(used.Region).toBe('eu-west-1');
     expect(used.LastUsedDate?.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
     expect(used.LastUsedDate?.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('the credential report', () => {
+  it('answers ReportNotPresent, then STARTED, COMPLETE and the CSV base64-decoded by the SDK', async () => {
+    await expect(root.send(new GetCredentialReportCommand({}))).rejects.toMatchObject({
+      name: 'CredentialReportNotPresentException',
+      Code: 'ReportNotPresent',
+      $metadata: { httpStatusCode: 410 },
+    });
+    const started = await root.send(new GenerateCredentialReportCommand({}));
+    expect({ State: started.State, Description: started.Description }).toEqual({
+      State: 'STARTED',
+      Description: 'No report exists. Starting a new report generation task',
+    });
+    const again = await root.send(new GenerateCredentialReportCommand({}));
+    expect(again.State).toBe('COMPLETE');
+    const report = await root.send(new GetCredentialReportCommand({}));
+    expect(report.ReportFormat).toBe('text/csv');
+    expect(report.GeneratedTime).toBeInstanceOf(Date);
+    const lines = Buffer.from(report.Content ?? new Uint8Array())
+      .toString('utf8')
+      .trimEnd()
+      .split('\n');
+    expect(lines[0]?.split(',').slice(0, 4)).toEqual([
+      'user',
+      'arn',
+      'user_creation_time',
+      'password_enabled',
+    ]);
+    expect(lines.map((line) => line.split(',')[0])).toEqual(['user', '<root_account>', 'alice']);
+    expect(lines[1]?.split(',')[1]).toBe(`arn:aws:iam::${accountId}:root`);
+  });
+});
+
+describe('access advisor', () => {
+  it("reports the services alice called, with her as the entity, in AWS's shapes", async () => {
+    const startedAt = Date.now();
+    await iamClient(alice, 'ap-southeast-2').send(new GetUserCommand({}));
+    const arn = `arn:aws:iam::${accountId}:user/alice`;
+    const details = await eventually(async () => {
+      const { JobId } = await root.send(
+        new GenerateServiceLastAccessedDetailsCommand({ Arn: arn, Granularity: 'ACTION_LEVEL' }),
+      );
+      const got = await root.send(new GetServiceLastAccessedDetailsCommand({ JobId }));
+      return got.ServicesLastAccessed?.some((s) => s.ServiceNamespace === 'iam') ? { JobId, got } : undefined;
+    }, 'alice in the access advisor');
+    const { got } = details;
+    expect(got.JobStatus).toBe('COMPLETED');
+    expect(got.JobType).toBe('ACTION_LEVEL');
+    expect(got.JobCreationDate).toBeInstanceOf(Date);
+    const service = got.ServicesLastAccessed?.find((s) => s.ServiceNamespace === 'iam');
+    expect(service).toMatchObject({
+      ServiceName: 'AWS Identity and Access Management',
+      LastAuthenticatedEntity: arn,
+      LastAuthenticatedRegion: 'ap-southeast-2',
+      TotalAuthenticatedEntities: 1,
+      TrackedActionsLastAccessed: [
+        expect.objectContaining({ ActionName: 'GetUser', LastAccessedEntity: arn }),
+      ],
+    });
+    expect(service?.LastAuthenticated?.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
+    const entities = await root.send(
+      new GetServiceLastAccessedDetailsWithEntitiesCommand({ JobId: details.JobId, ServiceNamespace: 'iam' }),
+    );
+    expect(entities.EntityDetailsList?.map((e) => e.EntityInfo)).toEqual([
+      expect.objectContaining({ Arn: arn, Name: 'alice', Type: 'USER', Path: '/' }),
+    ]);
+    expect(entities.IsTruncated).toBe(false);
+  });
+
+  it('answers NoSuchEntity for an unknown job', async () => {
+    await expect(
+      root.send(new GetServiceLastAccessedDetailsCommand({ JobId: '00000000-0000-4000-8000-000000000000' })),
+    ).rejects.toMatchObject({ name: 'NoSuchEntityException', $metadata: { httpStatusCode: 404 } });
   });
 });

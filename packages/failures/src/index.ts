@@ -65,7 +65,11 @@ export type FailureCode =
   | 'scim.invalid-value'
   | 'scim.no-target'
   | 'scim.mutability'
-  | 'scim.too-many';
+  | 'scim.too-many'
+  // ---- compliance reports (issue #15) ----
+  | 'report.not-present'
+  | 'report.expired'
+  | 'report.in-progress';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

@@ -198,6 +198,13 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'sts:GetSessionToken': row('none'),
   'sts:SetSourceIdentity': row('role', ['sts:SourceIdentity']),
   'sts:TagSession': row('role', ['aws:RequestTag/${TagKey}', 'aws:TagKeys', 'sts:TransitiveTagKeys']),
+  // ---- compliance (issue #15) ----
+  'iam:GenerateCredentialReport': row('none'),
+  'iam:GetCredentialReport': row('none'),
+  // The resource is the user, group or role the Arn names (the reference requires all four types).
+  'iam:GenerateServiceLastAccessedDetails': row('user'),
+  'iam:GetServiceLastAccessedDetails': row('none'),
+  'iam:GetServiceLastAccessedDetailsWithEntities': row('none'),
 };
 
 const ACTION_SCOPED_GLOBAL = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/i;

@@ -7,6 +7,7 @@ export * from './change-records.ts';
 export * from './change-stream.ts';
 export * from './client.ts';
 export * from './counter-shards.ts';
+export * from './credential-reports.ts';
 export * from './decision-log.ts';
 export * from './event-subscriptions.ts';
 export * from './inline-policies.ts';

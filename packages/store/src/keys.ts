@@ -1137,11 +1137,17 @@ export function credentialReportKey(accountId: string): ItemKey {
   return { pk: credentialReportPartition(accountId), sk: 'REPORT' };
 }
 
+/** The sort-key prefix of the credential report's chunks. */
+export const credentialReportChunkPrefix = 'CHUNK#';
+
 /** One chunk of the credential report's CSV (items stay far below DynamoDB's 400 KB). */
 export function credentialReportChunkKey(accountId: string, chunk: number): ItemKey {
   if (!Number.isInteger(chunk) || chunk < 0 || chunk >= REPORT_CHUNKS)
     throw new Error(`invalid report chunk ${chunk}`);
-  return { pk: credentialReportPartition(accountId), sk: `CHUNK#${String(chunk).padStart(2, '0')}` };
+  return {
+    pk: credentialReportPartition(accountId),
+    sk: `${credentialReportChunkPrefix}${String(chunk).padStart(2, '0')}`,
+  };
 }
 
 /** True when `value` is an access advisor job id Palisade issues (a UUID). */

@@ -5,16 +5,19 @@
  * processes record the same use, the table takes at most one write per principal, service and hour.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { fail, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
 import {
+  isServiceLastAccessedJobId,
   lastAccessPartition,
   roleLastUsedKey,
+  serviceLastAccessedJobKey,
   serviceLastAccessKey,
   serviceLastAccessPrefix,
   type TrackedPrincipalKind,
 } from './keys.ts';
 import { queryWholePartition } from './partition-queries.ts';
-import { updateIfCondition } from './transactions.ts';
+import { transact, updateIfCondition } from './transactions.ts';
 
 /** How often one principal's use of one service (or one role's assumption) is written at most. */
 export const LAST_ACCESS_GRANULARITY_MS = 3_600_000;
@@ -146,4 +149,65 @@ export async function getRoleLastUsed(
   const item = result.Item;
   if (!item || typeof item.lastAccessedAt !== 'string') return undefined;
   return { lastUsedAt: item.lastAccessedAt, region: String(item.lastRegion) };
+}
+
+/** How long an access advisor job's results are kept (TTL). */
+const JOB_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/** An access advisor job as stored: what was asked and the results computed for it. */
+export interface ServiceLastAccessedJob {
+  readonly jobId: string;
+  readonly accountId: string;
+  readonly arn: string;
+  readonly granularity: 'SERVICE_LEVEL' | 'ACTION_LEVEL';
+  readonly createdAt: string;
+  readonly completedAt: string;
+  /** The results as JSON (the IAM service owns their shape). */
+  readonly results: string;
+}
+
+/** Stores a finished job (one transaction, so the call's change record and audit event ride with it). */
+export function putServiceLastAccessedJob(
+  context: StoreContext,
+  job: ServiceLastAccessedJob,
+): Promise<Result<void>> {
+  return transact(context, [
+    {
+      write: {
+        Put: {
+          Item: {
+            ...serviceLastAccessedJobKey(job.accountId, job.jobId),
+            entity: 'access-advisor-job',
+            ...job,
+            expiresAt: Math.floor(Date.parse(job.createdAt) / 1000) + JOB_RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail('entity.already-exists', 'The job already exists.'),
+    },
+  ]);
+}
+
+/** A job of the account by id; undefined when unknown, expired or not an id Palisade issues. */
+export async function getServiceLastAccessedJob(
+  context: StoreContext,
+  accountId: string,
+  jobId: string,
+): Promise<ServiceLastAccessedJob | undefined> {
+  if (!isServiceLastAccessedJobId(jobId)) return undefined;
+  const result = await context.documents.send(
+    new GetCommand({ TableName: context.tableName, Key: serviceLastAccessedJobKey(accountId, jobId) }),
+  );
+  const item = result.Item;
+  if (!item || (typeof item.expiresAt === 'number' && item.expiresAt * 1000 <= Date.now())) return undefined;
+  return {
+    jobId: String(item.jobId),
+    accountId: String(item.accountId),
+    arn: String(item.arn),
+    granularity: item.granularity === 'ACTION_LEVEL' ? 'ACTION_LEVEL' : 'SERVICE_LEVEL',
+    createdAt: String(item.createdAt),
+    completedAt: String(item.completedAt),
+    results: String(item.results),
+  };
 }
