@@ -5,6 +5,7 @@
 import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
   CreateRoleCommand,
   CreateUserCommand,
   GenerateCredentialReportCommand,
@@ -20,6 +21,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './fixtures/eventually.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+import { requestSignIn } from './fixtures/sign-in-request.ts';
 
 let running: RunningPlatform;
 let root: IAMClient;
@@ -154,5 +156,28 @@ describe('access advisor', () => {
     await expect(
       root.send(new GetServiceLastAccessedDetailsCommand({ JobId: '00000000-0000-4000-8000-000000000000' })),
     ).rejects.toMatchObject({ name: 'NoSuchEntityException', $metadata: { httpStatusCode: 404 } });
+  });
+});
+
+describe('PasswordLastUsed', () => {
+  it('is absent until the user signs in with its password, then GetUser and the report name it', async () => {
+    await root.send(new CreateUserCommand({ UserName: 'pia' }));
+    const password = 'Pia-Password-2026!';
+    await root.send(new CreateLoginProfileCommand({ UserName: 'pia', Password: password }));
+    const before = await root.send(new GetUserCommand({ UserName: 'pia' }));
+    expect(before.User?.PasswordLastUsed).toBeUndefined();
+    const startedAt = Date.now();
+    const signedIn = await requestSignIn((path, init) => fetch(`${running.url}${path}`, init), {
+      account: 'compliance-e2e',
+      userName: 'pia',
+      password,
+    });
+    expect(signedIn.status).toBe(200);
+    const used = await eventually(async () => {
+      const got = await root.send(new GetUserCommand({ UserName: 'pia' }));
+      return got.User?.PasswordLastUsed;
+    }, 'PasswordLastUsed');
+    expect(used.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
+    expect(used.getTime()).toBeLessThanOrEqual(Date.now());
   });
 });

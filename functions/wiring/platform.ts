@@ -91,24 +91,7 @@ export function createPlatform(
     secrets,
     passwordHashing,
   };
-  // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
-  const signIn = createSignInService({
-    ...defaultSignInSettings,
-    store,
-    secrets,
-    partition: config.partition,
-    now,
-    issuer: issuerOf(config),
-    passwordHashing,
-  });
-  const { authenticate, authenticateOverlapped, authenticateBearer } = createPlatformAuthentication(
-    config,
-    store,
-    secrets,
-    signIn.verifyAccessToken,
-    now,
-  );
-  // Last access (access advisor, RoleLastUsed): at most one write per principal, service and hour.
+  // Last access (access advisor, RoleLastUsed, PasswordLastUsed): at most one write per principal, service and hour.
   const accessRecorder = createAccessRecorder({
     store,
     now,
@@ -119,6 +102,24 @@ export function createPlatform(
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       }),
   });
+  // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
+  const signIn = createSignInService({
+    ...defaultSignInSettings,
+    store,
+    secrets,
+    partition: config.partition,
+    now,
+    issuer: issuerOf(config),
+    passwordHashing,
+    accessRecorder,
+  });
+  const { authenticate, authenticateOverlapped, authenticateBearer } = createPlatformAuthentication(
+    config,
+    store,
+    secrets,
+    signIn.verifyAccessToken,
+    now,
+  );
   // STS: temporary credentials. OIDC issuers are fetched only from public https addresses unless
   // the explicit development flag says otherwise (nothing else, such as running locally, implies it).
   const allowLoopbackIssuers = config.devAllowLoopbackOidc === true;

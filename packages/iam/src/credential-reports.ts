@@ -12,6 +12,7 @@ import {
   getAccount,
   getCredentialReportState,
   getPasswordPolicy,
+  getPasswordsLastUsed,
   listPrincipals,
   putCredentialReport,
   readCredentialFacts,
@@ -77,10 +78,15 @@ export function credentialReportRow(
   owner: ReportOwner,
   facts: CredentialFacts,
   maxPasswordAge: number | undefined,
+  passwordLastUsedAt?: string,
 ): string[] {
   const profile = facts.loginProfile;
-  // Palisade does not record password use, so a password's last use is AWS's `no_information`.
-  const passwordLastUsed = profile ? 'no_information' : 'N/A';
+  // A password never used to sign in (or the root's, whose sign-ins are not recorded): `no_information`.
+  const passwordLastUsed = passwordLastUsedAt
+    ? reportTime(passwordLastUsedAt)
+    : profile
+      ? 'no_information'
+      : 'N/A';
   const password = owner.root
     ? ['not_supported', passwordLastUsed, 'not_supported', 'not_supported']
     : [
@@ -151,17 +157,25 @@ async function buildReport(context: IamContext, accountId: string): Promise<stri
       limit: USERS_PER_PAGE,
       ...(after ? { after } : {}),
     });
-    const facts = await readCredentialFacts(
-      context.store,
-      accountId,
-      page.items.map((user) => ({ kind: 'user', userId: user.id })),
-    );
+    const [facts, passwordsUsed] = await Promise.all([
+      readCredentialFacts(
+        context.store,
+        accountId,
+        page.items.map((user) => ({ kind: 'user', userId: user.id })),
+      ),
+      getPasswordsLastUsed(
+        context.store,
+        accountId,
+        page.items.map((user) => user.id),
+      ),
+    ]);
     page.items.forEach((user, n) => {
       csv += csvLine(
         credentialReportRow(
           { user: user.name, arn: user.arn, createdAt: user.createdAt, root: false },
           facts[n] as CredentialFacts,
           maxAge,
+          passwordsUsed.get(user.id),
         ),
       );
     });

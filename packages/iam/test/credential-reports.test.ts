@@ -1,5 +1,5 @@
 import { type Caller, type OperationTable, rootCaller } from '@palisade/principals';
-import { putNewAccount, recordAccessKeyUse, type StoreContext } from '@palisade/store';
+import { putNewAccount, recordAccessKeyUse, recordPasswordUse, type StoreContext } from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { equippedUser } from '../../../test/fixtures/equipped-user.ts';
 import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
@@ -41,6 +41,7 @@ beforeAll(async () => {
   const equipped = await equippedUser(ops, store, root, now(), { name: 'alice', policyArns: [], groups: [] });
   // Both keys are created at the pinned instant: key 1 is the lower id.
   keys = [...equipped.accessKeyIds].sort();
+  await recordPasswordUse(store, A, equipped.userId, { at: new Date(START - 1800_000), region: 'us-east-1' });
   await mustRunOperation(ops, root, 'CreateUser', { UserName: 'bob' });
   await recordAccessKeyUse(store, keys[0] as string, {
     at: new Date(START - 3600_000),
@@ -112,7 +113,7 @@ describe('the credential report', () => {
       arn: `arn:aws:iam::${A}:user/alice`,
       user_creation_time: '2026-12-07T10:00:00+00:00',
       password_enabled: 'true',
-      password_last_used: 'no_information',
+      password_last_used: '2026-12-07T09:30:00+00:00',
       password_last_changed: '2026-12-07T10:00:00+00:00',
       password_next_rotation: '2027-03-07T10:00:00+00:00',
       mfa_active: 'true',

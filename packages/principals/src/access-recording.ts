@@ -7,6 +7,7 @@
  */
 import {
   LAST_ACCESS_GRANULARITY_MS,
+  recordPasswordUse,
   recordRoleUse,
   recordServiceLastAccess,
   type StoreContext,
@@ -32,6 +33,8 @@ export interface AccessRecorder {
   serviceAccess(caller: Caller, service: string, region: string, action?: string): Promise<void>;
   /** An assumption of the role `roleId` of `accountId` in `region`. */
   roleUse(accountId: string, roleId: string, region: string): Promise<void>;
+  /** A password sign-in of the user `userId` of `accountId`. */
+  passwordUse(accountId: string, userId: string): Promise<void>;
 }
 
 const DEFAULT_REMEMBERED = 10_000;
@@ -91,6 +94,11 @@ export function createAccessRecorder(options: AccessRecordingOptions): AccessRec
     roleUse(accountId, roleId, region) {
       return once(`${accountId}|${roleId}|role-used`, (at) =>
         recordRoleUse(options.store, accountId, roleId, { at, region }),
+      );
+    },
+    passwordUse(accountId, userId) {
+      return once(`${accountId}|${userId}|password-used`, (at) =>
+        recordPasswordUse(options.store, accountId, userId, { at, region: UNSIGNED_REGION }),
       );
     },
   };

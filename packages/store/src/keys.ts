@@ -117,6 +117,8 @@
  * |   (written at most hourly; TTL 400 days)   |       |   begins_with(sk, SERVICE#) (sk = SERVICE#<prefix>)  | lastAccessPartition   |
  * | when and where a role was last assumed     | table | pk = ACCT#<a>#LAST-ACCESS#ROLE#<role id>,            | roleLastUsedKey       |
  * |                                            |       |   sk = ROLE-USED                                     |                       |
+ * | when a user last signed in with a password | table | pk = ACCT#<a>#LAST-ACCESS#USER#<user id>,            | passwordLastUsedKey   |
+ * |                                            |       |   sk = PASSWORD-USED                                 |                       |
  * | an account's credential report: state and  | table | pk = ACCT#<a>#CREDENTIAL-REPORT, sk = REPORT /       | credentialReportKey   |
  * |   CSV chunks (read: state, then chunks)    |       |   CHUNK#nn                                           | credentialReportChunkKey |
  * | an access advisor job by its id (TTL)      | table | pk = ACCT#<a>#ACCESS-ADVISOR-JOB#<uuid>, sk = JOB    | serviceLastAccessedJobKey |
@@ -1125,6 +1127,11 @@ export function serviceLastAccessKey(
 /** When and where a role was last assumed (GetRole's RoleLastUsed). */
 export function roleLastUsedKey(accountId: string, roleId: string): ItemKey {
   return { pk: lastAccessPartition(accountId, 'ROLE', roleId), sk: 'ROLE-USED' };
+}
+
+/** When a user last signed in with its password (GetUser's PasswordLastUsed, the credential report). */
+export function passwordLastUsedKey(accountId: string, userId: string): ItemKey {
+  return { pk: lastAccessPartition(accountId, 'USER', userId), sk: 'PASSWORD-USED' };
 }
 
 /** The partition of an account's credential report: its state item and its content chunks. */

@@ -10,6 +10,7 @@ import type { StoreContext } from './client.ts';
 import {
   isServiceLastAccessedJobId,
   lastAccessPartition,
+  passwordLastUsedKey,
   roleLastUsedKey,
   serviceLastAccessedJobKey,
   serviceLastAccessKey,
@@ -17,6 +18,7 @@ import {
   type TrackedPrincipalKind,
 } from './keys.ts';
 import { queryWholePartition } from './partition-queries.ts';
+import { batchGetItems } from './principals.ts';
 import { transact, updateIfCondition } from './transactions.ts';
 
 /** How often one principal's use of one service (or one role's assumption) is written at most. */
@@ -117,6 +119,43 @@ export function recordRoleUse(
     { entity: 'role-last-used' },
     granularityMs,
   );
+}
+
+/** Records a user's password sign-in, at most once per granularity (unrecordedWrites.recordPasswordUse). */
+export function recordPasswordUse(
+  context: StoreContext,
+  accountId: string,
+  userId: string,
+  use: AccessUse,
+  granularityMs = LAST_ACCESS_GRANULARITY_MS,
+): Promise<boolean> {
+  return recordForward(
+    context,
+    passwordLastUsedKey(accountId, userId),
+    use,
+    { entity: 'password-last-used' },
+    granularityMs,
+  );
+}
+
+/** When each of the users last signed in with a password (absent: not within the tracking period). */
+export async function getPasswordsLastUsed(
+  context: StoreContext,
+  accountId: string,
+  userIds: readonly string[],
+): Promise<Map<string, string>> {
+  const idByPartition = new Map(userIds.map((id) => [passwordLastUsedKey(accountId, id).pk, id]));
+  const items = await batchGetItems(
+    context,
+    userIds.map((id) => passwordLastUsedKey(accountId, id)),
+    2,
+  );
+  const used = new Map<string, string>();
+  for (const item of items) {
+    const id = idByPartition.get(String(item.pk));
+    if (id && typeof item.lastAccessedAt === 'string') used.set(id, item.lastAccessedAt);
+  }
+  return used;
 }
 
 /** Every service a principal called within the tracking period, with when and where it last did. */
