@@ -22,9 +22,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './fixtures/eventually.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { requestSignIn } from './fixtures/sign-in-request.ts';
+import { sendAs } from './fixtures/signed-fetch.ts';
 
 let running: RunningPlatform;
 let root: IAMClient;
+let rootKey: { accessKeyId: string; secretAccessKey: string };
 let accountId: string;
 let alice: { accessKeyId: string; secretAccessKey: string };
 
@@ -43,6 +45,7 @@ beforeAll(async () => {
   const account = await running.createAccount('compliance-e2e');
   accountId = account.accountId;
   root = iamClient(account);
+  rootKey = { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey };
   await root.send(new CreateUserCommand({ UserName: 'alice' }));
   await root.send(new AttachUserPolicyCommand({ UserName: 'alice', PolicyArn: ADMIN }));
   const key = await root.send(new CreateAccessKeyCommand({ UserName: 'alice' }));
@@ -160,7 +163,7 @@ describe('access advisor', () => {
 });
 
 describe('PasswordLastUsed', () => {
-  it('is absent until the user signs in with its password, then GetUser and the report name it', async () => {
+  it('is absent until the user signs in with its password, then GetUser answers it', async () => {
     await root.send(new CreateUserCommand({ UserName: 'pia' }));
     const password = 'Pia-Password-2026!';
     await root.send(new CreateLoginProfileCommand({ UserName: 'pia', Password: password }));
@@ -179,5 +182,42 @@ describe('PasswordLastUsed', () => {
     }, 'PasswordLastUsed');
     expect(used.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
     expect(used.getTime()).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('the compliance REST routes', () => {
+  const rest = async (method: string, path: string, body?: unknown) => {
+    const answer = await sendAs(
+      running.url,
+      { key: rootKey, service: 'palisade' },
+      { method, path, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
+      new Date(),
+    );
+    return { status: answer.status, json: JSON.parse(answer.text) as Record<string, unknown> };
+  };
+
+  it('serves the credential report as CSV text and access advisor jobs with cursors', async () => {
+    const generated = await rest('POST', '/v1/account/credential-report');
+    expect(generated.status).toBe(200);
+    expect(['STARTED', 'COMPLETE']).toContain(generated.json.state);
+    const report = await rest('GET', '/v1/account/credential-report');
+    expect(report.status).toBe(200);
+    expect(report.json.reportFormat).toBe('text/csv');
+    expect(String(report.json.content).split('\n')[1]?.startsWith('<root_account>,')).toBe(true);
+
+    const job = await rest('POST', '/v1/access-advisor/jobs', {
+      arn: `arn:aws:iam::${accountId}:user/alice`,
+    });
+    expect(job.status).toBe(200);
+    const jobId = String(job.json.jobId);
+    const details = await rest('GET', `/v1/access-advisor/jobs/${jobId}?limit=1`);
+    expect(details.status).toBe(200);
+    expect(details.json).toMatchObject({ jobStatus: 'COMPLETED', jobType: 'SERVICE_LEVEL' });
+    expect(details.json.servicesLastAccessed).toHaveLength(1);
+    const entities = await rest('GET', `/v1/access-advisor/jobs/${jobId}/services/iam`);
+    expect(entities.status).toBe(200);
+    expect(entities.json).toMatchObject({ jobStatus: 'COMPLETED' });
+    const missing = await rest('GET', '/v1/access-advisor/jobs/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
   });
 });
