@@ -183,6 +183,14 @@ const REQUESTS: Record<string, Record<string, unknown>> = {
   },
   'iam:UpdateRole': { RoleName: 'target-role', Description: 'moved' },
   'iam:UpdateUser': { UserName: 'target', NewPath: '/moved/' },
+  'iam:GenerateCredentialReport': {},
+  'iam:GetCredentialReport': {},
+  'iam:GenerateServiceLastAccessedDetails': { Arn: arn('user/target') },
+  'iam:GetServiceLastAccessedDetails': { JobId: '00000000-0000-4000-8000-000000000000' },
+  'iam:GetServiceLastAccessedDetailsWithEntities': {
+    JobId: '00000000-0000-4000-8000-000000000000',
+    ServiceNamespace: 'iam',
+  },
   'sts:AssumeRole': {
     RoleArn: arn('role/target-role'),
     RoleSessionName: 'audit',

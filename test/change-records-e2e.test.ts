@@ -47,6 +47,9 @@ const UNRECORDED_KEYS: readonly [RegExp, keyof typeof unrecordedWrites][] = [
   [/^SIGN-IN-THROTTLE#.*\|LOCK$/, 'lockSignInThrottle'],
   [/#SIGN-IN-ATTEMPTS#/, 'recordSignInAttempt'],
   [/#DECISIONS\|/, 'putDecisionLogRecords'],
+  [/#LAST-ACCESS#(USER|ROLE)#[^|]*\|SERVICE#/, 'recordServiceLastAccess'],
+  [/#LAST-ACCESS#ROLE#[^|]*\|ROLE-USED$/, 'recordRoleUse'],
+  [/#LAST-ACCESS#USER#[^|]*\|PASSWORD-USED$/, 'recordPasswordUse'],
 ];
 
 /** The pk|sk strings a single-item write touches (marshalled or not, whichever the middleware sees). */

@@ -409,6 +409,9 @@ async function snapshot(): Promise<string[]> {
       // A refused call files its audit event on purpose (the audit trail's contract): the event
       // alone, in its trail's partition (its lookup copies are the sealer's).
       if (pk.endsWith('#AUDIT')) continue;
+      // Access advisor counts attempts, refused ones too (as AWS does): telemetry written off the
+      // request path, at most hourly per principal and service.
+      if (pk.includes('#LAST-ACCESS#')) continue;
       const { lastUsedAt: _at, lastUsedService: _service, lastUsedRegion: _region, ...stable } = item;
       items.push(JSON.stringify(stable, Object.keys(stable).sort()));
     }

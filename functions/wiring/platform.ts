@@ -31,7 +31,7 @@ import {
   tenantAccountOperations,
   verifyMfaCode,
 } from '@palisade/iam';
-import type { OperationTable } from '@palisade/principals';
+import { createAccessRecorder, type OperationTable, recordingAccess } from '@palisade/principals';
 import { type ProvisioningContext, provisioningService } from '@palisade/provisioning';
 import { iamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
@@ -91,6 +91,17 @@ export function createPlatform(
     secrets,
     passwordHashing,
   };
+  // Last access (access advisor, RoleLastUsed, PasswordLastUsed): at most one write per principal, service and hour.
+  const accessRecorder = createAccessRecorder({
+    store,
+    now,
+    onError: (error) =>
+      log({
+        level: 'warn',
+        msg: 'last access not recorded',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+  });
   // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
   const signIn = createSignInService({
     ...defaultSignInSettings,
@@ -100,6 +111,7 @@ export function createPlatform(
     now,
     issuer: issuerOf(config),
     passwordHashing,
+    accessRecorder,
   });
   const { authenticate, authenticateOverlapped, authenticateBearer } = createPlatformAuthentication(
     config,
@@ -119,15 +131,23 @@ export function createPlatform(
     verifyMfa: ({ accountId, owner, serialNumber, tokenCode, now: at }) =>
       verifyMfaCode(store, secrets, accountId, serialNumber, tokenCode, at, owner),
     verifyWebIdentity: createWebIdentityVerifier({ allowLoopbackIssuers }),
+    accessRecorder,
   };
   const decisions = createDecisions(decisionOptions(runtime, signIn.verifyAccessToken));
 
   // Built once: every interface serves the same operation tables.
-  const iamTable = iamOperations(iam);
+  const iamTable = recordingAccess(iamOperations(iam), 'iam', accessRecorder);
   const accounts = tenantAccountOperations(iam);
   const simulation = simulationOperations({ store, partition: config.partition });
-  const queryIam = { ...iamTable, ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation };
-  const querySts = stsOperations(sts);
+  const queryIam = {
+    ...iamTable,
+    ...recordingAccess(
+      { ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation },
+      'iam',
+      accessRecorder,
+    ),
+  };
+  const querySts = recordingAccess(stsOperations(sts), 'sts', accessRecorder);
   const unsignedSts = unsignedStsOperations(sts);
 
   const audit = auditReads(store);

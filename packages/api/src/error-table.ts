@@ -6,7 +6,7 @@ import type { FailureCode } from '@palisade/failures';
 
 /** How one failure code appears on the wire. */
 export interface WireError {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 412 | 413 | 422 | 429 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 422 | 429 | 500 | 503;
   readonly awsCode: string;
   /** AWS answers some errors with a status other than the REST one (e.g. Throttling is 400). */
   readonly awsStatus: number;
@@ -90,6 +90,10 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   // ---- exact AWS error codes (issue #15) ----
   'credentials.invalid-authentication-code': sender(403, 'InvalidAuthenticationCode'),
   'request.invalid-user-type': sender(400, 'InvalidUserType'),
+  // ---- compliance reports (issue #15): AWS's codes and statuses for the credential report ----
+  'report.not-present': sender(410, 'ReportNotPresent'),
+  'report.expired': sender(410, 'ReportExpired'),
+  'report.in-progress': sender(404, 'ReportInProgress'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

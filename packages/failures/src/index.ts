@@ -73,7 +73,11 @@ export type FailureCode =
   // IAM's InvalidAuthenticationCode: MFA codes that do not verify when enabling or resyncing a device.
   | 'credentials.invalid-authentication-code'
   // IAM's InvalidUserType: an operation only some kinds of caller may use (ChangePassword for users).
-  | 'request.invalid-user-type';
+  | 'request.invalid-user-type'
+  // ---- compliance reports (issue #15) ----
+  | 'report.not-present'
+  | 'report.expired'
+  | 'report.in-progress';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

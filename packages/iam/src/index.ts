@@ -1,7 +1,10 @@
 /** IAM: accounts, identities, policies and access keys, each operation authorized by the engine. */
+
+import { accessAdvisorOperations } from './access-advisor.ts';
 import { accessKeyOperations } from './access-keys.ts';
 import { accountSettingsOperations } from './account-settings.ts';
 import { authorizationDetailsOperations } from './authorization-details.ts';
+import { credentialReportOperations } from './credential-reports.ts';
 import { groupOperations } from './groups.ts';
 import type { IamContext } from './iam-context.ts';
 import { loginProfileOperations } from './login-profiles.ts';
@@ -13,6 +16,7 @@ import { tenantOperations } from './tenant-operations.ts';
 import { userOperations } from './users.ts';
 
 export * from './access-keys.ts';
+export { CREDENTIAL_REPORT_COLUMNS, credentialReportRow } from './credential-reports.ts';
 export * from './deprovisioning.ts';
 export * from './iam-context.ts';
 export * from './login-profiles.ts';
@@ -35,6 +39,8 @@ export function iamOperations(context: IamContext) {
     ...authorizationDetailsOperations(context),
     ...loginProfileOperations(context),
     ...mfaDeviceOperations(context),
+    ...credentialReportOperations(context),
+    ...accessAdvisorOperations(context),
   });
 }
 

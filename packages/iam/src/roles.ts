@@ -2,6 +2,7 @@
 
 import { fail, ok, type Result } from '@palisade/failures';
 import { integer, listing, type OperationTable, operation } from '@palisade/principals';
+import { getRoleLastUsed } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import {
@@ -77,7 +78,15 @@ export function roleOperations(context: IamContext) {
 
     GetRole: operation(z.object({ RoleName: roleName }), async (caller, input) => {
       const role = await loadAuthorized(context, caller, 'role', input.RoleName, 'iam:GetRole');
-      return role.ok ? ok({ Role: roleShape(role.value, true) }) : role;
+      if (!role.ok) return role;
+      const used = await getRoleLastUsed(context.store, role.value.accountId, role.value.id);
+      return ok({
+        Role: {
+          ...roleShape(role.value, true),
+          // AWS answers an empty RoleLastUsed for a role not assumed within its tracking period.
+          RoleLastUsed: used ? { LastUsedDate: new Date(used.lastUsedAt), Region: used.region } : {},
+        },
+      });
     }),
 
     ListRoles: operation(

@@ -1,7 +1,7 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
 import { listing, type OperationTable, operation, rootArn } from '@palisade/principals';
-import { getAccount } from '@palisade/store';
+import { getAccount, getPasswordsLastUsed } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
@@ -57,7 +57,13 @@ export function userOperations(context: IamContext) {
         });
       }
       const user = await loadAuthorized(context, caller, 'user', name, 'iam:GetUser');
-      return user.ok ? ok({ User: userShape(user.value, true) }) : user;
+      if (!user.ok) return user;
+      const used = (await getPasswordsLastUsed(context.store, user.value.accountId, [user.value.id])).get(
+        user.value.id,
+      );
+      return ok({
+        User: { ...userShape(user.value, true), ...(used ? { PasswordLastUsed: new Date(used) } : {}) },
+      });
     }),
 
     ListUsers: operation(

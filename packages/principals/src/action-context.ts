@@ -212,6 +212,13 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'sts:DecodeAuthorizationMessage': row('none'),
   'sts:GetAccessKeyInfo': row('none'),
   'sts:GetFederationToken': row('federated-user', ['aws:RequestTag/${TagKey}', 'aws:TagKeys']),
+  // ---- compliance (issue #15) ----
+  'iam:GenerateCredentialReport': row('none'),
+  'iam:GetCredentialReport': row('none'),
+  // The resource is the user, group or role the Arn names (the reference requires all four types).
+  'iam:GenerateServiceLastAccessedDetails': row('user'),
+  'iam:GetServiceLastAccessedDetails': row('none'),
+  'iam:GetServiceLastAccessedDetailsWithEntities': row('none'),
 };
 
 const ACTION_SCOPED_GLOBAL = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/i;

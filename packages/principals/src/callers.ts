@@ -54,6 +54,8 @@ export interface CallerFacts {
   evaluate(request: FactsRequest): Explanation;
   /** The whole context `evaluate` decides `request` with, now (for a denial's authorization message). */
   requestContext?(request: FactsRequest): Record<string, string | string[]>;
+  /** The region the caller's request was signed for (`aws:RequestedRegion`), when it names one. */
+  requestedRegion?(): string | undefined;
 }
 
 /** A caller built from stored policies, carrying its facts. */
@@ -341,6 +343,10 @@ function engineFacts(input: {
     ...(input.session ? { session: input.session } : {}),
     principalTags: input.principalTags,
     requestContext: (request) => ({ ...input.contextOf(input.now()), ...request.context }),
+    requestedRegion: () => {
+      const region = input.contextOf(input.now())['aws:RequestedRegion'];
+      return typeof region === 'string' ? region : undefined;
+    },
     evaluate: (request) =>
       evaluate(
         {

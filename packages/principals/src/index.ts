@@ -6,6 +6,7 @@
  * one translation of a zod error into a failure).
  */
 export * from './access-denied-messages.ts';
+export * from './access-recording.ts';
 export * from './action-context.ts';
 export * from './arns.ts';
 export * from './authentication.ts';

@@ -194,6 +194,11 @@ export const unrecordedWrites = {
   putEventDeliveries: 'the outbound events of committed changes: the delivery log is itself their record',
   claimEventDelivery: 'a delivery worker leases a delivery for one attempt',
   recordEventDeliveryAttempt: 'the outcome of one delivery attempt, kept on the delivery it belongs to',
+  recordServiceLastAccess:
+    'telemetry: when a user or role last called a service (access advisor; at most hourly)',
+  recordPasswordUse:
+    'telemetry: when a user last signed in with its password (PasswordLastUsed; at most hourly)',
+  recordRoleUse: "telemetry: when and where a role was last assumed (GetRole's RoleLastUsed; at most hourly)",
 } as const;
 
 /**

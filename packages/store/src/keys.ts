@@ -113,6 +113,15 @@
  * |   (attempts on the item; TTL 30 days)      |       |   sk = DELIVERY#msg_<time base 36><hex> (webhook-id) | eventDeliveryPartition|
  * | deliveries due for an attempt by an instant| gsi1  | gsi1pk = EVENT-DELIVERIES-DUE, gsi1sk <= <ISO>#~     | eventDeliveryDueIndexKey |
  * |   (removed once delivered or given up)     |       |   (gsi1sk = <due ISO ms>#<delivery id>)              | eventDeliveryDueBound |
+ * | when a user/role last called each service  | table | pk = ACCT#<a>#LAST-ACCESS#<USER|ROLE>#<id>,          | serviceLastAccessKey  |
+ * |   (written at most hourly; TTL 400 days)   |       |   begins_with(sk, SERVICE#) (sk = SERVICE#<prefix>)  | lastAccessPartition   |
+ * | when and where a role was last assumed     | table | pk = ACCT#<a>#LAST-ACCESS#ROLE#<role id>,            | roleLastUsedKey       |
+ * |                                            |       |   sk = ROLE-USED                                     |                       |
+ * | when a user last signed in with a password | table | pk = ACCT#<a>#LAST-ACCESS#USER#<user id>,            | passwordLastUsedKey   |
+ * |                                            |       |   sk = PASSWORD-USED                                 |                       |
+ * | an account's credential report: state and  | table | pk = ACCT#<a>#CREDENTIAL-REPORT, sk = REPORT /       | credentialReportKey   |
+ * |   CSV chunks (read: state, then chunks)    |       |   CHUNK#nn                                           | credentialReportChunkKey |
+ * | an access advisor job by its id (TTL)      | table | pk = ACCT#<a>#ACCESS-ADVISOR-JOB#<uuid>, sk = JOB    | serviceLastAccessedJobKey |
  */
 
 import { createHash } from 'node:crypto';
@@ -1081,5 +1090,82 @@ export function changedKeyIdentifiers(key: ItemKey): ChangedKeyIdentifiers {
     ...(partition[3] ? { id: partition[3] } : {}),
     ...(child ? { child } : {}),
     ...(key.sk.startsWith(accessKeyItemPrefix) && child ? { accessKeyId: child } : {}),
+  };
+}
+
+// ---- compliance: last access, credential reports, access advisor jobs (issue #15) ----
+
+const TRACKED_ID = /^(?:AIDA|AROA)[A-Z0-9]{8,60}$/;
+const ADVISOR_JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const REPORT_CHUNKS = 100;
+
+/** The principals whose use of services is tracked: users and roles, by immutable id. */
+export type TrackedPrincipalKind = 'USER' | 'ROLE';
+
+/** The partition of what one user or role last accessed (and when a role was last assumed). */
+export function lastAccessPartition(accountId: string, kind: TrackedPrincipalKind, id: string): string {
+  if (kind !== 'USER' && kind !== 'ROLE') throw new Error(`invalid tracked kind ${kind}`);
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#LAST-ACCESS#${kind}#${checked(id, TRACKED_ID, 'tracked principal id')}`;
+}
+
+/** The sort-key prefix of a principal's per-service last-access items. */
+export const serviceLastAccessPrefix = 'SERVICE#';
+
+/** When and where a user or role last called a service (its namespace, `iam`, `sts`, a catalog prefix). */
+export function serviceLastAccessKey(
+  accountId: string,
+  kind: TrackedPrincipalKind,
+  id: string,
+  service: string,
+): ItemKey {
+  return {
+    pk: lastAccessPartition(accountId, kind, id),
+    sk: `${serviceLastAccessPrefix}${checked(service, SERVICE_PREFIX, 'service namespace')}`,
+  };
+}
+
+/** When and where a role was last assumed (GetRole's RoleLastUsed). */
+export function roleLastUsedKey(accountId: string, roleId: string): ItemKey {
+  return { pk: lastAccessPartition(accountId, 'ROLE', roleId), sk: 'ROLE-USED' };
+}
+
+/** When a user last signed in with its password (GetUser's PasswordLastUsed, the credential report). */
+export function passwordLastUsedKey(accountId: string, userId: string): ItemKey {
+  return { pk: lastAccessPartition(accountId, 'USER', userId), sk: 'PASSWORD-USED' };
+}
+
+/** The partition of an account's credential report: its state item and its content chunks. */
+export function credentialReportPartition(accountId: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#CREDENTIAL-REPORT`;
+}
+
+/** The credential report's state (STARTED/INPROGRESS/COMPLETE, generated time, chunk count). */
+export function credentialReportKey(accountId: string): ItemKey {
+  return { pk: credentialReportPartition(accountId), sk: 'REPORT' };
+}
+
+/** The sort-key prefix of the credential report's chunks. */
+export const credentialReportChunkPrefix = 'CHUNK#';
+
+/** One chunk of the credential report's CSV (items stay far below DynamoDB's 400 KB). */
+export function credentialReportChunkKey(accountId: string, chunk: number): ItemKey {
+  if (!Number.isInteger(chunk) || chunk < 0 || chunk >= REPORT_CHUNKS)
+    throw new Error(`invalid report chunk ${chunk}`);
+  return {
+    pk: credentialReportPartition(accountId),
+    sk: `${credentialReportChunkPrefix}${String(chunk).padStart(2, '0')}`,
+  };
+}
+
+/** True when `value` is an access advisor job id Palisade issues (a UUID). */
+export function isServiceLastAccessedJobId(value: string): boolean {
+  return ADVISOR_JOB_ID.test(value);
+}
+
+/** An access advisor job (GenerateServiceLastAccessedDetails): its entity, granularity and results (TTL). */
+export function serviceLastAccessedJobKey(accountId: string, jobId: string): ItemKey {
+  return {
+    pk: `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#ACCESS-ADVISOR-JOB#${checked(jobId, ADVISOR_JOB_ID, 'job id')}`,
+    sk: 'JOB',
   };
 }

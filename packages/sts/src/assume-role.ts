@@ -178,6 +178,7 @@ export function assumeRoleOperation(context: StsContext) {
         mfaAuthenticatedAt,
         chained,
         ...(binding ? { signInSession: binding } : {}),
+        region: facts.requestedRegion?.(),
       },
       now,
     );

@@ -83,6 +83,9 @@ export function roleSessionArn(role: PrincipalRecord, sessionName: string): stri
   return assumedRoleArn(arnPartition(role.arn) ?? 'aws', role.accountId, role.name, sessionName);
 }
 
+/** The region a use is recorded in when the request named none (STS's global endpoint's). */
+const STS_GLOBAL_REGION = 'us-east-1';
+
 /** Mints a role session and returns its credentials and AssumedRoleUser. */
 export async function openRoleSession(
   context: StsContext,
@@ -97,6 +100,8 @@ export async function openRoleSession(
     readonly chained: boolean;
     readonly federation?: SessionFederation;
     readonly signInSession?: SignInBinding;
+    /** The region the request was made in, recorded as the role's last use. */
+    readonly region?: string | undefined;
   },
   now: Date,
 ): Promise<
@@ -121,6 +126,8 @@ export async function openRoleSession(
     now,
   );
   if (!issued.ok) return issued;
+  // Not awaited: the role's last use is telemetry, never a reason to delay or fail the session.
+  void context.accessRecorder?.roleUse(role.accountId, role.id, request.region ?? STS_GLOBAL_REGION);
   return ok({
     credentials: issued.value.credentials,
     assumedRoleUser: { AssumedRoleId: `${role.id}:${sessionName}`, Arn: roleSessionArn(role, sessionName) },

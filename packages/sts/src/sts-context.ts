@@ -6,6 +6,7 @@
 
 import type { SecretBox } from '@palisade/credentials';
 import type { Result } from '@palisade/failures';
+import type { AccessRecorder } from '@palisade/principals';
 import type { OidcProviderRecord, StoreContext } from '@palisade/store';
 import type { TokenSessionTags } from './web-identity-tags.ts';
 
@@ -60,4 +61,6 @@ export interface StsContext {
   readonly secrets: SecretBox;
   readonly verifyMfa: MfaVerifier;
   readonly verifyWebIdentity: WebIdentityVerifier;
+  /** Records role assumptions for GetRole's RoleLastUsed (absent: not recorded). */
+  readonly accessRecorder?: AccessRecorder;
 }

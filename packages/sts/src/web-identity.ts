@@ -164,6 +164,7 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
           subject: claims.value.subject,
           audience: claims.value.audience,
         },
+        region: origin.requestedRegion,
       },
       now,
     );

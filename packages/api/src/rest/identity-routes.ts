@@ -3,7 +3,9 @@
  * Users, groups and roles share their policy, tag and boundary sub-resources, built per kind the way
  * the operations themselves are (`Attach${Label}Policy`, …).
  */
+
 import { fail, ok } from '@palisade/failures';
+import { complianceRoutes } from './compliance-routes.ts';
 import type { SchemaName } from './response-schemas.ts';
 import type {
   BodyField,
@@ -798,5 +800,6 @@ export function identityRoutes(): IdentityRoute[] {
     ...policyRoutes(),
     ...accessKeyRoutes('/v1', false),
     ...accountRoutes(),
+    ...complianceRoutes(),
   ];
 }

@@ -51,6 +51,10 @@ export const roleSchema = z.object({
   maxSessionDuration: z.number().int(),
   permissionsBoundary: permissionsBoundary.optional(),
   tags: z.array(tagSchema).optional(),
+  roleLastUsed: z
+    .object({ lastUsedDate: date.optional(), region: z.string().optional() })
+    .optional()
+    .describe('When and where the role was last assumed (GetRole only; written at most hourly)'),
 });
 
 /** A managed policy (customer- or operator-managed). */
@@ -164,6 +168,74 @@ export const errorSchema = z.object({
   }),
 });
 
+// ---- compliance (issue #15) ----
+
+/** GenerateCredentialReport's answer. */
+export const credentialReportStateSchema = z.object({
+  state: z.enum(['STARTED', 'INPROGRESS', 'COMPLETE']),
+  description: z.string().optional(),
+});
+
+/** The credential report: CSV text with AWS's columns, the root's row first. */
+export const credentialReportSchema = z.object({
+  content: z.string().describe('CSV text, AWS credential report columns'),
+  reportFormat: z.literal('text/csv'),
+  generatedTime: date,
+});
+
+/** A started access advisor job. */
+export const serviceLastAccessedJobSchema = z.object({ jobId: z.string() });
+
+const jobHeader = {
+  jobStatus: z.enum(['IN_PROGRESS', 'COMPLETED', 'FAILED']),
+  jobCreationDate: date,
+  jobCompletionDate: date,
+  nextCursor: z.string().optional(),
+};
+
+/** An access advisor job's services (AWS's ServiceLastAccessed, camelCased). */
+export const serviceLastAccessedDetailsSchema = z.object({
+  ...jobHeader,
+  jobType: z.enum(['SERVICE_LEVEL', 'ACTION_LEVEL']),
+  servicesLastAccessed: z.array(
+    z.object({
+      serviceName: z.string(),
+      serviceNamespace: z.string(),
+      lastAuthenticated: date.optional(),
+      lastAuthenticatedEntity: arn.optional(),
+      lastAuthenticatedRegion: z.string().optional(),
+      totalAuthenticatedEntities: z.number().int(),
+      trackedActionsLastAccessed: z
+        .array(
+          z.object({
+            actionName: z.string(),
+            lastAccessedEntity: arn,
+            lastAccessedTime: date,
+            lastAccessedRegion: z.string(),
+          }),
+        )
+        .optional(),
+    }),
+  ),
+});
+
+/** The entities of an access advisor job that used one service. */
+export const serviceLastAccessedEntitiesSchema = z.object({
+  ...jobHeader,
+  entityDetailsList: z.array(
+    z.object({
+      entityInfo: z.object({
+        arn,
+        name: z.string(),
+        type: z.enum(['USER', 'ROLE', 'GROUP']),
+        id: z.string(),
+        path: z.string().optional(),
+      }),
+      lastAuthenticated: date.optional(),
+    }),
+  ),
+});
+
 /** The named schemas published under `components.schemas`. */
 export const namedSchemas = {
   Tag: tagSchema,
@@ -183,6 +255,11 @@ export const namedSchemas = {
   AuthorizationDetails: authorizationDetailsSchema,
   Account: accountSchema,
   CreatedAccount: createdAccountSchema,
+  CredentialReportState: credentialReportStateSchema,
+  CredentialReport: credentialReportSchema,
+  ServiceLastAccessedJob: serviceLastAccessedJobSchema,
+  ServiceLastAccessedDetails: serviceLastAccessedDetailsSchema,
+  ServiceLastAccessedEntities: serviceLastAccessedEntitiesSchema,
   Error: errorSchema,
 } as const;
 

@@ -3,8 +3,10 @@
  * deployment's issuer and audience, a clock, and its tunables (token lifetimes, key rotation age,
  * throttling thresholds, how long attempts are kept).
  */
+
 import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters, type SecretBox } from '@palisade/credentials';
 import { DEFAULT_FAILURE_LOCKOUT } from '@palisade/iam';
+import type { AccessRecorder } from '@palisade/principals';
 import type { StoreContext } from '@palisade/store';
 
 /** Brute-force limits: failures per identity and per source within a window, and the lockout. */
@@ -37,6 +39,8 @@ export interface SignInContext {
   readonly attemptRetentionDays: number;
   /** The scrypt cost of new password hashes and of the stand-in check for unknown users. */
   readonly passwordHashing: ScryptParameters;
+  /** Records users' password sign-ins (PasswordLastUsed); absent: not recorded. */
+  readonly accessRecorder?: AccessRecorder;
 }
 
 /** Defaults: 15-minute access tokens, 12-hour sessions, daily key rotation, 5 failures / 15 min, OWASP scrypt. */

@@ -210,6 +210,8 @@ export function createPasswordSignIn(
       now,
     );
     await record(opened.ok ? 'success' : 'session-unavailable');
+    // Not awaited: the password's last use is telemetry, never a reason to delay or fail a sign-in.
+    if (opened.ok && owner.kind === 'user') void context.accessRecorder?.passwordUse(accountId, principal.id);
     return opened;
   };
 }
