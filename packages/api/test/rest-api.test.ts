@@ -20,7 +20,7 @@ interface Key {
 }
 
 const operator: Key = { accessKeyId: 'AKIAOPERATORRESTTEST', secretAccessKey: 'operator-secret-rest-test' };
-const ADMIN = 'arn:aws:iam::palisade:policy/AdministratorAccess';
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const trust = {
   Version: '2012-10-17',

@@ -4,7 +4,12 @@
  * policies do not exist as far as the caller can tell.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { findPlatformPolicy, type PlatformPolicy, parsePolicyArn } from '@palisade/principals';
+import {
+  findPlatformPolicy,
+  type PlatformPolicy,
+  parsePolicyArn,
+  platformPolicyArn,
+} from '@palisade/principals';
 import {
   boundaryUsageChange,
   type GuardedWrite,
@@ -30,7 +35,10 @@ export async function resolveManagedPolicy(
   if (!parts) return fail('request.invalid', `ARN ${arn} is not valid.`);
   if (parts.scope === 'platform') {
     const policy = findPlatformPolicy(parts.name);
-    return policy && policy.path === parts.path ? ok({ scope: 'platform', arn, policy }) : missing;
+    // Named by its current ARN whichever form the request (or a stored item) used.
+    return policy && policy.path === parts.path
+      ? ok({ scope: 'platform', arn: platformPolicyArn(context.partition, policy), policy })
+      : missing;
   }
   // INVARIANT: only the caller's own account is ever read; another tenant's ARN is simply absent.
   if (parts.accountId !== accountId) return missing;

@@ -10,7 +10,7 @@ import {
   type ResourcePolicies,
 } from '@palisade/policy';
 import type { PrincipalRecord, SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
-import { arnAccount, arnPartition, assumedRoleArn, rootArn } from './arns.ts';
+import { arnAccount, arnPartition, assumedRoleArn, parsePolicyArn, rootArn } from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
 import {
   type ContextPrincipal,
@@ -109,12 +109,19 @@ export function rootCaller(
     kind: 'root',
     authorize: (action, resource) => {
       if (sessionRestriction(session, action)) return { allowed: false, reason: 'implicit-deny' };
-      return resource === '*' || arnAccount(resource) === accountId
+      return resource === '*' ||
+        arnAccount(resource) === accountId ||
+        readsPlatformPolicy(partition, action, resource)
         ? { allowed: true }
         : { allowed: false, reason: 'implicit-deny' };
     },
     facts,
   };
+}
+
+/** Root reads operator-managed policies as it reads AWS managed policies (they belong to no account). */
+function readsPlatformPolicy(partition: string, action: string, resource: string): boolean {
+  return /^iam:(Get|List)/i.test(action) && parsePolicyArn(partition, resource)?.scope === 'platform';
 }
 
 /** The context keys of a caller's every request, at the time it is asked (the one builder's). */

@@ -11,6 +11,7 @@ export * from './decision-log.ts';
 export * from './event-subscriptions.ts';
 export * from './inline-policies.ts';
 export * from './keys.ts';
+export * from './legacy-policy-arns.ts';
 export * from './login-profiles.ts';
 export * from './managed-policies.ts';
 export * from './memberships.ts';

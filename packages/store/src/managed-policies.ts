@@ -29,6 +29,7 @@ import {
   principalListKey,
   principalListPartition,
 } from './keys.ts';
+import { currentPolicyArn, legacyPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import { queryPathListing } from './path-listings.ts';
 import {
@@ -556,6 +557,7 @@ export async function attachPolicy(
       // Attaching twice is a no-op in IAM; the caller treats this code as success.
       onConditionFailed: fail('entity.already-exists', 'The policy is already attached.'),
     },
+    ...legacyAttachmentAbsent(target, attachment.policyArn),
     ...(customer && useShard !== undefined
       ? [
           {
@@ -662,7 +664,31 @@ export async function detachPolicy(
     }
   }
   const written = () => transact(context, [...writes, nameVersionBump(target)]);
-  return customer && useShard !== undefined ? withPolicyUseShard(customer, written, useShard) : written();
+  const detached = await (customer && useShard !== undefined
+    ? withPolicyUseShard(customer, written, useShard)
+    : written());
+  const legacy = legacyPolicyArn(policyArn);
+  if (detached.ok || detached.code !== 'entity.not-found' || customer || !legacy) return detached;
+  // An operator policy attached before its ARN changed is keyed by its legacy ARN.
+  const legacyDetached = await detachPolicy(context, target, legacy, undefined);
+  return legacyDetached.ok ? legacyDetached : detached;
+}
+
+/** For an operator-managed policy: its attachment under the legacy ARN (items written before) is absent. */
+function legacyAttachmentAbsent(target: PrincipalRef, policyArn: string): GuardedWrite[] {
+  const legacy = legacyPolicyArn(policyArn);
+  if (!legacy) return [];
+  return [
+    {
+      write: {
+        ConditionCheck: {
+          Key: attachedPolicyKey(target.accountId, KIND_KEY[target.kind], target.id, legacy),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail('entity.already-exists', 'The policy is already attached.'),
+    },
+  ];
 }
 
 /** Lists the managed policies attached to a principal. */
@@ -682,7 +708,7 @@ export async function listAttachedPolicies(
     }),
   );
   return (result.Items ?? []).map((item) => ({
-    policyArn: String(item.policyArn),
+    policyArn: currentPolicyArn(String(item.policyArn)),
     policyName: String(item.policyName),
   }));
 }

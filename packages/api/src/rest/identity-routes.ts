@@ -565,7 +565,7 @@ function policyRoutes(): IdentityRoute[] {
       operation: 'ListPolicies',
       summary: 'List managed policies',
       description:
-        'Operator-managed policies (scope `AWS`, ARNs `arn:aws:iam::palisade:policy/…`) come first, on the first page.',
+        'Operator-managed policies (scope `AWS`, ARNs `arn:aws:iam::aws:policy/…`) come first, paged with the rest.',
       tag,
       query: {
         scope: { member: 'Scope', description: '`All` (default), `AWS` (operator-managed) or `Local`.' },
