@@ -52,7 +52,7 @@ export function groupOperations(context: IamContext) {
       async (caller, input) => {
         const page = await listAuthorized(context, caller, 'group', input);
         if (!page.ok) return page;
-        return ok(listing('Groups', page.value.items.map(groupShape), page.value.next));
+        return ok(listing('Groups', page.value.items.map(groupShape), page.value.next, page.value.nextId));
       },
     ),
 

@@ -6,14 +6,7 @@
 
 import { generateUniqueId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import {
-  type Caller,
-  checkMarker,
-  denialOf,
-  entityArn,
-  type RequestFacts,
-  rootArn,
-} from '@palisade/principals';
+import { type Caller, denialOf, entityArn, type RequestFacts, rootArn } from '@palisade/principals';
 import {
   deletePrincipal,
   getPrincipal,
@@ -27,6 +20,7 @@ import {
   updatePrincipal,
 } from '@palisade/store';
 import type { IamContext } from './iam-context.ts';
+import { entityListingCursor } from './listing-markers.ts';
 import {
   type BoundaryUse,
   boundaryUsageWrites,
@@ -38,6 +32,7 @@ import {
 const QUOTA = { user: 'usersPerAccount', group: 'groupsPerAccount', role: 'rolesPerAccount' } as const;
 const ID_KIND = { user: 'user', group: 'group', role: 'role' } as const;
 const LABEL = { user: 'user', group: 'group', role: 'role' } as const;
+const ENTITY_KIND = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
 
 /** The IAM action name for an operation on a kind, e.g. `iam:CreateUser`. */
 export function iamAction(verb: string, kind: PrincipalKind, suffix = ''): string {
@@ -148,10 +143,16 @@ export async function listAuthorized(
   caller: Caller,
   kind: PrincipalKind,
   page: { PathPrefix?: string | undefined; Marker?: string | undefined; MaxItems?: number | undefined },
-): Promise<Result<{ items: PrincipalRecord[]; next?: string }>> {
+): Promise<Result<{ items: PrincipalRecord[]; next?: string; nextId?: string }>> {
   const denied = denialOf(caller, iamAction('List', kind, 's'), '*');
   if (denied) return denied;
-  const after = checkMarker(page.Marker, page.PathPrefix);
+  const after = await entityListingCursor(
+    context,
+    caller.accountId,
+    ENTITY_KIND[kind],
+    page.Marker,
+    page.PathPrefix,
+  );
   if (!after.ok) return after;
   return ok(
     await listPrincipals(context.store, caller.accountId, kind, {

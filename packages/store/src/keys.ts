@@ -113,6 +113,9 @@
  * |   (attempts on the item; TTL 30 days)      |       |   sk = DELIVERY#msg_<time base 36><hex> (webhook-id) | eventDeliveryPartition|
  * | deliveries due for an attempt by an instant| gsi1  | gsi1pk = EVENT-DELIVERIES-DUE, gsi1sk <= <ISO>#~     | eventDeliveryDueIndexKey |
  * |   (removed once delivered or given up)     |       |   (gsi1sk = <due ISO ms>#<delivery id>)              | eventDeliveryDueBound |
+ * | the principals of an account an operator-  | table | pk = ACCT#<a>#PLATFORM-POLICY#<lower-cased name>,    | platformPolicyAttachmentKey |
+ * |   managed policy is attached to (counted   |       |   begins_with(sk, ATTACHMENT#) (sk = …<KIND>#<id>)   | platformPolicyUsePartition |
+ * |   for AttachmentCount; written with it)    |       |                                                      |                       |
  */
 
 import { createHash } from 'node:crypto';
@@ -1081,5 +1084,25 @@ export function changedKeyIdentifiers(key: ItemKey): ChangedKeyIdentifiers {
     ...(partition[3] ? { id: partition[3] } : {}),
     ...(child ? { child } : {}),
     ...(key.sk.startsWith(accessKeyItemPrefix) && child ? { accessKeyId: child } : {}),
+  };
+}
+
+// ---- operator-managed policies' uses (issue #15) ----
+
+/** The partition of an account's reverse items for one operator-managed policy (by name, case-insensitive). */
+export function platformPolicyUsePartition(accountId: string, policyName: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#PLATFORM-POLICY#${checked(policyName, POLICY_NAME, 'policy name').toLowerCase()}`;
+}
+
+/** The reverse item of an operator-managed policy's attachment to a principal of the account. */
+export function platformPolicyAttachmentKey(
+  accountId: string,
+  policyName: string,
+  kind: 'USER' | 'GROUP' | 'ROLE',
+  principalId: string,
+): ItemKey {
+  return {
+    pk: platformPolicyUsePartition(accountId, policyName),
+    sk: `${policyAttachmentPrefix}${kind}#${checkedId(kind, principalId)}`,
   };
 }

@@ -21,7 +21,10 @@ import {
   attachedPolicyPrefix,
   entityNameKey,
   entityPartition,
+  platformPolicyAttachmentKey,
+  platformPolicyUsePartition,
   policyAttachmentKey,
+  policyAttachmentPrefix,
   policyUseShardKey,
   policyUseShardPrefix,
   policyVersionKey,
@@ -220,6 +223,41 @@ export async function readPoliciesUses(
 }
 
 /**
+ * How many principals of an account each operator-managed policy is attached to: a COUNT Query of
+ * its reverse items in the account (at most one per principal; a handful of policies).
+ */
+export async function readPlatformPoliciesUses(
+  context: StoreContext,
+  accountId: string,
+  policies: readonly { readonly name: string }[],
+): Promise<PolicyUses[]> {
+  return Promise.all(
+    policies.map(async (policy) => {
+      let attachments = 0;
+      let start: Record<string, unknown> | undefined;
+      do {
+        const result = await context.documents.send(
+          new QueryCommand({
+            TableName: context.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
+            ExpressionAttributeValues: {
+              ':pk': platformPolicyUsePartition(accountId, policy.name),
+              ':a': policyAttachmentPrefix,
+            },
+            Select: 'COUNT',
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        attachments += result.Count ?? 0;
+        start = result.LastEvaluatedKey;
+      } while (start);
+      return { attachments, boundaries: 0 };
+    }),
+  );
+}
+
+/**
  * Runs `write` holding one of the policy's use shards that no other write of this process holds
  * (counter-shards.ts `withShard`): the shard a new attachment or boundary use is counted in. With
  * `held`, holds exactly that shard (a use given back), so this process's writers of it take turns.
@@ -312,11 +350,11 @@ export async function listManagedPolicies(
   context: StoreContext,
   accountId: string,
   page: { pathPrefix?: string; limit: number; after?: string },
-): Promise<{ items: ManagedPolicyRecord[]; next?: string }> {
+): Promise<{ items: ManagedPolicyRecord[]; next?: string; nextId?: string }> {
   const listed = await queryPathListing(context, principalListPartition(accountId, 'POLICY'), page, (item) =>
     String(item.path),
   );
-  return { items: listed.items.map(toManagedPolicy), ...(listed.next ? { next: listed.next } : {}) };
+  return { ...listed, items: listed.items.map(toManagedPolicy) };
 }
 
 /**
@@ -558,6 +596,27 @@ export async function attachPolicy(
       onConditionFailed: fail('entity.already-exists', 'The policy is already attached.'),
     },
     ...legacyAttachmentAbsent(target, attachment.policyArn),
+    ...(customer
+      ? []
+      : [
+          {
+            write: {
+              Put: {
+                Item: {
+                  ...platformPolicyAttachmentKey(
+                    target.accountId,
+                    attachment.policyName,
+                    KIND_KEY[target.kind],
+                    target.id,
+                  ),
+                  entity: 'platform-policy-attachment',
+                  kind: target.kind,
+                  principalId: target.id,
+                },
+              },
+            },
+          },
+        ]),
     ...(customer && useShard !== undefined
       ? [
           {
@@ -632,6 +691,21 @@ export async function detachPolicy(
       },
     },
   ];
+  if (!customer) {
+    // An operator-managed policy's reverse item (absent for attachments made before it was kept).
+    writes.push({
+      write: {
+        Delete: {
+          Key: platformPolicyAttachmentKey(
+            target.accountId,
+            policyArn.slice(policyArn.lastIndexOf('/') + 1),
+            KIND_KEY[target.kind],
+            target.id,
+          ),
+        },
+      },
+    });
+  }
   if (customer && reverseKey) {
     writes.push({
       write: {

@@ -443,14 +443,14 @@ export async function listPrincipals(
   accountId: string,
   kind: PrincipalKind,
   page: { pathPrefix?: string; limit: number; after?: string },
-): Promise<{ items: PrincipalRecord[]; next?: string }> {
+): Promise<{ items: PrincipalRecord[]; next?: string; nextId?: string }> {
   const listed = await queryPathListing(
     context,
     principalListPartition(accountId, KIND_KEY[kind]),
     page,
     (item) => String(item.path),
   );
-  return { items: listed.items.map(toPrincipal), ...(listed.next ? { next: listed.next } : {}) };
+  return { ...listed, items: listed.items.map(toPrincipal) };
 }
 
 /**
