@@ -15,6 +15,7 @@ import {
   type OperationTable,
   operation,
   type PlatformPolicy,
+  pageInMemory,
   platformPolicyArn,
 } from '@palisade/principals';
 import {
@@ -337,26 +338,31 @@ export function managedPolicyOperations(context: IamContext) {
     ListPolicyVersions: operation(z.object({ PolicyArn: policyArn, ...paging }), async (caller, input) => {
       const ref = await authorized(caller, input.PolicyArn, 'iam:ListPolicyVersions');
       if (!ref.ok) return ref;
-      if (ref.value.scope === 'platform') {
-        const policy = ref.value.policy;
-        return ok({
-          Versions: [
-            { VersionId: policy.versionId, IsDefaultVersion: true, CreateDate: new Date(policy.createdAt) },
-          ],
-          IsTruncated: false,
-        });
-      }
-      const record = ref.value.record;
-      const versions = await listPolicyVersions(context.store, record);
-      return ok({
-        // Newest first, as IAM lists them.
-        Versions: versions.reverse().map((v) => ({
-          VersionId: v.versionId,
-          IsDefaultVersion: v.versionId === record.defaultVersionId,
-          CreateDate: new Date(v.createdAt),
-        })),
-        IsTruncated: false,
-      });
+      const defaultVersionId =
+        ref.value.scope === 'platform' ? ref.value.policy.versionId : ref.value.record.defaultVersionId;
+      const versions =
+        ref.value.scope === 'platform'
+          ? [{ versionId: ref.value.policy.versionId, createdAt: ref.value.policy.createdAt }]
+          : await listPolicyVersions(context.store, ref.value.record);
+      // At most versionsPerPolicy: paged in memory, newest first as IAM lists them.
+      const page = pageInMemory(
+        versions,
+        (v) => String(1e6 - Number(v.versionId.slice(1))).padStart(7, '0'),
+        input.Marker,
+        input.MaxItems,
+      );
+      if (!page.ok) return page;
+      return ok(
+        listing(
+          'Versions',
+          page.value.items.map((v) => ({
+            VersionId: v.versionId,
+            IsDefaultVersion: v.versionId === defaultVersionId,
+            CreateDate: new Date(v.createdAt),
+          })),
+          page.value.next,
+        ),
+      );
     }),
 
     SetDefaultPolicyVersion: operation(
