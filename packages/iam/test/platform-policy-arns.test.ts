@@ -1,11 +1,26 @@
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Caller, type OperationTable, rootCaller } from '@palisade/principals';
-import { attachPolicy, getPrincipal, putNewAccount, type StoreContext, toPrincipal } from '@palisade/store';
+import {
+  attachedPolicyKey,
+  attachPolicy,
+  getPrincipal,
+  migrate,
+  migrations,
+  platformPolicyAttachmentKey,
+  putNewAccount,
+  readPlatformPoliciesUses,
+  type StoreContext,
+  toPrincipal,
+} from '@palisade/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIamTestContext, loadUserCaller } from '../../../test/fixtures/iam-context.ts';
 import { mustRunOperation, runOperation } from '../../../test/fixtures/run-operation.ts';
 import { iamOperations } from '../src/index.ts';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
+const found = migrations.find((m) => m.name.startsWith('operator-managed policies'));
+if (!found) throw new Error('no migration of operator-managed policies');
+const platformPolicyUses = found;
 const A = '100000000031';
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
@@ -125,5 +140,57 @@ describe('operator-managed policies as AWS managed policies', () => {
       version: 1,
     });
     expect(record.permissionsBoundary).toBe(READ_ONLY);
+  });
+
+  it('migrates an attachment made before: keyed by the AWS-managed ARN, counted in the account', async () => {
+    await must('CreateRole', {
+      RoleName: 'migrated',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    });
+    const role = await getPrincipal(store, A, 'role', 'migrated');
+    if (!role) throw new Error('no role');
+    await attachPolicy(
+      store,
+      role,
+      { policyArn: LEGACY_READ_ONLY, policyName: 'ReadOnlyAccess' },
+      undefined,
+      10,
+    );
+    const reverse = platformPolicyAttachmentKey(A, 'ReadOnlyAccess', 'ROLE', role.id);
+    // As written before reverse items were kept.
+    await store.documents.send(new DeleteCommand({ TableName: store.tableName, Key: reverse }));
+    const item = async (key: { pk: string; sk: string }) =>
+      (
+        await store.documents.send(
+          new GetCommand({ TableName: store.tableName, Key: key, ConsistentRead: true }),
+        )
+      ).Item;
+    const countBefore = (await readPlatformPoliciesUses(store, A, [{ name: 'ReadOnlyAccess' }]))[0]
+      ?.attachments;
+    // This table is written by today's code: the earlier layouts' migrations have nothing to do.
+    const earlier = Array.from({ length: platformPolicyUses.version - 1 }, (_, i) => ({
+      version: i + 1,
+      name: `v${i + 1}`,
+      run: async () => {},
+    }));
+    await migrate(store, { migrations: [...earlier, platformPolicyUses], now: () => NOW });
+    // Run again from the start (as a resumed run would): nothing changes.
+    await platformPolicyUses.run(
+      { store, now: () => NOW, resumeFrom: undefined, checkpoint: async () => {} },
+      () => {},
+    );
+    expect(await item(attachedPolicyKey(A, 'ROLE', role.id, LEGACY_READ_ONLY))).toBeUndefined();
+    expect(await item(attachedPolicyKey(A, 'ROLE', role.id, READ_ONLY))).toMatchObject({
+      policyArn: READ_ONLY,
+    });
+    expect(await item(reverse)).toMatchObject({ kind: 'role', principalId: role.id });
+    expect((await readPlatformPoliciesUses(store, A, [{ name: 'ReadOnlyAccess' }]))[0]?.attachments).toBe(
+      (countBefore ?? 0) + 1,
+    );
   });
 });
