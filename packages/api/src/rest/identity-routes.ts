@@ -120,8 +120,9 @@ function principalPolicyRoutes(kind: PrincipalKind): IdentityRoute[] {
       operation: `List${label}Policies`,
       summary: `List the names of a ${noun}'s inline policies`,
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('PolicyNames', 'string'),
+      ...listOf('PolicyNames', 'string', true),
     },
     {
       method: 'get',
@@ -156,9 +157,9 @@ function principalPolicyRoutes(kind: PrincipalKind): IdentityRoute[] {
       operation: `ListAttached${label}Policies`,
       summary: `List the managed policies attached to a ${noun}`,
       tag,
-      query: { pathPrefix },
+      query: { pathPrefix, ...paging },
       status: 200,
-      ...listOf('AttachedPolicies', 'AttachedPolicy'),
+      ...listOf('AttachedPolicies', 'AttachedPolicy', true),
     },
     {
       method: 'post',
@@ -195,8 +196,9 @@ function tagAndBoundaryRoutes(kind: PrincipalKind<'User' | 'Role'>): IdentityRou
       operation: `List${label}Tags`,
       summary: `List a ${noun}'s tags`,
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Tags', 'Tag'),
+      ...listOf('Tags', 'Tag', true),
     },
     {
       method: 'put',
@@ -265,8 +267,9 @@ function accessKeyRoutes(base: string, forUser: boolean): IdentityRoute[] {
       operation: 'ListAccessKeys',
       summary: `List ${whose} access keys`,
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('AccessKeyMetadata', 'AccessKeyMetadata'),
+      ...listOf('AccessKeyMetadata', 'AccessKeyMetadata', true),
     },
     {
       method: 'post',
@@ -383,8 +386,9 @@ function userRoutes(): IdentityRoute[] {
       operation: 'ListGroupsForUser',
       summary: 'List the groups a user belongs to',
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Groups', 'Group'),
+      ...listOf('Groups', 'Group', true),
     },
     ...accessKeyRoutes('/v1/users/{userName}', true),
   ];
@@ -449,8 +453,9 @@ function groupRoutes(): IdentityRoute[] {
       operation: 'GetGroup',
       summary: "List a group's members",
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Users', 'User'),
+      ...listOf('Users', 'User', true),
     },
     {
       method: 'post',
@@ -621,8 +626,9 @@ function policyRoutes(): IdentityRoute[] {
       operation: 'ListPolicyVersions',
       summary: "List a managed policy's versions, newest first",
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Versions', 'PolicyVersion'),
+      ...listOf('Versions', 'PolicyVersion', true),
     },
     {
       method: 'post',
@@ -771,7 +777,7 @@ function accountRoutes(): IdentityRoute[] {
       method: 'get',
       path: '/v1/account/authorization-details',
       operation: 'GetAccountAuthorizationDetails',
-      summary: 'Export every user, group, role and customer-managed policy of the account',
+      summary: 'Export every user, group, role and managed policy of the account',
       tag,
       query: {
         filter: {
@@ -780,10 +786,14 @@ function accountRoutes(): IdentityRoute[] {
           description:
             '`User`, `Role`, `Group`, `LocalManagedPolicy` or `AWSManagedPolicy`; repeat for several.',
         },
+        ...paging,
       },
       status: 200,
-      // The whole account in one answer: never truncated, so no paging members.
-      render: ({ IsTruncated: _truncated, ...details }) => details,
+      // Users, groups, roles, then policies: `limit` counts them all, `nextCursor` continues.
+      render: ({ IsTruncated: _truncated, Marker, ...details }) => ({
+        ...details,
+        ...(Marker ? { nextCursor: Marker } : {}),
+      }),
       response: { schema: 'AuthorizationDetails' },
     },
   ];
