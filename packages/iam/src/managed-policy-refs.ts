@@ -15,6 +15,8 @@ import {
   type GuardedWrite,
   getManagedPolicy,
   type ManagedPolicyRecord,
+  type PrincipalKind,
+  platformBoundaryUseWrite,
   withPolicyUseShard,
 } from '@palisade/store';
 import type { IamContext } from './iam-context.ts';
@@ -75,16 +77,26 @@ export function withBoundaryShard<T>(
   return withPolicyUseShard(taken, (shard) => holdingGiven(() => write(shard)));
 }
 
-/** The counter writes that move boundary usage from `previous` to `next` (customer policies only). */
+/**
+ * The writes that move boundary usage of `holder` from `previous` to `next`: a customer policy's
+ * counter shard, an operator-managed policy's reverse item in the account.
+ */
 export function boundaryUsageWrites(
   previous: BoundaryUse | undefined,
   next: BoundaryUse | undefined,
+  holder: { readonly accountId: string; readonly kind: PrincipalKind; readonly id: string },
 ): GuardedWrite[] {
   const writes: GuardedWrite[] = [];
   if (previous?.ref.arn === next?.ref.arn) return writes;
+  const platformUse = (ref: ManagedPolicyRef, used: boolean) =>
+    ref.scope === 'platform' && holder.kind !== 'group'
+      ? [platformBoundaryUseWrite({ ...holder, kind: holder.kind }, ref.policy.name, used)]
+      : [];
   if (next?.ref.scope === 'customer') writes.push(...boundaryUsageChange(next.ref.record, 1, next.shard));
+  if (next) writes.push(...platformUse(next.ref, true));
   if (previous?.ref.scope === 'customer') {
     writes.push(...boundaryUsageChange(previous.ref.record, -1, previous.shard));
   }
+  if (previous) writes.push(...platformUse(previous.ref, false));
   return writes;
 }

@@ -115,6 +115,7 @@ export async function createPrincipal(
     if (!resolved.ok) return resolved;
     boundary = resolved.value;
   }
+  const id = generateUniqueId(ID_KIND[kind]);
   return withBoundaryShard(undefined, boundary, (boundaryShard) =>
     putNewPrincipal(
       context.store,
@@ -123,7 +124,7 @@ export async function createPrincipal(
         accountId: caller.accountId,
         name: input.name,
         path,
-        id: generateUniqueId(ID_KIND[kind]),
+        id,
         arn,
         createdAt: context.now().toISOString(),
         tags: input.tags ?? [],
@@ -132,7 +133,11 @@ export async function createPrincipal(
         ...extra,
       },
       context.quotas[QUOTA[kind]],
-      boundaryUsageWrites(undefined, boundary && { ref: boundary, shard: boundaryShard }),
+      boundaryUsageWrites(undefined, boundary && { ref: boundary, shard: boundaryShard }, {
+        accountId: caller.accountId,
+        kind,
+        id,
+      }),
     ),
   );
 }
@@ -261,7 +266,7 @@ export async function changeBoundary(
       context.store,
       current,
       next?.arn,
-      boundaryUsageWrites(previous, next && { ref: next, shard }),
+      boundaryUsageWrites(previous, next && { ref: next, shard }, current),
       shard,
     ),
   );
@@ -281,7 +286,7 @@ async function currentBoundary(
 export async function removePrincipal(context: IamContext, current: PrincipalRecord): Promise<Result<void>> {
   const previous = await currentBoundary(context, current);
   return withBoundaryShard(previous, undefined, () =>
-    deletePrincipal(context.store, current, boundaryUsageWrites(previous, undefined)),
+    deletePrincipal(context.store, current, boundaryUsageWrites(previous, undefined, current)),
   );
 }
 

@@ -117,12 +117,17 @@ describe('ListPolicies with operator-managed policies', () => {
       UserName: 'reader',
       PermissionsBoundary: `arn:aws:iam::${A}:policy/b-local`,
     });
+    await must('CreateUser', {
+      UserName: 'bounded',
+      PermissionsBoundary: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    });
     const attached = await everyPage<{ PolicyName: string; AttachmentCount: number }>(
       'ListPolicies',
       { OnlyAttached: true },
       'Policies',
     );
     expect(attached.map((p) => [p.PolicyName, p.AttachmentCount])).toEqual([
+      ['AdministratorAccess', 0],
       ['b-local', 0],
       ['ReadOnlyAccess', 2],
     ]);
@@ -137,7 +142,26 @@ describe('ListPolicies with operator-managed policies', () => {
       { PolicyUsageFilter: 'PermissionsBoundary' },
       'Policies',
     );
-    expect(boundaries.map((p) => p.PolicyName)).toEqual(['b-local']);
+    expect(boundaries.map((p) => p.PolicyName)).toEqual(['AdministratorAccess', 'b-local']);
+    const boundaryCount = async () =>
+      (
+        await must<{ Policy: { PermissionsBoundaryUsageCount: number } }>('GetPolicy', {
+          PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        })
+      ).Policy.PermissionsBoundaryUsageCount;
+    expect(await boundaryCount()).toBe(1);
+    await must('PutUserPermissionsBoundary', {
+      UserName: 'bounded',
+      PermissionsBoundary: `arn:aws:iam::${A}:policy/z-local`,
+    });
+    expect(await boundaryCount()).toBe(0);
+    await must('PutUserPermissionsBoundary', {
+      UserName: 'bounded',
+      PermissionsBoundary: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    });
+    expect(await boundaryCount()).toBe(1);
+    await must('DeleteUser', { UserName: 'bounded' });
+    expect(await boundaryCount()).toBe(0);
     const got = await must<{ Policy: { AttachmentCount: number } }>('GetPolicy', {
       PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
     });

@@ -7,6 +7,7 @@ import {
   migrate,
   migrations,
   platformPolicyAttachmentKey,
+  platformPolicyBoundaryKey,
   putNewAccount,
   readPlatformPoliciesUses,
   type StoreContext,
@@ -152,8 +153,11 @@ describe('operator-managed policies as AWS managed policies', () => {
         ],
       }),
     });
+    await must('PutRolePermissionsBoundary', { RoleName: 'migrated', PermissionsBoundary: ADMIN });
     const role = await getPrincipal(store, A, 'role', 'migrated');
     if (!role) throw new Error('no role');
+    const boundaryReverse = platformPolicyBoundaryKey(A, 'AdministratorAccess', 'ROLE', role.id);
+    await store.documents.send(new DeleteCommand({ TableName: store.tableName, Key: boundaryReverse }));
     await attachPolicy(
       store,
       role,
@@ -189,6 +193,7 @@ describe('operator-managed policies as AWS managed policies', () => {
       policyArn: READ_ONLY,
     });
     expect(await item(reverse)).toMatchObject({ kind: 'role', principalId: role.id });
+    expect(await item(boundaryReverse)).toMatchObject({ kind: 'role', principalId: role.id });
     expect((await readPlatformPoliciesUses(store, A, [{ name: 'ReadOnlyAccess' }]))[0]?.attachments).toBe(
       (countBefore ?? 0) + 1,
     );

@@ -116,6 +116,7 @@
  * | the principals of an account an operator-  | table | pk = ACCT#<a>#PLATFORM-POLICY#<lower-cased name>,    | platformPolicyAttachmentKey |
  * |   managed policy is attached to (counted   |       |   begins_with(sk, ATTACHMENT#) (sk = …<KIND>#<id>)   | platformPolicyUsePartition |
  * |   for AttachmentCount; written with it)    |       |                                                      |                       |
+ * | …and whose permissions boundary it is      | table | same pk, begins_with(sk, BOUNDARY#)                  | platformPolicyBoundaryKey |
  */
 
 import { createHash } from 'node:crypto';
@@ -1104,5 +1105,21 @@ export function platformPolicyAttachmentKey(
   return {
     pk: platformPolicyUsePartition(accountId, policyName),
     sk: `${policyAttachmentPrefix}${kind}#${checkedId(kind, principalId)}`,
+  };
+}
+
+/** The sort-key prefix of an operator-managed policy's reverse items for boundary uses. */
+export const platformPolicyBoundaryPrefix = 'BOUNDARY#';
+
+/** The reverse item of an operator-managed policy in use as a principal's permissions boundary. */
+export function platformPolicyBoundaryKey(
+  accountId: string,
+  policyName: string,
+  kind: 'USER' | 'ROLE',
+  principalId: string,
+): ItemKey {
+  return {
+    pk: platformPolicyUsePartition(accountId, policyName),
+    sk: `${platformPolicyBoundaryPrefix}${kind}#${checkedId(kind, principalId)}`,
   };
 }

@@ -22,6 +22,8 @@ import {
   entityNameKey,
   entityPartition,
   platformPolicyAttachmentKey,
+  platformPolicyBoundaryKey,
+  platformPolicyBoundaryPrefix,
   platformPolicyUsePartition,
   policyAttachmentKey,
   policyAttachmentPrefix,
@@ -231,30 +233,61 @@ export async function readPlatformPoliciesUses(
   accountId: string,
   policies: readonly { readonly name: string }[],
 ): Promise<PolicyUses[]> {
+  const count = async (pk: string, prefix: string) => {
+    let counted = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await context.documents.send(
+        new QueryCommand({
+          TableName: context.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      counted += result.Count ?? 0;
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return counted;
+  };
   return Promise.all(
     policies.map(async (policy) => {
-      let attachments = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const result = await context.documents.send(
-          new QueryCommand({
-            TableName: context.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)',
-            ExpressionAttributeValues: {
-              ':pk': platformPolicyUsePartition(accountId, policy.name),
-              ':a': policyAttachmentPrefix,
-            },
-            Select: 'COUNT',
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        attachments += result.Count ?? 0;
-        start = result.LastEvaluatedKey;
-      } while (start);
-      return { attachments, boundaries: 0 };
+      const pk = platformPolicyUsePartition(accountId, policy.name);
+      const [attachments, boundaries] = await Promise.all([
+        count(pk, policyAttachmentPrefix),
+        count(pk, platformPolicyBoundaryPrefix),
+      ]);
+      return { attachments, boundaries };
     }),
   );
+}
+
+/**
+ * The write that records (or forgets) an operator-managed policy as a user's or role's permissions
+ * boundary: its reverse item in the account, which PermissionsBoundaryUsageCount counts.
+ */
+export function platformBoundaryUseWrite(
+  holder: { readonly accountId: string; readonly kind: 'user' | 'role'; readonly id: string },
+  policyName: string,
+  used: boolean,
+): GuardedWrite {
+  const key = platformPolicyBoundaryKey(
+    holder.accountId,
+    policyName,
+    holder.kind === 'user' ? 'USER' : 'ROLE',
+    holder.id,
+  );
+  return used
+    ? {
+        write: {
+          Put: {
+            Item: { ...key, entity: 'platform-policy-boundary', kind: holder.kind, principalId: holder.id },
+          },
+        },
+      }
+    : { write: { Delete: { Key: key } } };
 }
 
 /**
