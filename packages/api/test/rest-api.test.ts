@@ -20,7 +20,7 @@ interface Key {
 }
 
 const operator: Key = { accessKeyId: 'AKIAOPERATORRESTTEST', secretAccessKey: 'operator-secret-rest-test' };
-const ADMIN = 'arn:aws:iam::palisade:policy/AdministratorAccess';
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 const trust = {
   Version: '2012-10-17',
@@ -754,5 +754,40 @@ describe('REST renames', () => {
     expect(found.status).toBe(200);
     expect(found.body).toMatchObject({ userName: 'renamed', arn: `arn:aws:iam::${accountA}:user/renamed` });
     expect((await call(rootA, 'GET', '/v1/users/to-rename')).status).toBe(404);
+  });
+});
+
+describe('REST paging of sub-listings', () => {
+  it('pages a group’s members, a user’s groups and the export with limit and nextCursor, each item once', async () => {
+    const names = ['pg-a', 'pg-b', 'pg-c'];
+    expect((await call(rootA, 'POST', '/v1/groups', { groupName: 'paged' })).status).toBe(201);
+    for (const userName of names) {
+      expect((await call(rootA, 'POST', '/v1/users', { userName })).status).toBe(201);
+      expect((await call(rootA, 'POST', '/v1/groups/paged/members', { userName })).status).toBe(204);
+    }
+    const every = async (path: string) => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const joiner = path.includes('?') ? '&' : '?';
+        const page = await call(
+          rootA,
+          'GET',
+          `${path}${joiner}limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        const items = (page.body.items ?? page.body.userDetailList) as unknown as Loose[];
+        expect(items.length).toBeLessThanOrEqual(1);
+        seen.push(...items.map((item) => String(item.userName ?? item.groupName)));
+        cursor = page.body.nextCursor as unknown as string | undefined;
+        if (!cursor) return seen;
+      }
+      throw new Error(`${path} never ended`);
+    };
+    expect((await every('/v1/groups/paged/members')).sort()).toEqual(names);
+    expect(await every('/v1/users/pg-b/groups')).toEqual(['paged']);
+    expect(await every('/v1/account/authorization-details?filter=User')).toEqual(
+      expect.arrayContaining(names),
+    );
   });
 });

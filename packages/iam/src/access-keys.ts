@@ -4,7 +4,14 @@
  */
 import { generateAccessKeyId, generateSecretAccessKey, isAccessKeyId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import { denialOf, type OperationTable, operation, rootArn } from '@palisade/principals';
+import {
+  denialOf,
+  listing,
+  type OperationTable,
+  operation,
+  pageInMemory,
+  rootArn,
+} from '@palisade/principals';
 import {
   type AccessKeyOwner,
   type AccessKeyRecord,
@@ -100,15 +107,21 @@ export function accessKeyOperations(context: IamContext) {
         const target = await resolveCredentialOwner(context, caller, input.UserName, 'iam:ListAccessKeys');
         if (!target.ok) return target;
         const keys = await listAccessKeys(context.store, caller.accountId, target.value.owner);
-        return ok({
-          AccessKeyMetadata: keys.map((k) => ({
-            UserName: target.value.displayName,
-            AccessKeyId: k.accessKeyId,
-            Status: k.status,
-            CreateDate: new Date(k.createdAt),
-          })),
-          IsTruncated: false,
-        });
+        // At most accessKeysPerUser keys: paged in memory.
+        const page = pageInMemory(keys, (k) => k.accessKeyId, input.Marker, input.MaxItems);
+        if (!page.ok) return page;
+        return ok(
+          listing(
+            'AccessKeyMetadata',
+            page.value.items.map((k) => ({
+              UserName: target.value.displayName,
+              AccessKeyId: k.accessKeyId,
+              Status: k.status,
+              CreateDate: new Date(k.createdAt),
+            })),
+            page.value.next,
+          ),
+        );
       },
     ),
 

@@ -1,11 +1,11 @@
 /** IAM groups and membership: Create/Get/List/Update/DeleteGroup, Add/RemoveUserToGroup, ListGroupsForUser. */
 import { ok } from '@palisade/failures';
-import { listing, type OperationTable, operation } from '@palisade/principals';
+import { checkMarker, listing, type OperationTable, operation, pageInMemory } from '@palisade/principals';
 import {
   addMembership,
   getPrincipal,
+  listGroupMemberRecordsPage,
   listGroupsForUser,
-  listMembers,
   removeMembership,
 } from '@palisade/store';
 import { z } from 'zod';
@@ -38,12 +38,21 @@ export function groupOperations(context: IamContext) {
     GetGroup: operation(z.object({ GroupName: groupName, ...paging }), async (caller, input) => {
       const group = await loadAuthorized(context, caller, 'group', input.GroupName, 'iam:GetGroup');
       if (!group.ok) return group;
-      // The member ids, then one BatchGet of their records.
-      const users = byName(await listMembers(context.store, group.value));
+      const after = checkMarker(input.Marker, '');
+      if (!after.ok) return after;
+      // One page of member ids in user-id order (stable under renames), then one BatchGet of their records.
+      const page = await listGroupMemberRecordsPage(context.store, caller.accountId, group.value.id, {
+        limit: input.MaxItems ?? 100,
+        after: after.value,
+      });
+      if (!page.ok) return page;
       return ok({
         Group: groupShape(group.value),
-        Users: users.map((user) => userShape(user)),
-        IsTruncated: false,
+        ...listing(
+          'Users',
+          byName(page.value.users).map((user) => userShape(user)),
+          page.value.next,
+        ),
       });
     }),
 
@@ -52,7 +61,7 @@ export function groupOperations(context: IamContext) {
       async (caller, input) => {
         const page = await listAuthorized(context, caller, 'group', input);
         if (!page.ok) return page;
-        return ok(listing('Groups', page.value.items.map(groupShape), page.value.next));
+        return ok(listing('Groups', page.value.items.map(groupShape), page.value.next, page.value.nextId));
       },
     ),
 
@@ -106,9 +115,17 @@ export function groupOperations(context: IamContext) {
     ListGroupsForUser: operation(z.object({ UserName: userName, ...paging }), async (caller, input) => {
       const user = await loadAuthorized(context, caller, 'user', input.UserName, 'iam:ListGroupsForUser');
       if (!user.ok) return user;
-      // The group ids, then one BatchGet of their records.
-      const groups = byName(await listGroupsForUser(context.store, user.value));
-      return ok({ Groups: groups.map((group) => groupShape(group)), IsTruncated: false });
+      // The group ids, then one BatchGet of their records (at most groupsPerUser: paged in memory).
+      const groups = await listGroupsForUser(context.store, user.value);
+      const page = pageInMemory(groups, (group) => group.name.toLowerCase(), input.Marker, input.MaxItems);
+      if (!page.ok) return page;
+      return ok(
+        listing(
+          'Groups',
+          page.value.items.map((group) => groupShape(group)),
+          page.value.next,
+        ),
+      );
     }),
   } satisfies OperationTable;
 }

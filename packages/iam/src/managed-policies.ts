@@ -8,7 +8,6 @@ import { fail, ok, type Result } from '@palisade/failures';
 import {
   boolean,
   type Caller,
-  checkMarker,
   denialOf,
   entityArn,
   listing,
@@ -16,6 +15,7 @@ import {
   type OperationTable,
   operation,
   type PlatformPolicy,
+  pageInMemory,
   platformPolicyArn,
 } from '@palisade/principals';
 import {
@@ -26,8 +26,10 @@ import {
   listPolicyVersions,
   type ManagedPolicyRecord,
   type PolicyUses,
+  principalListKey,
   putNewManagedPolicy,
   putPolicyVersion,
+  readPlatformPoliciesUses,
   readPoliciesUses,
   readPolicyUses,
   setDefaultPolicyVersion,
@@ -45,6 +47,7 @@ import {
   tags,
   versionId,
 } from './iam-inputs.ts';
+import { entityListingCursor } from './listing-markers.ts';
 import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
 
 /** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
@@ -65,16 +68,18 @@ export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUse
   };
 }
 
-/** IAM's `Policy` structure for an operator-managed policy. */
-export function platformPolicyShape(partition: string, policy: PlatformPolicy) {
+const NO_USES: PolicyUses = { attachments: 0, boundaries: 0 };
+
+/** IAM's `Policy` structure for an operator-managed policy, with its uses in the caller's account. */
+export function platformPolicyShape(partition: string, policy: PlatformPolicy, uses: PolicyUses = NO_USES) {
   return {
     PolicyName: policy.name,
     PolicyId: policy.id,
     Arn: platformPolicyArn(partition, policy),
     Path: policy.path,
     DefaultVersionId: policy.versionId,
-    AttachmentCount: 0,
-    PermissionsBoundaryUsageCount: 0,
+    AttachmentCount: uses.attachments,
+    PermissionsBoundaryUsageCount: uses.boundaries,
     IsAttachable: true,
     Description: policy.description,
     CreateDate: new Date(policy.createdAt),
@@ -167,7 +172,11 @@ export function managedPolicyOperations(context: IamContext) {
                 await readPolicyUses(context.store, ref.value.record),
                 true,
               )
-            : platformPolicyShape(context.partition, ref.value.policy),
+            : platformPolicyShape(
+                context.partition,
+                ref.value.policy,
+                (await readPlatformPoliciesUses(context.store, caller.accountId, [ref.value.policy]))[0],
+              ),
       });
     }),
 
@@ -184,34 +193,68 @@ export function managedPolicyOperations(context: IamContext) {
         if (denied) return denied;
         const scope = input.Scope ?? 'All';
         const prefix = input.PathPrefix ?? '/';
-        // Operator-managed policies come first, in one page, when the listing starts (no marker).
-        const platform =
-          scope !== 'Local' && !input.Marker && !input.OnlyAttached
-            ? listPlatformPolicies()
-                .filter((p) => p.path.startsWith(prefix))
-                .map((p) => platformPolicyShape(context.partition, p))
-            : [];
-        if (scope === 'AWS') return ok(listing('Policies', platform, undefined));
-        const after = checkMarker(input.Marker, prefix);
+        const limit = input.MaxItems ?? 100;
+        const after = await entityListingCursor(context, caller.accountId, 'POLICY', input.Marker, prefix);
         if (!after.ok) return after;
-        const page = await listManagedPolicies(context.store, caller.accountId, {
-          limit: input.MaxItems ?? 100,
-          pathPrefix: prefix,
-          ...(after.value ? { after: after.value } : {}),
-        });
-        const uses = await readPoliciesUses(context.store, page.items);
-        const customer = page.items
-          .map((record, index) => ({ record, uses: uses[index] ?? { attachments: 0, boundaries: 0 } }))
-          .filter(({ uses }) => !input.OnlyAttached || uses.attachments > 0 || uses.boundaries > 0)
-          .filter(({ uses }) =>
-            input.PolicyUsageFilter === 'PermissionsPolicy'
-              ? !input.OnlyAttached || uses.attachments > 0
-              : input.PolicyUsageFilter === 'PermissionsBoundary'
-                ? !input.OnlyAttached || uses.boundaries > 0
-                : true,
-          )
-          .map(({ record, uses }) => customerPolicyShape(record, uses));
-        return ok(listing('Policies', [...platform, ...customer], page.next));
+        // One listing in the order of the account's policy listing key: operator-managed policies
+        // take their place among the customer ones, inside MaxItems like any other.
+        const keyOf = (policy: { path: string; name: string }) =>
+          principalListKey(caller.accountId, 'POLICY', policy.path, policy.name).gsi1sk;
+        const page =
+          scope === 'AWS'
+            ? { items: [] }
+            : await listManagedPolicies(context.store, caller.accountId, {
+                limit,
+                pathPrefix: prefix,
+                ...(after.value ? { after: after.value } : {}),
+              });
+        const platform =
+          scope === 'Local'
+            ? []
+            : listPlatformPolicies().filter((policy) => {
+                const key = keyOf(policy);
+                return (
+                  policy.path.startsWith(prefix) &&
+                  (after.value === undefined || key > after.value) &&
+                  (page.next === undefined || key <= page.next)
+                );
+              });
+        const [customerUses, platformUses] = await Promise.all([
+          readPoliciesUses(context.store, page.items),
+          readPlatformPoliciesUses(context.store, caller.accountId, platform),
+        ]);
+        const merged = [
+          ...page.items.map((record, index) => ({
+            key: keyOf(record),
+            id: record.id,
+            uses: customerUses[index] ?? NO_USES,
+            shape: (uses: PolicyUses) => customerPolicyShape(record, uses),
+          })),
+          ...platform.map((policy, index) => ({
+            key: keyOf(policy),
+            id: undefined,
+            uses: platformUses[index] ?? NO_USES,
+            shape: (uses: PolicyUses) => platformPolicyShape(context.partition, policy, uses),
+          })),
+        ].sort((a, b) => (a.key < b.key ? -1 : 1));
+        const emitted = merged.slice(0, limit);
+        const last = emitted.at(-1);
+        const next = merged.length > limit ? last : undefined;
+        const wanted = ({ uses }: { uses: PolicyUses }) =>
+          (!input.OnlyAttached || uses.attachments > 0 || uses.boundaries > 0) &&
+          (input.PolicyUsageFilter === 'PermissionsPolicy'
+            ? uses.attachments > 0
+            : input.PolicyUsageFilter === 'PermissionsBoundary'
+              ? uses.boundaries > 0
+              : true);
+        return ok(
+          listing(
+            'Policies',
+            emitted.filter(wanted).map((entry) => entry.shape(entry.uses)),
+            next ? next.key : page.next,
+            next ? next.id : page.nextId,
+          ),
+        );
       },
     ),
 
@@ -295,26 +338,31 @@ export function managedPolicyOperations(context: IamContext) {
     ListPolicyVersions: operation(z.object({ PolicyArn: policyArn, ...paging }), async (caller, input) => {
       const ref = await authorized(caller, input.PolicyArn, 'iam:ListPolicyVersions');
       if (!ref.ok) return ref;
-      if (ref.value.scope === 'platform') {
-        const policy = ref.value.policy;
-        return ok({
-          Versions: [
-            { VersionId: policy.versionId, IsDefaultVersion: true, CreateDate: new Date(policy.createdAt) },
-          ],
-          IsTruncated: false,
-        });
-      }
-      const record = ref.value.record;
-      const versions = await listPolicyVersions(context.store, record);
-      return ok({
-        // Newest first, as IAM lists them.
-        Versions: versions.reverse().map((v) => ({
-          VersionId: v.versionId,
-          IsDefaultVersion: v.versionId === record.defaultVersionId,
-          CreateDate: new Date(v.createdAt),
-        })),
-        IsTruncated: false,
-      });
+      const defaultVersionId =
+        ref.value.scope === 'platform' ? ref.value.policy.versionId : ref.value.record.defaultVersionId;
+      const versions =
+        ref.value.scope === 'platform'
+          ? [{ versionId: ref.value.policy.versionId, createdAt: ref.value.policy.createdAt }]
+          : await listPolicyVersions(context.store, ref.value.record);
+      // At most versionsPerPolicy: paged in memory, newest first as IAM lists them.
+      const page = pageInMemory(
+        versions,
+        (v) => String(1e6 - Number(v.versionId.slice(1))).padStart(7, '0'),
+        input.Marker,
+        input.MaxItems,
+      );
+      if (!page.ok) return page;
+      return ok(
+        listing(
+          'Versions',
+          page.value.items.map((v) => ({
+            VersionId: v.versionId,
+            IsDefaultVersion: v.versionId === defaultVersionId,
+            CreateDate: new Date(v.createdAt),
+          })),
+          page.value.next,
+        ),
+      );
     }),
 
     SetDefaultPolicyVersion: operation(

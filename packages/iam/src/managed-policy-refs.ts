@@ -4,12 +4,19 @@
  * policies do not exist as far as the caller can tell.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { findPlatformPolicy, type PlatformPolicy, parsePolicyArn } from '@palisade/principals';
+import {
+  findPlatformPolicy,
+  type PlatformPolicy,
+  parsePolicyArn,
+  platformPolicyArn,
+} from '@palisade/principals';
 import {
   boundaryUsageChange,
   type GuardedWrite,
   getManagedPolicy,
   type ManagedPolicyRecord,
+  type PrincipalKind,
+  platformBoundaryUseWrite,
   withPolicyUseShard,
 } from '@palisade/store';
 import type { IamContext } from './iam-context.ts';
@@ -30,7 +37,10 @@ export async function resolveManagedPolicy(
   if (!parts) return fail('request.invalid-input', `ARN ${arn} is not valid.`);
   if (parts.scope === 'platform') {
     const policy = findPlatformPolicy(parts.name);
-    return policy && policy.path === parts.path ? ok({ scope: 'platform', arn, policy }) : missing;
+    // Named by its current ARN whichever form the request (or a stored item) used.
+    return policy && policy.path === parts.path
+      ? ok({ scope: 'platform', arn: platformPolicyArn(context.partition, policy), policy })
+      : missing;
   }
   // INVARIANT: only the caller's own account is ever read; another tenant's ARN is simply absent.
   if (parts.accountId !== accountId) return missing;
@@ -67,16 +77,26 @@ export function withBoundaryShard<T>(
   return withPolicyUseShard(taken, (shard) => holdingGiven(() => write(shard)));
 }
 
-/** The counter writes that move boundary usage from `previous` to `next` (customer policies only). */
+/**
+ * The writes that move boundary usage of `holder` from `previous` to `next`: a customer policy's
+ * counter shard, an operator-managed policy's reverse item in the account.
+ */
 export function boundaryUsageWrites(
   previous: BoundaryUse | undefined,
   next: BoundaryUse | undefined,
+  holder: { readonly accountId: string; readonly kind: PrincipalKind; readonly id: string },
 ): GuardedWrite[] {
   const writes: GuardedWrite[] = [];
   if (previous?.ref.arn === next?.ref.arn) return writes;
+  const platformUse = (ref: ManagedPolicyRef, used: boolean) =>
+    ref.scope === 'platform' && holder.kind !== 'group'
+      ? [platformBoundaryUseWrite({ ...holder, kind: holder.kind }, ref.policy.name, used)]
+      : [];
   if (next?.ref.scope === 'customer') writes.push(...boundaryUsageChange(next.ref.record, 1, next.shard));
+  if (next) writes.push(...platformUse(next.ref, true));
   if (previous?.ref.scope === 'customer') {
     writes.push(...boundaryUsageChange(previous.ref.record, -1, previous.shard));
   }
+  if (previous) writes.push(...platformUse(previous.ref, false));
   return writes;
 }

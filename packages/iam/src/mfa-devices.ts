@@ -17,7 +17,7 @@ import {
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import {
   type Caller,
-  decodeMarker,
+  checkMarker,
   denialOf,
   listing,
   mfaSerialArn,
@@ -323,10 +323,11 @@ export function mfaDeviceOperations(context: IamContext) {
       async (caller, input) => {
         const denied = denialOf(caller, 'iam:ListVirtualMFADevices', '*');
         if (denied) return denied;
-        const after = decodeMarker(input.Marker);
+        const after = checkMarker(input.Marker, '');
+        if (!after.ok) return after;
         const page = await listVirtualMfaDevices(context.store, caller.accountId, {
           limit: input.MaxItems ?? 100,
-          ...(after ? { after } : {}),
+          ...(after.value ? { after: after.value } : {}),
         });
         const status = input.AssignmentStatus ?? 'Any';
         const wanted = page.items.filter(

@@ -6,14 +6,7 @@
 
 import { generateUniqueId } from '@palisade/credentials';
 import { fail, ok, type Result } from '@palisade/failures';
-import {
-  type Caller,
-  checkMarker,
-  denialOf,
-  entityArn,
-  type RequestFacts,
-  rootArn,
-} from '@palisade/principals';
+import { type Caller, denialOf, entityArn, type RequestFacts, rootArn } from '@palisade/principals';
 import {
   deletePrincipal,
   getPrincipal,
@@ -27,6 +20,7 @@ import {
   updatePrincipal,
 } from '@palisade/store';
 import type { IamContext } from './iam-context.ts';
+import { entityListingCursor } from './listing-markers.ts';
 import {
   type BoundaryUse,
   boundaryUsageWrites,
@@ -38,6 +32,7 @@ import {
 const QUOTA = { user: 'usersPerAccount', group: 'groupsPerAccount', role: 'rolesPerAccount' } as const;
 const ID_KIND = { user: 'user', group: 'group', role: 'role' } as const;
 const LABEL = { user: 'user', group: 'group', role: 'role' } as const;
+const ENTITY_KIND = { user: 'USER', group: 'GROUP', role: 'ROLE' } as const;
 
 /** The IAM action name for an operation on a kind, e.g. `iam:CreateUser`. */
 export function iamAction(verb: string, kind: PrincipalKind, suffix = ''): string {
@@ -120,6 +115,7 @@ export async function createPrincipal(
     if (!resolved.ok) return resolved;
     boundary = resolved.value;
   }
+  const id = generateUniqueId(ID_KIND[kind]);
   return withBoundaryShard(undefined, boundary, (boundaryShard) =>
     putNewPrincipal(
       context.store,
@@ -128,7 +124,7 @@ export async function createPrincipal(
         accountId: caller.accountId,
         name: input.name,
         path,
-        id: generateUniqueId(ID_KIND[kind]),
+        id,
         arn,
         createdAt: context.now().toISOString(),
         tags: input.tags ?? [],
@@ -137,7 +133,11 @@ export async function createPrincipal(
         ...extra,
       },
       context.quotas[QUOTA[kind]],
-      boundaryUsageWrites(undefined, boundary && { ref: boundary, shard: boundaryShard }),
+      boundaryUsageWrites(undefined, boundary && { ref: boundary, shard: boundaryShard }, {
+        accountId: caller.accountId,
+        kind,
+        id,
+      }),
     ),
   );
 }
@@ -148,10 +148,16 @@ export async function listAuthorized(
   caller: Caller,
   kind: PrincipalKind,
   page: { PathPrefix?: string | undefined; Marker?: string | undefined; MaxItems?: number | undefined },
-): Promise<Result<{ items: PrincipalRecord[]; next?: string }>> {
+): Promise<Result<{ items: PrincipalRecord[]; next?: string; nextId?: string }>> {
   const denied = denialOf(caller, iamAction('List', kind, 's'), '*');
   if (denied) return denied;
-  const after = checkMarker(page.Marker, page.PathPrefix);
+  const after = await entityListingCursor(
+    context,
+    caller.accountId,
+    ENTITY_KIND[kind],
+    page.Marker,
+    page.PathPrefix,
+  );
   if (!after.ok) return after;
   return ok(
     await listPrincipals(context.store, caller.accountId, kind, {
@@ -260,7 +266,7 @@ export async function changeBoundary(
       context.store,
       current,
       next?.arn,
-      boundaryUsageWrites(previous, next && { ref: next, shard }),
+      boundaryUsageWrites(previous, next && { ref: next, shard }, current),
       shard,
     ),
   );
@@ -280,7 +286,7 @@ async function currentBoundary(
 export async function removePrincipal(context: IamContext, current: PrincipalRecord): Promise<Result<void>> {
   const previous = await currentBoundary(context, current);
   return withBoundaryShard(previous, undefined, () =>
-    deletePrincipal(context.store, current, boundaryUsageWrites(previous, undefined)),
+    deletePrincipal(context.store, current, boundaryUsageWrites(previous, undefined, current)),
   );
 }
 

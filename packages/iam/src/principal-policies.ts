@@ -6,9 +6,12 @@ import { fail, ok, type Result } from '@palisade/failures';
 import {
   type Caller,
   denialOf,
+  listing,
   type Operation,
   type OperationHandler,
   operation,
+  pageInMemory,
+  parsePolicyArn,
 } from '@palisade/principals';
 import {
   attachPolicy,
@@ -176,11 +179,25 @@ export function principalPolicyOperations(context: IamContext): PrincipalPolicyO
           `iam:ListAttached${label}Policies`,
         );
         if (!principal.ok) return principal;
-        const attached = await listAttachedPolicies(context.store, principal.value);
-        return ok({
-          AttachedPolicies: attached.map((a) => ({ PolicyName: a.policyName, PolicyArn: a.policyArn })),
-          IsTruncated: false,
-        });
+        const prefix = (input.PathPrefix as string | undefined) ?? '/';
+        // At most the attachment quota: read whole, filtered by the policies' paths, paged in memory.
+        const attached = (await listAttachedPolicies(context.store, principal.value)).filter((a) =>
+          (parsePolicyArn(context.partition, a.policyArn)?.path ?? '/').startsWith(prefix),
+        );
+        const page = pageInMemory(
+          attached,
+          (a) => a.policyArn,
+          input.Marker as string | undefined,
+          input.MaxItems as number | undefined,
+        );
+        if (!page.ok) return page;
+        return ok(
+          listing(
+            'AttachedPolicies',
+            page.value.items.map((a) => ({ PolicyName: a.policyName, PolicyArn: a.policyArn })),
+            page.value.next,
+          ),
+        );
       },
     );
 
@@ -266,8 +283,16 @@ export function principalPolicyOperations(context: IamContext): PrincipalPolicyO
           `iam:List${label}Policies`,
         );
         if (!principal.ok) return principal;
+        // Bounded by the principal's inline-policy bytes: read whole, paged in memory.
         const policies = await listInlinePolicies(context.store, principal.value);
-        return ok({ PolicyNames: policies.map((p) => p.name), IsTruncated: false });
+        const page = pageInMemory(
+          policies.map((p) => p.name),
+          (name) => name.toLowerCase(),
+          input.Marker as string | undefined,
+          input.MaxItems as number | undefined,
+        );
+        if (!page.ok) return page;
+        return ok(listing('PolicyNames', page.value.items, page.value.next));
       },
     );
   }

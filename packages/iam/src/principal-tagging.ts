@@ -3,7 +3,7 @@
  * Tag<Kind>, Untag<Kind>, List<Kind>Tags, Put<Kind>PermissionsBoundary, Delete<Kind>PermissionsBoundary.
  */
 import { ok } from '@palisade/failures';
-import { type Operation, operation, type RequestFacts } from '@palisade/principals';
+import { listing, type Operation, operation, pageInMemory, type RequestFacts } from '@palisade/principals';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, policyArn, roleName, tagKeys, tags, userName } from './iam-inputs.ts';
@@ -69,7 +69,15 @@ export function taggingOperations<K extends keyof typeof KINDS>(
       async (caller, input) => {
         const principal = await load(caller, input, `List${label}Tags`);
         if (!principal.ok) return principal;
-        return ok({ Tags: principal.value.tags, IsTruncated: false });
+        // At most 50 tags, held on the record: paged in memory, by key.
+        const page = pageInMemory(
+          principal.value.tags,
+          (tag) => tag.Key,
+          input.Marker as string | undefined,
+          input.MaxItems as number | undefined,
+        );
+        if (!page.ok) return page;
+        return ok(listing('Tags', [...page.value.items], page.value.next));
       },
     ),
 

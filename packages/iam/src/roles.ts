@@ -99,6 +99,7 @@ export function roleOperations(context: IamContext) {
             'Roles',
             page.value.items.map((r) => roleShape(r)),
             page.value.next,
+            page.value.nextId,
           ),
         );
       },

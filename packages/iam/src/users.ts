@@ -76,6 +76,7 @@ export function userOperations(context: IamContext) {
             'Users',
             page.value.items.map((u) => userShape(u)),
             page.value.next,
+            page.value.nextId,
           ),
         );
       },

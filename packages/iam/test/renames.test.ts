@@ -394,6 +394,7 @@ describe('UpdateGroup with NewGroupName', () => {
     expect(childrenAfter).toEqual(childrenBefore);
     const group = await call<{ Group: { GroupName: string }; Users: unknown[] }>(root, 'GetGroup', {
       GroupName: 'THRONG',
+      MaxItems: 1000,
     });
     expect(group.Group.GroupName).toBe('throng');
     expect(group.Users).toHaveLength(300);

@@ -10,15 +10,18 @@ import { parseArn } from '@palisade/policy';
 /** The entity kinds with IAM ARNs of the form `arn:<p>:iam::<account>:<kind>/<path><name>`. */
 export type ArnKind = 'user' | 'group' | 'role' | 'policy';
 
-/** The account segment of operator-managed policies' ARNs (AWS writes `aws` there). */
-export const PLATFORM_POLICY_ACCOUNT = 'palisade';
+/** The account segment of operator-managed policies' ARNs: `aws`, as AWS managed policies have. */
+export const PLATFORM_POLICY_ACCOUNT = 'aws';
+
+/** The account segment operator-managed policies had before they were published as AWS-managed (still accepted). */
+export const LEGACY_PLATFORM_POLICY_ACCOUNT = 'palisade';
 
 /** An ARN Palisade issues or accepts, by kind. */
 export type PalisadeArn =
   | {
       readonly kind: 'user' | 'group' | 'role' | 'policy' | 'mfa';
       readonly partition: string;
-      /** 12 digits; `palisade` for operator-managed policies. */
+      /** 12 digits; `aws` (or the legacy `palisade`) for operator-managed policies. */
       readonly accountId: string;
       /** `/` or `/segments/`. */
       readonly path: string;
@@ -122,7 +125,9 @@ export function parsePalisadeArn(text: string): PalisadeArn | undefined {
   }
   if (kind !== 'user' && kind !== 'group' && kind !== 'role' && kind !== 'policy' && kind !== 'mfa')
     return undefined;
-  const platformPolicy = kind === 'policy' && accountId === PLATFORM_POLICY_ACCOUNT;
+  const platformPolicy =
+    kind === 'policy' &&
+    (accountId === PLATFORM_POLICY_ACCOUNT || accountId === LEGACY_PLATFORM_POLICY_ACCOUNT);
   if (!ACCOUNT.test(accountId) && !platformPolicy) return undefined;
   const lastSlash = rest.lastIndexOf('/');
   const path = rest.slice(0, lastSlash + 1);
@@ -208,7 +213,7 @@ export function parsePolicyArn(partition: string, arn: string): PolicyArnParts |
   const parts = parseArnOf(partition, 'policy', arn);
   if (!parts) return undefined;
   const { accountId, path, name } = parts;
-  return accountId === PLATFORM_POLICY_ACCOUNT
+  return accountId === PLATFORM_POLICY_ACCOUNT || accountId === LEGACY_PLATFORM_POLICY_ACCOUNT
     ? { scope: 'platform', path, name }
     : { scope: 'customer', accountId, path, name };
 }

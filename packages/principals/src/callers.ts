@@ -13,7 +13,14 @@ import {
 } from '@palisade/policy';
 import type { PrincipalRecord, SignInBinding, StsSessionRecord, Tag } from '@palisade/store';
 import { denialReasonOf } from './access-denied-messages.ts';
-import { arnAccount, arnPartition, assumedRoleArn, federatedUserArn, rootArn } from './arns.ts';
+import {
+  arnAccount,
+  arnPartition,
+  assumedRoleArn,
+  federatedUserArn,
+  parsePolicyArn,
+  rootArn,
+} from './arns.ts';
 import type { AccessVerdict, Caller } from './caller.ts';
 import {
   type ContextPrincipal,
@@ -116,12 +123,19 @@ export function rootCaller(
     kind: 'root',
     authorize: (action, resource) => {
       if (sessionRestriction(session, action)) return { allowed: false, reason: 'implicit-deny' };
-      return resource === '*' || arnAccount(resource) === accountId
+      return resource === '*' ||
+        arnAccount(resource) === accountId ||
+        readsPlatformPolicy(partition, action, resource)
         ? { allowed: true }
         : { allowed: false, reason: 'implicit-deny' };
     },
     facts,
   };
+}
+
+/** Root reads operator-managed policies as it reads AWS managed policies (they belong to no account). */
+function readsPlatformPolicy(partition: string, action: string, resource: string): boolean {
+  return /^iam:(Get|List)/i.test(action) && parsePolicyArn(partition, resource)?.scope === 'platform';
 }
 
 /** The context keys of a caller's every request, at the time it is asked (the one builder's). */

@@ -1,7 +1,8 @@
 /**
- * Operator-managed policies: shared by every account and attached like AWS managed policies
- * (`arn:<partition>:iam::palisade:policy/<name>`). They are part of the platform's code, versioned
- * with it, so no tenant can change them.
+ * Operator-managed policies: shared by every account and published as AWS managed policies
+ * (`arn:<partition>:iam::aws:policy/<name>`, which Terraform's ARN check accepts; the earlier
+ * `arn:<partition>:iam::palisade:policy/<name>` is still accepted on input). They are part of the
+ * platform's code, versioned with it, so no tenant can change them.
  */
 import { entityArn, PLATFORM_POLICY_ACCOUNT } from './arns.ts';
 

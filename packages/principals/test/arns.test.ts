@@ -38,8 +38,8 @@ const EVERY_KIND: readonly [string, PalisadeArn][] = [
     { kind: 'policy', partition: 'aws', accountId: A, path: '/', name: 'read' },
   ],
   [
-    entityArn('aws', 'palisade', 'policy', '/', 'AdministratorAccess'),
-    { kind: 'policy', partition: 'aws', accountId: 'palisade', path: '/', name: 'AdministratorAccess' },
+    entityArn('aws', 'aws', 'policy', '/', 'AdministratorAccess'),
+    { kind: 'policy', partition: 'aws', accountId: 'aws', path: '/', name: 'AdministratorAccess' },
   ],
   [
     mfaSerialArn('aws', A, '/', 'alice-phone'),
@@ -80,7 +80,7 @@ describe('ARNs', () => {
       `arn:aws:iam::${A}:group/readers`,
       `arn:aws-cn:iam::${A}:role/service/ci/deploy`,
       `arn:aws:iam::${A}:policy/read`,
-      'arn:aws:iam::palisade:policy/AdministratorAccess',
+      'arn:aws:iam::aws:policy/AdministratorAccess',
       `arn:aws:iam::${A}:mfa/alice-phone`,
       `arn:aws:iam::${A}:root`,
       `arn:aws:sts::${A}:assumed-role/deploy/build-42`,
@@ -149,18 +149,21 @@ describe('ARNs', () => {
       path: '/teams/',
       name: 'read',
     });
-    expect(parsePolicyArn('aws', 'arn:aws:iam::palisade:policy/ReadOnlyAccess')).toEqual({
-      scope: 'platform',
-      path: '/',
-      name: 'ReadOnlyAccess',
-    });
-    expect(parsePolicyArn('aws', 'arn:aws:iam::aws:policy/ReadOnlyAccess')).toBeUndefined();
+    // AWS-managed ARNs, and the legacy form operator-managed policies had before (still accepted).
+    for (const account of ['aws', 'palisade']) {
+      expect(parsePolicyArn('aws', `arn:aws:iam::${account}:policy/ReadOnlyAccess`)).toEqual({
+        scope: 'platform',
+        path: '/',
+        name: 'ReadOnlyAccess',
+      });
+    }
+    expect(parsePolicyArn('aws', 'arn:aws:iam::amazon:policy/ReadOnlyAccess')).toBeUndefined();
   });
 
   it('finds the 12-digit account of any ARN, and none elsewhere', () => {
     expect(arnAccount(`arn:aws:docs:us-east-1:${A}:doc/1`)).toBe(A);
     expect(arnAccount('arn:aws:s3:::bucket/key')).toBeUndefined();
-    expect(arnAccount('arn:aws:iam::palisade:policy/ReadOnlyAccess')).toBeUndefined();
+    expect(arnAccount('arn:aws:iam::aws:policy/ReadOnlyAccess')).toBeUndefined();
     expect(arnAccount('*')).toBeUndefined();
   });
 

@@ -162,7 +162,7 @@ describe('inbound webhooks: events', () => {
     expect((groups.Groups as { GroupName: string }[]).map((g) => g.GroupName)).toEqual(['admins', 'readers']);
     const attached = await asRoot(accountId, 'ListAttachedUserPolicies', { UserName: 'ada' });
     expect(attached.AttachedPolicies).toEqual([
-      { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::palisade:policy/AdministratorAccess' },
+      { PolicyName: 'AdministratorAccess', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' },
     ]);
     // Its changes are recorded as the provisioning interface's, under the event's type.
     const days = [

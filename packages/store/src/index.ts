@@ -13,6 +13,7 @@ export * from './event-subscriptions.ts';
 export * from './inline-policies.ts';
 export * from './keys.ts';
 export * from './last-access.ts';
+export * from './legacy-policy-arns.ts';
 export * from './login-profiles.ts';
 export * from './managed-policies.ts';
 export * from './memberships.ts';

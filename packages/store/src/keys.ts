@@ -122,6 +122,10 @@
  * | an account's credential report: state and  | table | pk = ACCT#<a>#CREDENTIAL-REPORT, sk = REPORT /       | credentialReportKey   |
  * |   CSV chunks (read: state, then chunks)    |       |   CHUNK#nn                                           | credentialReportChunkKey |
  * | an access advisor job by its id (TTL)      | table | pk = ACCT#<a>#ACCESS-ADVISOR-JOB#<uuid>, sk = JOB    | serviceLastAccessedJobKey |
+ * | the principals of an account an operator-  | table | pk = ACCT#<a>#PLATFORM-POLICY#<lower-cased name>,    | platformPolicyAttachmentKey |
+ * |   managed policy is attached to (counted   |       |   begins_with(sk, ATTACHMENT#) (sk = …<KIND>#<id>)   | platformPolicyUsePartition |
+ * |   for AttachmentCount; written with it)    |       |                                                      |                       |
+ * | …and whose permissions boundary it is      | table | same pk, begins_with(sk, BOUNDARY#)                  | platformPolicyBoundaryKey |
  */
 
 import { createHash } from 'node:crypto';
@@ -1167,5 +1171,41 @@ export function serviceLastAccessedJobKey(accountId: string, jobId: string): Ite
   return {
     pk: `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#ACCESS-ADVISOR-JOB#${checked(jobId, ADVISOR_JOB_ID, 'job id')}`,
     sk: 'JOB',
+  };
+}
+
+// ---- operator-managed policies' uses (issue #15) ----
+
+/** The partition of an account's reverse items for one operator-managed policy (by name, case-insensitive). */
+export function platformPolicyUsePartition(accountId: string, policyName: string): string {
+  return `ACCT#${checked(accountId, ACCOUNT_ID, 'account id')}#PLATFORM-POLICY#${checked(policyName, POLICY_NAME, 'policy name').toLowerCase()}`;
+}
+
+/** The reverse item of an operator-managed policy's attachment to a principal of the account. */
+export function platformPolicyAttachmentKey(
+  accountId: string,
+  policyName: string,
+  kind: 'USER' | 'GROUP' | 'ROLE',
+  principalId: string,
+): ItemKey {
+  return {
+    pk: platformPolicyUsePartition(accountId, policyName),
+    sk: `${policyAttachmentPrefix}${kind}#${checkedId(kind, principalId)}`,
+  };
+}
+
+/** The sort-key prefix of an operator-managed policy's reverse items for boundary uses. */
+export const platformPolicyBoundaryPrefix = 'BOUNDARY#';
+
+/** The reverse item of an operator-managed policy in use as a principal's permissions boundary. */
+export function platformPolicyBoundaryKey(
+  accountId: string,
+  policyName: string,
+  kind: 'USER' | 'ROLE',
+  principalId: string,
+): ItemKey {
+  return {
+    pk: platformPolicyUsePartition(accountId, policyName),
+    sk: `${platformPolicyBoundaryPrefix}${kind}#${checkedId(kind, principalId)}`,
   };
 }

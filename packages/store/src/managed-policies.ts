@@ -21,7 +21,12 @@ import {
   attachedPolicyPrefix,
   entityNameKey,
   entityPartition,
+  platformPolicyAttachmentKey,
+  platformPolicyBoundaryKey,
+  platformPolicyBoundaryPrefix,
+  platformPolicyUsePartition,
   policyAttachmentKey,
+  policyAttachmentPrefix,
   policyUseShardKey,
   policyUseShardPrefix,
   policyVersionKey,
@@ -29,6 +34,7 @@ import {
   principalListKey,
   principalListPartition,
 } from './keys.ts';
+import { currentPolicyArn, legacyPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import { queryPathListing } from './path-listings.ts';
 import {
@@ -219,6 +225,72 @@ export async function readPoliciesUses(
 }
 
 /**
+ * How many principals of an account each operator-managed policy is attached to: a COUNT Query of
+ * its reverse items in the account (at most one per principal; a handful of policies).
+ */
+export async function readPlatformPoliciesUses(
+  context: StoreContext,
+  accountId: string,
+  policies: readonly { readonly name: string }[],
+): Promise<PolicyUses[]> {
+  const count = async (pk: string, prefix: string) => {
+    let counted = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await context.documents.send(
+        new QueryCommand({
+          TableName: context.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      counted += result.Count ?? 0;
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return counted;
+  };
+  return Promise.all(
+    policies.map(async (policy) => {
+      const pk = platformPolicyUsePartition(accountId, policy.name);
+      const [attachments, boundaries] = await Promise.all([
+        count(pk, policyAttachmentPrefix),
+        count(pk, platformPolicyBoundaryPrefix),
+      ]);
+      return { attachments, boundaries };
+    }),
+  );
+}
+
+/**
+ * The write that records (or forgets) an operator-managed policy as a user's or role's permissions
+ * boundary: its reverse item in the account, which PermissionsBoundaryUsageCount counts.
+ */
+export function platformBoundaryUseWrite(
+  holder: { readonly accountId: string; readonly kind: 'user' | 'role'; readonly id: string },
+  policyName: string,
+  used: boolean,
+): GuardedWrite {
+  const key = platformPolicyBoundaryKey(
+    holder.accountId,
+    policyName,
+    holder.kind === 'user' ? 'USER' : 'ROLE',
+    holder.id,
+  );
+  return used
+    ? {
+        write: {
+          Put: {
+            Item: { ...key, entity: 'platform-policy-boundary', kind: holder.kind, principalId: holder.id },
+          },
+        },
+      }
+    : { write: { Delete: { Key: key } } };
+}
+
+/**
  * Runs `write` holding one of the policy's use shards that no other write of this process holds
  * (counter-shards.ts `withShard`): the shard a new attachment or boundary use is counted in. With
  * `held`, holds exactly that shard (a use given back), so this process's writers of it take turns.
@@ -311,11 +383,11 @@ export async function listManagedPolicies(
   context: StoreContext,
   accountId: string,
   page: { pathPrefix?: string; limit: number; after?: string },
-): Promise<{ items: ManagedPolicyRecord[]; next?: string }> {
+): Promise<{ items: ManagedPolicyRecord[]; next?: string; nextId?: string }> {
   const listed = await queryPathListing(context, principalListPartition(accountId, 'POLICY'), page, (item) =>
     String(item.path),
   );
-  return { items: listed.items.map(toManagedPolicy), ...(listed.next ? { next: listed.next } : {}) };
+  return { ...listed, items: listed.items.map(toManagedPolicy) };
 }
 
 /**
@@ -556,6 +628,28 @@ export async function attachPolicy(
       // Attaching twice is a no-op in IAM; the caller treats this code as success.
       onConditionFailed: fail('entity.already-exists', 'The policy is already attached.'),
     },
+    ...legacyAttachmentAbsent(target, attachment.policyArn),
+    ...(customer
+      ? []
+      : [
+          {
+            write: {
+              Put: {
+                Item: {
+                  ...platformPolicyAttachmentKey(
+                    target.accountId,
+                    attachment.policyName,
+                    KIND_KEY[target.kind],
+                    target.id,
+                  ),
+                  entity: 'platform-policy-attachment',
+                  kind: target.kind,
+                  principalId: target.id,
+                },
+              },
+            },
+          },
+        ]),
     ...(customer && useShard !== undefined
       ? [
           {
@@ -630,6 +724,21 @@ export async function detachPolicy(
       },
     },
   ];
+  if (!customer) {
+    // An operator-managed policy's reverse item (absent for attachments made before it was kept).
+    writes.push({
+      write: {
+        Delete: {
+          Key: platformPolicyAttachmentKey(
+            target.accountId,
+            policyArn.slice(policyArn.lastIndexOf('/') + 1),
+            KIND_KEY[target.kind],
+            target.id,
+          ),
+        },
+      },
+    });
+  }
   if (customer && reverseKey) {
     writes.push({
       write: {
@@ -662,7 +771,31 @@ export async function detachPolicy(
     }
   }
   const written = () => transact(context, [...writes, nameVersionBump(target)]);
-  return customer && useShard !== undefined ? withPolicyUseShard(customer, written, useShard) : written();
+  const detached = await (customer && useShard !== undefined
+    ? withPolicyUseShard(customer, written, useShard)
+    : written());
+  const legacy = legacyPolicyArn(policyArn);
+  if (detached.ok || detached.code !== 'entity.not-found' || customer || !legacy) return detached;
+  // An operator policy attached before its ARN changed is keyed by its legacy ARN.
+  const legacyDetached = await detachPolicy(context, target, legacy, undefined);
+  return legacyDetached.ok ? legacyDetached : detached;
+}
+
+/** For an operator-managed policy: its attachment under the legacy ARN (items written before) is absent. */
+function legacyAttachmentAbsent(target: PrincipalRef, policyArn: string): GuardedWrite[] {
+  const legacy = legacyPolicyArn(policyArn);
+  if (!legacy) return [];
+  return [
+    {
+      write: {
+        ConditionCheck: {
+          Key: attachedPolicyKey(target.accountId, KIND_KEY[target.kind], target.id, legacy),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: fail('entity.already-exists', 'The policy is already attached.'),
+    },
+  ];
 }
 
 /** Lists the managed policies attached to a principal. */
@@ -682,7 +815,7 @@ export async function listAttachedPolicies(
     }),
   );
   return (result.Items ?? []).map((item) => ({
-    policyArn: String(item.policyArn),
+    policyArn: currentPolicyArn(String(item.policyArn)),
     policyName: String(item.policyName),
   }));
 }

@@ -254,6 +254,21 @@ export async function listGroupMembersPage(
   groupId: string,
   page: { readonly limit: number; readonly after?: string | undefined },
 ): Promise<Result<GroupMemberPage>> {
+  const read = await listGroupMemberRecordsPage(context, accountId, groupId, page);
+  if (!read.ok) return read;
+  return ok({
+    members: read.value.users.map((user) => ({ userId: user.id, userName: user.name })),
+    ...(read.value.next ? { next: read.value.next } : {}),
+  });
+}
+
+/** Like listGroupMembersPage, with the members' whole records (GetGroup's Users). */
+export async function listGroupMemberRecordsPage(
+  context: StoreContext,
+  accountId: string,
+  groupId: string,
+  page: { readonly limit: number; readonly after?: string | undefined },
+): Promise<Result<{ readonly users: readonly PrincipalRecord[]; readonly next?: string }>> {
   const { limit, after } = page;
   if (!Number.isInteger(limit) || limit < 1 || limit > GROUP_MEMBER_PAGE_MAX)
     return fail('request.invalid', `The page size must be 1 to ${GROUP_MEMBER_PAGE_MAX}.`);
@@ -279,8 +294,5 @@ export async function listGroupMembersPage(
   const pageIds = ids.slice(0, limit);
   const users = await getPrincipalsByIds(context, accountId, 'user', pageIds);
   const last = pageIds.at(-1);
-  return ok({
-    members: users.map((user) => ({ userId: user.id, userName: user.name })),
-    ...(ids.length > limit && last ? { next: last } : {}),
-  });
+  return ok({ users, ...(ids.length > limit && last ? { next: last } : {}) });
 }

@@ -18,6 +18,7 @@ import { DeleteCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '
 import type { StoreContext } from './client.ts';
 import { migrationLeaseKey, schemaVersionKey } from './keys.ts';
 import { idKeys } from './migration-id-keys.ts';
+import { platformPolicyUses } from './migration-platform-policy-uses.ts';
 import { policyUseShards } from './migration-policy-uses.ts';
 import { spreadCounters } from './migration-spread-counters.ts';
 import { isConditionFailure } from './transactions.ts';
@@ -92,7 +93,13 @@ const baseline: Migration = {
 };
 
 /** Every migration of the table's layout, oldest first. Append new ones at the end. */
-export const migrations: readonly Migration[] = [baseline, spreadCounters, idKeys, policyUseShards];
+export const migrations: readonly Migration[] = [
+  baseline,
+  spreadCounters,
+  idKeys,
+  policyUseShards,
+  platformPolicyUses,
+];
 
 const SCHEMA_ENTITY = 'schema-version';
 const LEASE_ENTITY = 'migration-lease';

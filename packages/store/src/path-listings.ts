@@ -2,8 +2,9 @@
  * One page of a GSI1 listing ordered by path then name (users, groups, roles, managed policies),
  * with IAM's paging: a cursor only when another item really follows.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
+import { type EntityKind, entityRecordKey, isEntityId } from './keys.ts';
 
 /** A page request: items whose path starts with `pathPrefix`, after the cursor `after`. */
 export interface PathPage {
@@ -18,7 +19,7 @@ export async function queryPathListing(
   gsi1pk: string,
   page: PathPage,
   pathOf: (item: Record<string, unknown>) => string,
-): Promise<{ items: Record<string, unknown>[]; next?: string }> {
+): Promise<{ items: Record<string, unknown>[]; next?: string; nextId?: string }> {
   const prefix = page.pathPrefix ?? '/';
   // A cursor outside this listing's range (a forged or stale marker) lists nothing.
   if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
@@ -45,5 +46,29 @@ export async function queryPathListing(
   const items = pageItems.filter((item) => pathOf(item).startsWith(prefix));
   const last = pageItems.at(-1);
   const more = found.length > page.limit;
-  return more && last ? { items, next: String(last.gsi1sk) } : { items };
+  return more && last ? { items, next: String(last.gsi1sk), nextId: String(last.id) } : { items };
+}
+
+/**
+ * The cursor a listing continues after when its marker carried only `near`, a prefix of the cursor,
+ * and the id of the entity the page ended at: that entity's listing key while it is still where the
+ * page left it (one GetItem); `near` otherwise (gone or moved: items may be listed again, none skipped).
+ */
+export async function pathListingCursor(
+  context: StoreContext,
+  accountId: string,
+  kind: EntityKind,
+  id: string | undefined,
+  near: string,
+): Promise<string> {
+  if (id === undefined || !isEntityId(kind, id)) return near;
+  const found = await context.documents.send(
+    new GetCommand({
+      TableName: context.tableName,
+      Key: entityRecordKey(accountId, kind, id),
+      ConsistentRead: true,
+    }),
+  );
+  const cursor = found.Item?.gsi1sk;
+  return typeof cursor === 'string' && cursor.startsWith(near) ? cursor : near;
 }

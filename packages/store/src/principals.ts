@@ -7,6 +7,7 @@
  * principal holds. Counters live on the authoritative record only: the writes that move them (a
  * key, a membership, an MFA device) know the owner by id, never by name.
  */
+
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import type { StoreContext } from './client.ts';
@@ -21,6 +22,7 @@ import {
   principalListKey,
   principalListPartition,
 } from './keys.ts';
+import { currentPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import { queryPathListing } from './path-listings.ts';
 import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
@@ -441,14 +443,14 @@ export async function listPrincipals(
   accountId: string,
   kind: PrincipalKind,
   page: { pathPrefix?: string; limit: number; after?: string },
-): Promise<{ items: PrincipalRecord[]; next?: string }> {
+): Promise<{ items: PrincipalRecord[]; next?: string; nextId?: string }> {
   const listed = await queryPathListing(
     context,
     principalListPartition(accountId, KIND_KEY[kind]),
     page,
     (item) => String(item.path),
   );
-  return { items: listed.items.map(toPrincipal), ...(listed.next ? { next: listed.next } : {}) };
+  return { ...listed, items: listed.items.map(toPrincipal) };
 }
 
 /**
@@ -758,7 +760,12 @@ export async function readPrincipalPartition(
   context: StoreContext,
   principal: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
 ): Promise<Record<string, unknown>[]> {
-  return queryWholePartition(context, principalPartitionOf(principal));
+  const items = await queryWholePartition(context, principalPartitionOf(principal));
+  return items.map((item) =>
+    item.entity === 'attachment' && typeof item.policyArn === 'string'
+      ? { ...item, policyArn: currentPolicyArn(item.policyArn) }
+      : item,
+  );
 }
 
 const DEPENDENT_HINT: Record<keyof PrincipalCounters, string> = {
@@ -789,7 +796,7 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
     createdAt: String(item.createdAt),
     tags: (item.tags as Tag[] | undefined) ?? [],
     ...(typeof item.permissionsBoundary === 'string'
-      ? { permissionsBoundary: item.permissionsBoundary }
+      ? { permissionsBoundary: currentPolicyArn(item.permissionsBoundary) }
       : {}),
     ...(typeof item.permissionsBoundaryShard === 'number'
       ? { permissionsBoundaryShard: item.permissionsBoundaryShard }

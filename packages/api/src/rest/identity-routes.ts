@@ -122,8 +122,9 @@ function principalPolicyRoutes(kind: PrincipalKind): IdentityRoute[] {
       operation: `List${label}Policies`,
       summary: `List the names of a ${noun}'s inline policies`,
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('PolicyNames', 'string'),
+      ...listOf('PolicyNames', 'string', true),
     },
     {
       method: 'get',
@@ -158,9 +159,9 @@ function principalPolicyRoutes(kind: PrincipalKind): IdentityRoute[] {
       operation: `ListAttached${label}Policies`,
       summary: `List the managed policies attached to a ${noun}`,
       tag,
-      query: { pathPrefix },
+      query: { pathPrefix, ...paging },
       status: 200,
-      ...listOf('AttachedPolicies', 'AttachedPolicy'),
+      ...listOf('AttachedPolicies', 'AttachedPolicy', true),
     },
     {
       method: 'post',
@@ -197,8 +198,9 @@ function tagAndBoundaryRoutes(kind: PrincipalKind<'User' | 'Role'>): IdentityRou
       operation: `List${label}Tags`,
       summary: `List a ${noun}'s tags`,
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Tags', 'Tag'),
+      ...listOf('Tags', 'Tag', true),
     },
     {
       method: 'put',
@@ -267,8 +269,9 @@ function accessKeyRoutes(base: string, forUser: boolean): IdentityRoute[] {
       operation: 'ListAccessKeys',
       summary: `List ${whose} access keys`,
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('AccessKeyMetadata', 'AccessKeyMetadata'),
+      ...listOf('AccessKeyMetadata', 'AccessKeyMetadata', true),
     },
     {
       method: 'post',
@@ -385,8 +388,9 @@ function userRoutes(): IdentityRoute[] {
       operation: 'ListGroupsForUser',
       summary: 'List the groups a user belongs to',
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Groups', 'Group'),
+      ...listOf('Groups', 'Group', true),
     },
     ...accessKeyRoutes('/v1/users/{userName}', true),
   ];
@@ -451,8 +455,9 @@ function groupRoutes(): IdentityRoute[] {
       operation: 'GetGroup',
       summary: "List a group's members",
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Users', 'User'),
+      ...listOf('Users', 'User', true),
     },
     {
       method: 'post',
@@ -567,7 +572,7 @@ function policyRoutes(): IdentityRoute[] {
       operation: 'ListPolicies',
       summary: 'List managed policies',
       description:
-        'Operator-managed policies (scope `AWS`, ARNs `arn:aws:iam::palisade:policy/…`) come first, on the first page.',
+        'Operator-managed policies (scope `AWS`, ARNs `arn:aws:iam::aws:policy/…`) come first, paged with the rest.',
       tag,
       query: {
         scope: { member: 'Scope', description: '`All` (default), `AWS` (operator-managed) or `Local`.' },
@@ -623,8 +628,9 @@ function policyRoutes(): IdentityRoute[] {
       operation: 'ListPolicyVersions',
       summary: "List a managed policy's versions, newest first",
       tag,
+      query: { ...paging },
       status: 200,
-      ...listOf('Versions', 'PolicyVersion'),
+      ...listOf('Versions', 'PolicyVersion', true),
     },
     {
       method: 'post',
@@ -773,7 +779,7 @@ function accountRoutes(): IdentityRoute[] {
       method: 'get',
       path: '/v1/account/authorization-details',
       operation: 'GetAccountAuthorizationDetails',
-      summary: 'Export every user, group, role and customer-managed policy of the account',
+      summary: 'Export every user, group, role and managed policy of the account',
       tag,
       query: {
         filter: {
@@ -782,10 +788,14 @@ function accountRoutes(): IdentityRoute[] {
           description:
             '`User`, `Role`, `Group`, `LocalManagedPolicy` or `AWSManagedPolicy`; repeat for several.',
         },
+        ...paging,
       },
       status: 200,
-      // The whole account in one answer: never truncated, so no paging members.
-      render: ({ IsTruncated: _truncated, ...details }) => details,
+      // Users, groups, roles, then policies: `limit` counts them all, `nextCursor` continues.
+      render: ({ IsTruncated: _truncated, Marker, ...details }) => ({
+        ...details,
+        ...(Marker ? { nextCursor: Marker } : {}),
+      }),
       response: { schema: 'AuthorizationDetails' },
     },
   ];

@@ -139,6 +139,7 @@ export const authorizationDetailsSchema = z.object({
   groupDetailList: z.array(z.record(z.string(), z.unknown())),
   roleDetailList: z.array(z.record(z.string(), z.unknown())),
   policies: z.array(z.record(z.string(), z.unknown())),
+  nextCursor: z.string().optional().describe('Present when there is another page.'),
 });
 
 /** A tenant account, as the operator sees it. */
