@@ -82,6 +82,11 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'scim.no-target': sender(400, 'ValidationError'),
   'scim.mutability': sender(400, 'ValidationError'),
   'scim.too-many': sender(400, 'ValidationError'),
+  // ---- tf-operations (issue #15) ----
+  // Creating or changing an entity of a family Palisade lacks: IAM's InvalidInput, which the model
+  // lists for these operations, so SDKs raise a typed exception whose message says why.
+  'feature.unavailable': sender(400, 'InvalidInput'),
+  'mfa.invalid-authentication-code': sender(403, 'InvalidAuthenticationCode'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

@@ -65,7 +65,12 @@ export type FailureCode =
   | 'scim.invalid-value'
   | 'scim.no-target'
   | 'scim.mutability'
-  | 'scim.too-many';
+  | 'scim.too-many'
+  // ---- tf-operations (issue #15) ----
+  // An IAM entity family Palisade does not have (instance profiles, SSH keys, SAML providers, …).
+  | 'feature.unavailable'
+  // ResyncMFADevice's codes were not two consecutive codes of the device.
+  | 'mfa.invalid-authentication-code';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

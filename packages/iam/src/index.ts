@@ -12,6 +12,7 @@ import { roleOperations } from './roles.ts';
 import { tenantOperations } from './tenant-operations.ts';
 import { userOperations } from './users.ts';
 
+export * from './absent-entities.ts';
 export * from './access-keys.ts';
 export * from './deprovisioning.ts';
 export * from './iam-context.ts';
@@ -19,8 +20,14 @@ export * from './login-profiles.ts';
 export * from './mfa-devices.ts';
 export * from './mfa-throttle.ts';
 export * from './oidc-providers.ts';
+export * from './resource-tagging.ts';
 export * from './tenant-accounts.ts';
 export { tenantOperations } from './tenant-operations.ts';
+
+import { absentEntityOperations } from './absent-entities.ts';
+import { mfaDeviceSyncOperations } from './mfa-device-sync.ts';
+import { resourceTaggingOperations } from './resource-tagging.ts';
+import { roleDescriptionOperations } from './role-description.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */
 export function iamOperations(context: IamContext) {
@@ -35,6 +42,10 @@ export function iamOperations(context: IamContext) {
     ...authorizationDetailsOperations(context),
     ...loginProfileOperations(context),
     ...mfaDeviceOperations(context),
+    ...absentEntityOperations(context),
+    ...resourceTaggingOperations(context),
+    ...roleDescriptionOperations(context),
+    ...mfaDeviceSyncOperations(context),
   });
 }
 

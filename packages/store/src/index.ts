@@ -25,6 +25,7 @@ export * from './principals.ts';
 export * from './provisioning.ts';
 export * from './record-stamps.ts';
 export * from './resource-policies.ts';
+export * from './resource-tags.ts';
 export * from './scim-profiles.ts';
 export * from './scim-tokens.ts';
 export * from './service-catalogs.ts';
