@@ -9,7 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { policyValidationService, serviceCatalogService, simulationOperations } from '@palisade/decisions';
+import {
+  contextKeyOperations,
+  policyValidationService,
+  serviceCatalogService,
+  simulationOperations,
+} from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
 import { oidcProviderOperations } from '@palisade/iam';
 import { compileResourcePolicies } from '@palisade/policy';
@@ -262,6 +267,10 @@ const REQUESTS: Record<string, Record<string, unknown>> = {
     AuthenticationCode2: '654321',
   },
   'iam:UpdateRoleDescription': { RoleName: 'target-role', Description: 'described' },
+  'iam:GetContextKeysForCustomPolicy': { PolicyInputList: [ALLOW_ALL] },
+  'iam:GetContextKeysForPrincipalPolicy': { PolicySourceArn: arn('user/target') },
+  'iam:ListEntitiesForPolicy': { PolicyArn: TARGET_POLICY },
+  'iam:ListPoliciesGrantingServiceAccess': { Arn: arn('user/target'), ServiceNamespaces: ['iam'] },
 };
 
 /** Checks made inside AssumeRole, each asked with AssumeRole's request. */
@@ -319,7 +328,13 @@ const arnPattern = (pattern: string) =>
 beforeAll(async () => {
   f = await createStsFixture('action-ctx');
   const oidc = oidcProviderOperations(f.iam, { allowLoopbackIssuers: false });
-  ops = { ...f.iamOps, ...oidc, ...simulationOperations({ store: f.store, partition: 'aws' }), ...f.stsOps };
+  ops = {
+    ...f.iamOps,
+    ...oidc,
+    ...simulationOperations({ store: f.store, partition: 'aws' }),
+    ...contextKeyOperations({ store: f.store, partition: 'aws' }),
+    ...f.stsOps,
+  };
   const root = f.rootA;
   const must = (action: string, input: object) => f.must(ops, root, action, input);
   await must('CreatePolicy', { PolicyName: 'boundary', PolicyDocument: ALLOW_ALL });

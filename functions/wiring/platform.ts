@@ -16,6 +16,7 @@ import {
 import { auditReads } from '@palisade/audit';
 import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters } from '@palisade/credentials';
 import {
+  contextKeyOperations,
   createDecisions,
   type Decisions,
   decisionRequestSchemas,
@@ -126,7 +127,12 @@ export function createPlatform(
   const iamTable = iamOperations(iam);
   const accounts = tenantAccountOperations(iam);
   const simulation = simulationOperations({ store, partition: config.partition });
-  const queryIam = { ...iamTable, ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation };
+  const queryIam = {
+    ...iamTable,
+    ...oidcProviderOperations(iam, { allowLoopbackIssuers }),
+    ...simulation,
+    ...contextKeyOperations({ store, partition: config.partition }),
+  };
   const querySts = stsOperations(sts);
   const unsignedSts = unsignedStsOperations(sts);
 

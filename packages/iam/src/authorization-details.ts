@@ -20,7 +20,8 @@ import { customerPolicyShape } from './managed-policies.ts';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
-async function everyPrincipal(
+/** Every principal of a kind in an account, all pages. */
+export async function everyPrincipal(
   store: StoreContext,
   accountId: string,
   kind: PrincipalKind,

@@ -26,6 +26,7 @@ export { tenantOperations } from './tenant-operations.ts';
 
 import { absentEntityOperations } from './absent-entities.ts';
 import { mfaDeviceSyncOperations } from './mfa-device-sync.ts';
+import { policyIntrospectionOperations } from './policy-introspection.ts';
 import { resourceTaggingOperations } from './resource-tagging.ts';
 import { roleDescriptionOperations } from './role-description.ts';
 
@@ -46,6 +47,7 @@ export function iamOperations(context: IamContext) {
     ...resourceTaggingOperations(context),
     ...roleDescriptionOperations(context),
     ...mfaDeviceSyncOperations(context),
+    ...policyIntrospectionOperations(context),
   });
 }
 

@@ -270,6 +270,10 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'iam:GetMFADevice': row('user'),
   'iam:ResyncMFADevice': row('user'),
   'iam:UpdateRoleDescription': row('role', BOUNDARY),
+  'iam:GetContextKeysForCustomPolicy': row('none'),
+  'iam:GetContextKeysForPrincipalPolicy': row('user'),
+  'iam:ListEntitiesForPolicy': row('policy'),
+  'iam:ListPoliciesGrantingServiceAccess': row('user'),
 };
 
 const ACTION_SCOPED_GLOBAL = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/i;

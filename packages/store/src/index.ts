@@ -21,6 +21,7 @@ export * from './oidc-providers.ts';
 export * from './partition-queries.ts';
 export * from './path-listings.ts';
 export * from './point-read-batch.ts';
+export * from './policy-entities.ts';
 export * from './principals.ts';
 export * from './provisioning.ts';
 export * from './record-stamps.ts';
