@@ -4,7 +4,6 @@
  * entry per key compared case-insensitively, sorted.
  */
 import { fail, ok, type Result } from '@palisade/failures';
-import { tenantOperations } from '@palisade/iam';
 import { malformedPolicyMessage, validatePolicy } from '@palisade/policy';
 import { denialOf, list, loadEffectivePolicies, type OperationTable, operation } from '@palisade/principals';
 import { z } from 'zod';
@@ -12,6 +11,12 @@ import { contextKeySpellings } from './policy-text.ts';
 import { parseEntity, type SimulationDependencies } from './simulation.ts';
 
 const policyText = z.string().min(1).max(131_072);
+
+const operatorRefused = (arn: string, action: string) =>
+  fail(
+    'access.denied',
+    `User: ${arn} is not authorized to perform: ${action}: it acts inside a tenant account.`,
+  );
 
 /** The context keys of identity policies, sorted case-insensitively; InvalidInput for a malformed one. */
 export function contextKeyNames(documents: readonly string[], member: string): Result<string[]> {
@@ -23,9 +28,9 @@ export function contextKeyNames(documents: readonly string[], member: string): R
   return ok([...spellings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, key]) => key));
 }
 
-/** The two GetContextKeysFor…Policy operations, by IAM action name (inside a tenant account only). */
+/** The two GetContextKeysFor…Policy operations, by IAM action name. */
 export function contextKeyOperations(deps: SimulationDependencies) {
-  return tenantOperations({
+  return {
     GetContextKeysForCustomPolicy: operation(
       z.object({
         PolicyInputList: list(policyText, 100).refine(
@@ -34,6 +39,9 @@ export function contextKeyOperations(deps: SimulationDependencies) {
         ),
       }),
       async (caller, input) => {
+        // The operator belongs to no account; its policies are not IAM's to introspect.
+        if (caller.kind === 'operator')
+          return operatorRefused(caller.arn, 'iam:GetContextKeysForCustomPolicy');
         const denied = denialOf(caller, 'iam:GetContextKeysForCustomPolicy', '*');
         if (denied) return denied;
         const names = contextKeyNames(input.PolicyInputList, 'PolicyInputList');
@@ -47,6 +55,8 @@ export function contextKeyOperations(deps: SimulationDependencies) {
         PolicyInputList: list(policyText, 100).optional(),
       }),
       async (caller, input) => {
+        if (caller.kind === 'operator')
+          return operatorRefused(caller.arn, 'iam:GetContextKeysForPrincipalPolicy');
         const source = parseEntity(deps.partition, input.PolicySourceArn);
         if (!source)
           return fail('request.invalid-input', 'PolicySourceArn must be the ARN of a user, group or role.');
@@ -83,5 +93,5 @@ export function contextKeyOperations(deps: SimulationDependencies) {
         return names.ok ? ok({ ContextKeyNames: names.value }) : names;
       },
     ),
-  } satisfies OperationTable);
+  } satisfies OperationTable;
 }
