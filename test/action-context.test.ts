@@ -9,7 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { policyValidationService, serviceCatalogService, simulationOperations } from '@palisade/decisions';
+import {
+  contextKeyOperations,
+  policyValidationService,
+  serviceCatalogService,
+  simulationOperations,
+} from '@palisade/decisions';
 import { fail, ok } from '@palisade/failures';
 import { oidcProviderOperations } from '@palisade/iam';
 import { compileResourcePolicies } from '@palisade/policy';
@@ -92,7 +97,7 @@ const REQUESTS: Record<string, Record<string, unknown>> = {
     PermissionsBoundary: BOUNDARY,
   },
   'iam:CreateUser': { UserName: 'new-user', Tags: TAGS, PermissionsBoundary: BOUNDARY },
-  'iam:CreateVirtualMFADevice': { VirtualMFADeviceName: 'new-mfa' },
+  'iam:CreateVirtualMFADevice': { VirtualMFADeviceName: 'new-mfa', Tags: TAGS },
   'iam:DeactivateMFADevice': { UserName: 'target', SerialNumber: MFA_DEVICE },
   'iam:DeleteAccessKey': { UserName: 'target', AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA' },
   'iam:DeleteAccountAlias': { AccountAlias: 'sts-ctx-a' },
@@ -203,6 +208,81 @@ const REQUESTS: Record<string, Record<string, unknown>> = {
   'sts:DecodeAuthorizationMessage': { EncodedMessage: 'sb1.not-a-message' },
   'sts:GetAccessKeyInfo': { AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA' },
   'sts:GetFederationToken': { Name: 'federated', Tags: TAGS },
+  // ---- tf-operations (issue #15) ----
+  'iam:AddRoleToInstanceProfile': { InstanceProfileName: 'profile', RoleName: 'target-role' },
+  'iam:CreateInstanceProfile': { InstanceProfileName: 'profile', Tags: TAGS },
+  'iam:DeleteInstanceProfile': { InstanceProfileName: 'profile' },
+  'iam:GetInstanceProfile': { InstanceProfileName: 'profile' },
+  'iam:ListInstanceProfileTags': { InstanceProfileName: 'profile' },
+  'iam:ListInstanceProfiles': {},
+  'iam:ListInstanceProfilesForRole': { RoleName: 'target-role' },
+  'iam:RemoveRoleFromInstanceProfile': { InstanceProfileName: 'profile', RoleName: 'target-role' },
+  'iam:TagInstanceProfile': { InstanceProfileName: 'profile', Tags: TAGS },
+  'iam:UntagInstanceProfile': { InstanceProfileName: 'profile', TagKeys: ['team'] },
+  'iam:DeleteSSHPublicKey': { UserName: 'target', SSHPublicKeyId: 'APKAAAAAAAAAAAAAAAAA' },
+  'iam:GetSSHPublicKey': { UserName: 'target', SSHPublicKeyId: 'APKAAAAAAAAAAAAAAAAA', Encoding: 'SSH' },
+  'iam:ListSSHPublicKeys': { UserName: 'target' },
+  'iam:UpdateSSHPublicKey': {
+    UserName: 'target',
+    SSHPublicKeyId: 'APKAAAAAAAAAAAAAAAAA',
+    Status: 'Inactive',
+  },
+  'iam:UploadSSHPublicKey': { UserName: 'target', SSHPublicKeyBody: 'ssh-rsa AAAA' },
+  'iam:DeleteSigningCertificate': { UserName: 'target', CertificateId: 'C'.repeat(24) },
+  'iam:ListSigningCertificates': { UserName: 'target' },
+  'iam:UpdateSigningCertificate': { UserName: 'target', CertificateId: 'C'.repeat(24), Status: 'Inactive' },
+  'iam:UploadSigningCertificate': { UserName: 'target', CertificateBody: '-----BEGIN CERTIFICATE-----' },
+  'iam:CreateServiceSpecificCredential': { UserName: 'target', ServiceName: 'codecommit.amazonaws.com' },
+  'iam:DeleteServiceSpecificCredential': { UserName: 'target', ServiceSpecificCredentialId: 'A'.repeat(20) },
+  'iam:ListServiceSpecificCredentials': { UserName: 'target' },
+  'iam:ResetServiceSpecificCredential': { UserName: 'target', ServiceSpecificCredentialId: 'A'.repeat(20) },
+  'iam:UpdateServiceSpecificCredential': {
+    UserName: 'target',
+    ServiceSpecificCredentialId: 'A'.repeat(20),
+    Status: 'Inactive',
+  },
+  'iam:CreateSAMLProvider': { Name: 'saml', SAMLMetadataDocument: 'x'.repeat(1000), Tags: TAGS },
+  'iam:DeleteSAMLProvider': { SAMLProviderArn: arn('saml-provider/saml') },
+  'iam:GetSAMLProvider': { SAMLProviderArn: arn('saml-provider/saml') },
+  'iam:ListSAMLProviderTags': { SAMLProviderArn: arn('saml-provider/saml') },
+  'iam:ListSAMLProviders': {},
+  'iam:TagSAMLProvider': { SAMLProviderArn: arn('saml-provider/saml'), Tags: TAGS },
+  'iam:UntagSAMLProvider': { SAMLProviderArn: arn('saml-provider/saml'), TagKeys: ['team'] },
+  'iam:UpdateSAMLProvider': { SAMLProviderArn: arn('saml-provider/saml') },
+  'iam:DeleteServerCertificate': { ServerCertificateName: 'cert' },
+  'iam:GetServerCertificate': { ServerCertificateName: 'cert' },
+  'iam:ListServerCertificateTags': { ServerCertificateName: 'cert' },
+  'iam:ListServerCertificates': {},
+  'iam:TagServerCertificate': { ServerCertificateName: 'cert', Tags: TAGS },
+  'iam:UntagServerCertificate': { ServerCertificateName: 'cert', TagKeys: ['team'] },
+  'iam:UpdateServerCertificate': { ServerCertificateName: 'cert', NewPath: '/moved/' },
+  'iam:UploadServerCertificate': {
+    ServerCertificateName: 'cert',
+    CertificateBody: '-----BEGIN CERTIFICATE-----',
+    PrivateKey: '-----BEGIN PRIVATE KEY-----',
+    Tags: TAGS,
+  },
+  'iam:ListMFADeviceTags': { SerialNumber: MFA_DEVICE },
+  'iam:ListOpenIDConnectProviderTags': { OpenIDConnectProviderArn: PROVIDER_ARN },
+  'iam:ListPolicyTags': { PolicyArn: TARGET_POLICY },
+  'iam:TagMFADevice': { SerialNumber: MFA_DEVICE, Tags: TAGS },
+  'iam:TagOpenIDConnectProvider': { OpenIDConnectProviderArn: PROVIDER_ARN, Tags: TAGS },
+  'iam:TagPolicy': { PolicyArn: TARGET_POLICY, Tags: TAGS },
+  'iam:UntagMFADevice': { SerialNumber: MFA_DEVICE, TagKeys: ['team'] },
+  'iam:UntagOpenIDConnectProvider': { OpenIDConnectProviderArn: PROVIDER_ARN, TagKeys: ['team'] },
+  'iam:UntagPolicy': { PolicyArn: TARGET_POLICY, TagKeys: ['team'] },
+  'iam:GetMFADevice': { UserName: 'target', SerialNumber: MFA_DEVICE },
+  'iam:ResyncMFADevice': {
+    UserName: 'target',
+    SerialNumber: MFA_DEVICE,
+    AuthenticationCode1: '123456',
+    AuthenticationCode2: '654321',
+  },
+  'iam:UpdateRoleDescription': { RoleName: 'target-role', Description: 'described' },
+  'iam:GetContextKeysForCustomPolicy': { PolicyInputList: [ALLOW_ALL] },
+  'iam:GetContextKeysForPrincipalPolicy': { PolicySourceArn: arn('user/target') },
+  'iam:ListEntitiesForPolicy': { PolicyArn: TARGET_POLICY },
+  'iam:ListPoliciesGrantingServiceAccess': { Arn: arn('user/target'), ServiceNamespaces: ['iam'] },
 };
 
 /** Checks made inside AssumeRole, each asked with AssumeRole's request. */
@@ -260,7 +340,13 @@ const arnPattern = (pattern: string) =>
 beforeAll(async () => {
   f = await createStsFixture('action-ctx');
   const oidc = oidcProviderOperations(f.iam, { allowLoopbackIssuers: false });
-  ops = { ...f.iamOps, ...oidc, ...simulationOperations({ store: f.store, partition: 'aws' }), ...f.stsOps };
+  ops = {
+    ...f.iamOps,
+    ...oidc,
+    ...simulationOperations({ store: f.store, partition: 'aws' }),
+    ...contextKeyOperations({ store: f.store, partition: 'aws' }),
+    ...f.stsOps,
+  };
   const root = f.rootA;
   const must = (action: string, input: object) => f.must(ops, root, action, input);
   await must('CreatePolicy', { PolicyName: 'boundary', PolicyDocument: ALLOW_ALL });
@@ -275,6 +361,7 @@ beforeAll(async () => {
   });
   await must('CreateUser', { UserName: 'target', Tags: TAGS, PermissionsBoundary: BOUNDARY });
   await must('CreateGroup', { GroupName: 'target-group' });
+  await must('CreateVirtualMFADevice', { VirtualMFADeviceName: 'target-mfa', Tags: TAGS });
   const key = await must('CreateAccessKey', { UserName: 'target' });
   const keyId = (key.AccessKey as { AccessKeyId: string }).AccessKeyId;
   for (const action of ['iam:DeleteAccessKey', 'iam:GetAccessKeyLastUsed', 'iam:UpdateAccessKey'])
@@ -484,14 +571,14 @@ describe('the action table against the Service Authorization Reference', () => {
     /^iam:PassedToService$/,
     /^saml:/,
     /^sts:RoleAuthorizedByIdp$/,
+    // No service-specific credentials, and no instance profile, SAML provider or server certificate
+    // exists in Palisade, so none has tags a request could carry.
+    /^iam:ServiceSpecificCredential/,
     // Web identity keys of named providers: Palisade adds `<registered provider>:aud/sub/amr`.
     /^[\w${}.-]+\.[\w${}./-]*:/,
   ];
-  const KNOWN_GAPS: Record<string, readonly string[]> = {
-    // MFA devices take and store no tags yet.
-    'iam:CreateVirtualMFADevice': ['aws:RequestTag/${TagKey}', 'aws:TagKeys'],
-    'iam:DeleteVirtualMFADevice': ['aws:ResourceTag/${TagKey}'],
-  };
+  // Keys the table should carry and does not yet, by action (none at present).
+  const KNOWN_GAPS: Record<string, readonly string[]> = {};
 
   it.each(Object.entries(ACTION_CONTEXT))(
     '%s carries every key the reference lists that Palisade can know',
@@ -514,9 +601,11 @@ describe('the action table against the Service Authorization Reference', () => {
           if (type.required || type.name === spec.resource)
             for (const key of types[type.name]?.conditionKeys ?? []) listed.add(key);
       const ours = new Set(actionKeys(spec));
+      const absent = ['instance-profile', 'saml-provider', 'server-certificate'].includes(spec.resource);
       const missing = [...listed].filter(
         (key) =>
           !ours.has(key) &&
+          !(absent && key === 'aws:ResourceTag/${TagKey}') &&
           !UNKNOWABLE.some((re) => re.test(key)) &&
           !(KNOWN_GAPS[action] ?? []).includes(key),
       );

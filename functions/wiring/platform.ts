@@ -16,6 +16,7 @@ import {
 import { auditReads } from '@palisade/audit';
 import { CURRENT_SCRYPT_PARAMETERS, type ScryptParameters } from '@palisade/credentials';
 import {
+  contextKeyOperations,
   createDecisions,
   type Decisions,
   decisionRequestSchemas,
@@ -142,7 +143,11 @@ export function createPlatform(
   const queryIam = {
     ...iamTable,
     ...recordingAccess(
-      { ...oidcProviderOperations(iam, { allowLoopbackIssuers }), ...simulation },
+      {
+        ...oidcProviderOperations(iam, { allowLoopbackIssuers }),
+        ...simulation,
+        ...contextKeyOperations({ store, partition: config.partition }),
+      },
       'iam',
       accessRecorder,
     ),

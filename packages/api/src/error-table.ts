@@ -94,6 +94,10 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   'report.not-present': sender(410, 'ReportNotPresent'),
   'report.expired': sender(410, 'ReportExpired'),
   'report.in-progress': sender(404, 'ReportInProgress'),
+  // ---- tf-operations (issue #15) ----
+  // Creating or changing an entity of a family Palisade lacks: IAM's InvalidInput, which the model
+  // lists for these operations, so SDKs raise a typed exception whose message says why.
+  'feature.unavailable': sender(400, 'InvalidInput'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

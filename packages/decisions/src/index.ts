@@ -13,6 +13,7 @@ import { simulateCustomPolicySchema, simulatePrincipalPolicySchema } from './sim
 export * from './allowed-actions.ts';
 export * from './answer-visibility.ts';
 export * from './asking.ts';
+export * from './context-key-names.ts';
 export * from './decide.ts';
 export * from './decision-log.ts';
 export * from './decision-request.ts';

@@ -223,13 +223,14 @@ function checkDocuments(input: SimulationInput): Failure | undefined {
 }
 
 /** A principal the simulator can load or name as the caller: an IAM user, group or role. */
-interface IamEntity {
+export interface IamEntity {
   readonly kind: 'user' | 'group' | 'role';
   readonly accountId: string;
   readonly name: string;
 }
 
-function parseEntity(partition: string, arn: string): IamEntity | undefined {
+/** The user, group or role an ARN of this partition names; undefined for any other ARN. */
+export function parseEntity(partition: string, arn: string): IamEntity | undefined {
   const parsed = parsePalisadeArn(arn);
   if (parsed?.partition !== partition) return undefined;
   const { kind } = parsed;

@@ -77,7 +77,10 @@ export type FailureCode =
   // ---- compliance reports (issue #15) ----
   | 'report.not-present'
   | 'report.expired'
-  | 'report.in-progress';
+  | 'report.in-progress'
+  // ---- tf-operations (issue #15) ----
+  // An IAM entity family Palisade does not have (instance profiles, SSH keys, SAML providers, …).
+  | 'feature.unavailable';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

@@ -32,6 +32,33 @@ import { boundaryShape } from './principal-shapes.ts';
 
 const FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 
+/** Every principal of a kind in an account, all pages. */
+export async function everyPrincipal(
+  store: StoreContext,
+  accountId: string,
+  kind: PrincipalKind,
+): Promise<PrincipalRecord[]> {
+  const all: PrincipalRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await listPrincipals(store, accountId, kind, { limit: 1000, ...(after ? { after } : {}) });
+    all.push(...page.items);
+    after = page.next;
+  } while (after);
+  return all;
+}
+
+async function everyPolicy(store: StoreContext, accountId: string): Promise<ManagedPolicyRecord[]> {
+  const all: ManagedPolicyRecord[] = [];
+  let after: string | undefined;
+  do {
+    const page = await listManagedPolicies(store, accountId, { limit: 1000, ...(after ? { after } : {}) });
+    all.push(...page.items);
+    after = page.next;
+  } while (after);
+  return all;
+}
+
 async function principalDetails(store: StoreContext, record: PrincipalRecord) {
   const items = await readPrincipalPartition(store, record);
   const inline = items

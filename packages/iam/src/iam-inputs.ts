@@ -98,3 +98,10 @@ export const paging = {
   Marker: z.string().min(1).max(320).optional(),
   MaxItems: integer(1, 1000).optional(),
 };
+
+/** An MFA device's serial number (a virtual device's ARN). */
+export const mfaSerialNumber = z
+  .string()
+  .min(9, 'Member must have length greater than or equal to 9')
+  .max(256, 'Member must have length less than or equal to 256')
+  .regex(/^[\w+=/:,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w+=/:,.@-]+');

@@ -15,6 +15,7 @@ import { roleOperations } from './roles.ts';
 import { tenantOperations } from './tenant-operations.ts';
 import { userOperations } from './users.ts';
 
+export * from './absent-entities.ts';
 export * from './access-keys.ts';
 export { CREDENTIAL_REPORT_COLUMNS, credentialReportRow } from './credential-reports.ts';
 export * from './deprovisioning.ts';
@@ -23,8 +24,15 @@ export * from './login-profiles.ts';
 export * from './mfa-devices.ts';
 export * from './mfa-throttle.ts';
 export * from './oidc-providers.ts';
+export * from './resource-tagging.ts';
 export * from './tenant-accounts.ts';
 export { tenantOperations } from './tenant-operations.ts';
+
+import { absentEntityOperations } from './absent-entities.ts';
+import { mfaDeviceSyncOperations } from './mfa-device-sync.ts';
+import { policyIntrospectionOperations } from './policy-introspection.ts';
+import { resourceTaggingOperations } from './resource-tagging.ts';
+import { roleDescriptionOperations } from './role-description.ts';
 
 /** Every IAM Query API operation this deployment serves, by AWS action name. */
 export function iamOperations(context: IamContext) {
@@ -41,6 +49,11 @@ export function iamOperations(context: IamContext) {
     ...mfaDeviceOperations(context),
     ...credentialReportOperations(context),
     ...accessAdvisorOperations(context),
+    ...absentEntityOperations(context),
+    ...resourceTaggingOperations(context),
+    ...roleDescriptionOperations(context),
+    ...mfaDeviceSyncOperations(context),
+    ...policyIntrospectionOperations(context),
   });
 }
 

@@ -45,7 +45,7 @@ import {
 } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
-import { paging, path, userName } from './iam-inputs.ts';
+import { paging, path, mfaSerialNumber as serialNumber, tags, userName } from './iam-inputs.ts';
 import { beginMfaAttempt, mfaAttemptFailed, mfaAttemptSucceeded } from './mfa-throttle.ts';
 import { resolveCredentialOwner } from './principal-lifecycle.ts';
 
@@ -57,11 +57,6 @@ const deviceName = z
   .min(1, 'Member must have length greater than or equal to 1')
   .max(226, 'Member must have length less than or equal to 226')
   .regex(/^[\w+=,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
-const serialNumber = z
-  .string()
-  .min(9, 'Member must have length greater than or equal to 9')
-  .max(256, 'Member must have length less than or equal to 256')
-  .regex(/^[\w+=/:,.@-]+$/, 'Member must satisfy regular expression pattern: [\\w+=/:,.@-]+');
 const authenticationCode = z
   .string()
   .regex(/^\d{6}$/, 'Member must satisfy regular expression pattern: [\\d]+ of length 6');
@@ -177,7 +172,7 @@ export async function verifyOwnerMfaCode(
 }
 
 /** Loads the caller's account's device named by a serial number; other accounts' devices do not exist. */
-async function deviceBySerial(
+export async function deviceBySerial(
   context: IamContext,
   caller: Caller,
   serial: string,
@@ -196,7 +191,7 @@ async function deviceBySerial(
 export function mfaDeviceOperations(context: IamContext) {
   return {
     CreateVirtualMFADevice: operation(
-      z.object({ VirtualMFADeviceName: deviceName, Path: path.optional() }),
+      z.object({ VirtualMFADeviceName: deviceName, Path: path.optional(), Tags: tags.optional() }),
       async (caller, input) => {
         const devicePath = input.Path ?? '/';
         const serial = mfaSerialArn(
@@ -205,7 +200,12 @@ export function mfaDeviceOperations(context: IamContext) {
           devicePath,
           input.VirtualMFADeviceName,
         );
-        const denied = denialOf(caller, 'iam:CreateVirtualMFADevice', serial);
+        const denied = denialOf(
+          caller,
+          'iam:CreateVirtualMFADevice',
+          serial,
+          input.Tags ? { requestTags: input.Tags } : {},
+        );
         if (denied) return denied;
         const seed = generateTotpSeed();
         const created = await putNewVirtualMfaDevice(context.store, {
@@ -215,6 +215,7 @@ export function mfaDeviceOperations(context: IamContext) {
           serialNumber: serial,
           sealedSeed: context.secrets.seal(seed, serial),
           createdAt: context.now().toISOString(),
+          tags: input.Tags ?? [],
         });
         if (!created.ok) return created;
         const account = await getAccount(context.store, caller.accountId);
@@ -229,6 +230,7 @@ export function mfaDeviceOperations(context: IamContext) {
             // Blobs on the wire (base64 in XML), as IAM returns them.
             Base32StringSeed: new Uint8Array(Buffer.from(seed, 'ascii')),
             QRCodePNG: new Uint8Array(Buffer.from(await totpQrCodePng(uri), 'base64')),
+            ...(input.Tags?.length ? { Tags: input.Tags } : {}),
           },
         });
       },
@@ -339,9 +341,15 @@ export function mfaDeviceOperations(context: IamContext) {
     ),
 
     DeleteVirtualMFADevice: operation(z.object({ SerialNumber: serialNumber }), async (caller, input) => {
-      const denied = denialOf(caller, 'iam:DeleteVirtualMFADevice', input.SerialNumber);
-      if (denied) return denied;
+      // Read before authorizing so the device's tags are context; a denial still comes first.
       const device = await deviceBySerial(context, caller, input.SerialNumber);
+      const denied = denialOf(
+        caller,
+        'iam:DeleteVirtualMFADevice',
+        input.SerialNumber,
+        device.ok ? { resourceTags: device.value.tags } : {},
+      );
+      if (denied) return denied;
       if (!device.ok) return device;
       if (device.value.assignedTo) {
         return fail('entity.delete-conflict', 'MFA device is in use; deactivate it before deleting it.');
@@ -380,5 +388,6 @@ async function virtualDeviceShape(context: IamContext, device: VirtualMfaDeviceR
     SerialNumber: device.serialNumber,
     ...(user ? { User: user } : {}),
     ...(device.enabledAt ? { EnableDate: new Date(device.enabledAt) } : {}),
+    ...(device.tags.length > 0 ? { Tags: device.tags } : {}),
   };
 }

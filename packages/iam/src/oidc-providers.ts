@@ -13,6 +13,7 @@ import {
   oidcProviderArn,
   operation,
   parseArnOf,
+  type RequestFacts,
 } from '@palisade/principals';
 import {
   deleteOidcProvider,
@@ -78,28 +79,39 @@ const thumbprint = z
   .transform((value) => value.toLowerCase());
 const thumbprints = list(thumbprint, 5);
 
+/**
+ * Loads the caller's own provider named by an ARN after authorizing `action` on it, with the
+ * provider's tags and the request's own `facts` as context.
+ */
+export async function loadAuthorizedOidcProvider(
+  context: IamContext,
+  caller: Caller,
+  arn: string,
+  action: string,
+  facts: RequestFacts = {},
+): Promise<Result<OidcProviderRecord>> {
+  const parts = parseArnOf(context.partition, 'oidc-provider', arn);
+  if (!parts) return fail('request.invalid-input', `ARN ${arn} is not valid.`);
+  const providerId = parts.providerId;
+  const valid =
+    parts.accountId === caller.accountId &&
+    providerId !== undefined &&
+    providerId.length <= 255 &&
+    keyPatterns.oidcProviderId.test(providerId);
+  // Read before authorizing so the provider's tags are context; a denial still comes first.
+  const record = valid ? await getOidcProvider(context.store, caller.accountId, providerId) : undefined;
+  const denied = denialOf(caller, action, arn, {
+    ...(record ? { resourceTags: record.tags } : {}),
+    ...facts,
+  });
+  if (denied) return denied;
+  return record ? ok(record) : fail('entity.not-found', `OpenIDConnect Provider not found for arn ${arn}`);
+}
+
 /** The OIDC provider operations, by AWS action name. */
 export function oidcProviderOperations(context: IamContext, options: OidcProviderOptions) {
-  /** Loads the caller's own provider named by an ARN after authorizing `action` on it. */
-  const loadAuthorizedProvider = async (
-    caller: Caller,
-    arn: string,
-    action: string,
-  ): Promise<Result<OidcProviderRecord>> => {
-    const parts = parseArnOf(context.partition, 'oidc-provider', arn);
-    if (!parts) return fail('request.invalid-input', `ARN ${arn} is not valid.`);
-    const providerId = parts.providerId;
-    const valid =
-      parts.accountId === caller.accountId &&
-      providerId !== undefined &&
-      providerId.length <= 255 &&
-      keyPatterns.oidcProviderId.test(providerId);
-    // Read before authorizing so the provider's tags are context; a denial still comes first.
-    const record = valid ? await getOidcProvider(context.store, caller.accountId, providerId) : undefined;
-    const denied = denialOf(caller, action, arn, record ? { resourceTags: record.tags } : {});
-    if (denied) return denied;
-    return record ? ok(record) : fail('entity.not-found', `OpenIDConnect Provider not found for arn ${arn}`);
-  };
+  const loadAuthorizedProvider = (caller: Caller, arn: string, action: string) =>
+    loadAuthorizedOidcProvider(context, caller, arn, action);
 
   return tenantOperations({
     CreateOpenIDConnectProvider: operation(

@@ -23,6 +23,7 @@ export {
 export { type EvaluateError, type EvaluateResult, evaluateRequest } from './evaluate-request.ts';
 export { type Finding, type FindingKind, type FindingLocation, malformedPolicyMessage } from './findings.ts';
 export { type NormalizedPolicy, type NormalizedStatement, readPolicy } from './policy-document.ts';
+export { policyAllowsAnyAction } from './policy-introspection.ts';
 export {
   aggregatePolicySize,
   invalidCharacterIndex,

@@ -10,8 +10,10 @@
  * Keys AWS lists that Palisade cannot know, and why (kept beside the table so a test can check the
  * table against the reference): `iam:RoleTemplateARN` (no role templates), `iam:FIDO-*` and
  * `iam:RegisterSecurityKey` (no security keys), `iam:AssociatedResourceArn` / `iam:PassedToService`
- * (no service is ever passed a role: Palisade serves no operation that takes one), MFA devices'
- * tags and CreateVirtualMFADevice's request tags (Palisade does not take or store them yet), `saml:*` (no SAML providers) and the web identity keys of providers by
+ * (no service is ever passed a role: Palisade serves no operation that takes one), `saml:*` (no SAML
+ * providers), the tags of instance profiles, SAML providers and server certificates and
+ * `iam:ServiceSpecificCredential*` (Palisade has none of those entities: their operations answer
+ * empty lists, NoSuchEntity or `feature.unavailable`) and the web identity keys of providers by
  * name (`accounts.google.com:aud`…), which AssumeRoleWithWebIdentity adds under the registered
  * provider's own name (`<provider>:aud`, `:sub`, `:amr`).
  */
@@ -38,6 +40,9 @@ export type ActionResourceType =
   | 'oidc-provider'
   | 'mfa'
   | 'federated-user'
+  | 'instance-profile'
+  | 'saml-provider'
+  | 'server-certificate'
   | 'none';
 
 /** One action's row: its resource type and the action's own condition keys. */
@@ -50,14 +55,18 @@ export interface ActionContextSpec {
 
 /**
  * The resource keys each resource type adds, as the reference lists them. Groups carry no tags;
- * MFA devices carry none in Palisade yet (see the module comment).
+ * instance profiles, SAML providers and server certificates do not exist in Palisade, so no
+ * request about one can carry its tags (see the module comment).
  */
 export const RESOURCE_TYPE_KEYS: Readonly<Record<ActionResourceType, readonly string[]>> = {
   user: ['aws:ResourceTag/${TagKey}', 'iam:ResourceTag/${TagKey}'],
   role: ['aws:ResourceTag/${TagKey}', 'iam:ResourceTag/${TagKey}'],
   policy: ['aws:ResourceTag/${TagKey}'],
   'oidc-provider': ['aws:ResourceTag/${TagKey}'],
-  mfa: [],
+  mfa: ['aws:ResourceTag/${TagKey}'],
+  'instance-profile': [],
+  'saml-provider': [],
+  'server-certificate': [],
   group: [],
   'federated-user': [],
   none: [],
@@ -72,6 +81,9 @@ export const RESOURCE_TYPE_ARNS: Readonly<Record<ActionResourceType, string>> = 
   'oidc-provider': 'arn:${Partition}:iam::${Account}:oidc-provider/${OidcProviderName}',
   mfa: 'arn:${Partition}:iam::${Account}:mfa/${MfaTokenIdWithPath}',
   'federated-user': 'arn:${Partition}:sts::${Account}:federated-user/${UserName}',
+  'instance-profile': 'arn:${Partition}:iam::${Account}:instance-profile/${InstanceProfileNameWithPath}',
+  'saml-provider': 'arn:${Partition}:iam::${Account}:saml-provider/${SamlProviderName}',
+  'server-certificate': 'arn:${Partition}:iam::${Account}:server-certificate/${CertificateNameWithPath}',
   none: '*',
 };
 
@@ -119,7 +131,7 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'iam:CreatePolicyVersion': row('policy'),
   'iam:CreateRole': creating('role', [...TAGGING, ...BOUNDARY]),
   'iam:CreateUser': creating('user', [...TAGGING, ...BOUNDARY]),
-  'iam:CreateVirtualMFADevice': creating('mfa'),
+  'iam:CreateVirtualMFADevice': creating('mfa', TAGGING),
   'iam:DeactivateMFADevice': row('user'),
   'iam:DeleteAccessKey': row('user'),
   'iam:DeleteAccountAlias': row('none'),
@@ -219,6 +231,63 @@ export const ACTION_CONTEXT: Readonly<Record<string, ActionContextSpec>> = {
   'iam:GenerateServiceLastAccessedDetails': row('user'),
   'iam:GetServiceLastAccessedDetails': row('none'),
   'iam:GetServiceLastAccessedDetailsWithEntities': row('none'),
+  // ---- tf-operations (issue #15): entity families Palisade lacks, tags, MFA, introspection ----
+  'iam:AddRoleToInstanceProfile': row('instance-profile'),
+  'iam:CreateInstanceProfile': creating('instance-profile', TAGGING),
+  'iam:DeleteInstanceProfile': row('instance-profile'),
+  'iam:GetInstanceProfile': row('instance-profile'),
+  'iam:ListInstanceProfileTags': row('instance-profile'),
+  'iam:ListInstanceProfiles': row('none'),
+  'iam:ListInstanceProfilesForRole': row('role'),
+  'iam:RemoveRoleFromInstanceProfile': row('instance-profile'),
+  'iam:TagInstanceProfile': row('instance-profile', TAGGING),
+  'iam:UntagInstanceProfile': row('instance-profile', ['aws:TagKeys']),
+  'iam:DeleteSSHPublicKey': row('user'),
+  'iam:GetSSHPublicKey': row('user'),
+  'iam:ListSSHPublicKeys': row('user'),
+  'iam:UpdateSSHPublicKey': row('user'),
+  'iam:UploadSSHPublicKey': row('user'),
+  'iam:DeleteSigningCertificate': row('user'),
+  'iam:ListSigningCertificates': row('user'),
+  'iam:UpdateSigningCertificate': row('user'),
+  'iam:UploadSigningCertificate': row('user'),
+  'iam:CreateServiceSpecificCredential': row('user'),
+  'iam:DeleteServiceSpecificCredential': row('user'),
+  'iam:ListServiceSpecificCredentials': row('user'),
+  'iam:ResetServiceSpecificCredential': row('user'),
+  'iam:UpdateServiceSpecificCredential': row('user'),
+  'iam:CreateSAMLProvider': creating('saml-provider', TAGGING),
+  'iam:DeleteSAMLProvider': row('saml-provider'),
+  'iam:GetSAMLProvider': row('saml-provider'),
+  'iam:ListSAMLProviderTags': row('saml-provider'),
+  'iam:ListSAMLProviders': row('none'),
+  'iam:TagSAMLProvider': row('saml-provider', TAGGING),
+  'iam:UntagSAMLProvider': row('saml-provider', ['aws:TagKeys']),
+  'iam:UpdateSAMLProvider': row('saml-provider'),
+  'iam:DeleteServerCertificate': row('server-certificate'),
+  'iam:GetServerCertificate': row('server-certificate'),
+  'iam:ListServerCertificateTags': row('server-certificate'),
+  'iam:ListServerCertificates': row('none'),
+  'iam:TagServerCertificate': row('server-certificate', TAGGING),
+  'iam:UntagServerCertificate': row('server-certificate', ['aws:TagKeys']),
+  'iam:UpdateServerCertificate': row('server-certificate'),
+  'iam:UploadServerCertificate': creating('server-certificate', TAGGING),
+  'iam:ListMFADeviceTags': row('mfa'),
+  'iam:ListOpenIDConnectProviderTags': row('oidc-provider'),
+  'iam:ListPolicyTags': row('policy'),
+  'iam:TagMFADevice': row('mfa', TAGGING),
+  'iam:TagOpenIDConnectProvider': row('oidc-provider', TAGGING),
+  'iam:TagPolicy': row('policy', TAGGING),
+  'iam:UntagMFADevice': row('mfa', ['aws:TagKeys']),
+  'iam:UntagOpenIDConnectProvider': row('oidc-provider', ['aws:TagKeys']),
+  'iam:UntagPolicy': row('policy', ['aws:TagKeys']),
+  'iam:GetMFADevice': row('user'),
+  'iam:ResyncMFADevice': row('user'),
+  'iam:UpdateRoleDescription': row('role', BOUNDARY),
+  'iam:GetContextKeysForCustomPolicy': row('none'),
+  'iam:GetContextKeysForPrincipalPolicy': row('user'),
+  'iam:ListEntitiesForPolicy': row('policy'),
+  'iam:ListPoliciesGrantingServiceAccess': row('user'),
 };
 
 const ACTION_SCOPED_GLOBAL = /^aws:(requesttag\/|resourcetag\/|tagkeys$)/i;

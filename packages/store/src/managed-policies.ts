@@ -70,6 +70,8 @@ export interface ManagedPolicyRecord {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly tags: readonly Tag[];
+  /** Moves with every change of the tags (resource-tags.ts); absent until the first. */
+  readonly tagRevision?: number;
   /** The shard of the account's policy counter this policy is counted in. */
   readonly quotaShard?: number;
 }
@@ -866,6 +868,7 @@ export function toManagedPolicy(item: Record<string, unknown>): ManagedPolicyRec
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
     tags: (item.tags as Tag[] | undefined) ?? [],
+    ...(typeof item.tagRevision === 'number' ? { tagRevision: item.tagRevision } : {}),
     ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
 }

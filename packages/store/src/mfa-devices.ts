@@ -18,6 +18,7 @@ import {
   virtualMfaListKey,
   virtualMfaListPartition,
 } from './keys.ts';
+import type { Tag } from './principals.ts';
 import { transact, updateIfCondition } from './transactions.ts';
 
 /** Who an MFA device is enabled for. */
@@ -34,6 +35,9 @@ export interface VirtualMfaDeviceRecord {
   readonly createdAt: string;
   readonly assignedTo?: MfaDeviceOwner;
   readonly enabledAt?: string;
+  readonly tags: readonly Tag[];
+  /** Moves with every change of the tags (resource-tags.ts); absent until the first. */
+  readonly tagRevision?: number;
 }
 
 /** An enabled device in its owner's partition. */
@@ -50,7 +54,7 @@ export interface AssignedMfaDeviceRecord {
 /** Creates an unassigned virtual device if the name is free in the account. */
 export async function putNewVirtualMfaDevice(
   context: StoreContext,
-  device: Omit<VirtualMfaDeviceRecord, 'assignedTo' | 'enabledAt'>,
+  device: Omit<VirtualMfaDeviceRecord, 'assignedTo' | 'enabledAt' | 'tagRevision'>,
 ): Promise<Result<VirtualMfaDeviceRecord>> {
   const written = await transact(context, [
     {
@@ -357,6 +361,34 @@ export async function claimMfaStep(
   });
 }
 
+/**
+ * ResyncMFADevice: records `step` (the second code's) as the device's last used step, only if it is
+ * later than the stored one, so a resync can never make spent codes valid again.
+ */
+export async function resyncMfaDevice(
+  context: StoreContext,
+  device: AssignedMfaDeviceRecord,
+  step: number,
+  at: string,
+): Promise<Result<void>> {
+  return transact(context, [
+    {
+      write: {
+        Update: {
+          Key: assignedMfaDeviceKey(device.accountId, device.owner, device.serialNumber),
+          UpdateExpression: 'SET lastUsedStep = :step, lastUsedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND lastUsedStep < :step',
+          ExpressionAttributeValues: { ':step': step, ':at': at },
+        },
+      },
+      onConditionFailed: fail(
+        'credentials.invalid-authentication-code',
+        'Authentication code for device is not valid.',
+      ),
+    },
+  ]);
+}
+
 /** Converts a stored item into a virtual device record. */
 export function toVirtualMfaDevice(item: Record<string, unknown>): VirtualMfaDeviceRecord {
   return {
@@ -368,6 +400,8 @@ export function toVirtualMfaDevice(item: Record<string, unknown>): VirtualMfaDev
     createdAt: String(item.createdAt),
     ...(item.assignedTo ? { assignedTo: item.assignedTo as MfaDeviceOwner } : {}),
     ...(typeof item.enabledAt === 'string' ? { enabledAt: item.enabledAt } : {}),
+    tags: (item.tags as Tag[] | undefined) ?? [],
+    ...(typeof item.tagRevision === 'number' ? { tagRevision: item.tagRevision } : {}),
   };
 }
 

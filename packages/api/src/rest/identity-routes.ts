@@ -811,5 +811,71 @@ export function identityRoutes(): IdentityRoute[] {
     ...accessKeyRoutes('/v1', false),
     ...accountRoutes(),
     ...complianceRoutes(),
+    ...policyTagAndEntityRoutes(),
+  ];
+}
+
+// ---- tf-operations (issue #15): a managed policy's tags and the entities using it ----
+function policyTagAndEntityRoutes(): IdentityRoute[] {
+  const tag = 'Managed policies';
+  const base = '/v1/policies/{policyArn}';
+  const tagBody = { tags: required('Tags', 'Tags as `[{"key": "…", "value": "…"}]`.') };
+  return [
+    {
+      method: 'get',
+      path: `${base}/tags`,
+      operation: 'ListPolicyTags',
+      summary: "List a customer-managed policy's tags",
+      tag,
+      query: paging,
+      status: 200,
+      ...listOf('Tags', 'Tag', true),
+    },
+    {
+      method: 'put',
+      path: `${base}/tags`,
+      operation: 'TagPolicy',
+      summary: 'Add or overwrite tags on a customer-managed policy',
+      tag,
+      body: tagBody,
+      status: 204,
+      representation: policy,
+    },
+    {
+      method: 'delete',
+      path: `${base}/tags`,
+      operation: 'UntagPolicy',
+      summary: 'Remove tags from a customer-managed policy',
+      tag,
+      query: { keys: { member: 'TagKeys', repeated: true, description: 'A tag key; repeat for several.' } },
+      status: 204,
+      representation: policy,
+    },
+    {
+      method: 'get',
+      path: `${base}/entities`,
+      operation: 'ListEntitiesForPolicy',
+      summary: 'List the groups, users and roles that use a managed policy',
+      description: 'Attached to them, or as their permissions boundary (`policyUsageFilter` narrows it).',
+      tag,
+      query: {
+        entityFilter: {
+          member: 'EntityFilter',
+          description: '`User`, `Group`, `Role`, `LocalManagedPolicy` or `AWSManagedPolicy`.',
+        },
+        policyUsageFilter: {
+          member: 'PolicyUsageFilter',
+          description: '`PermissionsPolicy` or `PermissionsBoundary`.',
+        },
+        pathPrefix,
+        ...paging,
+      },
+      status: 200,
+      render: ({ IsTruncated: _truncated, Marker, ...entities }) => ({
+        ...entities,
+        ...(Marker !== undefined ? { nextCursor: Marker } : {}),
+      }),
+      response: { schema: 'PolicyEntities' },
+    },
   ];
 }

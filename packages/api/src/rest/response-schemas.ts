@@ -237,6 +237,15 @@ export const serviceLastAccessedEntitiesSchema = z.object({
   ),
 });
 
+// ---- tf-operations (issue #15) ----
+/** ListEntitiesForPolicy's answer: the groups, users and roles using a managed policy. */
+export const policyEntitiesSchema = z.object({
+  policyGroups: z.array(z.object({ groupName: z.string(), groupId: z.string() })),
+  policyUsers: z.array(z.object({ userName: z.string(), userId: z.string() })),
+  policyRoles: z.array(z.object({ roleName: z.string(), roleId: z.string() })),
+  nextCursor: z.string().optional().describe('Pass as `cursor` for the next page'),
+});
+
 /** The named schemas published under `components.schemas`. */
 export const namedSchemas = {
   Tag: tagSchema,
@@ -262,6 +271,7 @@ export const namedSchemas = {
   ServiceLastAccessedDetails: serviceLastAccessedDetailsSchema,
   ServiceLastAccessedEntities: serviceLastAccessedEntitiesSchema,
   Error: errorSchema,
+  PolicyEntities: policyEntitiesSchema,
 } as const;
 
 /** A name under `components.schemas`. */
