@@ -48,17 +48,6 @@ export async function everyPrincipal(
   return all;
 }
 
-async function everyPolicy(store: StoreContext, accountId: string): Promise<ManagedPolicyRecord[]> {
-  const all: ManagedPolicyRecord[] = [];
-  let after: string | undefined;
-  do {
-    const page = await listManagedPolicies(store, accountId, { limit: 1000, ...(after ? { after } : {}) });
-    all.push(...page.items);
-    after = page.next;
-  } while (after);
-  return all;
-}
-
 async function principalDetails(store: StoreContext, record: PrincipalRecord) {
   const items = await readPrincipalPartition(store, record);
   const inline = items

@@ -85,7 +85,10 @@ export function mfaDeviceSyncOperations(context: IamContext) {
         // INVARIANT: a code at or before the last used step was spent; a resync never revives it.
         if (!checked.ok || checked.value.step <= assigned.lastUsedStep) {
           await mfaAttemptFailed(context.store, attempt, now);
-          return fail('credentials.invalid-authentication-code', 'Authentication code for device is not valid.');
+          return fail(
+            'credentials.invalid-authentication-code',
+            'Authentication code for device is not valid.',
+          );
         }
         await mfaAttemptSucceeded(context.store, attempt);
         const synced = await resyncMfaDevice(context.store, assigned, checked.value.step, now.toISOString());

@@ -118,7 +118,9 @@ describe('ResyncMFADevice', () => {
       const answer = await resync('000000', '111111');
       answers.push(answer.ok ? 'ok' : answer.code);
     }
-    expect(answers.slice(0, -1).every((answer) => answer === 'credentials.invalid-authentication-code')).toBe(true);
+    expect(answers.slice(0, -1).every((answer) => answer === 'credentials.invalid-authentication-code')).toBe(
+      true,
+    );
     expect(answers.at(-1)).toBe('credentials.throttled');
     expect(await resync(code(now - 30_000), code(now))).toMatchObject({
       ok: false,
