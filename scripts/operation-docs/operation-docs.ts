@@ -3,6 +3,7 @@
  * IAM and STS operations its Query API serves, read from the operation tables the platform mounts
  * (never a list kept by hand, so it cannot drift; test/readme-operations.test.ts checks it).
  */
+import { absentEntityOperations } from '@palisade/iam';
 import { createPlatform } from '../../functions/wiring/platform.ts';
 import { TERRAFORM_TYPES, type TerraformType } from './terraform-support.ts';
 
@@ -16,6 +17,8 @@ export const DOCS_END = '<!-- operations:end -->';
 export interface ServedOperations {
   readonly iam: readonly string[];
   readonly sts: readonly string[];
+  /** The IAM actions of entity families Palisade lacks: reads answer empty, writes are refused. */
+  readonly absentIam: readonly string[];
 }
 
 /**
@@ -35,7 +38,11 @@ export function servedOperations(): ServedOperations {
     () => {},
   );
   const { iam, sts, unsignedSts } = platform.queryActions;
-  return { iam: Object.keys(iam), sts: [...Object.keys(sts), ...unsignedSts] };
+  return {
+    iam: Object.keys(iam),
+    sts: [...Object.keys(sts), ...unsignedSts],
+    absentIam: Object.keys(absentEntityOperations(platform.iam)),
+  };
 }
 
 /** The calls of `type` that the served operations lack. */
@@ -72,7 +79,8 @@ export function renderOperationDocs(served: ServedOperations): string {
     );
   const waiting = TERRAFORM_TYPES.filter((t) => !t.absent && missingCalls(t, served).length > 0);
   const absent = TERRAFORM_TYPES.filter((t) => t.absent);
-  const iam = sorted(served.iam);
+  const absentIam = new Set(served.absentIam);
+  const iam = sorted(served.iam.filter((name) => !absentIam.has(name)));
   const sts = sorted(served.sts);
   return [
     DOCS_BEGIN,
@@ -101,6 +109,11 @@ export function renderOperationDocs(served: ServedOperations): string {
     ...absent.map((t) => `- ${code(t.name)}: ${t.absent}`),
     '',
     nameList(`IAM (${iam.length} operations, Query API \`Version=2010-05-08\`):`, iam),
+    '',
+    nameList(
+      `IAM operations of the entity families Palisade lacks (${absentIam.size}: lists answer empty, reads NoSuchEntity, writes are refused with InvalidInput):`,
+      sorted(absentIam),
+    ),
     '',
     nameList(`STS (${sts.length} operations, Query API \`Version=2011-06-15\`):`, sts),
     '',
