@@ -22,9 +22,10 @@ import {
 } from '@palisade/principals';
 import {
   getPrincipalsByIds,
-  listAttachedPolicies,
+  listPlatformPolicyUseTargets,
   listPolicyAttachmentTargets,
   listServiceDefinitions,
+  type PolicyAttachmentTarget,
   type PrincipalKind,
   type PrincipalRecord,
 } from '@palisade/store';
@@ -37,8 +38,6 @@ import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-re
 const ENTITY_FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 const KIND_ORDER: Readonly<Record<PrincipalKind, number>> = { group: 0, user: 1, role: 2 };
 // Principals read at a time when scanning attachments of an operator-managed policy.
-const SCAN_BATCH = 25;
-
 /** The principals using a policy, each once: attached to it, or holding it as boundary. */
 async function policyUsers(
   context: IamContext,
@@ -51,26 +50,30 @@ async function policyUsers(
   const add = (records: readonly PrincipalRecord[]) => {
     for (const record of records) if (kinds.includes(record.kind)) found.set(record.id, record);
   };
-  if (usage.attachments && ref.scope === 'customer') {
-    // Customer policies keep reverse items: one Query, then the principals by id.
-    const targets = await listPolicyAttachmentTargets(context.store, ref.record);
+  const addTargets = async (targets: readonly PolicyAttachmentTarget[]) => {
     for (const kind of kinds) {
       const ids = targets.filter((target) => target.kind === kind).map((target) => target.principalId);
       if (ids.length > 0) add(await getPrincipalsByIds(context.store, accountId, kind, ids));
     }
+  };
+  if (ref.scope === 'platform') {
+    // Operator-managed policies keep reverse items in the account for attachments and boundary uses.
+    const name = ref.policy.name;
+    if (usage.attachments) {
+      await addTargets(await listPlatformPolicyUseTargets(context.store, accountId, name, 'attachment'));
+    }
+    if (usage.boundaries) {
+      await addTargets(await listPlatformPolicyUseTargets(context.store, accountId, name, 'boundary'));
+    }
+    return [...found.values()];
   }
-  const scanAttachments = usage.attachments && ref.scope === 'platform';
-  for (const kind of kinds) {
-    const scanBoundaries = usage.boundaries && kind !== 'group';
-    if (!scanAttachments && !scanBoundaries) continue;
-    const principals = await everyPrincipal(context.store, accountId, kind);
-    if (scanBoundaries) add(principals.filter((p) => p.permissionsBoundary === ref.arn));
-    if (!scanAttachments) continue;
-    // Operator-managed policies keep no reverse items: each principal's attachments are read.
-    for (let i = 0; i < principals.length; i += SCAN_BATCH) {
-      const batch = principals.slice(i, i + SCAN_BATCH);
-      const attached = await Promise.all(batch.map((p) => listAttachedPolicies(context.store, p)));
-      add(batch.filter((_, j) => attached[j]?.some((a) => a.policyArn === ref.arn)));
+  // Customer policies keep reverse items for attachments: one Query, then the principals by id.
+  if (usage.attachments) await addTargets(await listPolicyAttachmentTargets(context.store, ref.record));
+  if (usage.boundaries) {
+    for (const kind of kinds) {
+      if (kind === 'group') continue;
+      const principals = await everyPrincipal(context.store, accountId, kind);
+      add(principals.filter((p) => p.permissionsBoundary === ref.arn));
     }
   }
   return [...found.values()];

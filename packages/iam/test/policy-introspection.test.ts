@@ -17,7 +17,8 @@ const NOW = new Date('2026-12-07T12:00:00Z');
 const A = '100000000154';
 const root = rootCaller('aws', A);
 const POLICY = `arn:aws:iam::${A}:policy/shared`;
-const ADMIN = 'arn:aws:iam::palisade:policy/AdministratorAccess';
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 let iam: IamContext;
 let ops: OperationTable;
 const call = (caller: Caller, action: string, input: object) => runOperation(ops, caller, action, input);
@@ -144,12 +145,39 @@ describe('ListEntitiesForPolicy', () => {
   });
 
   it('finds the users of an operator-managed policy', async () => {
-    // Bob holds AdministratorAccess itself (an account's root reading operator policies is issue #15's defect 4).
     const bob = await loadUserCaller(iam.store, A, 'bob', () => NOW);
     const listed = await call(bob, 'ListEntitiesForPolicy', { PolicyArn: ADMIN });
     expect(listed.ok && names(listed.value as Record<string, unknown>)).toEqual({
       groups: [],
       users: ['bob'],
+      roles: [],
+    });
+  });
+
+  it('reads an operator-managed policy’s attachments and boundary uses from its reverse items', async () => {
+    await must('CreateUser', { UserName: 'dee', PermissionsBoundary: READ_ONLY });
+    await must('CreateRole', { RoleName: 'reader', AssumeRolePolicyDocument: trust });
+    await must('AttachRolePolicy', { RoleName: 'reader', PolicyArn: READ_ONLY });
+    try {
+      const entities = async (filter?: string) =>
+        names(
+          await must('ListEntitiesForPolicy', {
+            PolicyArn: READ_ONLY,
+            ...(filter ? { PolicyUsageFilter: filter } : {}),
+          }),
+        );
+      expect(await entities()).toEqual({ groups: [], users: ['dee'], roles: ['reader'] });
+      expect(await entities('PermissionsPolicy')).toEqual({ groups: [], users: [], roles: ['reader'] });
+      expect(await entities('PermissionsBoundary')).toEqual({ groups: [], users: ['dee'], roles: [] });
+    } finally {
+      await must('DetachRolePolicy', { RoleName: 'reader', PolicyArn: READ_ONLY });
+      await must('DeleteRole', { RoleName: 'reader' });
+      await must('DeleteUserPermissionsBoundary', { UserName: 'dee' });
+      await must('DeleteUser', { UserName: 'dee' });
+    }
+    expect(names(await must('ListEntitiesForPolicy', { PolicyArn: READ_ONLY }))).toEqual({
+      groups: [],
+      users: [],
       roles: [],
     });
   });

@@ -3,7 +3,12 @@
  * attachment items (written with each attachment: managed-policies.ts), for ListEntitiesForPolicy.
  */
 import type { StoreContext } from './client.ts';
-import { entityPartition, policyAttachmentPrefix } from './keys.ts';
+import {
+  entityPartition,
+  platformPolicyBoundaryPrefix,
+  platformPolicyUsePartition,
+  policyAttachmentPrefix,
+} from './keys.ts';
 import type { StoredPolicyRef } from './managed-policies.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import type { PrincipalKind } from './principals.ts';
@@ -23,6 +28,24 @@ export async function listPolicyAttachmentTargets(
     context,
     entityPartition(policy.accountId, 'POLICY', policy.id),
     policyAttachmentPrefix,
+  );
+  return items.map((item) => ({ kind: item.kind as PrincipalKind, principalId: String(item.principalId) }));
+}
+
+/**
+ * The principals of an account using an operator-managed policy, read from the reverse items each
+ * attachment and each boundary use writes in the account (managed-policies.ts), one Query.
+ */
+export async function listPlatformPolicyUseTargets(
+  context: StoreContext,
+  accountId: string,
+  policyName: string,
+  use: 'attachment' | 'boundary',
+): Promise<PolicyAttachmentTarget[]> {
+  const items = await queryWholePartition(
+    context,
+    platformPolicyUsePartition(accountId, policyName),
+    use === 'attachment' ? policyAttachmentPrefix : platformPolicyBoundaryPrefix,
   );
   return items.map((item) => ({ kind: item.kind as PrincipalKind, principalId: String(item.principalId) }));
 }
