@@ -65,7 +65,9 @@ export type FailureCode =
   | 'scim.invalid-value'
   | 'scim.no-target'
   | 'scim.mutability'
-  | 'scim.too-many';
+  | 'scim.too-many'
+  // An optional SCIM operation this provider does not offer (/Bulk, POST .search): 501, no scimType
+  | 'request.not-implemented';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

@@ -367,6 +367,15 @@ export function createScimApp(deps: ScimAppDependencies): Hono {
     return removed.ok ? c.body(null, 204) : scimFailureResponse(c, removed);
   });
 
+  // Optional operations ServiceProviderConfig says are not supported (bulk.supported false).
+  for (const path of ['/Bulk', '/.search', '/Users/.search', '/Groups/.search'])
+    app.post(path, (c) =>
+      scimFailureResponse(c, {
+        code: 'request.not-implemented',
+        message: `${path.slice(1)} is not supported by this service provider (see /ServiceProviderConfig).`,
+      }),
+    );
+
   app.all('*', (c) =>
     scimFailureResponse(c, {
       code: 'entity.not-found',
