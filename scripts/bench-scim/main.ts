@@ -47,7 +47,10 @@ const progress = (text: string) => process.stderr.write(`bench:scim: ${text}\n`)
 await runOnDynamoDbLocal(stops, progress, main);
 
 async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
-  const { platform, createAccount } = await benchPlatform(dynamodb.endpoint, 'bench-scim');
+  // 20 requests in flight on one SQLite thread of a shared machine can wait past the local 3 s.
+  const { platform, createAccount } = await benchPlatform(dynamodb.endpoint, 'bench-scim', {
+    dynamodbTimeoutMs: 15_000,
+  });
   const { key } = await createAccount('scim');
   const tokenAnswer = await platform.app.request(
     await signedJsonRequest(key, 'POST', '/v1/scim/tokens', JSON.stringify({ name: 'bench' })),
