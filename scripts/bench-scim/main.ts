@@ -125,6 +125,10 @@ async function main({ dynamodb, loadAtStart }: BenchStart): Promise<void> {
     const requests = [...latencies.values()].reduce((sum, list) => sum + list.length, 0) - before;
     const conflicts = emulator.conflictsByItem().reduce((sum, item) => sum + item.conflicts, 0);
     phases.push({ name, seconds, requests, dynamodb: calls, conflicts });
+    // Each phase's figures as it ends: a long run stopped early still says what it measured.
+    progress(
+      `  ${requests} requests in ${seconds.toFixed(1)} s, ${calls} DynamoDB requests, ${conflicts} conflicts`,
+    );
     return result;
   };
 
