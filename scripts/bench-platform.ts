@@ -26,13 +26,21 @@ export interface BenchPlatform {
   }>;
 }
 
-/** Creates `tableName` on the DynamoDB at `endpoint` and builds the platform over it. */
-export async function benchPlatform(endpoint: string, tableName: string): Promise<BenchPlatform> {
+/**
+ * Creates `tableName` on the DynamoDB at `endpoint` and builds the platform over it; `dynamodbTimeoutMs`
+ * lifts the local 3 s bound on one DynamoDB request for a bench that loads DynamoDB Local heavily.
+ */
+export async function benchPlatform(
+  endpoint: string,
+  tableName: string,
+  options: { readonly dynamodbTimeoutMs?: number } = {},
+): Promise<BenchPlatform> {
   await ensureTable(createStoreContext({ tableName, endpoint }));
   const platform = createPlatform(
     {
       tableName,
       dynamodbEndpoint: endpoint,
+      ...(options.dynamodbTimeoutMs ? { dynamodbTimeoutMs: options.dynamodbTimeoutMs } : {}),
       operatorAccessKeyId: BENCH_OPERATOR.accessKeyId,
       operatorSecretAccessKey: BENCH_OPERATOR.secretAccessKey,
       masterKey: Buffer.alloc(32, 7).toString('base64'),

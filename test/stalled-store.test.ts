@@ -144,4 +144,21 @@ describe('a stalled DynamoDB', () => {
     expect(await value.json()).toMatchObject({ error: { code: 'platform.unavailable' } });
     expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
   });
+
+  it('answers a SCIM request with 503 and a SCIM error body', async () => {
+    const { value, ms } = await timed(() =>
+      fetch(`${url}/scim/v2/Users?filter=userName%20eq%20%22ada%22`, {
+        headers: { authorization: `Bearer pscim_${'a'.repeat(43)}` },
+        signal: AbortSignal.timeout(10_000),
+      }),
+    );
+    expect(value.status).toBe(503);
+    expect(value.headers.get('content-type')).toBe('application/scim+json');
+    expect(await value.json()).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '503',
+      detail: 'The service is unavailable. Please try again.',
+    });
+    expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Renders a failure for each interface: `{"error": {...}}` JSON for REST, AWS `ErrorResponse` XML
- * for the Query API, `{"__type", "message"}` for the AWS JSON 1.1 API (CloudTrail).
+ * for the Query API, `{"__type", "message"}` for the AWS JSON 1.1 API (CloudTrail), an RFC 7644
+ * §3.12 error body for SCIM.
  */
 import type { Failure, FieldError } from '@palisade/failures';
 import type { Context } from 'hono';
@@ -9,7 +10,10 @@ import { errorTable, internalError, type WireError } from './error-table.ts';
 import { escapeXml } from './xml.ts';
 
 /** Which wire format a request expects its errors in. */
-export type Protocol = 'rest' | 'aws-query' | 'aws-json';
+export type Protocol = 'rest' | 'aws-query' | 'aws-json' | 'scim';
+
+/** RFC 7644 §3.12's error schema (here, not only in @palisade/scim, so the platform shell need not load SCIM). */
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** The content type of AWS JSON 1.1 requests and answers. */
 export const AWS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.1';
@@ -89,6 +93,11 @@ function wireErrorResponse(
       'content-type': AWS_JSON_CONTENT_TYPE,
       'x-amzn-ErrorType': wire.awsCode,
     });
+  }
+  if (protocol === 'scim') {
+    // Nothing of the cause: the x-request-id header lets an operator find it in the log.
+    const body = { schemas: [SCIM_ERROR_SCHEMA], status: String(wire.status), detail: message };
+    return c.body(JSON.stringify(body), wire.status as 500, { 'content-type': 'application/scim+json' });
   }
   const body: RestErrorBody = { error: { code, message, requestId, ...(fields ? { fields } : {}) } };
   return c.json(body, wire.status);

@@ -6,7 +6,7 @@ import type { FailureCode } from '@palisade/failures';
 
 /** How one failure code appears on the wire. */
 export interface WireError {
-  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 422 | 429 | 500 | 503;
+  readonly status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 412 | 413 | 422 | 429 | 500 | 501 | 503;
   readonly awsCode: string;
   /** AWS answers some errors with a status other than the REST one (e.g. Throttling is 400). */
   readonly awsStatus: number;
@@ -98,6 +98,8 @@ export const errorTable: Readonly<Record<FailureCode, WireError>> = {
   // Creating or changing an entity of a family Palisade lacks: IAM's InvalidInput, which the model
   // lists for these operations, so SDKs raise a typed exception whose message says why.
   'feature.unavailable': sender(400, 'InvalidInput'),
+  // RFC 7644 §3.12: the service provider does not support the operation.
+  'request.not-implemented': sender(501, 'NotImplemented'),
 };
 
 /** What an unexpected error becomes: nothing of its internals reaches the caller. */

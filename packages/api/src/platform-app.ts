@@ -32,11 +32,13 @@ export interface PlatformDependencies {
 }
 
 /**
- * Which wire a request's errors go out in: AWS JSON 1.1 for a CloudTrail call (its content type
- * and target header), AWS Query XML for any other POST (or `?Action=`) to `/`, else REST JSON.
+ * Which wire a request's errors go out in: a SCIM error body under `/scim/v2`, AWS JSON 1.1 for a
+ * CloudTrail call (its content type and target header), AWS Query XML for any other POST (or
+ * `?Action=`) to `/`, else REST JSON.
  */
 export function protocolOf(request: Request): Protocol {
   const url = new URL(request.url);
+  if (url.pathname === '/scim/v2' || url.pathname.startsWith('/scim/v2/')) return 'scim';
   if (url.pathname !== '/') return 'rest';
   if (isAwsJsonRequest(request)) return 'aws-json';
   return request.method === 'POST' || url.searchParams.has('Action') ? 'aws-query' : 'rest';

@@ -80,7 +80,9 @@ export type FailureCode =
   | 'report.in-progress'
   // ---- tf-operations (issue #15) ----
   // An IAM entity family Palisade does not have (instance profiles, SSH keys, SAML providers, …).
-  | 'feature.unavailable';
+  | 'feature.unavailable'
+  // An optional SCIM operation this provider does not offer (/Bulk, POST .search): 501, no scimType
+  | 'request.not-implemented';
 
 /** An expected failure: a code from the catalog plus a message safe to show the caller. */
 export interface Failure {

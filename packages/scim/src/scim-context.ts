@@ -47,10 +47,18 @@ export function scimCaller(context: ScimContext, owner: ScimTokenOwner): Caller 
   return rootCaller(context.iam.partition, owner.accountId, context.iam.now);
 }
 
-/** A resource's version: weak, from the IAM record's version and the SCIM profile's. */
-export function entityTag(entity: PrincipalRecord, profile: ScimProfileRecord | undefined): string {
+/**
+ * A resource's version: weak, from the IAM record's version, the SCIM profile's and, for a group,
+ * how many times its membership changed (its members are not on its record).
+ */
+export function entityTag(
+  entity: PrincipalRecord,
+  profile: ScimProfileRecord | undefined,
+  memberChanges = 0,
+): string {
+  const members = memberChanges === 0 ? '' : `:${memberChanges}`;
   const digest = createHash('sha256')
-    .update(`${entity.id}:${entity.version}:${profile?.version ?? 0}`)
+    .update(`${entity.id}:${entity.version}:${profile?.version ?? 0}${members}`)
     .digest('base64url');
   return `W/"${digest.slice(0, 16)}"`;
 }
@@ -61,14 +69,25 @@ export function metaOf(
   entity: PrincipalRecord,
   profile: ScimProfileRecord | undefined,
   baseUrl: string,
+  memberChanges = 0,
 ) {
   return {
     resourceType: type,
     created: entity.createdAt,
     lastModified: profile?.lastModified ?? entity.createdAt,
     location: `${baseUrl}/${type}s/${entity.id}`,
-    version: entityTag(entity, profile),
+    version: entityTag(entity, profile, memberChanges),
   };
+}
+
+/**
+ * True when a GET's If-None-Match names the current version (`*`: any), so the answer is 304
+ * (RFC 7644 §3.14; weak comparison, RFC 7232 §3.2: `W/` is ignored on both sides).
+ */
+export function matchesIfNoneMatch(ifNoneMatch: string | undefined, current: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(current));
 }
 
 /** Refuses a change whose If-Match does not name the current version (`*` matches any). */

@@ -13,6 +13,7 @@ import {
   getPrincipalById,
   getPrincipalsByIds,
   getScimProfiles,
+  groupMembershipVersion,
   listMemberIds,
   type PrincipalRecord,
   putScimProfile,
@@ -67,6 +68,8 @@ export function groupNameFor(displayName: string, variant: 0 | 1): string {
 interface LoadedGroup {
   readonly group: PrincipalRecord;
   readonly profile: ScimProfileRecord | undefined;
+  /** How many times its membership changed when read (part of its version). */
+  readonly memberChanges: number;
 }
 
 function displayNameOf(value: unknown): Result<string> {
@@ -114,12 +117,23 @@ export function scimGroups(context: ScimContext) {
   const { store } = context.iam;
 
   async function load(accountId: string, id: string): Promise<LoadedGroup | undefined> {
-    const loaded = await loadWithProfile(context, accountId, 'group', id);
-    return loaded && { group: loaded.record, profile: loaded.profile };
+    const [loaded, memberChanges] = await Promise.all([
+      loadWithProfile(context, accountId, 'group', id),
+      groupMembershipVersion(store, { accountId, kind: 'group', id }),
+    ]);
+    return loaded && { group: loaded.record, profile: loaded.profile, memberChanges };
+  }
+
+  const versionOf = ({ group, profile, memberChanges }: LoadedGroup) =>
+    entityTag(group, profile, memberChanges);
+
+  /** The group as it is after a change of its members (which moved its version). */
+  async function reread(loaded: Omit<LoadedGroup, 'memberChanges'>): Promise<LoadedGroup> {
+    return { ...loaded, memberChanges: await groupMembershipVersion(store, loaded.group) };
   }
 
   async function groupResource(
-    { group, profile }: LoadedGroup,
+    { group, profile, memberChanges }: LoadedGroup,
     baseUrl: string,
     withMembers: boolean,
   ): Promise<Record<string, unknown>> {
@@ -137,7 +151,7 @@ export function scimGroups(context: ScimContext) {
               .map((value) => ({ value, $ref: `${baseUrl}/Users/${value}`, type: 'User' })),
           }
         : {}),
-      meta: metaOf('Group', group, profile, baseUrl),
+      meta: metaOf('Group', group, profile, baseUrl, memberChanges),
     };
   }
 
@@ -219,7 +233,7 @@ export function scimGroups(context: ScimContext) {
       },
       current.profile?.version,
     );
-    return profile.ok ? ok({ group, profile: profile.value }) : profile;
+    return profile.ok ? ok({ group, profile: profile.value, memberChanges: current.memberChanges }) : profile;
   }
 
   async function renameIamGroup(
@@ -328,11 +342,15 @@ export function scimGroups(context: ScimContext) {
       if (!members.ok) return members;
       const group = await createIamGroup(requester, displayName.value);
       if (!group.ok) return group;
-      const saved = await saveProfile(requester, { group: group.value, profile: undefined }, reduced.value);
+      const saved = await saveProfile(
+        requester,
+        { group: group.value, profile: undefined, memberChanges: 0 },
+        reduced.value,
+      );
       if (!saved.ok) return saved;
       const added = await changeMembers(requester, group.value, members.value, 'add');
       if (!added.ok) return added;
-      return ok(await groupResource(saved.value, requester.baseUrl, true));
+      return ok(await groupResource(await reread(saved.value), requester.baseUrl, true));
     },
 
     /** GET /Groups/{id}; `withMembers` false skips reading the member list. */
@@ -371,7 +389,7 @@ export function scimGroups(context: ScimContext) {
         withMembers || (filter !== undefined && /members/i.test(JSON.stringify(filter.ast)));
       const matching: Record<string, unknown>[] = [];
       for (const group of groups) {
-        const loaded = { group, profile: profiles.get(group.id) };
+        const loaded = await reread({ group, profile: profiles.get(group.id) });
         const resource = await groupResource(loaded, requester.baseUrl, needsMembers);
         if (!filter || filter.matches(resource)) matching.push(resource);
       }
@@ -392,7 +410,7 @@ export function scimGroups(context: ScimContext) {
     ) {
       const current = await load(requester.owner.accountId, id);
       if (!current) return noSuchResource('Group', id);
-      const matched = checkIfMatch(ifMatch, entityTag(current.group, current.profile));
+      const matched = checkIfMatch(ifMatch, versionOf(current));
       if (!matched.ok) return matched;
       const reduced = reduceResource('Group', body);
       if (!reduced.ok) return reduced;
@@ -402,7 +420,7 @@ export function scimGroups(context: ScimContext) {
       if (!saved.ok) return saved;
       const replaced = await replaceMembers(requester, saved.value.group, members.value);
       if (!replaced.ok) return replaced;
-      return ok(await groupResource(saved.value, requester.baseUrl, true));
+      return ok(await groupResource(await reread(saved.value), requester.baseUrl, true));
     },
 
     /** PATCH /Groups/{id}: member operations one membership at a time, the rest on the profile. */
@@ -416,7 +434,7 @@ export function scimGroups(context: ScimContext) {
       if (!operations.ok) return operations;
       const current = await load(requester.owner.accountId, id);
       if (!current) return noSuchResource('Group', id);
-      const matched = checkIfMatch(ifMatch, entityTag(current.group, current.profile));
+      const matched = checkIfMatch(ifMatch, versionOf(current));
       if (!matched.ok) return matched;
       // A path-less value may carry members beside other attributes (Okta's rename sends id too).
       const memberOps: PatchOperation[] = [];
@@ -450,8 +468,12 @@ export function scimGroups(context: ScimContext) {
         saved = written.value;
       }
       const changed = await patchMembers(requester, saved.group, memberOps);
-      return changed.ok ? ok(saved) : changed;
+      if (!changed.ok) return changed;
+      return ok(memberOps.length > 0 ? await reread(saved) : saved);
     },
+
+    /** A group's version (its ETag). */
+    versionOf,
 
     /** The resource of a group just patched (when the client asks for it back). */
     resourceOf: (requester: ScimRequester, loaded: LoadedGroup, withMembers: boolean) =>
@@ -461,7 +483,7 @@ export function scimGroups(context: ScimContext) {
     async remove(requester: ScimRequester, id: string, ifMatch?: string): Promise<Result<unknown>> {
       const current = await load(requester.owner.accountId, id);
       if (!current) return noSuchResource('Group', id);
-      const matched = checkIfMatch(ifMatch, entityTag(current.group, current.profile));
+      const matched = checkIfMatch(ifMatch, versionOf(current));
       if (!matched.ok) return matched;
       const dropped = await deleteScimProfile(store, requester.owner.accountId, 'group', id);
       if (!dropped.ok) return dropped;

@@ -264,6 +264,9 @@ export function scimUsers(context: ScimContext) {
       if (!matched.ok) return matched;
       const reduced = reduceResource('User', body);
       if (!reduced.ok) return reduced;
+      // PUT replaces the whole resource, and userName is required (RFC 7643 §4.1.1).
+      if (reduced.value.userName === undefined)
+        return fail('scim.invalid-value', 'userName is required: PUT replaces the whole user.');
       return save(requester, current, reduced.value);
     },
 

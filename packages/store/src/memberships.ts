@@ -94,7 +94,8 @@ export async function addMembership(
         write: {
           Update: {
             Key: groupMemberShardKey(accountId, group, memberShard),
-            UpdateExpression: 'ADD n :one',
+            // `v` counts membership changes: the group's version (SCIM's ETag) without writing the group.
+            UpdateExpression: 'ADD n :one, v :one',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':one': 1 },
           },
@@ -165,9 +166,9 @@ export async function removeMembership(
             write: {
               Update: {
                 Key: groupMemberShardKey(accountId, group, memberShard),
-                UpdateExpression: 'ADD n :minus',
+                UpdateExpression: 'ADD n :minus, v :one',
                 ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':minus': -1 },
+                ExpressionAttributeValues: { ':minus': -1, ':one': 1 },
               },
             },
           },
@@ -230,6 +231,18 @@ export async function countGroupMembers(
 ): Promise<number> {
   const counts = await readShardCounts(context, principalPartitionOf(group), groupMemberShardPrefix);
   return [...counts.values()].reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * How many times a group's membership changed (adds and removals, summed over its member shards;
+ * one query): with the group's record version, a version of the group that moves with its members.
+ */
+export async function groupMembershipVersion(
+  context: StoreContext,
+  group: Pick<PrincipalRef, 'accountId' | 'kind' | 'id'>,
+): Promise<number> {
+  const shards = await queryWholePartition(context, principalPartitionOf(group), groupMemberShardPrefix);
+  return shards.reduce((sum, shard) => sum + Number(shard.v ?? 0), 0);
 }
 
 /** The most members one page may ask for. */

@@ -12,6 +12,7 @@ import {
   excludes,
   LIST_SCHEMA,
   MAX_PAGE_SIZE,
+  matchesIfNoneMatch,
   type PageRequest,
   type Projection,
   pageOf,
@@ -132,6 +133,14 @@ function resourceResponse(
   });
 }
 
+/** A GET of one resource: 304 when If-None-Match names its version (RFC 7644 §3.14), else the resource. */
+function readResponse(c: ScimContext, resource: Record<string, unknown>, projection: Projection) {
+  const version = (resource.meta as { version?: string } | undefined)?.version;
+  if (version && matchesIfNoneMatch(c.req.header('if-none-match'), version))
+    return c.body(null, 304, { etag: version });
+  return resourceResponse(c, resource, projection);
+}
+
 /** The query's filter, page and projection, or the failure of the first that is malformed. */
 function listQuery(
   c: ScimContext,
@@ -228,7 +237,7 @@ export function createScimApp(deps: ScimAppDependencies): Hono {
     const projection = projectionOf(c.req.query('attributes'), c.req.query('excludedAttributes'));
     if (!projection.ok) return scimFailureResponse(c, projection);
     const user = await deps.users.get(requesterOf(c), c.req.param('id'));
-    return user.ok ? resourceResponse(c, user.value, projection.value) : scimFailureResponse(c, user);
+    return user.ok ? readResponse(c, user.value, projection.value) : scimFailureResponse(c, user);
   });
   app.post('/Users', async (c) => {
     const body = await objectBody(c);
@@ -295,7 +304,7 @@ export function createScimApp(deps: ScimAppDependencies): Hono {
       c.req.param('id'),
       !excludes(projection.value, 'members'),
     );
-    return group.ok ? resourceResponse(c, group.value, projection.value) : scimFailureResponse(c, group);
+    return group.ok ? readResponse(c, group.value, projection.value) : scimFailureResponse(c, group);
   });
   app.post('/Groups', async (c) => {
     const body = await objectBody(c);
@@ -335,7 +344,7 @@ export function createScimApp(deps: ScimAppDependencies): Hono {
     if (!patched.ok) return scimFailureResponse(c, patched);
     // No body unless asked for: a big group's member list is not re-sent for every member added.
     const asked = c.req.query('attributes') ?? c.req.query('excludedAttributes');
-    if (asked === undefined) return c.body(null, 204);
+    if (asked === undefined) return c.body(null, 204, { etag: deps.groups.versionOf(patched.value) });
     const projection = projectionOf(c.req.query('attributes'), c.req.query('excludedAttributes'));
     if (!projection.ok) return scimFailureResponse(c, projection);
     const resource = await deps.groups.resourceOf(
@@ -357,6 +366,15 @@ export function createScimApp(deps: ScimAppDependencies): Hono {
     );
     return removed.ok ? c.body(null, 204) : scimFailureResponse(c, removed);
   });
+
+  // Optional operations ServiceProviderConfig says are not supported (bulk.supported false).
+  for (const path of ['/Bulk', '/.search', '/Users/.search', '/Groups/.search'])
+    app.post(path, (c) =>
+      scimFailureResponse(c, {
+        code: 'request.not-implemented',
+        message: `${path.slice(1)} is not supported by this service provider (see /ServiceProviderConfig).`,
+      }),
+    );
 
   app.all('*', (c) =>
     scimFailureResponse(c, {
