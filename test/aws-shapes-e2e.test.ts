@@ -201,7 +201,11 @@ describe('AccessDenied messages in AWS words, the same over IAM Query, STS and R
       new Date(),
     );
     expect(rest.status).toBe(403);
-    expect(JSON.parse(rest.text)).toMatchObject({ error: { code: 'access.denied', message: expected } });
+    // REST adds the sealed facts that sts:DecodeAuthorizationMessage opens, after the same words.
+    const { error } = JSON.parse(rest.text) as { error: { code: string; message: string } };
+    expect(error.code).toBe('access.denied');
+    expect(error.message).toMatch(/ Encoded authorization failure message: \S+$/);
+    expect(error.message.slice(0, error.message.indexOf(' Encoded authorization'))).toBe(expected);
   });
 
   it('names the explicit deny of an identity-based policy', async () => {

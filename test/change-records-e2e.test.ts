@@ -144,7 +144,13 @@ const POLICY = JSON.stringify({
   Statement: [
     {
       Effect: 'Allow',
-      Action: ['docs:Read', 'sts:AssumeRole', 'iam:ChangePassword', 'sts:GetSessionToken'],
+      Action: [
+        'docs:Read',
+        'sts:AssumeRole',
+        'iam:ChangePassword',
+        'sts:GetSessionToken',
+        'sts:GetFederationToken',
+      ],
       Resource: '*',
     },
   ],
@@ -352,6 +358,11 @@ describe('change records', () => {
       request: query('sts', aliceKey, 'GetSessionToken'),
     });
     await expectRecorded({
+      operation: 'GetFederationToken',
+      via: 'sts-query',
+      request: query('sts', aliceKey, 'GetFederationToken', { Name: 'fed-1' }),
+    });
+    await expectRecorded({
       operation: 'AssumeRole',
       via: 'sts-rest',
       request: () =>
@@ -441,7 +452,9 @@ describe('change records', () => {
       ...Object.keys(platform.queryActions.sts),
     ].filter(
       (action) =>
-        (!/^(Get|List|Simulate|Generate)/.test(action) || action === 'GetSessionToken') &&
+        (!/^(Get|List|Simulate|Generate|Decode)/.test(action) ||
+          action === 'GetSessionToken' ||
+          action === 'GetFederationToken') &&
         !neverWrites.has(action),
     );
     expect(writes.filter((action) => !recorded.has(action))).toEqual([]);

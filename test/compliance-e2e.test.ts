@@ -18,6 +18,7 @@ import {
   IAMClient,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { getPasswordsLastUsed } from '@palisade/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from './fixtures/eventually.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
@@ -163,12 +164,14 @@ describe('access advisor', () => {
 });
 
 describe('PasswordLastUsed', () => {
-  it('is absent until the user signs in with its password, then GetUser answers it', async () => {
+  it('is recorded when the user signs in with its password (for the credential report), GetUser staying one read', async () => {
     await root.send(new CreateUserCommand({ UserName: 'pia' }));
     const password = 'Pia-Password-2026!';
     await root.send(new CreateLoginProfileCommand({ UserName: 'pia', Password: password }));
-    const before = await root.send(new GetUserCommand({ UserName: 'pia' }));
-    expect(before.User?.PasswordLastUsed).toBeUndefined();
+    const userId = (await root.send(new GetUserCommand({ UserName: 'pia' }))).User?.UserId ?? '';
+    const lastUsed = async () =>
+      (await getPasswordsLastUsed(running.platform.store, accountId, [userId])).get(userId);
+    expect(await lastUsed()).toBeUndefined();
     const startedAt = Date.now();
     const signedIn = await requestSignIn((path, init) => fetch(`${running.url}${path}`, init), {
       account: 'compliance-e2e',
@@ -176,10 +179,7 @@ describe('PasswordLastUsed', () => {
       password,
     });
     expect(signedIn.status).toBe(200);
-    const used = await eventually(async () => {
-      const got = await root.send(new GetUserCommand({ UserName: 'pia' }));
-      return got.User?.PasswordLastUsed;
-    }, 'PasswordLastUsed');
+    const used = new Date(await eventually(lastUsed, 'PasswordLastUsed'));
     expect(used.getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
     expect(used.getTime()).toBeLessThanOrEqual(Date.now());
   });

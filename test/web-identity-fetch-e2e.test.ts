@@ -40,7 +40,7 @@ describe('OIDC issuers without the development flag', () => {
       await expect(
         iam.send(new CreateOpenIDConnectProviderCommand({ Url, ClientIDList: ['web-client'] })),
         Url,
-      ).rejects.toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+      ).rejects.toMatchObject({ name: 'InvalidInputException', $metadata: { httpStatusCode: 400 } });
     }
   });
 

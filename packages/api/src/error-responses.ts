@@ -51,7 +51,8 @@ export function failureResponse(
     c,
     errorTable[failure.code],
     failure.code,
-    messageWithAuthorization(c, failure),
+    // Only REST answers carry the encoded message: IAM and STS Query answer AccessDenied as AWS does.
+    protocol === 'rest' ? messageWithAuthorization(c, failure) : failure.message,
     protocol,
     xmlNamespace,
     failure.fields,

@@ -1,7 +1,7 @@
 /** IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags and boundaries. */
 import { fail, ok } from '@palisade/failures';
 import { listing, type OperationTable, operation, rootArn } from '@palisade/principals';
-import { getAccount, getPasswordsLastUsed } from '@palisade/store';
+import { getAccount } from '@palisade/store';
 import { z } from 'zod';
 import type { IamContext } from './iam-context.ts';
 import { paging, path, pathPrefix, policyArn, tags, userName } from './iam-inputs.ts';
@@ -58,12 +58,9 @@ export function userOperations(context: IamContext) {
       }
       const user = await loadAuthorized(context, caller, 'user', name, 'iam:GetUser');
       if (!user.ok) return user;
-      const used = (await getPasswordsLastUsed(context.store, user.value.accountId, [user.value.id])).get(
-        user.value.id,
-      );
-      return ok({
-        User: { ...userShape(user.value, true), ...(used ? { PasswordLastUsed: new Date(used) } : {}) },
-      });
+      // PasswordLastUsed lives under the user's id, which only this read finds: reading it too would make
+      // GetUser two sequential round trips (issue #10 holds it to one). The credential report carries it.
+      return ok({ User: userShape(user.value, true) });
     }),
 
     ListUsers: operation(

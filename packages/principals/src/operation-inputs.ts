@@ -9,22 +9,29 @@ import { invalidInputIssue, validationFailure } from './validation-failure.ts';
 
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** One tag; keys beginning with `aws:` are reserved, as in IAM. */
-export const tag = z.object({
-  Key: z
-    .string()
-    .min(1, 'Member must have length greater than or equal to 1')
-    .max(128, 'Member must have length less than or equal to 128')
-    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+')
-    .refine(
-      (key) => !key.toLowerCase().startsWith('aws:'),
-      invalidInputIssue('Tag keys beginning with aws: are reserved for use by AWS.'),
-    ),
-  Value: z
-    .string()
-    .max(256, 'Member must have length less than or equal to 256')
-    .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*'),
-});
+const RESERVED_TAG_KEY = 'Tag keys beginning with aws: are reserved for use by AWS.';
+
+/** A tag schema whose reserved `aws:` keys are refused with `reserved` (a message, or an InvalidInput issue). */
+function tagSchema(reserved: string | ReturnType<typeof invalidInputIssue>) {
+  return z.object({
+    Key: z
+      .string()
+      .min(1, 'Member must have length greater than or equal to 1')
+      .max(128, 'Member must have length less than or equal to 128')
+      .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+')
+      .refine((key) => !key.toLowerCase().startsWith('aws:'), reserved),
+    Value: z
+      .string()
+      .max(256, 'Member must have length less than or equal to 256')
+      .regex(TAG_CHARS, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*'),
+  });
+}
+
+/** One IAM tag; a key beginning with `aws:` is IAM's InvalidInput. */
+export const tag = tagSchema(invalidInputIssue(RESERVED_TAG_KEY));
+
+/** One STS session tag: the same rules, a reserved key refused as a ValidationError (STS has no InvalidInput). */
+export const sessionTagSchema = tagSchema(RESERVED_TAG_KEY);
 
 /** A list member: the Query protocol sends an empty list as an empty string (`Tags=`). */
 export function list<T extends z.ZodType>(item: T, max: number) {

@@ -2,7 +2,7 @@
  * Input schemas in STS's own member names and constraints (AWS STS API reference). As with IAM,
  * one schema validates a REST JSON body and a Query form, where every scalar arrives as text.
  */
-import { integer, list, tag } from '@palisade/principals';
+import { integer, list, sessionTagSchema } from '@palisade/principals';
 import { z } from 'zod';
 
 export { integer, list };
@@ -61,7 +61,7 @@ export const policyArns = list(
 );
 
 /** A session tag: the same constraints as an IAM tag (`aws:` keys reserved). */
-export const sessionTag = tag;
+export const sessionTag = sessionTagSchema;
 
 /** Up to 50 session tags. */
 export const sessionTags = list(sessionTag, 50);

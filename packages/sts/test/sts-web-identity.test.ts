@@ -133,7 +133,7 @@ describe('OIDC providers in IAM', () => {
     ]) {
       expect(await f.call(publicOps, f.rootB, 'CreateOpenIDConnectProvider', { Url })).toMatchObject({
         ok: false,
-        code: 'request.invalid',
+        code: 'request.invalid-input',
       });
     }
     // Without the development flag a loopback host is refused whatever the scheme: it is never fetched.
@@ -145,7 +145,7 @@ describe('OIDC providers in IAM', () => {
     ]) {
       expect(await f.call(publicOps, f.rootB, 'CreateOpenIDConnectProvider', { Url }), Url).toMatchObject({
         ok: false,
-        code: 'request.invalid',
+        code: 'request.invalid-input',
       });
     }
     for (const [Url, id] of [
