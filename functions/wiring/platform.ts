@@ -177,7 +177,8 @@ export function createPlatform(
     createQueryApp({ iam: queryIam, sts: querySts, unsignedSts, authenticate, authenticateOverlapped }),
   );
   app.route('/', decisionQuestionRoutes(runtime, signIn.verifyAccessToken, decisions));
-  app.route('/', decisionManagementRoutes(authenticate, decisions, simulation));
+  const simulator = { ...simulation, ...contextKeyOperations({ store, partition: config.partition }) };
+  app.route('/', decisionManagementRoutes(authenticate, decisions, simulator));
   app.route(
     '/',
     createScimApp({
