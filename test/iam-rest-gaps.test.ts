@@ -36,6 +36,7 @@ const keyedPolicy = JSON.stringify({
       Effect: 'Allow',
       Action: 'sts:AssumeRole',
       Resource: '*',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
       Condition: { StringEquals: { 'aws:PrincipalTag/team': '${aws:username}' } },
     },
   ],
