@@ -136,3 +136,37 @@ describe('policy introspection over REST', () => {
     expect(notPolicy.status).toBe(400);
   });
 });
+
+describe('access advisor from the decision API', () => {
+  it("lists the service of an allowed decision about a user among the user's last accesses", async () => {
+    const ann = `arn:aws:iam::${accountId}:user/ann`;
+    // Her inline policy allows sts:AssumeRole to a principal tagged with her own name.
+    const tagged = await rest('PUT', '/v1/users/ann/tags', { tags: [{ key: 'team', value: 'ann' }] });
+    expect(tagged.status).toBe(204);
+    const asked = await rest('POST', '/v1/authorize', {
+      principal: ann,
+      action: 'sts:AssumeRole',
+      resource: '*',
+    });
+    expect(asked.json.decision).toBe('allowed');
+    const stsOf = async () => {
+      const job = await rest('POST', '/v1/access-advisor/jobs', { arn: ann });
+      const details = await rest('GET', `/v1/access-advisor/jobs/${String(job.json.jobId)}`);
+      const services = details.json.servicesLastAccessed as {
+        serviceNamespace: string;
+        lastAuthenticated?: string;
+      }[];
+      return services.find((service) => service.serviceNamespace === 'sts');
+    };
+    // The recording is not awaited by the answer: give its one write time to land.
+    let sts = await stsOf();
+    for (let tries = 0; tries < 50 && sts?.lastAuthenticated === undefined; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      sts = await stsOf();
+    }
+    expect(sts).toMatchObject({
+      lastAuthenticated: new Date(clock).toISOString(),
+      lastAuthenticatedEntity: ann,
+    });
+  });
+});
