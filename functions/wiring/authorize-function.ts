@@ -9,7 +9,7 @@ import { createDecisionQuestions } from '@palisade/decisions';
 import { createSigningKeyring, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { decisionOptions, decisionQuestionRoutes } from './decision-wiring.ts';
+import { decisionOptions, decisionQuestionRoutes, lastAccessRecorder } from './decision-wiring.ts';
 import { createRuntime, platformShell } from './runtime.ts';
 
 /** Builds the authorize function's app from its configuration. */
@@ -26,7 +26,7 @@ export function createAuthorizeFunction(
     secrets: runtime.secrets,
     issuer: issuerOf(config),
   });
-  const questions = createDecisionQuestions(decisionOptions(runtime, verify));
+  const questions = createDecisionQuestions(decisionOptions(runtime, verify, lastAccessRecorder(runtime)));
 
   const app = platformShell(runtime);
   app.route('/', decisionQuestionRoutes(runtime, verify, questions));

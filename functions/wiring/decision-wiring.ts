@@ -11,7 +11,7 @@ import {
   type DecisionsOptions,
   type simulationOperations,
 } from '@palisade/decisions';
-import type { AccessTokenCheck } from '@palisade/principals';
+import { type AccessRecorder, type AccessTokenCheck, createAccessRecorder } from '@palisade/principals';
 import type { Hono } from 'hono';
 import {
   createPlatformAuthentication,
@@ -20,10 +20,30 @@ import {
 } from './authentication.ts';
 import type { Runtime } from './runtime.ts';
 
+/** Last access (access advisor, RoleLastUsed, PasswordLastUsed): at most one write per principal, service and hour. */
+export function lastAccessRecorder(runtime: Runtime): AccessRecorder {
+  return createAccessRecorder({
+    store: runtime.store,
+    now: runtime.now,
+    onError: (error) =>
+      runtime.log({
+        level: 'warn',
+        msg: 'last access not recorded',
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+  });
+}
+
 /** The decision services' options, the same in every root. */
-export function decisionOptions(runtime: Runtime, verifyAccessToken: AccessTokenCheck): DecisionsOptions {
+export function decisionOptions(
+  runtime: Runtime,
+  verifyAccessToken: AccessTokenCheck,
+  accessRecorder?: AccessRecorder,
+): DecisionsOptions {
   const { store, config, now } = runtime;
   return {
+    // Questions about a user or role count as its use of the action's service (access advisor).
+    ...(accessRecorder ? { recordAccess: accessRecorder.principalAccess } : {}),
     store,
     partition: config.partition,
     now,

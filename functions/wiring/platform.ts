@@ -32,7 +32,7 @@ import {
   tenantAccountOperations,
   verifyMfaCode,
 } from '@palisade/iam';
-import { createAccessRecorder, type OperationTable, recordingAccess } from '@palisade/principals';
+import { type OperationTable, recordingAccess } from '@palisade/principals';
 import { type ProvisioningContext, provisioningService } from '@palisade/provisioning';
 import { iamLifecycle, scimGroups, scimTokenService, scimUsers } from '@palisade/scim';
 import type { ChangeOrigin, StoreContext } from '@palisade/store';
@@ -47,7 +47,12 @@ import { createSignInService, defaultSignInSettings } from '@palisade/sts/sign-i
 import type { Hono } from 'hono';
 import { createPlatformAuthentication } from './authentication.ts';
 import { issuerOf, type PlatformConfig } from './config.ts';
-import { decisionManagementRoutes, decisionOptions, decisionQuestionRoutes } from './decision-wiring.ts';
+import {
+  decisionManagementRoutes,
+  decisionOptions,
+  decisionQuestionRoutes,
+  lastAccessRecorder,
+} from './decision-wiring.ts';
 import { createRuntime, platformShell } from './runtime.ts';
 
 /** The assembled platform. */
@@ -93,16 +98,7 @@ export function createPlatform(
     passwordHashing,
   };
   // Last access (access advisor, RoleLastUsed, PasswordLastUsed): at most one write per principal, service and hour.
-  const accessRecorder = createAccessRecorder({
-    store,
-    now,
-    onError: (error) =>
-      log({
-        level: 'warn',
-        msg: 'last access not recorded',
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      }),
-  });
+  const accessRecorder = lastAccessRecorder(runtime);
   // Sign-in sessions: passwords (+ MFA) to access JWTs; every interface also accepts those as Bearer.
   const signIn = createSignInService({
     ...defaultSignInSettings,
@@ -134,7 +130,7 @@ export function createPlatform(
     verifyWebIdentity: createWebIdentityVerifier({ allowLoopbackIssuers }),
     accessRecorder,
   };
-  const decisions = createDecisions(decisionOptions(runtime, signIn.verifyAccessToken));
+  const decisions = createDecisions(decisionOptions(runtime, signIn.verifyAccessToken, accessRecorder));
 
   // Built once: every interface serves the same operation tables.
   const iamTable = recordingAccess(iamOperations(iam), 'iam', accessRecorder);
@@ -177,7 +173,8 @@ export function createPlatform(
     createQueryApp({ iam: queryIam, sts: querySts, unsignedSts, authenticate, authenticateOverlapped }),
   );
   app.route('/', decisionQuestionRoutes(runtime, signIn.verifyAccessToken, decisions));
-  app.route('/', decisionManagementRoutes(authenticate, decisions, simulation));
+  const simulator = { ...simulation, ...contextKeyOperations({ store, partition: config.partition }) };
+  app.route('/', decisionManagementRoutes(authenticate, decisions, simulator));
   app.route(
     '/',
     createScimApp({

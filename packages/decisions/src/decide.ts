@@ -7,8 +7,8 @@
 import { ok, type Result } from '@palisade/failures';
 import type { ContextInput } from '@palisade/policy';
 import type { Caller } from '@palisade/principals';
-import { arnAccount } from '@palisade/principals';
-import type { DecisionLogRecord } from '@palisade/store';
+import { arnAccount, callerFacts } from '@palisade/principals';
+import type { DecisionLogRecord, TrackedPrincipal } from '@palisade/store';
 import { answerVisibility, questionContext } from './answer-visibility.ts';
 import type { Asking } from './asking.ts';
 import type { DecisionRequest } from './decision-request.ts';
@@ -39,6 +39,8 @@ export function createDecide(deps: {
   readonly now: () => Date;
   /** Hears the internal error behind a `platform-unavailable` deny (never part of the answer). */
   readonly reportError?: (error: unknown, requestId: string) => void;
+  /** Told of each judged question about a user or role (access advisor); never awaited. */
+  readonly recordAccess?: RecordDecidedAccess;
 }): Decide {
   /** Whom the request is about; undefined for a token the caller cannot use. */
   const targetOf = async (
@@ -115,6 +117,7 @@ export function createDecide(deps: {
         subject,
         deciding,
       );
+      if (subject.tracked) recordQuietly(deps.recordAccess, subject.tracked, request.action, caller);
       deps.sample(log, state, {
         accountId: subject.accountId,
         principal: subject.arn,
@@ -158,4 +161,33 @@ function withDecidingSession(result: DecisionResult, subject: Subject, deciding:
         : {}),
     },
   };
+}
+
+/** Hears a question judged about a user or role: its use of `service` (the action's prefix). */
+export type RecordDecidedAccess = (
+  principal: TrackedPrincipal,
+  service: string,
+  region: string,
+  action: string,
+) => Promise<void>;
+
+/** The region a decision is recorded in: the asker's signed region, else STS's global endpoint's. */
+const UNSIGNED_REGION = 'us-east-1';
+
+/** Records a decided use without delaying or failing the answer (the recorder memoizes and never rejects). */
+function recordQuietly(
+  record: RecordDecidedAccess | undefined,
+  principal: TrackedPrincipal,
+  action: string,
+  caller: Caller,
+): void {
+  if (!record) return;
+  const service = action.split(':')[0]?.toLowerCase() ?? '';
+  if (service === '' || service === '*') return;
+  try {
+    const region = callerFacts(caller)?.requestedRegion?.() ?? UNSIGNED_REGION;
+    void record(principal, service, region, action).catch(() => undefined);
+  } catch {
+    // A recorder that throws must not turn an answer into an error.
+  }
 }

@@ -15,7 +15,7 @@ import { fail, ok, type Result } from '@palisade/failures';
 import { type Caller, validationFailure } from '@palisade/principals';
 import type { DecisionLogRecord, StoreContext } from '@palisade/store';
 import { createAsking, type ResolveToken } from './asking.ts';
-import { createDecide } from './decide.ts';
+import { createDecide, type RecordDecidedAccess } from './decide.ts';
 import { decisionRequestSchema, MAX_BATCH } from './decision-request.ts';
 import type { BatchEntry, DecisionResult } from './decision-result.ts';
 import { decisionSampler, writeSampledDecisions } from './decision-sampling.ts';
@@ -39,6 +39,8 @@ export interface DecisionDependencies {
   readonly logRetentionDays?: number;
   /** Hears the internal error behind a `platform-unavailable` deny (for the operator's log, never the answer). */
   readonly reportError?: (error: unknown, requestId: string) => void;
+  /** Told of each judged question about a user or role, for access advisor (createAccessRecorder). */
+  readonly recordAccess?: RecordDecidedAccess;
 }
 
 /** The service. */
@@ -65,6 +67,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
     sample: decisionSampler(deps.random ?? Math.random, (deps.logRetentionDays ?? 30) * 86_400),
     now: deps.now,
     ...(deps.reportError ? { reportError: deps.reportError } : {}),
+    ...(deps.recordAccess ? { recordAccess: deps.recordAccess } : {}),
   });
 
   return {

@@ -1,6 +1,7 @@
 /** @palisade/decisions — authorization decisions for SaaS backends: cached, explained, fail-closed. */
 import type { StoreContext } from '@palisade/store';
 import { allowedActionsRequestSchema, allowedActionsService } from './allowed-actions.ts';
+import type { RecordDecidedAccess } from './decide.ts';
 import { decisionLogService, decisionLogSettingsRequestSchema } from './decision-log.ts';
 import { decisionRequestSchema } from './decision-request.ts';
 import { createDecisionService, type ResolveToken } from './decision-service.ts';
@@ -61,6 +62,8 @@ export interface DecisionsOptions {
   readonly random?: () => number;
   /** Hears the internal error behind a `platform-unavailable` deny; see DecisionDependencies. */
   readonly reportError?: (error: unknown, requestId: string) => void;
+  /** Told of each judged question about a user or role (access advisor); see DecisionDependencies. */
+  readonly recordAccess?: RecordDecidedAccess;
 }
 
 /**
@@ -83,6 +86,7 @@ export function createDecisionQuestions(options: DecisionsOptions) {
     ...(options.resolveToken ? { resolveToken: options.resolveToken } : {}),
     ...(options.random ? { random: options.random } : {}),
     ...(options.reportError ? { reportError: options.reportError } : {}),
+    ...(options.recordAccess ? { recordAccess: options.recordAccess } : {}),
   });
   return { cache, decisions };
 }

@@ -12,6 +12,7 @@ import {
   callerFacts,
   entityArn,
   roleSessionCaller,
+  trackedPrincipalOf,
 } from '@palisade/principals';
 import type { AccountDecisionState, StsSessionRecord } from '@palisade/store';
 import { platformContext, type SessionFacts } from './platform-context.ts';
@@ -80,10 +81,12 @@ export function createSubjectLoader(deps: {
       // A role session asking about itself: its own session policies, tags and MFA state apply,
       // exactly as they do to its API calls (they live on the caller, not in the principal store).
       const [states, bundle] = await Promise.all([cache.accountStates(accounts), resourceBundle]);
+      const ownRole = trackedPrincipalOf(caller);
       const subject: Subject = {
         arn: facts.principalArn,
         accountId: ref.accountId,
         evaluators: [sessionEvaluator(facts)],
+        ...(ownRole ? { tracked: ownRole } : {}),
       };
       return ok(loadedOrRefused(states.get(ref.accountId), subject, bundle));
     }
@@ -108,7 +111,15 @@ export function createSubjectLoader(deps: {
         now: deps.now(),
       }),
     );
-    const subject: Subject = { arn: ref.arn, accountId: ref.accountId, evaluators: [evaluator] };
+    const id = principal.effective?.principal.id;
+    const subject: Subject = {
+      arn: ref.arn,
+      accountId: ref.accountId,
+      evaluators: [evaluator],
+      ...(id && (ref.kind === 'user' || ref.kind === 'role')
+        ? { tracked: { accountId: ref.accountId, kind: ref.kind === 'user' ? 'USER' : 'ROLE', id } }
+        : {}),
+    };
     return ok({ loaded: true, subject, state, resource: bundle });
   };
 
@@ -145,6 +156,10 @@ export function createSubjectLoader(deps: {
       accountId: ref.accountId,
       evaluators: [sessionEvaluator(first.facts), ...rest.map((s) => sessionEvaluator(s.facts))],
       sessions: live.map((s) => s.record),
+      // A role session's uses count for its role, as its own calls do.
+      ...(role.effective
+        ? { tracked: { accountId: ref.accountId, kind: 'ROLE', id: role.effective.principal.id } }
+        : {}),
     };
     return ok({ loaded: true, subject, state, resource: bundle });
   }

@@ -13,7 +13,7 @@ import {
 } from '@palisade/policy';
 import type { CallerFacts } from '@palisade/principals';
 import { arnAccount } from '@palisade/principals';
-import type { StsSessionRecord } from '@palisade/store';
+import type { StsSessionRecord, TrackedPrincipal } from '@palisade/store';
 
 /** A registered resource's tags (undefined when the resource is not registered). */
 export type DecisionResourceTags = readonly { Key: string; Value: string }[] | undefined;
@@ -46,6 +46,8 @@ export interface Subject {
   readonly accountId: string;
   readonly evaluators: readonly [SubjectEvaluator, ...SubjectEvaluator[]];
   readonly sessions?: readonly StsSessionRecord[];
+  /** The user or role whose last access a decision about the subject counts for (access advisor). */
+  readonly tracked?: TrackedPrincipal;
 }
 
 /** The platform's own keys about a principal for one question (see platform-context.ts). */

@@ -31,6 +31,13 @@ export interface AccessRecordingOptions {
 export interface AccessRecorder {
   /** A call by `caller` to `service` (its namespace) in `region`; root and the operator are not tracked. */
   serviceAccess(caller: Caller, service: string, region: string, action?: string): Promise<void>;
+  /** A use of `service` by the user or role `principal` (a decision about it), tracked as a call is. */
+  principalAccess(
+    principal: TrackedPrincipal,
+    service: string,
+    region: string,
+    action?: string,
+  ): Promise<void>;
   /** An assumption of the role `roleId` of `accountId` in `region`. */
   roleUse(accountId: string, roleId: string, region: string): Promise<void>;
   /** A password sign-in of the user `userId` of `accountId`. */
@@ -78,18 +85,22 @@ export function createAccessRecorder(options: AccessRecordingOptions): AccessRec
     }
   };
 
+  const principalAccess: AccessRecorder['principalAccess'] = (principal, service, region, action) => {
+    const key = `${principal.accountId}|${principal.id}|${service}`;
+    return once(key, (at) =>
+      recordServiceLastAccess(options.store, principal, service, {
+        at,
+        region,
+        ...(action ? { action } : {}),
+      }),
+    );
+  };
+
   return {
+    principalAccess,
     serviceAccess(caller, service, region, action) {
       const principal = trackedPrincipalOf(caller);
-      if (!principal) return Promise.resolve();
-      const key = `${principal.accountId}|${principal.id}|${service}`;
-      return once(key, (at) =>
-        recordServiceLastAccess(options.store, principal, service, {
-          at,
-          region,
-          ...(action ? { action } : {}),
-        }),
-      );
+      return principal ? principalAccess(principal, service, region, action) : Promise.resolve();
     },
     roleUse(accountId, roleId, region) {
       return once(`${accountId}|${roleId}|role-used`, (at) =>

@@ -64,6 +64,44 @@ const prefixParam: ParameterDoc = {
 const ASKING =
   'Anyone may ask about themselves. Asking about another principal of your account needs `palisade:Authorize` on its ARN (the root and the operator need nothing); asking across accounts also needs a resource policy of the target account on that ARN granting `palisade:Authorize`.';
 
+const policyTexts: JsonSchema = {
+  type: 'array',
+  items: { type: 'string' },
+  description: 'Policy documents, each as JSON text.',
+};
+
+/** A GetContextKeysFor…Policy route: the simulator's, IAM's request and answer members. */
+function contextKeysRow(
+  path: string,
+  action: 'GetContextKeysForCustomPolicy' | 'GetContextKeysForPrincipalPolicy',
+  summary: string,
+  properties: Record<string, JsonSchema>,
+  required: readonly string[],
+): DecisionRouteRow {
+  return {
+    method: 'post',
+    path,
+    service: 'simulation',
+    summary,
+    description: `Needs \`iam:${action}\`. A document that is not a policy answers 400 \`request.invalid-input\`.`,
+    tag: SIMULATOR,
+    action,
+    question: true,
+    parameters: [],
+    requestBody: { type: 'object', properties, required: [...required], additionalProperties: false },
+    success: {
+      status: 200,
+      description: 'The context key names, sorted.',
+      schema: {
+        type: 'object',
+        properties: { ContextKeyNames: { type: 'array', items: { type: 'string' } } },
+        required: ['ContextKeyNames'],
+      },
+    },
+    errors: [400, 401, 403, 404],
+  };
+}
+
 /** Every decision route. */
 const DECISION_ROUTES: readonly DecisionRouteRow[] = [
   {
@@ -316,6 +354,24 @@ const DECISION_ROUTES: readonly DecisionRouteRow[] = [
     success: { status: 200, description: 'The evaluation results.', schema: ref('SimulationResult') },
     errors: [400, 401, 403],
   },
+  // ---- rest-gaps (issue #15): the condition keys policies use, IAM's members as over the Query API ----
+  contextKeysRow(
+    '/v1/context-keys/custom',
+    'GetContextKeysForCustomPolicy',
+    'The condition keys the given policies use (IAM GetContextKeysForCustomPolicy)',
+    { PolicyInputList: policyTexts },
+    ['PolicyInputList'],
+  ),
+  contextKeysRow(
+    '/v1/context-keys/principal',
+    'GetContextKeysForPrincipalPolicy',
+    "The condition keys a user's, group's or role's policies (and any given ones) use (IAM GetContextKeysForPrincipalPolicy)",
+    {
+      PolicySourceArn: { type: 'string', description: 'The ARN of a user, group or role.' },
+      PolicyInputList: policyTexts,
+    },
+    ['PolicySourceArn'],
+  ),
 ];
 
 const UNAVAILABLE =

@@ -6,6 +6,7 @@
 
 import { fail, ok } from '@palisade/failures';
 import { complianceRoutes } from './compliance-routes.ts';
+import { introspectionRoutes } from './introspection-routes.ts';
 import type { SchemaName } from './response-schemas.ts';
 import type {
   BodyField,
@@ -812,6 +813,7 @@ export function identityRoutes(): IdentityRoute[] {
     ...accountRoutes(),
     ...complianceRoutes(),
     ...policyTagAndEntityRoutes(),
+    ...introspectionRoutes(),
   ];
 }
 

@@ -246,6 +246,29 @@ export const policyEntitiesSchema = z.object({
   nextCursor: z.string().optional().describe('Pass as `cursor` for the next page'),
 });
 
+// ---- rest-gaps (issue #15) ----
+/** GetMFADevice's answer: an enabled device of a user. */
+export const mfaDeviceSchema = z.object({
+  userName: z.string().optional(),
+  serialNumber: z.string(),
+  enableDate: date.optional(),
+  certifications: z.record(z.string(), z.string()).optional(),
+});
+
+/** One service of ListPoliciesGrantingServiceAccess and the policies allowing its actions. */
+export const serviceAccessPoliciesSchema = z.object({
+  serviceNamespace: z.string(),
+  policies: z.array(
+    z.object({
+      policyName: z.string(),
+      policyType: z.enum(['INLINE', 'MANAGED']),
+      policyArn: arn.optional(),
+      entityType: z.enum(['USER', 'ROLE', 'GROUP']).optional(),
+      entityName: z.string().optional(),
+    }),
+  ),
+});
+
 /** The named schemas published under `components.schemas`. */
 export const namedSchemas = {
   Tag: tagSchema,
@@ -272,6 +295,8 @@ export const namedSchemas = {
   ServiceLastAccessedEntities: serviceLastAccessedEntitiesSchema,
   Error: errorSchema,
   PolicyEntities: policyEntitiesSchema,
+  MfaDevice: mfaDeviceSchema,
+  ServiceAccessPolicies: serviceAccessPoliciesSchema,
 } as const;
 
 /** A name under `components.schemas`. */
