@@ -5,7 +5,7 @@
 import { namedSchemas } from '@palisade/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../functions/wiring/platform.ts';
-import { type SigningKey, signedJsonRequest } from './fixtures/signed-requests.ts';
+import { type SigningKey, signedJsonRequest, signedQueryRequest } from './fixtures/signed-requests.ts';
 import { createTestAccount, createTestPlatform } from './fixtures/test-platform.ts';
 
 let platform: Platform;
@@ -49,6 +49,52 @@ describe('policy tags over REST', () => {
     expect(listed).toEqual({ status: 200, body: { items: [{ key: 'team', value: 'red' }] } });
     const refused = await send('PUT', `${policyPath}/tags`, { tags: [{ key: 'aws:team', value: 'x' }] });
     expect(refused.status).toBe(400);
+  });
+});
+
+describe('OIDC provider and MFA device tags over REST', () => {
+  /** Creates over the Query API (these entities have no REST create routes) and answers the ARN. */
+  const created = async (parameters: Record<string, string>, member: string) => {
+    const answer = await platform.app.request(await signedQueryRequest(root, 'iam', parameters));
+    const xml = await answer.text();
+    expect(answer.status, xml).toBe(200);
+    return new RegExp(`<${member}>([^<]+)</${member}>`).exec(xml)?.[1] ?? '';
+  };
+
+  it.each([
+    [
+      'an OIDC provider',
+      '/v1/oidc-providers',
+      {
+        Action: 'CreateOpenIDConnectProvider',
+        Url: 'https://idp.example.com',
+        'ClientIDList.member.1': 'app',
+      },
+      'OpenIDConnectProviderArn',
+    ],
+    [
+      'a virtual MFA device',
+      '/v1/mfa-devices',
+      { Action: 'CreateVirtualMFADevice', VirtualMFADeviceName: 'desk' },
+      'SerialNumber',
+    ],
+  ] as const)('adds, lists and removes the tags of %s', async (_what, collection, parameters, member) => {
+    const arn = await created({ ...parameters }, member);
+    const path = `${collection}/${encodeURIComponent(arn)}/tags`;
+    expect((await send('GET', path)).body).toEqual({ items: [] });
+    const tags = [
+      { key: 'team', value: 'red' },
+      { key: 'cost', value: '7' },
+    ];
+    expect((await send('PUT', path, { tags })).status).toBe(204);
+    expect((await send('DELETE', `${path}?keys=cost`)).status).toBe(204);
+    expect(await send('GET', path)).toEqual({
+      status: 200,
+      body: { items: [{ key: 'team', value: 'red' }] },
+    });
+    expect((await send('PUT', path, { tags: [{ key: 'aws:team', value: 'x' }] })).status).toBe(400);
+    const missing = `${collection}/${encodeURIComponent(arn.replace(/[^/]+$/, 'ghost'))}/tags`;
+    expect((await send('GET', missing)).status).toBe(404);
   });
 });
 

@@ -817,17 +817,24 @@ export function identityRoutes(): IdentityRoute[] {
   ];
 }
 
-// ---- tf-operations (issue #15): a managed policy's tags and the entities using it ----
-function policyTagAndEntityRoutes(): IdentityRoute[] {
-  const tag = 'Managed policies';
-  const base = '/v1/policies/{policyArn}';
-  const tagBody = { tags: required('Tags', 'Tags as `[{"key": "…", "value": "…"}]`.') };
+// ---- tf-operations (issue #15): tags of managed policies, OIDC providers and MFA devices ----
+
+/** List/Tag/Untag routes of an entity that one path parameter names (`base`), without If-Match unless `representation`. */
+function resourceTagRoutes(spec: {
+  readonly label: 'Policy' | 'OpenIDConnectProvider' | 'MFADevice';
+  readonly base: string;
+  readonly tag: string;
+  readonly noun: string;
+  readonly representation?: Representation;
+}): IdentityRoute[] {
+  const { label, base, tag, noun } = spec;
+  const representation = spec.representation ? { representation: spec.representation } : {};
   return [
     {
       method: 'get',
       path: `${base}/tags`,
-      operation: 'ListPolicyTags',
-      summary: "List a customer-managed policy's tags",
+      operation: `List${label}Tags`,
+      summary: `List ${noun}'s tags`,
       tag,
       query: paging,
       status: 200,
@@ -836,23 +843,49 @@ function policyTagAndEntityRoutes(): IdentityRoute[] {
     {
       method: 'put',
       path: `${base}/tags`,
-      operation: 'TagPolicy',
-      summary: 'Add or overwrite tags on a customer-managed policy',
+      operation: `Tag${label}`,
+      summary: `Add or overwrite tags on ${noun}`,
       tag,
-      body: tagBody,
+      body: { tags: required('Tags', 'Tags as `[{"key": "…", "value": "…"}]`.') },
       status: 204,
-      representation: policy,
+      ...representation,
     },
     {
       method: 'delete',
       path: `${base}/tags`,
-      operation: 'UntagPolicy',
-      summary: 'Remove tags from a customer-managed policy',
+      operation: `Untag${label}`,
+      summary: `Remove tags from ${noun}`,
       tag,
       query: { keys: { member: 'TagKeys', repeated: true, description: 'A tag key; repeat for several.' } },
       status: 204,
-      representation: policy,
+      ...representation,
     },
+  ];
+}
+
+function policyTagAndEntityRoutes(): IdentityRoute[] {
+  const tag = 'Managed policies';
+  const base = '/v1/policies/{policyArn}';
+  return [
+    ...resourceTagRoutes({
+      label: 'Policy',
+      base,
+      tag,
+      noun: 'a customer-managed policy',
+      representation: policy,
+    }),
+    ...resourceTagRoutes({
+      label: 'OpenIDConnectProvider',
+      base: '/v1/oidc-providers/{openIDConnectProviderArn}',
+      tag: 'OIDC identity providers',
+      noun: 'an OIDC identity provider (its ARN URL-encoded)',
+    }),
+    ...resourceTagRoutes({
+      label: 'MFADevice',
+      base: '/v1/mfa-devices/{serialNumber}',
+      tag: 'MFA devices',
+      noun: 'a virtual MFA device (its serial number, an ARN, URL-encoded)',
+    }),
     {
       method: 'get',
       path: `${base}/entities`,
