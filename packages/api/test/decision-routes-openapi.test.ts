@@ -50,6 +50,8 @@ const SERVICES = {
   simulation: {
     SimulatePrincipalPolicy: operation(z.object({}), noop),
     SimulateCustomPolicy: operation(z.object({}), noop),
+    GetContextKeysForCustomPolicy: operation(z.object({}), noop),
+    GetContextKeysForPrincipalPolicy: operation(z.object({}), noop),
   },
 };
 

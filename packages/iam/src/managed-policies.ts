@@ -48,7 +48,7 @@ import {
   versionId,
 } from './iam-inputs.ts';
 import { entityListingCursor } from './listing-markers.ts';
-import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
+import { loadAuthorizedPolicy, type ManagedPolicyRef } from './managed-policy-refs.ts';
 
 /** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
 export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUses, withTags = false) {
@@ -101,19 +101,9 @@ export function managedPolicyOperations(context: IamContext) {
     return ok(undefined);
   };
 
-  /** Resolves a policy the caller may act on with `action`; customer policies only when `mutable`. */
-  const authorized = async (
-    caller: Caller,
-    arn: string,
-    action: string,
-  ): Promise<Result<ManagedPolicyRef>> => {
-    // Resolved before authorizing so the policy's tags are context; a denial still comes first.
-    const ref = await resolveManagedPolicy(context, caller.accountId, arn);
-    const tags = ref.ok && ref.value.scope === 'customer' ? ref.value.record.tags : undefined;
-    const denied = denialOf(caller, action, arn, tags ? { resourceTags: tags } : {});
-    if (denied) return denied;
-    return ref;
-  };
+  /** Resolves a policy the caller may act on with `action`. */
+  const authorized = (caller: Caller, arn: string, action: string): Promise<Result<ManagedPolicyRef>> =>
+    loadAuthorizedPolicy(context, caller, arn, action);
   const customerOnly = (ref: ManagedPolicyRef): Result<ManagedPolicyRecord> =>
     ref.scope === 'customer'
       ? ok(ref.record)

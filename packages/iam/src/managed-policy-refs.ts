@@ -5,6 +5,8 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import {
+  type Caller,
+  denialOf,
   findPlatformPolicy,
   type PlatformPolicy,
   parsePolicyArn,
@@ -25,6 +27,22 @@ import type { IamContext } from './iam-context.ts';
 export type ManagedPolicyRef =
   | { readonly scope: 'customer'; readonly arn: string; readonly record: ManagedPolicyRecord }
   | { readonly scope: 'platform'; readonly arn: string; readonly policy: PlatformPolicy };
+
+/**
+ * The policy an ARN names, once the caller may take `action` on it. Resolved before authorizing so
+ * a customer policy's tags are context; a denial still comes first.
+ */
+export async function loadAuthorizedPolicy(
+  context: IamContext,
+  caller: Caller,
+  arn: string,
+  action: string,
+): Promise<Result<ManagedPolicyRef>> {
+  const ref = await resolveManagedPolicy(context, caller.accountId, arn);
+  const tags = ref.ok && ref.value.scope === 'customer' ? ref.value.record.tags : undefined;
+  const denied = denialOf(caller, action, arn, tags ? { resourceTags: tags } : {});
+  return denied ?? ref;
+}
 
 /** Finds the policy an ARN names, within the caller's account or the operator's catalog. */
 export async function resolveManagedPolicy(

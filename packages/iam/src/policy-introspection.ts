@@ -4,11 +4,10 @@
  * does) and ListPoliciesGrantingServiceAccess (over IAM, STS and the services of the tenant's
  * catalog: the operator's and the account's own).
  */
-import { fail, ok, type Result } from '@palisade/failures';
+import { fail, ok } from '@palisade/failures';
 import { policyAllowsAnyAction, readPolicy } from '@palisade/policy';
 import {
   actionCatalog,
-  type Caller,
   decodeMarker,
   denialOf,
   encodeMarker,
@@ -33,7 +32,7 @@ import { z } from 'zod';
 import { everyPrincipal } from './authorization-details.ts';
 import type { IamContext } from './iam-context.ts';
 import { paging, pathPrefix, policyArn } from './iam-inputs.ts';
-import { type ManagedPolicyRef, resolveManagedPolicy } from './managed-policy-refs.ts';
+import { loadAuthorizedPolicy, type ManagedPolicyRef } from './managed-policy-refs.ts';
 
 const ENTITY_FILTERS = ['User', 'Role', 'Group', 'LocalManagedPolicy', 'AWSManagedPolicy'] as const;
 const KIND_ORDER: Readonly<Record<PrincipalKind, number>> = { group: 0, user: 1, role: 2 };
@@ -117,18 +116,6 @@ function grantingShape(id: string, partition: string) {
 
 /** The policy introspection operations, by AWS action name. */
 export function policyIntrospectionOperations(context: IamContext) {
-  /** Resolves the policy after authorizing `action` on it (its tags as context). */
-  const authorizedPolicy = async (
-    caller: Caller,
-    arn: string,
-    action: string,
-  ): Promise<Result<ManagedPolicyRef>> => {
-    const ref = await resolveManagedPolicy(context, caller.accountId, arn);
-    const tags = ref.ok && ref.value.scope === 'customer' ? ref.value.record.tags : undefined;
-    const denied = denialOf(caller, action, arn, tags ? { resourceTags: tags } : {});
-    return denied ?? ref;
-  };
-
   return {
     ListEntitiesForPolicy: operation(
       z.object({
@@ -139,7 +126,7 @@ export function policyIntrospectionOperations(context: IamContext) {
         ...paging,
       }),
       async (caller, input) => {
-        const ref = await authorizedPolicy(caller, input.PolicyArn, 'iam:ListEntitiesForPolicy');
+        const ref = await loadAuthorizedPolicy(context, caller, input.PolicyArn, 'iam:ListEntitiesForPolicy');
         if (!ref.ok) return ref;
         const after = decodeMarker(input.Marker);
         if (after !== undefined && !/^[012]#[\w+=,.@-]{1,128}$/.test(after))
