@@ -5,7 +5,13 @@
  */
 import { fail, ok, type Result } from '@palisade/failures';
 import { malformedPolicyMessage, validatePolicy } from '@palisade/policy';
-import { denialOf, list, loadEffectivePolicies, type OperationTable, operation } from '@palisade/principals';
+import {
+  denialOf,
+  list,
+  loadAuthorizedEntityPolicies,
+  type OperationTable,
+  operation,
+} from '@palisade/principals';
 import { z } from 'zod';
 import { contextKeySpellings } from './policy-text.ts';
 import { parseEntity, type SimulationDependencies } from './simulation.ts';
@@ -60,33 +66,17 @@ export function contextKeyOperations(deps: SimulationDependencies) {
         const source = parseEntity(deps.partition, input.PolicySourceArn);
         if (!source)
           return fail('request.invalid-input', 'PolicySourceArn must be the ARN of a user, group or role.');
-        // INVARIANT: only the caller's own account is read; another account's entity does not exist here.
-        const loaded =
-          source.accountId === caller.accountId
-            ? await loadEffectivePolicies(
-                deps.store,
-                deps.partition,
-                source.accountId,
-                source.kind,
-                source.name,
-              )
-            : undefined;
-        const effective = loaded?.principal.arn === input.PolicySourceArn ? loaded : undefined;
-        // Loaded before authorizing so the target's tags are context; a denial still comes first.
-        const denied = denialOf(
+        const effective = await loadAuthorizedEntityPolicies(
+          deps.store,
+          deps.partition,
           caller,
-          'iam:GetContextKeysForPrincipalPolicy',
+          source,
           input.PolicySourceArn,
-          effective ? { resourceTags: effective.principal.tags } : {},
+          'iam:GetContextKeysForPrincipalPolicy',
         );
-        if (denied) return denied;
-        if (!effective)
-          return fail(
-            'entity.not-found',
-            `The ${source.kind} with ARN ${input.PolicySourceArn} cannot be found.`,
-          );
+        if (!effective.ok) return effective;
         // A user's own policies and its groups', as IAM reads them (stored documents are valid).
-        const stored = effective.identityPolicies.map((policy) => policy.document);
+        const stored = effective.value.identityPolicies.map((policy) => policy.document);
         const given = contextKeyNames(input.PolicyInputList ?? [], 'PolicyInputList');
         if (!given.ok) return given;
         const names = contextKeyNames([...stored, ...(input.PolicyInputList ?? [])], 'PolicyInputList');

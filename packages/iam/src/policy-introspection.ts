@@ -9,10 +9,9 @@ import { policyAllowsAnyAction, readPolicy } from '@palisade/policy';
 import {
   actionCatalog,
   decodeMarker,
-  denialOf,
   encodeMarker,
   list,
-  loadEffectivePolicies,
+  loadAuthorizedEntityPolicies,
   type OperationTable,
   operation,
   parseInlinePolicyId,
@@ -188,26 +187,15 @@ export function policyIntrospectionOperations(context: IamContext) {
         const kind = parsed?.kind;
         if (!parsed || (kind !== 'user' && kind !== 'group' && kind !== 'role') || !('name' in parsed))
           return fail('request.invalid-input', `Arn ${input.Arn} must be the ARN of a user, group or role.`);
-        // INVARIANT: only the caller's own account is read; another account's entity does not exist here.
-        const loaded =
-          parsed.accountId === caller.accountId
-            ? await loadEffectivePolicies(
-                context.store,
-                context.partition,
-                caller.accountId,
-                kind,
-                parsed.name,
-              )
-            : undefined;
-        const effective = loaded?.principal.arn === input.Arn ? loaded : undefined;
-        const denied = denialOf(
+        const effective = await loadAuthorizedEntityPolicies(
+          context.store,
+          context.partition,
           caller,
-          'iam:ListPoliciesGrantingServiceAccess',
+          { accountId: parsed.accountId, kind, name: parsed.name },
           input.Arn,
-          effective ? { resourceTags: effective.principal.tags } : {},
+          'iam:ListPoliciesGrantingServiceAccess',
         );
-        if (denied) return denied;
-        if (!effective) return fail('entity.not-found', `The ${kind} with ARN ${input.Arn} cannot be found.`);
+        if (!effective.ok) return effective;
         const services = await serviceActions(context, caller.accountId);
         const unknown = input.ServiceNamespaces.find((namespace) => !services.has(namespace.toLowerCase()));
         if (unknown !== undefined)
@@ -215,7 +203,7 @@ export function policyIntrospectionOperations(context: IamContext) {
             'request.invalid-input',
             `Service namespace ${unknown} is not in this account's service catalog.`,
           );
-        const readable = effective.identityPolicies.flatMap((source) => {
+        const readable = effective.value.identityPolicies.flatMap((source) => {
           const policy = readPolicy(source.document, 'identity').policy;
           return policy ? [{ id: source.id, policy }] : [];
         });

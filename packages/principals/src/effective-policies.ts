@@ -3,6 +3,7 @@
  * users), and its permissions boundary. This is what authentication hands the policy engine for
  * every decision about the principal.
  */
+import { fail, ok, type Result } from '@palisade/failures';
 import {
   getManagedPoliciesStamped,
   getPrincipal,
@@ -14,6 +15,7 @@ import {
   toPrincipal,
 } from '@palisade/store';
 import { inlinePolicyId, parsePolicyArn } from './arns.ts';
+import { type Caller, denialOf } from './caller.ts';
 import { findPlatformPolicy } from './platform-policies.ts';
 
 /** A policy document with the id explanations cite (`<principal ARN>/inline/<name>` or the policy ARN). */
@@ -66,6 +68,31 @@ export async function loadEffectivePolicies(
 ): Promise<EffectivePolicies | undefined> {
   const named = await getPrincipal(store, accountId, kind, name);
   return named ? loadEffectivePoliciesById(store, partition, accountId, kind, named.id) : undefined;
+}
+
+/**
+ * The effective policies of the user, group or role `arn` names, once `caller` may take `action` on
+ * it. Only the caller's own account is read (another account's entity does not exist here); the
+ * entity is loaded before authorizing so its tags are context, and a denial still comes first.
+ */
+export async function loadAuthorizedEntityPolicies(
+  store: Parameters<typeof readPrincipalPartition>[0],
+  partition: string,
+  caller: Caller,
+  entity: { readonly accountId: string; readonly kind: PrincipalKind; readonly name: string },
+  arn: string,
+  action: string,
+): Promise<Result<EffectivePolicies>> {
+  const loaded =
+    entity.accountId === caller.accountId
+      ? await loadEffectivePolicies(store, partition, caller.accountId, entity.kind, entity.name)
+      : undefined;
+  const effective = loaded?.principal.arn === arn ? loaded : undefined;
+  const denied = denialOf(caller, action, arn, effective ? { resourceTags: effective.principal.tags } : {});
+  if (denied) return denied;
+  return effective
+    ? ok(effective)
+    : fail('entity.not-found', `The ${entity.kind} with ARN ${arn} cannot be found.`);
 }
 
 /**
