@@ -14,47 +14,19 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
-import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
-import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
-import { createPlatform } from '../../functions/wiring/platform.ts';
 import { signJsonRequest } from '../../packages/decisions/test/support/signed-client.ts';
 import { summariseProfile } from '../bench-iam/profile-summary.ts';
-import { startDynamoDbLocal } from '../dynamodb-local.ts';
-import { readerAccount } from './reader-account.ts';
-import { addReferenceRoutes } from './reference-routes.ts';
+import { BENCH_OPERATOR as operator, withBenchApp } from './bench-app.ts';
 
 const run = promisify(execFile);
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const PROFILE = process.env.BENCH_PROFILE ?? '/tmp/authorize-http';
 
-const dynamo = await startDynamoDbLocal();
-try {
-  await main(dynamo.endpoint);
-} finally {
-  await dynamo.stop();
-}
-
-async function main(endpoint: string): Promise<void> {
-  const operator = { accessKeyId: 'AKIAOPERATOR0000BENCH', secretAccessKey: 'operator-secret-for-bench' };
-  const tableName = 'bench-authorize-profile-http';
-  await ensureTable(createStoreContext({ tableName, endpoint }));
-  const config = {
-    tableName,
-    dynamodbEndpoint: endpoint,
-    operatorAccessKeyId: operator.accessKeyId,
-    operatorSecretAccessKey: operator.secretAccessKey,
-    masterKey: Buffer.alloc(32, 5).toString('base64'),
-    partition: 'aws',
-  };
-  const platform = createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));
-  const app = createAuthorizeFunction(config, () => {});
-  addReferenceRoutes(app, operator, platform.decisions.decisions);
+await withBenchApp('bench-authorize-profile-http', async ({ app, reader, body }) => {
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 });
   await new Promise((done) => server.once('listening', done));
   const base = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  const { reader, question } = await readerAccount(platform, operator.accessKeyId, 'bench');
-  const body = JSON.stringify(question);
   const scenarios = [
     { name: 'no-op route', path: '/bench/noop', headers: { 'content-type': 'application/json' } },
     {
@@ -117,4 +89,4 @@ async function main(endpoint: string): Promise<void> {
   console.log('| scenario | req/s | server CPU µs/req | non-2xx |\n|---|---:|---:|---:|');
   for (const row of rows) console.log(row);
   await new Promise((done) => server.close(() => done(undefined)));
-}
+});

@@ -7,42 +7,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
-import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
-import { createPlatform } from '../../functions/wiring/platform.ts';
 import { signedJsonRequest } from '../../test/fixtures/signed-requests.ts';
 import { summariseProfile } from '../bench-iam/profile-summary.ts';
-import { startDynamoDbLocal } from '../dynamodb-local.ts';
-import { readerAccount } from './reader-account.ts';
-import { addReferenceRoutes } from './reference-routes.ts';
+import { BENCH_OPERATOR as operator, withBenchApp } from './bench-app.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5_000);
 const PROFILE = process.env.BENCH_PROFILE ?? '/tmp/authorize';
 
-const dynamo = await startDynamoDbLocal();
-try {
-  await main(dynamo.endpoint);
-} finally {
-  await dynamo.stop();
-}
-
-async function main(endpoint: string): Promise<void> {
-  const operator = { accessKeyId: 'AKIAOPERATOR0000BENCH', secretAccessKey: 'operator-secret-for-bench' };
-  const tableName = 'bench-authorize-profile';
-  await ensureTable(createStoreContext({ tableName, endpoint }));
-  const config = {
-    tableName,
-    dynamodbEndpoint: endpoint,
-    operatorAccessKeyId: operator.accessKeyId,
-    operatorSecretAccessKey: operator.secretAccessKey,
-    masterKey: Buffer.alloc(32, 5).toString('base64'),
-    partition: 'aws',
-  };
-  const platform = createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));
-  const app = createAuthorizeFunction(config, () => {});
-  addReferenceRoutes(app, operator, platform.decisions.decisions);
-  const { reader, question } = await readerAccount(platform, operator.accessKeyId, 'bench');
-  const body = JSON.stringify(question);
+await withBenchApp('bench-authorize-profile', async ({ app, reader, body }) => {
   // A signed request's headers, reused for every copy (its date stays within the allowed skew).
   const copies = async (key: typeof reader, path: string) => {
     const signed = await signedJsonRequest(key, 'POST', path, body);
@@ -94,4 +66,4 @@ async function main(endpoint: string): Promise<void> {
   console.log(`\nIn-process, ${REQUESTS} requests each, sequential (µs per request):\n`);
   console.log('| scenario | wall | CPU |\n|---|---:|---:|');
   for (const row of rows) console.log(row);
-}
+});
