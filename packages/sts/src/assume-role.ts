@@ -15,7 +15,6 @@ import {
   passwordResetDenial,
   signInBindingOf,
 } from '@palisade/principals';
-import type { Tag } from '@palisade/store';
 import { z } from 'zod';
 import { mfaContext, verifyRequestMfa } from './mfa.ts';
 import {
@@ -25,7 +24,7 @@ import {
   roleSessionDuration,
   trustPolicyOf,
 } from './role-sessions.ts';
-import { packedPolicySize, resolveSessionPolicies } from './session-policies.ts';
+import { packedPolicyAnswer, resolveSessionPolicies } from './session-policies.ts';
 import { composeSessionTags } from './session-tags.ts';
 import type { StsContext } from './sts-context.ts';
 import {
@@ -100,14 +99,9 @@ export function assumeRoleOperation(context: StsContext) {
     const duration = roleSessionDuration(input.DurationSeconds, role, chained);
     if (!duration.ok) return duration;
 
-    const requestedTags: Tag[] = input.Tags ?? [];
-    const tags = composeSessionTags(requestedTags, input.TransitiveTagKeys ?? [], callerSession);
+    const tags = composeSessionTags(input.Tags ?? [], input.TransitiveTagKeys ?? [], callerSession);
     if (!tags.ok) return tags;
-    const packed = packedPolicySize({
-      policy: input.Policy,
-      policyArns: input.PolicyArns,
-      tags: requestedTags,
-    });
+    const packed = packedPolicyAnswer(input);
     if (!packed.ok) return packed;
 
     // INVARIANT: a source identity, once set, stays the same along the whole chain.
@@ -183,11 +177,10 @@ export function assumeRoleOperation(context: StsContext) {
       now,
     );
     if (!opened.ok) return opened;
-    const passedPolicies = input.Policy !== undefined || (input.PolicyArns?.length ?? 0) > 0;
     return ok({
       Credentials: opened.value.credentials,
       AssumedRoleUser: opened.value.assumedRoleUser,
-      ...(passedPolicies || requestedTags.length > 0 ? { PackedPolicySize: packed.value } : {}),
+      ...packed.value,
       ...(source !== undefined ? { SourceIdentity: source } : {}),
     });
   });

@@ -15,7 +15,7 @@ import {
 import type { StsSessionSubject } from '@palisade/store';
 import { z } from 'zod';
 import { issueSession } from './session-credentials.ts';
-import { packedPolicySize, resolveSessionPolicies } from './session-policies.ts';
+import { packedPolicyAnswer, resolveSessionPolicies } from './session-policies.ts';
 import { composeSessionTags } from './session-tags.ts';
 import type { StsContext } from './sts-context.ts';
 import {
@@ -57,11 +57,7 @@ export function getFederationTokenOperation(context: StsContext) {
     const requestedTags = input.Tags ?? [];
     const tags = composeSessionTags(requestedTags, [], undefined);
     if (!tags.ok) return tags;
-    const packed = packedPolicySize({
-      policy: input.Policy,
-      policyArns: input.PolicyArns,
-      tags: requestedTags,
-    });
+    const packed = packedPolicyAnswer(input);
     if (!packed.ok) return packed;
 
     const denied = denialOf(caller, 'sts:GetFederationToken', arn, { requestTags: requestedTags });
@@ -102,11 +98,10 @@ export function getFederationTokenOperation(context: StsContext) {
       context.now(),
     );
     if (!issued.ok) return issued;
-    const passedPolicies = input.Policy !== undefined || (input.PolicyArns?.length ?? 0) > 0;
     return ok({
       Credentials: issued.value.credentials,
       FederatedUser: { FederatedUserId: `${accountId}:${input.Name}`, Arn: arn },
-      ...(passedPolicies || requestedTags.length > 0 ? { PackedPolicySize: packed.value } : {}),
+      ...packed.value,
     });
   });
 }

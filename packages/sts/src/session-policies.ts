@@ -63,3 +63,19 @@ export function packedPolicySize(input: {
   }
   return ok(percent);
 }
+
+/**
+ * The packed size of what a request passes (its session policies and the tags it names), with
+ * `PackedPolicySize` as the answer carries it: only when the request passed policies or tags.
+ */
+export function packedPolicyAnswer(input: {
+  readonly Policy?: string | undefined;
+  readonly PolicyArns?: readonly { arn: string }[] | undefined;
+  readonly Tags?: readonly Tag[] | undefined;
+}): Result<{ PackedPolicySize?: number }> {
+  const packed = packedPolicySize({ policy: input.Policy, policyArns: input.PolicyArns, tags: input.Tags });
+  if (!packed.ok) return packed;
+  const passed =
+    input.Policy !== undefined || (input.PolicyArns?.length ?? 0) > 0 || (input.Tags?.length ?? 0) > 0;
+  return ok(passed ? { PackedPolicySize: packed.value } : {});
+}

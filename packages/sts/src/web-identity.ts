@@ -18,7 +18,7 @@ import {
   roleSessionDuration,
   trustPolicyOf,
 } from './role-sessions.ts';
-import { packedPolicySize, resolveSessionPolicies } from './session-policies.ts';
+import { packedPolicyAnswer, resolveSessionPolicies } from './session-policies.ts';
 import { composeSessionTags } from './session-tags.ts';
 import type { StsContext } from './sts-context.ts';
 import {
@@ -137,7 +137,8 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
 
     const duration = roleSessionDuration(input.DurationSeconds, role, false);
     if (!duration.ok) return duration;
-    const packed = packedPolicySize({ policy: input.Policy, policyArns: input.PolicyArns });
+    // Tags from the token are the provider's, not the request's: they are not packed.
+    const packed = packedPolicyAnswer({ Policy: input.Policy, PolicyArns: input.PolicyArns });
     if (!packed.ok) return packed;
     const policies = await resolveSessionPolicies(
       context,
@@ -169,12 +170,11 @@ export function assumeRoleWithWebIdentityOperation(context: StsContext): Unsigne
       now,
     );
     if (!opened.ok) return opened;
-    const passedPolicies = input.Policy !== undefined || (input.PolicyArns?.length ?? 0) > 0;
     return ok({
       Credentials: opened.value.credentials,
       SubjectFromWebIdentityToken: claims.value.subject,
       AssumedRoleUser: opened.value.assumedRoleUser,
-      ...(passedPolicies ? { PackedPolicySize: packed.value } : {}),
+      ...packed.value,
       Provider: claims.value.issuer,
       Audience: claims.value.audience,
       ...(source !== undefined ? { SourceIdentity: source } : {}),
