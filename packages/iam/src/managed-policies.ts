@@ -49,6 +49,7 @@ import {
 } from './iam-inputs.ts';
 import { entityListingCursor } from './listing-markers.ts';
 import { loadAuthorizedPolicy, type ManagedPolicyRef } from './managed-policy-refs.ts';
+import { checkSizedPolicy } from './policy-checks.ts';
 
 /** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
 export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUses, withTags = false) {
@@ -89,17 +90,14 @@ export function platformPolicyShape(partition: string, policy: PlatformPolicy, u
 
 /** The managed policy operations, by AWS action name. */
 export function managedPolicyOperations(context: IamContext) {
-  const checkDocument = (document: string): Result<void> => {
-    const checked = context.checkPolicy(document, 'identity');
-    if (!checked.ok) return checked;
-    if (checked.value.size > context.quotas.managedPolicySize) {
-      return fail(
-        'quota.exceeded',
-        `Cannot exceed quota for PolicySize: ${context.quotas.managedPolicySize}`,
-      );
-    }
-    return ok(undefined);
-  };
+  const checkDocument = (document: string): Result<void> =>
+    checkSizedPolicy(
+      context.checkPolicy,
+      document,
+      'identity',
+      context.quotas.managedPolicySize,
+      'PolicySize',
+    );
 
   /** Resolves a policy the caller may act on with `action`. */
   const authorized = (caller: Caller, arn: string, action: string): Promise<Result<ManagedPolicyRef>> =>

@@ -1,6 +1,6 @@
 /** IAM roles: Create/Get/List/Update/DeleteRole, UpdateAssumeRolePolicy, tags and boundaries. */
 
-import { fail, ok, type Result } from '@palisade/failures';
+import { ok, type Result } from '@palisade/failures';
 import { integer, listing, type OperationTable, operation } from '@palisade/principals';
 import { getRoleLastUsed } from '@palisade/store';
 import { z } from 'zod';
@@ -15,6 +15,7 @@ import {
   roleName,
   tags,
 } from './iam-inputs.ts';
+import { checkSizedPolicy } from './policy-checks.ts';
 import {
   createPrincipal,
   listAuthorized,
@@ -31,15 +32,14 @@ const maxSessionDuration = integer(3600, 43200);
 /** The role operations, by AWS action name. */
 export function roleOperations(context: IamContext) {
   const checkTrustPolicy = (document: string): Result<string> => {
-    const checked = context.checkPolicy(document, 'trust');
-    if (!checked.ok) return checked;
-    if (checked.value.size > context.quotas.trustPolicySize) {
-      return fail(
-        'quota.exceeded',
-        `Cannot exceed quota for ACLSizePerRole: ${context.quotas.trustPolicySize}`,
-      );
-    }
-    return ok(document);
+    const checked = checkSizedPolicy(
+      context.checkPolicy,
+      document,
+      'trust',
+      context.quotas.trustPolicySize,
+      'ACLSizePerRole',
+    );
+    return checked.ok ? ok(document) : checked;
   };
 
   return {

@@ -152,6 +152,59 @@ describe('IAM managed policies', () => {
     });
   });
 
+  it("refuses documents past their size quotas with IAM's quota names and stores nothing", async () => {
+    // White space is not counted: the padding is in the resource string (6,144 and 2,048 characters).
+    const sized = (action: string, length: number) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: action, Resource: `arn:aws:s3:::${'b'.repeat(length)}` }],
+      });
+    const trust = (length: number) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${A}:root` },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'sts:ExternalId': 'x'.repeat(length) } },
+          },
+        ],
+      });
+    expect(
+      await call(rootA, 'CreatePolicy', {
+        PolicyName: 'too-big',
+        PolicyDocument: sized('s3:GetObject', 6_100),
+      }),
+    ).toMatchObject({
+      ok: false,
+      code: 'quota.exceeded',
+      message: 'Cannot exceed quota for PolicySize: 6144',
+    });
+    expect(
+      await call(rootA, 'CreateRole', { RoleName: 'too-trusting', AssumeRolePolicyDocument: trust(2_000) }),
+    ).toMatchObject({
+      ok: false,
+      code: 'quota.exceeded',
+      message: 'Cannot exceed quota for ACLSizePerRole: 2048',
+    });
+    expect(await call(rootA, 'GetPolicy', { PolicyArn: `arn:aws:iam::${A}:policy/too-big` })).toMatchObject({
+      ok: false,
+      code: 'entity.not-found',
+    });
+    expect(await call(rootA, 'GetRole', { RoleName: 'too-trusting' })).toMatchObject({
+      ok: false,
+      code: 'entity.not-found',
+    });
+    // Just under the limits, both are accepted.
+    expect(
+      await call(rootA, 'CreatePolicy', { PolicyName: 'fits', PolicyDocument: sized('s3:GetObject', 6_000) }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await call(rootA, 'CreateRole', { RoleName: 'fits', AssumeRolePolicyDocument: trust(1_800) }),
+    ).toMatchObject({ ok: true });
+  });
+
   it('never holds more than five versions under concurrent CreatePolicyVersion', async () => {
     const arn = `arn:aws:iam::${A}:policy/versioned`;
     expect(
