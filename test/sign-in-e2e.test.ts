@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { generateTotpCode } from '@palisade/credentials';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iamClient } from './fixtures/aws-clients.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import { requestSignIn } from './fixtures/sign-in-request.ts';
 import { enrolVirtualMfaDevice } from './fixtures/virtual-mfa.ts';
@@ -26,12 +27,7 @@ beforeAll(async () => {
   running = await startPlatform();
   const account = await running.createAccount('e2e-sign-in');
   accountId = account.accountId;
-  root = new IAMClient({
-    endpoint: running.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey },
-    maxAttempts: 1,
-  });
+  root = iamClient(running.url, account);
 }, 60_000);
 afterAll(() => running?.close());
 

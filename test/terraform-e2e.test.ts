@@ -5,7 +5,7 @@
  */
 import {
   GetAccountPasswordPolicyCommand,
-  IAMClient,
+  type IAMClient,
   ListAccountAliasesCommand,
   ListGroupsCommand,
   ListOpenIDConnectProvidersCommand,
@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERRAFORM_TYPES } from '../scripts/operation-docs/terraform-support.ts';
+import { iamClient } from './fixtures/aws-clients.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
 import {
   type TerraformRun,
@@ -66,12 +67,7 @@ beforeAll(async () => {
   running = await startPlatform();
   const account = await running.createAccount('tf-e2e');
   accountId = account.accountId;
-  root = new IAMClient({
-    endpoint: running.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: account.accessKeyId, secretAccessKey: account.secretAccessKey },
-    maxAttempts: 1,
-  });
+  root = iamClient(running.url, account);
   target = { endpoint: running.url, ...account, aliasSuffix: accountId };
   workspace = await terraformWorkspace();
   await workspace.write(iamConfiguration(target, 1));

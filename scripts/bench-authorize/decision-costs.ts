@@ -7,7 +7,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultQuotas, iamOperations } from '@palisade/iam';
 import { operatorCaller, rootCaller } from '@palisade/principals';
 import type { createPlatform } from '../../functions/wiring/platform.ts';
-import { attachRecorder, type DynamoDbRecorder, type RecordedCall } from '../bench-iam/dynamodb-recorder.ts';
+import {
+  attachRecorder,
+  type DynamoDbRecorder,
+  type RecordedCall,
+  sequentialRoundTrips,
+} from '../bench-iam/dynamodb-recorder.ts';
 import { median, percentile } from '../bench-iam/statistics.ts';
 
 /** The platform these measurements run on. */
@@ -17,47 +22,50 @@ export type MeasuredPlatform = ReturnType<typeof createPlatform>;
 export interface RequestCount {
   readonly calls: readonly string[];
   readonly roundTrips: number;
+  /**
+   * Requests still in flight when the decision had answered (e.g. last-access recording): they add
+   * nothing to its latency, so they are neither in `calls` nor in `roundTrips`.
+   */
+  readonly background: readonly string[];
 }
 
-/** Records every DynamoDB request with its start and end, to tell sequential from parallel. */
+/**
+ * Records every DynamoDB request a decision waits for (the longest chain of them is its sequential
+ * round trips) and names those still in flight when it has answered.
+ */
 export function attachRequestCounter(client: DynamoDBClient) {
   const recorder: DynamoDbRecorder = attachRecorder(client);
-  let spans: { start: number; end: number }[] | undefined;
+  let inFlight: Set<string> | undefined;
+  let started = 0;
   client.middlewareStack.add(
-    (next) => async (args) => {
-      if (!spans) return next(args);
-      const span = { start: performance.now(), end: Number.POSITIVE_INFINITY };
-      spans.push(span);
+    (next, context) => async (args) => {
+      const open = inFlight;
+      if (!open) return next(args);
+      const id = `${String(context.commandName).replace(/Command$/, '')}#${started++}`;
+      open.add(id);
       try {
         return await next(args);
       } finally {
-        span.end = performance.now();
+        open.delete(id);
       }
     },
-    { step: 'initialize', name: 'benchAuthorizeSpans', priority: 'low' },
+    { step: 'initialize', name: 'benchAuthorizeInFlight', priority: 'low' },
   );
   return {
     async count(work: () => Promise<unknown>): Promise<RequestCount> {
-      spans = [];
+      const open = new Set<string>();
+      inFlight = open;
       recorder.start();
       await work();
       const calls = recorder.take();
-      const roundTrips = sequentialRoundTrips(spans);
-      spans = undefined;
-      return { calls: calls.map(describeCall), roundTrips };
+      inFlight = undefined;
+      return {
+        calls: calls.map(describeCall),
+        roundTrips: sequentialRoundTrips(calls),
+        background: [...open].map((id) => id.slice(0, id.indexOf('#'))),
+      };
     },
   };
-}
-
-/** Requests that overlap in time are one round trip; one that starts after all earlier ones ended starts another. */
-function sequentialRoundTrips(spans: readonly { start: number; end: number }[]): number {
-  let trips = 0;
-  let latestEnd = Number.NEGATIVE_INFINITY;
-  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
-    if (span.start >= latestEnd) trips++;
-    latestEnd = Math.max(latestEnd, span.end);
-  }
-  return trips;
 }
 
 function describeCall(call: RecordedCall): string {

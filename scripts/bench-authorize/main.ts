@@ -306,8 +306,8 @@ async function main() {
   const freshCounter = attachRequestCounter(fresh.store.dynamodb);
   const coldStart = await freshCounter.count(() => ask(fresh, question));
   console.log('\nDynamoDB requests per decision (in-process, operator caller)\n');
-  console.log('| case | requests | sequential round trips | which |');
-  console.log('|---|---:|---:|---|');
+  console.log('| case | requests | sequential round trips | which | after the answer (not awaited) |');
+  console.log('|---|---:|---:|---|---|');
   for (const [name, count] of [
     ['warm (within freshness window)', warm],
     ["warm, asked with an end user's access token", warmToken],
@@ -316,7 +316,7 @@ async function main() {
     ['cold platform (fresh createPlatform)', coldStart],
   ] as const) {
     console.log(
-      `| ${name} | ${count.calls.length} | ${count.roundTrips} | ${count.calls.join('; ') || '–'} |`,
+      `| ${name} | ${count.calls.length} | ${count.roundTrips} | ${count.calls.join('; ') || '–'} | ${count.background.join('; ') || '–'} |`,
     );
   }
   target(
