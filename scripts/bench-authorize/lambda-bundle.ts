@@ -122,6 +122,14 @@ function importScript(file: string): string {
   return `const c=process.cpuUsage();const t=performance.now();await import(${url});const w=performance.now()-t;const u=process.cpuUsage(c);console.log(w,(u.user+u.system)/1000)`;
 }
 
+/** A reference point's bundle (by its name in REFERENCES), built with the handlers' options. */
+export function bundleReference(name: string): Promise<BuiltBundle> {
+  const reference = REFERENCES.find((r) => r.name === name);
+  if (!reference) throw new Error(`no reference bundle named ${name}`);
+  const options = Object.values(handlerDeployments)[0]?.bundle ?? { external: [], mainFields: [] };
+  return bundle({ source: reference.source }, options);
+}
+
 /**
  * Bundles the deployed handlers and the reference points, then imports each `runs` times in fresh
  * Node processes, interleaved round by round (every other round in reverse order, so a drift in
