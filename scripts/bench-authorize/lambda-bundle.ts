@@ -27,6 +27,8 @@ export interface BundleMeasurement {
   readonly initMs: readonly number[];
   /** CPU time (user + system, all the process's threads) of the same imports, per run. */
   readonly initCpuMs: readonly number[];
+  /** With `phases`: the import's CPU split into V8 compiling the bundle, loading its built-ins, and evaluating it. */
+  readonly phasesCpuMs?: Readonly<Record<Phase, readonly number[]>>;
   /** The largest contributors to the minified bundle, by package (or first-party folder). */
   readonly largest: readonly { readonly name: string; readonly bytes: number }[];
 }
@@ -122,6 +124,29 @@ function importScript(file: string): string {
   return `const c=process.cpuUsage();const t=performance.now();await import(${url});const w=performance.now()-t;const u=process.cpuUsage(c);console.log(w,(u.user+u.system)/1000)`;
 }
 
+/** The parts of a module's initialisation, in the order they run. */
+type Phase = 'compile' | 'link' | 'evaluate';
+const PHASES: readonly Phase[] = ['compile', 'link', 'evaluate'];
+
+/**
+ * The same import done by hand with node:vm's SourceTextModule, so each phase can be timed: parse
+ * and compile, link (the Node built-ins it imports, each loaded and wrapped), evaluate (module
+ * bodies and whatever they run, e.g. building the app). Prints the three CPU times.
+ */
+function phasesScript(file: string): string {
+  const url = JSON.stringify(pathToFileURL(file).href);
+  return [
+    "import vm from 'node:vm';import {readFileSync} from 'node:fs';",
+    `const src=readFileSync(${JSON.stringify(file)},'utf8');`,
+    'const cpu=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};',
+    `const c0=cpu();const m=new vm.SourceTextModule(src,{identifier:${url},initializeImportMeta(meta){meta.url=${url}}});`,
+    'const c1=cpu();',
+    'await m.link(async(spec)=>{const ns=await import(spec);const keys=Object.keys(ns);',
+    'const s=new vm.SyntheticModule(keys,function(){for(const k of keys)this.setExport(k,ns[k])});await s.link(()=>{});return s});',
+    'const c2=cpu();await m.evaluate();const c3=cpu();console.log(c1-c0,c2-c1,c3-c2);',
+  ].join('');
+}
+
 /** A reference point's bundle (by its name in REFERENCES), built with the handlers' options. */
 export function bundleReference(name: string): Promise<BuiltBundle> {
   const reference = REFERENCES.find((r) => r.name === name);
@@ -138,6 +163,7 @@ export function bundleReference(name: string): Promise<BuiltBundle> {
 export async function measureLambdaBundles(
   handlers: readonly string[],
   runs: number,
+  { phases = false }: { readonly phases?: boolean } = {},
 ): Promise<BundleMeasurement[]> {
   const built: {
     name: string;
@@ -169,6 +195,11 @@ export async function measureLambdaBundles(
     );
     const initMs = built.map((): number[] => []);
     const initCpuMs = built.map((): number[] => []);
+    const phaseCpuMs = built.map(() => ({
+      compile: [] as number[],
+      link: [] as number[],
+      evaluate: [] as number[],
+    }));
     const order = [...files.keys()];
     for (let round = 0; round < runs; round++) {
       for (const i of round % 2 === 0 ? order : [...order].reverse()) {
@@ -181,6 +212,20 @@ export async function measureLambdaBundles(
         if (!Number.isFinite(wall) || !Number.isFinite(cpu)) throw new Error(`bad timing: ${stdout}`);
         initMs[i]?.push(wall as number);
         initCpuMs[i]?.push(cpu as number);
+        if (!phases) continue;
+        const split = await run(
+          process.execPath,
+          [
+            '--no-warnings',
+            '--experimental-vm-modules',
+            '--input-type=module',
+            '-e',
+            phasesScript(files[i] as string),
+          ],
+          { env: ENV, cwd: directory },
+        );
+        const times = (split.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+        for (const [p, phase] of PHASES.entries()) phaseCpuMs[i]?.[phase].push(times[p] ?? Number.NaN);
       }
     }
     return built.map((b, i) => ({
@@ -189,6 +234,7 @@ export async function measureLambdaBundles(
       bytesSelfContained: b.selfContained,
       initMs: initMs[i] ?? [],
       initCpuMs: initCpuMs[i] ?? [],
+      ...(phases && phaseCpuMs[i] ? { phasesCpuMs: phaseCpuMs[i] } : {}),
       largest: b.largest,
     }));
   } finally {
@@ -240,5 +286,25 @@ export function bundleReport(bundles: readonly BundleMeasurement[], reference: B
       const ratio = initRatio(b, reference);
       return `| ${b.handler} | ${spread(b.initMs)} | ${spread(b.initCpuMs)} | ${spread(ratio.wall, 2)} | ${spread(ratio.cpu, 2)} |`;
     }),
+    ...phaseReport(bundles, reference),
+  ];
+}
+
+/** Where each bundle's initialisation CPU goes (when measured), and how much more than the reference's. */
+function phaseReport(bundles: readonly BundleMeasurement[], reference: BundleMeasurement): string[] {
+  const base = reference.phasesCpuMs;
+  if (!base) return [];
+  const cell = (b: BundleMeasurement, phase: Phase) => {
+    const ms = quantile(b.phasesCpuMs?.[phase] ?? [], 0.5);
+    const more = ms - quantile(base[phase], 0.5);
+    return `${ms.toFixed(1)} (${more >= 0 ? '+' : ''}${more.toFixed(1)})`;
+  };
+  return [
+    '\nModule initialisation by phase, CPU ms: median (difference from the DynamoDB document client alone)\n',
+    '| bundle | compile (V8 parses the bundle) | link (its Node built-ins) | evaluate (module bodies, app construction) |',
+    '|---|---:|---:|---:|',
+    ...bundles
+      .filter((b) => b.phasesCpuMs)
+      .map((b) => `| ${b.handler} | ${PHASES.map((phase) => cell(b, phase)).join(' | ')} |`),
   ];
 }
