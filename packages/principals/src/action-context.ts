@@ -336,14 +336,12 @@ export type ActionContext = Record<string, string | string[]>;
 
 /** Says whether an action is in the table (compared case-insensitively, as IAM compares actions). */
 export function actionContextSpec(action: string): ActionContextSpec | undefined {
-  specsByLowerName ??= new Map(
-    Object.entries(ACTION_CONTEXT).map(([name, spec]) => [name.toLowerCase(), spec] as const),
-  );
-  return specsByLowerName.get(action.toLowerCase());
+  return SPECS_BY_LOWER_NAME.get(action.toLowerCase());
 }
 
-// Built on the first lookup, not at import (the authorize function's cold start).
-let specsByLowerName: ReadonlyMap<string, ActionContextSpec> | undefined;
+const SPECS_BY_LOWER_NAME = new Map(
+  Object.entries(ACTION_CONTEXT).map(([name, spec]) => [name.toLowerCase(), spec] as const),
+);
 
 /**
  * The condition keys an action's request carries, built from what the operation knows. Only the

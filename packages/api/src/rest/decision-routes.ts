@@ -102,8 +102,8 @@ function contextKeysRow(
   };
 }
 
-/** Every decision route (built on first use: the table is documentation mostly, off the import's path). */
-const decisionRoutes = once((): readonly DecisionRouteRow[] => [
+/** Every decision route. */
+const DECISION_ROUTES: readonly DecisionRouteRow[] = [
   {
     method: 'post',
     path: '/v1/authorize',
@@ -372,7 +372,7 @@ const decisionRoutes = once((): readonly DecisionRouteRow[] => [
     },
     ['PolicySourceArn'],
   ),
-]);
+];
 
 const UNAVAILABLE =
   'The platform could not read the policies, so the answer is an `implicitDeny` with reason `platform-unavailable` (fail closed).';
@@ -411,7 +411,7 @@ export function decisionRouteConfigs(
   requests: DecisionRequestSchemas,
   describe: (schema: DecisionRequestSchemas[keyof DecisionRequestSchemas]) => JsonSchema,
 ): RouteConfig[] {
-  return decisionRoutes().map((row) => decisionRouteConfig(row, (name) => describe(requests[name])));
+  return DECISION_ROUTES.map((row) => decisionRouteConfig(row, (name) => describe(requests[name])));
 }
 
 /** The path parameters a service takes: `{arn}` travels URL-encoded as the rest of the path. */
@@ -448,7 +448,7 @@ function serviceOf(row: DecisionRouteRow, deps: DecisionsAppDependencies): Decis
 
 /** The route specs of the decision routes whose services are given. */
 export function decisionRouteSpecs(deps: DecisionsAppDependencies): RouteSpec[] {
-  return decisionRoutes().flatMap((row) => {
+  return DECISION_ROUTES.flatMap((row) => {
     const service = serviceOf(row, deps);
     if (!service) return [];
     // Each route's operation name is what its change records (if it makes any) are filed as.
