@@ -2,7 +2,7 @@
  * Platform configuration: SST-linked resources in AWS, plain environment variables locally. This
  * is the only module that reads `Resource`.
  */
-import { Resource } from 'sst';
+import { Resource } from 'sst/resource';
 import { type EventDeliveryConfig, readEventDeliveryConfig } from './event-delivery-config.ts';
 
 /** Everything the platform needs to know about where it runs. */

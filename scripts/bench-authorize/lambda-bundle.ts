@@ -2,7 +2,8 @@
  * A Lambda's cold-start cost as it ships: its handler bundled with esbuild exactly as the
  * deployment table says (minified ESM for node20), its size, and the time to import it in a fresh
  * Node process, in a folder with no node_modules: the import fails if anything left out of the
- * bundle were needed at start-up.
+ * bundle were needed at start-up. The import is timed twice: wall time, and the process's CPU
+ * time, which a shared machine's other load disturbs far less (the figure the targets use).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +23,12 @@ export interface BundleMeasurement {
   readonly bytes: number;
   /** The same entry with nothing left out, for reference. */
   readonly bytesSelfContained: number;
+  /** Wall time of the import, per run. */
   readonly initMs: readonly number[];
+  /** CPU time (user + system, all the process's threads) of the same imports, per run. */
+  readonly initCpuMs: readonly number[];
+  /** With `phases`: the import's CPU split into V8 compiling the bundle, loading its built-ins, and evaluating it. */
+  readonly phasesCpuMs?: Readonly<Record<Phase, readonly number[]>>;
   /** The largest contributors to the minified bundle, by package (or first-party folder). */
   readonly largest: readonly { readonly name: string; readonly bytes: number }[];
 }
@@ -94,6 +100,9 @@ const ENV = {
   AWS_REGION: 'us-east-1',
 };
 
+/** The reference the authorize bundle's initialisation is held against (issue #12 item 7: ≤ 1.2×). */
+export const DOCUMENT_CLIENT_REFERENCE = 'reference: DynamoDB document client alone';
+
 /** Reference points built and measured the same way: what any function with these parts costs. */
 const REFERENCES: readonly { readonly name: string; readonly source: string }[] = [
   {
@@ -102,20 +111,59 @@ const REFERENCES: readonly { readonly name: string; readonly source: string }[] 
       export const handler = handle(new Hono().get('/', (c) => c.text('ok')));`,
   },
   {
-    name: 'reference: DynamoDB document client alone',
+    name: DOCUMENT_CLIENT_REFERENCE,
     source: `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
       import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
       export const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));`,
   },
 ];
 
+/** The import's wall and CPU milliseconds, printed by the fresh process as its last line. */
+function importScript(file: string): string {
+  const url = JSON.stringify(pathToFileURL(file).href);
+  return `const c=process.cpuUsage();const t=performance.now();await import(${url});const w=performance.now()-t;const u=process.cpuUsage(c);console.log(w,(u.user+u.system)/1000)`;
+}
+
+/** The parts of a module's initialisation, in the order they run. */
+type Phase = 'compile' | 'link' | 'evaluate';
+const PHASES: readonly Phase[] = ['compile', 'link', 'evaluate'];
+
+/**
+ * The same import done by hand with node:vm's SourceTextModule, so each phase can be timed: parse
+ * and compile, link (the Node built-ins it imports, each loaded and wrapped), evaluate (module
+ * bodies and whatever they run, e.g. building the app). Prints the three CPU times.
+ */
+function phasesScript(file: string): string {
+  const url = JSON.stringify(pathToFileURL(file).href);
+  return [
+    "import vm from 'node:vm';import {readFileSync} from 'node:fs';",
+    `const src=readFileSync(${JSON.stringify(file)},'utf8');`,
+    'const cpu=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};',
+    `const c0=cpu();const m=new vm.SourceTextModule(src,{identifier:${url},initializeImportMeta(meta){meta.url=${url}}});`,
+    'const c1=cpu();',
+    'await m.link(async(spec)=>{const ns=await import(spec);const keys=Object.keys(ns);',
+    'const s=new vm.SyntheticModule(keys,function(){for(const k of keys)this.setExport(k,ns[k])});await s.link(()=>{});return s});',
+    'const c2=cpu();await m.evaluate();const c3=cpu();console.log(c1-c0,c2-c1,c3-c2);',
+  ].join('');
+}
+
+/** A reference point's bundle (by its name in REFERENCES), built with the handlers' options. */
+export function bundleReference(name: string): Promise<BuiltBundle> {
+  const reference = REFERENCES.find((r) => r.name === name);
+  if (!reference) throw new Error(`no reference bundle named ${name}`);
+  const options = Object.values(handlerDeployments)[0]?.bundle ?? { external: [], mainFields: [] };
+  return bundle({ source: reference.source }, options);
+}
+
 /**
  * Bundles the deployed handlers and the reference points, then imports each `runs` times in fresh
- * Node processes, interleaved round by round so machine noise falls on all of them alike.
+ * Node processes, interleaved round by round (every other round in reverse order, so a drift in
+ * the machine's load falls on all of them alike).
  */
 export async function measureLambdaBundles(
   handlers: readonly string[],
   runs: number,
+  { phases = false }: { readonly phases?: boolean } = {},
 ): Promise<BundleMeasurement[]> {
   const built: {
     name: string;
@@ -146,18 +194,38 @@ export async function measureLambdaBundles(
       }),
     );
     const initMs = built.map((): number[] => []);
+    const initCpuMs = built.map((): number[] => []);
+    const phaseCpuMs = built.map(() => ({
+      compile: [] as number[],
+      link: [] as number[],
+      evaluate: [] as number[],
+    }));
+    const order = [...files.keys()];
     for (let round = 0; round < runs; round++) {
-      for (const [i, file] of files.entries()) {
-        const script = `const t=performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now()-t)`;
+      for (const i of round % 2 === 0 ? order : [...order].reverse()) {
         const { stdout } = await run(
           process.execPath,
-          ['--no-warnings', '--input-type=module', '-e', script],
-          {
-            env: ENV,
-            cwd: directory,
-          },
+          ['--no-warnings', '--input-type=module', '-e', importScript(files[i] as string)],
+          { env: ENV, cwd: directory },
         );
-        initMs[i]?.push(Number(stdout.trim().split('\n').at(-1)));
+        const [wall, cpu] = (stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+        if (!Number.isFinite(wall) || !Number.isFinite(cpu)) throw new Error(`bad timing: ${stdout}`);
+        initMs[i]?.push(wall as number);
+        initCpuMs[i]?.push(cpu as number);
+        if (!phases) continue;
+        const split = await run(
+          process.execPath,
+          [
+            '--no-warnings',
+            '--experimental-vm-modules',
+            '--input-type=module',
+            '-e',
+            phasesScript(files[i] as string),
+          ],
+          { env: ENV, cwd: directory },
+        );
+        const times = (split.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+        for (const [p, phase] of PHASES.entries()) phaseCpuMs[i]?.[phase].push(times[p] ?? Number.NaN);
       }
     }
     return built.map((b, i) => ({
@@ -165,9 +233,78 @@ export async function measureLambdaBundles(
       bytes: b.contents.byteLength,
       bytesSelfContained: b.selfContained,
       initMs: initMs[i] ?? [],
+      initCpuMs: initCpuMs[i] ?? [],
+      ...(phases && phaseCpuMs[i] ? { phasesCpuMs: phaseCpuMs[i] } : {}),
       largest: b.largest,
     }));
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
+}
+
+/** The value below which a share `q` (0–1) of the values lie (nearest rank). */
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.round((sorted.length - 1) * q)] ?? Number.NaN;
+}
+
+/** Median and interquartile range, as `p50 (p25–p75)`. */
+function spread(values: readonly number[], digits = 1): string {
+  const [p25, p50, p75] = [0.25, 0.5, 0.75].map((q) => quantile(values, q).toFixed(digits));
+  return `${p50} (${p25}–${p75})`;
+}
+
+/**
+ * The authorize bundle against the DynamoDB document client alone, round by round: the median and
+ * interquartile range of the per-round ratios (both imports ran next to each other in each round).
+ */
+export function initRatio(
+  bundle: BundleMeasurement,
+  reference: BundleMeasurement,
+): { readonly cpu: readonly number[]; readonly wall: readonly number[]; readonly median: number } {
+  const ratios = (a: readonly number[], b: readonly number[]) => a.map((x, i) => x / (b[i] ?? Number.NaN));
+  const cpu = ratios(bundle.initCpuMs, reference.initCpuMs);
+  return { cpu, wall: ratios(bundle.initMs, reference.initMs), median: quantile(cpu, 0.5) };
+}
+
+/** The bundle table (its columns unchanged) and the module initialisation table with CPU time and spreads. */
+export function bundleReport(bundles: readonly BundleMeasurement[], reference: BundleMeasurement): string[] {
+  const median = (values: readonly number[]) => quantile(values, 0.5);
+  const runs = bundles[0]?.initMs.length ?? 0;
+  return [
+    '\nLambda bundles (esbuild, minified ESM, node20; module init = import in a fresh node process)\n',
+    '| bundle | KB | KB with nothing external | init p50 ms | init runs ms | largest parts |',
+    '|---|---:|---:|---:|---|---|',
+    ...bundles.map(
+      (b) =>
+        `| ${b.handler} | ${(b.bytes / 1024).toFixed(0)} | ${(b.bytesSelfContained / 1024).toFixed(0)} | ${median(b.initMs).toFixed(1)} | ${b.initMs.map((t) => t.toFixed(0)).join(' ')} | ${b.largest.map((l) => `${l.name} ${(l.bytes / 1024).toFixed(0)}`).join(', ')} |`,
+    ),
+    `\nModule initialisation, ${runs} interleaved rounds: median (interquartile range); ratios are per round, against the DynamoDB document client alone\n`,
+    '| bundle | wall ms | CPU ms | wall ratio | CPU ratio |',
+    '|---|---:|---:|---:|---:|',
+    ...bundles.map((b) => {
+      const ratio = initRatio(b, reference);
+      return `| ${b.handler} | ${spread(b.initMs)} | ${spread(b.initCpuMs)} | ${spread(ratio.wall, 2)} | ${spread(ratio.cpu, 2)} |`;
+    }),
+    ...phaseReport(bundles, reference),
+  ];
+}
+
+/** Where each bundle's initialisation CPU goes (when measured), and how much more than the reference's. */
+function phaseReport(bundles: readonly BundleMeasurement[], reference: BundleMeasurement): string[] {
+  const base = reference.phasesCpuMs;
+  if (!base) return [];
+  const cell = (b: BundleMeasurement, phase: Phase) => {
+    const ms = quantile(b.phasesCpuMs?.[phase] ?? [], 0.5);
+    const more = ms - quantile(base[phase], 0.5);
+    return `${ms.toFixed(1)} (${more >= 0 ? '+' : ''}${more.toFixed(1)})`;
+  };
+  return [
+    '\nModule initialisation by phase, CPU ms: median (difference from the DynamoDB document client alone)\n',
+    '| bundle | compile (V8 parses the bundle) | link (its Node built-ins) | evaluate (module bodies, app construction) |',
+    '|---|---:|---:|---:|',
+    ...bundles
+      .filter((b) => b.phasesCpuMs)
+      .map((b) => `| ${b.handler} | ${PHASES.map((phase) => cell(b, phase)).join(' | ')} |`),
+  ];
 }

@@ -5,7 +5,6 @@
  * another instance just created). Rotation is lazy: the first signer to find the current key older
  * than the rotation age replaces it, and the store's condition lets exactly one instance win.
  */
-import { performance } from 'node:perf_hooks';
 import {
   type AccessTokenClaims,
   type AccessTokenSubject,
