@@ -117,6 +117,41 @@ describe('renderQueryResponse', () => {
     );
   });
 
+  it('rewrites every character that needs it, alone in plain text, and leaves plain text as is', () => {
+    const rewritten: [string, string][] = [
+      ['&', '&amp;'],
+      ['<', '&lt;'],
+      ['>', '&gt;'],
+      ['"', '&quot;'],
+      ["'", '&apos;'],
+      ['\r', '&#13;'],
+      ['\u0000', '\uFFFD'],
+      ['\u0008', '\uFFFD'],
+      ['\u000B', '\uFFFD'],
+      ['\u000C', '\uFFFD'],
+      ['\u000E', '\uFFFD'],
+      ['\u001F', '\uFFFD'],
+      ['\uFFFE', '\uFFFD'],
+      ['\uFFFF', '\uFFFD'],
+      ['\uD800', '\uFFFD'],
+      ['\uDFFF', '\uFFFD'],
+    ];
+    for (const [character, expected] of rewritten) {
+      expect(resultOf({ D: `user-${character}-name` })).toBe(`<D>user-${expected}-name</D>`);
+    }
+    expect(resultOf({ D: 'bench-user-0001 /path/ arn:aws:iam::123456789012:user/x\t\n' })).toBe(
+      '<D>bench-user-0001 /path/ arn:aws:iam::123456789012:user/x\t\n</D>',
+    );
+    expect(resultOf({ D: 'café 🔑 ok' })).toBe('<D>café 🔑 ok</D>');
+  });
+
+  it('checks every member name, however many distinct names came before', () => {
+    const many = Object.fromEntries(Array.from({ length: 1_500 }, (_, i) => [`Member${i}`, 'x']));
+    expect(resultOf(many)).toContain('<Member1499>x</Member1499>');
+    expect(() => resultOf({ ...many, 'bad name': 'x' })).toThrow(/invalid member name/);
+    expect(() => resultOf({ Member1: 'x', 'Member1 ': 'x' })).toThrow(/invalid member name/);
+  });
+
   it('URL-encodes policy documents, as AWS IAM returns them', () => {
     const document =
       '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}';

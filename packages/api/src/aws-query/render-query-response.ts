@@ -19,6 +19,14 @@ const MAX_DEPTH = 32;
 // Characters XML 1.0 cannot carry even as references, plus lone surrogate halves.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the control characters XML forbids is the point
 const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDFFF]/gu;
+// Anything xmlText would change (any surrogate half, paired or not, takes the full path): most
+// text has none, and one test of it costs less than the three passes that rewrite it.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same characters as NOT_XML_CHAR
+const TEXT_TO_REWRITE = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+// Member names already checked against ELEMENT_NAME: output shapes repeat a few dozen names, so a
+// listing checks each once; bounded, so no output can grow it without limit.
+const checkedNames = new Set<string>();
+const MAX_CHECKED_NAMES = 1_000;
 
 /**
  * Renders `output` (undefined for actions without an output shape: see `queryOutputOf`) as the XML
@@ -57,16 +65,23 @@ export function formatQueryTimestamp(date: Date): string {
 /** Renders each defined member of a structure, in the object's own key order. */
 function renderMembers(structure: object, depth: number): string {
   let xml = '';
-  for (const [name, value] of Object.entries(structure)) {
-    xml += renderElement(name, value, depth + 1);
+  for (const name of Object.keys(structure)) {
+    xml += renderElement(name, (structure as Record<string, unknown>)[name], depth + 1);
   }
   return xml;
+}
+
+/** Throws unless `name` can be an element name (see ELEMENT_NAME). */
+function checkMemberName(name: string): void {
+  if (checkedNames.has(name)) return;
+  if (!ELEMENT_NAME.test(name)) throw new TypeError(`renderQueryResponse: invalid member name ${name}`);
+  if (checkedNames.size < MAX_CHECKED_NAMES) checkedNames.add(name);
 }
 
 /** Renders `<name>value</name>`, or nothing for undefined and null (AWS omits absent members). */
 function renderElement(name: string, value: unknown, depth: number): string {
   if (value === undefined || value === null) return '';
-  if (!ELEMENT_NAME.test(name)) throw new TypeError(`renderQueryResponse: invalid member name ${name}`);
+  checkMemberName(name);
   if (depth > MAX_DEPTH) throw new TypeError('renderQueryResponse: output nested too deeply (a cycle?)');
   const content =
     typeof value === 'string' && policyDocumentMembers.has(name)
@@ -95,7 +110,9 @@ function renderContent(value: unknown, depth: number): string {
       // Blobs (GetCredentialReport's Content) travel base64-encoded, as the SDK expects.
       if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
       if (Array.isArray(value)) {
-        return value.map((item: unknown) => renderElement('member', item, depth)).join('');
+        let xml = '';
+        for (const item of value as unknown[]) xml += renderElement('member', item, depth);
+        return xml;
       }
       if (value instanceof Map) return renderEntries([...value.entries()], depth);
       return renderMembers(value, depth);
@@ -125,5 +142,6 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
  * becomes `&#13;` because XML parsers (the SDK's included) otherwise normalise it to a line feed.
  */
 function xmlText(text: string): string {
+  if (!TEXT_TO_REWRITE.test(text)) return text;
   return escapeXml(text.replace(NOT_XML_CHAR, '\uFFFD')).replaceAll('\r', '&#13;');
 }
