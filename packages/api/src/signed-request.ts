@@ -72,7 +72,6 @@ export async function readSignedRequest(
     return fail('request.malformed-body', 'The request body is not valid UTF-8.');
   }
   const node = (c.env ?? {}) as NodeBindings;
-  const url = c.req.url;
   const headers: Record<string, string | readonly string[]> = {};
   if (node.incoming?.headersDistinct) {
     for (const [name, values] of Object.entries(node.incoming.headersDistinct)) {
@@ -90,13 +89,13 @@ export async function readSignedRequest(
   const origin: RequestOrigin = {
     ...(sourceIp ? { sourceIp } : {}),
     ...(userAgent ? { userAgent } : {}),
-    secureTransport: c.get('secureTransport') ?? url.startsWith('https:'),
+    secureTransport: c.get('secureTransport') ?? c.req.url.startsWith('https:'),
   };
   return ok({
     received: {
       method: c.req.method,
       // Node gives the target as sent; elsewhere the URL's path and query are the closest form.
-      url: node.incoming?.url ?? targetOf(url),
+      url: node.incoming?.url ?? targetOf(c.req.url),
       headers,
       body,
     },
