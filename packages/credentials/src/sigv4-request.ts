@@ -288,19 +288,13 @@ function buildClaim(
 /** Parses `YYYYMMDDTHHMMSSZ`, refusing dates that do not exist (e.g. February 30th). */
 export function parseAmzDate(value: string): Date | undefined {
   if (!AMZ_DATE.test(value)) return undefined;
-  // Every position read is a digit (checked just above): numbers without a capture array or substrings.
-  const at = (from: number, digits: number) => {
-    let n = 0;
-    for (let i = from; i < from + digits; i++) n = n * 10 + value.charCodeAt(i) - 48;
-    return n;
-  };
   const [year, month, day, hour, minute, second] = [
-    at(0, 4),
-    at(4, 2) - 1,
-    at(6, 2),
-    at(9, 2),
-    at(11, 2),
-    at(13, 2),
+    digitsAt(value, 0, 4),
+    digitsAt(value, 4, 2) - 1,
+    digitsAt(value, 6, 2),
+    digitsAt(value, 9, 2),
+    digitsAt(value, 11, 2),
+    digitsAt(value, 13, 2),
   ];
   const date = new Date(Date.UTC(year, month, day, hour, minute, second));
   // Date.UTC rolls over what does not exist (month 13, hour 24) and maps years 0-99 to 19xx:
@@ -313,6 +307,13 @@ export function parseAmzDate(value: string): Date | undefined {
     date.getUTCMinutes() === minute &&
     date.getUTCSeconds() === second;
   return exists ? date : undefined;
+}
+
+/** The number `count` decimal digits of `value` spell from `from` (positions the caller checked are digits). */
+function digitsAt(value: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
 }
 
 /** Formats an instant as SigV4's `YYYYMMDDTHHMMSSZ`. */

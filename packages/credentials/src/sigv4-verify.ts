@@ -190,27 +190,33 @@ function checkSignedHeaders(claim: SignatureClaim, request: ReadRequest): Failur
   return undefined;
 }
 
+const NO_TOKENS: readonly string[] = [];
+
 /**
  * A session token is required exactly for temporary keys and must be the key's own. It may come
  * as the `x-amz-security-token` header or `X-Amz-Security-Token` query parameter (never two
  * different ones).
  */
 function checkSessionToken(request: ReadRequest, secret: SigningSecret): Failure | undefined {
-  const invalid = fail('credentials.invalid-token', 'The security token included in the request is invalid.');
-  const presented = [
-    ...(request.headers.get('x-amz-security-token') ?? []),
-    ...(request.query.get('X-Amz-Security-Token') ?? []),
-  ];
+  const inHeader = request.headers.get('x-amz-security-token');
+  const inQuery = request.query.get('X-Amz-Security-Token');
+  // Most requests carry no token at all: nothing is built for them.
+  const presented =
+    inHeader === undefined && inQuery === undefined ? NO_TOKENS : [...(inHeader ?? []), ...(inQuery ?? [])];
   const token = presented[0];
-  if (presented.some((t) => t !== token)) return invalid;
-  if (!secret.temporary) return token === undefined ? undefined : invalid;
   if (token === undefined) {
-    return fail(
-      'credentials.invalid-token',
-      'Temporary credentials require the X-Amz-Security-Token of their session.',
-    );
+    return secret.temporary
+      ? fail(
+          'credentials.invalid-token',
+          'Temporary credentials require the X-Amz-Security-Token of their session.',
+        )
+      : undefined;
   }
-  return sessionTokenMatches(token, secret.sessionTokenHash) ? undefined : invalid;
+  const invalid = () =>
+    fail('credentials.invalid-token', 'The security token included in the request is invalid.');
+  if (presented.some((t) => t !== token)) return invalid();
+  if (!secret.temporary) return invalid();
+  return sessionTokenMatches(token, secret.sessionTokenHash) ? undefined : invalid();
 }
 
 /** A declared `x-amz-content-sha256` must be the SHA-256 of the body actually received. */
