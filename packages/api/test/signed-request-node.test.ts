@@ -74,7 +74,13 @@ async function send(
         response.on('data', (chunk) => {
           text += chunk;
         });
-        response.on('end', () => resolve(JSON.parse(text)));
+        response.on('end', () => {
+          try {
+            resolve(JSON.parse(text));
+          } catch {
+            resolve({ code: `HTTP ${response.statusCode}: ${text}` });
+          }
+        });
       },
     );
     outgoing.on('error', reject);
@@ -93,6 +99,11 @@ describe('readSignedRequest on the Node adapter', () => {
       body: '{"a":1}',
       shapes: { authorization: 'string', repeated: ['first', 'second'] },
     });
+  });
+
+  it('reads a header named like an Object.prototype member (constructor) as a plain header', async () => {
+    const answer = await send('{}', {}, (signed) => ({ ...signed, constructor: 'x' }));
+    expect(answer.code).toBe('ok');
   });
 
   it('refuses an Authorization header sent twice', async () => {
