@@ -44,7 +44,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 interface NodeBindings {
   incoming?: {
     url?: string;
-    headersDistinct?: Record<string, string[] | undefined>;
+    /** Header names and values as received, alternating. */
+    rawHeaders?: readonly string[];
   };
 }
 
@@ -72,11 +73,19 @@ export async function readSignedRequest(
     return fail('request.malformed-body', 'The request body is not valid UTF-8.');
   }
   const node = (c.env ?? {}) as NodeBindings;
-  const url = c.req.url;
-  const headers: Record<string, string | readonly string[]> = {};
-  if (node.incoming?.headersDistinct) {
-    for (const [name, values] of Object.entries(node.incoming.headersDistinct)) {
-      if (values) headers[name] = values.length === 1 ? (values[0] as string) : values;
+  // Null prototype, as Node's own header objects: a header named `constructor` is just a header.
+  const headers: Record<string, string | string[]> = Object.create(null);
+  const rawHeaders = node.incoming?.rawHeaders;
+  if (rawHeaders) {
+    // One pass over the headers as received (name, value, name, value…), what Node's
+    // headersDistinct would build first and this loop copy again: lowercased, repeats kept apart.
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = (rawHeaders[i] as string).toLowerCase();
+      const value = rawHeaders[i + 1] as string;
+      const seen = headers[name];
+      if (seen === undefined) headers[name] = value;
+      else if (typeof seen === 'string') headers[name] = [seen, value];
+      else seen.push(value);
     }
   } else {
     c.req.raw.headers.forEach((value, name) => {
@@ -90,13 +99,13 @@ export async function readSignedRequest(
   const origin: RequestOrigin = {
     ...(sourceIp ? { sourceIp } : {}),
     ...(userAgent ? { userAgent } : {}),
-    secureTransport: c.get('secureTransport') ?? url.startsWith('https:'),
+    secureTransport: c.get('secureTransport') ?? c.req.url.startsWith('https:'),
   };
   return ok({
     received: {
       method: c.req.method,
       // Node gives the target as sent; elsewhere the URL's path and query are the closest form.
-      url: node.incoming?.url ?? targetOf(url),
+      url: node.incoming?.url ?? targetOf(c.req.url),
       headers,
       body,
     },

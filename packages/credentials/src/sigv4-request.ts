@@ -62,7 +62,9 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const MAX_PRESIGN_SECONDS = 604_800;
 const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
-const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const AMZ_DATE = /^\d{8}T\d{6}Z$/;
+const SCOPE_DATE = /^\d{8}$/;
+const EXPIRES = /^[1-9]\d{0,5}$/;
 const ACCESS_KEY_ID = /^[A-Za-z0-9]{1,128}$/;
 const ABSOLUTE_FORM = /^[a-z][a-z0-9+.-]*:\/\/[^/?]*/i;
 
@@ -103,14 +105,15 @@ export function readRequest(request: ReceivedRequest): Result<ReadRequest> {
     else query.set(name, [value]);
   }
 
-  const headers = new Map<string, string[]>();
-  for (const [rawName, raw] of Object.entries(request.headers)) {
+  const headers = new Map<string, readonly string[]>();
+  for (const rawName of Object.keys(request.headers)) {
+    const raw = request.headers[rawName];
     if (raw === undefined) continue;
     const name = rawName.toLowerCase();
-    const list = headers.get(name) ?? [];
-    if (typeof raw === 'string') list.push(raw);
-    else list.push(...raw);
-    headers.set(name, list);
+    const list = headers.get(name);
+    // A name seen once (the usual case) keeps the received list as is: nothing here mutates it.
+    if (list === undefined) headers.set(name, typeof raw === 'string' ? [raw] : raw);
+    else headers.set(name, list.concat(raw));
   }
 
   return ok({
@@ -206,7 +209,7 @@ function readQueryClaim(request: ReadRequest): Result<SignatureClaim> {
   }
   const expires = values.get('X-Amz-Expires') ?? '';
   // Canonical decimal only: the signer re-serialises the number, so `060` could never verify.
-  if (!/^[1-9]\d{0,5}$/.test(expires) || Number(expires) > MAX_PRESIGN_SECONDS) {
+  if (!EXPIRES.test(expires) || Number(expires) > MAX_PRESIGN_SECONDS) {
     return incomplete(`X-Amz-Expires must be a whole number of seconds from 1 to ${MAX_PRESIGN_SECONDS}.`);
   }
   return buildClaim(
@@ -242,7 +245,7 @@ function buildClaim(
     );
   }
   if (!ACCESS_KEY_ID.test(accessKeyId)) return incomplete('Credential names a malformed access key id.');
-  if (!/^\d{8}$/.test(scopeDate)) return incomplete('Credential scope date must be YYYYMMDD.');
+  if (!SCOPE_DATE.test(scopeDate)) return incomplete('Credential scope date must be YYYYMMDD.');
   if (region === '' || service === '')
     return incomplete('Credential scope region and service must not be empty.');
   if (terminator !== 'aws4_request') {
@@ -250,10 +253,16 @@ function buildClaim(
   }
 
   const signedHeaders = signedHeaderList.split(';');
-  if (signedHeaders.some((name) => !HEADER_NAME.test(name))) {
-    return incomplete('SignedHeaders must be lowercase header names separated by semicolons.');
+  // Clients list SignedHeaders sorted, which also proves them distinct; only another order needs a set.
+  let sorted = true;
+  for (let i = 0; i < signedHeaders.length; i++) {
+    const name = signedHeaders[i] as string;
+    if (!HEADER_NAME.test(name)) {
+      return incomplete('SignedHeaders must be lowercase header names separated by semicolons.');
+    }
+    if (i > 0 && name <= (signedHeaders[i - 1] as string)) sorted = false;
   }
-  if (new Set(signedHeaders).size !== signedHeaders.length) {
+  if (!sorted && new Set(signedHeaders).size !== signedHeaders.length) {
     return incomplete('SignedHeaders lists a header twice.');
   }
   if (!SIGNATURE.test(signature)) return incomplete('Signature must be 64 lowercase hexadecimal characters.');
@@ -262,7 +271,7 @@ function buildClaim(
   if (signedAt === undefined)
     return incomplete('X-Amz-Date must be an ISO 8601 basic date-time: YYYYMMDDTHHMMSSZ.');
 
-  return ok({
+  const claim: SignatureClaim = {
     via,
     accessKeyId,
     scopeDate,
@@ -272,15 +281,21 @@ function buildClaim(
     signature,
     amzDate,
     signedAt,
-    ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
-  });
+  };
+  return ok(expiresInSeconds === undefined ? claim : { ...claim, expiresInSeconds });
 }
 
 /** Parses `YYYYMMDDTHHMMSSZ`, refusing dates that do not exist (e.g. February 30th). */
 export function parseAmzDate(value: string): Date | undefined {
-  const m = AMZ_DATE.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
+  if (!AMZ_DATE.test(value)) return undefined;
+  const [year, month, day, hour, minute, second] = [
+    digitsAt(value, 0, 4),
+    digitsAt(value, 4, 2) - 1,
+    digitsAt(value, 6, 2),
+    digitsAt(value, 9, 2),
+    digitsAt(value, 11, 2),
+    digitsAt(value, 13, 2),
+  ];
   const date = new Date(Date.UTC(year, month, day, hour, minute, second));
   // Date.UTC rolls over what does not exist (month 13, hour 24) and maps years 0-99 to 19xx:
   // reading every field back refuses those, without formatting the date again on every request.
@@ -292,6 +307,13 @@ export function parseAmzDate(value: string): Date | undefined {
     date.getUTCMinutes() === minute &&
     date.getUTCSeconds() === second;
   return exists ? date : undefined;
+}
+
+/** The number `count` decimal digits of `value` spell from `from` (positions the caller checked are digits). */
+function digitsAt(value: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) n = n * 10 + value.charCodeAt(i) - 48;
+  return n;
 }
 
 /** Formats an instant as SigV4's `YYYYMMDDTHHMMSSZ`. */

@@ -8,7 +8,20 @@ import { createHash } from 'node:crypto';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  ALGORITHM_IDENTIFIER,
+  ALGORITHM_QUERY_PARAM,
+  AMZ_DATE_HEADER,
+  AMZ_DATE_QUERY_PARAM,
+  CREDENTIAL_QUERY_PARAM,
+  createScope,
+  EXPIRES_QUERY_PARAM,
+  GENERATED_HEADERS,
+  getCanonicalHeaders,
+  getPayloadHash,
+  SIGNED_HEADERS_QUERY_PARAM,
+  SignatureV4,
+} from '@smithy/signature-v4';
 import { fixedLengthEqual } from './constant-time.ts';
 import { sessionTokenMatches } from './session-tokens.ts';
 import {
@@ -177,27 +190,33 @@ function checkSignedHeaders(claim: SignatureClaim, request: ReadRequest): Failur
   return undefined;
 }
 
+const NO_TOKENS: readonly string[] = [];
+
 /**
  * A session token is required exactly for temporary keys and must be the key's own. It may come
  * as the `x-amz-security-token` header or `X-Amz-Security-Token` query parameter (never two
  * different ones).
  */
 function checkSessionToken(request: ReadRequest, secret: SigningSecret): Failure | undefined {
-  const invalid = fail('credentials.invalid-token', 'The security token included in the request is invalid.');
-  const presented = [
-    ...(request.headers.get('x-amz-security-token') ?? []),
-    ...(request.query.get('X-Amz-Security-Token') ?? []),
-  ];
+  const inHeader = request.headers.get('x-amz-security-token');
+  const inQuery = request.query.get('X-Amz-Security-Token');
+  // Most requests carry no token at all: nothing is built for them.
+  const presented =
+    inHeader === undefined && inQuery === undefined ? NO_TOKENS : [...(inHeader ?? []), ...(inQuery ?? [])];
   const token = presented[0];
-  if (presented.some((t) => t !== token)) return invalid;
-  if (!secret.temporary) return token === undefined ? undefined : invalid;
   if (token === undefined) {
-    return fail(
-      'credentials.invalid-token',
-      'Temporary credentials require the X-Amz-Security-Token of their session.',
-    );
+    return secret.temporary
+      ? fail(
+          'credentials.invalid-token',
+          'Temporary credentials require the X-Amz-Security-Token of their session.',
+        )
+      : undefined;
   }
-  return sessionTokenMatches(token, secret.sessionTokenHash) ? undefined : invalid;
+  const invalid = () =>
+    fail('credentials.invalid-token', 'The security token included in the request is invalid.');
+  if (presented.some((t) => t !== token)) return invalid();
+  if (!secret.temporary) return invalid();
+  return sessionTokenMatches(token, secret.sessionTokenHash) ? undefined : invalid();
 }
 
 /** A declared `x-amz-content-sha256` must be the SHA-256 of the body actually received. */
@@ -232,10 +251,38 @@ function checkPayloadHash(request: ReadRequest, allowUnsignedPayload: boolean): 
 /** How many signers are kept between requests (one per key, region and service recently seen). */
 const KEPT_SIGNERS = 1_000;
 
+/**
+ * SignatureV4 with its own canonical request, string to sign and signed-header list within reach:
+ * the verifier has the client's date, scope and payload hash in hand, so it asks the signer for
+ * those pieces rather than `sign`/`presign`, which clone the request, re-format the date and
+ * rebuild the Authorization header only for the signature to be sliced back out. (A subclass is
+ * the only typed way to the protected methods.) Every canonical form is still smithy's.
+ */
+class VerifyingSigner extends SignatureV4 {
+  /** smithy's canonical request over exactly the given canonical headers and payload hash. */
+  canonicalRequestOf(
+    request: HttpRequest,
+    canonicalHeaders: Record<string, string>,
+    payloadHash: string,
+  ): string {
+    return this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
+  }
+
+  /** smithy's string to sign (algorithm, date, scope, hash of the canonical request). */
+  stringToSignOf(longDate: string, scope: string, canonicalRequest: string): Promise<string> {
+    return this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER);
+  }
+
+  /** smithy's SignedHeaders value for canonical headers (what `presign` puts in the query). */
+  signedHeaderListOf(canonicalHeaders: Record<string, string>): string {
+    return this.getCanonicalHeaderList(canonicalHeaders);
+  }
+}
+
 /** A signer and the secret it was built with. */
 interface KeptSigner {
   readonly secretAccessKey: string;
-  readonly signer: SignatureV4;
+  readonly signer: VerifyingSigner;
 }
 
 const signers = new Map<string, KeptSigner>();
@@ -245,13 +292,13 @@ const signers = new Map<string, KeptSigner>();
  * rather than per request. SECURITY: a kept signer is reused only with the very secret the key
  * store gave for this request; a different secret (a rotated or re-created key) builds a new one.
  */
-function signerFor(claim: SignatureClaim, secretAccessKey: string): SignatureV4 {
+function signerFor(claim: SignatureClaim, secretAccessKey: string): VerifyingSigner {
   const id = `${claim.accessKeyId}/${claim.region}/${claim.service}`;
   const kept = signers.get(id);
   if (kept?.secretAccessKey === secretAccessKey) return kept.signer;
   // No session token in the credentials: the signer would add it as a header or query parameter,
   // but the client's own token (signed or not) is already in the request as received.
-  const signer = new SignatureV4({
+  const signer = new VerifyingSigner({
     credentials: { accessKeyId: claim.accessKeyId, secretAccessKey },
     region: claim.region,
     service: claim.service,
@@ -265,16 +312,27 @@ function signerFor(claim: SignatureClaim, secretAccessKey: string): SignatureV4 
   return signer;
 }
 
-/** Recomputes the signature with @smithy/signature-v4 over exactly what the client signed. */
+/**
+ * Recomputes the signature with @smithy/signature-v4 over exactly what the client signed, as its
+ * `sign` (header) or `presign` (query) would: the same headers dropped and added, the same query
+ * parameters, smithy's canonical headers, payload hash, canonical request and string to sign, and
+ * the signature from its `sign(stringToSign)` with its signing-key cache.
+ */
 async function computeSignature(
   claim: SignatureClaim,
   request: ReadRequest,
   secretAccessKey: string,
 ): Promise<string> {
   // INVARIANT: the rebuilt request carries only the signed headers, so the signer's canonical
-  // header list is the client's SignedHeaders (x-amz-date the signer re-adds from signingDate).
+  // header list is the client's SignedHeaders. As smithy's prepareRequest does, the headers the
+  // signer generates itself (authorization, x-amz-date, date) are dropped; `sign` re-adds
+  // x-amz-date from the signing date, which is exactly the client's X-Amz-Date (parseAmzDate
+  // accepts only dates that read back field by field, so formatting signedAt gives amzDate again).
   const headers: Record<string, string> = {};
-  for (const name of claim.signedHeaders) headers[name] = headerValue(request, name) ?? '';
+  for (const name of claim.signedHeaders) {
+    if (!GENERATED_HEADERS.includes(name)) headers[name] = headerValue(request, name) ?? '';
+  }
+  if (claim.via === 'header') headers[AMZ_DATE_HEADER] = claim.amzDate;
   const query: Record<string, string | string[]> = {};
   for (const [name, values] of request.query) {
     if (claim.via === 'query' && PRESIGN_PARAMETERS.has(name)) continue;
@@ -291,22 +349,26 @@ async function computeSignature(
   });
 
   const signer = signerFor(claim, secretAccessKey);
-  // Listing the signed headers as signable overrides the signer's own skip list (e.g. user-agent)
-  // and as unhoistable keeps presign from moving x-amz-* headers into the query.
-  const signedHeaderSet = new Set(claim.signedHeaders);
-  const base = { signingDate: claim.signedAt, signingRegion: claim.region, signingService: claim.service };
-
+  // Listing the signed headers as signable overrides the signer's own skip list (e.g. user-agent).
+  const canonicalHeaders = getCanonicalHeaders(rebuilt, undefined, new Set(claim.signedHeaders));
+  // The scope's date is the day of X-Amz-Date (checkScope), as smithy derives it from the signing date.
+  const scope = createScope(claim.scopeDate, claim.region, claim.service);
   if (claim.via === 'query') {
-    const presigned = await signer.presign(rebuilt, {
-      ...base,
-      expiresIn: claim.expiresInSeconds ?? 0,
-      signableHeaders: signedHeaderSet,
-      unhoistableHeaders: signedHeaderSet,
-    });
-    const signature = presigned.query?.['X-Amz-Signature'];
-    return typeof signature === 'string' ? signature : '';
+    // What presign adds to the query (no session token: the credentials carry none).
+    query[ALGORITHM_QUERY_PARAM] = ALGORITHM_IDENTIFIER;
+    query[CREDENTIAL_QUERY_PARAM] = `${claim.accessKeyId}/${scope}`;
+    query[AMZ_DATE_QUERY_PARAM] = claim.amzDate;
+    query[EXPIRES_QUERY_PARAM] = (claim.expiresInSeconds ?? 0).toString(10);
+    query[SIGNED_HEADERS_QUERY_PARAM] = signer.signedHeaderListOf(canonicalHeaders);
   }
-  const signed = await signer.sign(rebuilt, { ...base, signableHeaders: signedHeaderSet });
-  const authorization = signed.headers.authorization ?? '';
-  return authorization.slice(authorization.lastIndexOf('Signature=') + 'Signature='.length);
+  // smithy's payload hash: a signed x-amz-content-sha256 as declared (checked against the body
+  // already), otherwise the body's SHA-256.
+  const payloadHash = await getPayloadHash(rebuilt, Sha256);
+  const canonicalRequest = signer.canonicalRequestOf(rebuilt, canonicalHeaders, payloadHash);
+  const stringToSign = await signer.stringToSignOf(claim.amzDate, scope, canonicalRequest);
+  return signer.sign(stringToSign, {
+    signingDate: claim.signedAt,
+    signingRegion: claim.region,
+    signingService: claim.service,
+  });
 }
