@@ -215,3 +215,42 @@ describe('a caller that changes while its call runs', () => {
     expect((await query(root, { Action: 'GetUser', UserName: 'made-by-grantee' })).status).toBe(200);
   });
 });
+
+describe('round trips of a role session', () => {
+  it('loads the account, sign-in standing and role of a session in one round trip after the session', async () => {
+    const assumer = await userKey('assumer');
+    await must(root, { Action: 'AttachUserPolicy', UserName: 'assumer', PolicyArn: iamPolicy });
+    await must(root, {
+      Action: 'CreateRole',
+      RoleName: 'session-reader',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${accountId}:root` }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+    });
+    await must(root, { Action: 'AttachRolePolicy', RoleName: 'session-reader', PolicyArn: iamPolicy });
+    const assumed = await platform.app.request(
+      await signedQueryRequest(assumer, 'sts', {
+        Action: 'AssumeRole',
+        RoleArn: `arn:aws:iam::${accountId}:role/session-reader`,
+        RoleSessionName: 'round-trips',
+      }),
+    );
+    const body = await assumed.text();
+    const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(body)?.[1] ?? '';
+    const session: SigningKey = {
+      accessKeyId: field('AccessKeyId'),
+      secretAccessKey: field('SecretAccessKey'),
+      sessionToken: field('SessionToken'),
+    };
+    expect(session.accessKeyId).toMatch(/^ASIA/);
+    // The first call records the session's last access; the measured one is an ordinary call.
+    await must(session, { Action: 'GetUser', UserName: 'seed-0' });
+    // The session (1); its account, sign-in standing and role together (2); GetUser's read (3).
+    expect(await measure(session, { Action: 'GetUser', UserName: 'seed-0' })).toMatchObject({
+      sequential: 3,
+    });
+  });
+});

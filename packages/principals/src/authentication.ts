@@ -283,9 +283,25 @@ async function sessionCaller(
   if (!(now.getTime() < Date.parse(session.expiration)))
     return fail('credentials.expired-token', EXPIRED_TOKEN);
   const binding = session.signInSession;
-  const [account, signInStands] = await Promise.all([
+  const subject = session.subject;
+  // A federated user stands on its issuer's permissions: the issuer is the principal to load.
+  const owner = subject.kind === 'federated-user' ? subject.issuer : subject;
+  const kind = owner.kind === 'role' ? 'role' : 'user';
+  // The account, the sign-in session and the principal (by the id the session was issued for: a
+  // role deleted and recreated under its name is another role) are independent reads: one round
+  // trip for all three, however the checks below then order their refusals.
+  const [account, signInStands, effective] = await Promise.all([
     getAccount(context.store, session.accountId),
     binding ? signInBindingStands(context.store, binding, now) : true,
+    owner.kind === 'root'
+      ? undefined
+      : loadEffectivePoliciesById(
+          context.store,
+          context.partition,
+          session.accountId,
+          kind,
+          owner.kind === 'role' ? owner.roleId : owner.userId,
+        ),
   ]);
   // INVARIANT: credentials minted from a sign-in session end when it ends (sign-out, revocation,
   // a password change), checked on every request they sign.
@@ -296,9 +312,6 @@ async function sessionCaller(
       `The account ${session.accountId} is ${account?.status ?? 'closed'}; its credentials are disabled.`,
     );
   }
-  const subject = session.subject;
-  // A federated user stands on its issuer's permissions: the issuer is the principal to load.
-  const owner = subject.kind === 'federated-user' ? subject.issuer : subject;
   if (owner.kind === 'root') {
     return ok(
       subject.kind === 'federated-user'
@@ -306,18 +319,7 @@ async function sessionCaller(
         : rootCaller(context.partition, session.accountId, context.now, session, request),
     );
   }
-  const kind = owner.kind === 'role' ? 'role' : 'user';
-  const name = owner.kind === 'role' ? owner.roleName : owner.userName;
-  const expectedId = owner.kind === 'role' ? owner.roleId : owner.userId;
-  const effective = await loadEffectivePolicies(
-    context.store,
-    context.partition,
-    session.accountId,
-    kind,
-    name,
-  );
-  if (!effective || effective.principal.id !== expectedId)
-    return fail('credentials.unknown-key', INVALID_TOKEN);
+  if (!effective) return fail('credentials.unknown-key', INVALID_TOKEN);
   // INVARIANT: what a deactivated user got from GetSessionToken ends with the user's activation.
   if (effective.principal.active === false) return fail('credentials.inactive', INVALID_TOKEN);
   if (subject.kind === 'federated-user')
