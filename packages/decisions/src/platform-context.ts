@@ -112,7 +112,9 @@ export function platformContext(input: {
           tags: [],
         },
   );
-  const sessionFacts = session && signInSessionFacts({ ...session, issuedAt: session.authTime });
+  const sessionFacts =
+    session &&
+    signInSessionFacts({ issuedAt: session.authTime, authTime: session.authTime, mfa: session.mfa });
   return (now, resourceAccount, resourceTags) => {
     const keys = Object.assign(clockContextKeys(now), principalKeys);
     if (sessionFacts) Object.assign(keys, sessionContextKeys(sessionFacts, now));

@@ -461,16 +461,11 @@ export function decisionRouteSpecs(deps: DecisionsAppDependencies): RouteSpec[] 
       async handle(c, { caller }) {
         // Every decision route is signed: no caller here would be a mounting bug, refused closed.
         if (!caller) return failureResponse(c, NO_CALLER, 'rest');
-        // Parameters and query are read only by the services that take them (a question takes neither).
         const ask = () =>
           service(caller, {
             body: c.get('body'),
-            get params() {
-              return pathParams(c, row);
-            },
-            get query() {
-              return c.req.query();
-            },
+            params: pathParams(c, row),
+            query: c.req.query(),
             requestId: c.get('requestId'),
           });
         const result = await (row.question
