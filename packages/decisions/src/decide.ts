@@ -12,7 +12,13 @@ import type { DecisionLogRecord, TrackedPrincipal } from '@palisade/store';
 import { answerVisibility, questionContext } from './answer-visibility.ts';
 import type { Asking } from './asking.ts';
 import type { DecisionRequest } from './decision-request.ts';
-import { type DecisionResult, decisionOnly, explainedResult, platformDenial } from './decision-result.ts';
+import {
+  type DecidingSession,
+  type DecisionResult,
+  decisionOnly,
+  explainedResult,
+  platformDenial,
+} from './decision-result.ts';
 import type { SampleDecision } from './decision-sampling.ts';
 import { judgeSubject } from './judge-subject.ts';
 import type { LoadSubject, SubjectRefusal, SubjectTarget } from './load-subject.ts';
@@ -144,23 +150,24 @@ function withDecidingSession(result: DecisionResult, subject: Subject, deciding:
   const live = subject.sessions;
   const record = live?.[deciding];
   if (!live || !record) return result;
-  return {
-    ...result,
-    explanation: {
-      ...result.explanation,
-      session: {
-        issuedAt: record.issuedAt,
-        expiration: record.expiration,
-        ...(record.sourceIdentity !== undefined ? { sourceIdentity: record.sourceIdentity } : {}),
-        liveSessions: live.length,
-      },
-      ...(live.length > 1
-        ? {
-            message: `${live.length} live sessions carry this ARN; this is the most restrictive of their answers, from the session issued at ${record.issuedAt}.`,
-          }
-        : {}),
-    },
+  const session: DecidingSession = {
+    issuedAt: record.issuedAt,
+    expiration: record.expiration,
+    ...(record.sourceIdentity !== undefined ? { sourceIdentity: record.sourceIdentity } : {}),
+    liveSessions: live.length,
   };
+  // Object.assign, not `{ ...result, … }`: V8 (Node 20) copies a spread object through a slow path.
+  const explanation = Object.assign(
+    {},
+    result.explanation,
+    live.length > 1
+      ? {
+          session,
+          message: `${live.length} live sessions carry this ARN; this is the most restrictive of their answers, from the session issued at ${record.issuedAt}.`,
+        }
+      : { session },
+  );
+  return Object.assign({}, result, { explanation });
 }
 
 /** Hears a question judged about a user or role: its use of `service` (the action's prefix). */

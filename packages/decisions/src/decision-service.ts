@@ -78,7 +78,7 @@ export function createDecisionService(deps: DecisionDependencies): DecisionServi
       if (!parsed.success) return validationFailure(parsed.error);
       const log: DecisionLogRecord[] = [];
       const result = await decide(caller, parsed.data, requestId, 0, log);
-      await writeSampledDecisions(deps.store, log);
+      if (log.length > 0) await writeSampledDecisions(deps.store, log);
       return result;
     },
     async authorizeBatch(caller, body, requestId) {

@@ -65,6 +65,7 @@ export function createSubjectLoader(deps: {
   readonly now: () => Date;
 }): LoadSubject {
   const { cache } = deps;
+  const subjects = new WeakMap<PrincipalBundle, Subject>();
   const loadedOrRefused = (
     state: AccountDecisionState | undefined,
     subject: Subject,
@@ -100,19 +101,43 @@ export function createSubjectLoader(deps: {
     if (state?.status !== 'active') return ok(REFUSED_INACTIVE);
     if (!principal.found || (principal.effective && principal.effective.principal.arn !== ref.arn))
       return fail('entity.not-found', `The principal ${ref.arn} does not exist.`);
+    const subject =
+      session === undefined && principal.effective
+        ? principalSubject(ref, principal)
+        : buildSubject(ref, principal, session);
+    return ok({ loaded: true, subject, state, resource: bundle });
+  };
+
+  /**
+   * The subject of a stored user or role asked about by ARN, built once per loaded bundle: every
+   * input is the bundle's (a reload, which any stamped change causes, is a new bundle), the ARN
+   * asked for equals the bundle's (checked before), and the clock is read per question.
+   */
+  function principalSubject(ref: PrincipalRef, principal: PrincipalBundle): Subject {
+    let subject = subjects.get(principal);
+    if (subject?.arn !== ref.arn) {
+      subject = buildSubject(ref, principal, undefined);
+      subjects.set(principal, subject);
+    }
+    return subject;
+  }
+
+  function buildSubject(
+    ref: PrincipalRef,
+    principal: PrincipalBundle,
+    session: SessionFacts | undefined,
+  ): Subject {
+    const keys = platformContext({
+      principal: principal.effective?.principal,
+      principalArn: ref.arn,
+      principalAccount: ref.accountId,
+      session,
+    });
     const evaluator = policyEvaluator(ref.arn, principal.compiled, (question) =>
-      platformContext({
-        principal: principal.effective?.principal,
-        principalArn: ref.arn,
-        principalAccount: ref.accountId,
-        resourceAccount: arnAccount(question.resource),
-        resourceTags: question.resourceTags,
-        session,
-        now: deps.now(),
-      }),
+      keys(deps.now(), arnAccount(question.resource), question.resourceTags),
     );
     const id = principal.effective?.principal.id;
-    const subject: Subject = {
+    return {
       arn: ref.arn,
       accountId: ref.accountId,
       evaluators: [evaluator],
@@ -120,8 +145,7 @@ export function createSubjectLoader(deps: {
         ? { tracked: { accountId: ref.accountId, kind: ref.kind === 'user' ? 'USER' : 'ROLE', id } }
         : {}),
     };
-    return ok({ loaded: true, subject, state, resource: bundle });
-  };
+  }
 
   /**
    * Every live session carrying a role session's ARN (as of the pinned clock, whatever TTL has not

@@ -6,10 +6,12 @@
 
 import type { ContextInput } from '@palisade/policy';
 import {
+  clockContextKeys,
   contextPrincipalOf,
   type EffectivePolicies,
   originContextKeys,
-  principalContextKeys,
+  principalKeysOf,
+  sessionContextKeys,
   signInSessionFacts,
 } from '@palisade/principals';
 import type { Tag } from '@palisade/store';
@@ -78,22 +80,30 @@ export function callerContext(
   return { accepted, ignored };
 }
 
-/** The platform's own context keys for one decision (the one builder's principal and session keys). */
+/** The platform's keys for one question: the clock, and the resource's account and registered tags. */
+export type SubjectKeys = (
+  now: Date,
+  resourceAccount: string | undefined,
+  resourceTags: readonly Tag[] | undefined,
+) => Record<string, string | string[]>;
+
+/**
+ * The platform's own context keys for a subject's decisions (the one builder's principal and
+ * session keys): the principal's are built here once, the clock's and the resource's per question.
+ */
 export function platformContext(input: {
   readonly principal: EffectivePolicies['principal'] | undefined;
   readonly principalArn: string;
   readonly principalAccount: string;
-  readonly resourceAccount: string | undefined;
-  /** Tags of the registered resource; undefined when the resource is not registered. */
-  readonly resourceTags: readonly Tag[] | undefined;
   readonly session: SessionFacts | undefined;
-  readonly now: Date;
-}): Record<string, string | string[]> {
-  const { principal, now, session } = input;
-  const keys = principalContextKeys({
-    now,
-    principal: principal
-      ? { ...contextPrincipalOf(principal), arn: input.principalArn, accountId: input.principalAccount }
+}): SubjectKeys {
+  const { principal, session } = input;
+  const principalKeys = principalKeysOf(
+    principal
+      ? Object.assign(contextPrincipalOf(principal), {
+          arn: input.principalArn,
+          accountId: input.principalAccount,
+        })
       : {
           arn: input.principalArn,
           accountId: input.principalAccount,
@@ -101,11 +111,15 @@ export function platformContext(input: {
           userId: input.principalAccount,
           tags: [],
         },
-    ...(session ? { session: signInSessionFacts({ ...session, issuedAt: session.authTime }) } : {}),
-  });
-  if (input.resourceAccount) keys['aws:ResourceAccount'] = input.resourceAccount;
-  if (input.resourceTags) {
-    for (const tag of input.resourceTags) keys[`aws:ResourceTag/${tag.Key}`] = tag.Value;
-  }
-  return keys;
+  );
+  const sessionFacts =
+    session &&
+    signInSessionFacts({ issuedAt: session.authTime, authTime: session.authTime, mfa: session.mfa });
+  return (now, resourceAccount, resourceTags) => {
+    const keys = Object.assign(clockContextKeys(now), principalKeys);
+    if (sessionFacts) Object.assign(keys, sessionContextKeys(sessionFacts, now));
+    if (resourceAccount) keys['aws:ResourceAccount'] = resourceAccount;
+    for (const tag of resourceTags ?? []) keys[`aws:ResourceTag/${tag.Key}`] = tag.Value;
+    return keys;
+  };
 }

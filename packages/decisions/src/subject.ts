@@ -5,6 +5,7 @@
  */
 
 import {
+  type AuthorizationRequest,
   type ContextInput,
   type Explanation,
   evaluate,
@@ -50,6 +51,8 @@ export interface Subject {
   readonly tracked?: TrackedPrincipal;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** The platform's own keys about a principal for one question (see platform-context.ts). */
 export type PlatformKeys = (question: SubjectQuestion) => Record<string, string | string[]>;
 
@@ -59,19 +62,19 @@ export function policyEvaluator(
   compiled: PrincipalPolicies,
   platformKeys: PlatformKeys,
 ): SubjectEvaluator {
-  return (question) =>
-    evaluate(
-      {
-        principal,
-        action: question.action,
-        resource: question.resource,
-        ...(question.resourceAccount !== undefined ? { resourceAccount: question.resourceAccount } : {}),
-        ...(question.anyResource ? { anyResource: true } : {}),
-        context: { ...question.context, ...platformKeys(question) },
-      },
-      compiled,
-      question.resourcePolicies,
-    );
+  return (question) => {
+    // Object.assign and plain members, not `{ ...a, ...b }` or `...(x ? {…} : {})`: V8 (Node 20)
+    // copies spread sources through a slow path, about ten times the cost on every decision.
+    const request: Mutable<AuthorizationRequest> = {
+      principal,
+      action: question.action,
+      resource: question.resource,
+      context: Object.assign({}, question.context, platformKeys(question)),
+    };
+    if (question.resourceAccount !== undefined) request.resourceAccount = question.resourceAccount;
+    if (question.anyResource) request.anyResource = true;
+    return evaluate(request, compiled, question.resourcePolicies);
+  };
 }
 
 /**
@@ -81,23 +84,15 @@ export function policyEvaluator(
 export function sessionEvaluator(facts: CallerFacts): SubjectEvaluator {
   return (question) => {
     const resourceAccount = question.resourceAccount ?? arnAccount(question.resource);
+    const context: Record<string, string | string[]> = Object.assign({}, question.context as never);
+    for (const tag of question.resourceTags ?? []) context[`aws:ResourceTag/${tag.Key}`] = tag.Value;
     return facts.evaluate({
       action: question.action,
       resource: question.resource,
       ...(resourceAccount ? { resourceAccount } : {}),
       ...(question.anyResource ? { anyResource: true } : {}),
-      context: {
-        ...(question.context as Record<string, string | string[]>),
-        ...resourceTagKeys(question.resourceTags),
-      },
+      context,
       resourcePolicies: question.resourcePolicies,
     });
   };
-}
-
-/** `aws:ResourceTag/<key>` for a registered resource's tags. */
-function resourceTagKeys(tags: DecisionResourceTags): Record<string, string> {
-  const keys: Record<string, string> = {};
-  for (const tag of tags ?? []) keys[`aws:ResourceTag/${tag.Key}`] = tag.Value;
-  return keys;
 }

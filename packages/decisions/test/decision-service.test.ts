@@ -188,3 +188,75 @@ describe('bad questions', () => {
     });
   });
 });
+
+describe('a warm subject reused across questions', () => {
+  // The subject (its evaluator and the principal's own keys) is built once per loaded bundle; these
+  // fail if it keeps anything a question or a reload must change.
+  it('reads the clock for each question, not once per loaded principal', async () => {
+    await run('CreateUser', { UserName: 'clocked' });
+    await run('PutUserPolicy', {
+      UserName: 'clocked',
+      PolicyName: 'until',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'docs:Read',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } },
+      }),
+    });
+    let now = new Date('2029-12-31T23:59:59Z');
+    const { decisions, cache } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => now,
+      clock: () => 0,
+    });
+    const decide = async () => {
+      const result = await decisions.authorize(
+        operator,
+        { ...question(), principal: `arn:aws:iam::${A}:user/clocked` },
+        'req',
+      );
+      return result.ok ? result.value.decision : result.code;
+    };
+    expect(await decide()).toBe('allowed');
+    now = new Date('2030-01-01T00:00:01Z');
+    expect(await decide()).toBe('implicitDeny');
+    expect(cache.stats.compiles).toBe(1);
+  });
+
+  it('follows a changed principal tag once the window ends', async () => {
+    await run('CreateUser', { UserName: 'tagged', Tags: [{ Key: 'team', Value: 'docs' }] });
+    await run('PutUserPolicy', {
+      UserName: 'tagged',
+      PolicyName: 'team',
+      PolicyDocument: policy({
+        Effect: 'Allow',
+        Action: 'docs:Read',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/team': 'docs' } },
+      }),
+    });
+    let elapsed = 0;
+    const { decisions } = createDecisions({
+      store,
+      partition: 'aws',
+      now: () => new Date(),
+      clock: () => elapsed,
+      revalidateAfterMs: 100,
+    });
+    const decide = async () => {
+      const result = await decisions.authorize(
+        operator,
+        { ...question(), principal: `arn:aws:iam::${A}:user/tagged` },
+        'req',
+      );
+      return result.ok ? result.value.decision : result.code;
+    };
+    expect(await decide()).toBe('allowed');
+    expect(await decide()).toBe('allowed');
+    await run('TagUser', { UserName: 'tagged', Tags: [{ Key: 'team', Value: 'billing' }] });
+    elapsed += 100;
+    expect(await decide()).toBe('implicitDeny');
+  });
+});

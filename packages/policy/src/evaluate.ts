@@ -204,15 +204,19 @@ function addDerivedKeys(
   principal: RequestPrincipal,
   resourceAccount: string | undefined,
 ): void {
-  const add = (key: string, value: string | undefined) => {
-    if (value !== undefined && !context.has(key)) context.set(key, [value]);
-  };
-  add('aws:principalaccount', principal.account);
+  addAbsent(context, 'aws:principalaccount', principal.account);
   if (principal.kind === 'user' || principal.kind === 'role' || principal.kind === 'root') {
-    add('aws:principalarn', principal.id);
+    addAbsent(context, 'aws:principalarn', principal.id);
   }
-  if (principal.kind === 'user') add('aws:username', principal.id.slice(principal.id.lastIndexOf('/') + 1));
-  add('aws:resourceaccount', resourceAccount);
+  if (principal.kind === 'user')
+    addAbsent(context, 'aws:username', principal.id.slice(principal.id.lastIndexOf('/') + 1));
+  addAbsent(context, 'aws:resourceaccount', resourceAccount);
+}
+
+// Module-level helpers, not per-request closures: a named closure is an allocation on every
+// decision (and, where esbuild keeps names as tsx does, a defineProperty call too).
+function addAbsent(context: Map<string, readonly string[]>, key: string, value: string | undefined): void {
+  if (value !== undefined && !context.has(key)) context.set(key, [value]);
 }
 
 /** A statement that applied to the request, with how its principal matched. */
@@ -246,14 +250,15 @@ function matchStatements(
 ): RequestMatches {
   const missing: string[] = [];
   const hasBoundary = principalPolicies.boundary !== undefined;
-  const layer = (compiled: CompiledLayer) => matchLayer(compiled, request, hasBoundary, missing);
+  const { boundary, session } = principalPolicies;
+  const { resource } = resourcePolicies;
   return {
-    identity: layer(principalPolicies.identity),
-    boundary: principalPolicies.boundary && layer(principalPolicies.boundary),
-    session: principalPolicies.session && layer(principalPolicies.session),
-    resource: resourcePolicies.resource && layer(resourcePolicies.resource),
-    scps: principalPolicies.scps.map(layer),
-    rcps: resourcePolicies.rcps.map(layer),
+    identity: matchLayer(principalPolicies.identity, request, hasBoundary, missing),
+    boundary: boundary && matchLayer(boundary, request, hasBoundary, missing),
+    session: session && matchLayer(session, request, hasBoundary, missing),
+    resource: resource && matchLayer(resource, request, hasBoundary, missing),
+    scps: principalPolicies.scps.map((l) => matchLayer(l, request, hasBoundary, missing)),
+    rcps: resourcePolicies.rcps.map((l) => matchLayer(l, request, hasBoundary, missing)),
     missingContextKeys: missing,
   };
 }
@@ -540,17 +545,12 @@ function explain(
 ): Explanation {
   const decision = decisionFor(reason);
   const matchedStatements: StatementRef[] = [];
-  const collect = (l: LayerMatches | undefined) => {
-    if (l === undefined) return;
-    for (const d of l.denies) matchedStatements.push(d.statement.ref);
-    for (const a of l.allows) matchedStatements.push(a.statement.ref);
-  };
-  for (const l of m.scps) collect(l);
-  for (const l of m.rcps) collect(l);
-  collect(m.resource);
-  collect(m.identity);
-  collect(m.boundary);
-  collect(m.session);
+  for (const l of m.scps) collectMatches(l, matchedStatements);
+  for (const l of m.rcps) collectMatches(l, matchedStatements);
+  collectMatches(m.resource, matchedStatements);
+  collectMatches(m.identity, matchedStatements);
+  collectMatches(m.boundary, matchedStatements);
+  collectMatches(m.session, matchedStatements);
   const policyErrors =
     principalPolicies.errors.length + resourcePolicies.errors.length === 0
       ? principalPolicies.errors
@@ -567,6 +567,13 @@ function explain(
     missingContextKeys: m.missingContextKeys,
     policyErrors,
   };
+}
+
+/** Adds a layer's applying statements to `out`, denies first. */
+function collectMatches(l: LayerMatches | undefined, out: StatementRef[]): void {
+  if (l === undefined) return;
+  for (const d of l.denies) out.push(d.statement.ref);
+  for (const a of l.allows) out.push(a.statement.ref);
 }
 
 function failedEvaluation(error: unknown): Explanation {

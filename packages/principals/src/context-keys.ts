@@ -69,31 +69,50 @@ export function principalContextKeys(input: {
   readonly session?: ContextSession;
 }): Record<string, string | string[]> {
   const { now, principal, session } = input;
-  const epochSeconds = Math.floor(now.getTime() / 1000);
-  const keys: Record<string, string | string[]> = {
+  const keys = clockContextKeys(now);
+  if (principal) Object.assign(keys, principalKeysOf(principal));
+  if (session) Object.assign(keys, sessionContextKeys(session, now));
+  return keys;
+}
+
+/** `aws:CurrentTime` and `aws:EpochTime`. */
+export function clockContextKeys(now: Date): Record<string, string | string[]> {
+  return {
     'aws:CurrentTime': now.toISOString(),
-    'aws:EpochTime': String(epochSeconds),
+    'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
   };
-  if (principal) {
-    keys['aws:PrincipalArn'] = principal.arn;
-    keys['aws:PrincipalAccount'] = principal.accountId;
-    keys['aws:PrincipalType'] = principal.type;
-    keys['aws:PrincipalIsAWSService'] = 'false';
-    keys['aws:userid'] = principal.userId;
-    if (principal.userName !== undefined) keys['aws:username'] = principal.userName;
-    for (const tag of principal.tags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
-    if (principal.tags.length) keys['aws:PrincipalTagKeys'] = principal.tags.map((t) => t.Key);
+}
+
+/**
+ * The principal's own keys, which do not change with the clock (the decision service builds them
+ * once per loaded principal, not once per question).
+ */
+export function principalKeysOf(principal: ContextPrincipal): Record<string, string | string[]> {
+  const keys: Record<string, string | string[]> = {
+    'aws:PrincipalArn': principal.arn,
+    'aws:PrincipalAccount': principal.accountId,
+    'aws:PrincipalType': principal.type,
+    'aws:PrincipalIsAWSService': 'false',
+    'aws:userid': principal.userId,
+  };
+  if (principal.userName !== undefined) keys['aws:username'] = principal.userName;
+  for (const tag of principal.tags) keys[`aws:PrincipalTag/${tag.Key}`] = tag.Value;
+  if (principal.tags.length) keys['aws:PrincipalTagKeys'] = principal.tags.map((t) => t.Key);
+  return keys;
+}
+
+/** The session's keys at `now` (MFA state and age, issue time, source identity, provider). */
+export function sessionContextKeys(session: ContextSession, now: Date): Record<string, string> {
+  const keys: Record<string, string> = {
+    'aws:MultiFactorAuthPresent': session.mfaAuthenticatedAt === undefined ? 'false' : 'true',
+  };
+  if (session.mfaAuthenticatedAt !== undefined) {
+    const age = Math.floor((now.getTime() - Date.parse(session.mfaAuthenticatedAt)) / 1000);
+    keys['aws:MultiFactorAuthAge'] = String(Math.max(0, age));
   }
-  if (session) {
-    keys['aws:MultiFactorAuthPresent'] = session.mfaAuthenticatedAt === undefined ? 'false' : 'true';
-    if (session.mfaAuthenticatedAt !== undefined) {
-      const age = Math.floor((now.getTime() - Date.parse(session.mfaAuthenticatedAt)) / 1000);
-      keys['aws:MultiFactorAuthAge'] = String(Math.max(0, age));
-    }
-    keys['aws:TokenIssueTime'] = session.issuedAt;
-    if (session.sourceIdentity !== undefined) keys['aws:SourceIdentity'] = session.sourceIdentity;
-    if (session.federatedProvider !== undefined) keys['aws:FederatedProvider'] = session.federatedProvider;
-  }
+  keys['aws:TokenIssueTime'] = session.issuedAt;
+  if (session.sourceIdentity !== undefined) keys['aws:SourceIdentity'] = session.sourceIdentity;
+  if (session.federatedProvider !== undefined) keys['aws:FederatedProvider'] = session.federatedProvider;
   return keys;
 }
 
@@ -108,11 +127,12 @@ export function contextKeys(input: {
   readonly session?: ContextSession;
   readonly action?: { readonly name: string; readonly facts: RequestFacts };
 }): Record<string, string | string[]> {
-  return {
-    ...(input.action ? actionContext(input.action.name, input.action.facts) : {}),
-    ...originContextKeys(input.origin),
-    ...principalContextKeys(input),
-  };
+  // Object.assign, not spreads: V8 (Node 20) copies a second spread source through a slow path.
+  return Object.assign(
+    input.action ? actionContext(input.action.name, input.action.facts) : {},
+    originContextKeys(input.origin),
+    principalContextKeys(input),
+  );
 }
 
 /** The condition-key facts of an STS session record (temporary credentials). */

@@ -461,16 +461,15 @@ export function decisionRouteSpecs(deps: DecisionsAppDependencies): RouteSpec[] 
       async handle(c, { caller }) {
         // Every decision route is signed: no caller here would be a mounting bug, refused closed.
         if (!caller) return failureResponse(c, NO_CALLER, 'rest');
-        const ask = () =>
-          service(caller, {
-            body: c.get('body'),
-            params: pathParams(c, row),
-            query: c.req.query(),
-            requestId: c.get('requestId'),
-          });
+        const input = {
+          body: c.get('body'),
+          params: pathParams(c, row),
+          query: c.req.query(),
+          requestId: c.get('requestId'),
+        };
         const result = await (row.question
-          ? ask()
-          : runAsChange(c, 'decisions', operation, caller, ask, {
+          ? service(caller, input)
+          : runAsChange(c, 'decisions', operation, caller, () => service(caller, input), {
               requestParameters: () => decisionRequestParameters(c, row),
             }));
         if (!result.ok) return failureResponse(c, result, 'rest');

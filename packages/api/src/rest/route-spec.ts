@@ -188,18 +188,23 @@ function bodySchemaOf(spec: RouteSpec): unknown {
   return spec.refusesBody ? NO_FIELDS() : undefined;
 }
 
+/** A route's input schemas, looked up once (on the route's first request) instead of on every one. */
+interface InputSchemas {
+  readonly params: unknown;
+  readonly query: unknown;
+  readonly body: unknown;
+}
+
 /** Reads the route's parameters, query and body through its declared schemas. */
-function routeInput(c: Context<RestEnv>, spec: RouteSpec): Result<RouteInput> {
-  const request = spec.route().request;
+function routeInput(c: Context<RestEnv>, spec: RouteSpec, schemas: InputSchemas): Result<RouteInput> {
   const body = c.get('body');
-  const bodySchema = bodySchemaOf(spec);
-  if (bodySchema !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+  if (schemas.body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     return fail('request.invalid', 'The request body must be a JSON object.');
   }
   // Parameters and query are read only for a route that validates them (the decision routes do not).
-  const params = parsePart(request?.params, () => c.req.param());
+  const params = parsePart(schemas.params, () => c.req.param());
   if (!params.ok) return params;
-  const query = parsePart(request?.query, () => {
+  const query = parsePart(schemas.query, () => {
     const repeated = new Set(spec.repeatedQuery ?? []);
     return Object.fromEntries(
       Object.entries(c.req.queries()).map(([name, values]) => [
@@ -209,7 +214,7 @@ function routeInput(c: Context<RestEnv>, spec: RouteSpec): Result<RouteInput> {
     );
   });
   if (!query.ok) return query;
-  const parsedBody = parsePart(bodySchema, () => body);
+  const parsedBody = parsePart(schemas.body, () => body);
   if (!parsedBody.ok) return parsedBody;
   return ok({ caller: c.get('caller'), params: params.value, query: query.value, body: parsedBody.value });
 }
@@ -242,8 +247,15 @@ export function mountRoutes(
   const methodsByPath = new Map<string, { path: string; methods: string[] }>();
   for (const spec of specs) {
     const served = spec.servedAt ?? honoPath(spec.path);
+    const schemas = once(
+      (): InputSchemas => ({
+        params: spec.route().request?.params,
+        query: spec.route().request?.query,
+        body: bodySchemaOf(spec),
+      }),
+    );
     const serveRoute: MiddlewareHandler<RestEnv> = async function serveRoute(c) {
-      const input = routeInput(c, spec);
+      const input = routeInput(c, spec, schemas());
       if (!input.ok) return failureResponse(c, input, 'rest');
       return spec.handle(c, input.value);
     };
