@@ -48,7 +48,6 @@ import type { RequestOrigin } from './context-keys.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
 import {
   type EffectivePolicies,
-  loadEffectivePolicies,
   loadEffectivePoliciesById,
 } from './effective-policies.ts';
 import { signInBindingStands } from './sign-in-standing.ts';
