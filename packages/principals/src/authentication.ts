@@ -46,10 +46,7 @@ import {
 import { holdWritesUntilConfirmed } from './confirmed-operations.ts';
 import type { RequestOrigin } from './context-keys.ts';
 import type { CachedCredential, CredentialCache } from './credential-cache.ts';
-import {
-  type EffectivePolicies,
-  loadEffectivePoliciesById,
-} from './effective-policies.ts';
+import { type EffectivePolicies, loadEffectivePoliciesById } from './effective-policies.ts';
 import { signInBindingStands } from './sign-in-standing.ts';
 
 /** What authentication needs. */
