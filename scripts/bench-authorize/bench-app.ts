@@ -2,6 +2,7 @@
  * The set-up both authorize profiles share: DynamoDB Local, a table, the platform (for set-up), the
  * authorize function's app with the reference routes, and the reader account's question.
  */
+import { Session } from 'node:inspector/promises';
 import { createStoreContext, ensureTable, systemChangeOrigin } from '@palisade/store';
 import type { Hono } from 'hono';
 import { createAuthorizeFunction } from '../../functions/wiring/authorize-function.ts';
@@ -33,14 +34,7 @@ export async function withBenchApp(
   const dynamo = await startDynamoDbLocal();
   try {
     await ensureTable(createStoreContext({ tableName, endpoint: dynamo.endpoint }));
-    const config = {
-      tableName,
-      dynamodbEndpoint: dynamo.endpoint,
-      operatorAccessKeyId: BENCH_OPERATOR.accessKeyId,
-      operatorSecretAccessKey: BENCH_OPERATOR.secretAccessKey,
-      masterKey: Buffer.alloc(32, 5).toString('base64'),
-      partition: 'aws',
-    };
+    const config = benchConfig(tableName, dynamo.endpoint, BENCH_OPERATOR);
     const platform = createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));
     const app = createAuthorizeFunction(config, () => {});
     addReferenceRoutes(app, BENCH_OPERATOR, platform.decisions.decisions);
@@ -49,4 +43,29 @@ export async function withBenchApp(
   } finally {
     await dynamo.stop();
   }
+}
+
+/** The platform configuration the authorize benches run with: a fixed master key, the `aws` partition. */
+export function benchConfig(
+  tableName: string,
+  endpoint: string,
+  operator: { readonly accessKeyId: string; readonly secretAccessKey: string },
+) {
+  return {
+    tableName,
+    dynamodbEndpoint: endpoint,
+    operatorAccessKeyId: operator.accessKeyId,
+    operatorSecretAccessKey: operator.secretAccessKey,
+    masterKey: Buffer.alloc(32, 5).toString('base64'),
+    partition: 'aws',
+  };
+}
+
+/** An inspector session with the CPU profiler enabled at a 50 µs sampling interval. */
+export async function profilerSession(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  return session;
 }

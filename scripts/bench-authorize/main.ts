@@ -21,6 +21,7 @@ import { createPlatform } from '../../functions/wiring/platform.ts';
 import { type Credentials, signJsonRequest } from '../../packages/decisions/test/support/signed-client.ts';
 import { createUserWithPolicy } from '../../test/fixtures/user-with-policy.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
+import { benchConfig } from './bench-app.ts';
 import {
   attachRequestCounter,
   question as docQuestion,
@@ -143,14 +144,7 @@ async function main() {
   };
   const tableName = `bench-authorize-${Date.now()}`;
   await ensureTable(createStoreContext({ tableName, endpoint: dynamo.endpoint }));
-  const config = {
-    tableName,
-    dynamodbEndpoint: dynamo.endpoint,
-    operatorAccessKeyId: operator.accessKeyId,
-    operatorSecretAccessKey: operator.secretAccessKey,
-    masterKey: Buffer.alloc(32, 5).toString('base64'),
-    partition: 'aws',
-  };
+  const config = benchConfig(tableName, dynamo.endpoint, operator);
   // The whole platform sets up accounts and answers in-process questions; HTTP load goes to the
   // authorize function's app as it ships (functions/authorize.ts), with the no-op route beside it.
   const newPlatform = () => createPlatform(config, () => {}, undefined, systemChangeOrigin('BenchSetUp'));

@@ -9,14 +9,13 @@
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { signJsonRequest } from '../../packages/decisions/test/support/signed-client.ts';
 import { summariseProfile } from '../bench-iam/profile-summary.ts';
-import { BENCH_OPERATOR as operator, withBenchApp } from './bench-app.ts';
+import { BENCH_OPERATOR as operator, profilerSession, withBenchApp } from './bench-app.ts';
 
 const run = promisify(execFile);
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
@@ -45,10 +44,7 @@ await withBenchApp('bench-authorize-profile-http', async ({ app, reader, body })
       headers: await signJsonRequest(base, reader, 'POST', '/v1/authorize', body),
     },
   ];
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  const session = await profilerSession();
   const rows: string[] = [];
   for (const scenario of scenarios) {
     const url = new URL(scenario.path, base).toString();

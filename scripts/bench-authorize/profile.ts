@@ -6,10 +6,9 @@
  * (the profile files are written next to BENCH_PROFILE, default /tmp/authorize).
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { signedJsonRequest } from '../../test/fixtures/signed-requests.ts';
 import { summariseProfile } from '../bench-iam/profile-summary.ts';
-import { BENCH_OPERATOR as operator, withBenchApp } from './bench-app.ts';
+import { BENCH_OPERATOR as operator, profilerSession, withBenchApp } from './bench-app.ts';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5_000);
 const PROFILE = process.env.BENCH_PROFILE ?? '/tmp/authorize';
@@ -35,10 +34,7 @@ await withBenchApp('bench-authorize-profile', async ({ app, reader, body }) => {
     { name: 'authorize (operator)', make: () => copies(operator, '/v1/authorize') },
     { name: 'authorize (tenant user)', make: () => copies(reader, '/v1/authorize') },
   ];
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
+  const session = await profilerSession();
   const rows: string[] = [];
   for (const scenario of scenarios) {
     const next = await scenario.make();

@@ -3,11 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { verifySigV4 } from '@palisade/credentials';
 import { ok } from '@palisade/failures';
-import { Hash } from '@smithy/hash-node';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signJsonRequest } from '../../decisions/test/support/signed-client.ts';
 import { readSignedRequest } from '../src/signed-request.ts';
 
 const KEY = { accessKeyId: 'AKIANODEPATH00000001', secretAccessKey: 'node-path-secret' };
@@ -48,27 +46,11 @@ async function send(
   signedHeaders: Record<string, string>,
   sent: (signed: Record<string, string>) => Record<string, string | string[]>,
 ): Promise<{ code: string; body?: string }> {
-  const signer = new SignatureV4({
-    credentials: KEY,
-    region: 'us-east-1',
-    service: 'palisade',
-    sha256: Hash.bind(null, 'sha256'),
-    applyChecksum: true,
-  });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: '127.0.0.1',
-      port,
-      path: '/v1/echo',
-      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json', ...signedHeaders },
-      body,
-    }),
-  );
+  const url = new URL(`http://127.0.0.1:${port}`);
+  const signed = await signJsonRequest(url, KEY, 'POST', '/v1/echo', body, new Date(), signedHeaders);
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: '127.0.0.1', port, method: 'POST', path: '/v1/echo', headers: sent(signed.headers) },
+      { host: '127.0.0.1', port, method: 'POST', path: '/v1/echo', headers: sent(signed) },
       (response) => {
         let text = '';
         response.on('data', (chunk) => {

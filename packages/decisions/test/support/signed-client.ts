@@ -30,6 +30,7 @@ export async function signJsonRequest(
   path: string,
   text: string,
   signingDate: Date = new Date(),
+  signedHeaders: Readonly<Record<string, string>> = {},
 ): Promise<Record<string, string>> {
   const [pathname, search] = path.split('?') as [string, string | undefined];
   const query: Record<string, string> = {};
@@ -49,7 +50,7 @@ export async function signJsonRequest(
       ...(url.port ? { port: Number(url.port) } : {}),
       path: pathname,
       query,
-      headers: { host: url.host, 'content-type': 'application/json' },
+      headers: { host: url.host, 'content-type': 'application/json', ...signedHeaders },
       body: text,
     }),
     { signingDate },
