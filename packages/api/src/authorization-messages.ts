@@ -4,7 +4,7 @@
  * AccessDenied that carries them, as AWS does ("Encoded authorization failure message: …").
  */
 import type { DeniedRequest, Failure } from '@palisade/failures';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 
 /** Seals a denial's facts (only DecodeAuthorizationMessage opens them); undefined: nothing to append. */
 export type SealAuthorizationMessage = (denied: DeniedRequest) => string | undefined;
@@ -13,14 +13,6 @@ declare module 'hono' {
   interface ContextVariableMap {
     sealAuthorizationMessage?: SealAuthorizationMessage;
   }
-}
-
-/** Makes `seal` available to the error responses of the request. */
-export function authorizationMessages(seal: SealAuthorizationMessage): MiddlewareHandler {
-  return async function authorizationMessages(c, next) {
-    c.set('sealAuthorizationMessage', seal);
-    await next();
-  };
 }
 
 /** A failure's message, with the encoded authorization message appended when it is a denial that has one. */

@@ -3,9 +3,9 @@
  * the one error mapper). Interfaces (REST, AWS Query) mount onto it.
  */
 import { isPlatformUnavailableError } from '@palisade/failures';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { accessLog, type LogSink } from './access-log.ts';
-import { authorizationMessages, type SealAuthorizationMessage } from './authorization-messages.ts';
+import type { SealAuthorizationMessage } from './authorization-messages.ts';
 import { clientAddress, type TrustedProxy } from './client-address.ts';
 import {
   internalErrorResponse,
@@ -13,7 +13,7 @@ import {
   type Protocol,
   unavailableErrorResponse,
 } from './error-responses.ts';
-import { type RecordRefusal, refusalAudit } from './refusal-audit.ts';
+import type { RecordRefusal } from './refusal-audit.ts';
 import { requestId } from './request-id.ts';
 
 /** Result of probing the table. */
@@ -50,8 +50,8 @@ export function createPlatformApp(deps: PlatformDependencies): Hono {
   app.use(requestId());
   app.use(clientAddress(deps.trustedProxy));
   app.use(accessLog(deps.log));
-  if (deps.recordRefusal) app.use(refusalAudit(deps.recordRefusal));
-  if (deps.sealAuthorizationMessage) app.use(authorizationMessages(deps.sealAuthorizationMessage));
+  const services = platformServices(deps);
+  if (services) app.use(services);
 
   app.get('/healthz', async (c) => {
     const health = await deps.checkHealth();
@@ -86,4 +86,19 @@ export function createPlatformApp(deps: PlatformDependencies): Hono {
     return response;
   });
   return app;
+}
+
+/**
+ * Hands the deployment's optional per-request services to every request in one step: the refusal
+ * audit (read by the interfaces' runAsChange) and the sealer of AccessDenied messages (read by the
+ * error responses). Absent both, no middleware at all.
+ */
+function platformServices(deps: PlatformDependencies): MiddlewareHandler | undefined {
+  const { recordRefusal, sealAuthorizationMessage } = deps;
+  if (!recordRefusal && !sealAuthorizationMessage) return undefined;
+  return function platformServices(c, next) {
+    if (recordRefusal) c.set('recordRefusal', recordRefusal);
+    if (sealAuthorizationMessage) c.set('sealAuthorizationMessage', sealAuthorizationMessage);
+    return next();
+  };
 }

@@ -1,8 +1,9 @@
 import { type DeniedRequest, fail } from '@palisade/failures';
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { authorizationMessages, type SealAuthorizationMessage } from '../src/authorization-messages.ts';
+import type { SealAuthorizationMessage } from '../src/authorization-messages.ts';
 import { failureResponse } from '../src/error-responses.ts';
+import { createPlatformApp } from '../src/platform-app.ts';
 
 const denied: DeniedRequest = {
   accountId: '123456789012',
@@ -18,8 +19,11 @@ const MESSAGE = 'User: arn:aws:iam::123456789012:user/dana is not authorized to 
 
 /** An app answering one failure over REST and Query, with `seal` as the platform's sealer when given. */
 function appWith(seal: SealAuthorizationMessage | undefined, failure: Parameters<typeof failureResponse>[1]) {
-  const app = new Hono();
-  if (seal) app.use(authorizationMessages(seal));
+  const app = createPlatformApp({
+    checkHealth: async () => ({ ok: true }),
+    log: () => {},
+    ...(seal ? { sealAuthorizationMessage: seal } : {}),
+  });
   app.get('/rest', (c) => failureResponse(c, failure, 'rest'));
   app.get('/query', (c) => failureResponse(c, failure, 'aws-query'));
   return app;
