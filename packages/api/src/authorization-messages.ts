@@ -17,9 +17,10 @@ declare module 'hono' {
 
 /** Makes `seal` available to the error responses of the request. */
 export function authorizationMessages(seal: SealAuthorizationMessage): MiddlewareHandler {
-  return async function authorizationMessages(c, next) {
+  // Not async: nothing to do after the request (see clientAddress).
+  return function authorizationMessages(c, next) {
     c.set('sealAuthorizationMessage', seal);
-    await next();
+    return next();
   };
 }
 

@@ -16,8 +16,9 @@ declare module 'hono' {
 
 /** Makes `record` available to the interfaces' runAsChange for the request. */
 export function refusalAudit(record: RecordRefusal): MiddlewareHandler {
-  return async function refusalAudit(c, next) {
+  // Not async: nothing to do after the request (see clientAddress).
+  return function refusalAudit(c, next) {
     c.set('recordRefusal', record);
-    await next();
+    return next();
   };
 }
