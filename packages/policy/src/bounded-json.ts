@@ -25,6 +25,10 @@ export function parseBoundedJson(text: string, maxDepth: number = MAX_JSON_DEPTH
 
 /** True when brackets outside strings nest deeper than `maxDepth` (malformed text is left to the parser). */
 function jsonDepthExceeds(text: string, maxDepth: number): boolean {
+  // Nesting past `maxDepth` needs more than `maxDepth` opening brackets somewhere in the text: when
+  // there are not that many (a decision question has a handful), the character scan below is
+  // skipped. Counting them by indexOf is native and far quicker than the scan.
+  if (openingBracketsAtMost(text, maxDepth)) return false;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -43,4 +47,16 @@ function jsonDepthExceeds(text: string, maxDepth: number): boolean {
     }
   }
   return false;
+}
+
+/** True when `text` holds at most `limit` opening brackets (`[` or `{`), in strings or not. */
+function openingBracketsAtMost(text: string, limit: number): boolean {
+  let count = 0;
+  for (let at = text.indexOf('{'); at !== -1; at = text.indexOf('{', at + 1)) {
+    if (++count > limit) return false;
+  }
+  for (let at = text.indexOf('['); at !== -1; at = text.indexOf('[', at + 1)) {
+    if (++count > limit) return false;
+  }
+  return true;
 }

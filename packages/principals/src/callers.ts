@@ -138,15 +138,28 @@ function readsPlatformPolicy(partition: string, action: string, resource: string
   return /^iam:(Get|List)/i.test(action) && parsePolicyArn(partition, resource)?.scope === 'platform';
 }
 
+/** A caller's request context: every key at the time it is asked, and the one key read alone. */
+interface CallerContext {
+  /** The context keys of the caller's every request at `now` (the one builder's). */
+  readonly at: (now: Date) => Record<string, string | string[]>;
+  /** `aws:RequestedRegion` as `at` gives it, without building the other keys. */
+  readonly requestedRegion: string | undefined;
+}
+
 /** The context keys of a caller's every request, at the time it is asked (the one builder's). */
 function callerContextOf(
   principal: ContextPrincipal,
   session: StsSessionRecord | undefined,
   request: CallerRequest,
-): (now: Date) => Record<string, string | string[]> {
+): CallerContext {
   const sessionFacts = session ? stsSessionFacts(session) : request.session;
   const origin = request.origin ?? {};
-  return (now) => contextKeys({ now, origin, principal, ...(sessionFacts ? { session: sessionFacts } : {}) });
+  return {
+    at: (now) => contextKeys({ now, origin, principal, ...(sessionFacts ? { session: sessionFacts } : {}) }),
+    // INVARIANT: only the origin gives aws:RequestedRegion (originContextKeys); principal and
+    // session keys never name it.
+    requestedRegion: origin.requestedRegion,
+  };
 }
 
 /**
@@ -349,18 +362,16 @@ function engineFacts(input: {
   now: () => Date;
   session?: StsSessionRecord;
   principalTags: readonly Tag[];
-  contextOf: (now: Date) => Record<string, string | string[]>;
+  contextOf: CallerContext;
 }): CallerFacts {
   return {
     principalArn: input.principalArn,
     userId: input.userId,
     ...(input.session ? { session: input.session } : {}),
     principalTags: input.principalTags,
-    requestContext: (request) => ({ ...input.contextOf(input.now()), ...request.context }),
-    requestedRegion: () => {
-      const region = input.contextOf(input.now())['aws:RequestedRegion'];
-      return typeof region === 'string' ? region : undefined;
-    },
+    requestContext: (request) => ({ ...input.contextOf.at(input.now()), ...request.context }),
+    // Asked on every decision about a user or role (access advisor): no whole context built for it.
+    requestedRegion: () => input.contextOf.requestedRegion,
     evaluate: (request) =>
       evaluate(
         {
@@ -369,7 +380,7 @@ function engineFacts(input: {
           resource: request.resource,
           ...(request.resourceAccount ? { resourceAccount: request.resourceAccount } : {}),
           ...(request.anyResource ? { anyResource: true } : {}),
-          context: { ...input.contextOf(input.now()), ...request.context },
+          context: { ...input.contextOf.at(input.now()), ...request.context },
         },
         input.compiled,
         request.resourcePolicies,
