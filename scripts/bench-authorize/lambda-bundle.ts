@@ -84,6 +84,14 @@ export function bundleHandler(handler: string): Promise<BuiltBundle> {
   return bundle({ file: `${handler.replace(/\.[^.]+$/, '')}.ts` }, deployment.bundle);
 }
 
+/** Writes a deployed handler's bundle into `directory` as it ships; the entry file's path. */
+export async function writeHandlerBundle(handler: string, directory: string): Promise<string> {
+  const { contents } = await bundleHandler(handler);
+  const entry = join(directory, 'authorize.mjs');
+  await writeFile(entry, contents);
+  return entry;
+}
+
 function sourceName(input: string): string {
   const modules = input.lastIndexOf('node_modules/');
   if (modules < 0) return input.split('/').slice(0, 2).join('/');
