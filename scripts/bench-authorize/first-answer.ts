@@ -4,8 +4,8 @@
  * The shipped bundle (built as lambda-bundle.ts builds it) is imported outside the repository and
  * its handler invoked with an API Gateway (HTTP API) event signed by the bench account's reader, so
  * the first answer pays every lazy load and lookup the common path needs. BENCH_FIRST_ANSWER_RUNS
- * rounds (default 15); BENCH_FIRST_ANSWER_COMPARE names an earlier bundle's folder (as this script
- * leaves it with BENCH_FIRST_ANSWER_KEEP) to measure beside it, interleaved round by round.
+ * rounds (default 15); BENCH_FIRST_ANSWER_COMPARE names an earlier bundle's entry file (in a folder
+ * this script leaves with BENCH_FIRST_ANSWER_KEEP=1) to measure beside it, interleaved round by round.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -105,7 +105,7 @@ try {
   if (compare) {
     bundles.push({
       name: `compare: ${compare}`,
-      entry: join(compare, 'authorize.mjs'),
+      entry: compare,
       init: [],
       answer: [],
       perf: [],
