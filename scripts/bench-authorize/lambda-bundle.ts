@@ -222,6 +222,26 @@ function phasesScript(file: string): string {
   ].join('');
 }
 
+/**
+ * Runs the phase split of one import in a fresh process. Node 20's experimental vm modules crash
+ * (SIGSEGV) now and then on a split bundle, before printing anything; such a run is repeated,
+ * up to three times (the crash is the harness's, not the bundle's: a plain import never crashes).
+ */
+async function phasesRun(file: string, directory: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        ['--no-warnings', '--experimental-vm-modules', '--input-type=module', '-e', phasesScript(file)],
+        { env: ENV, cwd: directory },
+      );
+      return stdout;
+    } catch (error) {
+      if (attempt >= 3 || (error as { signal?: string }).signal !== 'SIGSEGV') throw error;
+    }
+  }
+}
+
 /** A reference point's bundle (by its name in REFERENCES), built with the handlers' options. */
 export function bundleReference(name: string): Promise<BuiltBundle> {
   const reference = REFERENCES.find((r) => r.name === name);
@@ -285,18 +305,8 @@ export async function measureLambdaBundles(
         initMs[i]?.push(wall as number);
         initCpuMs[i]?.push(cpu as number);
         if (!phases) continue;
-        const split = await run(
-          process.execPath,
-          [
-            '--no-warnings',
-            '--experimental-vm-modules',
-            '--input-type=module',
-            '-e',
-            phasesScript(files[i] as string),
-          ],
-          { env: ENV, cwd: directory },
-        );
-        const times = (split.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+        const split = await phasesRun(files[i] as string, directory);
+        const times = (split.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
         for (const [p, phase] of PHASES.entries()) phaseCpuMs[i]?.[phase].push(times[p] ?? Number.NaN);
       }
     }
