@@ -201,45 +201,37 @@ const PHASES: readonly Phase[] = ['compile', 'link', 'evaluate'];
 
 /**
  * The same import done by hand with node:vm's SourceTextModule, so each phase can be timed: parse
- * and compile the entry, link (the Node built-ins and the chunks it imports statically, each
- * loaded, a chunk compiled and evaluated, and wrapped; chunks as SourceTextModules of their own
- * crash Node 20 here), evaluate (module bodies and whatever they run, e.g. building the app).
- * Prints the three CPU times.
+ * and compile (the entry and the chunks it imports statically), link (the Node built-ins it
+ * imports, each loaded and wrapped), evaluate (module bodies and whatever they run, e.g. building
+ * the app). Prints the three CPU times.
  */
 function phasesScript(file: string): string {
   const url = JSON.stringify(pathToFileURL(file).href);
   return [
-    "import vm from 'node:vm';import {readFileSync} from 'node:fs';",
-    `const src=readFileSync(${JSON.stringify(file)},'utf8');`,
+    "import vm from 'node:vm';import {readFileSync} from 'node:fs';import {fileURLToPath} from 'node:url';",
     'const cpu=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};',
-    `const c0=cpu();const m=new vm.SourceTextModule(src,{identifier:${url},initializeImportMeta(meta){meta.url=${url}},`,
+    // The built-ins' wrappers are kept: one collected before evaluation crashes Node 20 (SIGSEGV).
+    'let compile=0;const modules=new Map();const kept=[];',
+    'const load=(url)=>{let m=modules.get(url);if(m)return m;const src=readFileSync(fileURLToPath(url),"utf8");',
+    'const c=cpu();m=new vm.SourceTextModule(src,{identifier:url,initializeImportMeta(meta){meta.url=url},',
     // A chunk imported dynamically during evaluation loads as a plain import.
-    `importModuleDynamically:(spec)=>import(spec.startsWith('.')?new URL(spec,${url}).href:spec)});`,
-    'const c1=cpu();',
-    `await m.link(async(spec)=>{const ns=await import(spec.startsWith('.')?new URL(spec,${url}).href:spec);const keys=Object.keys(ns);`,
-    'const s=new vm.SyntheticModule(keys,function(){for(const k of keys)this.setExport(k,ns[k])});await s.link(()=>{});return s});',
-    'const c2=cpu();await m.evaluate();const c3=cpu();console.log(c1-c0,c2-c1,c3-c2);',
+    'importModuleDynamically:(spec)=>import(spec.startsWith(".")?new URL(spec,url).href:spec)});compile+=cpu()-c;modules.set(url,m);return m};',
+    `const c0=cpu();const m=load(${url});const c1=cpu();`,
+    'await m.link(async(spec,referrer)=>{if(spec.startsWith("."))return load(new URL(spec,referrer.identifier).href);',
+    'const ns=await import(spec);const keys=Object.keys(ns);',
+    'const s=new vm.SyntheticModule(keys,function(){for(const k of keys)this.setExport(k,ns[k])});await s.link(()=>{});kept.push(s);return s});',
+    'const c2=cpu();await m.evaluate();const c3=cpu();console.log(compile,c2-c1-(compile-(c1-c0)),c3-c2,kept.length);',
   ].join('');
 }
 
-/**
- * Runs the phase split of one import in a fresh process. Node 20's experimental vm modules crash
- * (SIGSEGV) now and then on a split bundle, before printing anything; such a run is repeated,
- * up to three times (the crash is the harness's, not the bundle's: a plain import never crashes).
- */
+/** Runs the phase split of one import in a fresh process; its output. */
 async function phasesRun(file: string, directory: string): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const { stdout } = await run(
-        process.execPath,
-        ['--no-warnings', '--experimental-vm-modules', '--input-type=module', '-e', phasesScript(file)],
-        { env: ENV, cwd: directory },
-      );
-      return stdout;
-    } catch (error) {
-      if (attempt >= 3 || (error as { signal?: string }).signal !== 'SIGSEGV') throw error;
-    }
-  }
+  const { stdout } = await run(
+    process.execPath,
+    ['--no-warnings', '--experimental-vm-modules', '--input-type=module', '-e', phasesScript(file)],
+    { env: ENV, cwd: directory },
+  );
+  return stdout;
 }
 
 /** A reference point's bundle (by its name in REFERENCES), built with the handlers' options. */
@@ -384,7 +376,7 @@ function phaseReport(bundles: readonly BundleMeasurement[], reference: BundleMea
   };
   return [
     '\nModule initialisation by phase, CPU ms: median (difference from the DynamoDB document client alone)\n',
-    '| bundle | compile (V8 parses the entry) | link (its Node built-ins and static chunks) | evaluate (module bodies, app construction) |',
+    '| bundle | compile (V8 parses the bundle: entry and static chunks) | link (its Node built-ins) | evaluate (module bodies, app construction) |',
     '|---|---:|---:|---:|',
     ...bundles
       .filter((b) => b.phasesCpuMs)
