@@ -51,6 +51,7 @@ export default $config({
       // A migration checkpoints as it goes: one cut short by the limit resumes on the next invocation.
       timeout: '15 minutes',
       nodejs: {
+        splitting: migrationDeployment.bundle.splitting,
         esbuild: {
           external: [...migrationDeployment.bundle.external],
           mainFields: [...migrationDeployment.bundle.mainFields],
@@ -76,7 +77,10 @@ export default $config({
         architecture: 'arm64',
         memory: '1024 MB',
         timeout: '15 seconds',
-        nodejs: { esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] } },
+        nodejs: {
+          splitting: bundle.splitting,
+          esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] },
+        },
         link: [table, ...secrets],
         // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
         environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},

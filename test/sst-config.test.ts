@@ -16,6 +16,7 @@ interface Recorded {
     handler: string;
     link: unknown[];
     esbuild: unknown;
+    splitting: unknown;
     timeout: string;
     dependsOn: unknown[];
     self: { name: string; nodes: { function: { lastModified: string } } };
@@ -77,7 +78,7 @@ function installStandIns(): void {
           handler: string;
           link: unknown[];
           timeout: string;
-          nodejs?: { esbuild?: unknown };
+          nodejs?: { esbuild?: unknown; splitting?: unknown };
           transform?: { function?: (args: object, opts: { dependsOn?: unknown[] }, name: string) => void };
         },
       ) {
@@ -92,6 +93,7 @@ function installStandIns(): void {
           handler: args.handler,
           link: args.link,
           esbuild: args.nodejs?.esbuild,
+          splitting: args.nodejs?.splitting,
           timeout: args.timeout,
           dependsOn: lambdaOptions.dependsOn ?? [],
           self: this,
@@ -247,6 +249,7 @@ describe('sst.config.ts', () => {
         external: deployment?.bundle.external,
         mainFields: deployment?.bundle.mainFields,
       });
+      expect(fn.splitting).toBe(deployment?.bundle.splitting);
     }
   });
 

@@ -9,6 +9,8 @@ export interface BundleOptions {
   /** Packages left out of the bundle: the Lambda runtime provides them. */
   readonly external: readonly string[];
   readonly mainFields: readonly string[];
+  /** Code only imported dynamically goes into chunks that load on first use, not at start-up (SST's `nodejs.splitting`). */
+  readonly splitting: boolean;
 }
 
 /** One handler's routes and bundling. */
@@ -23,9 +25,12 @@ export interface HandlerDeployment {
  * over node_modules), from its ES module builds, which tree-shake to about half the CommonJS size.
  * Left out: the credential providers the SDK's default chain imports only when the environment
  * holds no credentials, which never happens in Lambda; off Lambda the runtime's SDK v3 has them.
+ * Split: what the code imports only dynamically (jose, for sign-in access tokens; the SDK's event
+ * streams, which DynamoDB never uses) is neither read nor compiled at start-up.
  */
 const BUNDLE: BundleOptions = {
   mainFields: ['module', 'main'],
+  splitting: true,
   external: [
     '@aws-sdk/credential-provider-http',
     '@aws-sdk/credential-provider-ini',
@@ -36,6 +41,9 @@ const BUNDLE: BundleOptions = {
     '@aws-sdk/nested-clients',
     '@aws-sdk/token-providers',
     '@smithy/credential-provider-imds',
+    // Imported (dynamically) only by the SDK's browser user-agent parser, which a Node bundle
+    // tree-shakes away; split, esbuild would still ship it as an unused 35 KB chunk.
+    'bowser',
   ],
 };
 

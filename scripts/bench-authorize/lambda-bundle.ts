@@ -6,9 +6,9 @@
  * time, which a shared machine's other load disturbs far less (the figure the targets use).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
@@ -20,7 +20,10 @@ const run = promisify(execFile);
 export interface BundleMeasurement {
   /** The SST handler name, or the reference's name. */
   readonly handler: string;
+  /** All its files: what ships. */
   readonly bytes: number;
+  /** The entry and the chunks it imports statically (the rest loads on first use). */
+  readonly bytesAtStart: number;
   /** The same entry with nothing left out, for reference. */
   readonly bytesSelfContained: number;
   /** Wall time of the import, per run. */
@@ -36,12 +39,25 @@ export interface BundleMeasurement {
 /** Where a bundle's code comes from: a file, or source text (the reference bundles). */
 type Entry = { readonly file: string } | { readonly source: string };
 
-/** A bundle's code, its largest contributors and esbuild's metafile. */
-interface BuiltBundle {
+/** One file of a bundle, by its path relative to the bundle's folder. */
+interface BundleFile {
+  readonly path: string;
   readonly contents: Uint8Array;
+}
+
+/** A bundle's code (the entry first, then the chunks code splitting made), its largest contributors and esbuild's metafile. */
+interface BuiltBundle {
+  readonly files: readonly BundleFile[];
+  /** All its files: what ships. */
+  readonly bytes: number;
+  /** The entry and the chunks it imports statically: what an import loads and compiles. */
+  readonly bytesAtStart: number;
   readonly largest: BundleMeasurement['largest'];
   readonly metafile: Metafile;
 }
+
+/** Where esbuild places a split bundle's files (never written: `write` is false). */
+const OUT_DIR = join(tmpdir(), 'palisade-bundle-out');
 
 async function bundle(entry: Entry, options: BundleOptions): Promise<BuiltBundle> {
   const result = await build({
@@ -54,6 +70,16 @@ async function bundle(entry: Entry, options: BundleOptions): Promise<BuiltBundle
     format: 'esm',
     target: 'node20',
     write: false,
+    // Split: what is only imported dynamically goes into chunks loaded on first use, not at start-up.
+    ...(options.splitting
+      ? {
+          splitting: true,
+          outdir: OUT_DIR,
+          entryNames: '[name]',
+          chunkNames: 'chunks/[name]-[hash]',
+          outExtension: { '.js': '.mjs' },
+        }
+      : {}),
     external: [...options.external],
     mainFields: [...options.mainFields],
     // Some CommonJS dependencies call require(); in an ESM bundle that needs a real require.
@@ -61,8 +87,28 @@ async function bundle(entry: Entry, options: BundleOptions): Promise<BuiltBundle
     logLevel: 'silent',
     metafile: true,
   });
-  const file = result.outputFiles[0];
-  if (!file) throw new Error('esbuild produced no output');
+  const outputs = Object.entries(result.metafile.outputs);
+  const entryOutput = outputs.find(([, output]) => output.entryPoint !== undefined)?.[0] ?? outputs[0]?.[0];
+  const isEntry = (path: string) =>
+    !options.splitting || (entryOutput !== undefined && resolve(entryOutput) === path);
+  // The entry first, named as the import expects it.
+  const files = result.outputFiles
+    .map((file) => ({
+      path: isEntry(file.path) ? 'entry.mjs' : relative(OUT_DIR, file.path),
+      contents: file.contents,
+    }))
+    .sort((a, b) => Number(b.path === 'entry.mjs') - Number(a.path === 'entry.mjs'));
+  if (files[0]?.path !== 'entry.mjs') throw new Error('esbuild produced no entry');
+  const atStart = new Set<string>();
+  const visit = (output: string | undefined) => {
+    if (output === undefined || atStart.has(output)) return;
+    atStart.add(output);
+    for (const i of result.metafile.outputs[output]?.imports ?? []) {
+      if (!i.external && i.kind === 'import-statement') visit(i.path);
+    }
+  };
+  visit(entryOutput);
+  const sizeOf = ([, output]: (typeof outputs)[number]) => output.bytes;
   const bySource = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
@@ -74,7 +120,16 @@ async function bundle(entry: Entry, options: BundleOptions): Promise<BuiltBundle
     .map(([name, bytes]) => ({ name, bytes }))
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 5);
-  return { contents: file.contents, largest, metafile: result.metafile };
+  return {
+    files,
+    bytes: outputs.map(sizeOf).reduce((a, b) => a + b, 0),
+    bytesAtStart: outputs
+      .filter(([name]) => atStart.has(name))
+      .map(sizeOf)
+      .reduce((a, b) => a + b, 0),
+    largest,
+    metafile: result.metafile,
+  };
 }
 
 /** A deployed handler's bundle as it ships, with esbuild's metafile (the bytes each input left in it). */
@@ -82,6 +137,22 @@ export function bundleHandler(handler: string): Promise<BuiltBundle> {
   const deployment = handlerDeployments[handler];
   if (!deployment) throw new Error(`${handler} is not in functions/wiring/deployment.ts`);
   return bundle({ file: `${handler.replace(/\.[^.]+$/, '')}.ts` }, deployment.bundle);
+}
+
+/** Writes a deployed handler's bundle into `directory` as it ships; the entry file's path. */
+export async function writeHandlerBundle(handler: string, directory: string): Promise<string> {
+  return writeBundle(await bundleHandler(handler), directory);
+}
+
+/** Writes a bundle's files into `directory`; the entry file's path. */
+async function writeBundle(built: Pick<BuiltBundle, 'files'>, directory: string): Promise<string> {
+  for (const file of built.files) {
+    await mkdir(dirname(join(directory, file.path)), { recursive: true });
+    await writeFile(join(directory, file.path), file.contents);
+  }
+  const [entry] = built.files;
+  if (!entry) throw new Error('a bundle without files');
+  return join(directory, entry.path);
 }
 
 function sourceName(input: string): string {
@@ -130,28 +201,48 @@ const PHASES: readonly Phase[] = ['compile', 'link', 'evaluate'];
 
 /**
  * The same import done by hand with node:vm's SourceTextModule, so each phase can be timed: parse
- * and compile, link (the Node built-ins it imports, each loaded and wrapped), evaluate (module
- * bodies and whatever they run, e.g. building the app). Prints the three CPU times.
+ * and compile (the entry and the chunks it imports statically), link (the Node built-ins it
+ * imports, each loaded and wrapped), evaluate (module bodies and whatever they run, e.g. building
+ * the app). Prints the three CPU times.
  */
 function phasesScript(file: string): string {
   const url = JSON.stringify(pathToFileURL(file).href);
   return [
-    "import vm from 'node:vm';import {readFileSync} from 'node:fs';",
-    `const src=readFileSync(${JSON.stringify(file)},'utf8');`,
+    "import vm from 'node:vm';import {readFileSync} from 'node:fs';import {fileURLToPath} from 'node:url';",
     'const cpu=()=>{const u=process.cpuUsage();return (u.user+u.system)/1000};',
-    `const c0=cpu();const m=new vm.SourceTextModule(src,{identifier:${url},initializeImportMeta(meta){meta.url=${url}}});`,
-    'const c1=cpu();',
-    'await m.link(async(spec)=>{const ns=await import(spec);const keys=Object.keys(ns);',
-    'const s=new vm.SyntheticModule(keys,function(){for(const k of keys)this.setExport(k,ns[k])});await s.link(()=>{});return s});',
-    'const c2=cpu();await m.evaluate();const c3=cpu();console.log(c1-c0,c2-c1,c3-c2);',
+    // The built-ins' wrappers are kept: one collected before evaluation crashes Node 20 (SIGSEGV).
+    'let compile=0;const modules=new Map();const kept=[];',
+    'const load=(url)=>{let m=modules.get(url);if(m)return m;const src=readFileSync(fileURLToPath(url),"utf8");',
+    'const c=cpu();m=new vm.SourceTextModule(src,{identifier:url,initializeImportMeta(meta){meta.url=url},',
+    // A chunk imported dynamically during evaluation loads as a plain import.
+    'importModuleDynamically:(spec)=>import(spec.startsWith(".")?new URL(spec,url).href:spec)});compile+=cpu()-c;modules.set(url,m);return m};',
+    `const c0=cpu();const m=load(${url});const c1=cpu();`,
+    'await m.link(async(spec,referrer)=>{if(spec.startsWith("."))return load(new URL(spec,referrer.identifier).href);',
+    'const ns=await import(spec);const keys=Object.keys(ns);',
+    'const s=new vm.SyntheticModule(keys,function(){for(const k of keys)this.setExport(k,ns[k])});await s.link(()=>{});kept.push(s);return s});',
+    'const c2=cpu();await m.evaluate();const c3=cpu();console.log(compile,c2-c1-(compile-(c1-c0)),c3-c2,kept.length);',
   ].join('');
+}
+
+/** Runs the phase split of one import in a fresh process; its output. */
+async function phasesRun(file: string, directory: string): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--no-warnings', '--experimental-vm-modules', '--input-type=module', '-e', phasesScript(file)],
+    { env: ENV, cwd: directory },
+  );
+  return stdout;
 }
 
 /** A reference point's bundle (by its name in REFERENCES), built with the handlers' options. */
 export function bundleReference(name: string): Promise<BuiltBundle> {
   const reference = REFERENCES.find((r) => r.name === name);
   if (!reference) throw new Error(`no reference bundle named ${name}`);
-  const options = Object.values(handlerDeployments)[0]?.bundle ?? { external: [], mainFields: [] };
+  const options = Object.values(handlerDeployments)[0]?.bundle ?? {
+    external: [],
+    mainFields: [],
+    splitting: false,
+  };
   return bundle({ source: reference.source }, options);
 }
 
@@ -165,34 +256,27 @@ export async function measureLambdaBundles(
   runs: number,
   { phases = false }: { readonly phases?: boolean } = {},
 ): Promise<BundleMeasurement[]> {
-  const built: {
-    name: string;
-    contents: Uint8Array;
-    selfContained: number;
-    largest: BundleMeasurement['largest'];
-  }[] = [];
+  const built: (BuiltBundle & { name: string; selfContained: number })[] = [];
   for (const handler of handlers) {
     const shipped = await bundleHandler(handler);
     const entry = { file: `${handler.replace(/\.[^.]+$/, '')}.ts` };
-    const options = handlerDeployments[handler]?.bundle ?? { external: [], mainFields: [] };
+    const options = handlerDeployments[handler]?.bundle ?? { external: [], mainFields: [], splitting: false };
     const selfContained = await bundle(entry, { ...options, external: [] });
-    built.push({ name: handler, ...shipped, selfContained: selfContained.contents.byteLength });
+    built.push({ name: handler, ...shipped, selfContained: selfContained.bytes });
   }
-  const options = Object.values(handlerDeployments)[0]?.bundle ?? { external: [], mainFields: [] };
+  const options = Object.values(handlerDeployments)[0]?.bundle ?? {
+    external: [],
+    mainFields: [],
+    splitting: false,
+  };
   for (const reference of REFERENCES) {
     const shipped = await bundle({ source: reference.source }, options);
-    built.push({ name: reference.name, ...shipped, selfContained: shipped.contents.byteLength });
+    built.push({ name: reference.name, ...shipped, selfContained: shipped.bytes });
   }
   // Outside the repository: an import fails if anything left out of a bundle is needed at start-up.
   const directory = await mkdtemp(join(tmpdir(), 'palisade-bundle-'));
   try {
-    const files = await Promise.all(
-      built.map(async (b, i) => {
-        const file = join(directory, `bundle-${i}.mjs`);
-        await writeFile(file, b.contents);
-        return file;
-      }),
-    );
+    const files = await Promise.all(built.map((b, i) => writeBundle(b, join(directory, `bundle-${i}`))));
     const initMs = built.map((): number[] => []);
     const initCpuMs = built.map((): number[] => []);
     const phaseCpuMs = built.map(() => ({
@@ -213,24 +297,15 @@ export async function measureLambdaBundles(
         initMs[i]?.push(wall as number);
         initCpuMs[i]?.push(cpu as number);
         if (!phases) continue;
-        const split = await run(
-          process.execPath,
-          [
-            '--no-warnings',
-            '--experimental-vm-modules',
-            '--input-type=module',
-            '-e',
-            phasesScript(files[i] as string),
-          ],
-          { env: ENV, cwd: directory },
-        );
-        const times = (split.stdout.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+        const split = await phasesRun(files[i] as string, directory);
+        const times = (split.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
         for (const [p, phase] of PHASES.entries()) phaseCpuMs[i]?.[phase].push(times[p] ?? Number.NaN);
       }
     }
     return built.map((b, i) => ({
       handler: b.name,
-      bytes: b.contents.byteLength,
+      bytes: b.bytes,
+      bytesAtStart: b.bytesAtStart,
       bytesSelfContained: b.selfContained,
       initMs: initMs[i] ?? [],
       initCpuMs: initCpuMs[i] ?? [],
@@ -277,7 +352,7 @@ export function bundleReport(bundles: readonly BundleMeasurement[], reference: B
     '|---|---:|---:|---:|---|---|',
     ...bundles.map(
       (b) =>
-        `| ${b.handler} | ${(b.bytes / 1024).toFixed(0)} | ${(b.bytesSelfContained / 1024).toFixed(0)} | ${median(b.initMs).toFixed(1)} | ${b.initMs.map((t) => t.toFixed(0)).join(' ')} | ${b.largest.map((l) => `${l.name} ${(l.bytes / 1024).toFixed(0)}`).join(', ')} |`,
+        `| ${b.handler} | ${(b.bytes / 1024).toFixed(0)}${b.bytesAtStart < b.bytes ? ` (${(b.bytesAtStart / 1024).toFixed(0)} at start-up)` : ''} | ${(b.bytesSelfContained / 1024).toFixed(0)} | ${median(b.initMs).toFixed(1)} | ${b.initMs.map((t) => t.toFixed(0)).join(' ')} | ${b.largest.map((l) => `${l.name} ${(l.bytes / 1024).toFixed(0)}`).join(', ')} |`,
     ),
     `\nModule initialisation, ${runs} interleaved rounds: median (interquartile range); ratios are per round, against the DynamoDB document client alone\n`,
     '| bundle | wall ms | CPU ms | wall ratio | CPU ratio |',
@@ -301,7 +376,7 @@ function phaseReport(bundles: readonly BundleMeasurement[], reference: BundleMea
   };
   return [
     '\nModule initialisation by phase, CPU ms: median (difference from the DynamoDB document client alone)\n',
-    '| bundle | compile (V8 parses the bundle) | link (its Node built-ins) | evaluate (module bodies, app construction) |',
+    '| bundle | compile (V8 parses the bundle: entry and static chunks) | link (its Node built-ins) | evaluate (module bodies, app construction) |',
     '|---|---:|---:|---:|',
     ...bundles
       .filter((b) => b.phasesCpuMs)
