@@ -8,8 +8,9 @@
  * key, a membership, an MFA device) know the owner by id, never by name.
  */
 
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { batchGetItems } from './batch-get-items.ts';
 import type { StoreContext } from './client.ts';
 import { allShards, releaseCount, transactCounted, withReleasedShard } from './counter-shards.ts';
 import {
@@ -25,8 +26,11 @@ import {
 import { currentPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import { queryPathListing } from './path-listings.ts';
+import { consistentPointRead } from './point-read-batch.ts';
 import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
+
+export { batchGetItems } from './batch-get-items.ts';
 
 /** The principal kinds an account holds. */
 export type PrincipalKind = 'user' | 'group' | 'role';
@@ -353,12 +357,11 @@ export async function getPrincipal(
   kind: PrincipalKind,
   name: string,
 ): Promise<PrincipalRecord | undefined> {
-  const result = await context.documents.send(
-    new GetCommand({
-      TableName: context.tableName,
-      Key: entityNameKey(accountId, KIND_KEY[kind], name),
-      ConsistentRead: true,
-    }),
+  const key = entityNameKey(accountId, KIND_KEY[kind], name);
+  const result = await consistentPointRead(
+    context,
+    { shape: 'get', keys: [key] },
+    () => new GetCommand({ TableName: context.tableName, Key: key, ConsistentRead: true }),
   );
   return result.Item && result.Item.kind === kind ? toPrincipal(result.Item) : undefined;
 }
@@ -393,48 +396,6 @@ export async function getPrincipalsByIds(
   );
   const byId = new Map(items.map((item) => [String(item.id), toPrincipal(item)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
-}
-
-/**
- * Reads items by key with BatchGetItem (100 keys a request, unprocessed keys retried), strongly
- * consistent; up to `width` requests in flight at once (default one after another); only the
- * top-level attributes in `projection` when given.
- */
-export async function batchGetItems(
-  context: StoreContext,
-  keys: readonly ItemKey[],
-  width = 1,
-  projection?: readonly string[],
-): Promise<Record<string, unknown>[]> {
-  const projected = projection && {
-    ProjectionExpression: projection.map((_, i) => `#a${i}`).join(', '),
-    ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#a${i}`, name])),
-  };
-  const items: Record<string, unknown>[] = [];
-  const starts = Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => i * 100);
-  const readChunk = async (start: number) => {
-    let batch: Record<string, unknown>[] | undefined = keys
-      .slice(start, start + 100)
-      .map((key) => ({ ...key }));
-    while (batch && batch.length > 0) {
-      const result: BatchGetCommandOutput = await context.documents.send(
-        new BatchGetCommand({
-          RequestItems: { [context.tableName]: { Keys: batch, ConsistentRead: true, ...projected } },
-        }),
-      );
-      items.push(...(result.Responses?.[context.tableName] ?? []));
-      batch = result.UnprocessedKeys?.[context.tableName]?.Keys;
-      // Throttled keys come back unprocessed: back off briefly before asking again.
-      if (batch?.length) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, width), starts.length) }, async () => {
-      while (next < starts.length) await readChunk(starts[next++] as number);
-    }),
-  );
-  return items;
 }
 
 /** Lists principals of a kind whose path starts with `pathPrefix`, in path-then-name order. */

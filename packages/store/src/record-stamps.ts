@@ -11,6 +11,7 @@
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import type { ItemKey } from './keys.ts';
+import { consistentPointRead } from './point-read-batch.ts';
 
 /** One item a cached value was built from, and the version it had (null: the item did not exist). */
 export interface RecordStamp {
@@ -71,6 +72,16 @@ export function stampId(key: ItemKey): string {
 }
 
 const BATCH_LIMIT = 100;
+// INVARIANT: exactly the attributes the projection expression below names.
+const STAMP_ATTRIBUTES: readonly string[] = [
+  'pk',
+  'sk',
+  'version',
+  'status',
+  'sampleRate',
+  'id',
+  'updatedAt',
+];
 
 /**
  * Reads the current version (and status / sample rate) of each key: strongly consistent, only the
@@ -90,19 +101,23 @@ export async function readStamps(
     batches.push(all.slice(start, start + BATCH_LIMIT));
   await Promise.all(
     batches.map(async (batch) => {
-      let pending: Record<string, unknown>[] | undefined = batch.map((key) => ({ ...key }));
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        const result: BatchGetCommandOutput = await context.documents.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [context.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: 'pk, sk, #version, #status, sampleRate, #id, updatedAt',
-                ExpressionAttributeNames: { '#version': 'version', '#status': 'status', '#id': 'id' },
+      let pending: ItemKey[] = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const keys = pending;
+        const result: BatchGetCommandOutput = await consistentPointRead(
+          context,
+          { shape: 'batch-get', keys, projection: STAMP_ATTRIBUTES },
+          () =>
+            new BatchGetCommand({
+              RequestItems: {
+                [context.tableName]: {
+                  Keys: keys.map((key) => ({ pk: key.pk, sk: key.sk })),
+                  ConsistentRead: true,
+                  ProjectionExpression: 'pk, sk, #version, #status, sampleRate, #id, updatedAt',
+                  ExpressionAttributeNames: { '#version': 'version', '#status': 'status', '#id': 'id' },
+                },
               },
-            },
-          }),
+            }),
         );
         for (const item of result.Responses?.[context.tableName] ?? []) {
           const { version, incarnation } = recordStamp(item);
@@ -113,9 +128,12 @@ export async function readStamps(
             ...(item.sampleRate !== undefined ? { sampleRate: Number(item.sampleRate) } : {}),
           });
         }
-        pending = result.UnprocessedKeys?.[context.tableName]?.Keys;
+        pending = (result.UnprocessedKeys?.[context.tableName]?.Keys ?? []).map((key) => ({
+          pk: String(key.pk),
+          sk: String(key.sk),
+        }));
         // Throttled keys come back unprocessed: back off before asking again.
-        if (pending?.length)
+        if (pending.length > 0)
           await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
       }
     }),
