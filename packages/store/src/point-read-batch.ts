@@ -191,14 +191,17 @@ function answerOf(
     const item = found.get(keyId(key));
     return item ? [projected(item, read.projection)] : [];
   });
-  return read.shape === 'get'
-    ? { $metadata: {}, ...(items[0] ? { Item: items[0] } : {}) }
-    : { $metadata: {}, Responses: { [tableName]: items }, UnprocessedKeys: {} };
+  if (read.shape === 'batch-get')
+    return { $metadata: {}, Responses: { [tableName]: items }, UnprocessedKeys: {} };
+  return items[0] ? { $metadata: {}, Item: items[0] } : { $metadata: {} };
 }
 
+/** The member's own copy of an item (whole, or the attributes it asked for): members never share one. */
 function projected(item: Record<string, unknown>, attributes: readonly string[] | undefined) {
-  if (!attributes) return { ...item };
-  return Object.fromEntries(attributes.filter((name) => name in item).map((name) => [name, item[name]]));
+  if (!attributes) return Object.assign({}, item);
+  const copy: Record<string, unknown> = {};
+  for (const name of attributes) if (name in item) copy[name] = item[name];
+  return copy;
 }
 
 function keyId(key: ItemKey): string {

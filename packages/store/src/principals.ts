@@ -746,8 +746,13 @@ export function capitalised(kind: PrincipalKind): string {
 
 /** Converts a stored item into a principal record. */
 export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
-  const counters = { ...zeroCounters, ...(item.counters as Partial<PrincipalCounters> | undefined) };
-  return {
+  const counters: PrincipalCounters = Object.assign(
+    {},
+    zeroCounters,
+    item.counters as Partial<PrincipalCounters> | undefined,
+  );
+  // Built field by field in the record's key order: every read of a principal passes here.
+  const record: Mutable<Partial<PrincipalRecord>> = {
     kind: item.kind as PrincipalKind,
     accountId: String(item.accountId),
     name: String(item.name),
@@ -756,23 +761,24 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
     arn: String(item.arn),
     createdAt: String(item.createdAt),
     tags: (item.tags as Tag[] | undefined) ?? [],
-    ...(typeof item.permissionsBoundary === 'string'
-      ? { permissionsBoundary: currentPolicyArn(item.permissionsBoundary) }
-      : {}),
-    ...(typeof item.permissionsBoundaryShard === 'number'
-      ? { permissionsBoundaryShard: item.permissionsBoundaryShard }
-      : {}),
-    ...(typeof item.description === 'string' ? { description: item.description } : {}),
-    ...(typeof item.assumeRolePolicyDocument === 'string'
-      ? { assumeRolePolicyDocument: item.assumeRolePolicyDocument }
-      : {}),
-    ...(typeof item.maxSessionDuration === 'number' ? { maxSessionDuration: item.maxSessionDuration } : {}),
-    ...(item.kind === 'user' ? { active: item.active !== false } : {}),
-    version: Number(item.version),
-    counters,
-    ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
+  if (typeof item.permissionsBoundary === 'string')
+    record.permissionsBoundary = currentPolicyArn(item.permissionsBoundary);
+  if (typeof item.permissionsBoundaryShard === 'number')
+    record.permissionsBoundaryShard = item.permissionsBoundaryShard;
+  if (typeof item.description === 'string') record.description = item.description;
+  if (typeof item.assumeRolePolicyDocument === 'string')
+    record.assumeRolePolicyDocument = item.assumeRolePolicyDocument;
+  if (typeof item.maxSessionDuration === 'number') record.maxSessionDuration = item.maxSessionDuration;
+  if (item.kind === 'user') record.active = item.active !== false;
+  record.version = Number(item.version);
+  record.counters = counters;
+  if (typeof item.quotaShard === 'number') record.quotaShard = item.quotaShard;
+  // INVARIANT: every required field was set above.
+  return record as PrincipalRecord;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function definedFields(changes: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));

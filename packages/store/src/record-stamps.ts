@@ -33,12 +33,13 @@ function incarnationOf(item: Readonly<Record<string, unknown>>): string | undefi
 /** The stamp of an item as read (an item written before versions existed counts as version 0). */
 export function recordStamp(item: Readonly<Record<string, unknown>>): RecordStamp {
   const incarnation = incarnationOf(item);
-  return {
+  const stamp: { pk: string; sk: string; version: number; incarnation?: string } = {
     pk: String(item.pk),
     sk: String(item.sk),
     version: Number(item.version ?? 0),
-    ...(incarnation !== undefined ? { incarnation } : {}),
   };
+  if (incarnation !== undefined) stamp.incarnation = incarnation;
+  return stamp;
 }
 
 /** The stamp of an item that was looked for and not found. */
@@ -120,13 +121,14 @@ export async function readStamps(
             }),
         );
         for (const item of result.Responses?.[context.tableName] ?? []) {
-          const { version, incarnation } = recordStamp(item);
-          found.set(stampId({ pk: String(item.pk), sk: String(item.sk) }), {
-            version,
-            ...(incarnation !== undefined ? { incarnation } : {}),
-            ...(typeof item.status === 'string' ? { status: item.status } : {}),
-            ...(item.sampleRate !== undefined ? { sampleRate: Number(item.sampleRate) } : {}),
-          });
+          const incarnation = incarnationOf(item);
+          const stamped: { version: number; incarnation?: string; status?: string; sampleRate?: number } = {
+            version: Number(item.version ?? 0),
+          };
+          if (incarnation !== undefined) stamped.incarnation = incarnation;
+          if (typeof item.status === 'string') stamped.status = item.status;
+          if (item.sampleRate !== undefined) stamped.sampleRate = Number(item.sampleRate);
+          found.set(stampId({ pk: String(item.pk), sk: String(item.sk) }), stamped);
         }
         pending = (result.UnprocessedKeys?.[context.tableName]?.Keys ?? []).map((key) => ({
           pk: String(key.pk),
