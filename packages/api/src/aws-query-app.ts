@@ -48,15 +48,14 @@ export function createQueryApp(deps: QueryAppDependencies): Hono {
     { wire: iamQueryService, scope: 'iam', operations: deps.iam },
     { wire: stsQueryService, scope: 'sts', operations: deps.sts },
   ];
+  const parseOptions = { versions: services.map((s) => s.wire.version) };
   const app = new Hono();
 
   app.on(['GET', 'POST'], '/', async (c) => {
     const read = await readSignedRequest(c);
     if (!read.ok) return failureResponse(c, read, 'aws-query');
     const { received, bodyText, origin } = read.value;
-    const parsed = parseQueryRequest(queryParameterText(received.url, bodyText), {
-      versions: services.map((s) => s.wire.version),
-    });
+    const parsed = parseQueryRequest(queryParameterText(received.url, bodyText), parseOptions);
     if (!parsed.ok) return failureResponse(c, parsed, 'aws-query');
     const { action, version, input } = parsed.value;
     // INVARIANT: parseQueryRequest accepted the version, so exactly one service matches it.

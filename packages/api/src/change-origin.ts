@@ -9,6 +9,7 @@ import { type Failure, isFailure } from '@palisade/failures';
 import {
   type Caller,
   type ChangeInterface,
+  type ChangeOrigin,
   type ChangePrincipal,
   changePrincipalOf,
   withChangeOrigin,
@@ -117,15 +118,17 @@ export function runAsPrincipal<T>(
 ): Promise<T> {
   const sourceIp = c.get('clientAddress') ?? peerAddressOf(c.env);
   const userAgent = c.req.header('user-agent')?.slice(0, MAX_USER_AGENT);
+  // Field by field in the origin's key order (its change records keep it): one per call.
+  const origin: { -readonly [K in keyof ChangeOrigin]: ChangeOrigin[K] } = {
+    via,
+    operation,
+    requestId: c.get('requestId'),
+  };
+  if (sourceIp) origin.sourceIp = sourceIp;
+  if (userAgent) origin.userAgent = userAgent;
+  origin.principal = principal;
   return withChangeOrigin(
-    {
-      via,
-      operation,
-      requestId: c.get('requestId'),
-      ...(sourceIp ? { sourceIp } : {}),
-      ...(userAgent ? { userAgent } : {}),
-      principal,
-    },
+    origin,
     async () => {
       const result = await run();
       if (isFailure(result)) recordRefusal(c, result, audit);

@@ -79,7 +79,7 @@ export async function loadAuthorized(
 ): Promise<Result<PrincipalRecord>> {
   const record = await getPrincipal(context.store, caller.accountId, kind, name);
   const arn = record?.arn ?? principalArn(context, caller.accountId, kind, '/', name);
-  const denied = denialOf(caller, action, arn, { ...(record ? targetFacts(record) : {}), ...facts });
+  const denied = denialOf(caller, action, arn, record ? Object.assign(targetFacts(record), facts) : facts);
   if (denied) return denied;
   return record ? ok(record) : noSuch(kind, name);
 }

@@ -15,15 +15,29 @@ export function boundaryShape(record: PrincipalRecord) {
 
 /** IAM's `User` structure; tags only where IAM returns them (GetUser). */
 export function userShape(record: PrincipalRecord, withTags = false) {
-  return {
+  // Member by member in IAM's order (the XML keeps it): every user answer passes here.
+  const user: {
+    Path: string;
+    UserName: string;
+    UserId: string;
+    Arn: string;
+    CreateDate: Date;
+    PermissionsBoundary?: { PermissionsBoundaryType: string; PermissionsBoundaryArn: string };
+    Tags?: PrincipalRecord['tags'];
+  } = {
     Path: record.path,
     UserName: record.name,
     UserId: record.id,
     Arn: record.arn,
     CreateDate: new Date(record.createdAt),
-    ...boundaryShape(record),
-    ...(withTags && record.tags.length ? { Tags: record.tags } : {}),
   };
+  if (record.permissionsBoundary)
+    user.PermissionsBoundary = {
+      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+      PermissionsBoundaryArn: record.permissionsBoundary,
+    };
+  if (withTags && record.tags.length) user.Tags = record.tags;
+  return user;
 }
 
 /** IAM's `Group` structure. */

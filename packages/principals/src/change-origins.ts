@@ -18,18 +18,24 @@ export function changePrincipalOf(caller: Caller, accessKeyId?: string): ChangeP
   const facts = callerFacts(caller);
   const signIn = facts && signInBindingOf(facts);
   const keyId = facts?.session?.accessKeyId ?? accessKeyId;
-  return {
+  const session = facts?.session;
+  // Field by field in the record's key order (change records and audit events keep it): every call
+  // that may change something builds one.
+  const principal: { -readonly [K in keyof ChangePrincipal]: ChangePrincipal[K] } = {
     type: caller.kind,
     arn: caller.arn,
     accountId: caller.accountId,
-    ...(facts ? { principalId: facts.userId } : {}),
-    ...(keyId ? { accessKeyId: keyId } : {}),
-    ...(signIn ? { signInSessionId: signIn.sessionId } : {}),
-    ...(caller.userName ? { userName: caller.userName } : {}),
-    ...(facts?.session ? { sessionIssuedAt: facts.session.issuedAt } : {}),
-    ...(facts?.session ? { mfaAuthenticated: facts.session.mfaAuthenticatedAt !== undefined } : {}),
-    ...(facts?.session?.subject.kind === 'role' ? { sessionIssuerArn: facts.session.subject.roleArn } : {}),
-    ...(facts?.session?.sourceIdentity ? { sourceIdentity: facts.session.sourceIdentity } : {}),
-    ...(facts?.session?.federation ? { webIdentityProvider: facts.session.federation.provider } : {}),
   };
+  if (facts) principal.principalId = facts.userId;
+  if (keyId) principal.accessKeyId = keyId;
+  if (signIn) principal.signInSessionId = signIn.sessionId;
+  if (caller.userName) principal.userName = caller.userName;
+  if (session) {
+    principal.sessionIssuedAt = session.issuedAt;
+    principal.mfaAuthenticated = session.mfaAuthenticatedAt !== undefined;
+    if (session.subject.kind === 'role') principal.sessionIssuerArn = session.subject.roleArn;
+    if (session.sourceIdentity) principal.sourceIdentity = session.sourceIdentity;
+    if (session.federation) principal.webIdentityProvider = session.federation.provider;
+  }
+  return principal;
 }

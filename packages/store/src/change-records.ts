@@ -276,7 +276,9 @@ export function withChangeOrigin<T>(
         claimed: false,
       }
     : undefined;
-  return scopes.run({ origin, sequence: 0, ...(state ? { audit: state } : {}) }, run);
+  const scope: { origin: ChangeOrigin; sequence: number; audit?: AuditState } = { origin, sequence: 0 };
+  if (state) scope.audit = state;
+  return scopes.run(scope, run);
 }
 
 function once<T>(make: () => T): () => T {

@@ -15,15 +15,24 @@
  * A scope opened by `withReadsBatchedOnDemand` batches nothing until `gatherPointReads()` is
  * called in it: work that may or may not have a read worth waiting for (a caller's revalidation)
  * sends its reads at once when it has none, instead of one turn late with nothing to batch.
+ *
+ * The reads on the hot paths (a principal by name, a revalidation's stamps) go through
+ * `consistentPointRead`, which joins without building the SDK command at all: the command is made
+ * only when the read goes out on its own.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  type GetCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { batchGetItems } from './batch-get-items.ts';
 import type { StoreContext } from './client.ts';
 import type { ItemKey } from './keys.ts';
-import { batchGetItems } from './principals.ts';
 
 /** One joinable request, as its caller asked it. */
-interface PointRead {
+export interface PointRead {
   readonly shape: 'get' | 'batch-get';
   readonly keys: readonly ItemKey[];
   /** The top-level attributes asked for; absent: whole items. */
@@ -44,7 +53,8 @@ interface Scope {
 }
 
 const scopes = new AsyncLocalStorage<Scope>();
-const batching = new WeakSet<StoreContext['documents']>();
+// The client's own send, by batched client: a read that goes alone bypasses the batcher with it.
+const batching = new WeakMap<StoreContext['documents'], (command: unknown) => Promise<unknown>>();
 
 /** Runs `work` so that the consistent point reads it sends in its first turn share one BatchGetItem. */
 export function withFirstReadsBatched<T>(work: () => Promise<T>): Promise<T> {
@@ -70,8 +80,8 @@ export function gatherPointReads(): void {
 export function batchPointReads(store: StoreContext): void {
   const documents = store.documents;
   if (batching.has(documents)) return;
-  batching.add(documents);
   const send = documents.send.bind(documents) as (...args: unknown[]) => Promise<unknown>;
+  batching.set(documents, send);
   // The client's own send, in front: a read that joins a batch never builds its SDK command chain.
   const batchPointRead = (command: unknown, ...options: unknown[]): Promise<unknown> => {
     const scope = scopes.getStore();
@@ -79,27 +89,67 @@ export function batchPointReads(store: StoreContext): void {
     if (!scope?.open || options.length > 0) return send(command, ...options);
     const read = joinableCommand(command, store.tableName);
     const alone = () => send(command);
-    if (!read || (scope.batch && scope.batch.store !== store)) return alone();
-    let batch = scope.batch;
-    if (!batch) {
-      const opened: NonNullable<Scope['batch']> = { store, members: [] };
-      batch = opened;
-      scope.batch = opened;
-      // setImmediate runs once every microtask of this turn has, so reads started together all join.
-      setImmediate(() => {
-        scope.open = false;
-        // INVARIANT: no member waits forever; whatever goes wrong fails every one still waiting.
-        sendBatch(opened.store, opened.members).catch((error: unknown) => {
-          for (const member of opened.members) member.reject(error);
-        });
-      });
-    }
-    const members = batch.members;
-    return new Promise<unknown>((resolve, reject) => {
-      members.push({ read, alone, resolve, reject });
-    });
+    return (read && join(scope, store, read, alone)) ?? alone();
   };
   documents.send = batchPointRead as typeof documents.send;
+}
+
+/**
+ * Sends a strongly consistent point read of the store's table: `read` says what it asks (keys, and
+ * the top-level attributes when projected) and `command` builds the very request that asks it. In
+ * the open batch of a scope the read joins as is and the command is never built; otherwise the
+ * command goes out as the store's client sends it.
+ */
+export function consistentPointRead(
+  store: StoreContext,
+  read: PointRead & { readonly shape: 'get' },
+  command: () => GetCommand,
+): Promise<GetCommandOutput>;
+export function consistentPointRead(
+  store: StoreContext,
+  read: PointRead & { readonly shape: 'batch-get' },
+  command: () => BatchGetCommand,
+): Promise<BatchGetCommandOutput>;
+export function consistentPointRead(
+  store: StoreContext,
+  read: PointRead,
+  command: () => GetCommand | BatchGetCommand,
+): Promise<unknown> {
+  const scope = scopes.getStore();
+  const send = batching.get(store.documents);
+  if (scope?.open && send) {
+    const joined = join(scope, store, read, () => send(command()));
+    if (joined) return joined;
+  }
+  return store.documents.send(command() as never);
+}
+
+/** Adds `read` to the scope's batch (opening it), or undefined when it must go alone. */
+function join(
+  scope: Scope,
+  store: StoreContext,
+  read: PointRead,
+  alone: () => Promise<unknown>,
+): Promise<unknown> | undefined {
+  if (scope.batch && scope.batch.store !== store) return undefined;
+  let batch = scope.batch;
+  if (!batch) {
+    const opened: NonNullable<Scope['batch']> = { store, members: [] };
+    batch = opened;
+    scope.batch = opened;
+    // setImmediate runs once every microtask of this turn has, so reads started together all join.
+    setImmediate(() => {
+      scope.open = false;
+      // INVARIANT: no member waits forever; whatever goes wrong fails every one still waiting.
+      sendBatch(opened.store, opened.members).catch((error: unknown) => {
+        for (const member of opened.members) member.reject(error);
+      });
+    });
+  }
+  const members = batch.members;
+  return new Promise<unknown>((resolve, reject) => {
+    members.push({ read, alone, resolve, reject });
+  });
 }
 
 async function sendBatch(store: StoreContext, members: readonly Member[]): Promise<void> {
@@ -141,14 +191,17 @@ function answerOf(
     const item = found.get(keyId(key));
     return item ? [projected(item, read.projection)] : [];
   });
-  return read.shape === 'get'
-    ? { $metadata: {}, ...(items[0] ? { Item: items[0] } : {}) }
-    : { $metadata: {}, Responses: { [tableName]: items }, UnprocessedKeys: {} };
+  if (read.shape === 'batch-get')
+    return { $metadata: {}, Responses: { [tableName]: items }, UnprocessedKeys: {} };
+  return items[0] ? { $metadata: {}, Item: items[0] } : { $metadata: {} };
 }
 
+/** The member's own copy of an item (whole, or the attributes it asked for): members never share one. */
 function projected(item: Record<string, unknown>, attributes: readonly string[] | undefined) {
-  if (!attributes) return { ...item };
-  return Object.fromEntries(attributes.filter((name) => name in item).map((name) => [name, item[name]]));
+  if (!attributes) return Object.assign({}, item);
+  const copy: Record<string, unknown> = {};
+  for (const name of attributes) if (name in item) copy[name] = item[name];
+  return copy;
 }
 
 function keyId(key: ItemKey): string {

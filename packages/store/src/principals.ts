@@ -8,8 +8,9 @@
  * key, a membership, an MFA device) know the owner by id, never by name.
  */
 
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type Failure, fail, ok, type Result } from '@palisade/failures';
+import { batchGetItems } from './batch-get-items.ts';
 import type { StoreContext } from './client.ts';
 import { allShards, releaseCount, transactCounted, withReleasedShard } from './counter-shards.ts';
 import {
@@ -25,8 +26,11 @@ import {
 import { currentPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
 import { queryPathListing } from './path-listings.ts';
+import { consistentPointRead } from './point-read-batch.ts';
 import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
+
+export { batchGetItems } from './batch-get-items.ts';
 
 /** The principal kinds an account holds. */
 export type PrincipalKind = 'user' | 'group' | 'role';
@@ -353,12 +357,11 @@ export async function getPrincipal(
   kind: PrincipalKind,
   name: string,
 ): Promise<PrincipalRecord | undefined> {
-  const result = await context.documents.send(
-    new GetCommand({
-      TableName: context.tableName,
-      Key: entityNameKey(accountId, KIND_KEY[kind], name),
-      ConsistentRead: true,
-    }),
+  const key = entityNameKey(accountId, KIND_KEY[kind], name);
+  const result = await consistentPointRead(
+    context,
+    { shape: 'get', keys: [key] },
+    () => new GetCommand({ TableName: context.tableName, Key: key, ConsistentRead: true }),
   );
   return result.Item && result.Item.kind === kind ? toPrincipal(result.Item) : undefined;
 }
@@ -393,48 +396,6 @@ export async function getPrincipalsByIds(
   );
   const byId = new Map(items.map((item) => [String(item.id), toPrincipal(item)]));
   return ids.flatMap((id) => byId.get(id) ?? []);
-}
-
-/**
- * Reads items by key with BatchGetItem (100 keys a request, unprocessed keys retried), strongly
- * consistent; up to `width` requests in flight at once (default one after another); only the
- * top-level attributes in `projection` when given.
- */
-export async function batchGetItems(
-  context: StoreContext,
-  keys: readonly ItemKey[],
-  width = 1,
-  projection?: readonly string[],
-): Promise<Record<string, unknown>[]> {
-  const projected = projection && {
-    ProjectionExpression: projection.map((_, i) => `#a${i}`).join(', '),
-    ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#a${i}`, name])),
-  };
-  const items: Record<string, unknown>[] = [];
-  const starts = Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => i * 100);
-  const readChunk = async (start: number) => {
-    let batch: Record<string, unknown>[] | undefined = keys
-      .slice(start, start + 100)
-      .map((key) => ({ ...key }));
-    while (batch && batch.length > 0) {
-      const result: BatchGetCommandOutput = await context.documents.send(
-        new BatchGetCommand({
-          RequestItems: { [context.tableName]: { Keys: batch, ConsistentRead: true, ...projected } },
-        }),
-      );
-      items.push(...(result.Responses?.[context.tableName] ?? []));
-      batch = result.UnprocessedKeys?.[context.tableName]?.Keys;
-      // Throttled keys come back unprocessed: back off briefly before asking again.
-      if (batch?.length) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, width), starts.length) }, async () => {
-      while (next < starts.length) await readChunk(starts[next++] as number);
-    }),
-  );
-  return items;
 }
 
 /** Lists principals of a kind whose path starts with `pathPrefix`, in path-then-name order. */
@@ -785,8 +746,13 @@ export function capitalised(kind: PrincipalKind): string {
 
 /** Converts a stored item into a principal record. */
 export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
-  const counters = { ...zeroCounters, ...(item.counters as Partial<PrincipalCounters> | undefined) };
-  return {
+  const counters: PrincipalCounters = Object.assign(
+    {},
+    zeroCounters,
+    item.counters as Partial<PrincipalCounters> | undefined,
+  );
+  // Built field by field in the record's key order: every read of a principal passes here.
+  const record: Mutable<Partial<PrincipalRecord>> = {
     kind: item.kind as PrincipalKind,
     accountId: String(item.accountId),
     name: String(item.name),
@@ -795,23 +761,24 @@ export function toPrincipal(item: Record<string, unknown>): PrincipalRecord {
     arn: String(item.arn),
     createdAt: String(item.createdAt),
     tags: (item.tags as Tag[] | undefined) ?? [],
-    ...(typeof item.permissionsBoundary === 'string'
-      ? { permissionsBoundary: currentPolicyArn(item.permissionsBoundary) }
-      : {}),
-    ...(typeof item.permissionsBoundaryShard === 'number'
-      ? { permissionsBoundaryShard: item.permissionsBoundaryShard }
-      : {}),
-    ...(typeof item.description === 'string' ? { description: item.description } : {}),
-    ...(typeof item.assumeRolePolicyDocument === 'string'
-      ? { assumeRolePolicyDocument: item.assumeRolePolicyDocument }
-      : {}),
-    ...(typeof item.maxSessionDuration === 'number' ? { maxSessionDuration: item.maxSessionDuration } : {}),
-    ...(item.kind === 'user' ? { active: item.active !== false } : {}),
-    version: Number(item.version),
-    counters,
-    ...(typeof item.quotaShard === 'number' ? { quotaShard: item.quotaShard } : {}),
   };
+  if (typeof item.permissionsBoundary === 'string')
+    record.permissionsBoundary = currentPolicyArn(item.permissionsBoundary);
+  if (typeof item.permissionsBoundaryShard === 'number')
+    record.permissionsBoundaryShard = item.permissionsBoundaryShard;
+  if (typeof item.description === 'string') record.description = item.description;
+  if (typeof item.assumeRolePolicyDocument === 'string')
+    record.assumeRolePolicyDocument = item.assumeRolePolicyDocument;
+  if (typeof item.maxSessionDuration === 'number') record.maxSessionDuration = item.maxSessionDuration;
+  if (item.kind === 'user') record.active = item.active !== false;
+  record.version = Number(item.version);
+  record.counters = counters;
+  if (typeof item.quotaShard === 'number') record.quotaShard = item.quotaShard;
+  // INVARIANT: every required field was set above.
+  return record as PrincipalRecord;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function definedFields(changes: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));

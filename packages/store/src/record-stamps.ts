@@ -11,6 +11,7 @@
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { StoreContext } from './client.ts';
 import type { ItemKey } from './keys.ts';
+import { consistentPointRead } from './point-read-batch.ts';
 
 /** One item a cached value was built from, and the version it had (null: the item did not exist). */
 export interface RecordStamp {
@@ -32,12 +33,13 @@ function incarnationOf(item: Readonly<Record<string, unknown>>): string | undefi
 /** The stamp of an item as read (an item written before versions existed counts as version 0). */
 export function recordStamp(item: Readonly<Record<string, unknown>>): RecordStamp {
   const incarnation = incarnationOf(item);
-  return {
+  const stamp: { pk: string; sk: string; version: number; incarnation?: string } = {
     pk: String(item.pk),
     sk: String(item.sk),
     version: Number(item.version ?? 0),
-    ...(incarnation !== undefined ? { incarnation } : {}),
   };
+  if (incarnation !== undefined) stamp.incarnation = incarnation;
+  return stamp;
 }
 
 /** The stamp of an item that was looked for and not found. */
@@ -71,6 +73,16 @@ export function stampId(key: ItemKey): string {
 }
 
 const BATCH_LIMIT = 100;
+// INVARIANT: exactly the attributes the projection expression below names.
+const STAMP_ATTRIBUTES: readonly string[] = [
+  'pk',
+  'sk',
+  'version',
+  'status',
+  'sampleRate',
+  'id',
+  'updatedAt',
+];
 
 /**
  * Reads the current version (and status / sample rate) of each key: strongly consistent, only the
@@ -90,32 +102,40 @@ export async function readStamps(
     batches.push(all.slice(start, start + BATCH_LIMIT));
   await Promise.all(
     batches.map(async (batch) => {
-      let pending: Record<string, unknown>[] | undefined = batch.map((key) => ({ ...key }));
-      for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        const result: BatchGetCommandOutput = await context.documents.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [context.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: 'pk, sk, #version, #status, sampleRate, #id, updatedAt',
-                ExpressionAttributeNames: { '#version': 'version', '#status': 'status', '#id': 'id' },
+      let pending: ItemKey[] = batch;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        const keys = pending;
+        const result: BatchGetCommandOutput = await consistentPointRead(
+          context,
+          { shape: 'batch-get', keys, projection: STAMP_ATTRIBUTES },
+          () =>
+            new BatchGetCommand({
+              RequestItems: {
+                [context.tableName]: {
+                  Keys: keys.map((key) => ({ pk: key.pk, sk: key.sk })),
+                  ConsistentRead: true,
+                  ProjectionExpression: 'pk, sk, #version, #status, sampleRate, #id, updatedAt',
+                  ExpressionAttributeNames: { '#version': 'version', '#status': 'status', '#id': 'id' },
+                },
               },
-            },
-          }),
+            }),
         );
         for (const item of result.Responses?.[context.tableName] ?? []) {
-          const { version, incarnation } = recordStamp(item);
-          found.set(stampId({ pk: String(item.pk), sk: String(item.sk) }), {
-            version,
-            ...(incarnation !== undefined ? { incarnation } : {}),
-            ...(typeof item.status === 'string' ? { status: item.status } : {}),
-            ...(item.sampleRate !== undefined ? { sampleRate: Number(item.sampleRate) } : {}),
-          });
+          const incarnation = incarnationOf(item);
+          const stamped: { version: number; incarnation?: string; status?: string; sampleRate?: number } = {
+            version: Number(item.version ?? 0),
+          };
+          if (incarnation !== undefined) stamped.incarnation = incarnation;
+          if (typeof item.status === 'string') stamped.status = item.status;
+          if (item.sampleRate !== undefined) stamped.sampleRate = Number(item.sampleRate);
+          found.set(stampId({ pk: String(item.pk), sk: String(item.sk) }), stamped);
         }
-        pending = result.UnprocessedKeys?.[context.tableName]?.Keys;
+        pending = (result.UnprocessedKeys?.[context.tableName]?.Keys ?? []).map((key) => ({
+          pk: String(key.pk),
+          sk: String(key.sk),
+        }));
         // Throttled keys come back unprocessed: back off before asking again.
-        if (pending?.length)
+        if (pending.length > 0)
           await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** Math.min(attempt, 5)));
       }
     }),

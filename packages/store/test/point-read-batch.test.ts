@@ -9,6 +9,7 @@ import { attachRecorder, type DynamoDbRecorder } from '../../../scripts/bench-ia
 import { createTestTable } from '../../../test/fixtures/test-table.ts';
 import {
   batchPointReads,
+  consistentPointRead,
   createStoreContext,
   gatherPointReads,
   type StoreContext,
@@ -196,6 +197,59 @@ describe('the point-read batcher', () => {
     expect(answers.map((answer) => answer.Item)).toEqual([item('A'), item('B')]);
     // Only the batch itself went through the SDK's chain: the joined reads never built theirs.
     expect(entered).toEqual(['BatchGetItemCommand']);
+  });
+
+  it('joins a consistentPointRead to the batch without building its command, answering it the same', async () => {
+    let built = 0;
+    const principal = () =>
+      consistentPointRead(store, { shape: 'get', keys: [{ pk: 'A', sk: 'ITEM' }] }, () => {
+        built++;
+        return new GetCommand({
+          TableName: store.tableName,
+          Key: { pk: 'A', sk: 'ITEM' },
+          ConsistentRead: true,
+        });
+      });
+    const stamps = () =>
+      consistentPointRead(
+        store,
+        { shape: 'batch-get', keys: [{ pk: 'B', sk: 'ITEM' }], projection: ['pk', 'version'] },
+        () => {
+          built++;
+          return new BatchGetCommand({
+            RequestItems: {
+              [store.tableName]: {
+                Keys: [{ pk: 'B', sk: 'ITEM' }],
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, #version',
+                ExpressionAttributeNames: { '#version': 'version' },
+              },
+            },
+          });
+        },
+      );
+    const joined = await recorded(() => Promise.all([principal(), stamps()]));
+    expect(built).toBe(0);
+    expect(joined.sent.map((call) => call.commandName)).toEqual(['BatchGetItemCommand']);
+    // Outside a scope each builds its command and sends it as it always did: the same answers.
+    const alone = await Promise.all([principal(), stamps()]);
+    expect(built).toBe(2);
+    expect(joined.result[0].Item).toEqual(alone[0].Item);
+    expect(joined.result[1].Responses).toEqual(alone[1].Responses);
+    expect(joined.result[1].Responses?.[store.tableName]).toEqual([{ pk: 'B', version: 3 }]);
+  });
+
+  it('sends a consistentPointRead alone in its turn as its own command', async () => {
+    const { result, sent } = await recorded(() =>
+      consistentPointRead(
+        store,
+        { shape: 'get', keys: [{ pk: 'C', sk: 'ITEM' }] },
+        () =>
+          new GetCommand({ TableName: store.tableName, Key: { pk: 'C', sk: 'ITEM' }, ConsistentRead: true }),
+      ),
+    );
+    expect(result.Item).toEqual(item('C'));
+    expect(sent.map((call) => call.commandName)).toEqual(['GetItemCommand']);
   });
 
   it('leaves reads outside a scope as they are', async () => {

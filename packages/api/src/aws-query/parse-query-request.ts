@@ -62,6 +62,8 @@ interface FormNode {
  * (AWS accepts either; the CLI and SDKs POST a form). Duplicates across the two are rejected later.
  */
 export function queryParameterText(url: string, body: string): string {
+  // Most requests are a POST to `/`: no query string, nothing to parse.
+  if (!url.includes('?')) return body;
   const search = new URL(url, 'http://localhost').search.slice(1);
   if (search === '') return body;
   if (body === '') return search;
@@ -73,7 +75,9 @@ export function parseQueryRequest(
   body: string | URLSearchParams,
   options: ParseQueryOptions,
 ): Result<QueryRequest> {
-  const limits: QueryLimits = { ...defaultQueryLimits, ...options.limits };
+  const limits: QueryLimits = options.limits
+    ? Object.assign({}, defaultQueryLimits, options.limits)
+    : defaultQueryLimits;
   const pairs = typeof body === 'string' ? decodeForm(body, limits) : searchParamPairs(body, limits);
   if (!pairs.ok) return pairs;
 
