@@ -18,7 +18,7 @@ import { createPlatform } from '../../functions/wiring/platform.ts';
 import { signJsonRequest } from '../../packages/decisions/test/support/signed-client.ts';
 import { startDynamoDbLocal } from '../dynamodb-local.ts';
 import { BENCH_OPERATOR, benchConfig } from './bench-app.ts';
-import { writeHandlerBundle } from './lambda-bundle.ts';
+import { spread, writeHandlerBundle } from './lambda-bundle.ts';
 import { readerAccount } from './reader-account.ts';
 
 const run = promisify(execFile);
@@ -76,16 +76,6 @@ interface Measured {
   readonly init: number[];
   readonly answer: number[];
   readonly perf: boolean[];
-}
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.round((sorted.length - 1) * q)] ?? Number.NaN;
-}
-
-function spread(values: readonly number[], digits = 1): string {
-  const [p25, p50, p75] = [0.25, 0.5, 0.75].map((q) => quantile(values, q).toFixed(digits));
-  return `${p50} (${p25}–${p75})`;
 }
 
 console.log(`load average before: ${execFileSync('uptime').toString().trim()}`);

@@ -324,7 +324,7 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 /** Median and interquartile range, as `p50 (p25–p75)`. */
-function spread(values: readonly number[], digits = 1): string {
+export function spread(values: readonly number[], digits = 1): string {
   const [p25, p50, p75] = [0.25, 0.5, 0.75].map((q) => quantile(values, q).toFixed(digits));
   return `${p50} (${p25}–${p75})`;
 }
