@@ -116,12 +116,19 @@ function resolveOperatorCredentials(): { accessKeyId: string; secretAccessKey: s
   return credentials;
 }
 
-/** One line for a migration log entry: a step (`migration applied v2 …`) or the outcome. */
+/**
+ * One line for a migration log entry: a step (`migration applied v2 …`), a migration's own tally
+ * (`moved entity items to id partitions (moved 12, owners 3, orphans 0)`) or the outcome.
+ */
 function describeMigrationStep(entry: Readonly<Record<string, unknown>>): string {
   const { msg, version, name, to, applied } = entry;
   if (Array.isArray(applied)) {
     const list = applied.map((m: { version: number; name: string }) => `v${m.version} ${m.name}`).join(', ');
     return `${msg}: layout v${to}${list ? ` (applied ${list})` : ''}`;
   }
-  return `${msg} v${version} ${name}`;
+  if (version !== undefined) return `${msg} v${version} ${name}`;
+  const figures = Object.entries(entry)
+    .filter(([key]) => key !== 'msg' && key !== 'level')
+    .map(([key, value]) => `${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return figures.length > 0 ? `${msg} (${figures.join(', ')})` : String(msg);
 }
