@@ -189,6 +189,21 @@ describe('bad questions', () => {
   });
 });
 
+/** Asks `decisions`, as the operator, the test question about user `userName`: its decision, or the failure code. */
+function askingAbout(
+  decisions: ReturnType<typeof createDecisions>['decisions'],
+  userName: string,
+): () => Promise<string> {
+  return async () => {
+    const result = await decisions.authorize(
+      operator,
+      { ...question(), principal: `arn:aws:iam::${A}:user/${userName}` },
+      'req',
+    );
+    return result.ok ? result.value.decision : result.code;
+  };
+}
+
 describe('a warm subject reused across questions', () => {
   // The subject (its evaluator and the principal's own keys) is built once per loaded bundle; these
   // fail if it keeps anything a question or a reload must change.
@@ -211,14 +226,7 @@ describe('a warm subject reused across questions', () => {
       now: () => now,
       clock: () => 0,
     });
-    const decide = async () => {
-      const result = await decisions.authorize(
-        operator,
-        { ...question(), principal: `arn:aws:iam::${A}:user/clocked` },
-        'req',
-      );
-      return result.ok ? result.value.decision : result.code;
-    };
+    const decide = askingAbout(decisions, 'clocked');
     expect(await decide()).toBe('allowed');
     now = new Date('2030-01-01T00:00:01Z');
     expect(await decide()).toBe('implicitDeny');
@@ -245,14 +253,7 @@ describe('a warm subject reused across questions', () => {
       clock: () => elapsed,
       revalidateAfterMs: 100,
     });
-    const decide = async () => {
-      const result = await decisions.authorize(
-        operator,
-        { ...question(), principal: `arn:aws:iam::${A}:user/tagged` },
-        'req',
-      );
-      return result.ok ? result.value.decision : result.code;
-    };
+    const decide = askingAbout(decisions, 'tagged');
     expect(await decide()).toBe('allowed');
     expect(await decide()).toBe('allowed');
     await run('TagUser', { UserName: 'tagged', Tags: [{ Key: 'team', Value: 'billing' }] });
