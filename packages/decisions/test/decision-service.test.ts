@@ -87,13 +87,7 @@ describe('decision cache', () => {
 
   it('sees a group membership removal and an account suspension within the window', async () => {
     let elapsed = 0;
-    const { decisions } = createDecisions({
-      store,
-      partition: 'aws',
-      now: () => new Date(),
-      clock: () => elapsed,
-      revalidateAfterMs: 100,
-    });
+    const { decisions } = windowedDecisions(() => elapsed);
     const decide = async () => {
       const result = await decisions.authorize(operator, question(), 'req');
       return result.ok ? result.value : undefined;
@@ -189,6 +183,11 @@ describe('bad questions', () => {
   });
 });
 
+/** Decisions over the test store with a 100 ms freshness window, timed by `clock`. */
+function windowedDecisions(clock: () => number): ReturnType<typeof createDecisions> {
+  return createDecisions({ store, partition: 'aws', now: () => new Date(), clock, revalidateAfterMs: 100 });
+}
+
 /** Asks `decisions`, as the operator, the test question about user `userName`: its decision, or the failure code. */
 function askingAbout(
   decisions: ReturnType<typeof createDecisions>['decisions'],
@@ -246,13 +245,7 @@ describe('a warm subject reused across questions', () => {
       }),
     });
     let elapsed = 0;
-    const { decisions } = createDecisions({
-      store,
-      partition: 'aws',
-      now: () => new Date(),
-      clock: () => elapsed,
-      revalidateAfterMs: 100,
-    });
+    const { decisions } = windowedDecisions(() => elapsed);
     const decide = askingAbout(decisions, 'tagged');
     expect(await decide()).toBe('allowed');
     expect(await decide()).toBe('allowed');
