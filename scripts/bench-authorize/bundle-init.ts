@@ -6,7 +6,13 @@
  * CPU into compile, link and evaluate (BENCH_INIT_PHASES=0 leaves that out).
  */
 import { execFileSync } from 'node:child_process';
-import { bundleReport, DOCUMENT_CLIENT_REFERENCE, initRatio, measureLambdaBundles } from './lambda-bundle.ts';
+import {
+  bundleReport,
+  DOCUMENT_CLIENT_REFERENCE,
+  initBudget,
+  initRatio,
+  measureLambdaBundles,
+} from './lambda-bundle.ts';
 
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 31);
 const HANDLERS = ['functions/authorize.handler', ...(process.env.BENCH_INIT_HANDLERS?.split(',') ?? [])];
@@ -19,6 +25,6 @@ if (!reference || !authorize) throw new Error('bundle measurements missing');
 console.log(bundleReport(bundles, reference).join('\n'));
 const ratio = initRatio(authorize, reference).median;
 console.log(
-  `\n- ${ratio <= 1.2 ? 'MET   ' : 'MISSED'} authorize module initialisation ≤ 1.2× the DynamoDB document client alone: ${ratio.toFixed(2)}× (median of per-round CPU ratios)`,
+  `\n- ${ratio <= 1.2 ? 'MET   ' : 'MISSED'} authorize module initialisation ≤ 1.2× the DynamoDB document client alone: ${ratio.toFixed(2)}× (median of per-round CPU ratios). ${initBudget(bundles, authorize)}`,
 );
 console.log(`load average after: ${execFileSync('uptime').toString().trim()}`);
