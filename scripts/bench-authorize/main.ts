@@ -3,7 +3,8 @@
  * DynamoDB Local. HTTP load with autocannon (its own process) at 10 and 50 connections against
  * POST /v1/authorize on the authorize function's app (SigV4-signed as the operator and as a tenant
  * user) next to a no-op Hono route on the same server (the framework's ceiling); then in-process
- * decisions through the decision service without HTTP. Each figure is the median of three runs.
+ * decisions through the decision service without HTTP. Each figure is the median of three rounds,
+ * every scenario run once a round, interleaved; a share of the no-op route is taken within a round.
  * Then, in the same run: DynamoDB requests per decision (warm and cold), a batch of 100 against a
  * single decision, a 10-user account against a large one (BENCH_LARGE_USERS, default 2,000), and
  * the Lambdas' esbuild bundles (size, module initialisation) beside reference bundles, with a
@@ -79,6 +80,7 @@ async function autocannon(options: {
 }
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const NOOP = 'no-op Hono route';
 const RUNS = 3;
 // 10,000 users take about two minutes to create on DynamoDB Local (every CreateUser updates one
 // counter item in a transaction), so the default is 2,000; BENCH_LARGE_USERS=10000 runs the full size.
@@ -91,6 +93,8 @@ interface Load {
   readonly errors: number;
   /** This process's CPU (the server's: the load generator is another process) per request, µs. */
   readonly cpuPerRequest: number;
+  /** Throughput as a share of the no-op route's in the same round (the median of the rounds' shares). */
+  readonly share: number;
 }
 
 function median(values: number[]): number {
@@ -98,30 +102,33 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-async function load(
+/** One autocannon run against `url`, with the server's CPU per request over it. */
+async function loadOnce(
   url: string,
   connections: number,
   request: { method: string; headers: Record<string, string>; body?: string },
-): Promise<Load> {
-  const runs: Load[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const cpuBefore = process.cpuUsage();
-    const result = await autocannon({ url, connections, duration: DURATION_S, ...request });
-    const cpu = process.cpuUsage(cpuBefore);
-    runs.push({
-      rps: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      errors: result.errors + result.non2xx,
-      cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests.average * DURATION_S),
-    });
-  }
+): Promise<Omit<Load, 'share'>> {
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({ url, connections, duration: DURATION_S, ...request });
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    cpuPerRequest: (cpu.user + cpu.system) / Math.max(1, result.requests.average * DURATION_S),
+  };
+}
+
+/** A scenario's runs summarised; `noop` holds the no-op route's runs of the same rounds, in order. */
+function summarise(runs: readonly Omit<Load, 'share'>[], noop: readonly Omit<Load, 'share'>[]): Load {
   return {
     rps: median(runs.map((r) => r.rps)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     cpuPerRequest: median(runs.map((r) => r.cpuPerRequest)),
+    share: median(runs.map((r, i) => r.rps / Math.max(1, noop[i]?.rps ?? 0))),
   };
 }
 
@@ -196,39 +203,54 @@ async function main() {
     if (reference.status !== 200) throw new Error(`${path} answered ${reference.status}`);
   }
 
-  const rows: { name: string; connections: number; result: Load }[] = [];
-  for (const connections of [10, 50]) {
-    rows.push({
-      name: 'no-op Hono route',
-      connections,
-      result: await load(new URL('/bench/noop', base).toString(), connections, noop),
-    });
-    rows.push({
+  const scenarios: {
+    name: string;
+    url: string;
+    request: { method: string; headers: Record<string, string>; body: string };
+  }[] = [
+    { name: NOOP, url: new URL('/bench/noop', base).toString(), request: noop },
+    {
       name: 'reference: SigV4 verification only',
-      connections,
-      result: await load(new URL('/bench/sigv4-only', base).toString(), connections, sigv4Only),
-    });
-    rows.push({
+      url: new URL('/bench/sigv4-only', base).toString(),
+      request: sigv4Only,
+    },
+    {
       name: "reference: library floor (body read, smithy's signer signs the request as received)",
-      connections,
-      result: await load(new URL('/bench/library-floor', base).toString(), connections, libraryFloor),
-    });
-    rows.push({
+      url: new URL('/bench/library-floor', base).toString(),
+      request: libraryFloor,
+    },
+    {
       name: 'reference: decision only (no authentication)',
-      connections,
-      result: await load(new URL('/bench/decision-only', base).toString(), connections, noop),
-    });
-    rows.push({
-      name: 'authorize (operator SigV4)',
-      connections,
-      result: await load(authorizeUrl, connections, asOperator),
-    });
-    rows.push({
-      name: 'authorize (tenant user SigV4)',
-      connections,
-      result: await load(authorizeUrl, connections, asTenant),
-    });
+      url: new URL('/bench/decision-only', base).toString(),
+      request: noop,
+    },
+    { name: 'authorize (operator SigV4)', url: authorizeUrl, request: asOperator },
+    { name: 'authorize (tenant user SigV4)', url: authorizeUrl, request: asTenant },
+  ];
+  // Round by round, every scenario once per round (every other round in reverse order), so a drift
+  // in this shared machine's speed falls on all of them alike and each share is of the same round.
+  const runsOf = new Map<string, Omit<Load, 'share'>[]>();
+  for (let round = 0; round < RUNS; round++) {
+    for (const connections of [10, 50]) {
+      for (const scenario of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
+        const key = `${scenario.name}|${connections}`;
+        runsOf.set(key, [
+          ...(runsOf.get(key) ?? []),
+          await loadOnce(scenario.url, connections, scenario.request),
+        ]);
+      }
+    }
   }
+  const rows = [10, 50].flatMap((connections) =>
+    scenarios.map(({ name }) => ({
+      name,
+      connections,
+      result: summarise(
+        runsOf.get(`${name}|${connections}`) ?? [],
+        runsOf.get(`${NOOP}|${connections}`) ?? [],
+      ),
+    })),
+  );
 
   // In-process: the decision service alone, no HTTP and no authentication.
   const caller = operatorCaller(operator.accessKeyId);
@@ -247,13 +269,13 @@ async function main() {
   const ceiling = (connections: number) =>
     rows.find((r) => r.name.startsWith('no-op') && r.connections === connections)?.result.rps ?? 1;
   console.log(
-    `\nPOST /v1/authorize on DynamoDB Local — medians of ${RUNS} runs of ${DURATION_S} s (freshness window ${platform.decisions.cache.revalidateAfterMs} ms)\n`,
+    `\nPOST /v1/authorize on DynamoDB Local — medians of ${RUNS} interleaved rounds of ${DURATION_S} s; vs no-op is the median of each round's share (freshness window ${platform.decisions.cache.revalidateAfterMs} ms)\n`,
   );
   console.log('| scenario | conns | req/s | p50 ms | p99 ms | vs no-op | server CPU µs/req | errors |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const { name, connections, result } of rows) {
     console.log(
-      `| ${name} | ${connections} | ${Math.round(result.rps)} | ${result.p50} | ${result.p99} | ${(result.rps / ceiling(connections)).toFixed(2)} | ${Math.round(result.cpuPerRequest)} | ${result.errors} |`,
+      `| ${name} | ${connections} | ${Math.round(result.rps)} | ${result.p50} | ${result.p99} | ${result.share.toFixed(2)} | ${Math.round(result.cpuPerRequest)} | ${result.errors} |`,
     );
   }
   console.log(
@@ -266,11 +288,9 @@ async function main() {
   const row = (prefix: string, connections: number) =>
     rows.find((r) => r.name.startsWith(prefix) && r.connections === connections)?.result;
   const authorizeRows = rows.filter((r) => r.name.startsWith('authorize'));
-  const worstShare = Math.min(...authorizeRows.map((r) => r.result.rps / ceiling(r.connections)));
-  const sigv4Share = Math.min(...[10, 50].map((n) => (row('reference: SigV4', n)?.rps ?? 0) / ceiling(n)));
-  const floorShare = Math.max(
-    ...[10, 50].map((n) => (row('reference: library floor', n)?.rps ?? 0) / ceiling(n)),
-  );
+  const worstShare = Math.min(...authorizeRows.map((r) => r.result.share));
+  const sigv4Share = Math.min(...[10, 50].map((n) => row('reference: SigV4', n)?.share ?? 0));
+  const floorShare = Math.max(...[10, 50].map((n) => row('reference: library floor', n)?.share ?? 0));
   target(
     'authorize throughput ≥ 50% of the no-op route',
     worstShare >= 0.5,
