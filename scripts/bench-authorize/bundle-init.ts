@@ -6,25 +6,16 @@
  * CPU into compile, link and evaluate (BENCH_INIT_PHASES=0 leaves that out).
  */
 import { execFileSync } from 'node:child_process';
-import {
-  bundleReport,
-  DOCUMENT_CLIENT_REFERENCE,
-  initBudget,
-  initRatio,
-  measureLambdaBundles,
-} from './lambda-bundle.ts';
+import { initSummary, measureLambdaBundles } from './lambda-bundle.ts';
 
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 31);
 const HANDLERS = ['functions/authorize.handler', ...(process.env.BENCH_INIT_HANDLERS?.split(',') ?? [])];
 
 console.log(`load average before: ${execFileSync('uptime').toString().trim()}`);
 const bundles = await measureLambdaBundles(HANDLERS, RUNS, { phases: process.env.BENCH_INIT_PHASES !== '0' });
-const reference = bundles.find((b) => b.handler === DOCUMENT_CLIENT_REFERENCE);
-const authorize = bundles[0];
-if (!reference || !authorize) throw new Error('bundle measurements missing');
-console.log(bundleReport(bundles, reference).join('\n'));
-const ratio = initRatio(authorize, reference).median;
+const { report, ratio, budget } = initSummary(bundles);
+console.log(report.join('\n'));
 console.log(
-  `\n- ${ratio <= 1.2 ? 'MET   ' : 'MISSED'} authorize module initialisation ≤ 1.2× the DynamoDB document client alone: ${ratio.toFixed(2)}× (median of per-round CPU ratios). ${initBudget(bundles, authorize)}`,
+  `\n- ${ratio <= 1.2 ? 'MET   ' : 'MISSED'} authorize module initialisation ≤ 1.2× the DynamoDB document client alone: ${ratio.toFixed(2)}× (median of per-round CPU ratios). ${budget}`,
 );
 console.log(`load average after: ${execFileSync('uptime').toString().trim()}`);

@@ -30,6 +30,18 @@ function keyOf(i: number) {
   return { accessKeyId: `AKIABENCH${String(i).padStart(11, '0')}`, secretAccessKey: `bench-secret-${i}` };
 }
 
+/** POST /v1/authorize with the bench's body, as a client builds it before signing. */
+function authorizeRequest(): HttpRequest {
+  return new HttpRequest({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: '127.0.0.1',
+    path: '/v1/authorize',
+    headers: { host: '127.0.0.1:4000', 'content-type': 'application/json' },
+    body: BODY,
+  });
+}
+
 /** A request as the Node adapter hands it over, signed (or presigned) as a client would. */
 async function signed(
   key: { accessKeyId: string; secretAccessKey: string },
@@ -42,14 +54,7 @@ async function signed(
     sha256: Hash.bind(null, 'sha256'),
     applyChecksum: how.applyChecksum,
   });
-  const request = new HttpRequest({
-    method: 'POST',
-    protocol: 'http:',
-    hostname: '127.0.0.1',
-    path: '/v1/authorize',
-    headers: { host: '127.0.0.1:4000', 'content-type': 'application/json' },
-    body: BODY,
-  });
+  const request = authorizeRequest();
   const out = how.presign
     ? await signer.presign(request, { signingDate: now, expiresIn: 300 })
     : await signer.sign(request, { signingDate: now });
@@ -114,14 +119,7 @@ const floorSigner = new SignatureV4({
   sha256: Hash.bind(null, 'sha256'),
   applyChecksum: true,
 });
-const floorRequest = new HttpRequest({
-  method: 'POST',
-  protocol: 'http:',
-  hostname: '127.0.0.1',
-  path: '/v1/authorize',
-  headers: { host: '127.0.0.1:4000', 'content-type': 'application/json' },
-  body: BODY,
-});
+const floorRequest = authorizeRequest();
 const sdkRequest = scenarios[0]?.[1][0] as ReceivedRequest;
 const verifyRounds: number[] = [];
 const signRounds: number[] = [];
