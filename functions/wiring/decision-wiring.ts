@@ -3,7 +3,12 @@
  * questions checked as Bearer callers are, the freshness window, the error log), the question
  * routes authenticated with a key trusted as long as cached policies, and the management routes.
  */
-import { type Authenticate, createDecisionsApp, type LogSink } from '@palisade/api';
+import {
+  type Authenticate,
+  createDecisionQuestionsApp,
+  createDecisionsApp,
+  type LogSink,
+} from '@palisade/api';
 import {
   accessTokenResolver,
   type DecisionQuestions,
@@ -82,7 +87,7 @@ export function decisionQuestionRoutes(
       refreshAheadMs: DECISION_REFRESH_AHEAD_MS,
     },
   );
-  return createDecisionsApp({
+  return createDecisionQuestionsApp({
     authenticate,
     authorize: (caller, { body, requestId }) => decisions.authorize(caller, body, requestId),
     authorizeBatch: (caller, { body, requestId }) => decisions.authorizeBatch(caller, body, requestId),

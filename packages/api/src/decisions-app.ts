@@ -2,12 +2,14 @@
  * The decision API (`/v1/authorize`, resource policies, service catalog, allowed actions,
  * simulation, decision log): JSON in and out, authenticated through the platform's Authenticate
  * port with scope service `palisade` (SigV4, or whatever the port accepts, such as bearer tokens).
- * Its routes are route specs (rest/decision-routes.ts), described in /openapi.json by the REST app.
+ * Its routes are route specs (rest/decision-routes.ts), described in /openapi.json by the REST app;
+ * the questions alone (rest/decision-question-routes.ts) make the authorize function's app.
  * HTTP only: the services it calls are handed in as functions, so this module knows no store.
  */
 import type { Result } from '@palisade/failures';
 import type { Caller, OperationTable } from '@palisade/principals';
 import { Hono } from 'hono';
+import { decisionQuestionRouteSpecs } from './rest/decision-question-routes.ts';
 import { decisionRouteSpecs } from './rest/decision-routes.ts';
 import { mountRoutes, type RestEnv } from './rest/route-spec.ts';
 import type { Authenticate } from './signed-request.ts';
@@ -61,5 +63,21 @@ export function createDecisionsApp(deps: DecisionsAppDependencies): Hono {
   const app = new Hono<RestEnv>();
   mountRoutes(app, decisionRouteSpecs(deps), deps.authenticate);
   // Mounted like any Hono app; its own environment (the caller on the context) stays inside.
+  return app as unknown as Hono;
+}
+
+/** The services behind the two question routes, `/v1/authorize` and its batch. */
+export type DecisionQuestionsAppDependencies = { readonly authenticate: Authenticate } & Pick<
+  DecisionServices,
+  'authorize' | 'authorizeBatch'
+>;
+
+/**
+ * Builds an app of the question routes alone: the same route specs createDecisionsApp serves for
+ * them, without the other routes' specs and docs (the authorize function's bundle and cold start).
+ */
+export function createDecisionQuestionsApp(deps: DecisionQuestionsAppDependencies): Hono {
+  const app = new Hono<RestEnv>();
+  mountRoutes(app, decisionQuestionRouteSpecs(deps), deps.authenticate);
   return app as unknown as Hono;
 }
