@@ -142,6 +142,63 @@ describe('the authorize function', () => {
     }
   });
 
+  it('answers a Bearer caller and a question about a sign-in token', async () => {
+    const password = 'Authorize-fn-Password-1!';
+    await iam('CreateLoginProfile', { UserName: 'alice', Password: password });
+    const signedIn = await fetch(`${running.url}/v1/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ account: 'authorize-fn', userName: 'alice', password }),
+    });
+    expect(signedIn.status).toBe(200);
+    const { accessToken } = (await signedIn.json()) as { accessToken: string };
+    const resource = `arn:aws:docs:us-east-1:${accountId}:doc/1`;
+
+    const asBearer = await signedEvent(alice, 'POST', '/v1/authorize', { action: 'docs:Read', resource });
+    const bearer = await invoke({
+      ...asBearer,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+    });
+    expect(bearer.status).toBe(200);
+    expect(bearer.body).toMatchObject({ decision: 'allowed' });
+
+    // Asking about a token needs palisade:Authorize on its principal (else every token answers alike).
+    await iam('PutUserPolicy', {
+      UserName: 'alice',
+      PolicyName: 'ask',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 'palisade:Authorize', Resource: `arn:aws:iam::${accountId}:user/alice` },
+        ],
+      }),
+    });
+    const askAboutToken = async () =>
+      invoke(
+        await signedEvent(alice, 'POST', '/v1/authorize', {
+          token: accessToken,
+          action: 'docs:Read',
+          resource,
+        }),
+      );
+    // The function trusts alice's cached policies for up to DECISION_FRESHNESS_MS.
+    const changedAt = performance.now();
+    let aboutToken = await askAboutToken();
+    while (aboutToken.status !== 200 && performance.now() - changedAt < 2000)
+      aboutToken = await askAboutToken();
+    expect(aboutToken.status).toBe(200);
+    expect(aboutToken.body).toMatchObject({
+      decision: 'allowed',
+      explanation: { principal: `arn:aws:iam::${accountId}:user/alice` },
+    });
+
+    const forged = await invoke({
+      ...asBearer,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}x` },
+    });
+    expect(forged.status).toBe(401);
+  });
+
   it('refuses a request whose signature does not match', async () => {
     const event = await signedEvent(alice, 'POST', '/v1/authorize', { action: 'docs:Read', resource: '*' });
     const response = await invoke({
