@@ -12,6 +12,7 @@ import {
   signJsonRequest,
 } from '../packages/decisions/test/support/signed-client.ts';
 import { type RunningPlatform, startPlatform } from './fixtures/running-platform.ts';
+import { requestSignIn } from './fixtures/sign-in-request.ts';
 
 type Handler = (event: LambdaEvent, context: LambdaContext) => Promise<APIGatewayProxyResult>;
 type HttpApiEvent = Extract<LambdaEvent, { rawPath: string; version: string }>;
@@ -145,13 +146,13 @@ describe('the authorize function', () => {
   it('answers a Bearer caller and a question about a sign-in token', async () => {
     const password = 'Authorize-fn-Password-1!';
     await iam('CreateLoginProfile', { UserName: 'alice', Password: password });
-    const signedIn = await fetch(`${running.url}/v1/sign-in`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ account: 'authorize-fn', userName: 'alice', password }),
+    const signedIn = await requestSignIn((path, init) => fetch(`${running.url}${path}`, init), {
+      account: 'authorize-fn',
+      userName: 'alice',
+      password,
     });
     expect(signedIn.status).toBe(200);
-    const { accessToken } = (await signedIn.json()) as { accessToken: string };
+    const accessToken = signedIn.body.accessToken as string;
     const resource = `arn:aws:docs:us-east-1:${accountId}:doc/1`;
 
     const asBearer = await signedEvent(alice, 'POST', '/v1/authorize', { action: 'docs:Read', resource });
