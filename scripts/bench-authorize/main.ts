@@ -282,15 +282,16 @@ async function main() {
   const row = (prefix: string, connections: number) =>
     rows.find((r) => r.name.startsWith(prefix) && r.connections === connections)?.result;
   const authorizeRows = rows.filter((r) => r.name.startsWith('authorize'));
-  const worstShare = Math.min(...authorizeRows.map((r) => r.result.share));
-  const sigv4Share = Math.min(...[10, 50].map((n) => row('reference: SigV4', n)?.share ?? 0));
-  const floorShare = Math.max(...[10, 50].map((n) => row('reference: library floor', n)?.share ?? 0));
-  target(
-    'authorize throughput ≥ 50% of the no-op route',
-    worstShare >= 0.5,
-    `worst ${(worstShare * 100).toFixed(0)}% (SigV4 verification alone reaches ${(sigv4Share * 100).toFixed(0)}%; the library floor, a body read and smithy's own signature of the request with no decision and none of Palisade's code, at best ${(floorShare * 100).toFixed(0)}%)`,
-  );
+  // The issue's target is at 10 connections; 50 is printed beside it.
   const at10 = authorizeRows.filter((r) => r.connections === 10);
+  const worstShare = (connections: number) =>
+    Math.min(...authorizeRows.filter((r) => r.connections === connections).map((r) => r.result.share));
+  const share = (prefix: string) => ((row(prefix, 10)?.share ?? 0) * 100).toFixed(0);
+  target(
+    'authorize throughput ≥ 50% of the no-op route (10 connections)',
+    worstShare(10) >= 0.5,
+    `worst ${(worstShare(10) * 100).toFixed(0)}% (${(worstShare(50) * 100).toFixed(0)}% at 50 connections); at 10, SigV4 verification alone reaches ${share('reference: SigV4')}% and the library floor, a body read and smithy's own signature of the request with no decision and none of Palisade's code, ${share('reference: library floor')}%`,
+  );
   const worstP50 = Math.max(...at10.map((r) => r.result.p50));
   const worstP99 = Math.max(...at10.map((r) => r.result.p99));
   target(
