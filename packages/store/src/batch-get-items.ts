@@ -14,10 +14,7 @@ export async function batchGetItems(
   width = 1,
   projection?: readonly string[],
 ): Promise<Record<string, unknown>[]> {
-  const projected = projection && {
-    ProjectionExpression: projection.map((_, i) => `#a${i}`).join(', '),
-    ExpressionAttributeNames: Object.fromEntries(projection.map((name, i) => [`#a${i}`, name])),
-  };
+  const projected = projection && projectionOf(projection);
   const items: Record<string, unknown>[] = [];
   const starts = Array.from({ length: Math.ceil(keys.length / 100) }, (_, i) => i * 100);
   const readChunk = async (start: number) => {
@@ -43,4 +40,15 @@ export async function batchGetItems(
     }),
   );
   return items;
+}
+
+/** The projection expression of exactly `attributes` (top-level names, each through a placeholder). */
+export function projectionOf(attributes: readonly string[]): {
+  readonly ProjectionExpression: string;
+  readonly ExpressionAttributeNames: Record<string, string>;
+} {
+  return {
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+  };
 }

@@ -9,6 +9,7 @@
  * an absent item), so no consumer ever builds a key.
  */
 import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { projectionOf } from './batch-get-items.ts';
 import type { StoreContext } from './client.ts';
 import type { ItemKey } from './keys.ts';
 import { consistentPointRead } from './point-read-batch.ts';
@@ -73,7 +74,7 @@ export function stampId(key: ItemKey): string {
 }
 
 const BATCH_LIMIT = 100;
-// INVARIANT: exactly the attributes the projection expression below names.
+// What a stamp read asks for: the key, the version, and the status / sample rate some stamps carry.
 const STAMP_ATTRIBUTES: readonly string[] = [
   'pk',
   'sk',
@@ -83,6 +84,7 @@ const STAMP_ATTRIBUTES: readonly string[] = [
   'id',
   'updatedAt',
 ];
+const STAMP_PROJECTION = projectionOf(STAMP_ATTRIBUTES);
 
 /**
  * Reads the current version (and status / sample rate) of each key: strongly consistent, only the
@@ -114,8 +116,7 @@ export async function readStamps(
                 [context.tableName]: {
                   Keys: keys.map((key) => ({ pk: key.pk, sk: key.sk })),
                   ConsistentRead: true,
-                  ProjectionExpression: 'pk, sk, #version, #status, sampleRate, #id, updatedAt',
-                  ExpressionAttributeNames: { '#version': 'version', '#status': 'status', '#id': 'id' },
+                  ...STAMP_PROJECTION,
                 },
               },
             }),
