@@ -3,14 +3,18 @@ import type { PrincipalRecord } from '@palisade/store';
 
 /** IAM's PermissionsBoundary member, when a boundary is set (the model's only type, a managed policy). */
 export function boundaryShape(record: PrincipalRecord) {
+  const boundary = permissionsBoundaryOf(record);
+  return boundary ? { PermissionsBoundary: boundary } : {};
+}
+
+/** The PermissionsBoundary member's value, or undefined when no boundary is set. */
+function permissionsBoundaryOf(record: PrincipalRecord) {
   return record.permissionsBoundary
     ? {
-        PermissionsBoundary: {
-          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
-          PermissionsBoundaryArn: record.permissionsBoundary,
-        },
+        PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+        PermissionsBoundaryArn: record.permissionsBoundary,
       }
-    : {};
+    : undefined;
 }
 
 /** IAM's `User` structure; tags only where IAM returns them (GetUser). */
@@ -31,11 +35,8 @@ export function userShape(record: PrincipalRecord, withTags = false) {
     Arn: record.arn,
     CreateDate: new Date(record.createdAt),
   };
-  if (record.permissionsBoundary)
-    user.PermissionsBoundary = {
-      PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
-      PermissionsBoundaryArn: record.permissionsBoundary,
-    };
+  const boundary = permissionsBoundaryOf(record);
+  if (boundary) user.PermissionsBoundary = boundary;
   if (withTags && record.tags.length) user.Tags = record.tags;
   return user;
 }
