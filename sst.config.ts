@@ -17,7 +17,9 @@ export default $config({
   },
   async run() {
     const { tableDefinition, keyAttributes } = await import('./packages/store/src/table-definition.ts');
-    const { handlerDeployments, migrationDeployment } = await import('./functions/wiring/deployment.ts');
+    const { handlerDeployments, migrationDeployment, sstNodejsOptions } = await import(
+      './functions/wiring/deployment.ts'
+    );
 
     const table = new sst.aws.Dynamo('Table', {
       fields: Object.fromEntries(keyAttributes(tableDefinition).map((name) => [name, 'string' as const])),
@@ -50,13 +52,7 @@ export default $config({
       memory: '1024 MB',
       // A migration checkpoints as it goes: one cut short by the limit resumes on the next invocation.
       timeout: '15 minutes',
-      nodejs: {
-        splitting: migrationDeployment.bundle.splitting,
-        esbuild: {
-          external: [...migrationDeployment.bundle.external],
-          mainFields: [...migrationDeployment.bundle.mainFields],
-        },
-      },
+      nodejs: sstNodejsOptions(migrationDeployment.bundle),
       // The table only: migrations read and write items, and need no secret.
       link: [table],
     });
@@ -77,10 +73,7 @@ export default $config({
         architecture: 'arm64',
         memory: '1024 MB',
         timeout: '15 seconds',
-        nodejs: {
-          splitting: bundle.splitting,
-          esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] },
-        },
+        nodejs: sstNodejsOptions(bundle),
         link: [table, ...secrets],
         // Access JWTs name their issuer; in AWS that is the public URL the deployer gives.
         environment: process.env.PALISADE_ISSUER ? { PALISADE_ISSUER: process.env.PALISADE_ISSUER } : {},

@@ -65,3 +65,11 @@ export const migrationDeployment: { readonly handler: string; readonly bundle: B
   handler: 'functions/migrate.handler',
   bundle: BUNDLE,
 };
+
+/** A bundle's options as SST's `nodejs` function argument takes them (sst.config.ts, every function). */
+export function sstNodejsOptions(bundle: BundleOptions) {
+  return {
+    splitting: bundle.splitting,
+    esbuild: { external: [...bundle.external], mainFields: [...bundle.mainFields] },
+  };
+}
