@@ -10,8 +10,9 @@ import { type Caller, denialOf, entityArn, type RequestFacts, rootArn } from '@p
 import {
   deletePrincipal,
   getPrincipal,
-  listPrincipals,
+  listPrincipalListings,
   type PrincipalKind,
+  type PrincipalListing,
   type PrincipalRecord,
   putNewPrincipal,
   renamePrincipal,
@@ -148,7 +149,7 @@ export async function listAuthorized(
   caller: Caller,
   kind: PrincipalKind,
   page: { PathPrefix?: string | undefined; Marker?: string | undefined; MaxItems?: number | undefined },
-): Promise<Result<{ items: PrincipalRecord[]; next?: string; nextId?: string }>> {
+): Promise<Result<{ items: PrincipalListing[]; next?: string; nextId?: string }>> {
   const denied = denialOf(caller, iamAction('List', kind, 's'), '*');
   if (denied) return denied;
   const after = await entityListingCursor(
@@ -160,7 +161,7 @@ export async function listAuthorized(
   );
   if (!after.ok) return after;
   return ok(
-    await listPrincipals(context.store, caller.accountId, kind, {
+    await listPrincipalListings(context.store, caller.accountId, kind, {
       limit: page.MaxItems ?? 100,
       ...(page.PathPrefix ? { pathPrefix: page.PathPrefix } : {}),
       ...(after.value ? { after: after.value } : {}),

@@ -1,5 +1,5 @@
 /** Renders stored principals in IAM's output shapes (`User`, `Group`, `Role`). */
-import type { PrincipalRecord } from '@palisade/store';
+import type { PrincipalListing, PrincipalRecord } from '@palisade/store';
 
 /** IAM's PermissionsBoundary member, when a boundary is set (the model's only type, a managed policy). */
 export function boundaryShape(record: PrincipalRecord) {
@@ -17,32 +17,32 @@ function permissionsBoundaryOf(record: PrincipalRecord) {
     : undefined;
 }
 
-/** IAM's `User` structure; tags only where IAM returns them (GetUser). */
-export function userShape(record: PrincipalRecord, withTags = false) {
+/** IAM's `User` structure as its listings show it (ListUsers): IAM leaves out the boundary and tags. */
+export function userListingShape(record: PrincipalListing) {
   // Member by member in IAM's order (the XML keeps it): every user answer passes here.
-  const user: {
-    Path: string;
-    UserName: string;
-    UserId: string;
-    Arn: string;
-    CreateDate: Date;
-    PermissionsBoundary?: { PermissionsBoundaryType: string; PermissionsBoundaryArn: string };
-    Tags?: PrincipalRecord['tags'];
-  } = {
+  return {
     Path: record.path,
     UserName: record.name,
     UserId: record.id,
     Arn: record.arn,
     CreateDate: new Date(record.createdAt),
   };
+}
+
+/** IAM's `User` structure; tags only where IAM returns them (GetUser). */
+export function userShape(record: PrincipalRecord, withTags = false) {
+  const user: ReturnType<typeof userListingShape> & {
+    PermissionsBoundary?: { PermissionsBoundaryType: string; PermissionsBoundaryArn: string };
+    Tags?: PrincipalRecord['tags'];
+  } = userListingShape(record);
   const boundary = permissionsBoundaryOf(record);
   if (boundary) user.PermissionsBoundary = boundary;
   if (withTags && record.tags.length) user.Tags = record.tags;
   return user;
 }
 
-/** IAM's `Group` structure. */
-export function groupShape(record: PrincipalRecord) {
+/** IAM's `Group` structure (the same in its listings). */
+export function groupShape(record: PrincipalListing) {
   return {
     Path: record.path,
     GroupName: record.name,
@@ -52,8 +52,8 @@ export function groupShape(record: PrincipalRecord) {
   };
 }
 
-/** IAM's `Role` structure (the trust policy as JSON text; the Query codec URL-encodes it). */
-export function roleShape(record: PrincipalRecord, withTags = false) {
+/** IAM's `Role` structure as its listings show it (ListRoles): IAM leaves out the boundary, tags and last use. */
+export function roleListingShape(record: PrincipalListing) {
   return {
     Path: record.path,
     RoleName: record.name,
@@ -63,6 +63,13 @@ export function roleShape(record: PrincipalRecord, withTags = false) {
     AssumeRolePolicyDocument: record.assumeRolePolicyDocument ?? '',
     ...(record.description ? { Description: record.description } : {}),
     MaxSessionDuration: record.maxSessionDuration ?? 3600,
+  };
+}
+
+/** IAM's `Role` structure (the trust policy as JSON text; the Query codec URL-encodes it). */
+export function roleShape(record: PrincipalRecord, withTags = false) {
+  return {
+    ...roleListingShape(record),
     ...boundaryShape(record),
     ...(withTags && record.tags.length ? { Tags: record.tags } : {}),
   };

@@ -23,7 +23,7 @@ import {
   removeAuthorized,
   updatePrincipalPath,
 } from './principal-lifecycle.ts';
-import { roleShape } from './principal-shapes.ts';
+import { roleListingShape, roleShape } from './principal-shapes.ts';
 import { taggingOperations } from './principal-tagging.ts';
 
 /** MaxSessionDuration bounds, in seconds, as IAM sets them. */
@@ -95,12 +95,7 @@ export function roleOperations(context: IamContext) {
         const page = await listAuthorized(context, caller, 'role', input);
         if (!page.ok) return page;
         return ok(
-          listing(
-            'Roles',
-            page.value.items.map((r) => roleShape(r)),
-            page.value.next,
-            page.value.nextId,
-          ),
+          listing('Roles', page.value.items.map(roleListingShape), page.value.next, page.value.nextId),
         );
       },
     ),

@@ -12,7 +12,7 @@ import {
   moveAuthorized,
   removeAuthorized,
 } from './principal-lifecycle.ts';
-import { userShape } from './principal-shapes.ts';
+import { userListingShape, userShape } from './principal-shapes.ts';
 import { taggingOperations } from './principal-tagging.ts';
 
 /** The user operations, by AWS action name. */
@@ -69,12 +69,7 @@ export function userOperations(context: IamContext) {
         const page = await listAuthorized(context, caller, 'user', input);
         if (!page.ok) return page;
         return ok(
-          listing(
-            'Users',
-            page.value.items.map((u) => userShape(u)),
-            page.value.next,
-            page.value.nextId,
-          ),
+          listing('Users', page.value.items.map(userListingShape), page.value.next, page.value.nextId),
         );
       },
     ),

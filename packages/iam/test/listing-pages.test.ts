@@ -179,3 +179,67 @@ describe('ListPolicies with operator-managed policies', () => {
     ).toBe(1);
   });
 });
+
+describe('what the listings show', () => {
+  const boundary = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+  const tags = [{ Key: 'team', Value: 'blue' }];
+
+  it('lists users and roles without their boundary and tags, which GetUser and GetRole show', async () => {
+    await must('CreateUser', {
+      UserName: 'shown',
+      Path: '/shown/',
+      PermissionsBoundary: boundary,
+      Tags: tags,
+    });
+    await must('CreateRole', {
+      RoleName: 'shown-role',
+      Path: '/shown/',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      }),
+      Description: 'listed with its description',
+      MaxSessionDuration: 7200,
+      PermissionsBoundary: boundary,
+      Tags: tags,
+    });
+    const users = await must<{ Users: Record<string, unknown>[] }>('ListUsers', { PathPrefix: '/shown/' });
+    expect(users.Users).toEqual([
+      {
+        Path: '/shown/',
+        UserName: 'shown',
+        UserId: expect.stringMatching(/^AIDA/),
+        Arn: `arn:aws:iam::${A}:user/shown/shown`,
+        CreateDate: NOW,
+      },
+    ]);
+    const roles = await must<{ Roles: Record<string, unknown>[] }>('ListRoles', { PathPrefix: '/shown/' });
+    expect(roles.Roles).toEqual([
+      {
+        Path: '/shown/',
+        RoleName: 'shown-role',
+        RoleId: expect.stringMatching(/^AROA/),
+        Arn: `arn:aws:iam::${A}:role/shown/shown-role`,
+        CreateDate: NOW,
+        AssumeRolePolicyDocument: expect.stringContaining('ec2.amazonaws.com'),
+        Description: 'listed with its description',
+        MaxSessionDuration: 7200,
+      },
+    ]);
+    const user = await must<{ User: Record<string, unknown> }>('GetUser', { UserName: 'shown' });
+    expect(user.User).toMatchObject({
+      PermissionsBoundary: {
+        PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+        PermissionsBoundaryArn: boundary,
+      },
+      Tags: tags,
+    });
+    const role = await must<{ Role: Record<string, unknown> }>('GetRole', { RoleName: 'shown-role' });
+    expect(role.Role).toMatchObject({
+      PermissionsBoundary: { PermissionsBoundaryArn: boundary },
+      Tags: tags,
+    });
+  });
+});

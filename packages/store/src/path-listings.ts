@@ -3,6 +3,7 @@
  * with IAM's paging: a cursor only when another item really follows.
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { projectionOf } from './batch-get-items.ts';
 import type { StoreContext } from './client.ts';
 import { type EntityKind, entityRecordKey, isEntityId } from './keys.ts';
 
@@ -13,14 +14,20 @@ export interface PathPage {
   readonly after?: string;
 }
 
-/** Reads one page of the listing partition `gsi1pk`; `pathOf` reads an item's path for the prefix filter. */
+/**
+ * Reads one page of the listing partition `gsi1pk`; `pathOf` reads an item's path for the prefix
+ * filter. With `attributes`, each item holds only those (plus the listing's own `gsi1sk` and `id`):
+ * IAM's listings show a subset of each entity, and DynamoDB reads, sends and the SDK unmarshals less.
+ */
 export async function queryPathListing(
   context: StoreContext,
   gsi1pk: string,
   page: PathPage,
   pathOf: (item: Record<string, unknown>) => string,
+  attributes?: readonly string[],
 ): Promise<{ items: Record<string, unknown>[]; next?: string; nextId?: string }> {
   const prefix = page.pathPrefix ?? '/';
+  const projection = attributes && projectionOf([...new Set([...attributes, 'gsi1sk', 'id'])]);
   // A cursor outside this listing's range (a forged or stale marker) lists nothing.
   if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
   const result = await context.documents.send(
@@ -30,6 +37,10 @@ export async function queryPathListing(
       KeyConditionExpression: page.after
         ? 'gsi1pk = :p AND gsi1sk BETWEEN :after AND :end'
         : 'gsi1pk = :p AND begins_with(gsi1sk, :prefix)',
+      ...(projection && {
+        ProjectionExpression: projection.ProjectionExpression,
+        ExpressionAttributeNames: projection.ExpressionAttributeNames,
+      }),
       ExpressionAttributeValues: {
         ':p': gsi1pk,
         ...(page.after

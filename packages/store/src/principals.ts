@@ -415,6 +415,68 @@ export async function listPrincipals(
 }
 
 /**
+ * What IAM's listings of principals show (ListUsers, ListGroups, ListRoles): a subset of each
+ * entity, without tags or boundary (IAM documents that its listings leave those out).
+ */
+export type PrincipalListing = Pick<
+  PrincipalRecord,
+  | 'kind'
+  | 'name'
+  | 'path'
+  | 'id'
+  | 'arn'
+  | 'createdAt'
+  | 'description'
+  | 'assumeRolePolicyDocument'
+  | 'maxSessionDuration'
+>;
+
+const LISTING_ATTRIBUTES = [
+  'kind',
+  'name',
+  'path',
+  'id',
+  'arn',
+  'createdAt',
+  'description',
+  'assumeRolePolicyDocument',
+  'maxSessionDuration',
+] as const satisfies readonly (keyof PrincipalListing)[];
+
+/** One page of a kind's principals as IAM lists them, reading only the attributes a listing shows. */
+export async function listPrincipalListings(
+  context: StoreContext,
+  accountId: string,
+  kind: PrincipalKind,
+  page: { pathPrefix?: string; limit: number; after?: string },
+): Promise<{ items: PrincipalListing[]; next?: string; nextId?: string }> {
+  const listed = await queryPathListing(
+    context,
+    principalListPartition(accountId, KIND_KEY[kind]),
+    page,
+    (item) => String(item.path),
+    LISTING_ATTRIBUTES,
+  );
+  return { ...listed, items: listed.items.map(toPrincipalListing) };
+}
+
+function toPrincipalListing(item: Record<string, unknown>): PrincipalListing {
+  const listing: Mutable<PrincipalListing> = {
+    kind: item.kind as PrincipalKind,
+    name: String(item.name),
+    path: String(item.path),
+    id: String(item.id),
+    arn: String(item.arn),
+    createdAt: String(item.createdAt),
+  };
+  if (typeof item.description === 'string') listing.description = item.description;
+  if (typeof item.assumeRolePolicyDocument === 'string')
+    listing.assumeRolePolicyDocument = item.assumeRolePolicyDocument;
+  if (typeof item.maxSessionDuration === 'number') listing.maxSessionDuration = item.maxSessionDuration;
+  return listing;
+}
+
+/**
  * Applies field changes to a principal if it still has `expectedVersion` (one transaction, so it
  * carries its change record; the name item's copy changes with it). The counters returned are
  * those of `current`.
