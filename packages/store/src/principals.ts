@@ -431,8 +431,8 @@ export type PrincipalListing = Pick<
   | 'maxSessionDuration'
 >;
 
+// The kind is the listing's own: not read back from every item.
 const LISTING_ATTRIBUTES = [
-  'kind',
   'name',
   'path',
   'id',
@@ -441,7 +441,7 @@ const LISTING_ATTRIBUTES = [
   'description',
   'assumeRolePolicyDocument',
   'maxSessionDuration',
-] as const satisfies readonly (keyof PrincipalListing)[];
+] as const satisfies readonly Exclude<keyof PrincipalListing, 'kind'>[];
 
 /** One page of a kind's principals as IAM lists them, reading only the attributes a listing shows. */
 export async function listPrincipalListings(
@@ -457,12 +457,12 @@ export async function listPrincipalListings(
     (item) => String(item.path),
     LISTING_ATTRIBUTES,
   );
-  return { ...listed, items: listed.items.map(toPrincipalListing) };
+  return { ...listed, items: listed.items.map((item) => toPrincipalListing(kind, item)) };
 }
 
-function toPrincipalListing(item: Record<string, unknown>): PrincipalListing {
+function toPrincipalListing(kind: PrincipalKind, item: Record<string, unknown>): PrincipalListing {
   const listing: Mutable<PrincipalListing> = {
-    kind: item.kind as PrincipalKind,
+    kind,
     name: String(item.name),
     path: String(item.path),
     id: String(item.id),
