@@ -71,6 +71,12 @@ export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUse
 
 const NO_USES: PolicyUses = { attachments: 0, boundaries: 0 };
 
+/** A policy as ListPolicies shows it: IAM's listing leaves out the description (GetPolicy has it). */
+function listedPolicy<T extends { readonly Description?: string }>(policy: T): Omit<T, 'Description'> {
+  const { Description: _description, ...listed } = policy;
+  return listed;
+}
+
 /** IAM's `Policy` structure for an operator-managed policy, with its uses in the caller's account. */
 export function platformPolicyShape(partition: string, policy: PlatformPolicy, uses: PolicyUses = NO_USES) {
   return {
@@ -238,7 +244,7 @@ export function managedPolicyOperations(context: IamContext) {
         return ok(
           listing(
             'Policies',
-            emitted.filter(wanted).map((entry) => entry.shape(entry.uses)),
+            emitted.filter(wanted).map((entry) => listedPolicy(entry.shape(entry.uses))),
             next ? next.key : page.next,
             next ? next.id : page.nextId,
           ),

@@ -242,4 +242,27 @@ describe('what the listings show', () => {
       Tags: tags,
     });
   });
+
+  it('lists policies without their description, which GetPolicy shows', async () => {
+    const created = await must<{ Policy: { Arn: string } }>('CreatePolicy', {
+      PolicyName: 'described',
+      Path: '/described/',
+      PolicyDocument: ALLOW_ALL,
+      Description: 'shown by GetPolicy only',
+    });
+    const listed = await must<{ Policies: Record<string, unknown>[] }>('ListPolicies', {
+      Scope: 'Local',
+      PathPrefix: '/described/',
+    });
+    expect(listed.Policies).toHaveLength(1);
+    expect(listed.Policies[0]).toMatchObject({ PolicyName: 'described', Arn: created.Policy.Arn });
+    expect(listed.Policies[0]).not.toHaveProperty('Description');
+    const platform = await must<{ Policies: Record<string, unknown>[] }>('ListPolicies', { Scope: 'AWS' });
+    expect(platform.Policies.length).toBeGreaterThan(0);
+    for (const policy of platform.Policies) expect(policy).not.toHaveProperty('Description');
+    const got = await must<{ Policy: Record<string, unknown> }>('GetPolicy', {
+      PolicyArn: created.Policy.Arn,
+    });
+    expect(got.Policy.Description).toBe('shown by GetPolicy only');
+  });
 });
