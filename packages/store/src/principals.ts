@@ -25,7 +25,7 @@ import {
 } from './keys.ts';
 import { currentPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
-import { queryPathListing } from './path-listings.ts';
+import { type PathPage, queryPathListing } from './path-listings.ts';
 import { consistentPointRead } from './point-read-batch.ts';
 import { absentStamp, type RecordStamp, recordStamp } from './record-stamps.ts';
 import { type GuardedWrite, transact, versionedSet } from './transactions.ts';
@@ -403,15 +403,21 @@ export async function listPrincipals(
   context: StoreContext,
   accountId: string,
   kind: PrincipalKind,
-  page: { pathPrefix?: string; limit: number; after?: string },
+  page: PathPage,
 ): Promise<{ items: PrincipalRecord[]; next?: string; nextId?: string }> {
-  const listed = await queryPathListing(
-    context,
-    principalListPartition(accountId, KIND_KEY[kind]),
-    page,
-    (item) => String(item.path),
-  );
+  const listed = await queryPrincipalPage(context, accountId, kind, page);
   return { ...listed, items: listed.items.map(toPrincipal) };
+}
+
+function queryPrincipalPage(
+  context: StoreContext,
+  accountId: string,
+  kind: PrincipalKind,
+  page: PathPage,
+  attributes?: readonly string[],
+) {
+  const partition = principalListPartition(accountId, KIND_KEY[kind]);
+  return queryPathListing(context, partition, page, (item) => String(item.path), attributes);
 }
 
 /**
@@ -448,15 +454,9 @@ export async function listPrincipalListings(
   context: StoreContext,
   accountId: string,
   kind: PrincipalKind,
-  page: { pathPrefix?: string; limit: number; after?: string },
+  page: PathPage,
 ): Promise<{ items: PrincipalListing[]; next?: string; nextId?: string }> {
-  const listed = await queryPathListing(
-    context,
-    principalListPartition(accountId, KIND_KEY[kind]),
-    page,
-    (item) => String(item.path),
-    LISTING_ATTRIBUTES,
-  );
+  const listed = await queryPrincipalPage(context, accountId, kind, page, LISTING_ATTRIBUTES);
   return { ...listed, items: listed.items.map((item) => toPrincipalListing(kind, item)) };
 }
 
