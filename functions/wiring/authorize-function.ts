@@ -6,7 +6,7 @@
  */
 import { type LogSink, stdoutLog } from '@palisade/api';
 import { createDecisionQuestions } from '@palisade/decisions';
-import { createSigningKeyring, defaultSignInSettings } from '@palisade/sts/sign-in';
+import { createSigningKeyCache, defaultSignInSettings } from '@palisade/sts/sign-in';
 import type { Hono } from 'hono';
 import { issuerOf, type PlatformConfig } from './config.ts';
 import { decisionOptions, decisionQuestionRoutes, lastAccessRecorder } from './decision-wiring.ts';
@@ -19,11 +19,11 @@ export function createAuthorizeFunction(
   now: () => Date = () => new Date(),
 ): Hono {
   const runtime = createRuntime(config, log, now);
-  // Access tokens are verified against the sign-in service's keys; nothing else of sign-in is needed.
-  const { verify } = createSigningKeyring({
+  // Access tokens are verified against the sign-in service's keys; nothing else of sign-in is
+  // needed (no signing or rotation: the keyring's cache alone).
+  const { verify } = createSigningKeyCache({
     ...defaultSignInSettings,
     store: runtime.store,
-    secrets: runtime.secrets,
     issuer: issuerOf(config),
   });
   const questions = createDecisionQuestions(decisionOptions(runtime, verify, lastAccessRecorder(runtime)));

@@ -13,6 +13,11 @@ import { createSigningKeyring, type SigningKeyring } from './signing-keyring.ts'
 export type { SessionTokens } from './session-issuer.ts';
 export type { SignInOrigin, SignInRequest } from './sign-in.ts';
 export * from './sign-in-context.ts';
+export {
+  createSigningKeyCache,
+  type LoadedSigningKeys,
+  type SigningKeyCache,
+} from './signing-key-cache.ts';
 export { createSigningKeyring, type SigningKeyring } from './signing-keyring.ts';
 
 /** The sign-in service the HTTP layer and bearer authentication use. */
