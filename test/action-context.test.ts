@@ -19,7 +19,7 @@ import { fail, ok } from '@palisade/failures';
 import { oidcProviderOperations } from '@palisade/iam';
 import { compileResourcePolicies } from '@palisade/policy';
 import {
-  ACTION_CONTEXT,
+  actionContextTable,
   actionKeys,
   authenticateSignedRequest,
   type Caller,
@@ -417,7 +417,7 @@ beforeAll(async () => {
   };
 });
 
-const controlled = Object.entries(ACTION_CONTEXT).filter(
+const controlled = Object.entries(actionContextTable()).filter(
   ([action]) => !UNCONTROLLED.includes(action) && !(action in CHECKED_WITHIN),
 );
 
@@ -427,7 +427,7 @@ describe('the action table', () => {
       ...Object.keys(ops).map((name) => (name in f.stsOps ? `sts:${name}` : `iam:${name}`)),
       'sts:AssumeRoleWithWebIdentity',
     ]);
-    const tabled = new Set(Object.keys(ACTION_CONTEXT).filter((a) => !(a in CHECKED_WITHIN)));
+    const tabled = new Set(Object.keys(actionContextTable()).filter((a) => !(a in CHECKED_WITHIN)));
     expect([...served].sort()).toEqual([...tabled].sort());
   });
 });
@@ -480,7 +480,7 @@ describe.each(controlled)('%s', (action, spec) => {
 describe('checks made within AssumeRole', () => {
   it.each(
     Object.entries(CHECKED_WITHIN).flatMap(([check]) =>
-      (ACTION_CONTEXT[check]?.keys ?? []).map((key) => [check, concrete(key)] as const),
+      (actionContextTable()[check]?.keys ?? []).map((key) => [check, concrete(key)] as const),
     ),
   )('%s is denied by a Deny conditioned on %s', async (check, key) => {
     const { caller } = await actorWith(ALLOW_ALL, denyWhenPresent(check, key));
@@ -580,7 +580,7 @@ describe('the action table against the Service Authorization Reference', () => {
   // Keys the table should carry and does not yet, by action (none at present).
   const KNOWN_GAPS: Record<string, readonly string[]> = {};
 
-  it.each(Object.entries(ACTION_CONTEXT))(
+  it.each(Object.entries(actionContextTable()))(
     '%s carries every key the reference lists that Palisade can know',
     async (action, spec) => {
       const [service = '', name = ''] = action.split(':');
