@@ -110,6 +110,11 @@ export interface PreparedCall {
   readonly input: Record<string, unknown>;
   /** The error name the original request ended with (a replay may end the same way). */
   readonly expectedError?: string;
+  /**
+   * Which wave of the replay it goes in: calls the original had in flight together (overlapping
+   * spans, chained) share a wave and are sent together, as the operation sent them.
+   */
+  readonly wave: number;
 }
 
 /** Prepares recorded calls for replay (outside any timing): deep copies with strings rewritten. */
@@ -117,16 +122,27 @@ export function prepareReplay(
   calls: readonly RecordedCall[],
   rewrite: (text: string) => string,
 ): PreparedCall[] {
-  return calls.map((call) => {
-    if (!SENDERS[call.commandName]) {
-      throw new Error(`bench:iam cannot replay ${call.commandName}: no document-client command for it`);
-    }
-    return {
-      commandName: call.commandName,
-      input: rewriteStrings(call.input, rewrite) as Record<string, unknown>,
-      ...(call.error ? { expectedError: call.error } : {}),
-    };
-  });
+  let wave = -1;
+  let waveEnd = Number.NEGATIVE_INFINITY;
+  return [...calls]
+    .sort((a, b) => a.startedAt - b.startedAt)
+    .map((call) => {
+      if (!SENDERS[call.commandName]) {
+        throw new Error(`bench:iam cannot replay ${call.commandName}: no document-client command for it`);
+      }
+      // A call sent once everything before it had come back starts the next wave.
+      const end = call.startedAt + call.durationMs;
+      if (call.startedAt >= waveEnd) {
+        wave++;
+        waveEnd = end;
+      } else waveEnd = Math.max(waveEnd, end);
+      return {
+        commandName: call.commandName,
+        input: rewriteStrings(call.input, rewrite) as Record<string, unknown>,
+        ...(call.error ? { expectedError: call.error } : {}),
+        wave,
+      };
+    });
 }
 
 /**
@@ -147,13 +163,16 @@ export function withoutAuditEvents(calls: readonly PreparedCall[]): PreparedCall
   return stripped ? result : undefined;
 }
 
-/** Sends prepared calls one after another; returns the errors that the originals did not have. */
+/**
+ * Sends prepared calls wave by wave (a wave's calls together, as the original sent them; see
+ * PreparedCall.wave); returns the errors that the originals did not have.
+ */
 export async function replay(
   documents: DynamoDBDocumentClient,
   calls: readonly PreparedCall[],
 ): Promise<string[]> {
   const surprises: string[] = [];
-  for (const call of calls) {
+  const sendOne = async (call: PreparedCall) => {
     const send = SENDERS[call.commandName] as (
       documents: DynamoDBDocumentClient,
       input: Readonly<Record<string, unknown>>,
@@ -165,6 +184,13 @@ export async function replay(
       const name = error instanceof Error ? error.name : 'Error';
       if (name !== call.expectedError) surprises.push(`${call.commandName}: ${name}`);
     }
+  };
+  for (let start = 0; start < calls.length; ) {
+    const wave = (calls[start] as PreparedCall).wave;
+    let end = start;
+    while (end < calls.length && (calls[end] as PreparedCall).wave === wave) end++;
+    await Promise.all(calls.slice(start, end).map(sendOne));
+    start = end;
   }
   return surprises;
 }

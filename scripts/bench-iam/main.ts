@@ -530,7 +530,7 @@ function report(
   console.log(
     `\nA bare loopback HTTP round trip (Node client → Node server, keep-alive): p50 ${ms(run.floor.p50)}, ` +
       `p99 ${ms(run.floor.p99)}.\n` +
-      'raw DDB = the same DynamoDB requests replayed directly with a document client, one after another, ' +
+      'raw DDB = the same DynamoDB requests replayed directly with a document client, as the operation sent them (one after another, or together where it had them in flight together), ' +
       "into a mirror account; client floor = the same IAM SDK calls answered at once, with Palisade's own " +
       'answers, by the same Node server adapter; floor = raw DDB + client floor: what the operation ' +
       'would cost if Palisade did nothing but its DynamoDB requests; overhead = Palisade p50 − floor.\n' +
