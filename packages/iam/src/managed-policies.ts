@@ -22,8 +22,9 @@ import {
   deleteManagedPolicy,
   deletePolicyVersion,
   getPolicyVersion,
-  listManagedPolicies,
+  listManagedPolicyListings,
   listPolicyVersions,
+  type ManagedPolicyListing,
   type ManagedPolicyRecord,
   type PolicyUses,
   principalListKey,
@@ -51,8 +52,15 @@ import { entityListingCursor } from './listing-markers.ts';
 import { loadAuthorizedPolicy, type ManagedPolicyRef } from './managed-policy-refs.ts';
 import { checkSizedPolicy } from './policy-checks.ts';
 
-/** IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards). */
-export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUses, withTags = false) {
+/**
+ * IAM's `Policy` structure for a customer-managed policy, with its use counts (read from its shards);
+ * from a listing (ListPolicies), without the description and tags IAM's listing leaves out.
+ */
+export function customerPolicyShape(
+  record: ManagedPolicyListing & Partial<Pick<ManagedPolicyRecord, 'description' | 'tags'>>,
+  uses: PolicyUses,
+  withTags = false,
+) {
   return {
     PolicyName: record.name,
     PolicyId: record.id,
@@ -65,7 +73,7 @@ export function customerPolicyShape(record: ManagedPolicyRecord, uses: PolicyUse
     ...(record.description ? { Description: record.description } : {}),
     CreateDate: new Date(record.createdAt),
     UpdateDate: new Date(record.updatedAt),
-    ...(withTags && record.tags.length ? { Tags: record.tags } : {}),
+    ...(withTags && record.tags?.length ? { Tags: record.tags } : {}),
   };
 }
 
@@ -197,7 +205,7 @@ export function managedPolicyOperations(context: IamContext) {
         const page =
           scope === 'AWS'
             ? { items: [] }
-            : await listManagedPolicies(context.store, caller.accountId, {
+            : await listManagedPolicyListings(context.store, caller.accountId, {
                 limit,
                 pathPrefix: prefix,
                 ...(after.value ? { after: after.value } : {}),

@@ -254,9 +254,20 @@ describe('what the listings show', () => {
       Scope: 'Local',
       PathPrefix: '/described/',
     });
-    expect(listed.Policies).toHaveLength(1);
-    expect(listed.Policies[0]).toMatchObject({ PolicyName: 'described', Arn: created.Policy.Arn });
-    expect(listed.Policies[0]).not.toHaveProperty('Description');
+    expect(listed.Policies).toEqual([
+      {
+        PolicyName: 'described',
+        PolicyId: expect.stringMatching(/^ANPA/),
+        Arn: created.Policy.Arn,
+        Path: '/described/',
+        DefaultVersionId: 'v1',
+        AttachmentCount: 0,
+        PermissionsBoundaryUsageCount: 0,
+        IsAttachable: true,
+        CreateDate: NOW,
+        UpdateDate: NOW,
+      },
+    ]);
     const platform = await must<{ Policies: Record<string, unknown>[] }>('ListPolicies', { Scope: 'AWS' });
     expect(platform.Policies.length).toBeGreaterThan(0);
     for (const policy of platform.Policies) expect(policy).not.toHaveProperty('Description');

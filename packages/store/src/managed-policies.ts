@@ -36,7 +36,7 @@ import {
 } from './keys.ts';
 import { currentPolicyArn, legacyPolicyArn } from './legacy-policy-arns.ts';
 import { queryWholePartition } from './partition-queries.ts';
-import { queryPathListing } from './path-listings.ts';
+import { type PathPage, queryPathListing } from './path-listings.ts';
 import {
   batchGetItems,
   capitalised,
@@ -384,12 +384,63 @@ export async function listPolicyVersions(
 export async function listManagedPolicies(
   context: StoreContext,
   accountId: string,
-  page: { pathPrefix?: string; limit: number; after?: string },
+  page: PathPage,
 ): Promise<{ items: ManagedPolicyRecord[]; next?: string; nextId?: string }> {
-  const listed = await queryPathListing(context, principalListPartition(accountId, 'POLICY'), page, (item) =>
-    String(item.path),
-  );
+  const listed = await queryPolicyPage(context, accountId, page);
   return { ...listed, items: listed.items.map(toManagedPolicy) };
+}
+
+/**
+ * A customer-managed policy as ListPolicies shows it: no document, description or tags (IAM's
+ * listing leaves out the last two; GetPolicy and GetPolicyVersion have them).
+ */
+export type ManagedPolicyListing = Pick<
+  ManagedPolicyRecord,
+  'accountId' | 'name' | 'path' | 'id' | 'arn' | 'defaultVersionId' | 'createdAt' | 'updatedAt'
+>;
+
+// The account is the listing's own; the default version's document (up to 6,144 characters per
+// policy) is what a page would otherwise carry for nothing.
+const POLICY_LISTING_ATTRIBUTES = [
+  'name',
+  'path',
+  'id',
+  'arn',
+  'defaultVersionId',
+  'createdAt',
+  'updatedAt',
+] as const satisfies readonly Exclude<keyof ManagedPolicyListing, 'accountId'>[];
+
+/** One page of an account's managed policies as ListPolicies shows them, reading only those attributes. */
+export async function listManagedPolicyListings(
+  context: StoreContext,
+  accountId: string,
+  page: PathPage,
+): Promise<{ items: ManagedPolicyListing[]; next?: string; nextId?: string }> {
+  const listed = await queryPolicyPage(context, accountId, page, POLICY_LISTING_ATTRIBUTES);
+  return {
+    ...listed,
+    items: listed.items.map((item) => ({
+      accountId,
+      name: String(item.name),
+      path: String(item.path),
+      id: String(item.id),
+      arn: String(item.arn),
+      defaultVersionId: String(item.defaultVersionId),
+      createdAt: String(item.createdAt),
+      updatedAt: String(item.updatedAt),
+    })),
+  };
+}
+
+function queryPolicyPage(
+  context: StoreContext,
+  accountId: string,
+  page: PathPage,
+  attributes?: readonly string[],
+) {
+  const partition = principalListPartition(accountId, 'POLICY');
+  return queryPathListing(context, partition, page, (item) => String(item.path), attributes);
 }
 
 /**
