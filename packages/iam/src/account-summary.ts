@@ -7,7 +7,7 @@ import {
   getAccountSummary,
   getLoginProfile,
   listAccessKeys,
-  listManagedPolicies,
+  listManagedPolicyListings,
   listOidcProviders,
   listVirtualMfaDevices,
   readPoliciesUses,
@@ -95,7 +95,10 @@ async function managedPolicyAttachments(store: StoreContext, accountId: string):
   let total = 0;
   let after: string | undefined;
   do {
-    const page = await listManagedPolicies(store, accountId, { limit: PAGE, ...(after ? { after } : {}) });
+    const page = await listManagedPolicyListings(store, accountId, {
+      limit: PAGE,
+      ...(after ? { after } : {}),
+    });
     const uses = await readPoliciesUses(store, page.items);
     total += uses.reduce((sum, use) => sum + use.attachments, 0);
     after = page.next;
