@@ -27,7 +27,6 @@ export async function queryPathListing(
   attributes?: readonly string[],
 ): Promise<{ items: Record<string, unknown>[]; next?: string; nextId?: string }> {
   const prefix = page.pathPrefix ?? '/';
-  const projection = attributes && projectionOf([...new Set([...attributes, 'gsi1sk', 'id'])]);
   // A cursor outside this listing's range (a forged or stale marker) lists nothing.
   if (page.after !== undefined && !page.after.startsWith(prefix)) return { items: [] };
   const result = await context.documents.send(
@@ -37,10 +36,7 @@ export async function queryPathListing(
       KeyConditionExpression: page.after
         ? 'gsi1pk = :p AND gsi1sk BETWEEN :after AND :end'
         : 'gsi1pk = :p AND begins_with(gsi1sk, :prefix)',
-      ...(projection && {
-        ProjectionExpression: projection.ProjectionExpression,
-        ExpressionAttributeNames: projection.ExpressionAttributeNames,
-      }),
+      ...(attributes && projectionOf([...new Set([...attributes, 'gsi1sk', 'id'])])),
       ExpressionAttributeValues: {
         ':p': gsi1pk,
         ...(page.after
