@@ -122,27 +122,19 @@ export function prepareReplay(
   calls: readonly RecordedCall[],
   rewrite: (text: string) => string,
 ): PreparedCall[] {
-  let wave = -1;
-  let waveEnd = Number.NEGATIVE_INFINITY;
-  return [...calls]
-    .sort((a, b) => a.startedAt - b.startedAt)
-    .map((call) => {
+  return inFlightGroups(calls).flatMap((group, wave) =>
+    group.calls.map((call) => {
       if (!SENDERS[call.commandName]) {
         throw new Error(`bench:iam cannot replay ${call.commandName}: no document-client command for it`);
       }
-      // A call sent once everything before it had come back starts the next wave.
-      const end = call.startedAt + call.durationMs;
-      if (call.startedAt >= waveEnd) {
-        wave++;
-        waveEnd = end;
-      } else waveEnd = Math.max(waveEnd, end);
       return {
         commandName: call.commandName,
         input: rewriteStrings(call.input, rewrite) as Record<string, unknown>,
         ...(call.error ? { expectedError: call.error } : {}),
         wave,
       };
-    });
+    }),
+  );
 }
 
 /**
@@ -227,15 +219,24 @@ export function sequentialRoundTrips(calls: readonly RecordedCall[]): number {
 
 /** Milliseconds during which at least one of the calls was in flight (the union of their spans). */
 export function inFlight(calls: readonly RecordedCall[]): number {
-  const spans = calls
-    .map((call) => [call.startedAt, call.startedAt + call.durationMs] as const)
-    .sort((a, b) => a[0] - b[0]);
-  let total = 0;
-  let end = Number.NEGATIVE_INFINITY;
-  for (const [from, to] of spans) {
-    if (to <= end) continue;
-    total += to - Math.max(from, end);
-    end = to;
+  return inFlightGroups(calls).reduce((total, group) => total + group.end - group.start, 0);
+}
+
+/**
+ * The calls in groups that were in flight together, in time order: a call sent once every call
+ * before it had come back starts the next group (the spans of one group overlap, chained).
+ */
+function inFlightGroups(
+  calls: readonly RecordedCall[],
+): { readonly calls: RecordedCall[]; readonly start: number; end: number }[] {
+  const groups: { calls: RecordedCall[]; start: number; end: number }[] = [];
+  for (const call of [...calls].sort((a, b) => a.startedAt - b.startedAt)) {
+    const end = call.startedAt + call.durationMs;
+    const last = groups.at(-1);
+    if (last && call.startedAt < last.end) {
+      last.calls.push(call);
+      last.end = Math.max(last.end, end);
+    } else groups.push({ calls: [call], start: call.startedAt, end });
   }
-  return total;
+  return groups;
 }
