@@ -61,15 +61,14 @@ describe("the authorize function's bundle", () => {
     expect(zodBytes).toBeLessThan(64 * 1024);
   });
 
-  it('imports at load only the Node built-ins the DynamoDB client does, plus async_hooks', async () => {
+  it('imports at load only the Node built-ins the DynamoDB client does, plus async_hooks and net', async () => {
     const reference = staticBuiltins((await bundleReference(DOCUMENT_CLIENT_REFERENCE)).metafile);
     // Present, so the comparison below cannot pass on an empty list.
     expect(reference).toContain('https');
-    // AsyncLocalStorage (change origins, batched reads); not net (client addresses are checked with
-    // the policy engine's IP parser), perf_hooks (performance is a global) nor util (SST's package
-    // index, which only its Resource is wanted from).
+    // AsyncLocalStorage (change origins, batched reads) and isIP (client addresses); not perf_hooks
+    // (performance is a global) nor util (SST's package index, which only its Resource is wanted from).
     const extra = staticBuiltins(metafile).filter((name) => !reference.includes(name));
-    expect(extra).toEqual(['async_hooks']);
+    expect(extra).toEqual(['async_hooks', 'net']);
   });
 
   it("takes SST's Resource from sst/resource, leaving the package index (and its side effects) out", () => {

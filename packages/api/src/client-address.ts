@@ -8,7 +8,7 @@
  * behind API Gateway or a function URL), or what the outermost trusted proxy received
  * (`X-Forwarded-Proto`) when proxies are configured.
  */
-import { parseIp } from '@palisade/policy';
+import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 
 declare module 'hono' {
@@ -49,12 +49,8 @@ export function clientAddressOf(
   if (!trustedProxy || headerValue === undefined) return peer;
   const entries = headerValue.split(',').map((entry) => entry.trim());
   const chosen = entries[entries.length - trustedProxy.hops];
-  // A request that did not pass the whole proxy chain (too few entries) is judged by its peer. The
-  // address must be one the policy engine reads (aws:SourceIp in an IpAddress condition); the
-  // engine's own parser decides, so a header value it could not match never stands for the client.
-  return chosen !== undefined && entries.length >= trustedProxy.hops && parseIp(chosen) !== undefined
-    ? chosen
-    : peer;
+  // A request that did not pass the whole proxy chain (too few entries) is judged by its peer.
+  return chosen !== undefined && entries.length >= trustedProxy.hops && isIP(chosen) ? chosen : peer;
 }
 
 /**

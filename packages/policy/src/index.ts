@@ -22,7 +22,6 @@ export {
 } from './evaluate.ts';
 export { type EvaluateError, type EvaluateResult, evaluateRequest } from './evaluate-request.ts';
 export { type Finding, type FindingKind, type FindingLocation, malformedPolicyMessage } from './findings.ts';
-export { parseIp } from './ip-address.ts';
 export { type NormalizedPolicy, type NormalizedStatement, readPolicy } from './policy-document.ts';
 export { policyAllowsAnyAction } from './policy-introspection.ts';
 export {
