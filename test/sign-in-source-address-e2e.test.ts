@@ -93,6 +93,8 @@ describe('clientAddressOf', () => {
     ],
     ['fewer entries than hops: the peer', '203.0.113.7', { header: 'x-forwarded-for', hops: 2 }, '10.0.0.1'],
     ['not an address: the peer', 'evil, not-an-ip', { header: 'x-forwarded-for', hops: 1 }, '10.0.0.1'],
+    // Leading zeros read as octal in some parsers (010 = 8): an ambiguous address never stands for the client.
+    ['leading zeros: the peer', '010.0.0.1', { header: 'x-forwarded-for', hops: 1 }, '10.0.0.1'],
     ['header absent: the peer', undefined, { header: 'x-forwarded-for', hops: 1 }, '10.0.0.1'],
     ['IPv6 entry', '2001:db8::1', { header: 'x-forwarded-for', hops: 1 }, '2001:db8::1'],
   ];
